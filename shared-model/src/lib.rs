@@ -15,3 +15,8 @@ pub mod finding;
 pub mod normalize;
 pub mod redact;
 pub mod verdict;
+pub mod client;
+pub mod config;
+pub mod model;
+pub mod route;
+pub mod sketch;
