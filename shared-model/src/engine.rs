@@ -1,0 +1,308 @@
+//! The engine: facts in, verdict and event out.
+//!
+//! Built once per configuration ([`Engine::new`] compiles every pattern and the route trie) and
+//! shared by all requests of a worker. Each exchange is an [`Exchange`] that the proxy feeds in
+//! callback order: [`Engine::start`] with the request head, body chunks, [`Engine::end_request`]
+//! (the request-side verdict, which block mode enforces), then the response head, body chunks and
+//! [`Engine::end_response`]. Bodies are bounded copies (see [`crate::facts::Body`]); nothing is
+//! compiled or allocated per pattern on this path. Time is passed in, never read.
+
+use crate::baseline;
+use crate::client::{auth_kind, identify, Client};
+use crate::config::{Config, ConfigError};
+use crate::detect::AttackDetector;
+use crate::event::Event;
+use crate::facts::{Body, RequestHead, ResponseHead};
+use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part};
+use crate::finding::Finding;
+use crate::observe::{BodyObs, Observations};
+use crate::route::{Route, Router};
+use crate::sensitive::{self, SensitiveScanner};
+use crate::verdict::{decide, Verdict};
+
+/// Share of confidence lost when a body could not be inspected (past the limit, compressed).
+const UNINSPECTED_PENALTY: f64 = 0.2;
+
+pub struct Engine {
+    config: Config,
+    router: Router,
+    attacks: AttackDetector,
+    sensitive: SensitiveScanner,
+}
+
+/// One request/response exchange in progress.
+pub struct Exchange {
+    head: RequestHead,
+    request_body: Body,
+    response: Option<ResponseHead>,
+    response_body: Body,
+    pub route: Route,
+    pub client: Client,
+    pub findings: Vec<Finding>,
+    pub obs: Observations,
+    request_done: bool,
+    coverage: f64,
+}
+
+impl Exchange {
+    pub fn head(&self) -> &RequestHead {
+        &self.head
+    }
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Result<Engine, ConfigError> {
+        let internal = |what: &str, e: String| ConfigError { field: "(built-in)".into(), value: what.into(), reason: e };
+        let router = match &config.model {
+            Some(m) => Router::new(m.endpoints.iter().map(|e| (e.method.as_str(), e.template.as_str()))),
+            None => Router::default(),
+        };
+        Ok(Engine {
+            attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
+            sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
+            router,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts an exchange from the request head: names the endpoint and the client, and inspects
+    /// the path, query, headers and cookies.
+    pub fn start(&self, head: RequestHead) -> Exchange {
+        let route = self.router.route(&head.method, head.path_only());
+        let client = identify(&head, &self.config.client_id, &self.config.client_hash_key);
+        let obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
+        let mut findings = Vec::new();
+        self.attacks.scan_head(&head, &mut findings);
+        let mut fields = Vec::new();
+        request_head_fields(&head, &mut fields);
+        self.attacks.scan_fields(&fields, &mut findings);
+        Exchange {
+            request_body: Body::with_limit(self.config.inspect.request_body_bytes),
+            response_body: Body::with_limit(self.config.inspect.response_body_bytes),
+            head,
+            response: None,
+            route,
+            client,
+            findings,
+            obs,
+            request_done: false,
+            coverage: 1.0,
+        }
+    }
+
+    pub fn request_body(&self, ex: &mut Exchange, chunk: &[u8]) {
+        ex.request_body.push(chunk);
+    }
+
+    /// Ends the request side: inspects the body, checks the baseline, and returns the verdict so
+    /// far (the one block mode enforces before the upstream is contacted). Idempotent.
+    pub fn end_request(&self, ex: &mut Exchange) -> Verdict {
+        if !ex.request_done {
+            ex.request_done = true;
+            let ct = ex.head.header("content-type").map(str::to_string);
+            let encoded = is_encoded(ex.head.header("content-encoding"));
+            let mut fields = Vec::new();
+            let parse = if encoded {
+                BodyParse::Skipped
+            } else {
+                body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut fields)
+            };
+            self.attacks.scan_fields(&fields, &mut ex.findings);
+            ex.obs.request = BodyObs::new(ex.request_body.seen(), ex.request_body.uninspected(), ct.as_deref(), parse);
+            if ex.request_body.uninspected() > 0 || (encoded && !ex.request_body.is_empty()) {
+                ex.coverage -= UNINSPECTED_PENALTY;
+            }
+            if let Some(model) = &self.config.model {
+                baseline::score_request(model, ex.route.endpoint, &ex.head.method, &ex.obs, &mut ex.findings);
+            }
+        }
+        self.verdict(ex)
+    }
+
+    pub fn response_head(&self, ex: &mut Exchange, head: ResponseHead) {
+        ex.response = Some(head);
+    }
+
+    pub fn response_body(&self, ex: &mut Exchange, chunk: &[u8]) {
+        ex.response_body.push(chunk);
+    }
+
+    /// Ends the response side: scans the response for sensitive data and checks the baseline.
+    pub fn end_response(&self, ex: &mut Exchange) -> Verdict {
+        self.end_request(ex);
+        let Some(resp) = ex.response.take() else { return self.verdict(ex) };
+        let ct = resp.header("content-type").map(str::to_string);
+        let encoded = is_encoded(resp.header("content-encoding"));
+        let mut fields = Vec::new();
+        response_head_fields(&resp, &mut fields);
+        let parse = if encoded {
+            BodyParse::Skipped
+        } else {
+            body_fields(Part::ResponseBody, ct.as_deref(), ex.response_body.bytes(), &mut fields)
+        };
+        let mut matches = Vec::new();
+        self.sensitive.scan(&fields, &mut matches);
+        ex.findings.extend(sensitive::findings(&matches, &fields));
+        ex.obs.sensitive = sensitive::counts(&matches).into_iter().map(|(t, n)| (t.as_str().to_string(), n)).collect();
+        let mut body = BodyObs::new(ex.response_body.seen(), ex.response_body.uninspected(), ct.as_deref(), parse);
+        body.status = resp.status;
+        ex.obs.response = Some(body);
+        if ex.response_body.uninspected() > 0 || (encoded && !ex.response_body.is_empty()) {
+            ex.coverage -= UNINSPECTED_PENALTY;
+        }
+        if let Some(model) = &self.config.model {
+            baseline::score_response(model, ex.route.endpoint, &ex.obs, &mut ex.findings);
+        }
+        ex.response = Some(resp);
+        self.verdict(ex)
+    }
+
+    /// The verdict over every finding so far.
+    pub fn verdict(&self, ex: &Exchange) -> Verdict {
+        decide(&ex.findings, &self.config.thresholds, ex.coverage, self.config.enforcing())
+    }
+
+    /// The access-log event for a finished exchange.
+    pub fn event(&self, ex: &Exchange, verdict: Verdict, inspect_us: u64) -> Event {
+        let endpoint = ex.route.endpoint.and_then(|i| self.config.model.as_ref()?.endpoints.get(i)).map(|e| e.template.clone());
+        let mut event = Event {
+            verdict,
+            endpoint,
+            client: ex.client.id.clone(),
+            client_kind: ex.client.kind.clone(),
+            findings: ex.findings.clone(),
+            findings_dropped: 0,
+            obs: ex.obs.clone(),
+            inspect_us,
+        };
+        event.cap_findings();
+        event
+    }
+}
+
+/// A body whose bytes are not the representation (gzip, br, ...) cannot be inspected as text.
+fn is_encoded(content_encoding: Option<&str>) -> bool {
+    content_encoding.is_some_and(|e| !e.trim().is_empty() && !e.trim().eq_ignore_ascii_case("identity"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Decision;
+
+    fn engine(json: &str) -> Engine {
+        Engine::new(Config::from_json(json.as_bytes()).unwrap()).unwrap()
+    }
+
+    fn get(path: &str, headers: &[(&str, &str)]) -> RequestHead {
+        RequestHead {
+            method: "GET".into(),
+            path: path.into(),
+            authority: "api.example.com".into(),
+            scheme: "http".into(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            source: Some("127.0.0.1".into()),
+        }
+    }
+
+    fn response(e: &Engine, ex: &mut Exchange, status: u16, ct: &str, body: &[u8]) -> Verdict {
+        e.response_head(ex, ResponseHead { status, headers: vec![("content-type".into(), ct.into())] });
+        // Chunk boundaries must not matter.
+        for chunk in body.chunks(7) {
+            e.response_body(ex, chunk);
+        }
+        e.end_response(ex)
+    }
+
+    #[test]
+    fn clean_exchange_is_allowed_and_observed() {
+        let e = engine("{}");
+        let mut ex = e.start(get("/api/v1/accounts/42?fields=name", &[("authorization", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.")]));
+        assert_eq!(e.end_request(&mut ex).decision, Decision::Allow);
+        let v = response(&e, &mut ex, 200, "application/json", br#"{"id":42,"name":"Alice"}"#);
+        assert_eq!(v.decision, Decision::Allow);
+        let ev = e.event(&ex, v, 3);
+        assert_eq!(ev.endpoint, None, "no model: no known endpoint");
+        assert_eq!(ev.obs.route, "/api/v1/accounts/{account_id}");
+        assert_eq!(ev.client_kind, "jwt_sub");
+        assert_eq!(ev.obs.auth, "bearer");
+        assert_eq!(ev.obs.response.as_ref().map(|r| (r.status, r.bytes)), Some((200, 24)));
+    }
+
+    #[test]
+    fn request_attack_blocks_only_when_enforcing() {
+        let monitor = engine("{}");
+        let mut ex = monitor.start(get("/files/..%2f..%2fetc%2fpasswd", &[]));
+        let v = monitor.end_request(&mut ex);
+        assert_eq!(v.decision, Decision::Block);
+        assert!(!v.enforced);
+        assert!(ex.findings.iter().any(|f| f.kind == "attack.traversal" && f.location == "path"));
+
+        let block = engine(r#"{"mode":"block"}"#);
+        let mut ex = block.start(get("/search?q=%27%20OR%201%3D1--", &[]));
+        let v = block.end_request(&mut ex);
+        assert!(v.enforced);
+        assert!(ex.findings.iter().any(|f| f.kind == "attack.sqli" && f.location == "query:q"));
+    }
+
+    #[test]
+    fn body_attack_is_found_with_its_json_path() {
+        let e = engine("{}");
+        let mut head = get("/api/v1/transfers", &[("content-type", "application/json")]);
+        head.method = "POST".into();
+        let mut ex = e.start(head);
+        e.request_body(&mut ex, br#"{"memo":"x' OR '1'='1","amount":5}"#);
+        e.end_request(&mut ex);
+        assert!(ex.findings.iter().any(|f| f.kind == "attack.sqli" && f.location == "body:$.memo"), "{:?}", ex.findings);
+    }
+
+    #[test]
+    fn response_card_number_is_found_masked() {
+        let e = engine("{}");
+        let mut ex = e.start(get("/api/v1/accounts/7/cards", &[]));
+        response(&e, &mut ex, 200, "application/json", br#"{"cards":[{"pan":"4111 1111 1111 1111"}]}"#);
+        let f = ex.findings.iter().find(|f| f.kind.starts_with("sensitive.")).expect("a sensitive finding");
+        assert_eq!(f.location, "response.body:$.cards[0].pan");
+        assert!(!f.evidence.contains("4111 1111 1111 1111"));
+        assert!(ex.obs.sensitive.values().sum::<u32>() >= 1);
+    }
+
+    #[test]
+    fn bodies_past_the_limit_are_reported_and_lower_confidence() {
+        let e = engine(r#"{"inspect":{"request_body_bytes":8}}"#);
+        let mut head = get("/upload", &[("content-type", "text/plain")]);
+        head.method = "POST".into();
+        let mut ex = e.start(head);
+        e.request_body(&mut ex, b"0123456789abcdef");
+        let v = e.end_request(&mut ex);
+        assert_eq!(ex.obs.request.uninspected, 8);
+        assert!(v.confidence < 1.0);
+    }
+
+    #[test]
+    fn model_names_endpoints_and_flags_unknown_ones() {
+        let e = engine(r#"{"model":{"version":1,"endpoints":[{"method":"GET","template":"/api/v1/accounts/{account_id}","count":100}]}}"#);
+        let mut ex = e.start(get("/api/v1/accounts/9", &[]));
+        let v = e.end_request(&mut ex);
+        assert_eq!(e.event(&ex, v, 0).endpoint.as_deref(), Some("/api/v1/accounts/{account_id}"));
+        let mut ex = e.start(get("/api/v1/admin/export", &[]));
+        let v = e.end_request(&mut ex);
+        assert!(ex.findings.iter().any(|f| f.kind == "baseline.unknown_endpoint"));
+        assert_eq!(e.event(&ex, v, 0).endpoint, None);
+    }
+
+    #[test]
+    fn compressed_bodies_are_skipped_not_misread() {
+        let e = engine("{}");
+        let mut ex = e.start(get("/x", &[]));
+        e.response_head(&mut ex, ResponseHead { status: 200, headers: vec![("content-encoding".into(), "gzip".into())] });
+        e.response_body(&mut ex, &[0x1f, 0x8b, 8, 0, 0xff, 0xfe]);
+        let v = e.end_response(&mut ex);
+        assert_eq!(ex.obs.response.as_ref().unwrap().parse, "skipped");
+        assert!(v.confidence < 1.0);
+    }
+}
