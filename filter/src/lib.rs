@@ -1,1 +1,69 @@
-//! placeholder until the adapter lands
+//! # vigil-filter
+//!
+//! The thin proxy-wasm adapter around [`vigil_model::engine::Engine`]: Envoy callbacks in, engine
+//! calls, outputs out (filter state for the access log, `x-vigil-*` headers, metrics, 403 in block
+//! mode). No detection logic lives here.
+//!
+//! Lifecycle: each root context parses and compiles the plugin configuration once in
+//! `on_configure`; a bad configuration is refused there (`false`), with a log line naming the field
+//! and the value, so Envoy keeps the previous configuration (or refuses to start). HTTP contexts
+//! share the compiled engine through an `Rc`.
+
+mod http;
+mod metrics;
+
+use metrics::Metrics;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{ContextType, LogLevel};
+use std::rc::Rc;
+use vigil_model::config::Config;
+use vigil_model::engine::Engine;
+
+proxy_wasm::main! {{
+    proxy_wasm::set_log_level(LogLevel::Info);
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root::default()) });
+}}
+
+#[derive(Default)]
+struct Root {
+    engine: Option<Rc<Engine>>,
+    metrics: Option<Rc<Metrics>>,
+}
+
+impl Context for Root {}
+
+impl RootContext for Root {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let bytes = self.get_plugin_configuration().unwrap_or_default();
+        let config = match Config::from_json(&bytes) {
+            Ok(c) => c,
+            Err(e) => {
+                log::error!("vigil: {e}; configuration refused");
+                return false;
+            }
+        };
+        let endpoints = config.model.as_ref().map_or(0, |m| m.endpoints.len());
+        let mode = config.mode;
+        match Engine::new(config) {
+            Ok(engine) => {
+                log::info!("vigil: configured ({} bytes, mode {mode:?}, {endpoints} model endpoints)", bytes.len());
+                self.engine = Some(Rc::new(engine));
+                self.metrics.get_or_insert_with(|| Rc::new(Metrics::define()));
+                true
+            }
+            Err(e) => {
+                log::error!("vigil: {e}; configuration refused");
+                false
+            }
+        }
+    }
+
+    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+        // Always a context: without an engine (never configured) it passes traffic untouched.
+        Some(Box::new(http::Exchange::new(self.engine.clone(), self.metrics.clone())))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}

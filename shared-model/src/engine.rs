@@ -41,12 +41,23 @@ pub struct Exchange {
     pub findings: Vec<Finding>,
     pub obs: Observations,
     request_done: bool,
+    response_done: bool,
     coverage: f64,
 }
 
 impl Exchange {
     pub fn head(&self) -> &RequestHead {
         &self.head
+    }
+
+    /// Request body bytes that would still be inspected; the proxy need not copy more than this.
+    pub fn request_room(&self) -> usize {
+        self.request_body.room()
+    }
+
+    /// Response body bytes that would still be inspected.
+    pub fn response_room(&self) -> usize {
+        self.response_body.room()
     }
 }
 
@@ -90,12 +101,18 @@ impl Engine {
             findings,
             obs,
             request_done: false,
+            response_done: false,
             coverage: 1.0,
         }
     }
 
     pub fn request_body(&self, ex: &mut Exchange, chunk: &[u8]) {
         ex.request_body.push(chunk);
+    }
+
+    /// Counts request body bytes the proxy did not copy because they were past the limit.
+    pub fn request_body_skipped(&self, ex: &mut Exchange, n: usize) {
+        ex.request_body.skip(n);
     }
 
     /// Ends the request side: inspects the body, checks the baseline, and returns the verdict so
@@ -131,10 +148,20 @@ impl Engine {
         ex.response_body.push(chunk);
     }
 
+    /// Counts response body bytes the proxy did not copy because they were past the limit.
+    pub fn response_body_skipped(&self, ex: &mut Exchange, n: usize) {
+        ex.response_body.skip(n);
+    }
+
     /// Ends the response side: scans the response for sensitive data and checks the baseline.
+    /// Idempotent; without a response head (a local reply, a reset) only the request is judged.
     pub fn end_response(&self, ex: &mut Exchange) -> Verdict {
         self.end_request(ex);
+        if ex.response_done {
+            return self.verdict(ex);
+        }
         let Some(resp) = ex.response.take() else { return self.verdict(ex) };
+        ex.response_done = true;
         let ct = resp.header("content-type").map(str::to_string);
         let encoded = is_encoded(resp.header("content-encoding"));
         let mut fields = Vec::new();
@@ -179,6 +206,9 @@ impl Engine {
             obs: ex.obs.clone(),
             inspect_us,
         };
+        // Body bytes may have streamed past after the request-side decision: count them all.
+        event.obs.request.bytes = ex.request_body.seen();
+        event.obs.request.uninspected = ex.request_body.uninspected();
         event.cap_findings();
         event
     }
@@ -269,6 +299,9 @@ mod tests {
         assert_eq!(f.location, "response.body:$.cards[0].pan");
         assert!(!f.evidence.contains("4111 1111 1111 1111"));
         assert!(ex.obs.sensitive.values().sum::<u32>() >= 1);
+        let n = ex.findings.len();
+        e.end_response(&mut ex);
+        assert_eq!(ex.findings.len(), n, "end_response is idempotent");
     }
 
     #[test]

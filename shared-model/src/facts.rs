@@ -73,6 +73,16 @@ impl Body {
         take
     }
 
+    /// Counts `n` bytes that went past without being copied (the caller knew they would not fit).
+    pub fn skip(&mut self, n: usize) {
+        self.seen += n as u64;
+    }
+
+    /// How many more bytes would be kept.
+    pub fn room(&self) -> usize {
+        self.limit.saturating_sub(self.bytes.len())
+    }
+
     /// The bytes kept for inspection.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

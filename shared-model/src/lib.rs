@@ -19,6 +19,7 @@ pub mod baseline;
 pub mod detect;
 pub mod engine;
 pub mod event;
+pub mod learn;
 pub mod observe;
 pub mod sensitive;
 pub mod client;

@@ -1,0 +1,277 @@
+//! One HTTP exchange: Envoy's callbacks feed the engine; the verdict goes out as headers, filter
+//! state for the access log, metrics, and in block mode a 403.
+//!
+//! Callback contract (Envoy 1.40, see shared/docs/platform.md):
+//! - monitor mode never holds traffic: headers and body chunks continue at once; the filter keeps a
+//!   bounded copy of each body for inspection.
+//! - block mode holds the request headers while a request body is read (`Pause`; the plugin needs
+//!   `allow_on_headers_stop_iteration: true`), up to the inspection limit, so a block is answered
+//!   before the upstream is contacted. Past the limit it decides on what it has and lets the rest
+//!   stream through, reported as uninspected.
+//! - while held, Envoy buffers the body and `body_size` is cumulative, so only the new bytes are read.
+//! - the access-log event is written in `on_log`, which runs before the access log line is written.
+
+use crate::metrics::Metrics;
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::{Action, Bytes};
+use std::rc::Rc;
+use std::time::UNIX_EPOCH;
+use vigil_model::engine::{self, Engine};
+use vigil_model::facts::{RequestHead, ResponseHead};
+use vigil_model::verdict::Verdict;
+
+/// Headers the filter owns; a client's copies are removed so the upstream can trust them.
+const VERDICT_HEADERS: [&str; 3] = ["x-vigil-verdict", "x-vigil-score", "x-vigil-findings"];
+
+pub struct Exchange {
+    engine: Option<Rc<Engine>>,
+    metrics: Option<Rc<Metrics>>,
+    ex: Option<engine::Exchange>,
+    /// Request headers are held (block mode, body expected).
+    holding: bool,
+    /// The request-side decision was made (headers released or 403 sent).
+    decided: bool,
+    /// Bytes of the held request body already read (body_size is cumulative while held).
+    held_read: usize,
+    /// The filter answered with its own 403: the response callbacks see that reply, not the upstream's.
+    blocked: bool,
+    inspect_ns: u64,
+}
+
+impl Context for Exchange {}
+
+impl Exchange {
+    pub fn new(engine: Option<Rc<Engine>>, metrics: Option<Rc<Metrics>>) -> Exchange {
+        Exchange { engine, metrics, ex: None, holding: false, decided: false, held_read: 0, blocked: false, inspect_ns: 0 }
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.get_current_time().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    }
+
+    /// Runs `f` on the engine and the exchange, timing it. Does nothing when either is missing.
+    fn with_engine<R>(&mut self, f: impl FnOnce(&Engine, &mut engine::Exchange) -> R) -> Option<R> {
+        let engine = self.engine.clone()?;
+        let start = self.now_ns();
+        let r = f(&engine, self.ex.as_mut()?);
+        self.inspect_ns += self.now_ns().saturating_sub(start);
+        Some(r)
+    }
+
+    fn error(&self, kind: &'static str) {
+        if let Some(m) = &self.metrics {
+            m.error(kind);
+        }
+    }
+
+    fn request_head(&self) -> RequestHead {
+        let mut head = RequestHead::default();
+        for (name, value) in self.get_http_request_headers_bytes() {
+            let value = lossy(value);
+            match name.as_str() {
+                ":method" => head.method = value,
+                ":path" => head.path = value,
+                ":authority" => head.authority = value,
+                ":scheme" => head.scheme = value,
+                _ => head.headers.push((name, value)),
+            }
+        }
+        head.source = self.get_property(vec!["source", "address"]).map(lossy).map(|a| strip_port(&a).to_string());
+        head
+    }
+
+    /// Applies the request-side verdict: 403 when enforced, else the verdict headers upstream.
+    fn decide_request(&mut self, verdict: Verdict) -> Action {
+        self.decided = true;
+        if verdict.enforced {
+            self.blocked = true;
+            let request_id = self.get_http_request_header("x-request-id").unwrap_or_default();
+            let body = serde_json::json!({"error": "blocked", "request_id": request_id}).to_string();
+            let mut headers = vec![("content-type", "application/json")];
+            let engine = self.engine.clone();
+            if engine.is_some_and(|e| e.config().expose_verdict_to_client) {
+                headers.push(("x-vigil-verdict", "block"));
+            }
+            self.send_http_response(403, headers, Some(body.as_bytes()));
+            return Action::Pause;
+        }
+        self.set_verdict_headers(verdict);
+        Action::Continue
+    }
+
+    /// Distinct finding kinds, comma separated, capped so the header stays small.
+    fn finding_kinds(&self) -> String {
+        let mut kinds: Vec<&str> = Vec::new();
+        for f in self.ex.iter().flat_map(|ex| ex.findings.iter()) {
+            if !kinds.contains(&f.kind.as_ref()) && kinds.len() < 16 {
+                kinds.push(&f.kind);
+            }
+        }
+        kinds.join(",")
+    }
+}
+
+impl HttpContext for Exchange {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        for h in VERDICT_HEADERS {
+            self.set_http_request_header(h, None);
+        }
+        let Some(engine) = self.engine.clone() else {
+            self.error("unconfigured");
+            return Action::Continue;
+        };
+        let head = self.request_head();
+        let start = self.now_ns();
+        self.ex = Some(engine.start(head));
+        self.inspect_ns += self.now_ns().saturating_sub(start);
+        if end_of_stream {
+            let verdict = self.with_engine(|e, ex| e.end_request(ex)).unwrap_or_default();
+            return self.decide_request(verdict);
+        }
+        if engine.config().enforcing() && engine.config().inspect.request_body_bytes > 0 {
+            self.holding = true;
+            return Action::Pause;
+        }
+        // Monitor mode: headers go on now with the head-only verdict; the body is inspected as it passes.
+        let verdict = self.with_engine(|e, ex| e.verdict(ex)).unwrap_or_default();
+        self.decided = true;
+        self.set_verdict_headers(verdict);
+        Action::Continue
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.ex.is_none() || self.blocked {
+            return Action::Continue;
+        }
+        // Held: body_size is everything buffered so far; streaming: it is this chunk.
+        let (start, len) = if self.holding { (self.held_read, body_size.saturating_sub(self.held_read)) } else { (0, body_size) };
+        let want = self.ex.as_ref().map_or(0, |ex| ex.request_room()).min(len);
+        let chunk = if want > 0 { self.get_http_request_body(start, want) } else { None };
+        if want > 0 && chunk.is_none() {
+            self.error("body_read");
+        }
+        let chunk: Bytes = chunk.unwrap_or_default();
+        self.with_engine(|e, ex| {
+            e.request_body(ex, &chunk);
+            e.request_body_skipped(ex, len.saturating_sub(chunk.len()));
+        });
+        if self.holding {
+            self.held_read = body_size;
+            let full = self.ex.as_ref().is_some_and(|ex| ex.request_room() == 0);
+            if !end_of_stream && !full {
+                return Action::Pause;
+            }
+            self.holding = false;
+            let verdict = self.with_engine(|e, ex| e.end_request(ex)).unwrap_or_default();
+            return self.decide_request(verdict);
+        }
+        if end_of_stream {
+            self.with_engine(|e, ex| e.end_request(ex));
+        }
+        Action::Continue
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        if self.blocked || self.ex.is_none() {
+            return Action::Continue;
+        }
+        let mut head = ResponseHead::default();
+        for (name, value) in self.get_http_response_headers_bytes() {
+            if name == ":status" {
+                head.status = lossy(value).parse().unwrap_or(0);
+            } else {
+                head.headers.push((name, lossy(value)));
+            }
+        }
+        let verdict = self.with_engine(|e, ex| {
+            e.end_request(ex);
+            e.response_head(ex, head);
+            if end_of_stream {
+                e.end_response(ex)
+            } else {
+                e.verdict(ex)
+            }
+        });
+        if let Some(v) = verdict.filter(|_| self.engine.as_ref().is_some_and(|e| e.config().expose_verdict_to_client)) {
+            self.set_http_response_header("x-vigil-verdict", Some(v.decision.as_str()));
+            self.set_http_response_header("x-vigil-score", Some(&format!("{:.3}", v.score)));
+        }
+        Action::Continue
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.blocked || self.ex.is_none() {
+            return Action::Continue;
+        }
+        let want = self.ex.as_ref().map_or(0, |ex| ex.response_room()).min(body_size);
+        let chunk = if want > 0 { self.get_http_response_body(0, want) } else { None };
+        if want > 0 && chunk.is_none() {
+            self.error("body_read");
+        }
+        let chunk: Bytes = chunk.unwrap_or_default();
+        self.with_engine(|e, ex| {
+            e.response_body(ex, &chunk);
+            e.response_body_skipped(ex, body_size.saturating_sub(chunk.len()));
+            if end_of_stream {
+                e.end_response(ex);
+            }
+        });
+        Action::Continue
+    }
+
+    fn on_log(&mut self) {
+        let inspect_us = self.inspect_ns / 1000;
+        let Some(event) = self.with_engine(|e, ex| {
+            let verdict = e.end_response(ex);
+            e.event(ex, verdict, inspect_us)
+        }) else {
+            return;
+        };
+        match serde_json::to_vec(&event) {
+            Ok(json) => self.set_property(vec!["vigil"], Some(&json)),
+            Err(_) => self.error("event_encode"),
+        }
+        if let Some(m) = &self.metrics {
+            m.request(event.verdict.decision, &event.findings, inspect_us);
+        }
+    }
+}
+
+impl Exchange {
+    fn set_verdict_headers(&self, verdict: Verdict) {
+        self.set_http_request_header("x-vigil-verdict", Some(verdict.decision.as_str()));
+        self.set_http_request_header("x-vigil-score", Some(&format!("{:.3}", verdict.score)));
+        let kinds = self.finding_kinds();
+        if !kinds.is_empty() {
+            self.set_http_request_header("x-vigil-findings", Some(&kinds));
+        }
+    }
+}
+
+fn lossy(b: Bytes) -> String {
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `1.2.3.4:5678` -> `1.2.3.4`; `[::1]:5678` -> `::1`.
+fn strip_port(addr: &str) -> &str {
+    if let Some(rest) = addr.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => addr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_ports() {
+        assert_eq!(strip_port("1.2.3.4:5678"), "1.2.3.4");
+        assert_eq!(strip_port("[::1]:80"), "::1");
+        assert_eq!(strip_port("::1"), "::1");
+        assert_eq!(strip_port("host"), "host");
+    }
+}

@@ -1,0 +1,66 @@
+//! Metrics, as Envoy stats (Prometheus on the admin port).
+//!
+//! Names carry their labels as `.label.value` suffixes that the rendered bootstrap's `stats_tags`
+//! turn into Prometheus labels: `vigil_requests_total.verdict.block` ->
+//! `vigil_requests_total{verdict="block"}`. Finding kinds are defined on first use (kinds are a
+//! small fixed set), the rest up front. A metric the host refuses to define is skipped, not fatal.
+
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::MetricType;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use vigil_model::finding::Finding;
+use vigil_model::verdict::Decision;
+
+pub struct Metrics {
+    requests: [Option<u32>; 3],
+    inspect_us: Option<u32>,
+    findings: RefCell<HashMap<String, Option<u32>>>,
+    errors: RefCell<HashMap<&'static str, Option<u32>>>,
+}
+
+impl Metrics {
+    pub fn define() -> Metrics {
+        let counter = |name: &str| hostcalls::define_metric(MetricType::Counter, name).ok();
+        Metrics {
+            requests: [Decision::Allow, Decision::Flag, Decision::Block]
+                .map(|d| counter(&format!("vigil_requests_total.verdict.{}", d.as_str()))),
+            inspect_us: hostcalls::define_metric(MetricType::Histogram, "vigil_inspect_microseconds").ok(),
+            findings: RefCell::default(),
+            errors: RefCell::default(),
+        }
+    }
+
+    pub fn request(&self, decision: Decision, findings: &[Finding], inspect_us: u64) {
+        let i = match decision {
+            Decision::Allow => 0,
+            Decision::Flag => 1,
+            Decision::Block => 2,
+        };
+        bump(self.requests[i]);
+        if let Some(id) = self.inspect_us {
+            let _ = hostcalls::record_metric(id, inspect_us);
+        }
+        let mut defined = self.findings.borrow_mut();
+        for f in findings {
+            let key = format!("vigil_findings_total.kind.{}.owasp.{}", f.kind, f.owasp.as_str().replace(':', "_"));
+            let id = *defined.entry(key).or_insert_with_key(|k| hostcalls::define_metric(MetricType::Counter, k).ok());
+            bump(id);
+        }
+    }
+
+    /// Counts one of the filter's own errors (`vigil_errors_total{kind=...}`).
+    pub fn error(&self, kind: &'static str) {
+        let mut defined = self.errors.borrow_mut();
+        let id = *defined
+            .entry(kind)
+            .or_insert_with(|| hostcalls::define_metric(MetricType::Counter, &format!("vigil_errors_total.kind.{kind}")).ok());
+        bump(id);
+    }
+}
+
+fn bump(id: Option<u32>) {
+    if let Some(id) = id {
+        let _ = hostcalls::increment_metric(id, 1);
+    }
+}
