@@ -11,6 +11,7 @@
 
 pub mod facts;
 pub mod fields;
+pub mod json;
 pub mod finding;
 pub mod normalize;
 pub mod redact;

@@ -1,0 +1,361 @@
+//! A zero-copy, iterative JSON walker: every key and leaf of a document, with its JSON path.
+//!
+//! Why not `serde_json::Value`: building the tree and cloning every string cost ~10x more than
+//! inspecting the values, and its recursion limit turns deep nesting into a bare error. This walker
+//! keeps an explicit stack (depth bounded by [`MAX_DEPTH`]), borrows every string that has no
+//! escapes, and reports leaves as it reaches them, so a document cut at the inspection limit still
+//! yields everything before the cut. Input must be UTF-8 (checked once up front).
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Deeper documents stop the walk with [`JsonError::TooDeep`].
+pub const MAX_DEPTH: usize = 512;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leaf<'a> {
+    /// An object key; the path is the object's.
+    Key(Cow<'a, str>),
+    Str(Cow<'a, str>),
+    /// The number's text as written.
+    Num(&'a str),
+    Bool(bool),
+    Null,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonError {
+    NotUtf8,
+    /// Malformed at this byte offset (a body cut at the limit ends here too).
+    Syntax(usize),
+    TooDeep,
+}
+
+enum Frame {
+    Object { path_len: usize },
+    Array { path_len: usize, index: usize },
+}
+
+/// Walks `input`, calling `visit(path, leaf)` for every key and leaf in document order.
+pub fn walk<'a>(input: &'a [u8], mut visit: impl FnMut(&str, Leaf<'a>)) -> Result<(), JsonError> {
+    let text = std::str::from_utf8(input).map_err(|_| JsonError::NotUtf8)?;
+    let mut p = Parser { s: text, b: input, i: 0 };
+    let mut path = String::from("$");
+    let mut stack: Vec<Frame> = Vec::new();
+    // Each turn parses one value at the current path, then moves to the next slot in the parent.
+    'value: loop {
+        p.ws();
+        match p.peek() {
+            Some(b'{') => {
+                p.i += 1;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(JsonError::TooDeep);
+                }
+                stack.push(Frame::Object { path_len: path.len() });
+                p.ws();
+                if p.eat(b'}') {
+                    stack.pop();
+                } else {
+                    p.key(&mut path, &mut visit)?;
+                    continue 'value;
+                }
+            }
+            Some(b'[') => {
+                p.i += 1;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(JsonError::TooDeep);
+                }
+                stack.push(Frame::Array { path_len: path.len(), index: 0 });
+                p.ws();
+                if p.eat(b']') {
+                    stack.pop();
+                } else {
+                    path.push_str("[0]");
+                    continue 'value;
+                }
+            }
+            Some(b'"') => {
+                let s = p.string()?;
+                visit(&path, Leaf::Str(s));
+            }
+            Some(b't') => p.literal("true").map(|_| visit(&path, Leaf::Bool(true)))?,
+            Some(b'f') => p.literal("false").map(|_| visit(&path, Leaf::Bool(false)))?,
+            Some(b'n') => p.literal("null").map(|_| visit(&path, Leaf::Null))?,
+            Some(b'-' | b'0'..=b'9') => {
+                let n = p.number()?;
+                visit(&path, Leaf::Num(n));
+            }
+            _ => return Err(JsonError::Syntax(p.i)),
+        }
+        // Close finished containers, or step to the next member/element.
+        loop {
+            let Some(top) = stack.last_mut() else {
+                p.ws();
+                return if p.i == p.b.len() { Ok(()) } else { Err(JsonError::Syntax(p.i)) };
+            };
+            p.ws();
+            match top {
+                Frame::Object { path_len } => {
+                    let path_len = *path_len;
+                    path.truncate(path_len);
+                    if p.eat(b',') {
+                        p.ws();
+                        p.key(&mut path, &mut visit)?;
+                        continue 'value;
+                    }
+                    if !p.eat(b'}') {
+                        return Err(JsonError::Syntax(p.i));
+                    }
+                }
+                Frame::Array { path_len, index } => {
+                    path.truncate(*path_len);
+                    if p.eat(b',') {
+                        *index += 1;
+                        let _ = write!(path, "[{index}]");
+                        continue 'value;
+                    }
+                    if !p.eat(b']') {
+                        return Err(JsonError::Syntax(p.i));
+                    }
+                }
+            }
+            stack.pop();
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), JsonError> {
+        if self.b[self.i..].starts_with(word.as_bytes()) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(JsonError::Syntax(self.i))
+        }
+    }
+
+    fn number(&mut self) -> Result<&'a str, JsonError> {
+        let start = self.i;
+        while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+            self.i += 1;
+        }
+        let n = &self.s[start..self.i];
+        // Cheap shape check; the value itself is never needed here.
+        if n.ends_with(['-', '+', '.', 'e', 'E']) {
+            return Err(JsonError::Syntax(self.i));
+        }
+        Ok(n)
+    }
+
+    /// Reads `"key":` and appends the key to `path`.
+    fn key(&mut self, path: &mut String, visit: &mut impl FnMut(&str, Leaf<'a>)) -> Result<(), JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(JsonError::Syntax(self.i));
+        }
+        let k = self.string()?;
+        self.ws();
+        if !self.eat(b':') {
+            return Err(JsonError::Syntax(self.i));
+        }
+        push_key(path, &k);
+        // The key is reported at the object's path: trim what push_key added.
+        let key_at = path.rfind(['.', '[']).unwrap_or(path.len());
+        let (obj, _) = path.split_at(key_at);
+        visit(obj, Leaf::Key(k));
+        Ok(())
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+        self.i += 1; // opening quote
+        let start = self.i;
+        // Fast path: no escapes.
+        while let Some(c) = self.peek() {
+            match c {
+                b'"' => {
+                    let s = &self.s[start..self.i];
+                    self.i += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                0..=0x1f => return Err(JsonError::Syntax(self.i)),
+                _ => self.i += 1,
+            }
+        }
+        let mut out = String::from(&self.s[start..self.i]);
+        loop {
+            match self.peek() {
+                None => return Err(JsonError::Syntax(self.i)),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    let esc = self.b.get(self.i + 1).copied().ok_or(JsonError::Syntax(self.i))?;
+                    self.i += 2;
+                    match esc {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let c = if (0xd800..0xdc00).contains(&hi) && self.b[self.i..].starts_with(b"\\u") {
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                char::from_u32(0x10000 + ((hi - 0xd800) << 10) + lo.wrapping_sub(0xdc00))
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            out.push(c.unwrap_or('\u{fffd}'));
+                        }
+                        _ => return Err(JsonError::Syntax(self.i)),
+                    }
+                }
+                Some(0..=0x1f) => return Err(JsonError::Syntax(self.i)),
+                Some(_) => {
+                    // Copy the run up to the next quote or escape in one go (UTF-8 safe: both are ASCII).
+                    let run = self.i;
+                    while !matches!(self.peek(), None | Some(b'"' | b'\\' | 0..=0x1f)) {
+                        self.i += 1;
+                    }
+                    out.push_str(&self.s[run..self.i]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let h = self.b.get(self.i..self.i + 4).ok_or(JsonError::Syntax(self.i))?;
+        let mut v = 0u32;
+        for &c in h {
+            v = v << 4 | crate::normalize::hex(c).ok_or(JsonError::Syntax(self.i))? as u32;
+        }
+        self.i += 4;
+        Ok(v)
+    }
+}
+
+/// `$.name` for plain keys, `$["odd key"]` otherwise, so paths stay unambiguous.
+pub fn push_key(path: &mut String, k: &str) {
+    if !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+        path.push('.');
+        path.push_str(k);
+    } else {
+        path.push_str("[\"");
+        for c in k.chars() {
+            match c {
+                '"' => path.push_str("\\\""),
+                '\\' => path.push_str("\\\\"),
+                c if c.is_control() => path.extend(c.escape_default()),
+                c => path.push(c),
+            }
+        }
+        path.push_str("\"]");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaves(s: &str) -> (Vec<(String, Leaf<'_>)>, Result<(), JsonError>) {
+        let mut out = Vec::new();
+        let r = walk(s.as_bytes(), |p, l| out.push((p.to_string(), l)));
+        (out, r)
+    }
+
+    #[test]
+    fn walks_keys_and_leaves_in_order_with_paths() {
+        let (got, r) = leaves(r#" {"a": {"b": [1, "x\n", true, null, {}], "c d": []}, "e": -1.5e3} "#);
+        assert_eq!(r, Ok(()));
+        let want: Vec<(String, Leaf)> = vec![
+            ("$".into(), Leaf::Key("a".into())),
+            ("$.a".into(), Leaf::Key("b".into())),
+            ("$.a.b[0]".into(), Leaf::Num("1")),
+            ("$.a.b[1]".into(), Leaf::Str("x\n".into())),
+            ("$.a.b[2]".into(), Leaf::Bool(true)),
+            ("$.a.b[3]".into(), Leaf::Null),
+            ("$.a".into(), Leaf::Key("c d".into())),
+            ("$".into(), Leaf::Key("e".into())),
+            ("$.e".into(), Leaf::Num("-1.5e3")),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn unescaped_strings_are_borrowed_and_escapes_decoded() {
+        let (got, _) = leaves(r#"["plain", "\u0041\ud83d\ude00\"\/", "\ud800x"]"#);
+        assert!(matches!(got[0].1, Leaf::Str(Cow::Borrowed("plain"))));
+        assert_eq!(got[1].1, Leaf::Str("A😀\"/".into()));
+        assert_eq!(got[2].1, Leaf::Str("\u{fffd}x".into()), "a lone surrogate is replaced, not a panic");
+    }
+
+    #[test]
+    fn truncated_documents_yield_what_came_before_the_cut() {
+        let (got, r) = leaves(r#"{"a":"one","b":"tw"#);
+        assert!(matches!(r, Err(JsonError::Syntax(_))));
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1], ("$.a".into(), Leaf::Str("one".into())));
+    }
+
+    #[test]
+    fn rejects_malformed_input() {
+        for bad in ["", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "tru", "1 2", "[\"a\u{1}\"]", "{1:2}", "-", "\"\\x\""] {
+            assert!(walk(bad.as_bytes(), |_, _| {}).is_err(), "{bad:?}");
+        }
+        assert_eq!(walk(b"\xff", |_, _| {}), Err(JsonError::NotUtf8));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded_without_recursion() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(walk(deep.as_bytes(), |_, _| {}), Err(JsonError::TooDeep));
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert_eq!(walk(ok.as_bytes(), |_, _| {}), Ok(()));
+    }
+
+    #[test]
+    fn large_arrays_are_linear() {
+        let big = format!("[{}0]", "0,".repeat(100_000));
+        let mut n = 0;
+        assert_eq!(walk(big.as_bytes(), |_, _| n += 1), Ok(()));
+        assert_eq!(n, 100_001);
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_what_is_valid() {
+        for doc in [r#"{"a":[1,2,{"b":null}],"c":"\u00e9"}"#, "[]", "{}", "\"s\"", "0", "[1e5,-0.5,1E-2]"] {
+            assert!(serde_json::from_str::<serde_json::Value>(doc).is_ok());
+            assert_eq!(walk(doc.as_bytes(), |_, _| {}), Ok(()), "{doc}");
+        }
+    }
+}
