@@ -86,7 +86,11 @@ pub fn envoy_bootstrap(o: &EnvoyOptions) -> Result<Value> {
     let mut http_filters = Vec::new();
     if let Some(cfg) = &o.plugin_config {
         let wasm = o.wasm.context("--wasm is required unless --no-filter")?;
-        let wasm = std::fs::canonicalize(wasm).with_context(|| format!("wasm module {} not found (run `make build`)", wasm.display()))?;
+        // The module may live elsewhere on the proxy's machine: an absolute path, a warning if absent here.
+        let wasm = std::path::absolute(wasm)?;
+        if !wasm.exists() {
+            eprintln!("vigil: warning: {} does not exist here (run `make build`, or ignore if the proxy runs elsewhere)", wasm.display());
+        }
         http_filters.push(json!({
             "name": "vigil",
             "typed_config": {
