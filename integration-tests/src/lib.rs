@@ -54,9 +54,8 @@ impl Paths {
             Some(v) if !v.is_empty() => PathBuf::from(v),
             _ => default,
         };
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
         Paths {
             envoy: from_env("ENVOY_BIN", root.join(".venv/bin/envoy")),
             wasm: from_env("VIGIL_WASM", target.join("wasm32-wasip1/release/vigil_filter.wasm")),
@@ -74,11 +73,7 @@ impl Paths {
                 Artifact::Wasm => (&self.wasm, "VIGIL_WASM", "make build"),
                 Artifact::Vigil => (&self.vigil, "VIGIL_BIN", "make build"),
             };
-            assert!(
-                path.is_file(),
-                "{var}: {} does not exist; run `{hint}` (or set {var})",
-                path.display()
-            );
+            assert!(path.is_file(), "{var}: {} does not exist; run `{hint}` (or set {var})", path.display());
         }
     }
 }
@@ -100,8 +95,14 @@ pub fn workspace_root() -> PathBuf {
 /// The small window in which another process could take it is handled by [`Stack`] retrying once
 /// when Envoy reports an address in use.
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    l.local_addr().expect("local_addr").port()
+    free_ports::<1>()[0]
+}
+
+/// `N` distinct free ports (all held open until every one is picked, so none repeats).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let ls: Vec<TcpListener> =
+        (0..N).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0")).collect();
+    std::array::from_fn(|i| ls[i].local_addr().expect("local_addr").port())
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -116,9 +117,7 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(name: &str, cmd: &mut Command) -> Proc {
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
         Proc { name: name.to_string(), child }
     }
     pub fn pid(&self) -> u32 {
@@ -373,7 +372,8 @@ impl Envoy {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let mut env = Envoy { proc: Proc::spawn("envoy", &mut cmd), log_path: log_path.to_path_buf(), admin_port };
+        let mut env =
+            Envoy { proc: Proc::spawn("envoy", &mut cmd), log_path: log_path.to_path_buf(), admin_port };
         let end = Instant::now() + ENVOY_READY_DEADLINE;
         loop {
             if let Some(status) = env.proc.try_wait() {
@@ -392,6 +392,31 @@ impl Envoy {
 
 fn read_lossy(p: &Path) -> String {
     fs::read(p).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+}
+
+/// What to print of an Envoy log on failure: its warnings, errors and wasm lines (the filter's own
+/// log lines), then the plain tail; long lines are cut (the startup banner is huge).
+pub fn envoy_log_digest(log: &str) -> String {
+    let cut = |l: &str| -> String {
+        if l.len() > 400 {
+            let mut end = 400;
+            while !l.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}...", &l[..end])
+        } else {
+            l.to_string()
+        }
+    };
+    let important: Vec<String> = log
+        .lines()
+        .filter(|l| ["[warning]", "[error]", "[critical]", "[wasm]"].iter().any(|m| l.contains(m)))
+        .map(cut)
+        .collect();
+    let important = important[important.len().saturating_sub(40)..].join("\n");
+    let last: Vec<String> = log.lines().map(cut).collect();
+    let last = last[last.len().saturating_sub(25)..].join("\n");
+    format!("--- envoy log: warnings, errors, wasm (last 40) ---\n{important}\n--- envoy log (last 25 lines) ---\n{last}")
 }
 
 /// The last `n` lines of a text.
@@ -432,10 +457,10 @@ impl StackBuilder {
         match self.try_start() {
             Ok(s) => s,
             Err((dir, e)) => panic!(
-                "Envoy did not become ready (exit status {:?}); files kept in {}\n--- envoy log (tail) ---\n{}",
+                "Envoy did not become ready (exit status {:?}); files kept in {}\n{}",
                 e.status,
-                dir.display(),
-                tail(&e.log, 80)
+                dir.keep().display(),
+                envoy_log_digest(&e.log)
             ),
         }
     }
@@ -446,21 +471,22 @@ impl StackBuilder {
         match self.try_start() {
             Ok(s) => {
                 let log = read_lossy(&s.envoy.log_path);
-                panic!("Envoy accepted a config it should refuse\n--- envoy log (tail) ---\n{}", tail(&log, 40))
+                panic!("Envoy accepted a config it should refuse\n{}", envoy_log_digest(&log))
             }
             Err((_, e)) => e,
         }
     }
 
-    fn try_start(self) -> Result<Stack, (PathBuf, EnvoyExited)> {
+    fn try_start(self) -> Result<Stack, (tempfile::TempDir, EnvoyExited)> {
         let api = SampleApi::start();
         let mut last = None;
         // One retry: a port handed out by free_port() can be taken before Envoy binds it.
         for _attempt in 0..2 {
             let dir = tempfile::Builder::new().prefix("vigil-it-").tempdir().expect("temp dir");
+            let [listen_port, admin_port] = free_ports();
             let ep = Endpoints {
-                listen_port: free_port(),
-                admin_port: free_port(),
+                listen_port,
+                admin_port,
                 upstream: api.addr(),
                 access_log: dir.path().join("access.jsonl"),
             };
@@ -482,8 +508,7 @@ impl StackBuilder {
                 }
                 Err(e) => {
                     let in_use = e.log.to_ascii_lowercase().contains("address already in use");
-                    let kept = dir.keep();
-                    last = Some((kept, e));
+                    last = Some((dir, e));
                     if !in_use {
                         break;
                     }
@@ -545,7 +570,9 @@ impl Stack {
         read_lossy(&self.ep.access_log)
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("access log line is not JSON ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("access log line is not JSON ({e}): {l}"))
+            })
             .collect()
     }
 
@@ -601,7 +628,7 @@ impl Stack {
             assert!(
                 Instant::now() < end,
                 "prometheus metric {name} did not reach {min} (last {v:?}); vigil samples:\n{}",
-                text.lines().filter(|l| l.contains("vigil")).collect::<Vec<_>>().join("\n")
+                text.lines().filter(|l| l.starts_with("vigil")).collect::<Vec<_>>().join("\n")
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -613,11 +640,11 @@ impl Drop for Stack {
         if std::thread::panicking() {
             let dir = self.dir.take().map(|d| d.keep());
             eprintln!(
-                "\n=== test failed: Envoy pid {} config {} (files kept in {}) ===\n--- envoy log (tail) ---\n{}\n--- access log (tail) ---\n{}\n=== end ===",
+                "\n=== test failed: Envoy pid {} config {} (files kept in {}) ===\n{}\n--- access log (tail) ---\n{}\n=== end ===",
                 self.envoy.proc.pid(),
                 self.config.display(),
                 dir.map(|d| d.display().to_string()).unwrap_or_default(),
-                tail(&read_lossy(&self.envoy.log_path), 60),
+                envoy_log_digest(&read_lossy(&self.envoy.log_path)),
                 tail(&read_lossy(&self.ep.access_log), 10),
             );
         }
@@ -688,8 +715,9 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): status {} body {}", self.status, self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("response body is not JSON ({e}): status {} body {}", self.status, self.text())
+        })
     }
 }
 
@@ -720,7 +748,13 @@ impl Client {
 
     /// Note: the path goes through the `url` crate, which resolves `.`/`..` segments (also `%2e%2e`).
     /// Use [`raw_http1`] to send a path byte for byte.
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Response {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Response {
         let url = format!("{}{}", self.base, path);
         let mut req = self.agent.request(method, &url);
         for (k, v) in headers {
@@ -838,8 +872,7 @@ fn read_http1_response(r: &mut impl BufRead) -> Result<Response, String> {
 /// HTTP version curl reports (`"2"` when h2 was used).
 pub fn curl_h2(url: &str, method: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> (Response, String) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (hdr_file, body_file, data_file) =
-        (dir.path().join("h"), dir.path().join("b"), dir.path().join("d"));
+    let (hdr_file, body_file, data_file) = (dir.path().join("h"), dir.path().join("b"), dir.path().join("d"));
     let mut cmd = Command::new("curl");
     cmd.args(["-sS", "--http2-prior-knowledge", "--max-time", "10", "-X", method])
         .arg("-D")
@@ -877,7 +910,8 @@ pub fn unsigned_jwt(sub: &str) -> String {
         const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut s = String::new();
         for c in data.chunks(3) {
-            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            let n =
+                (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
             for i in 0..=c.len() {
                 s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
             }

