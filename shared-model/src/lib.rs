@@ -14,4 +14,5 @@ pub mod fields;
 pub mod finding;
 pub mod normalize;
 pub mod redact;
+pub mod sensitive;
 pub mod verdict;

@@ -1,0 +1,465 @@
+//! Sensitive data: personal data and credentials in requests and responses, found without
+//! ever repeating them.
+//!
+//! [`SensitiveScanner::scan`] reads the [`Field`]s of an exchange once. Per value it runs one
+//! Aho-Corasick pass for vendor-token anchors ([`secrets`]), one byte pass for digit runs and
+//! IPv6 ([`pii`]), one for alphanumeric words ([`national`]), and, only when the key (or text
+//! just before a candidate) names a class, the key-context checks ([`context`]). Validators
+//! ([`validate`]) run only on candidates. A candidate is *strong* (its format and check digits
+//! suffice) or *weak* (it needs a context class such as `ssn` or `routing`); overlapping matches
+//! keep the most specific, longest one. Every match carries a mask made by [`crate::redact`].
+//!
+//! [`findings`] folds matches into one finding per (type, location) with the count in `detail`.
+//! Where the data is decides the OWASP risk: anything in a response is API3:2023 (excessive
+//! data exposure) at the type's severity; credentials in a URL are API2:2023 (they end up in
+//! logs and histories); other request-side data is API3/API8 one severity lower, and the
+//! credentials a client authenticates with (request headers and cookies; passwords, JWTs and
+//! generic secrets in request bodies) are expected there and not reported.
+//! [`policy`] turns operator data policies into findings and actions, and redacts bodies.
+
+pub mod context;
+pub mod national;
+pub mod pii;
+pub mod policy;
+pub mod secrets;
+pub mod validate;
+
+use crate::fields::{Field, Part, ValueType};
+use crate::finding::{Finding, Owasp, Severity};
+use crate::redact::{mask_ends, mask_keep_last};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use context::{last_key, Context, Ctx};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+/// A kind of sensitive data. Serialised in snake_case (`credit_card`), as in finding kinds
+/// (`sensitive.credit_card`), policies and the access-log counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataType {
+    Email,
+    Phone,
+    Ssn,
+    Itin,
+    CreditCard,
+    Iban,
+    AbaRouting,
+    Passport,
+    DateOfBirth,
+    PostalAddress,
+    PersonName,
+    IpAddress,
+    InternalIp,
+    UkNino,
+    EsDni,
+    ItFiscalCode,
+    InAadhaar,
+    InPan,
+    AwsAccessKey,
+    AwsSecretKey,
+    GcpApiKey,
+    AzureStorageKey,
+    GithubToken,
+    GitlabToken,
+    SlackToken,
+    StripeKey,
+    TwilioKey,
+    SendgridKey,
+    OpenaiKey,
+    NpmToken,
+    PypiToken,
+    MailchimpKey,
+    TelegramBotToken,
+    SquareToken,
+    PrivateKey,
+    Jwt,
+    BasicAuthUrl,
+    Password,
+    GenericSecret,
+}
+
+/// How a match is masked for evidence.
+#[derive(Debug, Clone, Copy)]
+enum Mask {
+    /// Keep the last n letters/digits and the separators: `***-**-6789`.
+    Last(usize),
+    /// Keep n leading and m trailing characters: `AKIA************MPLE`.
+    Ends(usize, usize),
+    /// Mask the local part, keep the domain: `j***@example.com`.
+    Email,
+    /// Show nothing of the value.
+    Hidden,
+}
+
+/// Everything a type needs besides its detector: name, severity, secret or personal data,
+/// how sure a match is, how it is masked, and its rank when matches overlap (lower wins).
+struct Info {
+    ty: DataType,
+    name: &'static str,
+    severity: Severity,
+    secret: bool,
+    confidence: f64,
+    mask: Mask,
+    rank: u8,
+}
+
+const fn pii(ty: DataType, name: &'static str, severity: Severity, confidence: f64, mask: Mask, rank: u8) -> Info {
+    Info { ty, name, severity, secret: false, confidence, mask, rank }
+}
+
+const fn secret(ty: DataType, name: &'static str, severity: Severity, confidence: f64, mask: Mask, rank: u8) -> Info {
+    Info { ty, name, severity, secret: true, confidence, mask, rank }
+}
+
+use Severity::{Critical, High, Low, Medium};
+
+/// One row per [`DataType`], in declaration order (a unit test holds the two together).
+const INFO: &[Info] = &[
+    pii(DataType::Email, "email", Low, 0.95, Mask::Email, 1),
+    pii(DataType::Phone, "phone", Low, 0.7, Mask::Last(4), 1),
+    pii(DataType::Ssn, "ssn", High, 0.85, Mask::Last(4), 1),
+    pii(DataType::Itin, "itin", High, 0.8, Mask::Last(4), 1),
+    pii(DataType::CreditCard, "credit_card", High, 0.9, Mask::Last(4), 1),
+    pii(DataType::Iban, "iban", Medium, 0.95, Mask::Last(4), 1),
+    pii(DataType::AbaRouting, "aba_routing", Medium, 0.7, Mask::Last(4), 1),
+    pii(DataType::Passport, "passport", High, 0.6, Mask::Last(3), 2),
+    pii(DataType::DateOfBirth, "date_of_birth", Medium, 0.7, Mask::Last(0), 2),
+    pii(DataType::PostalAddress, "postal_address", Medium, 0.6, Mask::Hidden, 2),
+    pii(DataType::PersonName, "person_name", Low, 0.6, Mask::Ends(1, 0), 2),
+    pii(DataType::IpAddress, "ip_address", Low, 0.9, Mask::Ends(4, 0), 1),
+    pii(DataType::InternalIp, "internal_ip", Low, 0.9, Mask::Ends(4, 0), 1),
+    pii(DataType::UkNino, "uk_nino", High, 0.85, Mask::Last(3), 1),
+    pii(DataType::EsDni, "es_dni", High, 0.85, Mask::Last(3), 1),
+    pii(DataType::ItFiscalCode, "it_fiscal_code", High, 0.9, Mask::Last(4), 1),
+    pii(DataType::InAadhaar, "in_aadhaar", High, 0.85, Mask::Last(4), 1),
+    pii(DataType::InPan, "in_pan", Medium, 0.7, Mask::Last(3), 1),
+    secret(DataType::AwsAccessKey, "aws_access_key", High, 0.95, Mask::Ends(4, 4), 0),
+    secret(DataType::AwsSecretKey, "aws_secret_key", Critical, 0.8, Mask::Ends(3, 3), 0),
+    secret(DataType::GcpApiKey, "gcp_api_key", High, 0.95, Mask::Ends(6, 3), 0),
+    secret(DataType::AzureStorageKey, "azure_storage_key", Critical, 0.95, Mask::Ends(3, 3), 0),
+    secret(DataType::GithubToken, "github_token", High, 0.95, Mask::Ends(6, 3), 0),
+    secret(DataType::GitlabToken, "gitlab_token", High, 0.95, Mask::Ends(6, 3), 0),
+    secret(DataType::SlackToken, "slack_token", High, 0.95, Mask::Ends(6, 3), 0),
+    secret(DataType::StripeKey, "stripe_key", Critical, 0.95, Mask::Ends(8, 3), 0),
+    secret(DataType::TwilioKey, "twilio_key", High, 0.85, Mask::Ends(4, 3), 0),
+    secret(DataType::SendgridKey, "sendgrid_key", High, 0.95, Mask::Ends(4, 3), 0),
+    secret(DataType::OpenaiKey, "openai_key", High, 0.95, Mask::Ends(5, 3), 0),
+    secret(DataType::NpmToken, "npm_token", High, 0.9, Mask::Ends(4, 3), 0),
+    secret(DataType::PypiToken, "pypi_token", High, 0.95, Mask::Ends(5, 3), 0),
+    secret(DataType::MailchimpKey, "mailchimp_key", High, 0.9, Mask::Ends(3, 5), 0),
+    secret(DataType::TelegramBotToken, "telegram_bot_token", High, 0.9, Mask::Ends(4, 3), 0),
+    secret(DataType::SquareToken, "square_token", High, 0.95, Mask::Ends(7, 3), 0),
+    secret(DataType::PrivateKey, "private_key", Critical, 0.95, Mask::Ends(11, 0), 0),
+    secret(DataType::Jwt, "jwt", Medium, 0.9, Mask::Ends(6, 3), 0),
+    secret(DataType::BasicAuthUrl, "basic_auth_url", High, 0.9, Mask::Hidden, 0),
+    secret(DataType::Password, "password", High, 0.7, Mask::Hidden, 2),
+    secret(DataType::GenericSecret, "generic_secret", Medium, 0.6, Mask::Ends(3, 2), 2),
+];
+
+const fn all_types() -> [DataType; INFO.len()] {
+    let mut out = [DataType::Email; INFO.len()];
+    let mut i = 0;
+    while i < INFO.len() {
+        out[i] = INFO[i].ty;
+        i += 1;
+    }
+    out
+}
+
+const ALL_TYPES: [DataType; INFO.len()] = all_types();
+
+impl DataType {
+    /// Every type, in declaration order.
+    pub const ALL: &'static [DataType] = &ALL_TYPES;
+
+    fn info(self) -> &'static Info {
+        &INFO[self as usize]
+    }
+
+    /// The snake_case name used in finding kinds, policies and counts.
+    pub fn as_str(self) -> &'static str {
+        self.info().name
+    }
+
+    /// How bad an exposure of this type is, in a response.
+    pub fn severity(self) -> Severity {
+        self.info().severity
+    }
+
+    /// Credentials (as opposed to personal data).
+    pub fn is_secret(self) -> bool {
+        self.info().secret
+    }
+
+    /// How sure a match of this type is.
+    pub fn confidence(self) -> f64 {
+        self.info().confidence
+    }
+
+    /// The evidence for `value`: masked by the type's rule, runs of `*` shortened so evidence
+    /// stays short.
+    pub fn mask(self, value: &str) -> String {
+        let m = match self.info().mask {
+            Mask::Last(n) => mask_keep_last(value, n),
+            Mask::Ends(h, t) => mask_ends(value, h, t),
+            Mask::Email => match value.rsplit_once('@') {
+                Some((local, domain)) => format!("{}@{}", mask_ends(local, 1, 0), domain),
+                None => mask_keep_last(value, 0),
+            },
+            Mask::Hidden => String::from("********"),
+        };
+        shorten(&m)
+    }
+}
+
+/// Collapses runs of more than 12 `*` and caps the evidence at 64 characters.
+fn shorten(m: &str) -> String {
+    let mut out = String::with_capacity(m.len().min(80));
+    let mut stars = 0;
+    for (n, c) in m.chars().enumerate() {
+        if n >= 256 || out.chars().count() >= 64 {
+            out.push('…');
+            break;
+        }
+        if c == '*' {
+            stars += 1;
+            if stars > 12 {
+                continue;
+            }
+        } else {
+            stars = 0;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One occurrence of sensitive data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitiveMatch {
+    pub ty: DataType,
+    /// The field's location (`response.body:$.user.ssn`, `query:email`, `response.body`).
+    pub location: String,
+    /// Evidence safe to log: `***-**-6789`.
+    pub masked: String,
+    /// Index of the field in the slice given to [`SensitiveScanner::scan`].
+    pub field_index: usize,
+    /// Byte span of the match in the field's value.
+    pub span: Range<usize>,
+}
+
+/// A detector's proposal before context and overlaps are resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub ty: DataType,
+    pub span: Range<usize>,
+    /// `Ctx::NONE` for strong candidates; otherwise the class that must be in context.
+    pub need: Ctx,
+}
+
+/// How far before a weak candidate the scanner looks for context words in the same value.
+const CONTEXT_WINDOW: usize = 48;
+
+/// The compiled detectors. Build once (per plugin configuration) and share.
+#[derive(Debug)]
+pub struct SensitiveScanner {
+    context: Context,
+    anchors: AhoCorasick,
+    tokens: Vec<secrets::Compiled>,
+    /// `name = value` / `name: value` assignments in free text (config files, logs, forms).
+    assignment: Regex,
+}
+
+impl std::fmt::Debug for secrets::Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.re.as_str())
+    }
+}
+
+impl SensitiveScanner {
+    pub fn new() -> Result<SensitiveScanner, String> {
+        let anchors = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(secrets::TOKENS.iter().map(|t| t.anchor))
+            .map_err(|e| format!("token anchors: {e}"))?;
+        let assignment = Regex::new(r#"(?m)([A-Za-z][A-Za-z0-9_.-]{0,63})["']?[ \t]*(?::=|=|:)[ \t]*["']?([^\s"',;&<>]{1,4096})"#)
+            .map_err(|e| format!("assignment pattern: {e}"))?;
+        Ok(SensitiveScanner { context: Context::new()?, anchors, tokens: secrets::compile()?, assignment })
+    }
+
+    /// Appends the sensitive data found in `fields` to `out`.
+    pub fn scan(&self, fields: &[Field<'_>], out: &mut Vec<SensitiveMatch>) {
+        let mut keys: HashMap<&str, Ctx> = HashMap::new();
+        let mut cands = Vec::new();
+        for (index, f) in fields.iter().enumerate() {
+            if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 {
+                continue;
+            }
+            let key_ctx = if f.ty == ValueType::Key {
+                Ctx::NONE
+            } else {
+                let k = last_key(&f.name);
+                *keys.entry(k).or_insert_with(|| self.context.classes(k))
+            };
+            cands.clear();
+            self.candidates(&f.value, key_ctx, f.ty, f.name.is_empty(), &mut cands);
+            if cands.is_empty() {
+                continue;
+            }
+            let mut location = None;
+            for c in self.resolve(&f.value, key_ctx, &mut cands) {
+                let loc = location.get_or_insert_with(|| f.location()).clone();
+                let masked = c.ty.mask(f.value.get(c.span.clone()).unwrap_or(""));
+                out.push(SensitiveMatch { ty: c.ty, location: loc, masked, field_index: index, span: c.span.clone() });
+            }
+        }
+    }
+
+    fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>) {
+        let b = v.as_bytes();
+        if ty == ValueType::Text && !key_ctx.is_empty() {
+            by_key(key_ctx, v, 0, out);
+        }
+        for m in self.anchors.find_overlapping_iter(b) {
+            let i = m.pattern().as_usize();
+            if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
+                secrets::verify(t, c, b, m.start(), out);
+            }
+        }
+        let mut at = 0;
+        while let Some(p) = b[at..].iter().position(|&c| c == b'@') {
+            pii::email(b, at + p, out);
+            at += p + 1;
+        }
+        if b.contains(&b':') {
+            pii::ipv6(b, out);
+        }
+        if b.iter().any(u8::is_ascii_digit) {
+            pii::digit_runs(b, out);
+            national::words(b, out);
+        } else if b.len() >= 12 {
+            national::words(b, out); // spaced NINO keeps digits apart only in theory; cheap
+        }
+        if free_text && ty == ValueType::Text {
+            for caps in self.assignment.captures_iter(v) {
+                if let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) {
+                    let ctx = self.context.classes(name.as_str());
+                    if !ctx.is_empty() {
+                        by_key(ctx, value.as_str(), value.start(), out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps candidates whose context holds, then the best of overlapping ones.
+    fn resolve<'c>(&self, v: &str, key_ctx: Ctx, cands: &'c mut [Candidate]) -> Vec<&'c Candidate> {
+        let b = v.as_bytes();
+        let mut ok: Vec<&Candidate> = cands
+            .iter()
+            .filter(|c| c.span.start < c.span.end && c.span.end <= b.len() && v.is_char_boundary(c.span.start) && v.is_char_boundary(c.span.end))
+            .filter(|c| {
+                c.need.is_empty() || key_ctx.has(c.need) || {
+                    let mut s = c.span.start.saturating_sub(CONTEXT_WINDOW);
+                    while !v.is_char_boundary(s) {
+                        s += 1;
+                    }
+                    self.context.classes(&v[s..c.span.start]).has(c.need)
+                }
+            })
+            .collect();
+        ok.sort_by_key(|c| (c.ty.info().rank, std::cmp::Reverse(c.span.len()), c.span.start));
+        let mut kept: Vec<&Candidate> = Vec::with_capacity(ok.len());
+        for c in ok {
+            if !kept.iter().any(|k| k.span.start < c.span.end && c.span.start < k.span.end) {
+                kept.push(c);
+            }
+        }
+        kept.sort_by_key(|c| c.span.start);
+        kept
+    }
+}
+
+/// Values whose key alone says what they are: credentials ([`secrets::by_key`]), dates of
+/// birth, person names, postal addresses.
+fn by_key(ctx: Ctx, v: &str, base: usize, out: &mut Vec<Candidate>) {
+    secrets::by_key(ctx, v, base, out);
+    let t = v.trim();
+    let off = base + (v.len() - v.trim_start().len());
+    let mut push = |ty, len| out.push(Candidate { ty, span: off..off + len, need: Ctx::NONE });
+    if ctx.has(Ctx::DOB) {
+        if let Some(n) = pii::leading_date(t) {
+            push(DataType::DateOfBirth, n);
+        }
+    }
+    if ctx.has(Ctx::NAME) && pii::looks_like_name(t) {
+        push(DataType::PersonName, t.len());
+    }
+    if ctx.has(Ctx::ADDRESS) && pii::looks_like_address(t) {
+        push(DataType::PostalAddress, t.len());
+    }
+}
+
+fn lower(s: Severity) -> Severity {
+    match s {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
+/// The OWASP risk and severity of `ty` found in `part`; `None` where such data is expected
+/// (see the module docs).
+fn placement(ty: DataType, part: Part) -> Option<(Owasp, Severity)> {
+    let sev = ty.severity();
+    match part {
+        Part::ResponseBody | Part::ResponseHeader => Some((Owasp::Api3, sev)),
+        Part::Path | Part::Query | Part::QueryName if ty.is_secret() => Some((Owasp::Api2, sev)),
+        Part::Path | Part::Query | Part::QueryName => Some((Owasp::Api8, lower(sev))),
+        Part::Header | Part::Cookie if ty.is_secret() => None,
+        Part::Header | Part::Cookie => Some((Owasp::Api8, lower(sev))),
+        Part::Body if matches!(ty, DataType::Password | DataType::GenericSecret | DataType::Jwt) => None,
+        Part::Body if ty.is_secret() => Some((Owasp::Api8, lower(sev))),
+        Part::Body => Some((Owasp::Api3, lower(sev))),
+    }
+}
+
+/// One finding per (type, location), in order of first occurrence: kind `sensitive.<type>`,
+/// the count in `detail`, the first match's mask as evidence.
+pub fn findings(matches: &[SensitiveMatch], fields: &[Field<'_>]) -> Vec<Finding> {
+    let mut groups: Vec<(&SensitiveMatch, u32)> = Vec::new();
+    let mut index: HashMap<(DataType, &str), usize> = HashMap::new();
+    for m in matches {
+        match index.get(&(m.ty, m.location.as_str())) {
+            Some(&i) => groups[i].1 += 1,
+            None => {
+                index.insert((m.ty, m.location.as_str()), groups.len());
+                groups.push((m, 1));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(m, n)| {
+            let part = fields.get(m.field_index)?.part;
+            let (owasp, severity) = placement(m.ty, part)?;
+            let what = if m.ty.is_secret() { "credential" } else { "personal data" };
+            let detail = format!("{n} {} ({what}: {})", if n == 1 { "match" } else { "matches" }, m.ty.as_str());
+            Some(
+                Finding::new(format!("sensitive.{}", m.ty.as_str()), owasp, severity, m.ty.confidence(), m.location.clone(), m.masked.clone())
+                    .with_detail(detail),
+            )
+        })
+        .collect()
+}
+
+/// How many matches of each type, for the access-log observations.
+pub fn counts(matches: &[SensitiveMatch]) -> BTreeMap<DataType, u32> {
+    let mut out = BTreeMap::new();
+    for m in matches {
+        *out.entry(m.ty).or_insert(0) += 1;
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Data policies (placeholder, filled in the next commit).
