@@ -62,6 +62,10 @@ fn push(out: &mut Vec<Candidate>, ty: DataType, start: usize, end: usize, need: 
 
 fn word(v: &[u8], s: usize, e: usize, out: &mut Vec<Candidate>) {
     let w = &v[s..e];
+    if w.len() == 34 && (w.starts_with(b"AC") || w.starts_with(b"SK")) && w[2..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()) {
+        push(out, DataType::TwilioKey, s, e, Ctx::NONE);
+        return;
+    }
     let digits = w.iter().filter(|c| c.is_ascii_digit()).count();
     if digits == 0 {
         if w.len() == 2 && w.iter().all(u8::is_ascii_uppercase) {
@@ -98,9 +102,6 @@ fn word(v: &[u8], s: usize, e: usize, out: &mut Vec<Candidate>) {
             Some(false) => push(out, DataType::ItFiscalCode, s, e, Ctx::FISCAL),
             None => {}
         },
-        34 if (w.starts_with(b"AC") || w.starts_with(b"SK")) && w[2..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()) => {
-            push(out, DataType::TwilioKey, s, e, Ctx::NONE)
-        }
         _ => {}
     }
 }

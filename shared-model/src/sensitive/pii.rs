@@ -22,7 +22,7 @@ struct Run<'a> {
     end: usize,
     digits: [u8; MAX_DIGITS],
     n: usize,
-    groups: [(u8, u8); 12],
+    groups: [(u8, u8, usize); 12],
     ng: usize,
     plus: bool,
 }
@@ -81,7 +81,7 @@ pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
             plus = true;
         }
         let glued = start > 0 && (v[start - 1].is_ascii_alphanumeric() || v[start - 1] == b'_');
-        let mut run = Run { text: v, start, end: i, digits: [0; MAX_DIGITS], n: 0, groups: [(0, 0); 12], ng: 0, plus };
+        let mut run = Run { text: v, start, end: i, digits: [0; MAX_DIGITS], n: 0, groups: [(0, 0, 0); 12], ng: 0, plus };
         let mut j = i;
         let mut overflow = false;
         loop {
@@ -96,7 +96,7 @@ pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
                 j += 1;
             }
             if run.ng < run.groups.len() {
-                run.groups[run.ng] = ((j - g0).min(255) as u8, 0);
+                run.groups[run.ng] = ((j - g0).min(255) as u8, 0, g0);
                 run.ng += 1;
             } else {
                 overflow = true;
@@ -124,7 +124,42 @@ pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
         if glued || tail_glued || overflow {
             continue;
         }
-        classify(&run, out);
+        if !classify(&run, out) && run.seps().any(|c| c == b' ') {
+            // `911-701234 91170-1234`: two numbers a space apart read as one run; retry each.
+            let mut from = 0;
+            for g in 0..run.ng {
+                if g + 1 == run.ng || run.groups[g].1 == b' ' {
+                    if from > 0 || g + 1 < run.ng {
+                        classify(&run.sub(from, g + 1), out);
+                    }
+                    from = g + 1;
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Run<'a> {
+    /// Groups `from..to` as a run of their own.
+    fn sub(&self, from: usize, to: usize) -> Run<'a> {
+        let mut r = Run { text: self.text, start: self.groups[from].2, end: 0, digits: [0; MAX_DIGITS], n: 0, groups: [(0, 0, 0); 12], ng: 0, plus: false };
+        if from == 0 {
+            r.start = self.start;
+            r.plus = self.plus;
+        }
+        for (k, g) in self.groups[from..to].iter().enumerate() {
+            let len = usize::from(g.0);
+            r.groups[k] = (g.0, if k + 1 == to - from { 0 } else { g.1 }, g.2);
+            for &c in &self.text[g.2..g.2 + len] {
+                if r.n < MAX_DIGITS {
+                    r.digits[r.n] = c;
+                    r.n += 1;
+                }
+            }
+            r.end = g.2 + len;
+        }
+        r.ng = to - from;
+        r
     }
 }
 
@@ -132,7 +167,9 @@ fn push(out: &mut Vec<Candidate>, ty: DataType, start: usize, end: usize, need: 
     out.push(Candidate { ty, span: start..end, need });
 }
 
-fn classify(r: &Run<'_>, out: &mut Vec<Candidate>) {
+/// Proposes the types a run can be; returns whether it proposed any.
+fn classify(r: &Run<'_>, out: &mut Vec<Candidate>) -> bool {
+    let before = out.len();
     let d = r.digits();
     let (s, e) = (r.start, r.end);
     ipv4(r, out);
@@ -140,18 +177,18 @@ fn classify(r: &Run<'_>, out: &mut Vec<Candidate>) {
         if (8..=15).contains(&d.len()) && d[0] != b'0' && r.one_sep_or_paren() {
             push(out, DataType::Phone, s, e, Ctx::NONE);
         }
-        return;
+        return out.len() > before;
     }
     if r.text[s] == b'(' {
         // Only a phone starts with a parenthesis: `(415) 555-0132`.
         if nanp(&d[d.len().saturating_sub(10)..]) && d.len() == 10 && r.grouped(&[3, 3, 4]) {
             push(out, DataType::Phone, s, e, Ctx::NONE);
         }
-        return;
+        return out.len() > before;
     }
     if (12..=19).contains(&d.len()) && validate::card(d) && (r.bare() || card_groups(r)) {
         push(out, DataType::CreditCard, s, e, Ctx::NONE);
-        return;
+        return true;
     }
     if d.len() == 9 {
         let formatted = r.grouped(&[3, 2, 4]) && r.one_sep(b"- ");
@@ -172,6 +209,7 @@ fn classify(r: &Run<'_>, out: &mut Vec<Candidate>) {
         }
     }
     phone(r, out);
+    out.len() > before
 }
 
 impl Run<'_> {

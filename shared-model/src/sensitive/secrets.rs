@@ -225,6 +225,10 @@ pub(super) fn by_key(ctx: Ctx, v: &str, base: usize, out: &mut Vec<Candidate>) {
     let off = base + v.find(t).unwrap_or(0);
     let span = off..off + t.len();
     let b = t.as_bytes();
+    // The key's own word as its value (`"password": "password"`) is a schema example.
+    if matches!(t.to_ascii_lowercase().as_str(), "password" | "passwd" | "secret" | "token" | "apikey" | "api_key" | "string") {
+        return;
+    }
     if ctx.has(Ctx::AWS) && b.len() == 40 && b.iter().all(|&c| Chars::Base64.has(c) && c != b'=') && looks_random(t) {
         out.push(Candidate { ty: DataType::AwsSecretKey, span, need: Ctx::NONE });
     } else if ctx.has(Ctx::PASSWORD) && (4..=256).contains(&b.len()) && !placeholder(t) && !t.contains(' ') {
