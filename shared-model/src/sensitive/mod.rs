@@ -463,3 +463,217 @@ pub fn counts(matches: &[SensitiveMatch]) -> BTreeMap<DataType, u32> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn f<'a>(part: Part, name: &'a str, value: &'a str) -> Field<'a> {
+        Field { part, name: Cow::Borrowed(name), value: Cow::Borrowed(value), ty: ValueType::Text }
+    }
+
+    fn scanner() -> &'static SensitiveScanner {
+        static S: std::sync::OnceLock<SensitiveScanner> = std::sync::OnceLock::new();
+        S.get_or_init(|| SensitiveScanner::new().unwrap())
+    }
+
+    fn scan(name: &str, value: &str) -> Vec<SensitiveMatch> {
+        let s = scanner();
+        let mut out = Vec::new();
+        s.scan(&[f(Part::ResponseBody, name, value)], &mut out);
+        out
+    }
+
+    fn positives() -> Vec<(&'static str, String, DataType)> {
+        let r = |n: usize, c: char| c.to_string().repeat(n);
+        vec![
+            ("$.contact", "mail jane.doe+x@example.co.uk now".into(), DataType::Email),
+            ("$.note", "call (415) 555-0132".into(), DataType::Phone),
+            ("$.note", "+44 20 7123 4567".into(), DataType::Phone),
+            ("$.phone", "4155550132".into(), DataType::Phone),
+            ("$.note", "SSN 536-90-1234".into(), DataType::Ssn),
+            ("$.ssn", "536901234".into(), DataType::Ssn),
+            ("$.note", "912-70-1234".into(), DataType::Itin),
+            ("$.note", "card 4111 1111 1111 1111".into(), DataType::CreditCard),
+            ("$.pan", "378282246310005".into(), DataType::CreditCard),
+            ("$.note", "GB82 WEST 1234 5698 7654 32".into(), DataType::Iban),
+            ("$.routing_number", "011000015".into(), DataType::AbaRouting),
+            ("$.passport_number", "X12345678".into(), DataType::Passport),
+            ("$.date_of_birth", "1990-05-12".into(), DataType::DateOfBirth),
+            ("$.first_name", "Jane".into(), DataType::PersonName),
+            ("$.street_address", "221B Baker Street".into(), DataType::PostalAddress),
+            ("$.note", "from 8.8.8.8".into(), DataType::IpAddress),
+            ("$.note", "2606:4700:4700::1111".into(), DataType::IpAddress),
+            ("$.backend", "10.1.2.3:8080".into(), DataType::InternalIp),
+            ("$.note", "AB 12 34 56 C".into(), DataType::UkNino),
+            ("$.note", "X1234567L".into(), DataType::EsDni),
+            ("$.note", "RSSMRA85T10A562S".into(), DataType::ItFiscalCode),
+            ("$.note", "3123 4567 8909".into(), DataType::InAadhaar),
+            ("$.pan_number", "ABCPE1234F".into(), DataType::InPan),
+            ("$.k", "AKIAIOSFODNN7EXAMPLE".into(), DataType::AwsAccessKey),
+            ("$.aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(), DataType::AwsSecretKey),
+            ("$.k", format!("AIza{}", r(35, 'b')), DataType::GcpApiKey),
+            ("$.conn", format!("DefaultEndpointsProtocol=https;AccountKey={}==;", r(86, 'Q')), DataType::AzureStorageKey),
+            ("$.k", format!("ghp_{}", r(36, 'a')), DataType::GithubToken),
+            ("$.k", "glpat-abcdefghij0123456789".into(), DataType::GitlabToken),
+            ("$.k", "xoxb-123456789012-abcdefghijkl".into(), DataType::SlackToken),
+            ("$.k", format!("sk_live_{}", r(24, 'z')), DataType::StripeKey),
+            ("$.k", format!("AC{}", "0123456789abcdef".repeat(2)), DataType::TwilioKey),
+            ("$.k", format!("SG.{}.{}", r(22, 'x'), r(43, 'y')), DataType::SendgridKey),
+            ("$.k", format!("sk-proj-{}T3BlbkFJ{}", r(20, 'q'), r(20, 'w')), DataType::OpenaiKey),
+            ("$.k", format!("npm_{}", r(36, 'n')), DataType::NpmToken),
+            ("$.k", format!("pypi-AgEIcHlwaS5vcmc{}", r(70, 'p')), DataType::PypiToken),
+            ("$.k", "0123456789abcdef0123456789abcdef-us6".into(), DataType::MailchimpKey),
+            ("$.k", format!("123456789:AA{}", r(33, 't')), DataType::TelegramBotToken),
+            ("$.k", format!("sq0atp-{}", r(22, 's')), DataType::SquareToken),
+            ("$.k", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----".into(), DataType::PrivateKey),
+            ("$.k", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc".into(), DataType::Jwt),
+            ("$.dsn", "postgres://admin:s3cr3tpass@db.example.com:5432/app".into(), DataType::BasicAuthUrl),
+            ("$.password", "hunter2!x".into(), DataType::Password),
+            ("$.client_secret", "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c".into(), DataType::GenericSecret),
+        ]
+    }
+
+    #[test]
+    fn every_type_has_its_row_and_a_positive_case() {
+        for (i, info) in INFO.iter().enumerate() {
+            assert_eq!(info.ty as usize, i, "INFO out of order at {}", info.name);
+            assert_eq!(serde_json::to_value(info.ty).unwrap(), info.name);
+        }
+        assert!(DataType::ALL.len() >= 25);
+        let covered: Vec<DataType> = positives().iter().map(|p| p.2).collect();
+        for t in DataType::ALL {
+            assert!(covered.contains(t), "no positive unit case for {}", t.as_str());
+        }
+    }
+
+    #[test]
+    fn positives_are_found_with_their_type() {
+        for (name, value, ty) in positives() {
+            let got = scan(name, &value);
+            assert!(got.iter().any(|m| m.ty == ty), "{name}={value:?}: expected {}, got {got:?}", ty.as_str());
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_not_sensitive() {
+        let cases: &[(&str, &str)] = &[
+            ("$.version", "1.2.3"),
+            ("$.version", "10.0.19041.1"),
+            ("$.build", "v1.2.3-beta+exp.sha.5114f85"),
+            ("$.order_id", "ORD-2024-000123"),
+            ("$.order_id", "100234567"),
+            ("$.created_at", "2024-03-15T14:30:00Z"),
+            ("$.id", "550e8400-e29b-41d4-a716-446655440000"),
+            ("$.timestamp", "1444931833"),
+            ("$.ratelimit_reset", "1444931833123"),
+            ("$.count", "4111111111111112"),
+            ("$.reference", "1234 5678 9012 3456"),
+            ("$.sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("$.etag", "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c"),
+            ("$.next_page_token", "CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA3EhBhYmNkZWY"),
+            ("$.token_type", "Bearer"),
+            ("$.isbn", "978-3-16-148410-0"),
+            ("$.price", "19.99"),
+            ("$.location", "37.7749,-122.4194"),
+            ("$.season", "2019-2020"),
+            ("$.period", "2021-01-01/2021-12-31"),
+            ("$.time", "14:30:00"),
+            ("$.mac", "00:1A:2B:3C:4D:5E"),
+            ("$.ssn", "000-12-3456"),
+            ("$.ssn", "078-05-1120"),
+            ("$.password", "********"),
+            ("$.password", "${DB_PASSWORD}"),
+            ("$.password_updated_at", "2024-01-01"),
+            ("$.name", "Droplet 42"),
+            ("$.product_name", "Jane"),
+            ("$.ip_address", "n/a"),
+            ("$.description", "Upgrade to 2 vCPUs and 4 GB, 80 GB SSD"),
+            ("$.note", "std::vec::Vec and a::b"),
+            ("$.note", "task-sk-proj"),
+            ("$.url", "https://example.com/docs/v2/sk_live_"),
+            ("$.user", "@example"),
+            ("$.note", "email me at info@presidio."),
+        ];
+        for (name, value) in cases {
+            let got = scan(name, value);
+            assert!(got.is_empty(), "{name}={value:?} gave {got:?}");
+        }
+    }
+
+    #[test]
+    fn weak_shapes_need_context_from_key_or_text() {
+        assert!(scan("$.note", "536901234").is_empty(), "nine bare digits are not an SSN alone");
+        assert_eq!(scan("$.note", "ssn: 536901234")[0].ty, DataType::Ssn);
+        assert_eq!(scan("$.customerSsn", "536901234")[0].ty, DataType::Ssn);
+        assert!(scan("$.note", "X12345678 is the code").is_empty());
+        assert_eq!(scan("$.note", "my passport is X12345678")[0].ty, DataType::Passport);
+    }
+
+    #[test]
+    fn masks_follow_the_type() {
+        assert_eq!(DataType::CreditCard.mask("4111-1111-1111-1234"), "****-****-****-1234");
+        assert_eq!(DataType::Ssn.mask("123-45-6789"), "***-**-6789");
+        assert_eq!(DataType::AwsAccessKey.mask("AKIAIOSFODNN7EXAMPLE"), "AKIA************MPLE");
+        assert_eq!(DataType::Email.mask("jane@example.com"), "j***@example.com");
+        assert_eq!(DataType::Password.mask("hunter2"), "********");
+        let long = DataType::Jwt.mask(&"a".repeat(5000));
+        assert!(long.chars().count() <= 65, "{long}");
+    }
+
+    #[test]
+    fn evidence_never_repeats_a_matched_value() {
+        let s = scanner();
+        for (name, value, _) in positives() {
+            let fields = [f(Part::ResponseBody, name, &value), f(Part::Query, name, &value)];
+            let mut out = Vec::new();
+            s.scan(&fields, &mut out);
+            for fi in findings(&out, &fields) {
+                for m in &out {
+                    let raw = &fields[m.field_index].value[m.span.clone()];
+                    let shown = format!("{} {} {}", fi.evidence, fi.location, fi.detail.clone().unwrap_or_default());
+                    assert!(raw.chars().count() < 4 || !shown.contains(raw), "{raw:?} leaked in {shown:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn findings_group_count_and_place() {
+        let s = scanner();
+        let fields = [
+            f(Part::ResponseBody, "$.notes", "536-90-1234 and 536-90-1235, card 4111111111111111"),
+            f(Part::Query, "api_key", "AKIAIOSFODNN7EXAMPLE"),
+            f(Part::Header, "x-api-key", "AKIAIOSFODNN7EXAMPLE"),
+            f(Part::Body, "$.email", "jane@example.com"),
+        ];
+        let mut out = Vec::new();
+        s.scan(&fields, &mut out);
+        let fs = findings(&out, &fields);
+        let ssn = fs.iter().find(|f| f.kind == "sensitive.ssn").unwrap();
+        assert_eq!(ssn.detail.as_deref(), Some("2 matches (personal data: ssn)"));
+        assert_eq!((ssn.owasp, ssn.severity), (Owasp::Api3, Severity::High));
+        assert_eq!(ssn.evidence, "***-**-1234");
+        assert_eq!(ssn.location, "response.body:$.notes");
+        let key = fs.iter().find(|f| f.kind == "sensitive.aws_access_key").unwrap();
+        assert_eq!((key.owasp, key.location.as_str()), (Owasp::Api2, "query:api_key"));
+        assert!(!fs.iter().any(|f| f.location.starts_with("header:")), "clients authenticate with headers");
+        let email = fs.iter().find(|f| f.kind == "sensitive.email").unwrap();
+        assert_eq!(email.severity, Severity::Low);
+        let c = counts(&out);
+        assert_eq!(c[&DataType::Ssn], 2);
+        assert_eq!(c[&DataType::AwsAccessKey], 2);
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let s = scanner();
+        let nasty = ["", "@", "@@@.", "::", ":::::::::", "+", "(", "0".repeat(10_000).as_str(), "é@é.é", "-----BEGIN ", "eyJ.eyJ", "1.2.3.4/999", "AB 12", "://", "x://a:b@", "\u{fffd}4111 1111 1111 1111\u{fffd}"]
+            .map(String::from);
+        for v in &nasty {
+            let mut out = Vec::new();
+            s.scan(&[f(Part::ResponseBody, "", v), f(Part::ResponseBody, "$.password", v)], &mut out);
+        }
+    }
+}

@@ -235,7 +235,7 @@ fn nanp(d: &[u8]) -> bool {
 }
 
 /// National phone formats without a `+`: NANP `415-555-0132` / `1-800-555-0199` / `91-415-555-0132`,
-/// and trunk-prefixed numbers `090-1234-5678`, `0 532 123 45 67` (leading 0, 9-12 digits, short
+/// and trunk-prefixed numbers `090-1234-5678`, `0 532 123 45 67` (leading 0, 10-12 digits, short
 /// groups). Bare digit strings need phone context.
 fn phone(r: &Run<'_>, out: &mut Vec<Candidate>) {
     let d = r.digits();
@@ -253,7 +253,7 @@ fn phone(r: &Run<'_>, out: &mut Vec<Candidate>) {
     let n = lens.len();
     let nanp_tail = n >= 3 && lens[n - 3..] == [3, 3, 4] && nanp(&d[d.len() - 10..]);
     let nanp_ok = nanp_tail && (n == 3 || (n == 4 && lens[0] <= 3 && r.one_sep(b" -")));
-    let trunk = d[0] == b'0' && (9..=12).contains(&d.len()) && n >= 3 && lens.iter().all(|&l| (1..=4).contains(&l)) && r.one_sep(b" -");
+    let trunk = d[0] == b'0' && (10..=12).contains(&d.len()) && n >= 3 && lens.iter().all(|&l| (1..=4).contains(&l)) && r.one_sep(b" -");
     if nanp_ok || trunk {
         push(out, DataType::Phone, r.start, r.end, Ctx::NONE);
     }
@@ -354,7 +354,9 @@ pub(super) fn ipv6(v: &[u8], out: &mut Vec<Candidate>) {
         }
         let colons = v[start..end].iter().filter(|&&c| c == b':').count();
         let glued_before = start > 0 && (v[start - 1].is_ascii_alphanumeric() || v[start - 1] == b'_');
-        if colons < 2 || glued_before {
+        // `a::b` parses, but prose and code (`Foo::bar`) are not addresses: ask for a digit.
+        let digit = v[start..end].iter().any(u8::is_ascii_digit) || &v[start..end] == b"::";
+        if colons < 2 || glued_before || !digit {
             continue;
         }
         let mut span_end = end;
