@@ -32,6 +32,7 @@ use context::{last_key, Context, Ctx};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 /// A kind of sensitive data. Serialised in snake_case (`credit_card`), as in finding kinds
@@ -259,6 +260,9 @@ pub(crate) struct Candidate {
     pub need: Ctx,
 }
 
+/// The shortest vendor token (`a://b:c@d.e` is 11 bytes).
+const MIN_TOKEN: usize = 10;
+
 /// How far before a weak candidate the scanner looks for context words in the same value.
 const CONTEXT_WINDOW: usize = 48;
 
@@ -291,7 +295,7 @@ impl SensitiveScanner {
 
     /// Appends the sensitive data found in `fields` to `out`.
     pub fn scan(&self, fields: &[Field<'_>], out: &mut Vec<SensitiveMatch>) {
-        let mut keys: HashMap<&str, Ctx> = HashMap::new();
+        let mut keys: HashMap<&str, Ctx, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut cands = Vec::new();
         for (index, f) in fields.iter().enumerate() {
             if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 {
@@ -319,28 +323,45 @@ impl SensitiveScanner {
 
     fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>) {
         let b = v.as_bytes();
+        if ty == ValueType::Number {
+            pii::digit_runs(b, out);
+            return;
+        }
         if ty == ValueType::Text && !key_ctx.is_empty() {
             by_key(key_ctx, v, 0, out);
         }
-        for m in self.anchors.find_overlapping_iter(b) {
-            let i = m.pattern().as_usize();
-            if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
-                secrets::verify(t, c, b, m.start(), out);
+        // One pass for the cheap facts that decide which detectors can possibly match.
+        let (mut digit, mut alpha, mut at, mut colon) = (false, false, false, false);
+        for &c in b {
+            digit |= c.is_ascii_digit();
+            alpha |= c.is_ascii_alphabetic();
+            at |= c == b'@';
+            colon |= c == b':';
+        }
+        // PERF: no vendor token is shorter than 10 bytes; most JSON values are.
+        if b.len() >= MIN_TOKEN {
+            for m in self.anchors.find_overlapping_iter(b) {
+                let i = m.pattern().as_usize();
+                if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
+                    secrets::verify(t, c, b, m.start(), out);
+                }
             }
         }
-        let mut at = 0;
-        while let Some(p) = b[at..].iter().position(|&c| c == b'@') {
-            pii::email(b, at + p, out);
-            at += p + 1;
+        if at {
+            let mut from = 0;
+            while let Some(p) = b[from..].iter().position(|&c| c == b'@') {
+                pii::email(b, from + p, out);
+                from += p + 1;
+            }
         }
-        if b.contains(&b':') {
+        if colon {
             pii::ipv6(b, out);
         }
-        if b.iter().any(u8::is_ascii_digit) {
+        if digit {
             pii::digit_runs(b, out);
+        }
+        if (digit && alpha) || (alpha && b.len() >= 34) {
             national::words(b, out);
-        } else if b.len() >= 12 {
-            national::words(b, out); // spaced NINO keeps digits apart only in theory; cheap
         }
         if free_text && ty == ValueType::Text {
             for caps in self.assignment.captures_iter(v) {
@@ -379,6 +400,25 @@ impl SensitiveScanner {
         }
         kept.sort_by_key(|c| c.span.start);
         kept
+    }
+}
+
+/// FNV-1a: key names are short and trusted to be few per exchange; SipHash costs more than the
+/// lookup it protects.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
     }
 }
 
