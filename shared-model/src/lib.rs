@@ -9,22 +9,25 @@
 //! 2. one concept each: detectors;
 //! 3. the engine and the learner.
 
-pub mod facts;
-pub mod fields;
-pub mod json;
-pub mod finding;
-pub mod normalize;
-pub mod redact;
-pub mod verdict;
-pub mod baseline;
-pub mod detect;
-pub mod engine;
-pub mod event;
-pub mod learn;
-pub mod observe;
-pub mod sensitive;
+// floor 1: plain data and small helpers
 pub mod client;
 pub mod config;
+pub mod event;
+pub mod facts;
+pub mod fields;
+pub mod finding;
+pub mod json;
 pub mod model;
-pub mod route;
+pub mod normalize;
+pub mod observe;
+pub mod redact;
 pub mod sketch;
+pub mod verdict;
+// floor 2: one concept each
+pub mod baseline;
+pub mod detect;
+pub mod route;
+pub mod sensitive;
+// floor 3: the engine and the learner
+pub mod engine;
+pub mod learn;

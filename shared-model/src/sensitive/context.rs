@@ -1,0 +1,283 @@
+//! Context: what a JSON key, parameter or header name (or the words just before a value in
+//! free text) says about the value.
+//!
+//! Many sensitive values have no distinctive shape of their own: nine bare digits are an SSN, a
+//! routing number or an order id; `Jane Doe` is a name only under `first_name`. Detectors mark
+//! such candidates *weak*; a weak candidate is reported only when its context class is present.
+//! Context comes from one case-insensitive Aho-Corasick pass over the key (or a window of text),
+//! and a keyword counts only at word edges (`_`, `-`, `.`, space, digits, camelCase), so `pan`
+//! does not fire inside `company` and `dob` not inside `adobe`.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// A set of context classes, one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ctx(pub u32);
+
+impl Ctx {
+    pub const NONE: Ctx = Ctx(0);
+    pub const SSN: Ctx = Ctx(1);
+    pub const TAX: Ctx = Ctx(1 << 1);
+    pub const ROUTING: Ctx = Ctx(1 << 2);
+    pub const PHONE: Ctx = Ctx(1 << 3);
+    pub const AADHAAR: Ctx = Ctx(1 << 4);
+    pub const PAN: Ctx = Ctx(1 << 5);
+    pub const PASSPORT: Ctx = Ctx(1 << 6);
+    pub const DOB: Ctx = Ctx(1 << 7);
+    pub const NAME: Ctx = Ctx(1 << 8);
+    pub const ADDRESS: Ctx = Ctx(1 << 9);
+    pub const SECRET: Ctx = Ctx(1 << 10);
+    pub const PASSWORD: Ctx = Ctx(1 << 11);
+    pub const AWS: Ctx = Ctx(1 << 12);
+    pub const FISCAL: Ctx = Ctx(1 << 13);
+    /// Words that say a secret-looking key holds no secret (`next_page_token`, `token_type`).
+    const NOT_SECRET: Ctx = Ctx(1 << 30);
+    /// Words that say an `address` key holds no postal address (`ip_address`, `email_address`).
+    const NOT_ADDRESS: Ctx = Ctx(1 << 31);
+
+    pub fn has(self, other: Ctx) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn with(self, other: Ctx) -> Ctx {
+        Ctx(self.0 | other.0)
+    }
+
+    fn without(self, other: Ctx) -> Ctx {
+        Ctx(self.0 & !other.0)
+    }
+}
+
+/// Keywords and the class each one implies. Matched case-insensitively at word edges.
+const KEYWORDS: &[(&str, Ctx)] = &[
+    ("ssn", Ctx::SSN),
+    ("social security", Ctx::SSN),
+    ("social_security", Ctx::SSN),
+    ("socialsecurity", Ctx::SSN),
+    ("social-security", Ctx::SSN),
+    ("itin", Ctx::TAX),
+    ("tin", Ctx::TAX),
+    ("tax id", Ctx::TAX),
+    ("tax_id", Ctx::TAX),
+    ("taxid", Ctx::TAX),
+    ("tax", Ctx::TAX),
+    ("routing", Ctx::ROUTING),
+    ("aba", Ctx::ROUTING),
+    ("rtn", Ctx::ROUTING),
+    ("phone", Ctx::PHONE),
+    ("telephone", Ctx::PHONE),
+    ("tel", Ctx::PHONE),
+    ("mobile", Ctx::PHONE),
+    ("cell", Ctx::PHONE),
+    ("fax", Ctx::PHONE),
+    ("msisdn", Ctx::PHONE),
+    ("whatsapp", Ctx::PHONE),
+    ("aadhaar", Ctx::AADHAAR),
+    ("aadhar", Ctx::AADHAAR),
+    ("uidai", Ctx::AADHAAR),
+    ("pan", Ctx::PAN),
+    ("pancard", Ctx::PAN),
+    ("passport", Ctx::PASSPORT),
+    ("pasaporte", Ctx::PASSPORT),
+    ("passeport", Ctx::PASSPORT),
+    ("reisepass", Ctx::PASSPORT),
+    ("travel document", Ctx::PASSPORT),
+    ("dob", Ctx::DOB),
+    ("birth", Ctx::DOB),
+    ("birthday", Ctx::DOB),
+    ("birthdate", Ctx::DOB),
+    ("born", Ctx::DOB),
+    ("firstname", Ctx::NAME),
+    ("first_name", Ctx::NAME),
+    ("lastname", Ctx::NAME),
+    ("last_name", Ctx::NAME),
+    ("fullname", Ctx::NAME),
+    ("full_name", Ctx::NAME),
+    ("givenname", Ctx::NAME),
+    ("given_name", Ctx::NAME),
+    ("familyname", Ctx::NAME),
+    ("family_name", Ctx::NAME),
+    ("middlename", Ctx::NAME),
+    ("middle_name", Ctx::NAME),
+    ("maidenname", Ctx::NAME),
+    ("surname", Ctx::NAME),
+    ("cardholder", Ctx::NAME),
+    ("holder_name", Ctx::NAME),
+    ("holdername", Ctx::NAME),
+    ("address", Ctx::ADDRESS),
+    ("street", Ctx::ADDRESS),
+    ("addr", Ctx::ADDRESS),
+    ("address_line", Ctx::ADDRESS),
+    ("addressline", Ctx::ADDRESS),
+    ("secret", Ctx::SECRET),
+    ("token", Ctx::SECRET),
+    ("apikey", Ctx::SECRET),
+    ("api_key", Ctx::SECRET),
+    ("api-key", Ctx::SECRET),
+    ("accesskey", Ctx::SECRET),
+    ("access_key", Ctx::SECRET),
+    ("privatekey", Ctx::SECRET),
+    ("private_key", Ctx::SECRET),
+    ("credential", Ctx::SECRET),
+    ("credentials", Ctx::SECRET),
+    ("authkey", Ctx::SECRET),
+    ("auth_key", Ctx::SECRET),
+    ("signing_key", Ctx::SECRET),
+    ("client_secret", Ctx::SECRET),
+    ("password", Ctx::PASSWORD),
+    ("passwd", Ctx::PASSWORD),
+    ("passphrase", Ctx::PASSWORD),
+    ("pwd", Ctx::PASSWORD),
+    ("pw", Ctx::PASSWORD),
+    ("pass", Ctx::PASSWORD),
+    ("aws", Ctx::AWS),
+    ("codice fiscale", Ctx::FISCAL),
+    ("codice_fiscale", Ctx::FISCAL),
+    ("codicefiscale", Ctx::FISCAL),
+    ("fiscal", Ctx::FISCAL),
+    ("cf", Ctx::FISCAL),
+    // Negative context.
+    ("page", Ctx::NOT_SECRET),
+    ("next", Ctx::NOT_SECRET),
+    ("cursor", Ctx::NOT_SECRET),
+    ("continuation", Ctx::NOT_SECRET),
+    ("type", Ctx::NOT_SECRET),
+    ("count", Ctx::NOT_SECRET),
+    ("max", Ctx::NOT_SECRET),
+    ("min", Ctx::NOT_SECRET),
+    ("length", Ctx::NOT_SECRET),
+    ("expires", Ctx::NOT_SECRET),
+    ("expiry", Ctx::NOT_SECRET),
+    ("expiration", Ctx::NOT_SECRET),
+    ("ttl", Ctx::NOT_SECRET),
+    ("id", Ctx::NOT_SECRET),
+    ("ids", Ctx::NOT_SECRET),
+    ("name", Ctx::NOT_SECRET),
+    ("url", Ctx::NOT_SECRET),
+    ("uri", Ctx::NOT_SECRET),
+    ("at", Ctx::NOT_SECRET),
+    ("date", Ctx::NOT_SECRET),
+    ("policy", Ctx::NOT_SECRET),
+    ("hint", Ctx::NOT_SECRET),
+    ("reset", Ctx::NOT_SECRET),
+    ("required", Ctx::NOT_SECRET),
+    ("enabled", Ctx::NOT_SECRET),
+    ("usage", Ctx::NOT_SECRET),
+    ("limit", Ctx::NOT_SECRET),
+    ("ip", Ctx::NOT_ADDRESS),
+    ("ipv4", Ctx::NOT_ADDRESS),
+    ("ipv6", Ctx::NOT_ADDRESS),
+    ("ip_address", Ctx::NOT_ADDRESS),
+    ("email", Ctx::NOT_ADDRESS),
+    ("mail", Ctx::NOT_ADDRESS),
+    ("mac", Ctx::NOT_ADDRESS),
+    ("wallet", Ctx::NOT_ADDRESS),
+    ("web", Ctx::NOT_ADDRESS),
+    ("server", Ctx::NOT_ADDRESS),
+    ("host", Ctx::NOT_ADDRESS),
+    ("gateway", Ctx::NOT_ADDRESS),
+    ("public", Ctx::NOT_ADDRESS),
+    ("private", Ctx::NOT_ADDRESS),
+    ("network", Ctx::NOT_ADDRESS),
+    ("bind", Ctx::NOT_ADDRESS),
+    ("listen", Ctx::NOT_ADDRESS),
+    ("remote", Ctx::NOT_ADDRESS),
+    ("ipaddress", Ctx::NOT_ADDRESS),
+];
+
+/// The compiled keyword matcher.
+#[derive(Debug, Clone)]
+pub struct Context {
+    ac: AhoCorasick,
+}
+
+impl Context {
+    pub fn new() -> Result<Context, String> {
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(KEYWORDS.iter().map(|(k, _)| k))
+            .map_err(|e| format!("context keywords: {e}"))?;
+        Ok(Context { ac })
+    }
+
+    /// The classes named in `text` (a key or a window of prose), negative words applied.
+    pub fn classes(&self, text: &str) -> Ctx {
+        let b = text.as_bytes();
+        let mut ctx = Ctx::NONE;
+        for m in self.ac.find_overlapping_iter(text) {
+            if edge_before(b, m.start()) && edge_after(b, m.end()) {
+                ctx = ctx.with(KEYWORDS[m.pattern().as_usize()].1);
+            }
+        }
+        if ctx.has(Ctx::NOT_SECRET) {
+            ctx = ctx.without(Ctx::SECRET).without(Ctx::PASSWORD);
+        }
+        if ctx.has(Ctx::NOT_ADDRESS) {
+            ctx = ctx.without(Ctx::ADDRESS);
+        }
+        ctx.without(Ctx::NOT_SECRET).without(Ctx::NOT_ADDRESS)
+    }
+}
+
+/// The key a field's name points at: the last JSON path segment, or the name itself.
+pub fn last_key(name: &str) -> &str {
+    let mut s = name;
+    while s.ends_with(']') {
+        match s.rfind('[') {
+            Some(i) if s[i + 1..s.len() - 1].bytes().all(|c| c.is_ascii_digit()) => s = &s[..i],
+            Some(i) => return s[i + 1..s.len() - 1].trim_matches('"'),
+            None => break,
+        }
+    }
+    match s.rfind('.') {
+        Some(i) if s.starts_with('$') => &s[i + 1..],
+        _ => s.trim_start_matches('$'),
+    }
+}
+
+fn edge_before(b: &[u8], i: usize) -> bool {
+    i == 0 || !b[i - 1].is_ascii_alphabetic() || (b[i - 1].is_ascii_lowercase() && b[i].is_ascii_uppercase())
+}
+
+fn edge_after(b: &[u8], i: usize) -> bool {
+    i >= b.len() || !b[i].is_ascii_alphabetic() || (b[i - 1].is_ascii_lowercase() && b[i].is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_give_classes_at_word_edges() {
+        let c = Context::new().unwrap();
+        assert!(c.classes("ssn").has(Ctx::SSN));
+        assert!(c.classes("customerSsn").has(Ctx::SSN));
+        assert!(c.classes("date_of_birth").has(Ctx::DOB));
+        assert!(c.classes("dateOfBirth").has(Ctx::DOB));
+        assert!(!c.classes("adobe_id").has(Ctx::DOB));
+        assert!(!c.classes("company").has(Ctx::PAN));
+        assert!(!c.classes("hotel").has(Ctx::PHONE));
+        assert!(c.classes("client_secret").has(Ctx::SECRET));
+        assert!(!c.classes("next_page_token").has(Ctx::SECRET));
+        assert!(!c.classes("token_type").has(Ctx::SECRET));
+        assert!(c.classes("billing_address").has(Ctx::ADDRESS));
+        assert!(!c.classes("ip_address").has(Ctx::ADDRESS));
+        assert!(c.classes("SSN: ").has(Ctx::SSN));
+        assert!(c.classes("user_password").has(Ctx::PASSWORD));
+        assert!(!c.classes("passenger").has(Ctx::PASSWORD));
+    }
+
+    #[test]
+    fn last_key_of_paths() {
+        assert_eq!(last_key("$.user.ssn"), "ssn");
+        assert_eq!(last_key("$.phones[0]"), "phones");
+        assert_eq!(last_key("$[\"odd key\"]"), "odd key");
+        assert_eq!(last_key("x-api-key"), "x-api-key");
+        assert_eq!(last_key(""), "");
+    }
+}
