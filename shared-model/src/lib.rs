@@ -6,9 +6,10 @@
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
 //!    [`normalize`];
-//! 2. one concept each: detectors;
+//! 2. one concept each: detectors ([`detect`]: attack families);
 //! 3. the engine and the learner.
 
+pub mod detect;
 pub mod facts;
 pub mod fields;
 pub mod finding;
