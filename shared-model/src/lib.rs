@@ -9,6 +9,7 @@
 //! 2. one concept each: detectors ([`detect`]: attack families);
 //! 3. the engine and the learner.
 
+pub mod corpus;
 pub mod detect;
 pub mod facts;
 pub mod fields;

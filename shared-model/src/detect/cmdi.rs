@@ -27,7 +27,7 @@ const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|ne
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
         // An argument shape: option, path, variable, redirection, glob, or end of the value.
-        let arg = r#"(?:\s+[-/~.$<>*?{]|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*(?:[|;&<>`)]|$)|\s*$)"#;
+        let arg = r#"(?:\s+[-/~.$<>*?{]|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s*$)"#;
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";

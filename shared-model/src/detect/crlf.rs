@@ -7,7 +7,7 @@
 //! request line (`GET /x HTTP/1.1`) inside a value is reported as `attack.smuggling`.
 
 use super::{is_head_part, Check, Family, Hit, Rules, Subject};
-use crate::finding::Severity::High;
+use crate::finding::Severity::{High, Medium};
 
 pub(crate) struct Crlf {
     rules: Rules,
@@ -44,8 +44,11 @@ impl Check for Crlf {
             return Some(hit);
         }
         if is_head_part(s.part) {
-            if let Some(at) = s.text.find(['\r', '\n']) {
-                return Some(Hit::new(Family::Crlf, High, 0.7, at, "CR/LF in a header, path or query value"));
+            if let Some(at) = s.text.find('\r') {
+                return Some(Hit::new(Family::Crlf, High, 0.7, at, "CR in a header, path or query value"));
+            }
+            if let Some(at) = s.text.find('\n') {
+                return Some(Hit::new(Family::Crlf, Medium, 0.7, at, "LF in a header, path or query value"));
             }
         }
         None

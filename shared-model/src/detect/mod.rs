@@ -130,6 +130,11 @@ pub(crate) trait Check: Send + Sync {
     /// Lower-case literals whose presence in the matching form makes this check worth running.
     fn triggers(&self) -> &'static [&'static str];
     fn check(&self, s: &Subject<'_>) -> Option<Hit>;
+    /// Whether this check reads whole markup documents ([`ValueType::Markup`]); the others read
+    /// the document's text and attribute values, which arrive as their own fields.
+    fn document_level(&self) -> bool {
+        false
+    }
 }
 
 /// Every attack family, compiled once (see the module docs for the scan loop).
@@ -206,7 +211,7 @@ impl AttackDetector {
             let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name };
             let mut location: Option<String> = None;
             for (i, check) in self.checks.iter().enumerate() {
-                if mask & (1 << i) == 0 {
+                if mask & (1 << i) == 0 || (field.ty == ValueType::Markup && !check.document_level()) {
                     continue;
                 }
                 if let Some(hit) = check.check(&subject) {

@@ -86,8 +86,10 @@ fn method(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
 }
 
 fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
-    if let Some(p) = head.path.find(|c: char| c.is_control() || c == ' ') {
-        push(out, Hit::new(Family::Protocol, High, 0.8, p, "raw control character or space in the path"), "path", &head.path);
+    if let Some(p) = head.path.find(|c: char| c.is_control()) {
+        push(out, Hit::new(Family::Protocol, High, 0.8, p, "raw control character in the path"), "path", &head.path);
+    } else if let Some(p) = head.path.find(' ') {
+        push(out, Hit::new(Family::Protocol, Medium, 0.7, p, "raw space in the path"), "path", &head.path);
     }
     for (name, value) in &head.headers {
         if name.is_empty() || name.bytes().any(|c| c <= b' ' || c == b':' && !name.starts_with(':') || c >= 0x7f) {

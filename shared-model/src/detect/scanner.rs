@@ -20,7 +20,7 @@ const TOOLS: &[&str] = &[
     "sqlmap", "nikto", "nuclei", "acunetix", "netsparker", "invicti", "nessus", "openvas", "w3af", "arachni", "skipfish",
     "wpscan", "dirbuster", "gobuster", "feroxbuster", "ffuf", "wfuzz", "dirb/", "havij", "masscan", "zgrab", "nmap scripting",
     "nmap nse", "commix", "xsstrike", "fimap", "jbrofuzz", "appscan", "webinspect", "burp collaborator", "burpsuite",
-    "qualys", "whatweb", "jaeles", "morfeus", "zmeu", "paros", "webshag", "grabber", "brutus", "bsqlbf", "sqlninja",
+    "qualys", "whatweb", "jaeles", "morfeus", "zmeu", "paros", "webshag", "brutus", "bsqlbf", "sqlninja",
     "pangolin", "absinthe", "mysqloit", "metasploit", "hydra", "medusa", "cgichk", "n-stealth", "nsauditor",
     "interactsh", ".oast.fun", ".oast.pro", ".oast.live", ".oast.site", ".oast.online", ".oast.me", ".oastify.com",
     "burpcollaborator.net", "interact.sh", "dnslog.cn", "ceye.io", "canarytokens",

@@ -129,7 +129,7 @@ fn tokenize(b: &[u8], ctx: Ctx) -> Vec<Tok> {
             b'\'' | b'"' => {
                 let (end, closed) = string_end(b, i + 1, c);
                 let inner = &b[i + 1..if closed { end - 1 } else { end }];
-                let blank = !inner.is_empty() && inner.iter().all(|&x| x == c || x == b' ');
+                let blank = inner.iter().all(|&x| x == c || x == b' ');
                 i = end;
                 T::Str { closed, blank }
             }
@@ -156,7 +156,9 @@ fn tokenize(b: &[u8], ctx: Ctx) -> Vec<Tok> {
                 i += 2;
                 continue;
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
+            // `--` starts a comment when what follows could not continue an expression (MySQL
+            // wants a space; other dialects do not, but `--'x` is a string after two minuses).
+            b'-' if b.get(i + 1) == Some(&b'-') && !matches!(b.get(i + 2), Some(b'\'' | b'"')) => {
                 i = line_end(b, i);
                 T::Comment { inline: false }
             }
@@ -421,14 +423,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             _ => {}
         }
         if let T::Kw(Kw::Clause) = tok.t {
-            if let Some(v) = clause_probe(all, &toks, i) {
+            if let Some(v) = clause_probe(text, &toks, i) {
                 keep(v);
             }
         }
     }
 
-    if quoted {
-        if let Some(v) = breakout(all, &toks) {
+    if let Ctx::Quote(q) = ctx {
+        if let Some(v) = breakout(text, q, all, &toks) {
             keep(v);
         }
     }
@@ -467,7 +469,8 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 || (matches!(next_t, Some(T::Word { .. })) && toks.get(i + 2).map_or(true, |t| matches!(t.t, T::LParen | T::Semi | T::Var { .. } | T::Dot)))
         }
         b"declare" => matches!(next_t, Some(T::Var { .. })),
-        b"shutdown" | b"waitfor" => next.is_none() || ends_in_comment(i) || matches!(next_t, Some(T::Semi)) || next_word == b"delay" || next_word == b"time" || next_word == b"with",
+        b"shutdown" => next_word == b"with" || (i > 0 && (next.is_none() || ends_in_comment(i) || matches!(next_t, Some(T::Semi)))),
+        b"waitfor" => next_word == b"delay" || next_word == b"time",
         b"load" => next_word == b"data" || next_word == b"xml",
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         _ => sqlish(&toks[i + 1..]) >= 3,
@@ -583,11 +586,8 @@ fn boolean(toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize)
     }
     // `' or 1--`, `' || true#`, `' and sleep(..)`: a truthy operand, then the end of the query.
     let truthy = is_literal(toks[lhs].t) && !matches!(toks[lhs].t, T::Str { .. }) || matches!(toks[lhs].t, T::Func { .. });
-    if quoted && truthy && (after_lhs >= toks.len() && ends_in_comment(lhs) || matches!(cmp, Some(T::Str { closed: false, .. }))) {
-        let commented = ends_in_comment(lhs) && after_lhs < toks.len() + 1;
-        if commented || matches!(cmp, Some(T::Str { closed: false, .. })) {
-            return Some(Verdict { at, confidence: 0.85, detail: "boolean condition then end of query" });
-        }
+    if quoted && truthy && after_lhs >= toks.len() && ends_in_comment(lhs) {
+        return Some(Verdict { at, confidence: 0.85, detail: "boolean condition then end of query" });
     }
     None
 }
@@ -611,30 +611,40 @@ fn nested_call(toks: &[Tok], i: usize) -> bool {
     false
 }
 
-/// Clause keywords used as probes: `order by 3--`, `group by x having 1=1`, `into outfile`,
-/// `waitfor delay`, `procedure analyse`, `case when .. then`.
-fn clause_probe(all: &[Tok], toks: &[Tok], i: usize) -> Option<Verdict> {
-    let _ = all;
-    let at = toks[i].at;
-    let word = |k: usize| toks.get(k).map(|t| t.t);
+/// Clause keywords used as probes after a value: `order by 3--`, `group by 1`,
+/// `into outfile '..'`, `waitfor delay '0:0:5'`, `procedure analyse(`.
+fn clause_probe(text: &[u8], toks: &[Tok], i: usize) -> Option<Verdict> {
     let prev_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { .. } | T::RParen | T::Word { .. });
-    let w = toks[i];
-    // We only know the class; the neighbours tell the clause apart.
-    match (word(i + 1), word(i + 2)) {
-        (Some(T::Kw(Kw::Clause)), Some(T::Num)) if prev_value => {
-            // order by 1 / group by 1 (followed by end, comment, or more SQL)
-            Some(Verdict { at: w.at, confidence: 0.8, detail: "order/group by probe" })
+    if !prev_value {
+        return None;
+    }
+    let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
+    let t = |k: usize| toks.get(k).map(|t| t.t);
+    let at = toks[i].at;
+    match (w(i), w(i + 1)) {
+        (b"order" | b"group", b"by") if matches!(t(i + 2), Some(T::Num)) => {
+            Some(Verdict { at, confidence: 0.8, detail: "order/group by probe" })
         }
-        (Some(T::Kw(Kw::Clause)), Some(T::Str { .. })) if prev_value => {
-            // into outfile '...', waitfor delay '0:0:5'
-            Some(Verdict { at, confidence: 0.9, detail: "file write or delay" })
-        }
+        (b"into", b"outfile" | b"dumpfile") => Some(Verdict { at, confidence: 0.9, detail: "file write" }),
+        (b"procedure", b"analyse") => Some(Verdict { at, confidence: 0.85, detail: "procedure analyse" }),
         _ => None,
     }
 }
 
+/// A comment that cuts the rest of the query: `--`, `-- x`, `/**/`, `#` at the very end. A `#`
+/// followed by text (`7" #2 needle`) or a long `--word` is how people write, not how SQL ends.
+fn terminating_comment(text: &[u8], c: &Tok) -> bool {
+    let body = text.get(c.at..c.end).unwrap_or(&[]);
+    let rest = if body.starts_with(b"#") { &body[1..] } else { body.get(2..).unwrap_or(&[]) };
+    let rest_trim: Vec<u8> = rest.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+    if body.starts_with(b"#") {
+        return rest_trim.is_empty();
+    }
+    body.starts_with(b"/*") || rest.first().map_or(true, |c| c.is_ascii_whitespace() || *c == b'+' || *c == b'-') || rest_trim.len() <= 4
+}
+
 /// Quote contexts: the value closes the application's string and continues as SQL.
-fn breakout(all: &[Tok], toks: &[Tok]) -> Option<Verdict> {
+fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict> {
     // toks[0] is the string the application opened; it must close for a breakout.
     if !matches!(toks.first()?.t, T::Str { closed: true, .. }) {
         return None;
@@ -644,31 +654,24 @@ fn breakout(all: &[Tok], toks: &[Tok]) -> Option<Verdict> {
         j += 1;
     }
     let at = toks.get(1).map_or(0, |t| t.at);
-    // `admin'--`, `x')#`: close the string, comment out the rest of the query.
-    let first_after = all.iter().position(|t| t.at >= at).map(|p| all[p].t);
-    if toks.get(1).map_or(true, |t| t.at > at) || j == toks.len() {
-        if let Some(T::Comment { .. }) = first_after {
-            if all.len() >= 2 {
-                return Some(Verdict { at, confidence: 0.85, detail: "string closed then comment" });
-            }
+    if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
+        if terminating_comment(text, c) {
+            return Some(Verdict { at, confidence: 0.85, detail: "string closed then comment" });
         }
-    }
-    if let Some(T::Comment { .. }) = all.get(j).map(|t| t.t) {
-        return Some(Verdict { at, confidence: 0.85, detail: "string closed then comment" });
     }
     // `x' * 'y`, `x' - 'y' - 0 = '1`: an expression that ends where the application's quote does.
     let mut k = j;
     let mut ops = 0;
     loop {
         match toks.get(k).map(|t| t.t) {
-            Some(T::Op | T::Cmp | T::Kw(Kw::WordOp)) => {
+            Some(T::Op | T::Cmp) => {
                 ops += 1;
                 k += 1;
             }
             _ => break,
         }
         match toks.get(k).map(|t| t.t) {
-            Some(T::Str { closed: false, blank: false }) if k + 1 == toks.len() => {
+            Some(T::Str { closed: false, blank: false }) if k + 1 == toks.len() && text.get(toks[k].at) == Some(&quote) => {
                 return (ops > 0).then_some(Verdict { at, confidence: 0.8, detail: "expression after closed string" });
             }
             Some(T::Num | T::Str { closed: true, blank: false } | T::Var { .. } | T::Kw(Kw::Literal)) => k += 1,

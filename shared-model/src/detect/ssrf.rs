@@ -84,7 +84,7 @@ impl Check for Ssrf {
         // A bare metadata address, with no scheme (`169.254.169.254/latest/meta-data`).
         if !found_host {
             let bare = text.trim().split(['/', ':']).next().unwrap_or("");
-            if let Some((Target::Metadata, _, _)) = classify(bare) {
+            if parse_ipv4(bare).is_some_and(|(ip, _)| v4_target(ip) == Target::Metadata) {
                 keep(Critical, 0.9, 0, "cloud metadata address");
             }
         }

@@ -34,6 +34,10 @@ impl Check for Xxe {
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         self.rules.best(s.text)
     }
+
+    fn document_level(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
