@@ -120,9 +120,9 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
 impl Check for Cmdi {
     fn triggers(&self) -> &'static [&'static str] {
         &[
-            ";", "|", "&", "`", "$(", "\n", "\r", "()", "/dev/", "mkfifo", "for", "if", "child_process", "process",
+            ";", "|", "&", "`", "$(", "\n", "\r", "()", "/dev/", "mkfifo", "for ", "for+", "if ", "if/", "child_process", "process",
             "_$$nd_func$$_", "constructor", "require", "function", "module", "console", "<!--", "sh ", "cmd", "powershell",
-            "{", "~", "@", "mail", "rcpt", ".shell", ".system", ".databases", "whoami", "uname", "ifconfig",
+            "{", "~", "@{", "mail", "rcpt", ".shell", ".system", ".databases", "whoami", "uname", "ifconfig",
             "wget", "curl", "bin/", "ls ", "ll ", "cat ", "install", "ansible", "chef", "cscli", "cpulimit", "flock",
             "visudo", "shutdown", "nohup", "strace", "time ", "rc ", "perf", "env ", "eval",
         ]
