@@ -4,8 +4,11 @@
 //! the response (headers, body) yields a flat list of [`Field`]s. Attack detectors, sensitive-data
 //! scanners and the baseline all read this list, so they agree on locations (`query:q`,
 //! `body:$.items[0].memo`) and nothing is parsed twice. Bodies are parsed by content type: JSON
-//! (every key and leaf, with its JSON path), urlencoded forms, and anything else as one text field;
-//! what cannot be parsed is reported in [`BodyParse`] and still inspected as text.
+//! (every key and leaf, with its JSON path), urlencoded forms, multipart/form-data (each text part
+//! by its `name`, its `filename` too; binary parts skipped), XML (element text and attribute values
+//! by element path, plus the whole document once as [`ValueType::Markup`] for document-level
+//! checks such as XXE), and anything else as one text field; what cannot be parsed is reported in
+//! [`BodyParse`] and still inspected as text.
 
 use crate::facts::{RequestHead, ResponseHead};
 use crate::json::{self, Leaf};
@@ -38,6 +41,9 @@ pub enum ValueType {
     Null,
     /// A JSON object key (attackers hide operators such as `$ne` there).
     Key,
+    /// A whole markup document (an XML body): only document-level checks (XXE) read it; its
+    /// text and attribute values come as separate `Text` fields.
+    Markup,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +85,8 @@ impl Field<'_> {
 pub enum BodyKind {
     Json,
     Form,
+    Multipart,
+    Xml,
     Text,
     /// Images, archives, octet streams: not inspected as text.
     Binary,
@@ -93,6 +101,10 @@ impl BodyKind {
             BodyKind::Json
         } else if essence == "application/x-www-form-urlencoded" {
             BodyKind::Form
+        } else if essence == "multipart/form-data" {
+            BodyKind::Multipart
+        } else if essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml") {
+            BodyKind::Xml
         } else if essence.starts_with("image/")
             || essence.starts_with("audio/")
             || essence.starts_with("video/")
@@ -103,11 +115,23 @@ impl BodyKind {
         } else if essence.is_empty() {
             match body.iter().find(|b| !b.is_ascii_whitespace()) {
                 Some(b'{') | Some(b'[') => BodyKind::Json,
+                Some(b'<') if body.starts_with(b"<?xml") => BodyKind::Xml,
+                // `a=1&b=2` without a content type: read as a form, as servers default to.
+                _ if looks_like_form(body) => BodyKind::Form,
                 _ => BodyKind::Text,
             }
         } else {
             BodyKind::Text
         }
+    }
+}
+
+/// `name=value` pairs joined by `&`, names without spaces: what clients send as a form.
+fn looks_like_form(body: &[u8]) -> bool {
+    let first = body.split(|&c| c == b'&').next().unwrap_or(body);
+    match first.iter().position(|&c| c == b'=') {
+        Some(eq) => eq > 0 && first[..eq].iter().all(|c| c.is_ascii_graphic() && *c != b'<' && *c != b'{'),
+        None => false,
     }
 }
 
@@ -198,10 +222,149 @@ pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], o
             }));
             BodyParse::Parsed(kind)
         }
+        BodyKind::Multipart => match boundary(content_type.unwrap_or("")) {
+            Some(b) => {
+                multipart_fields(part, &b, body, out);
+                BodyParse::Parsed(kind)
+            }
+            None => {
+                out.push(Field::text(part, "", String::from_utf8_lossy(body)));
+                BodyParse::Parsed(BodyKind::Text)
+            }
+        },
+        BodyKind::Xml => {
+            let text = String::from_utf8_lossy(body);
+            xml_fields(part, &text, out);
+            out.push(Field { part, name: Cow::Borrowed(""), value: Cow::Owned(text.into_owned()), ty: ValueType::Markup });
+            BodyParse::Parsed(kind)
+        }
         BodyKind::Text => {
             out.push(Field::text(part, "", String::from_utf8_lossy(body)));
             BodyParse::Parsed(kind)
         }
+    }
+}
+
+/// Most parts and elements looked at in one body: bounds the work on hostile bodies.
+const MAX_PARTS: usize = 1024;
+
+/// The `boundary` parameter of a multipart content type.
+fn boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string()).filter(|b| !b.is_empty())
+    })
+}
+
+/// One field per text part, named by its `Content-Disposition` name; a `filename` becomes a field
+/// of its own (`<name>.filename`), since file names carry traversal and script extensions. Parts
+/// that declare a binary type or contain NUL bytes are skipped.
+fn multipart_fields<'a>(part: Part, boundary: &str, body: &[u8], out: &mut Vec<Field<'a>>) {
+    let delim = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    for chunk in text.split(delim.as_str()).skip(1).take(MAX_PARTS) {
+        if chunk.starts_with("--") {
+            break;
+        }
+        let chunk = chunk.strip_prefix("\r\n").or_else(|| chunk.strip_prefix('\n')).unwrap_or(chunk);
+        let (head, content) = match chunk.find("\r\n\r\n") {
+            Some(p) => (&chunk[..p], &chunk[p + 4..]),
+            None => match chunk.find("\n\n") {
+                Some(p) => (&chunk[..p], &chunk[p + 2..]),
+                None => (chunk, ""),
+            },
+        };
+        let content = content.strip_suffix("\r\n").or_else(|| content.strip_suffix('\n')).unwrap_or(content);
+        let mut name = String::new();
+        let mut binary = content.contains('\0');
+        for line in head.lines() {
+            let (k, v) = line.split_once(':').unwrap_or((line, ""));
+            if k.trim().eq_ignore_ascii_case("content-disposition") {
+                name = disposition_param(v, "name").unwrap_or_default();
+                if let Some(file) = disposition_param(v, "filename") {
+                    out.push(Field::text(part, format!("{name}.filename"), file));
+                }
+            } else if k.trim().eq_ignore_ascii_case("content-type") {
+                binary |= BodyKind::of(Some(v.trim()), content.as_bytes()) == BodyKind::Binary;
+            }
+        }
+        if !binary && !content.is_empty() {
+            out.push(Field::text(part, name, content.to_string()));
+        }
+    }
+}
+
+/// `name="value"` (or unquoted) from a `Content-Disposition` value.
+fn disposition_param(v: &str, key: &str) -> Option<String> {
+    v.split(';').skip(1).find_map(|p| {
+        let (k, val) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case(key).then(|| val.trim().trim_matches('"').to_string())
+    })
+}
+
+/// Element text and attribute values of an XML document, named by element path (`/root/a`,
+/// `/root/a/@probe`). A tolerant scan, not a validating parser: comments, processing instructions
+/// and declarations are skipped (the document-level field covers them), CDATA is text, and
+/// nesting beyond 64 levels is flattened.
+fn xml_fields<'a>(part: Part, doc: &str, out: &mut Vec<Field<'a>>) {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = doc;
+    let mut emitted = 0;
+    let path = |stack: &[&str]| format!("/{}", stack.join("/"));
+    while let Some(lt) = rest.find('<') {
+        if emitted >= MAX_PARTS {
+            return;
+        }
+        let text = rest[..lt].trim();
+        if !text.is_empty() {
+            out.push(Field::text(part, path(&stack), text.to_string()));
+            emitted += 1;
+        }
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            let end = after.find("]]>").unwrap_or(after.len());
+            out.push(Field::text(part, path(&stack), after[..end].to_string()));
+            emitted += 1;
+            rest = after.get(end + 3..).unwrap_or("");
+            continue;
+        }
+        let skip_to = if rest.starts_with("<!--") { "-->" } else if rest.starts_with("<?") { "?>" } else { ">" };
+        let Some(gt) = rest.find(skip_to) else { return };
+        let tag = &rest[1..gt];
+        rest = &rest[gt + skip_to.len()..];
+        if skip_to != ">" || tag.starts_with('!') {
+            continue;
+        }
+        if let Some(closing) = tag.strip_prefix('/') {
+            if stack.last() == Some(&closing.trim()) {
+                stack.pop();
+            }
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let name_end = tag.find(|c: char| c.is_whitespace()).unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let mut attrs = &tag[name_end..];
+        if stack.len() < 64 {
+            stack.push(name);
+        }
+        while let Some(eq) = attrs.find('=') {
+            let key = attrs[..eq].trim();
+            let v = attrs[eq + 1..].trim_start();
+            let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') else { break };
+            let Some(end) = v[1..].find(q) else { break };
+            out.push(Field::text(part, format!("{}/@{key}", path(&stack)), v[1..1 + end].to_string()));
+            emitted += 1;
+            attrs = &v[1 + end + 1..];
+        }
+        if self_closing && stack.last() == Some(&name) {
+            stack.pop();
+        }
+    }
+    let text = rest.trim();
+    if !text.is_empty() {
+        out.push(Field::text(part, path(&stack), text.to_string()));
     }
 }
 
@@ -270,6 +433,31 @@ mod tests {
         let body = "[".repeat(10_000) + &"]".repeat(10_000);
         let mut out = Vec::new();
         assert_eq!(body_fields(Part::Body, None, body.as_bytes(), &mut out), BodyParse::JsonError);
+    }
+
+    #[test]
+    fn multipart_parts_by_name_with_filenames_and_no_binary() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nhello <b>\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../a.php\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\0\0\r\n--XyZ--\r\n";
+        let mut out = Vec::new();
+        assert_eq!(body_fields(Part::Body, Some("multipart/form-data; boundary=XyZ"), body, &mut out), BodyParse::Parsed(BodyKind::Multipart));
+        let got: Vec<(String, String)> = out.iter().map(|f| (f.location(), f.value.to_string())).collect();
+        assert_eq!(got, vec![("body:comment".into(), "hello <b>".into()), ("body:file.filename".into(), "../../a.php".into())]);
+    }
+
+    #[test]
+    fn xml_text_attributes_and_the_document() {
+        let body = br#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><root><a probe="p&amp;1">text<![CDATA[<raw>]]></a><b/></root>"#;
+        let mut out = Vec::new();
+        assert_eq!(body_fields(Part::Body, Some("application/xml"), body, &mut out), BodyParse::Parsed(BodyKind::Xml));
+        let got: Vec<(String, String, ValueType)> = out.iter().map(|f| (f.location(), f.value.to_string(), f.ty)).collect();
+        assert!(got.contains(&("body:/root/a/@probe".into(), "p&amp;1".into(), ValueType::Text)), "{got:?}");
+        assert!(got.contains(&("body:/root/a".into(), "text".into(), ValueType::Text)));
+        assert!(got.contains(&("body:/root/a".into(), "<raw>".into(), ValueType::Text)));
+        assert!(got.iter().any(|(l, v, t)| l == "body" && v.contains("<!ENTITY") && *t == ValueType::Markup));
+        let mut out = Vec::new();
+        let deep = "<a>".repeat(100_000);
+        let _ = body_fields(Part::Body, Some("text/xml"), deep.as_bytes(), &mut out);
+        assert!(out.len() <= MAX_PARTS + 2);
     }
 
     #[test]

@@ -123,13 +123,14 @@ impl Severity {
         }
     }
 
-    /// The weight this severity carries in the verdict score (see [`crate::verdict`]).
+    /// The weight this severity carries in the verdict score (see [`crate::verdict`]): a critical
+    /// finding weighs its full confidence, so one at >= 0.9 blocks at the default threshold.
     pub fn weight(self) -> f64 {
         match self {
             Severity::Low => 0.2,
             Severity::Medium => 0.45,
             Severity::High => 0.75,
-            Severity::Critical => 0.95,
+            Severity::Critical => 1.0,
         }
     }
 }

@@ -6,12 +6,13 @@
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
 //!    [`normalize`];
-//! 2. one concept each: detectors;
+//! 2. one concept each: detectors ([`detect`]: attack families);
 //! 3. the engine and the learner.
 
 // floor 1: plain data and small helpers
 pub mod client;
 pub mod config;
+pub mod corpus;
 pub mod event;
 pub mod facts;
 pub mod fields;

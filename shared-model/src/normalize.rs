@@ -1,8 +1,20 @@
 //! Decoding helpers shared by every consumer of request text.
 //!
-//! Kept small and allocation-free when nothing needs decoding (`Cow::Borrowed`).
+//! Two entry points. [`percent_decode`] decodes once, as a parser would (fields use it to get the
+//! value the application sees). [`for_matching`] undoes what attackers use to hide a payload from a
+//! matcher, so detectors see one canonical form: repeated percent-decoding (bounded to
+//! [`MAX_PASSES`], so `%252527` cannot make us loop), `%uXXXX`, overlong UTF-8 (`%c0%af` is `/`),
+//! HTML entities (`&#x3c;`, `&lt;`, `&colon;`), `\uXXXX` / `\xHH` escapes, NUL bytes, look-alike
+//! Unicode (full-width and circled forms, the ideographic full stop) and case (ASCII lower-case).
+//! SQL comments and whitespace are the SQL tokenizer's business, not this module's.
+//!
+//! Both return `Cow::Borrowed` when nothing needed decoding: clean values never allocate.
 
 use std::borrow::Cow;
+
+/// Bound on decoding passes: enough for double and triple encoding, and a hard stop for
+/// adversarial nesting.
+pub const MAX_PASSES: usize = 3;
 
 /// Percent-decodes `s` once (`%41` -> `A`); with `plus_as_space`, `+` becomes a space as in
 /// `application/x-www-form-urlencoded`. Malformed escapes are kept as they are; the decoded bytes
@@ -35,6 +47,201 @@ pub fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
     }
 }
 
+/// The canonical, lower-case form of `s` that detectors match against (see the module docs).
+pub fn for_matching(s: &str) -> Cow<'_, str> {
+    let mut cur: Cow<'_, str> = Cow::Borrowed(s);
+    for _ in 0..MAX_PASSES {
+        match decode_pass(&cur) {
+            Some(next) => cur = Cow::Owned(next),
+            None => break,
+        }
+    }
+    if needs_fold(&cur) {
+        cur = Cow::Owned(fold(&cur));
+    }
+    cur
+}
+
+/// Anything [`decode_pass`] could change.
+fn has_escapes(b: &[u8]) -> bool {
+    b.iter().any(|&c| matches!(c, b'%' | b'&' | b'\\'))
+}
+
+/// What one escape decodes to.
+enum Piece {
+    Byte(u8),
+    Char(u32),
+    Text(&'static str),
+}
+
+/// One decoding pass: percent escapes (with `+` as space when the text was still URL-encoded),
+/// `%uXXXX`, overlong UTF-8, HTML entities and backslash escapes. `None` when nothing changed;
+/// the output buffer is only created at the first change.
+fn decode_pass(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if !has_escapes(b) {
+        return None;
+    }
+    let encoded = b.windows(3).any(|w| w[0] == b'%' && hex(w[1]).is_some() && hex(w[2]).is_some());
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let decoded = match c {
+            b'%' => percent_escape(b, i),
+            b'+' if encoded => Some((Piece::Byte(b' '), 1)),
+            b'&' => html_entity(b, i),
+            b'\\' => backslash_escape(b, i),
+            _ => None,
+        };
+        match decoded {
+            Some((piece, len)) => {
+                let o = out.get_or_insert_with(|| {
+                    let mut v = Vec::with_capacity(b.len());
+                    v.extend_from_slice(&b[..i]);
+                    v
+                });
+                match piece {
+                    Piece::Byte(x) => o.push(x),
+                    Piece::Char(cp) => push_char(o, cp),
+                    Piece::Text(t) => o.extend_from_slice(t.as_bytes()),
+                }
+                i += len;
+            }
+            None => {
+                if let Some(o) = out.as_mut() {
+                    o.push(c);
+                }
+                i += 1;
+            }
+        }
+    }
+    out.map(utf8_lossy_overlong)
+}
+
+/// `%HH` or `%uHHHH` at `i`.
+fn percent_escape(b: &[u8], i: usize) -> Option<(Piece, usize)> {
+    if let (Some(&h), Some(&l)) = (b.get(i + 1), b.get(i + 2)) {
+        if let (Some(h), Some(l)) = (hex(h), hex(l)) {
+            return Some((Piece::Byte(h << 4 | l), 3));
+        }
+    }
+    if matches!(b.get(i + 1), Some(b'u' | b'U')) {
+        return hex_run(b, i + 2, 4).map(|cp| (Piece::Char(cp), 6));
+    }
+    None
+}
+
+/// `\\uHHHH` or `\\xHH` at `i`.
+fn backslash_escape(b: &[u8], i: usize) -> Option<(Piece, usize)> {
+    match b.get(i + 1) {
+        Some(b'u' | b'U') => hex_run(b, i + 2, 4).map(|cp| (Piece::Char(cp), 6)),
+        Some(b'x' | b'X') => hex_run(b, i + 2, 2).map(|cp| (Piece::Byte(cp as u8), 4)),
+        _ => None,
+    }
+}
+
+/// Named and numeric HTML character references at `i` (the `;` is optional, as browsers allow).
+fn html_entity(b: &[u8], i: usize) -> Option<(Piece, usize)> {
+    let rest = &b[i + 1..];
+    if rest.first() == Some(&b'#') {
+        let (radix, start) = match rest.get(1) {
+            Some(b'x' | b'X') => (16, 2),
+            _ => (10, 1),
+        };
+        let digits = rest[start..]
+            .iter()
+            .take(8)
+            .take_while(|c| if radix == 16 { c.is_ascii_hexdigit() } else { c.is_ascii_digit() })
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        let mut cp: u32 = 0;
+        for &d in &rest[start..start + digits] {
+            cp = cp.saturating_mul(radix).saturating_add(hex(d).map_or(0, u32::from));
+        }
+        let semi = usize::from(rest.get(start + digits) == Some(&b';'));
+        return Some((Piece::Char(cp), 1 + start + digits + semi));
+    }
+    const NAMED: &[(&str, &str)] = &[
+        ("lt", "<"), ("gt", ">"), ("quot", "\""), ("apos", "'"), ("amp", "&"), ("colon", ":"),
+        ("tab", "\t"), ("newline", "\n"), ("lpar", "("), ("rpar", ")"), ("sol", "/"), ("bsol", "\\"),
+        ("nbsp", " "), ("semi", ";"), ("comma", ","), ("period", "."), ("excl", "!"), ("lbrace", "{"),
+        ("rbrace", "}"), ("lcub", "{"), ("rcub", "}"), ("grave", "`"), ("equals", "="), ("plus", "+"),
+        ("lsqb", "["), ("rsqb", "]"), ("num", "#"), ("dollar", "$"), ("percnt", "%"), ("ast", "*"),
+    ];
+    let name_len = rest.iter().take(8).take_while(|c| c.is_ascii_alphabetic()).count();
+    let name = &rest[..name_len];
+    NAMED.iter().find(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes())).map(|(_, v)| {
+        let semi = usize::from(rest.get(name_len) == Some(&b';'));
+        (Piece::Text(v), 1 + name_len + semi)
+    })
+}
+
+fn hex_run(b: &[u8], start: usize, n: usize) -> Option<u32> {
+    let digits = b.get(start..start + n)?;
+    digits.iter().try_fold(0u32, |acc, &d| hex(d).map(|v| acc << 4 | u32::from(v)))
+}
+
+fn push_char(out: &mut Vec<u8>, cp: u32) {
+    let c = char::from_u32(cp).unwrap_or('\u{fffd}');
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+/// Reads bytes as UTF-8, but first maps overlong encodings of ASCII (`C0 AF`, `E0 80 AF`), which
+/// old decoders accepted as `/`, to the character they smuggle.
+fn utf8_lossy_overlong(mut v: Vec<u8>) -> String {
+    if v.iter().any(|&c| c == 0xc0 || c == 0xc1 || c == 0xe0) {
+        let mut w = Vec::with_capacity(v.len());
+        let mut i = 0;
+        while i < v.len() {
+            let c = v[i];
+            let cont = |j: usize| v.get(j).is_some_and(|&x| x & 0xc0 == 0x80);
+            if (c == 0xc0 || c == 0xc1) && cont(i + 1) {
+                w.push(((c & 0x1f) << 6) | (v[i + 1] & 0x3f));
+                i += 2;
+            } else if c == 0xe0 && v.get(i + 1).is_some_and(|&x| x & 0xe0 == 0x80) && cont(i + 2) {
+                w.push(((v[i + 1] & 0x3f) << 6) | (v[i + 2] & 0x3f));
+                i += 3;
+            } else {
+                w.push(c);
+                i += 1;
+            }
+        }
+        v = w;
+    }
+    match String::from_utf8(v) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+fn needs_fold(s: &str) -> bool {
+    s.bytes().any(|c| c.is_ascii_uppercase() || c == 0 || c >= 0x80)
+}
+
+/// Lower-case ASCII, drop NUL, and map look-alike Unicode forms to ASCII.
+fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let cp = c as u32;
+        let mapped = match cp {
+            0 => continue,
+            0xff01..=0xff5e => char::from_u32(cp - 0xff01 + 0x21).unwrap_or(c),
+            0x3002 | 0xff61 => '.',
+            0x2460..=0x2468 => char::from_u32(cp - 0x2460 + u32::from(b'1')).unwrap_or(c),
+            0x24ea => '0',
+            0x24b6..=0x24cf => char::from_u32(cp - 0x24b6 + u32::from(b'a')).unwrap_or(c),
+            0x24d0..=0x24e9 => char::from_u32(cp - 0x24d0 + u32::from(b'a')).unwrap_or(c),
+            _ => c,
+        };
+        out.push(mapped.to_ascii_lowercase());
+    }
+    out
+}
+
 pub(crate) fn hex(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -47,6 +254,7 @@ pub(crate) fn hex(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn decodes_once_and_keeps_malformed_escapes() {
@@ -58,5 +266,47 @@ mod tests {
         assert_eq!(percent_decode("%zz%4", false), "%zz%4");
         assert!(matches!(percent_decode("plain", true), Cow::Borrowed(_)));
         assert_eq!(percent_decode("%ff", false), "\u{fffd}");
+    }
+
+    #[test]
+    fn matching_form_undoes_evasions() {
+        assert_eq!(for_matching("%253Cscript%253E"), "<script>");
+        assert_eq!(for_matching("%25252e%25252e%25252f"), "../", "triple encoding");
+        assert_eq!(for_matching("%2525252e"), "%2e", "bounded passes");
+        assert_eq!(for_matching("..%c0%af..%c0%afetc"), "../../etc");
+        assert_eq!(for_matching("%u003cSVG"), "<svg");
+        assert_eq!(for_matching("&#x6A;ava&#115;cript&colon;"), "javascript:");
+        assert_eq!(for_matching("&lt;img&gt"), "<img>");
+        assert_eq!(for_matching("\\u0024ne \\x27"), "$ne '");
+        assert_eq!(for_matching("a%00b"), "ab");
+        assert_eq!(for_matching("SELECT+x%20y"), "select x y");
+        assert_eq!(for_matching("1%2B1"), "1+1", "an encoded plus stays a plus");
+        assert_eq!(for_matching("1+1"), "1+1", "a plus is only a space in encoded text");
+        assert_eq!(for_matching("①②⑦。⓪。⓪。① ＳＥＬＥＣＴ ⓛⓞ"), "127.0.0.1 select lo");
+    }
+
+    #[test]
+    fn clean_text_is_not_copied() {
+        assert!(matches!(for_matching("hello world 42"), Cow::Borrowed(_)));
+        assert!(matches!(for_matching("100% & co \\ x"), Cow::Borrowed(_)));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_is_idempotent_on_ascii_clean(s in ".{0,200}") {
+            let _ = for_matching(&s);
+            let _ = percent_decode(&s, true);
+        }
+
+        #[test]
+        fn bytes_like_inputs_never_panic(v in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let s = String::from_utf8_lossy(&v);
+            let _ = for_matching(&s);
+        }
+
+        #[test]
+        fn escapes_never_panic(s in "([%&#\\\\uUxX;0-9a-fA-F]|%c0|%e0%80){0,60}") {
+            let _ = for_matching(&s);
+        }
     }
 }

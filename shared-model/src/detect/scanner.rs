@@ -1,0 +1,78 @@
+//! Scanner fingerprints: the tools announce themselves, in the User-Agent or in their own headers.
+//!
+//! One Aho-Corasick pass over the User-Agent and a few headers for the names of attack tools
+//! (sqlmap, nikto, nuclei, acunetix, ...), plus the headers some scanners add
+//! (`acunetix-aspect`, `x-scanner`) and out-of-band callback domains (`*.oast.fun`,
+//! `*.burpcollaborator.net`, `*.interact.sh`) anywhere in the head. Legitimate monitoring
+//! (`Pingdom`, `UptimeRobot`) is not on the list. A match is High: a scanner is reconnaissance,
+//! not an exploit, but operators want it blocked.
+
+use super::{Family, Hit};
+use crate::facts::RequestHead;
+use crate::finding::Severity::High;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+pub(crate) struct Scanner {
+    names: AhoCorasick,
+}
+
+const TOOLS: &[&str] = &[
+    "sqlmap", "nikto", "nuclei", "acunetix", "netsparker", "invicti", "nessus", "openvas", "w3af", "arachni", "skipfish",
+    "wpscan", "dirbuster", "gobuster", "feroxbuster", "ffuf", "wfuzz", "dirb/", "havij", "masscan", "zgrab", "nmap scripting",
+    "nmap nse", "commix", "xsstrike", "fimap", "jbrofuzz", "appscan", "webinspect", "burp collaborator", "burpsuite",
+    "qualys", "whatweb", "jaeles", "morfeus", "zmeu", "paros", "webshag", "brutus", "bsqlbf", "sqlninja",
+    "pangolin", "absinthe", "mysqloit", "metasploit", "hydra", "medusa", "cgichk", "n-stealth", "nsauditor",
+    "interactsh", ".oast.fun", ".oast.pro", ".oast.live", ".oast.site", ".oast.online", ".oast.me", ".oastify.com",
+    "burpcollaborator.net", "interact.sh", "dnslog.cn", "ceye.io", "canarytokens",
+];
+
+const HEADERS: &[&str] = &["acunetix-aspect", "acunetix-aspect-password", "acunetix-aspect-queries", "x-scanner", "x-wipp", "x-request-memo", "x-requestmanager-memo", "x-wapiti"];
+
+impl Scanner {
+    pub fn new() -> Result<Scanner, String> {
+        let names = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(TOOLS)
+            .map_err(|e| format!("scanner names: {e}"))?;
+        Ok(Scanner { names })
+    }
+
+    pub fn scan(&self, head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+        for (name, value) in &head.headers {
+            if HEADERS.contains(&name.as_str()) {
+                let hit = Hit::new(Family::Scanner, High, 0.9, 0, "scanner header");
+                out.push((hit, format!("header:{name}"), format!("{name}: {value}")));
+                return;
+            }
+            if let Some(m) = self.names.find(value.as_str()) {
+                let hit = Hit::new(Family::Scanner, High, 0.9, m.start(), "scanner or callback domain");
+                out.push((hit, format!("header:{name}"), value.clone()));
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::detector;
+    use crate::facts::RequestHead;
+
+    fn kinds(ua: &str) -> Vec<String> {
+        let h = RequestHead { method: "GET".into(), path: "/".into(), headers: vec![("user-agent".into(), ua.into())], ..Default::default() };
+        let mut out = Vec::new();
+        detector().scan_head(&h, &mut out);
+        out.into_iter().map(|f| f.kind.to_string()).collect()
+    }
+
+    #[test]
+    fn scanners_by_user_agent() {
+        for ua in ["sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6)", "Nuclei - Open-source project", "Mozilla/5.0 zgrab/0.x"] {
+            assert!(kinds(ua).contains(&"attack.scanner".to_string()), "{ua}");
+        }
+        for ua in ["Mozilla/5.0 (X11; Linux x86_64) Chrome/120", "curl/8.4.0", "python-requests/2.31", "Pingdom.com_bot"] {
+            assert!(kinds(ua).is_empty(), "{ua}");
+        }
+    }
+}

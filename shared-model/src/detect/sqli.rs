@@ -1,0 +1,744 @@
+//! SQL injection: a tokenizer and a small grammar, after libinjection's idea.
+//!
+//! A value is dangerous when, pasted into a query, it changes the query's *structure*. So the
+//! value is tokenized as SQL (strings with both escape styles, numbers including `0x..`, words,
+//! keywords, known functions, operators, comments incl. MySQL `/*! */`, variables) three times,
+//! as libinjection does: as-is (a numeric context), and, when it contains a quote, as if it
+//! started inside a `'...'` or `"..."` literal (the quote then *closes* the application's string).
+//! Rules then look at the token stream, not at words: `O'Reilly` closes a string and continues
+//! with a bare word, which is prose; `' OR 1=1--` closes a string and continues with a boolean
+//! tautology and a comment, which is SQL. `select a size` is a keyword followed by prose, while
+//! `select password from users` and `union select` are statements.
+//!
+//! Whitespace, control characters and comments separate tokens, so `UNION/**/SELECT` and
+//! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
+//! [`MAX_TOKENS`].
+
+use super::{stronger, Check, Family, Hit, Subject};
+use crate::finding::Severity;
+
+/// Tokens considered per context; payloads are short and real SQL structure shows early.
+const MAX_TOKENS: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kw {
+    Union,
+    Select,
+    From,
+    /// Starts a statement after `;`: insert, update, delete, drop, exec, declare, ...
+    Stmt,
+    /// Any other reserved word that only SQL uses in this position (where, having, limit, ...).
+    Clause,
+    /// Word operators: like, rlike, regexp, is, in, between, sounds, div, mod.
+    WordOp,
+    /// Literal words: null, true, false.
+    Literal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum T {
+    /// A string literal; `closed` is false when the value ends inside it; `blank` when it holds
+    /// nothing but quotes and spaces.
+    Str { closed: bool, blank: bool },
+    Num,
+    Kw(Kw),
+    /// A known SQL function followed by `(`; `danger` for time delays, file access and XML error
+    /// probes, which have no business in an API value.
+    Func { danger: bool },
+    /// A bare word (identifier or prose word); `call` when followed by `(`.
+    Word { call: bool },
+    /// `@x`, `@@version`.
+    Var { system: bool },
+    /// Boolean connectives: and, or, xor, not, &&, ||.
+    Logic,
+    /// Comparisons: = <> != < > <= >= <=>.
+    Cmp,
+    /// Arithmetic and bit operators.
+    Op,
+    /// `--`, `#`, `/* */`; `inline` when it sits between two non-space characters.
+    Comment { inline: bool },
+    Semi,
+    LParen,
+    RParen,
+    Comma,
+    Dot,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    t: T,
+    at: usize,
+    end: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Raw,
+    Quote(u8),
+}
+
+pub(crate) struct Sqli;
+
+impl Sqli {
+    pub fn new() -> Sqli {
+        Sqli
+    }
+}
+
+impl Check for Sqli {
+    fn triggers(&self) -> &'static [&'static str] {
+        &[
+            "'", "\"", "`", "--", "#", "/*", ";", " or", "or ", "and", "xor", "||", "&&", "select", "union",
+            "sleep", "benchmark", "waitfor", "exec", "drop", "insert", "update", "delete", "having",
+            "order by", "group by", "@@", "information_schema", "sysobjects", "pg_", "load_file", "outfile",
+            "dumpfile", "char(", "concat", "case", "extractvalue", "updatexml", "xp_", "sp_", "procedure",
+            "shutdown", "declare", "truncate", "alter", "create", "replace", "like", "rlike", "regexp",
+            "0x", "sqlite_", "mysql.", "dbms_", "utl_", "between", "collate", "limit", "offset",
+        ]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        let text = s.text.as_bytes();
+        let mut best = judge(text, &tokenize(text, Ctx::Raw), Ctx::Raw);
+        for q in [b'\'', b'"'] {
+            if text.contains(&q) {
+                best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q)), Ctx::Quote(q)));
+            }
+        }
+        best
+    }
+}
+
+fn tokenize(b: &[u8], ctx: Ctx) -> Vec<Tok> {
+    let mut toks = Vec::new();
+    let mut i = 0;
+    if let Ctx::Quote(q) = ctx {
+        let (end, closed) = string_end(b, 0, q);
+        toks.push(Tok { t: T::Str { closed, blank: false }, at: 0, end });
+        i = end;
+    }
+    while i < b.len() && toks.len() < MAX_TOKENS {
+        let c = b[i];
+        let start = i;
+        let t = match c {
+            c if c.is_ascii_whitespace() || c.is_ascii_control() || c == 0xa0 => {
+                i += 1;
+                continue;
+            }
+            b'\'' | b'"' => {
+                let (end, closed) = string_end(b, i + 1, c);
+                let inner = &b[i + 1..if closed { end - 1 } else { end }];
+                let blank = inner.iter().all(|&x| x == c || x == b' ');
+                i = end;
+                T::Str { closed, blank }
+            }
+            b'`' => {
+                let (end, _) = string_end(b, i + 1, b'`');
+                i = end;
+                T::Word { call: false }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                if b.get(i + 2) == Some(&b'!') {
+                    // MySQL executable comment: its body is SQL. Skip the marker and version.
+                    i += 3;
+                    while i < b.len() && b[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    continue;
+                }
+                let end = find(b, i + 2, b"*/").map_or(b.len(), |e| e + 2);
+                let inline = start > 0 && !b[start - 1].is_ascii_whitespace() && b.get(end).is_some_and(|x| !x.is_ascii_whitespace());
+                i = end;
+                T::Comment { inline }
+            }
+            b'*' if b.get(i + 1) == Some(&b'/') => {
+                i += 2;
+                continue;
+            }
+            // `--` starts a comment when what follows could not continue an expression (MySQL
+            // wants a space; other dialects do not, but `--'x` is a string after two minuses).
+            b'-' if b.get(i + 1) == Some(&b'-') && !matches!(b.get(i + 2), Some(b'\'' | b'"')) => {
+                i = line_end(b, i);
+                T::Comment { inline: false }
+            }
+            b'#' => {
+                i = line_end(b, i);
+                T::Comment { inline: false }
+            }
+            b'0'..=b'9' => {
+                i = number_end(b, i);
+                if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
+                    i = word_end(b, i);
+                    T::Word { call: false }
+                } else {
+                    T::Num
+                }
+            }
+            b'.' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i = number_end(b, i);
+                T::Num
+            }
+            b'@' => {
+                let system = b.get(i + 1) == Some(&b'@');
+                i = word_end(b, i + 1 + usize::from(system));
+                T::Var { system }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 => {
+                i = word_end(b, i);
+                classify(&b[start..i], next_is_paren(b, i))
+            }
+            b'=' => {
+                i += 1 + usize::from(b.get(i + 1) == Some(&b'='));
+                T::Cmp
+            }
+            b'<' | b'>' | b'!' => {
+                i += 1;
+                while i < b.len() && matches!(b[i], b'=' | b'>') && i - start < 3 {
+                    i += 1;
+                }
+                if c == b'!' && i == start + 1 { T::Op } else { T::Cmp }
+            }
+            b'|' | b'&' if b.get(i + 1) == Some(&c) => {
+                i += 2;
+                T::Logic
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'|' | b'&' | b'~' | b':' => {
+                i += 1;
+                T::Op
+            }
+            b';' => {
+                i += 1;
+                T::Semi
+            }
+            b'(' => {
+                i += 1;
+                T::LParen
+            }
+            b')' => {
+                i += 1;
+                T::RParen
+            }
+            b',' => {
+                i += 1;
+                T::Comma
+            }
+            b'.' => {
+                i += 1;
+                T::Dot
+            }
+            _ => {
+                i += 1;
+                T::Other
+            }
+        };
+        toks.push(Tok { t, at: start, end: i });
+    }
+    toks
+}
+
+/// End of a string opened before `i` with delimiter `q`: (index after the closing quote, closed).
+/// Both `\'` and `''` escape the delimiter.
+fn string_end(b: &[u8], mut i: usize, q: u8) -> (usize, bool) {
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+        } else if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+            } else {
+                return (i + 1, true);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    (b.len(), false)
+}
+
+fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    b.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+}
+
+fn line_end(b: &[u8], i: usize) -> usize {
+    b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p + 1)
+}
+
+fn number_end(b: &[u8], mut i: usize) -> usize {
+    if b[i] == b'0' && matches!(b.get(i + 1), Some(b'x' | b'b')) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit) {
+        i += 2;
+        while i < b.len() && b[i].is_ascii_hexdigit() {
+            i += 1;
+        }
+        return i;
+    }
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'e' {
+        let mut j = i + 1;
+        if j < b.len() && matches!(b[j], b'+' | b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            i = j;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+    }
+    i
+}
+
+fn word_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'$') || b[i] >= 0x80) {
+        i += 1;
+    }
+    i
+}
+
+fn next_is_paren(b: &[u8], mut i: usize) -> bool {
+    while i < b.len() && (b[i].is_ascii_whitespace() || b[i].is_ascii_control()) {
+        i += 1;
+    }
+    b.get(i) == Some(&b'(')
+}
+
+const DANGER_FUNCS: &[&str] = &[
+    "sleep", "benchmark", "pg_sleep", "load_file", "extractvalue", "updatexml", "randomblob", "xp_cmdshell",
+    "sys_exec", "sys_eval", "dbms_pipe", "utl_inaddr", "utl_http", "dbms_lock", "get_lock", "name_const",
+    "exp", "geometrycollection", "multipoint", "polygon", "linestring", "json_keys", "pg_read_file", "lo_import",
+    "openrowset", "opendatasource", "master_pos_wait",
+];
+
+const FUNCS: &[&str] = &[
+    "ascii", "char", "chr", "concat", "concat_ws", "group_concat", "substring", "substr", "mid", "left", "right",
+    "length", "len", "hex", "unhex", "version", "user", "current_user", "system_user", "session_user", "database",
+    "schema", "cast", "convert", "count", "if", "ifnull", "isnull", "nullif", "coalesce", "iif", "elt", "ord",
+    "lower", "upper", "lcase", "ucase", "md5", "sha1", "rand", "floor", "ceil", "round", "abs", "sin", "cos",
+    "conv", "bin", "oct", "instr", "locate", "position", "replace", "repeat", "reverse", "space", "trim", "ltrim",
+    "rtrim", "aes_encrypt", "aes_decrypt", "row", "now", "sysdate", "uuid", "strcmp", "make_set", "export_set",
+    "field", "find_in_set", "char_length", "octet_length", "bit_length", "soundex", "compress", "uncompress",
+    "encode", "decode", "from_base64", "to_base64", "last_insert_id", "connection_id", "schema_name", "db_name",
+    "user_name", "host_name", "object_id", "is_srvrolemember", "has_dbaccess", "pg_read_file", "current_database",
+    "current_schema", "inet_server_addr", "nvl", "rownum", "unicode", "nchar", "varchar", "char_", "sqlite_version",
+    "typeof", "greatest", "least", "max", "min", "sum", "avg", "exists", "values", "json_extract", "xmltype",
+    "to_char", "to_number", "instrb", "rawtohex", "dbms_xmlgen", "sys_context", "utl_raw", "quote", "glob",
+];
+
+/// A word's token kind; `call` when it is followed by `(`.
+fn classify(w: &[u8], call: bool) -> T {
+    let Ok(w) = std::str::from_utf8(w) else { return T::Word { call } };
+    match w {
+        "union" => T::Kw(Kw::Union),
+        "select" => T::Kw(Kw::Select),
+        "from" => T::Kw(Kw::From),
+        "and" | "or" | "xor" | "not" => T::Logic,
+        "null" | "true" | "false" => T::Kw(Kw::Literal),
+        "like" | "rlike" | "regexp" | "is" | "in" | "between" | "sounds" | "div" | "mod" | "collate" | "escape" => {
+            T::Kw(Kw::WordOp)
+        }
+        "insert" | "update" | "delete" | "drop" | "exec" | "execute" | "declare" | "create" | "alter" | "truncate"
+        | "shutdown" | "call" | "grant" | "revoke" | "rename" | "handler" | "load" | "waitfor" | "begin"
+        | "merge" | "prepare" | "deallocate" | "lock" | "use" | "show" | "describe" => T::Kw(Kw::Stmt),
+        "where" | "having" | "limit" | "offset" | "order" | "group" | "by" | "into" | "outfile" | "dumpfile"
+        | "procedure" | "distinct" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
+        | "table" | "top" | "delay" | "information_schema" | "sysobjects" | "syscolumns" | "pg_catalog"
+        | "sqlite_master" | "msysobjects" | "analyse" | "asc" | "desc" | "set" | "database" | "as" | "on"
+        | "exists" | "except" | "intersect" | "minus" | "using" | "natural" | "binary" | "char" | "varchar"
+        | "nvarchar" | "int" | "integer" | "elt" => T::Kw(Kw::Clause),
+        _ if call && DANGER_FUNCS.contains(&w) => T::Func { danger: true },
+        _ if call && (FUNCS.contains(&w) || w.starts_with("pg_") || w.starts_with("sp_") || w.starts_with("xp_")) => {
+            T::Func { danger: false }
+        }
+        _ => T::Word { call },
+    }
+}
+
+/// How sure a rule is and how it is reported.
+struct Verdict {
+    at: usize,
+    confidence: f64,
+    detail: &'static str,
+}
+
+fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
+    // Most rules read the stream without comments; comments matter as terminators, kept apart.
+    let toks: Vec<Tok> = all.iter().copied().filter(|t| !matches!(t.t, T::Comment { .. })).collect();
+    let ends_in_comment = |idx: usize| -> bool {
+        // Whether the token after `toks[idx]` in the full stream is a comment (or nothing).
+        let at = toks.get(idx).map_or(0, |t| t.at);
+        match all.iter().position(|t| t.at > at) {
+            Some(p) => matches!(all[p].t, T::Comment { .. }),
+            None => true,
+        }
+    };
+    let quoted = matches!(ctx, Ctx::Quote(_));
+    let mut found: Option<Verdict> = None;
+    let mut keep = |v: Verdict| {
+        if found.as_ref().map_or(true, |f| f.confidence < v.confidence) {
+            found = Some(v);
+        }
+    };
+
+    for (i, tok) in toks.iter().enumerate() {
+        let next = |k: usize| toks.get(i + k).map(|t| t.t);
+        match tok.t {
+            // union [all|distinct] [(] select
+            T::Kw(Kw::Union) => {
+                let mut j = i + 1;
+                while matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Clause) | T::LParen)) {
+                    j += 1;
+                }
+                if matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Select))) {
+                    keep(Verdict { at: tok.at, confidence: 0.95, detail: "union select" });
+                }
+            }
+            // ; followed by a statement that has SQL after its keyword
+            T::Semi => {
+                if let Some(T::Kw(Kw::Stmt)) = next(1) {
+                    if statement(text, &toks, i + 1, &ends_in_comment) {
+                        keep(Verdict { at: tok.at, confidence: 0.9, detail: "stacked statement" });
+                    }
+                }
+            }
+            T::Kw(Kw::Select) => {
+                if let Some(v) = select_statement(&toks, i, &ends_in_comment) {
+                    keep(v);
+                }
+            }
+            T::Kw(Kw::Stmt) if (i == 0 || quoted && i == 1) && statement(text, &toks, i, &ends_in_comment) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement" });
+            }
+            T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
+            T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
+            T::Logic => {
+                if let Some(v) = boolean(&toks, i, quoted, &ends_in_comment) {
+                    keep(v);
+                }
+            }
+            T::Func { danger: false } if nested_call(&toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.75, detail: "nested SQL functions" })
+            }
+            _ => {}
+        }
+        if let T::Kw(Kw::Clause) = tok.t {
+            if let Some(v) = clause_probe(text, &toks, i) {
+                keep(v);
+            }
+        }
+    }
+
+    if let Ctx::Quote(q) = ctx {
+        if let Some(v) = breakout(text, q, all, &toks) {
+            keep(v);
+        }
+    }
+    if all.iter().filter(|t| matches!(t.t, T::Comment { inline: true })).count() >= 1 && sqlish(&toks) >= 3 {
+        let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
+        keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
+    }
+    found.map(|v| Hit::new(Family::Sqli, Severity::Critical, v.confidence, v.at, v.detail))
+}
+
+fn word<'t>(text: &'t [u8], tok: &Tok) -> &'t [u8] {
+    text.get(tok.at..tok.end).unwrap_or(&[])
+}
+
+/// Whether the statement keyword at `toks[i]` is followed by what that statement needs:
+/// `drop table`, `insert into`, `delete from`, `update x set`, `exec xp_..`, `declare @v`.
+/// `drop by anytime` and `update the docs` are prose.
+fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let kw = word(text, &toks[i]);
+    let next = toks.get(i + 1);
+    let next_word = next.map_or(&[][..], |t| word(text, t));
+    let next_t = next.map(|t| t.t);
+    match kw {
+        b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => matches!(
+            next_word,
+            b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
+        ),
+        b"insert" | b"replace" => next_word == b"into",
+        b"delete" => matches!(next_t, Some(T::Kw(Kw::From))),
+        b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
+        b"exec" | b"execute" | b"call" => {
+            matches!(next_t, Some(T::Func { .. } | T::LParen | T::Var { .. } | T::Str { .. }))
+                || next_word.starts_with(b"xp_")
+                || next_word.starts_with(b"sp_")
+                || next_word.starts_with(b"master")
+                || (matches!(next_t, Some(T::Word { .. })) && toks.get(i + 2).map_or(true, |t| matches!(t.t, T::LParen | T::Semi | T::Var { .. } | T::Dot)))
+        }
+        b"declare" => matches!(next_t, Some(T::Var { .. })),
+        b"shutdown" => next_word == b"with" || (i > 0 && (next.is_none() || ends_in_comment(i) || matches!(next_t, Some(T::Semi)))),
+        b"waitfor" => next_word == b"delay" || next_word == b"time",
+        b"load" => next_word == b"data" || next_word == b"xml",
+        b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
+        _ => sqlish(&toks[i + 1..]) >= 3,
+    }
+}
+
+/// Tokens that only SQL (not prose) puts in these places.
+fn sqlish(toks: &[Tok]) -> usize {
+    toks.iter()
+        .filter(|t| {
+            matches!(
+                t.t,
+                T::Num | T::Str { .. } | T::Var { .. } | T::Func { .. } | T::Cmp | T::Kw(_) | T::LParen | T::Comma | T::Dot
+            ) || (t.t == T::Op)
+        })
+        .count()
+}
+
+/// `select <list> from <table>` with a list or tail that only SQL writes.
+fn select_statement(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
+    let at = toks[i].at;
+    let next = toks.get(i + 1).map(|t| t.t);
+    // select followed directly by a value: select 1, select char(..), select @@version, select *.
+    let direct = matches!(
+        next,
+        Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::LParen | T::Op | T::Kw(Kw::Literal | Kw::Clause))
+    );
+    let stmt_end = toks[i + 1..].iter().position(|t| t.t == T::Semi).map_or(toks.len(), |p| i + 1 + p);
+    let from = toks[i + 1..stmt_end].iter().position(|t| t.t == T::Kw(Kw::From)).map(|p| i + 1 + p);
+    match from {
+        Some(f) => {
+            let list = &toks[i + 1..f];
+            let list_sql = list.iter().any(|t| matches!(t.t, T::Op | T::Num | T::Func { .. } | T::Var { .. } | T::Comma | T::Dot | T::Str { .. }));
+            let after = toks.get(f + 2).map(|t| t.t);
+            let tail_sql = toks.get(f + 1).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Clause)))
+                && (matches!(after, None | Some(T::Kw(_) | T::Semi | T::RParen | T::Dot | T::Comma)) || ends_in_comment(f + 1));
+            (list_sql || tail_sql || direct).then_some(Verdict { at, confidence: 0.9, detail: "select statement" })
+        }
+        None if direct && i + 2 < stmt_end => {
+            // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword.
+            (sqlish(&toks[i + 1..stmt_end]) >= 2).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
+        }
+        None => None,
+    }
+}
+
+/// An operand: literal, identifier, variable, or a parenthesised group / call (skipped whole).
+/// Returns the index after it.
+fn operand(toks: &[Tok], mut j: usize) -> Option<usize> {
+    while matches!(toks.get(j).map(|t| t.t), Some(T::Op)) {
+        j += 1; // unary - ! ~
+    }
+    match toks.get(j)?.t {
+        T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal) => Some(j + 1),
+        T::Word { call: false } => Some(j + 1),
+        T::Func { .. } | T::Word { call: true } | T::LParen => {
+            let mut k = if toks[j].t == T::LParen { j } else { j + 1 };
+            let mut depth = 0usize;
+            while let Some(t) = toks.get(k) {
+                match t.t {
+                    T::LParen => depth += 1,
+                    T::RParen => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return Some(k + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                k += 1;
+            }
+            Some(k)
+        }
+        _ => None,
+    }
+}
+
+fn is_literal(t: T) -> bool {
+    matches!(t, T::Num | T::Str { .. } | T::Kw(Kw::Literal))
+}
+
+/// `or 1=1`, `and 'a'='a'`, `or x like y`, `|| 1#`: a boolean tautology or probe.
+fn boolean(toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
+    let at = toks[i].at;
+    let prev = if i == 0 { None } else { Some(toks[i - 1].t) };
+    // What precedes the connective must be able to end an SQL expression.
+    let after_value = matches!(prev, None | Some(T::Num | T::Str { .. } | T::RParen | T::Kw(Kw::Literal) | T::Var { .. }))
+        || quoted && matches!(prev, Some(T::Word { .. }));
+    if !after_value {
+        return None;
+    }
+    let mut j = i + 1;
+    while matches!(toks.get(j).map(|t| t.t), Some(T::Logic | T::LParen)) {
+        j += 1;
+    }
+    let lhs = j;
+    let after_lhs = operand(toks, lhs)?;
+    let cmp = toks.get(after_lhs).map(|t| t.t);
+    if matches!(cmp, Some(T::Cmp | T::Kw(Kw::WordOp))) {
+        let mut r = after_lhs + 1;
+        while matches!(toks.get(r).map(|t| t.t), Some(T::Kw(Kw::WordOp | Kw::Literal)) | Some(T::Logic)) && r < after_lhs + 3 {
+            r += 1; // `is not null`, `not like`, `sounds like`
+        }
+        let rhs_end = operand(toks, r).or_else(|| (r >= toks.len()).then_some(r))?;
+        let l = toks[lhs].t;
+        let constant = is_literal(l) || toks.get(r).is_some_and(|t| is_literal(t.t)) && matches!(l, T::Word { call: false } | T::Func { .. })
+            || matches!(l, T::Func { .. });
+        let closes = rhs_end >= toks.len() || ends_in_comment(rhs_end - 1) || matches!(toks.get(rhs_end).map(|t| t.t), Some(T::Logic | T::RParen | T::Semi | T::Kw(_)));
+        if quoted || (constant && closes) {
+            return Some(Verdict { at, confidence: if quoted { 0.9 } else { 0.85 }, detail: "boolean condition" });
+        }
+        return None;
+    }
+    // `' or 1--`, `' || true#`, `' and sleep(..)`: a truthy operand, then the end of the query.
+    let truthy = is_literal(toks[lhs].t) && !matches!(toks[lhs].t, T::Str { .. }) || matches!(toks[lhs].t, T::Func { .. });
+    if quoted && truthy && after_lhs >= toks.len() && ends_in_comment(lhs) {
+        return Some(Verdict { at, confidence: 0.85, detail: "boolean condition then end of query" });
+    }
+    None
+}
+
+/// A known function whose arguments contain another known function: `conv(hex(substr(..)))`.
+fn nested_call(toks: &[Tok], i: usize) -> bool {
+    let mut depth = 0usize;
+    for t in toks.iter().skip(i + 1).take(64) {
+        match t.t {
+            T::LParen => depth += 1,
+            T::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            T::Func { .. } | T::Kw(Kw::Select) if depth >= 1 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Clause keywords used as probes after a value: `order by 3--`, `group by 1`,
+/// `into outfile '..'`, `waitfor delay '0:0:5'`, `procedure analyse(`.
+fn clause_probe(text: &[u8], toks: &[Tok], i: usize) -> Option<Verdict> {
+    let prev_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { .. } | T::RParen | T::Word { .. });
+    if !prev_value {
+        return None;
+    }
+    let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
+    let t = |k: usize| toks.get(k).map(|t| t.t);
+    let at = toks[i].at;
+    match (w(i), w(i + 1)) {
+        (b"order" | b"group", b"by") if matches!(t(i + 2), Some(T::Num)) => {
+            Some(Verdict { at, confidence: 0.8, detail: "order/group by probe" })
+        }
+        (b"into", b"outfile" | b"dumpfile") => Some(Verdict { at, confidence: 0.9, detail: "file write" }),
+        (b"procedure", b"analyse") => Some(Verdict { at, confidence: 0.85, detail: "procedure analyse" }),
+        _ => None,
+    }
+}
+
+/// A comment that cuts the rest of the query: `--`, `-- x`, `/**/`, `#` at the very end. A `#`
+/// followed by text (`7" #2 needle`) or a long `--word` is how people write, not how SQL ends.
+fn terminating_comment(text: &[u8], c: &Tok) -> bool {
+    let body = text.get(c.at..c.end).unwrap_or(&[]);
+    let rest = if body.starts_with(b"#") { &body[1..] } else { body.get(2..).unwrap_or(&[]) };
+    let rest_trim: Vec<u8> = rest.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+    if body.starts_with(b"#") {
+        return rest_trim.is_empty();
+    }
+    body.starts_with(b"/*") || rest.first().map_or(true, |c| c.is_ascii_whitespace() || *c == b'+' || *c == b'-') || rest_trim.len() <= 4
+}
+
+/// Quote contexts: the value closes the application's string and continues as SQL.
+fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict> {
+    // toks[0] is the string the application opened; it must close for a breakout.
+    if !matches!(toks.first()?.t, T::Str { closed: true, .. }) {
+        return None;
+    }
+    let mut j = 1;
+    while matches!(toks.get(j).map(|t| t.t), Some(T::RParen)) {
+        j += 1;
+    }
+    let at = toks.get(1).map_or(0, |t| t.at);
+    if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
+        if terminating_comment(text, c) {
+            return Some(Verdict { at, confidence: 0.85, detail: "string closed then comment" });
+        }
+    }
+    // `x' * 'y`, `x' - 'y' - 0 = '1`: an expression that ends where the application's quote does.
+    let mut k = j;
+    let mut ops = 0;
+    loop {
+        match toks.get(k).map(|t| t.t) {
+            Some(T::Op | T::Cmp) => {
+                ops += 1;
+                k += 1;
+            }
+            _ => break,
+        }
+        match toks.get(k).map(|t| t.t) {
+            Some(T::Str { closed: false, blank: false }) if k + 1 == toks.len() && text.get(toks[k].at) == Some(&quote) => {
+                return (ops > 0).then_some(Verdict { at, confidence: 0.8, detail: "expression after closed string" });
+            }
+            Some(T::Num | T::Str { closed: true, blank: false } | T::Var { .. } | T::Kw(Kw::Literal)) => k += 1,
+            _ => return None,
+        }
+        if k == toks.len() {
+            return (ops > 0 && all.last().is_some_and(|t| matches!(t.t, T::Comment { .. })))
+                .then_some(Verdict { at, confidence: 0.8, detail: "expression after closed string" });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn catches_injection() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "' OR 1=1--",
+                "1' or '1'='1",
+                "admin'--",
+                "admin')#",
+                "1 union select null,null--",
+                "-1 UNION/**/SELECT password FROM users",
+                "1;DROP TABLE users",
+                "1 AND SLEEP(5)",
+                "' AND extractvalue(1,concat(0x7e,version()))--",
+                "1) or (1=1",
+                "\" or \"\"=\"",
+                "x' * 'y",
+                "999999))) or 1=1 or (((1",
+                "1%27%20or%20%271%27%3D%271",
+                "'; WAITFOR DELAY '0:0:5'--",
+                "1 order by 3--",
+                "SELECT * FROM users WHERE id = 1",
+                "@@version",
+                "1' and 1=2 union/*!50000select*/1,2--",
+                "conv(hex(substr(version() FROM 1 FOR 2)),16,10)",
+                "' || 1#",
+            ],
+            &[
+                "O'Reilly",
+                "Tim O'Brien and the 'Select' committee",
+                "select a size",
+                "Please select pair #1",
+                "1950 or 1960",
+                "2 OR 4 METAL BUTTONS",
+                "Rock 'n' roll -- the best",
+                "foo--",
+                "Don't forget: order by Friday; update the docs",
+                "SELECT your plan from the list below",
+                "It's 5 o'clock; drop by anytime",
+                "a-b-c",
+                "He said \"hello\" and left",
+                "10% off; limited time",
+                "from 9am to 5pm",
+                "C# and F# developers",
+                "x = y * 2",
+                "#hashtag #another",
+                "Use `SELECT` statements carefully",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc-def_ghi",
+                "My mother's maiden name is O'Hara; I'm from Cork",
+            ],
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! Server-side request forgery: a URL or host that makes the server call somewhere internal.
+//!
+//! Every host in the value is found (after `scheme://`, after a userinfo `@`, after `http:`
+//! without slashes) and classified as a *parser* would read it, not as a regex would: IPv4 in any
+//! `inet_aton` notation (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`), IPv6 literals including
+//! v4-mapped and zone ids, names that resolve to loopback by design (`localhost`, `*.localtest.me`,
+//! `*.nip.io` with an internal address inside) and cloud metadata endpoints. Internal targets in a
+//! URL are Critical; metadata addresses are Critical even bare; an IP literal written in an
+//! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
+//! URL is Medium. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) are High.
+
+use super::{stronger, Check, Family, Hit, Subject};
+use crate::finding::Severity::{self, Critical, High, Medium};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+pub(crate) struct Ssrf {
+    host_start: regex::Regex,
+    scheme: regex::Regex,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Public,
+    /// Loopback, private, link-local, unspecified, CGNAT.
+    Internal,
+    Metadata,
+}
+
+impl Ssrf {
+    pub fn new() -> Result<Ssrf, String> {
+        Ok(Ssrf {
+            // Where a host starts: after `//`, after `@`, or after `http:` style schemes without slashes.
+            host_start: super::regex(r"(?:[a-z][a-z0-9+.-]{1,15}:/{1,3}\\*|@|\b(?:https?|ftp):\\*)")?,
+            scheme: super::regex(r"(?:^|[^a-z0-9])(gopher|dict|file|ldap|ldaps|jar|netdoc|tftp|sftp|php|expect)://")?,
+        })
+    }
+}
+
+impl Check for Ssrf {
+    fn triggers(&self) -> &'static [&'static str] {
+        &[
+            "://", "http:", "https:", "ftp:", "@", "localhost", "169.254", "metadata", "127.", "0x", "[::", "[0:",
+            "[fe80", "[fd", "[fc", "nip.io", "sslip.io", "xip.io", "localtest.me", "lvh.me", "100.100.100.200",
+            "instance-data", "fd00:ec2",
+        ]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        let text = s.text;
+        let mut best: Option<Hit> = None;
+        let mut keep = |sev: Severity, conf: f64, at: usize, detail: &'static str| {
+            best = stronger(best.take(), Some(Hit::new(Family::Ssrf, sev, conf, at, detail)));
+        };
+        if let Some(c) = self.scheme.captures(text) {
+            if let Some(m) = c.get(1) {
+                let sev = if m.as_str() == "gopher" { Critical } else { High };
+                keep(sev, 0.85, m.start(), "dangerous URL scheme");
+            }
+        }
+        let mut seen = 0;
+        let mut found_host = false;
+        for m in self.host_start.find_iter(text) {
+            seen += 1;
+            if seen > 32 {
+                break;
+            }
+            let host = host_at(text, m.end());
+            if host.is_empty() {
+                continue;
+            }
+            let in_url = m.as_str() != "@" || text[..m.start()].contains("://");
+            if let Some((target, obfuscated, v6)) = classify(&host) {
+                found_host = true;
+                match target {
+                    Target::Metadata => keep(Critical, 0.95, m.start(), "cloud metadata address"),
+                    Target::Internal if in_url => keep(Critical, 0.9, m.start(), "URL to an internal address"),
+                    Target::Internal => keep(High, 0.7, m.start(), "internal address after @"),
+                    Target::Public if obfuscated => keep(High, 0.8, m.start(), "IP address in obfuscated notation"),
+                    Target::Public if v6 => keep(High, 0.7, m.start(), "IPv6 literal URL"),
+                    Target::Public => keep(Medium, 0.6, m.start(), "IP literal URL"),
+                }
+            }
+        }
+        // A bare metadata address, with no scheme (`169.254.169.254/latest/meta-data`).
+        if !found_host {
+            let bare = text.trim().split(['/', ':']).next().unwrap_or("");
+            if parse_ipv4(bare).is_some_and(|(ip, _)| v4_target(ip) == Target::Metadata) {
+                keep(Critical, 0.9, 0, "cloud metadata address");
+            }
+        }
+        best
+    }
+}
+
+/// The host that starts at `i`: skips userinfo, stops at path, query, fragment, port or space.
+/// Backslashes inside (`\l\o\c\a\l\h\o\s\t`) are dropped, as lenient URL parsers do.
+fn host_at(text: &str, i: usize) -> String {
+    let rest = &text[i..];
+    let rest = rest.trim_start_matches(['/', '\\']);
+    if let Some(v6) = rest.strip_prefix('[') {
+        return match v6.find(']') {
+            Some(end) => format!("[{}]", &v6[..end]),
+            None => String::new(),
+        };
+    }
+    let end = rest.find(|c: char| matches!(c, '/' | '?' | '#' | ':' | ' ' | '&' | '"' | '\'' | '<' | '>' | ',' | ';' | ')')).unwrap_or(rest.len());
+    let host = &rest[..end.min(256)];
+    // userinfo@host: the part after the last @ is the host.
+    let host = host.rsplit('@').next().unwrap_or(host);
+    host.chars().filter(|&c| c != '\\').collect::<String>().trim_end_matches('.').to_string()
+}
+
+/// (target, obfuscated IPv4 notation, IPv6 literal) for a host, or None for ordinary names.
+fn classify(host: &str) -> Option<(Target, bool, bool)> {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let inner = inner.split('%').next().unwrap_or(inner);
+        let ip: Ipv6Addr = inner.parse().ok()?;
+        return Some((v6_target(&ip), false, true));
+    }
+    if let Some((ip, obfuscated)) = parse_ipv4(host) {
+        return Some((v4_target(ip), obfuscated, false));
+    }
+    let name = host;
+    const METADATA: &[&str] = &["metadata.google.internal", "metadata", "instance-data", "metadata.azure.com", "instance-data.ec2.internal"];
+    if METADATA.contains(&name) {
+        return Some((Target::Metadata, false, false));
+    }
+    const LOOPBACK_NAMES: &[&str] = &["localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "localtest.me", "lvh.me", "vcap.me", "lacolhost.com", "localh.st", "kubernetes.default.svc", "kubernetes.default"];
+    if LOOPBACK_NAMES.iter().any(|n| name == *n || name.ends_with(&format!(".{n}"))) || name.ends_with(".svc.cluster.local") {
+        return Some((Target::Internal, false, false));
+    }
+    // Wildcard DNS services: `10.0.0.1.nip.io`, `127-0-0-1.sslip.io`, `a.127.0.0.1.xip.io`.
+    for svc in [".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me"] {
+        if let Some(prefix) = name.strip_suffix(svc) {
+            let labels: Vec<&str> = prefix.split(['.', '-']).collect();
+            for w in labels.windows(4) {
+                let dotted = w.join(".");
+                if let Some((ip, _)) = parse_ipv4(&dotted) {
+                    return Some((v4_target(ip), true, false));
+                }
+            }
+            if let Some(last) = labels.last() {
+                if let Ok(v) = u32::from_str_radix(last, 16) {
+                    if last.len() == 8 {
+                        return Some((v4_target(Ipv4Addr::from(v)), true, false));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `inet_aton`: 1-4 parts, each decimal, `0x` hex or `0`-prefixed octal; the last part fills the
+/// remaining bytes. Returns the address and whether the notation was anything but dotted decimal.
+/// Hex longer than 32 bits keeps its low 32 bits, as some parsers do.
+fn parse_ipv4(host: &str) -> Option<(Ipv4Addr, bool)> {
+    if host.is_empty() || host.len() > 64 || !host.bytes().all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b'x') {
+        return None;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() > 4 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let mut obfuscated = parts.len() != 4;
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        let (v, odd) = if let Some(h) = p.strip_prefix("0x") {
+            let h = if h.len() > 8 { &h[h.len() - 8..] } else { h };
+            (if h.is_empty() { 0 } else { u64::from_str_radix(h, 16).ok()? }, true)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (u64::from_str_radix(p, 8).ok()?, true)
+        } else {
+            (p.parse::<u64>().ok()?, false)
+        };
+        obfuscated |= odd;
+        vals.push(v);
+    }
+    let n = vals.len();
+    let mut addr: u64 = 0;
+    for (i, v) in vals.iter().enumerate() {
+        if i + 1 < n {
+            if *v > 255 {
+                return None;
+            }
+            addr |= v << (8 * (3 - i));
+        } else {
+            let room = 8 * (4 - i as u32);
+            if room < 64 && *v >= 1u64 << room {
+                return None;
+            }
+            addr |= v;
+        }
+    }
+    // A bare decimal number is only an address when it is big enough to be one (`2130706433`),
+    // not an id or a year.
+    if n == 1 && !parts[0].starts_with("0x") && addr < 16_777_216 && addr != 0 {
+        return None;
+    }
+    Some((Ipv4Addr::from(addr as u32), obfuscated))
+}
+
+fn v4_target(ip: Ipv4Addr) -> Target {
+    let o = ip.octets();
+    if o == [169, 254, 169, 254] || o == [100, 100, 100, 200] || o == [168, 63, 129, 16] || o == [192, 0, 0, 192] {
+        return Target::Metadata;
+    }
+    if ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || o[0] == 0 || (o[0] == 100 && (64..128).contains(&o[1])) {
+        return Target::Internal;
+    }
+    Target::Public
+}
+
+fn v6_target(ip: &Ipv6Addr) -> Target {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_target(v4);
+    }
+    let seg = ip.segments();
+    // ::a.b.c.d (deprecated v4-compatible) still reaches the v4 address on many stacks.
+    if seg[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
+        return v4_target(Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8));
+    }
+    if seg == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254] {
+        return Target::Metadata;
+    }
+    if ip.is_loopback() || ip.is_unspecified() || (seg[0] & 0xffc0) == 0xfe80 || (seg[0] & 0xfe00) == 0xfc00 {
+        return Target::Internal;
+    }
+    Target::Public
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn ipv4_notations() {
+        let p = |s| parse_ipv4(s).map(|(ip, o)| (ip.to_string(), o));
+        assert_eq!(p("2130706433"), Some(("127.0.0.1".into(), true)));
+        assert_eq!(p("0x7f000001"), Some(("127.0.0.1".into(), true)));
+        assert_eq!(p("0177.0.0.1"), Some(("127.0.0.1".into(), true)));
+        assert_eq!(p("127.1"), Some(("127.0.0.1".into(), true)));
+        assert_eq!(p("169.254.43518"), Some(("169.254.169.254".into(), true)));
+        assert_eq!(p("10.0.0.1"), Some(("10.0.0.1".into(), false)));
+        assert_eq!(p("2024"), None);
+        assert_eq!(p("1.2.3.4.5"), None);
+        assert_eq!(p("cafe"), None);
+    }
+
+    #[test]
+    fn catches_ssrf() {
+        assert_family(
+            "attack.ssrf",
+            &[
+                "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+                "http://metadata.google.internal/computeMetadata/v1/",
+                "http://127.0.0.1:8080/admin",
+                "http://localhost/server-status",
+                "http://2130706433/",
+                "http://0x7f000001/",
+                "http://0177.0.0.1/",
+                "http://[::1]/",
+                "http://[::ffff:127.0.0.1]/",
+                "http://[0:0:0:0:0:ffff:a9fe:a9fe]/",
+                "http://10.0.0.5/internal",
+                "http://127.0.0.1.nip.io/",
+                "http://app.localtest.me/",
+                "gopher://127.0.0.1:6379/_SET",
+                "dict://localhost:11211/stat",
+                "http://evil.com@127.0.0.1/",
+                "http://169。254。169。254/",
+                "http://①②⑦.⓪.⓪.①/",
+                "169.254.169.254/latest/user-data",
+                "http://[fe80::1%25eth0]/",
+                "http://0/",
+            ],
+            &[
+                "https://example.com/avatar.png",
+                "http://8.8.8.8.example.com/",
+                "Call me at 555-0100",
+                "version 1.2.3.4",
+                "user@example.com",
+                "https://api.github.com/repos/x/y",
+                "10.0.0.5",
+                "The year 2024",
+                "https://cdn.example.org/a/b/c?x=1",
+            ],
+        );
+    }
+}

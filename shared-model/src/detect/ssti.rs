@@ -1,0 +1,66 @@
+//! Server-side template injection: template syntax that evaluates code on the server.
+//!
+//! Plain placeholders are normal API content (`Hello {{first_name}}` in an e-mail template
+//! field), so a delimiter alone is not a finding. What is: arithmetic probes (`{{7*7}}`,
+//! `${7*7}`, `<%= 7*7 %>`, `#{7*7}`), object-graph walks to the interpreter (`__class__`,
+//! `__globals__`, `__subclasses__`, `constructor.constructor`), and calls that reach the runtime
+//! (`T(java.lang.Runtime)`, `freemarker.template.utility.Execute`, `#{runtime.exec(..)}`,
+//! `<% system(..) %>`). Template control blocks (`{% if %}`) are Medium.
+
+use super::{Check, Family, Hit, Rules, Subject};
+use crate::finding::Severity::{Critical, High, Medium};
+
+pub(crate) struct Ssti {
+    rules: Rules,
+}
+
+impl Ssti {
+    pub fn new() -> Result<Ssti, String> {
+        let table = [
+            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|\bnew\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|\{\{\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
+            (r#"<%=?\s*(?:system|exec|eval|`|%x|io\.popen|runtime|require|file\.read|process)"#, Critical, 0.9, "template code execution"),
+            (r#"(?:\{\{|\$\{\{?|#\{|<%=?|\*\{|@\{|\[\[|\{#|\{\$|\$\{\s*\{)\s*-?[\d'"]+\s*[*+/%-]\s*-?[\d'"]+\s*(?:\}\}|\}|%>|\]\])"#, High, 0.85, "template arithmetic probe"),
+            (r"#\{[^}]*\b[a-z_]+\s*\([^}]*\}", High, 0.8, "expression language call"),
+            (r"\{\{[^}]*(?:constructor|\.call\(|\$eval|\$on|\borigin\b|tostring\.|\bx\s*=)[^}]*\}\}", High, 0.8, "client template sandbox escape"),
+            (r"\$\{[^}]*(?:\.getclass\(|\.forname\(|runtime|processbuilder|\bexec\()", High, 0.85, "expression language call"),
+            (r"(?:\{%|<%)\s*(?:if|for|set|import|include|macro|raw|block|extends|with|call|filter|end[a-z]*)\b", Medium, 0.8, "template control block"),
+        ];
+        Ok(Ssti { rules: Rules::new(Family::Ssti, &table)? })
+    }
+}
+
+impl Check for Ssti {
+    fn triggers(&self) -> &'static [&'static str] {
+        &["{{", "${", "#{", "<%", "*{", "@{", "[[", "{%", "{#", "{$", "__", "java.lang", "freemarker", "getruntime", "$class", "#set", "getclass"]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        self.rules.best(s.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn catches_ssti() {
+        assert_family(
+            "attack.ssti",
+            &[
+                "{{7*7}}",
+                "${7*7}",
+                "<%= 7*7 %>",
+                "#{7*7}",
+                "{{''.__class__.__mro__[1].__subclasses__()}}",
+                "{{config.items()}}",
+                "${T(java.lang.Runtime).getRuntime().exec('id')}",
+                "<#assign ex=\"freemarker.template.utility.Execute\"?new()>${ex(\"id\")}",
+                "#{runtime.exec('id')}",
+                "<% system('id') %>",
+                "{{constructor.constructor('alert(1)')()}}",
+            ],
+            &["Hello {{first_name}}, your order {{order_id}} shipped", "Total: ${amount}", "Use the __init__ method", "{% raw %} is a tag"],
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! Cross-site scripting: markup and script that a browser would run if the API echoed the value.
+//!
+//! Matched on the fully decoded form (entities, percent and `\u` escapes undone), so
+//! `&#x6A;avascript&colon;` and `%3Cscript%3E` look like what the browser sees. The rules look for
+//! *executable* shapes: script tags, event-handler attributes inside a tag or after a quote that
+//! closes one, `javascript:`/`vbscript:`/`data:` URLs in a position a browser follows, CSS
+//! `expression()`, UTF-7 and JSFuck encodings, and a quote/tag breakout followed by a JavaScript
+//! call. A JavaScript call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium:
+//! API payloads carry code samples, and those must not block.
+
+use super::{Check, Family, Hit, Rules, Subject};
+use crate::finding::Severity::{Critical, High, Medium};
+
+pub(crate) struct Xss {
+    rules: Rules,
+}
+
+/// Event handler names are `on` + a DOM event; a short list of prefixes keeps `one=`/`only=` out.
+const HANDLER: &str = r"on(?:[a-z]*(?:error|load|mouse|focus|blur|click|key|submit|change|input|toggle|begin|end|animation|transition|pointer|touch|drag|drop|resize|scroll|wheel|copy|cut|paste|before|after|hashchange|message|page|popstate|readystate|search|select|show|start|abort|can|play|pause|seek|progress|ended|invalid|reset|context|finish|bounce|activate|help|filterchange|move|propertychange|unload|ready|repeat|zoom|layout|open|close|loadstart|online|offline|storage|hover|data|contextmenu|gesture|time|rowenter|rowexit|stop|exit))[a-z]*";
+
+impl Xss {
+    pub fn new() -> Result<Xss, String> {
+        let tag_handler = format!(r#"<[a-z!?/][^>]*?[\s/"'`;]{HANDLER}\s*="#);
+        let quote_handler = format!(r#"(?:^|["'`]\s*|\s)/?{HANDLER}\s*=\s*[^\s]{{0,40}}?(?:\(|`|javascript|&#|\bx\b|>)"#);
+        let quote_handler_weak = format!(r#"["'`]\s*{HANDLER}\s*="#);
+        let table = [
+            (r"<\s*/?\s*script\b", Critical, 0.95, "script tag"),
+            (tag_handler.as_str(), Critical, 0.92, "event handler in a tag"),
+            (r#"(?:^|[\s"'`=(<>/,;])(?:j\s*a\s*v\s*a|v\s*b|l\s*i\s*v\s*e)\s*s\s*c\s*r\s*i\s*p\s*t\s*:(?:[^\s]|\s*[a-z_$][\w$.]*\s*[(`=])"#, Critical, 0.9, "script URL"),
+            (r#"<\s*(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|svg|math|style|layer|ilayer|bgsound|portal|xss|template|animate|set|handler|x:script)\b"#, High, 0.85, "active HTML element"),
+            (r#"(?:src|href|action|formaction|data|xlink:href|background|dynsrc|lowsrc|poster|code|codebase|content)\s*=\s*["'`]?\s*data:(?:[^,]*(?:html|svg|javascript|xml)|[^,]*base64|,)"#, High, 0.85, "data: URL in an attribute"),
+            (quote_handler.as_str(), High, 0.85, "event handler after a quote"),
+            (r#"<\s*/\s*(?:title|textarea|style|noscript|iframe|xmp|plaintext)\s*>"#, High, 0.8, "tag breakout"),
+            (r#"["'`]\s*>\s*<\s*[a-z!/]"#, Medium, 0.8, "attribute breakout into a tag"),
+            (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|-moz-binding|behavior\s*:|javascript:|@import)"#, High, 0.8, "script in CSS"),
+            (r"\+ad[wz]-|\+acia-|\+ajw-", High, 0.8, "UTF-7 encoded markup"),
+            (r"[\[\]()!+]{24,}", High, 0.85, "JSFuck-style encoding"),
+            (r#"(?:["'`]\s*[-+*/;|&,)}\]]|;|\*/|-->)\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
+            (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
+            (r#"(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*(?:location|name|open)|\.\s*(?:inner|outer)html\s*=|fromcharcode|\bconstructor\s*\.\s*constructor|\blocation\s*\.\s*(?:href|hash|replace)\b|\bsrcdoc\s*=)"#, Medium, 0.8, "DOM sink"),
+            (quote_handler_weak.as_str(), Medium, 0.7, "event handler name after a quote"),
+            (r"\b(?:alert|prompt|confirm|eval|btoa|atob)\s*\(", Medium, 0.6, "script call"),
+        ];
+        Ok(Xss { rules: Rules::new(Family::Xss, &table)? })
+    }
+}
+
+impl Check for Xss {
+    fn triggers(&self) -> &'static [&'static str] {
+        &[
+            "<", "script", "javascript", "vbscript", "livescript", "data:", "expression", "alert", "prompt", "confirm",
+            "eval", "document", "window", "fromcharcode", "constructor", "onerror", "onload", "onmouse", "onfocus", "on",
+            "+ad", "+ac", "[]", "![]", "self", "top", "parent", "globalthis", "innerhtml", "-moz-binding", "behavior",
+            "@import", "settimeout", "setinterval", "srcdoc", "location",
+        ]
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        self.rules.best(s.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn catches_xss() {
+        assert_family(
+            "attack.xss",
+            &[
+                "<script>alert(1)</script>",
+                "<img src=x onerror=alert(1)>",
+                "\"><svg/onload=confirm`1`>",
+                "javascript:alert(document.cookie)",
+                "jav&#x09;ascript&colon;alert(1)",
+                "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+                "&lt;iframe src=//evil&gt;",
+                "\" onmouseover=\"alert(1)",
+                "' autofocus onfocus=alert(1) x='",
+                "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">x</a>",
+                "<div style=\"width: expression(alert(1))\">",
+                "+ADw-script+AD4-alert(1)+ADw-/script+AD4-",
+                "';alert(String.fromCharCode(88))//",
+                "\\u003cimg src=1 onerror=alert(1)\\u003e",
+                "<body onload=alert(1)>",
+                "</title><script>alert(1)</script>",
+            ],
+            &[
+                "I <3 you",
+                "a < b and c > d",
+                "Call onboarding=true when done",
+                "The online store is open",
+                "JavaScript: The Good Parts",
+                "Use eval(expr) only in tests",
+                "```js\nconst x = document.getElementById('a');\n```",
+                "See <b>bold</b> and <i>italic</i> text",
+                "<p>Hello <a href=\"https://example.com\">link</a></p>",
+                "![image](https://example.com/a.png)",
+                "data: 42 rows",
+                "Top [10] results",
+                "one=1&two=2",
+                "x => x + 1",
+                "<user@example.com>",
+            ],
+        );
+    }
+}
