@@ -12,6 +12,8 @@ Endpoints
   GET  /api/v1/accounts/{id}/balance     balance
   GET  /api/v1/accounts/{id}/cards       payment cards: a full test card number (Luhn-valid) so
                                          response-side sensitive-data detection has something to find
+  GET  /api/v1/customers/{id}            a KYC record with a US SSN and a date of birth (what a data
+                                         policy would forbid, redact or block)
   GET  /api/v1/search?q=...              search transactions (echoes the query)
   POST /api/v1/transfers                 echoes the JSON body with an id
   POST /api/v1/login                     returns an unsigned demo JWT
@@ -175,6 +177,13 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self._send(400, {"error": "invalid_json"})
             return self._send(201, {"id": "tr-%d" % _next_transfer_id(), "status": "pending", "request": req})
+
+        mc = re.fullmatch(r"/api/v1/customers/([0-9]{1,12})", path)
+        if mc and m == "GET":
+            # 536-22-8726 passes the SSN area/group/serial rules; nobody's number, a leak on purpose.
+            return self._send(200, {"id": mc.group(1), "name": "Jane Doe", "date_of_birth": "1984-07-12",
+                                    "ssn": "536-22-8726", "email": "jane.doe@example.com",
+                                    "address": {"street": "12 Elm Street", "city": "Springfield", "zip": "62704"}})
 
         mt = re.fullmatch(r"/api/v1/accounts/([A-Za-z0-9_-]{1,64})(/balance|/cards)?", path)
         if mt and m == "GET":

@@ -9,6 +9,10 @@
 //!   before the upstream is contacted. Past the limit it decides on what it has and lets the rest
 //!   stream through, reported as uninspected.
 //! - while held, Envoy buffers the body and `body_size` is cumulative, so only the new bytes are read.
+//! - a response is held (headers and body) only when a data policy that blocks or redacts applies
+//!   to its endpoint; at the end of the body the engine says pass, redact (the body is replaced
+//!   and `content-length` fixed while the headers are still held) or block (a local reply). A body
+//!   past the inspection limit cannot be acted on: it is released and reported.
 //! - the access-log event is written in `on_log`, which runs before the access log line is written.
 
 use crate::metrics::Metrics;
@@ -16,12 +20,18 @@ use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, Bytes};
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
-use vigil_model::engine::{self, Engine};
+use vigil_model::engine::{self, Engine, ResponseAction};
 use vigil_model::facts::{RequestHead, ResponseHead};
 use vigil_model::verdict::Verdict;
 
 /// Headers the filter owns; a client's copies are removed so the upstream can trust them.
 const VERDICT_HEADERS: [&str; 3] = ["x-vigil-verdict", "x-vigil-score", "x-vigil-findings"];
+
+/// What becomes of a held response.
+enum Held {
+    Block,
+    Replace(Vec<u8>),
+}
 
 pub struct Exchange {
     engine: Option<Rc<Engine>>,
@@ -35,6 +45,8 @@ pub struct Exchange {
     held_read: usize,
     /// The filter answered with its own 403: the response callbacks see that reply, not the upstream's.
     blocked: bool,
+    /// Response headers and body are held for a data policy.
+    response_held: bool,
     inspect_ns: u64,
 }
 
@@ -42,7 +54,17 @@ impl Context for Exchange {}
 
 impl Exchange {
     pub fn new(engine: Option<Rc<Engine>>, metrics: Option<Rc<Metrics>>) -> Exchange {
-        Exchange { engine, metrics, ex: None, holding: false, decided: false, held_read: 0, blocked: false, inspect_ns: 0 }
+        Exchange {
+            engine,
+            metrics,
+            ex: None,
+            holding: false,
+            decided: false,
+            held_read: 0,
+            blocked: false,
+            response_held: false,
+            inspect_ns: 0,
+        }
     }
 
     fn now_ns(&self) -> u64 {
@@ -84,19 +106,47 @@ impl Exchange {
     fn decide_request(&mut self, verdict: Verdict) -> Action {
         self.decided = true;
         if verdict.enforced {
-            self.blocked = true;
-            let request_id = self.get_http_request_header("x-request-id").unwrap_or_default();
-            let body = serde_json::json!({"error": "blocked", "request_id": request_id}).to_string();
-            let mut headers = vec![("content-type", "application/json")];
-            let engine = self.engine.clone();
-            if engine.is_some_and(|e| e.config().expose_verdict_to_client) {
-                headers.push(("x-vigil-verdict", "block"));
-            }
-            self.send_http_response(403, headers, Some(body.as_bytes()));
-            return Action::Pause;
+            return self.send_block();
         }
         self.set_verdict_headers(verdict);
         Action::Continue
+    }
+
+    /// Answers 403 `{"error":"blocked","request_id":...}` in place of the upstream.
+    fn send_block(&mut self) -> Action {
+        self.blocked = true;
+        let request_id = self.ex.as_ref().and_then(|ex| ex.head().header("x-request-id")).unwrap_or_default();
+        let body = serde_json::json!({"error": "blocked", "request_id": request_id}).to_string();
+        let mut headers = vec![("content-type", "application/json")];
+        if self.engine.as_ref().is_some_and(|e| e.config().expose_verdict_to_client) {
+            headers.push(("x-vigil-verdict", "block"));
+        }
+        self.send_http_response(403, headers, Some(body.as_bytes()));
+        Action::Pause
+    }
+
+    /// Ends a held response: passes it, replaces it with its redacted form, or blocks it.
+    fn release_response(&mut self, body_size: usize) -> Action {
+        self.response_held = false;
+        let body: Bytes = self.get_http_response_body(0, body_size).unwrap_or_default();
+        let action = self.with_engine(|e, ex| {
+            e.response_body(ex, &body);
+            e.end_response(ex);
+            match e.response_action(ex) {
+                ResponseAction::Redact(_) => e.redact(ex, &body).map(Held::Replace),
+                ResponseAction::Block => Some(Held::Block),
+                ResponseAction::Pass => None,
+            }
+        });
+        match action.flatten() {
+            Some(Held::Block) => self.send_block(),
+            Some(Held::Replace(redacted)) => {
+                self.set_http_response_body(0, body_size, &redacted);
+                self.set_http_response_header("content-length", Some(&redacted.len().to_string()));
+                Action::Continue
+            }
+            None => Action::Continue,
+        }
     }
 
     /// Distinct finding kinds, comma separated, capped so the header stays small.
@@ -192,15 +242,44 @@ impl HttpContext for Exchange {
                 e.verdict(ex)
             }
         });
+        // Only block mode holds traffic: in monitor mode a policy violation is reported, not acted on.
+        let hold = !end_of_stream && self.engine.as_ref().is_some_and(|e| e.config().enforcing())
+            && self.ex.as_ref().zip(self.engine.as_ref()).is_some_and(|(ex, e)| e.response_needs_buffer(ex));
         if let Some(v) = verdict.filter(|_| self.engine.as_ref().is_some_and(|e| e.config().expose_verdict_to_client)) {
             self.set_http_response_header("x-vigil-verdict", Some(v.decision.as_str()));
             self.set_http_response_header("x-vigil-score", Some(&format!("{:.3}", v.score)));
+        }
+        if hold {
+            self.response_held = true;
+            return Action::Pause;
         }
         Action::Continue
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         if self.blocked || self.ex.is_none() {
+            return Action::Continue;
+        }
+        if self.response_held {
+            // Held: body_size is everything buffered so far.
+            let limit = self.engine.as_ref().map_or(0, |e| e.config().inspect.response_body_bytes);
+            if end_of_stream && body_size <= limit {
+                return self.release_response(body_size);
+            }
+            if body_size <= limit {
+                return Action::Pause;
+            }
+            // Too large to act on: release it, inspect what fits, and say so.
+            self.response_held = false;
+            self.error("policy_body_too_large");
+            let chunk: Bytes = self.get_http_response_body(0, limit).unwrap_or_default();
+            self.with_engine(|e, ex| {
+                e.response_body(ex, &chunk);
+                e.response_body_skipped(ex, body_size.saturating_sub(chunk.len()));
+                if end_of_stream {
+                    e.end_response(ex);
+                }
+            });
             return Action::Continue;
         }
         let want = self.ex.as_ref().map_or(0, |ex| ex.response_room()).min(body_size);

@@ -8,6 +8,7 @@
 
 use crate::client::{ClientSource, HashKey};
 use crate::model::Model;
+use crate::sensitive::policy::{CompiledPolicies, DataPolicy};
 use crate::verdict::Thresholds;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -51,7 +52,17 @@ pub struct Config {
     pub client_hash_key: HashKey,
     pub inspect: Inspect,
     pub expose_verdict_to_client: bool,
+    pub policies: Policies,
     pub model: Option<Model>,
+}
+
+/// Operator rules, as opposed to learned behaviour.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policies {
+    /// Data policies: which sensitive data types an endpoint may send or receive, and the action
+    /// on a violation (see [`crate::sensitive::policy`]).
+    pub data: Vec<DataPolicy>,
 }
 
 impl Default for Config {
@@ -63,6 +74,7 @@ impl Default for Config {
             client_hash_key: HashKey::new(DEFAULT_HASH_KEY),
             inspect: Inspect::default(),
             expose_verdict_to_client: false,
+            policies: Policies::default(),
             model: None,
         }
     }
@@ -73,7 +85,7 @@ const DEFAULT_HASH_KEY: &str = "vigil";
 
 /// The configuration's top-level keys, in the order the README documents them.
 pub const FIELDS: &[&str] =
-    &["mode", "thresholds", "client_id", "client_hash_key", "inspect", "expose_verdict_to_client", "model"];
+    &["mode", "thresholds", "client_id", "client_hash_key", "inspect", "expose_verdict_to_client", "policies", "model"];
 
 /// A refused configuration: which field, what value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +182,11 @@ impl Config {
                     c.inspect = i;
                 }
                 "expose_verdict_to_client" => c.expose_verdict_to_client = take("expose_verdict_to_client", v)?,
+                "policies" => {
+                    let p: Policies = take("policies", v)?;
+                    c.policies.data = p.data;
+                    c.compile_policies()?;
+                }
                 "model" => {
                     let m: Model = take("model", v)?;
                     m.validate().map_err(|(field, why)| ConfigError { field, value: String::new(), reason: why })?;
@@ -185,6 +202,15 @@ impl Config {
 
     pub fn enforcing(&self) -> bool {
         self.mode == Mode::Block
+    }
+
+    /// Compiles the data policies; an error names the policy field (`policies.data[1].endpoint`).
+    pub fn compile_policies(&self) -> Result<CompiledPolicies, ConfigError> {
+        CompiledPolicies::new(&self.policies.data).map_err(|(field, why)| ConfigError {
+            field: field.replacen("policies[", "policies.data[", 1),
+            value: String::new(),
+            reason: why,
+        })
     }
 }
 
@@ -208,6 +234,7 @@ mod tests {
         let c = Config::from_json(
             br#"{"mode":"block","thresholds":{"flag":0.4,"block":0.8},"client_id":["header:x-user","source"],
                 "client_hash_key":"s3cret","inspect":{"request_body_bytes":1024},"expose_verdict_to_client":true,
+                "policies":{"data":[{"endpoint":"GET /api/v1/users/{id}","forbid":["ssn"],"action":"redact"}]},
                 "model":{"version":1,"endpoints":[{"method":"GET","template":"/a/{id}","count":3}]}}"#,
         )
         .unwrap();
@@ -216,6 +243,7 @@ mod tests {
         assert_eq!(c.inspect.request_body_bytes, 1024);
         assert_eq!(c.inspect.response_body_bytes, Inspect::default().response_body_bytes);
         assert!(c.expose_verdict_to_client);
+        assert_eq!(c.policies.data.len(), 1);
         assert_eq!(c.model.unwrap().endpoints.len(), 1);
     }
 
@@ -234,6 +262,9 @@ mod tests {
         assert_eq!(bad(r#"{"inspect":{"request_body_bytes":999999999}}"#).field, "inspect.request_body_bytes");
         assert_eq!(bad(r#"{"expose_verdict_to_client":"yes"}"#).field, "expose_verdict_to_client");
         assert_eq!(bad(r#"{"model":{"version":7}}"#).field, "model.version");
+        assert_eq!(bad(r#"{"policies":{"dat":[]}}"#).field, "policies");
+        assert_eq!(bad(r#"{"policies":{"data":[{"endpoint":"GET x","forbid":["ssn"],"action":"flag"}]}}"#).field, "policies.data[0].endpoint");
+        assert!(bad(r#"{"policies":{"data":[{"endpoint":"*","forbid":["nope"],"action":"flag"}]}}"#).reason.contains("nope"));
         assert_eq!(bad(r#"{"model":{"version":1,"endpoints":[{"method":"GET","template":"x","count":1}]}}"#).field, "model.endpoints[0].template");
         assert_eq!(bad("[1]").field, "(document)");
         assert_eq!(bad("{").field, "(document)");

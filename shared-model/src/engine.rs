@@ -6,6 +6,11 @@
 //! (the request-side verdict, which block mode enforces), then the response head, body chunks and
 //! [`Engine::end_response`]. Bodies are bounded copies (see [`crate::facts::Body`]); nothing is
 //! compiled or allocated per pattern on this path. Time is passed in, never read.
+//!
+//! Data policies act in both directions: a request-side `block` makes the request verdict
+//! `block`; on the response side the proxy asks [`Engine::response_needs_buffer`] at the response
+//! head and, if so, holds the response until [`Engine::response_action`] says to pass, redact
+//! ([`Engine::redact`]) or block it.
 
 use crate::baseline;
 use crate::client::{auth_kind, identify, Client};
@@ -17,8 +22,9 @@ use crate::fields::{body_fields, request_head_fields, response_head_fields, Body
 use crate::finding::Finding;
 use crate::observe::{BodyObs, Observations};
 use crate::route::{Route, Router};
-use crate::sensitive::{self, SensitiveScanner};
-use crate::verdict::{decide, Verdict};
+use crate::sensitive::policy::{redact_body, CompiledPolicies, PolicyAction};
+use crate::sensitive::{self, DataType, SensitiveMatch, SensitiveScanner};
+use crate::verdict::{decide, Decision, Verdict};
 
 /// Share of confidence lost when a body could not be inspected (past the limit, compressed).
 const UNINSPECTED_PENALTY: f64 = 0.2;
@@ -28,6 +34,17 @@ pub struct Engine {
     router: Router,
     attacks: AttackDetector,
     sensitive: SensitiveScanner,
+    policies: CompiledPolicies,
+}
+
+/// What the proxy must do with a response it held for a data policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseAction {
+    Pass,
+    /// Replace the matches of these types with their masks.
+    Redact(Vec<DataType>),
+    /// Do not send the response.
+    Block,
 }
 
 /// One request/response exchange in progress.
@@ -43,6 +60,12 @@ pub struct Exchange {
     request_done: bool,
     response_done: bool,
     coverage: f64,
+    /// Sensitive data in the request (head and body), for the request-side data policies.
+    request_matches: Vec<SensitiveMatch>,
+    /// A data policy demands a block.
+    policy_block: bool,
+    /// Data types a response-side policy wants redacted.
+    redact: Vec<DataType>,
 }
 
 impl Exchange {
@@ -71,6 +94,7 @@ impl Engine {
         Ok(Engine {
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
+            policies: config.compile_policies()?,
             router,
             config,
         })
@@ -91,6 +115,9 @@ impl Engine {
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
         self.attacks.scan_fields(&fields, &mut findings);
+        let mut request_matches = Vec::new();
+        self.sensitive.scan(&fields, &mut request_matches);
+        findings.extend(sensitive::findings(&request_matches, &fields));
         Exchange {
             request_body: Body::with_limit(self.config.inspect.request_body_bytes),
             response_body: Body::with_limit(self.config.inspect.response_body_bytes),
@@ -103,6 +130,9 @@ impl Engine {
             request_done: false,
             response_done: false,
             coverage: 1.0,
+            request_matches,
+            policy_block: false,
+            redact: Vec::new(),
         }
     }
 
@@ -129,6 +159,10 @@ impl Engine {
                 body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut fields)
             };
             self.attacks.scan_fields(&fields, &mut ex.findings);
+            let before = ex.request_matches.len();
+            self.sensitive.scan(&fields, &mut ex.request_matches);
+            ex.findings.extend(sensitive::findings(&ex.request_matches[before..], &fields));
+            self.apply_policies(ex, false);
             ex.obs.request = BodyObs::new(ex.request_body.seen(), ex.request_body.uninspected(), ct.as_deref(), parse);
             if ex.request_body.uninspected() > 0 || (encoded && !ex.request_body.is_empty()) {
                 ex.coverage -= UNINSPECTED_PENALTY;
@@ -175,6 +209,9 @@ impl Engine {
         self.sensitive.scan(&fields, &mut matches);
         ex.findings.extend(sensitive::findings(&matches, &fields));
         ex.obs.sensitive = sensitive::counts(&matches).into_iter().map(|(t, n)| (t.as_str().to_string(), n)).collect();
+        let request_matches = std::mem::replace(&mut ex.request_matches, matches);
+        self.apply_policies(ex, true);
+        ex.request_matches = request_matches;
         let mut body = BodyObs::new(ex.response_body.seen(), ex.response_body.uninspected(), ct.as_deref(), parse);
         body.status = resp.status;
         ex.obs.response = Some(body);
@@ -188,9 +225,61 @@ impl Engine {
         self.verdict(ex)
     }
 
-    /// The verdict over every finding so far.
+    /// Evaluates the data policies over the matches in `ex.request_matches` (the request's, or
+    /// the response's when `response`), recording findings and the demanded actions.
+    fn apply_policies(&self, ex: &mut Exchange, response: bool) {
+        if self.policies.is_empty() {
+            return;
+        }
+        for (finding, action) in self.policies.evaluate(&ex.head.method, &ex.route.template, &ex.request_matches, response) {
+            match action {
+                PolicyAction::Flag => {}
+                PolicyAction::Block => ex.policy_block = true,
+                PolicyAction::Redact if response => {
+                    if let Some(m) = ex.request_matches.iter().find(|m| m.location == finding.location) {
+                        if !ex.redact.contains(&m.ty) {
+                            ex.redact.push(m.ty);
+                        }
+                    }
+                }
+                // A request cannot be redacted on its way up; the finding reports it.
+                PolicyAction::Redact => {}
+            }
+            ex.findings.push(finding);
+        }
+    }
+
+    /// Whether the response must be held and buffered because a blocking or redacting data
+    /// policy applies to this endpoint. Ask after [`Engine::response_head`].
+    pub fn response_needs_buffer(&self, ex: &Exchange) -> bool {
+        self.policies.acts_on_response(&ex.head.method, &ex.route.template)
+    }
+
+    /// After [`Engine::end_response`]: what to do with a held response.
+    pub fn response_action(&self, ex: &Exchange) -> ResponseAction {
+        if ex.policy_block {
+            ResponseAction::Block
+        } else if !ex.redact.is_empty() {
+            ResponseAction::Redact(ex.redact.clone())
+        } else {
+            ResponseAction::Pass
+        }
+    }
+
+    /// The held response body with the policy's data types masked; `None` when nothing changed.
+    pub fn redact(&self, ex: &Exchange, body: &[u8]) -> Option<Vec<u8>> {
+        let ct = ex.response.as_ref().and_then(|r| r.header("content-type"));
+        redact_body(&self.sensitive, ct, body, &ex.redact)
+    }
+
+    /// The verdict over every finding so far. A data policy's `block` decides on its own.
     pub fn verdict(&self, ex: &Exchange) -> Verdict {
-        decide(&ex.findings, &self.config.thresholds, ex.coverage, self.config.enforcing())
+        let mut v = decide(&ex.findings, &self.config.thresholds, ex.coverage, self.config.enforcing());
+        if ex.policy_block {
+            v.decision = Decision::Block;
+            v.enforced = self.config.enforcing();
+        }
+        v
     }
 
     /// The access-log event for a finished exchange.
@@ -326,6 +415,41 @@ mod tests {
         let v = e.end_request(&mut ex);
         assert!(ex.findings.iter().any(|f| f.kind == "baseline.unknown_endpoint"));
         assert_eq!(e.event(&ex, v, 0).endpoint, None);
+    }
+
+    #[test]
+    fn request_side_sensitive_data_and_a_blocking_policy() {
+        let e = engine(r#"{"mode":"block","policies":{"data":[{"endpoint":"POST /api/v1/notes","forbid":["credit_card"],"action":"block"}]}}"#);
+        let mut head = get("/api/v1/notes", &[("content-type", "application/json")]);
+        head.method = "POST".into();
+        let mut ex = e.start(head);
+        e.request_body(&mut ex, br#"{"text":"my card 4111 1111 1111 1111"}"#);
+        let v = e.end_request(&mut ex);
+        assert!(ex.findings.iter().any(|f| f.kind == "sensitive.credit_card" && f.location == "body:$.text"), "{:?}", ex.findings);
+        assert!(ex.findings.iter().any(|f| f.kind == "sensitive.policy"));
+        assert_eq!((v.decision, v.enforced), (Decision::Block, true));
+        // Another endpoint is not covered by the policy.
+        let mut ex = e.start(get("/api/v1/other?card=4111111111111111", &[]));
+        assert_ne!(e.end_request(&mut ex).decision, Decision::Block);
+    }
+
+    #[test]
+    fn response_redaction_policy_holds_and_masks() {
+        let e = engine(r#"{"policies":{"data":[{"endpoint":"GET /api/v1/users/{user_id}","forbid":["ssn"],"action":"redact"}]}}"#);
+        let mut ex = e.start(get("/api/v1/users/7", &[]));
+        e.end_request(&mut ex);
+        e.response_head(&mut ex, ResponseHead { status: 200, headers: vec![("content-type".into(), "application/json".into())] });
+        assert!(e.response_needs_buffer(&ex));
+        let body = br#"{"name":"Ann","ssn":"536-22-8726"}"#;
+        e.response_body(&mut ex, body);
+        e.end_response(&mut ex);
+        assert_eq!(e.response_action(&ex), ResponseAction::Redact(vec![DataType::Ssn]));
+        let out = String::from_utf8(e.redact(&ex, body).expect("redacted")).unwrap();
+        assert!(!out.contains("536-22-8726") && out.contains("8726"), "{out}");
+        assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok());
+        let mut other = e.start(get("/api/v1/accounts/7", &[]));
+        e.response_head(&mut other, ResponseHead { status: 200, headers: vec![] });
+        assert!(!e.response_needs_buffer(&other));
     }
 
     #[test]

@@ -95,6 +95,16 @@ impl CompiledPolicies {
         Ok(CompiledPolicies { policies: out })
     }
 
+    /// Whether a policy that blocks or redacts applies to this endpoint: the proxy must then
+    /// buffer the response (headers held) so the action can still be taken.
+    pub fn acts_on_response(&self, method: &str, endpoint: &str) -> bool {
+        self.policies.iter().any(|c| c.policy.action != PolicyAction::Flag && c.applies(method, endpoint))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
     /// Findings and actions for the matches of one direction of one exchange: one per violated
     /// (policy, type), located at the type's first match.
     pub fn evaluate(&self, method: &str, endpoint: &str, matches: &[SensitiveMatch], response: bool) -> Vec<(Finding, PolicyAction)> {
