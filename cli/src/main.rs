@@ -2,6 +2,7 @@
 //! models and plugin configurations, and renders the configuration proxies load. All logic lives
 //! in `vigil-model`; this crate is argument parsing, files and messages.
 
+mod eval;
 mod logs;
 mod render;
 mod yaml;
@@ -43,6 +44,18 @@ enum Cmd {
     Check { file: PathBuf },
     /// Render the configuration a proxy loads, with the plugin configuration (and model) embedded.
     RenderConfig(RenderArgs),
+    /// Run labelled corpus cases (JSON lines) through the engine; print detection and
+    /// false-positive rates per group.
+    Eval {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A plugin configuration to evaluate with (default: `{}`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// List up to N missed attacks and false positives per group.
+        #[arg(long, default_value_t = 0)]
+        misses: usize,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,6 +121,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Merge { models, output } => merge(&models, &output),
         Cmd::Check { file } => check(&file),
         Cmd::RenderConfig(args) => render_config(args),
+        Cmd::Eval { files, config, misses } => eval::run(&eval::EvalArgs { files: &files, config: config.as_deref(), misses }),
     }
 }
 

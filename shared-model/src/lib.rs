@@ -31,4 +31,5 @@ pub mod route;
 pub mod sensitive;
 // floor 3: the engine and the learner
 pub mod engine;
+pub mod eval;
 pub mod learn;

@@ -17,66 +17,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use vigil_model::facts::RequestHead;
-use vigil_model::fields::{body_fields, request_head_fields, Field, Part, ValueType};
+use vigil_model::fields::{body_fields, request_head_fields, Field, Part};
+use vigil_model::eval::{string_fields, SENSITIVE_CATEGORIES, SENSITIVE_INFORMATIONAL};
 use vigil_model::sensitive::{findings, DataType, SensitiveMatch, SensitiveScanner};
 
 use DataType as T;
-
-/// Corpus category -> (Vigil types that count as found, natural key). Asserted.
-const SUPPORTED: &[(&str, &[DataType], Option<&str>)] = &[
-    ("pii:aba_routing_number", &[T::AbaRouting], Some("routing_number")),
-    ("pii:credit_card", &[T::CreditCard], Some("card_number")),
-    ("pii:email_address", &[T::Email], Some("email")),
-    ("pii:es_nie", &[T::EsDni], Some("nie")),
-    ("pii:es_nif", &[T::EsDni], Some("nif")),
-    ("pii:iban_code", &[T::Iban], Some("iban")),
-    ("pii:in_aadhaar", &[T::InAadhaar], Some("aadhaar")),
-    ("pii:ip_address", &[T::IpAddress, T::InternalIp], None),
-    ("pii:it_fiscal_code", &[T::ItFiscalCode], Some("codice_fiscale")),
-    ("pii:phone_number", &[T::Phone], Some("phone")),
-    ("pii:uk_nino", &[T::UkNino], Some("nino")),
-    ("pii:us_itin", &[T::Itin], Some("itin")),
-    ("pii:us_ssn", &[T::Ssn], Some("ssn")),
-    ("pii:ip_public", &[T::IpAddress], None),
-    ("secret:aws_key", &[T::AwsAccessKey, T::AwsSecretKey], None),
-    ("secret:azure_storage_key", &[T::AzureStorageKey], None),
-    ("secret:basic_auth_url", &[T::BasicAuthUrl], None),
-    ("secret:github_token", &[T::GithubToken], None),
-    ("secret:gitlab_token", &[T::GitlabToken], None),
-    ("secret:jwt", &[T::Jwt], None),
-    ("secret:mailchimp_key", &[T::MailchimpKey], None),
-    ("secret:npm", &[T::NpmToken], None),
-    ("secret:openai", &[T::OpenaiKey], None),
-    ("secret:private_key", &[T::PrivateKey], None),
-    ("secret:pypi_token", &[T::PypiToken], None),
-    ("secret:sendgrid", &[T::SendgridKey], None),
-    ("secret:slack", &[T::SlackToken], None),
-    ("secret:square_oauth", &[T::SquareToken], None),
-    ("secret:stripe_key", &[T::StripeKey], None),
-    ("secret:telegram_token", &[T::TelegramBotToken], None),
-    ("secret:twilio", &[T::TwilioKey], None),
-];
-
-/// Measured and printed, not asserted: categories whose negatives are country- or
-/// vendor-specific while Vigil's type is generic (a UK-passport negative `A12345678` is a valid
-/// US passport number; a 44-character IBM key with `extra` appended is still a secret under
-/// `api_key`), or whose dates are not dates of birth.
-const INFORMATIONAL: &[(&str, &[DataType], Option<&str>)] = &[
-    ("pii:us_passport", &[T::Passport], Some("passport_number")),
-    ("pii:uk_passport", &[T::Passport], Some("passport_number")),
-    ("pii:in_passport", &[T::Passport], Some("passport_number")),
-    ("pii:es_passport", &[T::Passport], Some("passport_number")),
-    ("pii:it_passport", &[T::Passport], Some("passport_number")),
-    ("pii:kr_passport", &[T::Passport], Some("passport_number")),
-    ("pii:de_passport", &[T::Passport], Some("passport_number")),
-    ("pii:ph_mobile_number", &[T::Phone], Some("phone")),
-    ("pii:tr_phone_number", &[T::Phone], Some("phone")),
-    ("pii:date_time", &[T::DateOfBirth], Some("date_of_birth")),
-    ("secret:cloudant", &[T::GenericSecret, T::Password, T::BasicAuthUrl], None),
-    ("secret:ibm_cloud_iam", &[T::GenericSecret, T::Password], None),
-    ("secret:ibm_cos_hmac", &[T::GenericSecret, T::Password], None),
-    ("secret:softlayer", &[T::GenericSecret, T::Password], None),
-];
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("VIGIL_CORPUS")
@@ -95,29 +40,15 @@ fn lines(dir: &PathBuf, file: &str) -> Vec<Value> {
     text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
 }
 
-fn field<'a>(name: &'a str, value: &'a str) -> Field<'a> {
-    Field { part: Part::ResponseBody, name: Cow::Borrowed(name), value: Cow::Borrowed(value), ty: ValueType::Text }
-}
-
 /// Scans `text` as free text and, when a key is given, as `{"<key>": text}`.
 fn scan_case(scanner: &SensitiveScanner, text: &str, key: Option<&str>) -> (Vec<SensitiveMatch>, Vec<Field<'static>>) {
-    let mut fields = vec![field("", text).into_owned()];
-    if let Some(k) = key {
-        fields.push(field(&format!("$.{k}"), text).into_owned());
-    }
+    let fields: Vec<Field<'static>> = string_fields(text, key)
+        .into_iter()
+        .map(|f| Field { part: f.part, name: Cow::Owned(f.name.into_owned()), value: Cow::Owned(f.value.into_owned()), ty: f.ty })
+        .collect();
     let mut out = Vec::new();
     scanner.scan(&fields, &mut out);
     (out, fields)
-}
-
-trait Owned {
-    fn into_owned(self) -> Field<'static>;
-}
-
-impl Owned for Field<'_> {
-    fn into_owned(self) -> Field<'static> {
-        Field { part: self.part, name: Cow::Owned(self.name.into_owned()), value: Cow::Owned(self.value.into_owned()), ty: self.ty }
-    }
 }
 
 #[derive(Default)]
@@ -233,11 +164,11 @@ fn presidio_and_detect_secrets_recall_and_precision() {
     cases.extend(lines(&dir, "detect_secrets.jsonl"));
     assert!(cases.len() > 1000, "corpus looks truncated: {} cases", cases.len());
 
-    let supported = evaluate(&scanner, &cases, SUPPORTED);
-    let total = print_table("Supported categories (asserted)", &supported, SUPPORTED);
-    let info = evaluate(&scanner, &cases, INFORMATIONAL);
-    print_table("Informational categories (not asserted)", &info, INFORMATIONAL);
-    let mapped: Vec<&str> = SUPPORTED.iter().chain(INFORMATIONAL).map(|(c, _, _)| *c).collect();
+    let supported = evaluate(&scanner, &cases, SENSITIVE_CATEGORIES);
+    let total = print_table("Supported categories (asserted)", &supported, SENSITIVE_CATEGORIES);
+    let info = evaluate(&scanner, &cases, SENSITIVE_INFORMATIONAL);
+    print_table("Informational categories (not asserted)", &info, SENSITIVE_INFORMATIONAL);
+    let mapped: Vec<&str> = SENSITIVE_CATEGORIES.iter().chain(SENSITIVE_INFORMATIONAL).map(|(c, _, _)| *c).collect();
     let mut unsupported: Vec<&str> = cases.iter().filter_map(|c| c["category"].as_str()).filter(|c| !mapped.contains(c)).collect();
     unsupported.sort_unstable();
     unsupported.dedup();
