@@ -803,6 +803,17 @@ pub fn raw_http1(addr: &str, requests: &[Vec<u8>]) -> Vec<Response> {
 }
 
 /// A raw HTTP/1.1 GET request with a Host header and extra headers.
+/// One request on its own connection; an error (Envoy closing on a malformed request) is returned,
+/// not a panic.
+pub fn try_raw_http1(addr: &str, request: &[u8]) -> Result<Response, String> {
+    let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+    stream.set_read_timeout(Some(HTTP_TIMEOUT)).map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
+    writer.write_all(request).map_err(|e| format!("write: {e}"))?;
+    read_http1_response(&mut BufReader::new(stream))
+}
+
 pub fn raw_get(path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
     let mut s = format!("GET {path} HTTP/1.1\r\nHost: api.example.com\r\n");
     for (k, v) in headers {
