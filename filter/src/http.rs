@@ -163,14 +163,17 @@ impl Exchange {
 
 impl HttpContext for Exchange {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
-        for h in VERDICT_HEADERS {
-            self.set_http_request_header(h, None);
-        }
         let Some(engine) = self.engine.clone() else {
             self.error("unconfigured");
             return Action::Continue;
         };
         let head = self.request_head();
+        // A client's own verdict headers are removed (one host call each, so only when present).
+        for h in VERDICT_HEADERS {
+            if head.header(h).is_some() {
+                self.set_http_request_header(h, None);
+            }
+        }
         let start = self.now_ns();
         self.ex = Some(engine.start(head));
         self.inspect_ns += self.now_ns().saturating_sub(start);

@@ -85,6 +85,15 @@ fn verdict_headers_reach_the_upstream() {
     let h = &r.json()["headers"];
     assert_ne!(h["x-vigil-verdict"], "allow", "upstream saw {h}");
     assert!(h["x-vigil-findings"].as_str().unwrap_or("").contains("attack.sqli"), "upstream saw {h}");
+
+    // A client cannot forge the verdict the upstream trusts.
+    let r = stack.client().get(
+        "/echo?q=%27%20OR%201%3D1--",
+        &[("x-vigil-verdict", "allow"), ("x-vigil-score", "0"), ("x-vigil-findings", "none")],
+    );
+    let h = &r.json()["headers"];
+    assert_ne!(h["x-vigil-verdict"], "allow", "a forged verdict reached the upstream: {h}");
+    assert_ne!(h["x-vigil-findings"], "none", "{h}");
 }
 
 #[test]
