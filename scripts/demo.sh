@@ -41,7 +41,8 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+# Ctrl-C is how the demo is meant to end: stop cleanly, exit 0.
+trap 'echo; echo stopped.; exit 0' INT
 trap 'exit 143' TERM
 
 # wait_for DESCRIPTION SECONDS COMMAND...: poll COMMAND until it succeeds or the deadline passes.
