@@ -20,6 +20,7 @@ pub mod baseline;
 pub mod detect;
 pub mod engine;
 pub mod event;
+pub mod alert;
 pub mod learn;
 pub mod observe;
 pub mod sensitive;
