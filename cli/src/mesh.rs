@@ -197,3 +197,211 @@ pub fn envoy_gateway(o: &MeshOptions) -> Result<Vec<Value>> {
     }
     Ok(docs)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The generated resources against the published schemas. Leaf types: "string", "int", "bool",
+    //! "struct" (any object), "enum:A|B", "map<string>", "hex64"; `[schema]` is a list. The field
+    //! sets are copied from istio/api `extensions/v1alpha1/wasm.proto` (WasmPlugin; Go json tags in
+    //! wasm.pb.go), `traffic_extension.proto` (TrafficExtension, WasmConfig), `type/v1beta1/selector.proto`
+    //! (WorkloadSelector, PolicyTargetReference), networking/v1 `service_entry.proto`, and
+    //! envoyproxy/gateway `api/v1alpha1/envoyextensionpolicy_types.go`, `wasm_types.go`,
+    //! `envoypatchpolicy_types.go`, `policy_helpers.go` (LocalPolicyTargetReferenceWithSectionName).
+    use super::*;
+    use crate::render::{plugin_config_with, wasm_typed_config};
+    use serde_json::json;
+
+    fn selector() -> Value {
+        json!({"matchLabels": "map<string>"})
+    }
+    fn istio_ref() -> Value {
+        json!([{"group": "string", "kind": "string", "name": "string", "namespace": "string"}])
+    }
+    fn vm_config() -> Value {
+        json!({"env": [{"name": "string", "value": "string", "valueFrom": "enum:INLINE|HOST"}]})
+    }
+    fn traffic_selector() -> Value {
+        json!([{"mode": "enum:UNDEFINED|CLIENT|SERVER|CLIENT_AND_SERVER", "ports": [{"number": "int"}]}])
+    }
+    const PHASE: &str = "enum:UNSPECIFIED_PHASE|AUTHN|AUTHZ|STATS";
+    const PULL: &str = "enum:UNSPECIFIED_POLICY|IfNotPresent|Always";
+    const FAIL: &str = "enum:FAIL_CLOSE|FAIL_OPEN|FAIL_RELOAD";
+    const TYPE: &str = "enum:UNSPECIFIED_PLUGIN_TYPE|HTTP|NETWORK";
+
+    fn metadata() -> Value {
+        json!({"name": "string", "namespace": "string", "labels": "map<string>", "annotations": "map<string>"})
+    }
+
+    fn wasm_plugin_schema() -> Value {
+        json!({"apiVersion": "enum:extensions.istio.io/v1alpha1", "kind": "enum:WasmPlugin", "metadata": metadata(), "spec": {
+            "selector": selector(), "targetRef": istio_ref()[0], "targetRefs": istio_ref(), "url": "string", "sha256": "hex64",
+            "imagePullPolicy": PULL, "imagePullSecret": "string", "verificationKey": "string", "pluginConfig": "struct",
+            "pluginName": "string", "phase": PHASE, "priority": "int", "failStrategy": FAIL, "vmConfig": vm_config(),
+            "match": traffic_selector(), "type": TYPE}})
+    }
+
+    fn traffic_extension_schema() -> Value {
+        json!({"apiVersion": "enum:extensions.istio.io/v1alpha1", "kind": "enum:TrafficExtension", "metadata": metadata(), "spec": {
+            "selector": selector(), "targetRefs": istio_ref(), "phase": PHASE, "priority": "int", "match": traffic_selector(),
+            "wasm": {"url": "string", "sha256": "hex64", "imagePullPolicy": PULL, "imagePullSecret": "string",
+                     "verificationKey": "string", "pluginConfig": "struct", "pluginName": "string", "failStrategy": FAIL,
+                     "vmConfig": vm_config(), "type": TYPE},
+            "lua": {"inlineCode": "string"}}})
+    }
+
+    fn service_entry_schema() -> Value {
+        json!({"apiVersion": "enum:networking.istio.io/v1", "kind": "enum:ServiceEntry", "metadata": metadata(), "spec": {
+            "hosts": ["string"], "addresses": ["string"], "ports": [{"number": "int", "protocol": "string", "name": "string", "targetPort": "int"}],
+            "location": "enum:MESH_EXTERNAL|MESH_INTERNAL", "resolution": "enum:NONE|STATIC|DNS|DNS_ROUND_ROBIN",
+            "endpoints": [{"address": "string", "ports": "map<string>", "labels": "map<string>", "network": "string",
+                           "locality": "string", "weight": "int", "serviceAccount": "string"}],
+            "workloadSelector": {"labels": "map<string>"}, "exportTo": ["string"], "subjectAltNames": ["string"]}})
+    }
+
+    fn eg_ref() -> Value {
+        json!([{"group": "string", "kind": "string", "name": "string", "sectionName": "string"}])
+    }
+
+    fn eep_schema() -> Value {
+        let code = json!({"type": "enum:HTTP|Image", "http": {"url": "string", "sha256": "hex64"},
+                          "image": {"url": "string", "sha256": "hex64", "pullSecretRef": {"group": "string", "kind": "string", "name": "string", "namespace": "string"}},
+                          "pullPolicy": "enum:IfNotPresent|Always"});
+        json!({"apiVersion": "enum:gateway.envoyproxy.io/v1alpha1", "kind": "enum:EnvoyExtensionPolicy", "metadata": metadata(), "spec": {
+            "targetRef": eg_ref()[0], "targetRefs": eg_ref(), "targetSelectors": ["struct"],
+            "wasm": [{"name": "string", "rootID": "string", "code": code, "config": "struct", "failOpen": "bool", "env": {"hostKeys": ["string"]}}],
+            "extProc": ["struct"], "lua": ["struct"]}})
+    }
+
+    fn epp_schema() -> Value {
+        json!({"apiVersion": "enum:gateway.envoyproxy.io/v1alpha1", "kind": "enum:EnvoyPatchPolicy", "metadata": metadata(), "spec": {
+            "type": "enum:JSONPatch", "targetRef": {"group": "string", "kind": "string", "name": "string"}, "priority": "int",
+            "jsonPatches": [{"type": "string", "name": "string", "operation": {"op": "enum:add|remove|replace|move|copy|test", "path": "string",
+                              "jsonPath": "string", "from": "string", "value": "struct"}}]}})
+    }
+
+    /// Checks `v` against `schema`; returns the first violation as `path: why`.
+    fn check(path: &str, v: &Value, schema: &Value) -> Result<(), String> {
+        match schema {
+            Value::String(t) => {
+                let ok = match t.as_str() {
+                    "string" => v.is_string(),
+                    "int" => v.is_i64() || v.is_u64(),
+                    "bool" => v.is_boolean(),
+                    "struct" => v.is_object(),
+                    "hex64" => v.as_str().is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+                    "map<string>" => v.as_object().is_some_and(|m| m.values().all(Value::is_string)),
+                    e if e.starts_with("enum:") => v.as_str().is_some_and(|s| e[5..].split('|').any(|x| x == s)),
+                    other => return Err(format!("{path}: bad schema type {other}")),
+                };
+                if ok { Ok(()) } else { Err(format!("{path}: {v} is not {t}")) }
+            }
+            Value::Array(items) => {
+                let arr = v.as_array().ok_or_else(|| format!("{path}: {v} is not a list"))?;
+                arr.iter().enumerate().try_for_each(|(i, x)| check(&format!("{path}[{i}]"), x, &items[0]))
+            }
+            Value::Object(fields) => {
+                let obj = v.as_object().ok_or_else(|| format!("{path}: {v} is not an object"))?;
+                for (k, x) in obj {
+                    let s = fields.get(k).ok_or_else(|| format!("{path}.{k}: not a field of the published schema"))?;
+                    check(&format!("{path}.{k}"), x, s)?;
+                }
+                Ok(())
+            }
+            _ => Err(format!("{path}: bad schema")),
+        }
+    }
+
+    fn schema_for(doc: &Value) -> Value {
+        match doc["kind"].as_str() {
+            Some("WasmPlugin") => wasm_plugin_schema(),
+            Some("TrafficExtension") => traffic_extension_schema(),
+            Some("ServiceEntry") => service_entry_schema(),
+            Some("EnvoyExtensionPolicy") => eep_schema(),
+            Some("EnvoyPatchPolicy") => epp_schema(),
+            other => panic!("no schema for {other:?}"),
+        }
+    }
+
+    fn options(url: &str, refs: &[(&str, &str)], plugin_json: &str, alerts: Option<&str>) -> MeshOptions {
+        MeshOptions {
+            name: "vigil".into(),
+            namespace: "ns".into(),
+            url: url.into(),
+            sha256: Some("ab".repeat(32)),
+            selector: vec![],
+            target_refs: refs.iter().map(|(k, n)| (k.to_string(), n.to_string())).collect(),
+            phase: "AUTHN".into(),
+            priority: 10,
+            plugin_config: serde_json::from_str(plugin_json).unwrap(),
+            alerts: alerts.map(|u| AlertsUrl::parse(u).unwrap()),
+        }
+    }
+
+    /// Emits YAML with the CLI's emitter and parses it back, as kubectl would.
+    fn through_yaml(docs: &[Value]) -> Vec<Value> {
+        let text: Vec<String> = docs.iter().map(crate::yaml::to_yaml).collect();
+        let text = text.join("---\n");
+        serde_yaml_ng::Deserializer::from_str(&text).map(|d| serde_yaml_ng::with::singleton_map_recursive::deserialize(d).unwrap()).collect()
+    }
+
+    #[test]
+    fn generated_resources_follow_the_published_schemas() {
+        let model = std::env::temp_dir().join(format!("vigil-mesh-test-{}.json", std::process::id()));
+        std::fs::write(&model, r#"{"version":1,"endpoints":[{"method":"GET","template":"/a/{id}","count":40}]}"#).unwrap();
+        let alerts = AlertsUrl::parse("http://siem.example:8088/hook").unwrap();
+        let (istio_json, _) = plugin_config_with(None, Some("block"), Some(&model), Some((&alerts, &istio_alerts_cluster(&alerts)))).unwrap();
+        let (eg_json, _) = plugin_config_with(None, Some("block"), Some(&model), Some((&alerts, "vigil_alerts"))).unwrap();
+        let _ = std::fs::remove_file(&model);
+        let url = Some("http://siem.example:8088/hook");
+        let cases: Vec<(Vec<Value>, &str)> = vec![
+            (istio_wasm_plugin(&options("oci://reg.example/vigil:1.0", &[], &istio_json, url)).unwrap(), &istio_json),
+            (istio_wasm_plugin(&options("file:///opt/vigil.wasm", &[("Gateway", "gw")], &istio_json, None)).unwrap(), &istio_json),
+            (istio_traffic_extension(&options("https://h/vigil.wasm", &[], &istio_json, url)).unwrap(), &istio_json),
+            (envoy_gateway(&options("oci://reg.example/vigil:1.0", &[("Gateway", "eg")], &eg_json, url)).unwrap(), &eg_json),
+            (envoy_gateway(&options("https://h/vigil.wasm", &[("HTTPRoute", "backend")], &eg_json, None)).unwrap(), &eg_json),
+        ];
+        for (docs, envoy_string) in cases {
+            let parsed = through_yaml(&docs);
+            assert_eq!(parsed, docs, "the YAML reads back as the resource");
+            for doc in &parsed {
+                check("", doc, &schema_for(doc)).unwrap_or_else(|e| panic!("{} violates its schema: {e}", doc["kind"]));
+            }
+            let main = &parsed[0]["spec"];
+            let embedded = main.get("pluginConfig").or(main["wasm"].get("pluginConfig")).or(main["wasm"][0].get("config")).expect("embedded config");
+            // What the control plane hands Envoy: the object serialised to JSON, byte for byte the
+            // StringValue the Envoy target embeds, and accepted by the filter's parser.
+            let as_control_plane_sends = serde_json::to_string(embedded).unwrap();
+            assert_eq!(as_control_plane_sends, envoy_string);
+            let envoy = wasm_typed_config("/w.wasm", envoy_string);
+            assert_eq!(envoy["config"]["configuration"]["value"].as_str(), Some(as_control_plane_sends.as_str()));
+            let c = vigil_model::config::Config::from_json(as_control_plane_sends.as_bytes()).unwrap();
+            assert_eq!(c.model.map(|m| m.endpoints.len()), Some(1));
+            assert!(c.alerts.is_some());
+        }
+    }
+
+    #[test]
+    fn istio_targets_and_sources() {
+        let o = options("oci://r/v:1", &[], "{}", None);
+        let d = istio_wasm_plugin(&o).unwrap();
+        assert_eq!(d[0]["spec"]["selector"]["matchLabels"]["istio"], "ingressgateway");
+        assert_eq!(d[0]["spec"]["failStrategy"], "FAIL_OPEN");
+        assert_eq!(d.len(), 1, "no ServiceEntry without alerts");
+        let mut o = options("oci://r/v:1", &[("Gateway", "gw")], "{}", None);
+        o.selector = vec![("app".into(), "x".into())];
+        assert!(istio_wasm_plugin(&o).is_err(), "selector and targetRefs are exclusive");
+        let o = options("oci://r/v:1", &[], "{}", Some("http://10.1.2.3:9000/h"));
+        let d = istio_wasm_plugin(&o).unwrap();
+        assert_eq!(d[1]["spec"]["resolution"], "STATIC");
+        assert_eq!(istio_alerts_cluster(o.alerts.as_ref().unwrap()), "outbound|9000||10.1.2.3");
+    }
+
+    #[test]
+    fn envoy_gateway_sources_and_refusals() {
+        let d = envoy_gateway(&options("oci://r/v:1", &[("Gateway", "eg")], "{}", None)).unwrap();
+        assert_eq!(d[0]["spec"]["wasm"][0]["code"]["image"]["url"], "r/v:1", "Envoy Gateway image URLs have no scheme");
+        assert!(envoy_gateway(&options("file:///x.wasm", &[("Gateway", "eg")], "{}", None)).is_err());
+        assert!(envoy_gateway(&options("oci://r/v:1", &[], "{}", None)).is_err(), "needs a target");
+        assert!(envoy_gateway(&options("oci://r/v:1", &[("HTTPRoute", "r")], "{}", Some("http://h:1/x"))).is_err(), "alerts need a Gateway");
+    }
+}
