@@ -4,7 +4,9 @@
 
 mod eval;
 mod logs;
+mod mesh;
 mod render;
+mod sha256;
 mod yaml;
 
 use anyhow::{bail, Context, Result};
@@ -56,11 +58,51 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         misses: usize,
     },
+    /// Push a plugin configuration (a new model) to running Envoys through an ECDS file: validated,
+    /// then written atomically (temporary file + rename), which Envoy picks up without a restart.
+    Push(PushArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// A runnable Envoy bootstrap (with --ecds FILE: the filter comes from that ECDS file).
+    Envoy,
+    /// The ECDS resource alone (what `vigil push` writes).
+    Ecds,
+    /// Out-of-band: the client path mirrors requests to an analyzer listener running Vigil.
+    EnvoyMirror,
+    /// Istio `WasmPlugin`.
+    Istio,
+    /// Istio 1.30+ `TrafficExtension`.
+    IstioTrafficExtension,
+    /// Envoy Gateway `EnvoyExtensionPolicy`.
+    EnvoyGateway,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Target {
-    Envoy,
+enum RoleArg {
+    Both,
+    Front,
+    Analyzer,
+}
+
+#[derive(clap::Args)]
+struct PushArgs {
+    /// The ECDS file the Envoy bootstrap's `config_discovery` watches.
+    #[arg(long)]
+    ecds: PathBuf,
+    /// The filter module path on the proxy.
+    #[arg(long)]
+    wasm: PathBuf,
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
+    /// Point the `alerts` section at the `vigil_alerts` cluster with this URL's authority and path.
+    #[arg(long)]
+    alerts_url: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,9 +125,9 @@ struct RenderArgs {
     /// Answer every request with this file's content (200, JSON) instead of proxying: for benchmarks.
     #[arg(long, conflicts_with = "upstream")]
     direct_response_file: Option<PathBuf>,
-    /// Where Envoy writes the JSON access log.
+    /// Where Envoy writes the JSON access log (Envoy targets).
     #[arg(long)]
-    access_log: PathBuf,
+    access_log: Option<PathBuf>,
     /// Admin address (stats, readiness).
     #[arg(long, default_value = "127.0.0.1:9901")]
     admin: String,
@@ -103,6 +145,51 @@ struct RenderArgs {
     no_filter: bool,
     #[arg(long, value_enum, default_value = "envoy")]
     target: Target,
+    /// Envoy: load the filter through ECDS from this file (written too), so `vigil push` can
+    /// replace the configuration and model without a restart.
+    #[arg(long)]
+    ecds: Option<PathBuf>,
+    /// Send alerts to http://HOST:PORT/PATH: adds the cluster (Envoy: `vigil_alerts`; Istio: a
+    /// ServiceEntry; Envoy Gateway: an EnvoyPatchPolicy) and points the `alerts` section at it.
+    #[arg(long)]
+    alerts_url: Option<String>,
+    /// envoy-mirror: the analyzer listener (Vigil in monitor mode in front of a sink).
+    #[arg(long, default_value = "127.0.0.1:10001")]
+    mirror_listen: String,
+    /// envoy-mirror: the analyzer's access log (default: the --access-log name with `.mirror`).
+    #[arg(long)]
+    mirror_access_log: Option<PathBuf>,
+    /// envoy-mirror: which listeners this bootstrap holds (run the analyzer in its own Envoy so its
+    /// CPU never competes with the client path).
+    #[arg(long, value_enum, default_value = "both")]
+    mirror_role: RoleArg,
+    /// Istio / Envoy Gateway: where the proxy fetches the module (oci://REGISTRY/REPO:TAG,
+    /// https://HOST/vigil.wasm, or for Istio file:///PATH). Default for Istio: file://<--wasm>.
+    #[arg(long)]
+    url: Option<String>,
+    /// The module's SHA-256 (64 hex digits); computed from --wasm for http(s)/file URLs.
+    #[arg(long)]
+    sha256: Option<String>,
+    /// Resource name.
+    #[arg(long, default_value = "vigil")]
+    name: String,
+    /// Resource namespace (default: istio-system for Istio, default for Envoy Gateway).
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Istio workload selector label KEY=VALUE (repeatable; default istio=ingressgateway).
+    #[arg(long)]
+    selector: Vec<String>,
+    /// Attach to KIND/NAME (repeatable): Istio Gateway/GatewayClass/Service/ServiceEntry,
+    /// Envoy Gateway Gateway/HTTPRoute/GRPCRoute.
+    #[arg(long)]
+    target_ref: Vec<String>,
+    /// Istio phase: AUTHN (before Istio authentication, so Vigil also sees what it would reject),
+    /// AUTHZ, STATS or UNSPECIFIED_PHASE.
+    #[arg(long, default_value = "AUTHN")]
+    phase: String,
+    /// Istio priority within the phase (higher runs first).
+    #[arg(long, default_value_t = 10)]
+    priority: i32,
     /// Output file (`-` for standard output).
     #[arg(short, long)]
     output: PathBuf,
@@ -122,6 +209,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Check { file } => check(&file),
         Cmd::RenderConfig(args) => render_config(args),
         Cmd::Eval { files, config, misses } => eval::run(&eval::EvalArgs { files: &files, config: config.as_deref(), misses }),
+        Cmd::Push(args) => push(args),
     }
 }
 
@@ -217,25 +305,82 @@ fn print_model_summary(m: &Model) {
     }
 }
 
+fn mode_str(m: Option<ModeArg>) -> Option<&'static str> {
+    m.map(|m| match m {
+        ModeArg::Monitor => "monitor",
+        ModeArg::Block => "block",
+    })
+}
+
+fn push(a: PushArgs) -> Result<()> {
+    let alerts = a.alerts_url.as_deref().map(render::AlertsUrl::parse).transpose()?;
+    let (json, _) = render::plugin_config_with(
+        a.config.as_deref(),
+        mode_str(a.mode),
+        a.model.as_deref(),
+        alerts.as_ref().map(|u| (u, render::ALERTS_CLUSTER)),
+    )?;
+    let resource = render::ecds_resource(&render::wasm_path(Some(&a.wasm))?, &json);
+    write_output(&a.ecds, &(serde_json::to_string_pretty(&resource)? + "\n"))?;
+    eprintln!("pushed version {} ({} bytes of plugin configuration) to {}", resource["version_info"].as_str().unwrap_or(""), json.len(), a.ecds.display());
+    Ok(())
+}
+
 fn render_config(a: RenderArgs) -> Result<()> {
-    let Target::Envoy = a.target;
+    let alerts = a.alerts_url.as_deref().map(render::AlertsUrl::parse).transpose()?;
+    let mesh = matches!(a.target, Target::Istio | Target::IstioTrafficExtension | Target::EnvoyGateway);
+    let alerts_cluster = match (&alerts, a.target) {
+        (Some(u), Target::Istio | Target::IstioTrafficExtension) => Some(mesh::istio_alerts_cluster(u)),
+        (Some(_), _) => Some(render::ALERTS_CLUSTER.to_string()),
+        (None, _) => None,
+    };
     let plugin = if a.no_filter {
         None
     } else {
-        let mode = a.mode.map(|m| match m {
-            ModeArg::Monitor => "monitor",
-            ModeArg::Block => "block",
-        });
-        Some(render::plugin_config(a.config.as_deref(), mode, a.model.as_deref())?)
+        // The analyzer of an out-of-band deployment only observes: blocking a copy means nothing.
+        let mode = if a.target == Target::EnvoyMirror {
+            if matches!(a.mode, Some(ModeArg::Block)) {
+                eprintln!("vigil: note: the mirror analyzer runs in monitor mode (it cannot block the client path)");
+            }
+            Some("monitor")
+        } else {
+            mode_str(a.mode)
+        };
+        Some(render::plugin_config_with(
+            a.config.as_deref(),
+            mode,
+            a.model.as_deref(),
+            alerts.as_ref().zip(alerts_cluster.as_deref()),
+        )?)
     };
+    if mesh {
+        return render_mesh(&a, plugin.map(|(json, _)| json).context("--no-filter makes no sense for a mesh target")?, alerts);
+    }
+    if a.target == Target::Ecds {
+        let (json, _) = plugin.context("--no-filter makes no sense for --target ecds")?;
+        let resource = render::ecds_resource(&render::wasm_path(a.wasm.as_deref())?, &json);
+        return write_output(&a.output, &(serde_json::to_string_pretty(&resource)? + "\n"));
+    }
     let direct = match &a.direct_response_file {
         Some(p) => Some(std::fs::canonicalize(p).with_context(|| format!("{} not found", p.display()))?.display().to_string()),
         None => None,
     };
-    if a.upstream.is_none() && direct.is_none() {
+    let role = match a.mirror_role {
+        RoleArg::Both => render::MirrorRole::Both,
+        RoleArg::Front => render::MirrorRole::Front,
+        RoleArg::Analyzer => render::MirrorRole::Analyzer,
+    };
+    let analyzer_only = a.target == Target::EnvoyMirror && role == render::MirrorRole::Analyzer;
+    if a.upstream.is_none() && direct.is_none() && !analyzer_only {
         bail!("give --upstream HOST:PORT (the service to protect) or --direct-response-file FILE");
     }
-    let access_log = std::path::absolute(&a.access_log)?;
+    let access_log = std::path::absolute(a.access_log.as_deref().context("--access-log is required for Envoy targets")?)?;
+    let mirror_log = match &a.mirror_access_log {
+        Some(p) => std::path::absolute(p)?,
+        None if analyzer_only => access_log.clone(),
+        None => access_log.with_extension("mirror.jsonl"),
+    };
+    let ecds = a.ecds.as_deref().map(std::path::absolute).transpose()?;
     let opts = render::EnvoyOptions {
         wasm: a.wasm.as_deref(),
         listen: render::host_port(&a.listen, "--listen")?,
@@ -244,8 +389,72 @@ fn render_config(a: RenderArgs) -> Result<()> {
         direct_response: direct,
         access_log: &access_log,
         body_limit: plugin.as_ref().map_or(0, |(_, c)| c.inspect.request_body_bytes.max(c.inspect.response_body_bytes)),
-        plugin_config: plugin.map(|(json, _)| json),
+        plugin_config: plugin.as_ref().map(|(json, _)| json.clone()),
+        ecds: ecds.as_deref(),
+        alerts: alerts.as_ref().map(|u| (u.host.clone(), u.port)),
+        mirror: if a.target == Target::EnvoyMirror {
+            Some(render::Mirror { listen: render::host_port(&a.mirror_listen, "--mirror-listen")?, access_log: &mirror_log, role })
+        } else {
+            None
+        },
     };
     let bootstrap = render::envoy_bootstrap(&opts)?;
+    if let (Some(path), Some((json, _))) = (&ecds, &plugin) {
+        // The bootstrap refers to the ECDS file: write its first version too.
+        let resource = render::ecds_resource(&render::wasm_path(a.wasm.as_deref())?, json);
+        write_output(path, &(serde_json::to_string_pretty(&resource)? + "\n"))?;
+    }
     write_output(&a.output, &yaml::to_yaml(&bootstrap))
+}
+
+fn render_mesh(a: &RenderArgs, plugin_json: String, alerts: Option<render::AlertsUrl>) -> Result<()> {
+    let url = match (&a.url, &a.wasm, a.target) {
+        (Some(u), _, _) => u.clone(),
+        (None, Some(w), Target::Istio | Target::IstioTrafficExtension) => format!("file://{}", std::path::absolute(w)?.display()),
+        _ => bail!("give --url (oci://REGISTRY/REPO:TAG or https://HOST/vigil.wasm) for where the proxy fetches the module"),
+    };
+    let sha256 = match &a.sha256 {
+        Some(s) => {
+            if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                bail!("--sha256 wants 64 lower-case hex digits, got {s:?}");
+            }
+            Some(s.clone())
+        }
+        // The file's digest verifies http(s) and file modules; an OCI image is verified by its
+        // image digest, which only the registry push knows.
+        None if !url.starts_with("oci://") && a.wasm.as_ref().is_some_and(|w| w.is_file()) => {
+            let w = a.wasm.as_ref().context("--wasm")?;
+            Some(sha256::hex(&std::fs::read(w).with_context(|| format!("reading {}", w.display()))?))
+        }
+        None => None,
+    };
+    let pair = |s: &str, sep: char, flag: &str| -> Result<(String, String)> {
+        match s.split_once(sep) {
+            Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("{flag} wants K{sep}V, got {s:?}"),
+        }
+    };
+    if !mesh::PHASES.contains(&a.phase.as_str()) {
+        bail!("--phase must be one of {}, got {:?}", mesh::PHASES.join(", "), a.phase);
+    }
+    let istio = a.target != Target::EnvoyGateway;
+    let o = mesh::MeshOptions {
+        name: a.name.clone(),
+        namespace: a.namespace.clone().unwrap_or_else(|| if istio { "istio-system".into() } else { "default".into() }),
+        url,
+        sha256,
+        selector: a.selector.iter().map(|s| pair(s, '=', "--selector")).collect::<Result<_>>()?,
+        target_refs: a.target_ref.iter().map(|s| pair(s, '/', "--target-ref")).collect::<Result<_>>()?,
+        phase: a.phase.clone(),
+        priority: a.priority,
+        plugin_config: serde_json::from_str(&plugin_json)?,
+        alerts,
+    };
+    let docs = match a.target {
+        Target::Istio => mesh::istio_wasm_plugin(&o)?,
+        Target::IstioTrafficExtension => mesh::istio_traffic_extension(&o)?,
+        _ => mesh::envoy_gateway(&o)?,
+    };
+    let text: Vec<String> = docs.iter().map(yaml::to_yaml).collect();
+    write_output(&a.output, &text.join("---\n"))
 }

@@ -15,6 +15,7 @@
 //!   past the inspection limit cannot be acted on: it is released and reported.
 //! - the access-log event is written in `on_log`, which runs before the access log line is written.
 
+use crate::alerts::Sender;
 use crate::metrics::Metrics;
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, Bytes};
@@ -22,6 +23,7 @@ use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 use vigil_model::engine::{self, Engine, ResponseAction};
 use vigil_model::facts::{RequestHead, ResponseHead};
+use vigil_model::alert::Meta;
 use vigil_model::verdict::Verdict;
 
 /// Headers the filter owns; a client's copies are removed so the upstream can trust them.
@@ -36,6 +38,7 @@ enum Held {
 pub struct Exchange {
     engine: Option<Rc<Engine>>,
     metrics: Option<Rc<Metrics>>,
+    alerts: Option<Sender>,
     ex: Option<engine::Exchange>,
     /// Request headers are held (block mode, body expected).
     holding: bool,
@@ -53,10 +56,11 @@ pub struct Exchange {
 impl Context for Exchange {}
 
 impl Exchange {
-    pub fn new(engine: Option<Rc<Engine>>, metrics: Option<Rc<Metrics>>) -> Exchange {
+    pub fn new(engine: Option<Rc<Engine>>, metrics: Option<Rc<Metrics>>, alerts: Option<Sender>) -> Exchange {
         Exchange {
             engine,
             metrics,
+            alerts,
             ex: None,
             holding: false,
             decided: false,
@@ -315,6 +319,18 @@ impl HttpContext for Exchange {
         }
         if let Some(m) = &self.metrics {
             m.request(event.verdict.decision, &event.findings, inspect_us);
+        }
+        if let (Some(alerts), Some(ex)) = (&self.alerts, &self.ex) {
+            let head = ex.head();
+            let header = |n: &str| head.headers.iter().find(|(k, _)| k == n).map_or("", |(_, v)| v.as_str());
+            let meta = Meta {
+                time_ms: self.now_ns() / 1_000_000,
+                request_id: header("x-request-id"),
+                method: &head.method,
+                authority: &head.authority,
+                path: &head.path,
+            };
+            alerts.offer(&event, &meta);
         }
     }
 }

@@ -7,8 +7,10 @@
 //! Lifecycle: each root context parses and compiles the plugin configuration once in
 //! `on_configure`; a bad configuration is refused there (`false`), with a log line naming the field
 //! and the value, so Envoy keeps the previous configuration (or refuses to start). HTTP contexts
-//! share the compiled engine through an `Rc`.
+//! share the compiled engine through an `Rc`. With an `alerts` section the root context also owns
+//! the worker's alert outbox and its timer (see [`alerts`]).
 
+mod alerts;
 mod http;
 mod metrics;
 
@@ -28,9 +30,23 @@ proxy_wasm::main! {{
 struct Root {
     engine: Option<Rc<Engine>>,
     metrics: Option<Rc<Metrics>>,
+    alerts: Option<alerts::Flusher>,
 }
 
-impl Context for Root {}
+impl Root {
+    fn now_ms(&self) -> u64 {
+        self.get_current_time().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    }
+}
+
+impl Context for Root {
+    fn on_http_call_response(&mut self, token_id: u32, _num_headers: usize, _body_size: usize, _num_trailers: usize) {
+        let now = self.now_ms();
+        if let Some(f) = &mut self.alerts {
+            f.response(token_id, now);
+        }
+    }
+}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
@@ -44,11 +60,13 @@ impl RootContext for Root {
         };
         let endpoints = config.model.as_ref().map_or(0, |m| m.endpoints.len());
         let mode = config.mode;
+        let alerts = config.alerts.clone();
         match Engine::new(config) {
             Ok(engine) => {
                 log::info!("vigil: configured ({} bytes, mode {mode:?}, {endpoints} model endpoints)", bytes.len());
                 self.engine = Some(Rc::new(engine));
-                self.metrics.get_or_insert_with(|| Rc::new(Metrics::define()));
+                let metrics = self.metrics.get_or_insert_with(|| Rc::new(Metrics::define())).clone();
+                self.alerts = alerts.map(|a| alerts::Flusher::new(a, Some(metrics)));
                 true
             }
             Err(e) => {
@@ -60,7 +78,15 @@ impl RootContext for Root {
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
         // Always a context: without an engine (never configured) it passes traffic untouched.
-        Some(Box::new(http::Exchange::new(self.engine.clone(), self.metrics.clone())))
+        let alerts = self.alerts.as_ref().map(alerts::Flusher::sender);
+        Some(Box::new(http::Exchange::new(self.engine.clone(), self.metrics.clone(), alerts)))
+    }
+
+    fn on_tick(&mut self) {
+        let now = self.now_ms();
+        if let Some(f) = &mut self.alerts {
+            f.tick(now);
+        }
     }
 
     fn get_type(&self) -> Option<ContextType> {

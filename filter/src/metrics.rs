@@ -17,6 +17,7 @@ pub struct Metrics {
     inspect_us: Option<u32>,
     findings: RefCell<HashMap<String, Option<u32>>>,
     errors: RefCell<HashMap<&'static str, Option<u32>>>,
+    alerts: RefCell<HashMap<&'static str, Option<u32>>>,
 }
 
 impl Metrics {
@@ -28,6 +29,7 @@ impl Metrics {
             inspect_us: hostcalls::define_metric(MetricType::Histogram, "vigil_inspect_microseconds").ok(),
             findings: RefCell::default(),
             errors: RefCell::default(),
+            alerts: RefCell::default(),
         }
     }
 
@@ -51,11 +53,23 @@ impl Metrics {
 
     /// Counts one of the filter's own errors (`vigil_errors_total{kind=...}`).
     pub fn error(&self, kind: &'static str) {
-        let mut defined = self.errors.borrow_mut();
+        let Ok(mut defined) = self.errors.try_borrow_mut() else { return };
         let id = *defined
             .entry(kind)
             .or_insert_with(|| hostcalls::define_metric(MetricType::Counter, &format!("vigil_errors_total.kind.{kind}")).ok());
         bump(id);
+    }
+
+    /// Counts alerts by outcome (`vigil_alerts_total{outcome=queued|delivered|retried}`); drops and
+    /// failures are errors (`alert_dropped`, `alert_failed`).
+    pub fn alert(&self, outcome: &'static str, n: u64) {
+        let Ok(mut defined) = self.alerts.try_borrow_mut() else { return };
+        let id = *defined
+            .entry(outcome)
+            .or_insert_with(|| hostcalls::define_metric(MetricType::Counter, &format!("vigil_alerts_total.outcome.{outcome}")).ok());
+        if let Some(id) = id {
+            let _ = hostcalls::increment_metric(id, n as i64);
+        }
     }
 }
 

@@ -823,7 +823,30 @@ pub fn raw_get(path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn read_http1_response(r: &mut impl BufRead) -> Result<Response, String> {
+/// One persistent HTTP/1.1 connection for sequential requests (latency measurements, bursts):
+/// no client-side pooling or allocation beyond the response.
+pub struct KeepAlive {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl KeepAlive {
+    pub fn connect(addr: &str) -> KeepAlive {
+        let stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+        stream.set_read_timeout(Some(HTTP_TIMEOUT)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        KeepAlive { writer: stream.try_clone().unwrap(), reader: BufReader::new(stream) }
+    }
+
+    /// Sends one full request (head + body) and reads its response.
+    pub fn send(&mut self, request: &[u8]) -> Result<Response, String> {
+        self.writer.write_all(request).map_err(|e| format!("write: {e}"))?;
+        read_http1_response(&mut self.reader)
+    }
+}
+
+/// Reads one HTTP/1.1 response (Content-Length, chunked, or to close).
+pub fn read_http1_response(r: &mut impl BufRead) -> Result<Response, String> {
     let mut line = String::new();
     r.read_line(&mut line).map_err(|e| format!("reading status line: {e}"))?;
     if line.is_empty() {
@@ -972,4 +995,199 @@ mod tests {
         let o = json!({"vigil": {"verdict": "flag"}});
         assert_eq!(vigil_of(&o)["verdict"], "flag");
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// A small HTTP/1.1 server: a fast upstream for latency tests and the alert receiver
+// ------------------------------------------------------------------------------------------------
+
+/// A request [`MiniServer`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+type Answer = dyn Fn(&Received, usize) -> (u16, Duration) + Send + Sync;
+
+/// A threaded keep-alive HTTP/1.1 server on an ephemeral 127.0.0.1 port (Content-Length and chunked
+/// request bodies). `answer(request, index)` picks the status and a delay; every request is
+/// recorded (after its answer is chosen). Threads end with the process; the listener is closed
+/// when the server is dropped (the accept loop stops on the next connection).
+pub struct MiniServer {
+    pub port: u16,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<(Received, u16)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl MiniServer {
+    /// Answers 200 `{}` at once.
+    pub fn ok() -> MiniServer {
+        MiniServer::start(|_, _| (200, Duration::ZERO))
+    }
+
+    pub fn start(answer: impl Fn(&Received, usize) -> (u16, Duration) + Send + Sync + 'static) -> MiniServer {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind mini server");
+        let port = listener.local_addr().expect("local_addr").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let answer: Arc<Answer> = Arc::new(answer);
+        let seq = Arc::new(AtomicUsize::new(0));
+        let (rec, stop2) = (received.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let (rec, answer, seq) = (rec.clone(), answer.clone(), seq.clone());
+                std::thread::spawn(move || {
+                    let _ = conn.set_nodelay(true);
+                    let Ok(mut w) = conn.try_clone() else { return };
+                    let mut r = BufReader::new(conn);
+                    while let Some(req) = read_request(&mut r) {
+                        let (status, delay) = answer(&req, seq.fetch_add(1, Ordering::Relaxed));
+                        if !delay.is_zero() {
+                            std::thread::sleep(delay);
+                        }
+                        rec.lock().map(|mut v| v.push((req, status))).ok();
+                        let resp = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{{}}");
+                        if w.write_all(resp.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        MiniServer { port, received, stop }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A copy of what was received so far, with the status each got.
+    pub fn requests(&self) -> Vec<(Received, u16)> {
+        self.received.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for MiniServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wake the accept loop
+    }
+}
+
+fn read_request(r: &mut impl BufRead) -> Option<Received> {
+    let mut line = String::new();
+    if r.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+    }
+    let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let mut body = Vec::new();
+    if get("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+        loop {
+            let mut sz = String::new();
+            r.read_line(&mut sz).ok()?;
+            let n = usize::from_str_radix(sz.trim().split(';').next()?.trim(), 16).ok()?;
+            if n == 0 {
+                let mut t = String::new();
+                while r.read_line(&mut t).ok()? > 0 && !t.trim_end().is_empty() {
+                    t.clear();
+                }
+                break;
+            }
+            let start = body.len();
+            body.resize(start + n, 0);
+            r.read_exact(&mut body[start..]).ok()?;
+            let mut crlf = [0u8; 2];
+            r.read_exact(&mut crlf).ok()?;
+        }
+    } else if let Some(n) = get("content-length").and_then(|n| n.parse::<usize>().ok()) {
+        body.resize(n, 0);
+        r.read_exact(&mut body).ok()?;
+    }
+    Some(Received { method, path, headers, body })
+}
+
+/// Runs `vigil ARGS...`; panics with its output unless it succeeds.
+pub fn vigil(args: &[&str]) -> Output {
+    let paths = Paths::get();
+    paths.require(&[Artifact::Vigil]);
+    let o = Command::new(&paths.vigil).args(args).output().expect("run vigil");
+    assert!(
+        o.status.success(),
+        "vigil {args:?} failed ({}):\n{}{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// The `q`-quantile (0..=1) of samples, in the samples' unit.
+pub fn quantile(samples: &[f64], q: f64) -> f64 {
+    let mut v = samples.to_vec();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Reads the JSON access log at `path` (missing file = no lines).
+pub fn read_access_log(path: &Path) -> Vec<Value> {
+    read_lossy(path).lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// Waits for the access log at `path` to have a line with `request_id` `id`.
+pub fn wait_log_line(path: &Path, id: &str) -> Value {
+    let end = Instant::now() + LOG_DEADLINE;
+    loop {
+        if let Some(v) = read_access_log(path).into_iter().find(|v| v["request_id"] == id) {
+            return v;
+        }
+        assert!(Instant::now() < end, "no line with request_id {id} in {} within {LOG_DEADLINE:?}:\n{}", path.display(), tail(&read_lossy(path), 10));
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// Envoy counters from `/stats` on `admin_port` (histograms skipped).
+pub fn admin_stats(admin_port: u16) -> HashMap<String, u64> {
+    let body = admin_get(admin_port, "/stats").map(|(_, b)| b).unwrap_or_default();
+    body.lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k.to_string(), v)))
+        .collect()
+}
+
+/// Starts Envoy on `config`; on failure panics with the digest of its log.
+pub fn start_envoy(config: &Path, admin_port: u16, log_path: &Path) -> Envoy {
+    Envoy::start(config, admin_port, log_path).unwrap_or_else(|e| {
+        panic!("Envoy ({}) did not become ready (status {:?})\n{}", config.display(), e.status, envoy_log_digest(&e.log))
+    })
 }

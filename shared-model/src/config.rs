@@ -7,6 +7,7 @@
 //! Every field has a default, so `{}` is a valid configuration.
 
 use crate::client::{ClientSource, HashKey};
+use crate::finding::Severity;
 use crate::model::Model;
 use crate::sensitive::policy::{CompiledPolicies, DataPolicy};
 use crate::verdict::Thresholds;
@@ -43,6 +44,107 @@ impl Default for Inspect {
 /// Largest accepted body inspection limit (Envoy's default buffer limit is 1 MiB per connection).
 pub const MAX_INSPECT_BYTES: usize = 16 << 20;
 
+/// The shape of alert batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertFormat {
+    /// One JSON document per batch: `{"source":"vigil","count":n,"alerts":[...]}`.
+    #[default]
+    Webhook,
+    /// Splunk HTTP Event Collector: one `{"time":..,"sourcetype":"vigil","event":{..}}` per line,
+    /// `Authorization: Splunk <token>`.
+    SplunkHec,
+}
+
+/// Where and how findings are sent as alerts (see [`crate::alert`]). The sink is an Envoy cluster:
+/// the filter can only reach what the proxy's configuration names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// The Envoy cluster alerts are POSTed to (required).
+    pub cluster: String,
+    /// `:authority` of the POST; defaults to the cluster name.
+    pub authority: String,
+    /// `:path` of the POST; defaults to `/` (webhook) or `/services/collector/event` (Splunk HEC).
+    pub path: String,
+    pub format: AlertFormat,
+    /// Exchanges with a finding at or above this severity are alerted.
+    pub min_severity: Severity,
+    /// Alerts per POST, 1..=10000.
+    pub batch_max: usize,
+    /// A non-full batch waits at most this long, 10..=60000 ms.
+    pub flush_ms: u64,
+    /// Alerts waiting per worker, 1..=1000000; past it new alerts are dropped and counted.
+    pub queue_max: usize,
+    /// Attempts after the first for a batch answered 5xx/429 or not answered, 0..=10.
+    pub max_retries: u32,
+    /// Timeout of one POST, 100..=60000 ms.
+    pub timeout_ms: u64,
+    /// Splunk HEC token (required for `splunk_hec`); sent as `Authorization: Splunk <token>`.
+    pub token: Option<String>,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            cluster: String::new(),
+            authority: String::new(),
+            path: String::new(),
+            format: AlertFormat::Webhook,
+            min_severity: Severity::High,
+            batch_max: 100,
+            flush_ms: 1000,
+            queue_max: 10_000,
+            max_retries: 3,
+            timeout_ms: 5000,
+            token: None,
+        }
+    }
+}
+
+impl Alerts {
+    /// Checks the rules serde cannot express and fills the defaults that depend on other fields.
+    fn validate(mut self, raw: &Value) -> Result<Alerts, ConfigError> {
+        let field = |name: &str| format!("alerts.{name}");
+        let val = |name: &str| raw.get(name).cloned().unwrap_or(Value::Null);
+        if self.cluster.trim().is_empty() {
+            return Err(err("alerts.cluster", &val("cluster"), "name the Envoy cluster alerts are sent to"));
+        }
+        if self.authority.is_empty() {
+            self.authority = self.cluster.clone();
+        }
+        if self.path.is_empty() {
+            self.path = match self.format {
+                AlertFormat::Webhook => "/".into(),
+                AlertFormat::SplunkHec => "/services/collector/event".into(),
+            };
+        }
+        if !self.path.starts_with('/') {
+            return Err(err(field("path"), &val("path"), "must start with /"));
+        }
+        let ranges: [(&str, u64, u64, u64); 5] = [
+            ("batch_max", self.batch_max as u64, 1, 10_000),
+            ("flush_ms", self.flush_ms, 10, 60_000),
+            ("queue_max", self.queue_max as u64, 1, 1_000_000),
+            ("max_retries", u64::from(self.max_retries), 0, 10),
+            ("timeout_ms", self.timeout_ms, 100, 60_000),
+        ];
+        for (name, v, lo, hi) in ranges {
+            if v < lo || v > hi {
+                return Err(err(field(name), &val(name), format!("must be in {lo}..={hi}")));
+            }
+        }
+        let token_ok = self.token.as_deref().is_some_and(|t| !t.trim().is_empty());
+        if self.format == AlertFormat::SplunkHec && !token_ok {
+            return Err(err(field("token"), &val("token"), "splunk_hec needs the HEC token"));
+        }
+        if self.token.as_deref().is_some_and(|t| t.bytes().any(|b| b.is_ascii_control())) {
+            return Err(err(field("token"), &Value::String("(redacted)".into()), "must not contain control characters"));
+        }
+        Ok(self)
+    }
+}
+
 /// A validated configuration. Build it with [`Config::from_json`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -53,6 +155,8 @@ pub struct Config {
     pub inspect: Inspect,
     pub expose_verdict_to_client: bool,
     pub policies: Policies,
+    /// Alert sink; absent means no alerts.
+    pub alerts: Option<Alerts>,
     pub model: Option<Model>,
 }
 
@@ -75,6 +179,7 @@ impl Default for Config {
             inspect: Inspect::default(),
             expose_verdict_to_client: false,
             policies: Policies::default(),
+            alerts: None,
             model: None,
         }
     }
@@ -85,7 +190,7 @@ const DEFAULT_HASH_KEY: &str = "vigil";
 
 /// The configuration's top-level keys, in the order the README documents them.
 pub const FIELDS: &[&str] =
-    &["mode", "thresholds", "client_id", "client_hash_key", "inspect", "expose_verdict_to_client", "policies", "model"];
+    &["mode", "thresholds", "client_id", "client_hash_key", "inspect", "expose_verdict_to_client", "policies", "alerts", "model"];
 
 /// A refused configuration: which field, what value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +227,21 @@ fn err(field: impl Into<String>, value: &Value, reason: impl Into<String>) -> Co
 
 fn take<T: DeserializeOwned>(field: &str, v: Value) -> Result<T, ConfigError> {
     serde_json::from_value(v.clone()).map_err(|e| err(field, &v, e.to_string()))
+}
+
+/// Like [`take`], for an object whose own fields should be named: serde's "unknown field `x`" and
+/// "invalid type ... for key `x`" messages are turned into `section.x` where serde says which.
+fn take_in<T: DeserializeOwned>(section: &str, v: Value) -> Result<T, ConfigError> {
+    if let Value::Object(m) = &v {
+        for (k, item) in m {
+            let mut probe = Map::new();
+            probe.insert(k.clone(), item.clone());
+            if let Err(e) = serde_json::from_value::<T>(Value::Object(probe)) {
+                return Err(err(format!("{section}.{k}"), item, e.to_string()));
+            }
+        }
+    }
+    take(section, v)
 }
 
 impl Config {
@@ -186,6 +306,10 @@ impl Config {
                     let p: Policies = take("policies", v)?;
                     c.policies.data = p.data;
                     c.compile_policies()?;
+                }
+                "alerts" => {
+                    let a: Alerts = take_in("alerts", v.clone())?;
+                    c.alerts = Some(a.validate(&v)?);
                 }
                 "model" => {
                     let m: Model = take("model", v)?;
@@ -268,6 +392,42 @@ mod tests {
         assert_eq!(bad(r#"{"model":{"version":1,"endpoints":[{"method":"GET","template":"x","count":1}]}}"#).field, "model.endpoints[0].template");
         assert_eq!(bad("[1]").field, "(document)");
         assert_eq!(bad("{").field, "(document)");
+    }
+
+    #[test]
+    fn alerts_section_parses_with_defaults() {
+        let c = Config::from_json(br#"{"alerts":{"cluster":"vigil_alerts"}}"#).unwrap();
+        let a = c.alerts.unwrap();
+        assert_eq!((a.cluster.as_str(), a.authority.as_str(), a.path.as_str()), ("vigil_alerts", "vigil_alerts", "/"));
+        assert_eq!((a.format, a.min_severity, a.batch_max, a.flush_ms, a.queue_max), (AlertFormat::Webhook, Severity::High, 100, 1000, 10_000));
+        let c = Config::from_json(
+            br#"{"alerts":{"cluster":"siem","authority":"siem.example","format":"splunk_hec","token":"t0k","min_severity":"medium","batch_max":5}}"#,
+        )
+        .unwrap();
+        let a = c.alerts.unwrap();
+        assert_eq!((a.format, a.path.as_str(), a.min_severity, a.batch_max), (AlertFormat::SplunkHec, "/services/collector/event", Severity::Medium, 5));
+        assert!(Config::from_json(br#"{}"#).unwrap().alerts.is_none());
+    }
+
+    #[test]
+    fn each_alerts_rule_names_its_field() {
+        assert_eq!(bad(r#"{"alerts":{}}"#).field, "alerts.cluster");
+        assert_eq!(bad(r#"{"alerts":{"cluster":" "}}"#).field, "alerts.cluster");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","clustr":"x"}}"#).field, "alerts.clustr");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","format":"syslog"}}"#).field, "alerts.format");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","min_severity":"severe"}}"#).field, "alerts.min_severity");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","path":"hook"}}"#).field, "alerts.path");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","batch_max":0}}"#).field, "alerts.batch_max");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","batch_max":"10"}}"#).field, "alerts.batch_max");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","flush_ms":5}}"#).field, "alerts.flush_ms");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","queue_max":0}}"#).field, "alerts.queue_max");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","max_retries":11}}"#).field, "alerts.max_retries");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","timeout_ms":1}}"#).field, "alerts.timeout_ms");
+        assert_eq!(bad(r#"{"alerts":{"cluster":"c","format":"splunk_hec"}}"#).field, "alerts.token");
+        assert_eq!(bad(r#"{"alerts":"c"}"#).field, "alerts");
+        let e = bad(r#"{"alerts":{"cluster":"c","token":"a\u0007b"}}"#);
+        assert_eq!(e.field, "alerts.token");
+        assert!(!e.to_string().contains("a\\u0007b"), "the token is not echoed: {e}");
     }
 
     #[test]

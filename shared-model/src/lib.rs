@@ -10,6 +10,7 @@
 //! 3. the engine and the learner.
 
 // floor 1: plain data and small helpers
+pub mod alert;
 pub mod client;
 pub mod config;
 pub mod corpus;
