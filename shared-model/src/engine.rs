@@ -7,7 +7,7 @@
 //! [`Engine::end_response`]. Bodies are bounded copies (see [`crate::facts::Body`]); nothing is
 //! compiled or allocated per pattern on this path. Time is passed in, never read.
 
-use crate::baseline;
+use crate::baseline::Baseline;
 use crate::client::{auth_kind, identify, Client};
 use crate::config::{Config, ConfigError};
 use crate::detect::AttackDetector;
@@ -16,6 +16,7 @@ use crate::facts::{Body, RequestHead, ResponseHead};
 use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part};
 use crate::finding::Finding;
 use crate::observe::{BodyObs, Observations};
+use crate::params;
 use crate::route::{Route, Router};
 use crate::sensitive::{self, SensitiveScanner};
 use crate::verdict::{decide, Verdict};
@@ -26,6 +27,7 @@ const UNINSPECTED_PENALTY: f64 = 0.2;
 pub struct Engine {
     config: Config,
     router: Router,
+    baseline: Option<Baseline>,
     attacks: AttackDetector,
     sensitive: SensitiveScanner,
 }
@@ -68,10 +70,12 @@ impl Engine {
             Some(m) => Router::new(m.endpoints.iter().map(|e| (e.method.as_str(), e.template.as_str()))),
             None => Router::default(),
         };
+        let baseline = config.model.as_ref().map(Baseline::new);
         Ok(Engine {
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             router,
+            baseline,
             config,
         })
     }
@@ -85,12 +89,13 @@ impl Engine {
     pub fn start(&self, head: RequestHead) -> Exchange {
         let route = self.router.route(&head.method, head.path_only());
         let client = identify(&head, &self.config.client_id, &self.config.client_hash_key);
-        let obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
+        let mut obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
         let mut findings = Vec::new();
         self.attacks.scan_head(&head, &mut findings);
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
         self.attacks.scan_fields(&fields, &mut findings);
+        obs.params_dropped = params::observe(&fields, &mut obs.params);
         Exchange {
             request_body: Body::with_limit(self.config.inspect.request_body_bytes),
             response_body: Body::with_limit(self.config.inspect.response_body_bytes),
@@ -129,12 +134,13 @@ impl Engine {
                 body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut fields)
             };
             self.attacks.scan_fields(&fields, &mut ex.findings);
+            ex.obs.params_dropped += params::observe(&fields, &mut ex.obs.params);
             ex.obs.request = BodyObs::new(ex.request_body.seen(), ex.request_body.uninspected(), ct.as_deref(), parse);
             if ex.request_body.uninspected() > 0 || (encoded && !ex.request_body.is_empty()) {
                 ex.coverage -= UNINSPECTED_PENALTY;
             }
-            if let Some(model) = &self.config.model {
-                baseline::score_request(model, ex.route.endpoint, &ex.head.method, &ex.obs, &mut ex.findings);
+            if let Some(b) = &self.baseline {
+                b.score_request(ex.route.endpoint, &ex.head.method, &ex.obs, &mut ex.findings);
             }
         }
         self.verdict(ex)
@@ -181,8 +187,8 @@ impl Engine {
         if ex.response_body.uninspected() > 0 || (encoded && !ex.response_body.is_empty()) {
             ex.coverage -= UNINSPECTED_PENALTY;
         }
-        if let Some(model) = &self.config.model {
-            baseline::score_response(model, ex.route.endpoint, &ex.obs, &mut ex.findings);
+        if let Some(b) = &self.baseline {
+            b.score_response(ex.route.endpoint, &ex.obs, &mut ex.findings);
         }
         ex.response = Some(resp);
         self.verdict(ex)

@@ -1,18 +1,22 @@
 //! The learner: access-log lines in, a baseline [`Model`] out.
 //!
 //! It reads the filter's own events (Envoy's fields plus the `vigil` object), so features are the
-//! ones the filter computed with [`crate::observe`]: what is learned is what is scored. Exchanges
+//! ones the filter computed with [`crate::observe`] and [`crate::params`]: what is learned is what
+//! is scored. Paths are grouped by the raw path's identifier folding (or the OpenAPI template they
+//! match), then high-cardinality segments fold at the end ([`crate::inventory`]). Exchanges
 //! with attack findings are left out of the baseline (an attack is not "normal"); malformed lines
 //! are counted, never fatal. Learning is incremental and mergeable: [`Learner::add_line`] per line,
 //! [`Learner::finish`] for the model, and models from shards merge with [`Model::merge`].
 
-use crate::event::Event;
-use crate::model::{EndpointModel, Model};
-use crate::route::fold;
+use crate::model::{EndpointModel, Model, SensitiveStats};
+use crate::observe::Observations;
+use crate::route::Router;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::fmt;
 
-/// The Envoy fields of an access-log line the learner reads (others are ignored).
+/// The Envoy fields of an access-log line the learner reads (others are skipped unparsed).
 #[derive(Debug, Deserialize)]
 struct LogLine {
     #[serde(default)]
@@ -20,9 +24,80 @@ struct LogLine {
     method: Option<String>,
     path: Option<String>,
     #[serde(default)]
-    status: Option<serde_json::Value>,
+    status: Option<Loose>,
     #[serde(default)]
-    vigil: serde_json::Value,
+    duration_ms: Option<Loose>,
+    #[serde(default, deserialize_with = "event")]
+    vigil: Option<LoggedEvent>,
+}
+
+/// The parts of the `vigil` event the learner needs ([`crate::event::Event`] is the full type).
+#[derive(Debug, Deserialize)]
+struct LoggedEvent {
+    #[serde(default)]
+    findings: Vec<LoggedFinding>,
+    #[serde(default)]
+    obs: Observations,
+}
+
+#[derive(Debug, Deserialize)]
+struct LoggedFinding {
+    kind: String,
+}
+
+/// A number Envoy may log as a number or a string (`"200"`, `"-"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Loose {
+    N(u64),
+    S(String),
+}
+
+impl Loose {
+    fn get(&self) -> Option<u64> {
+        match self {
+            Loose::N(n) => Some(*n),
+            Loose::S(s) => s.parse().ok(),
+        }
+    }
+}
+
+/// The `vigil` field: a string holding JSON (`%FILTER_STATE(wasm.vigil:PLAIN)%`), or an object;
+/// anything else (`"-"`, `null`) means the filter did not run.
+fn event<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LoggedEvent>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<LoggedEvent>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the vigil event, as a JSON string or an object")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(serde_json::from_str(s).ok())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            LoggedEvent::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// What happened to the lines fed in.
@@ -40,15 +115,37 @@ pub struct LearnStats {
 
 #[derive(Default)]
 pub struct Learner {
-    endpoints: BTreeMap<(String, String), EndpointModel>,
+    /// Endpoints an OpenAPI description declared; observed paths are matched against them first.
+    seeds: Router,
+    seed_templates: Vec<String>,
+    endpoints: HashMap<(String, String), EndpointModel>,
     first: Option<String>,
     last: Option<String>,
+    target_fpr: Option<f64>,
     pub stats: LearnStats,
 }
 
 impl Learner {
     pub fn new() -> Learner {
         Learner::default()
+    }
+
+    /// Starts from declared endpoints (see [`crate::openapi`]): they are known even without
+    /// traffic, and paths matching them are learned under their templates.
+    pub fn with_seed(seed: Vec<EndpointModel>) -> Learner {
+        let mut l = Learner::new();
+        l.seeds = Router::new(seed.iter().map(|e| (e.method.as_str(), e.template.as_str())));
+        l.seed_templates = seed.iter().map(|e| e.template.clone()).collect();
+        for e in seed {
+            l.endpoints.entry((e.method.clone(), e.template.clone())).or_insert(e);
+        }
+        l
+    }
+
+    /// The false-positive budget the model is calibrated for (default [`crate::model::DEFAULT_TARGET_FPR`]).
+    pub fn target_fpr(mut self, fpr: f64) -> Learner {
+        self.target_fpr = Some(fpr);
+        self
     }
 
     /// Feeds one access-log line.
@@ -66,7 +163,7 @@ impl Learner {
             self.stats.malformed += 1;
             return;
         };
-        let Some(event) = Event::from_log_value(&l.vigil) else {
+        let Some(event) = l.vigil else {
             self.stats.without_event += 1;
             return;
         };
@@ -74,25 +171,39 @@ impl Learner {
             self.stats.attacks += 1;
             return;
         }
-        let status = match &l.status {
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            Some(serde_json::Value::String(s)) => s.clone(),
-            _ => event.obs.response.as_ref().map_or(0, |r| r.status).to_string(),
-        };
+        let obs = event.obs;
+        let status = l.status.and_then(|s| s.get()).unwrap_or_else(|| obs.response.as_ref().map_or(0, |r| u64::from(r.status)));
         let path_only = path.split(['?', '#']).next().unwrap_or(&path);
-        let template = if event.obs.route.is_empty() { fold(path_only) } else { event.obs.route.clone() };
+        let route = self.seeds.route(&method, path_only);
+        let template = route.endpoint.and_then(|i| self.seed_templates.get(i).cloned()).unwrap_or(route.template);
         let e = self
             .endpoints
-            .entry((method.clone(), template.clone()))
-            .or_insert_with(|| EndpointModel::new(&method, &template));
+            .entry((method, template))
+            .or_insert_with_key(|(m, t)| EndpointModel::new(m, t));
         e.count += 1;
-        e.request_bytes.add(event.obs.request.bytes);
-        if let Some(r) = &event.obs.response {
-            e.response_bytes.add(r.bytes);
+        e.request_bytes.add(obs.request.bytes);
+        if obs.request.bytes > 0 {
+            EndpointModel::add_type(&mut e.request_types, obs.request.content_type.as_deref(), 1);
         }
-        *e.status.entry(status).or_insert(0) += 1;
-        let auth = if event.obs.auth.is_empty() { "none".to_string() } else { event.obs.auth.clone() };
-        *e.auth.entry(auth).or_insert(0) += 1;
+        if let Some(r) = &obs.response {
+            e.response_bytes.add(r.bytes);
+            if r.bytes > 0 {
+                EndpointModel::add_type(&mut e.response_types, r.content_type.as_deref(), 1);
+            }
+        }
+        if let Some(ms) = l.duration_ms.and_then(|d| d.get()) {
+            e.latency_ms.add(ms);
+        }
+        *e.status.entry(status.to_string()).or_insert(0) += 1;
+        let auth = if obs.auth.is_empty() { "none" } else { obs.auth.as_str() };
+        *e.auth.entry(auth.to_string()).or_insert(0) += 1;
+        e.add_params(&obs.params);
+        for (ty, n) in &obs.sensitive {
+            let s = e.sensitive.entry(ty.clone()).or_insert(SensitiveStats::default());
+            s.responses += 1;
+            s.total += u64::from(*n);
+            s.max = s.max.max(*n);
+        }
         if let Some(t) = l.start_time.filter(|t| !t.is_empty()) {
             if self.first.as_ref().is_none_or(|f| t < *f) {
                 self.first = Some(t.clone());
@@ -104,13 +215,17 @@ impl Learner {
         self.stats.learned += 1;
     }
 
+    /// The model: endpoints with their statistics, templates inferred ([`crate::inventory::fold`]).
     pub fn finish(self) -> Model {
         let mut m = Model::default();
         m.trained.events = self.stats.learned;
         m.trained.first = self.first;
         m.trained.last = self.last;
+        if let Some(fpr) = self.target_fpr {
+            m.calibration.target_fpr = fpr;
+        }
         m.endpoints = self.endpoints.into_values().collect();
-        m.sort();
+        crate::inventory::fold(&mut m);
         m
     }
 }
