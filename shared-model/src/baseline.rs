@@ -87,11 +87,18 @@ impl Limit {
         Some(Limit { quantile, limit: (q * SLACK).max(q + floor) })
     }
 
-    /// The confidence that `v` is an outlier, if it is one: 0.6 just past the limit, ~0.95 at 10x.
-    fn exceeded(&self, v: u64) -> Option<f64> {
+    /// How bad and how sure an outlier `v` is, if it is one (see [`strength`]).
+    fn exceeded(&self, v: u64) -> Option<(Severity, f64)> {
         let v = v as f64;
-        (v > self.limit).then(|| (0.6 + 0.15 * (v / self.limit).ln()).min(0.95))
+        (v > self.limit).then(|| strength(v / self.limit))
     }
+}
+
+/// An outlier `ratio` times past its limit: medium at 0.6 just past it, rising to 0.95; ten
+/// times past the calibrated limit is high severity (enough to flag on its own).
+fn strength(ratio: f64) -> (Severity, f64) {
+    let confidence = (0.6 + 0.15 * ratio.max(1.0).ln()).min(0.95);
+    (if ratio >= 10.0 { Severity::High } else { Severity::Medium }, confidence)
 }
 
 /// Good-Turing: the chance that the next request brings a name (value) never seen.
@@ -265,9 +272,10 @@ impl Profile {
         }
         if let (Some(r), Some([lo, hi])) = (pp.range, p.range) {
             if lo < r.lo || hi > r.hi {
-                let v = if lo < r.lo { lo } else { hi };
+                let (v, excess) = if lo < r.lo { (lo, r.lo - lo) } else { (hi, hi - r.hi) };
+                let (sev, conf) = strength(1.0 + excess / (r.hi - r.max).max(1.0));
                 out.push(
-                    Finding::new("baseline.param_range", Owasp::Api4, Severity::Medium, 0.7, p.name.clone(), num(v)).with_detail(format!(
+                    Finding::new("baseline.param_range", Owasp::Api4, sev, conf, p.name.clone(), num(v)).with_detail(format!(
                         "{} = {} is outside the learned range {}..{} ({} requests)",
                         p.name,
                         num(v),
@@ -279,9 +287,9 @@ impl Profile {
             }
         }
         if let Some(l) = pp.length {
-            if let Some(conf) = l.exceeded(u64::from(p.len)) {
+            if let Some((sev, conf)) = l.exceeded(u64::from(p.len)) {
                 out.push(
-                    Finding::new("baseline.param_length", Owasp::Api4, Severity::Medium, conf, p.name.clone(), format!("{} chars", p.len))
+                    Finding::new("baseline.param_length", Owasp::Api4, sev, conf, p.name.clone(), format!("{} chars", p.len))
                         .with_detail(format!(
                             "{} is {} characters; this parameter's {} is {}",
                             p.name,
@@ -303,9 +311,9 @@ fn percentile_name(fpr: f64) -> String {
 
 fn size(side: &str, limit: Option<Limit>, bytes: u64, e: &Profile) -> Option<Finding> {
     let l = limit?;
-    let confidence = l.exceeded(bytes)?;
+    let (severity, confidence) = l.exceeded(bytes)?;
     Some(
-        Finding::new("baseline.size", Owasp::Api4, Severity::Medium, confidence, format!("{side}.body"), format!("{bytes} bytes")).with_detail(
+        Finding::new("baseline.size", Owasp::Api4, severity, confidence, format!("{side}.body"), format!("{bytes} bytes")).with_detail(
             format!("{side} body {} bytes; this endpoint's {} is {} ({} requests seen)", group(bytes), e.percentile, group(l.quantile), group(e.count)),
         ),
     )

@@ -235,11 +235,11 @@ mod tests {
     use super::*;
 
     fn line(method: &str, path: &str, vigil: &str) -> String {
-        serde_json::json!({"start_time":"2026-11-21T10:00:00.000Z","method":method,"path":path,"status":200,"vigil":vigil}).to_string()
+        serde_json::json!({"start_time":"2026-11-21T10:00:00.000Z","method":method,"path":path,"status":200,"duration_ms":12,"vigil":vigil}).to_string()
     }
 
     fn event(req: u64, resp: u64, auth: &str, route: &str, findings: &str) -> String {
-        format!(r#"{{"verdict":"allow","score":0,"confidence":1,"enforced":false,"endpoint":null,"client":"ab","client_kind":"source","findings":[{findings}],"obs":{{"route":"{route}","auth":"{auth}","request":{{"bytes":{req},"parse":"empty"}},"response":{{"bytes":{resp},"parse":"json","status":200}}}},"inspect_us":3}}"#)
+        format!(r#"{{"verdict":"allow","score":0,"confidence":1,"enforced":false,"endpoint":null,"client":"ab","client_kind":"source","findings":[{findings}],"obs":{{"route":"{route}","auth":"{auth}","request":{{"bytes":{req},"parse":"empty"}},"response":{{"bytes":{resp},"parse":"json","status":200,"content_type":"application/json"}},"params":[{{"name":"query:x","shape":"int","len":1,"range":[{req},{req}]}}]}},"inspect_us":3}}"#)
     }
 
     #[test]
@@ -263,6 +263,10 @@ mod tests {
         assert_eq!(byid.response_bytes.count, 10);
         assert_eq!(byid.status.get("200"), Some(&10));
         assert_eq!(byid.auth.get("bearer"), Some(&10));
+        assert_eq!(byid.latency_ms.count, 10);
+        assert_eq!(byid.response_types.get("application/json"), Some(&10));
+        let x = &byid.params["query:x"];
+        assert_eq!((x.count, x.min, x.max), (10, Some(0.0), Some(0.0)));
         assert_eq!(m.trained.events, 11);
         assert!(m.validate().is_ok());
     }
