@@ -5,9 +5,11 @@
 //!
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
-//!    [`normalize`];
-//! 2. one concept each: detectors;
-//! 3. the engine and the learner.
+//!    [`normalize`], [`config`], [`model`], [`sketch`], [`client`];
+//! 2. one concept each: detectors, [`route`], [`params`] (parameter features, shared by the filter
+//!    and the learner), [`baseline`] (scoring against the model), [`inventory`] (template
+//!    inference), [`openapi`] (seeding from an API description);
+//! 3. the [`engine`] and the [`learn`]er.
 
 pub mod facts;
 pub mod fields;
@@ -22,6 +24,7 @@ pub mod event;
 pub mod inventory;
 pub mod learn;
 pub mod observe;
+pub mod openapi;
 pub mod params;
 pub mod sensitive;
 pub mod client;
