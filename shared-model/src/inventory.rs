@@ -5,7 +5,8 @@
 //! (`/products/blue-widget-3000`) as one endpoint each. [`fold`] looks at every path position
 //! (method + template prefix): when it holds [`FOLD_DISTINCT`] or more distinct literal values, the
 //! position becomes a parameter named after the segment before it (`/products/{product_id}`);
-//! literals seen at least [`KEEP_LITERAL`] times there stay (`/products/search`), as do endpoints
+//! literals seen at least [`KEEP_LITERAL`] times and in 1% of the position's requests stay
+//! (`/products/search`), as do endpoints
 //! an OpenAPI description declared. Low-cardinality positions keep their literals (`/users/me`).
 //!
 //! The decision depends only on the endpoint list and on the positions already folded (kept in
@@ -21,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Distinct literal values at one path position at which it becomes a parameter.
 pub const FOLD_DISTINCT: usize = 16;
-/// Requests a literal needs to stay a literal at a folded position.
+/// Requests a literal needs to stay a literal at a folded position (and 1% of the position's).
 pub const KEEP_LITERAL: u64 = MIN_SAMPLES;
 
 /// Folds high-cardinality positions, merges the endpoints that become equal, and sorts the model.
@@ -51,6 +52,10 @@ pub fn fold(m: &mut Model) {
             if literals.len() < FOLD_DISTINCT && !folded.contains(&key) {
                 continue;
             }
+            // A literal stays when frequent in absolute terms and against its siblings (with
+            // thousands of slugs, some are seen 30 times by chance).
+            let total: u64 = literals.values().sum();
+            let keep = KEEP_LITERAL.max(total / 100);
             let segs_before: Vec<&str> = pre.split('/').skip(1).collect();
             let name = param.clone().unwrap_or_else(|| format!("{{{}}}", param_name(segs_before.last().copied())));
             folded.insert(key);
@@ -59,7 +64,7 @@ pub fn fold(m: &mut Model) {
                 let folds = segs.len() > depth
                     && prefix(&segs[..depth]) == *pre
                     && !segs[depth].starts_with('{')
-                    && literals.get(segs[depth]).is_some_and(|n| *n < KEEP_LITERAL);
+                    && literals.get(segs[depth]).is_some_and(|n| *n < keep);
                 if folds {
                     segs[depth] = &name;
                     e.template = prefix(&segs);

@@ -8,25 +8,29 @@
 //! are counted, never fatal. Learning is incremental and mergeable: [`Learner::add_line`] per line,
 //! [`Learner::finish`] for the model, and models from shards merge with [`Model::merge`].
 
-use crate::model::{EndpointModel, Model, SensitiveStats};
+use crate::model::{bump, EndpointModel, Model, SensitiveStats};
 use crate::observe::Observations;
 use crate::route::Router;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
 /// The Envoy fields of an access-log line the learner reads (others are skipped unparsed).
+/// Strings borrow from the line when they hold no escapes.
 #[derive(Debug, Deserialize)]
-struct LogLine {
-    #[serde(default)]
-    start_time: Option<String>,
-    method: Option<String>,
-    path: Option<String>,
-    #[serde(default)]
-    status: Option<Loose>,
-    #[serde(default)]
-    duration_ms: Option<Loose>,
+struct LogLine<'a> {
+    #[serde(default, borrow)]
+    start_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    path: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "loose")]
+    status: Option<u64>,
+    #[serde(default, deserialize_with = "loose")]
+    duration_ms: Option<u64>,
     #[serde(default, deserialize_with = "event")]
     vigil: Option<LoggedEvent>,
 }
@@ -45,21 +49,31 @@ struct LoggedFinding {
     kind: String,
 }
 
-/// A number Envoy may log as a number or a string (`"200"`, `"-"`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Loose {
-    N(u64),
-    S(String),
-}
-
-impl Loose {
-    fn get(&self) -> Option<u64> {
-        match self {
-            Loose::N(n) => Some(*n),
-            Loose::S(s) => s.parse().ok(),
+/// A number Envoy may log as a number or a string (`"200"`, `"-"`); anything else is absent.
+fn loose<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            Ok(u64::try_from(n).ok())
+        }
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            Ok((n >= 0.0 && n.is_finite()).then_some(n as u64))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(s.trim().parse().ok())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
         }
     }
+    d.deserialize_any(V)
 }
 
 /// The `vigil` field: a string holding JSON (`%FILTER_STATE(wasm.vigil:PLAIN)%`), or an object;
@@ -118,7 +132,8 @@ pub struct Learner {
     /// Endpoints an OpenAPI description declared; observed paths are matched against them first.
     seeds: Router,
     seed_templates: Vec<String>,
-    endpoints: HashMap<(String, String), EndpointModel>,
+    /// By `METHOD template`.
+    endpoints: HashMap<String, EndpointModel>,
     first: Option<String>,
     last: Option<String>,
     target_fpr: Option<f64>,
@@ -137,7 +152,7 @@ impl Learner {
         l.seeds = Router::new(seed.iter().map(|e| (e.method.as_str(), e.template.as_str())));
         l.seed_templates = seed.iter().map(|e| e.template.clone()).collect();
         for e in seed {
-            l.endpoints.entry((e.method.clone(), e.template.clone())).or_insert(e);
+            l.endpoints.entry(e.name()).or_insert(e);
         }
         l
     }
@@ -172,14 +187,11 @@ impl Learner {
             return;
         }
         let obs = event.obs;
-        let status = l.status.and_then(|s| s.get()).unwrap_or_else(|| obs.response.as_ref().map_or(0, |r| u64::from(r.status)));
+        let status = l.status.unwrap_or_else(|| obs.response.as_ref().map_or(0, |r| u64::from(r.status)));
         let path_only = path.split(['?', '#']).next().unwrap_or(&path);
         let route = self.seeds.route(&method, path_only);
         let template = route.endpoint.and_then(|i| self.seed_templates.get(i).cloned()).unwrap_or(route.template);
-        let e = self
-            .endpoints
-            .entry((method, template))
-            .or_insert_with_key(|(m, t)| EndpointModel::new(m, t));
+        let e = self.endpoints.entry(format!("{method} {template}")).or_insert_with(|| EndpointModel::new(&method, &template));
         e.count += 1;
         e.request_bytes.add(obs.request.bytes);
         if obs.request.bytes > 0 {
@@ -191,12 +203,11 @@ impl Learner {
                 EndpointModel::add_type(&mut e.response_types, r.content_type.as_deref(), 1);
             }
         }
-        if let Some(ms) = l.duration_ms.and_then(|d| d.get()) {
+        if let Some(ms) = l.duration_ms {
             e.latency_ms.add(ms);
         }
-        *e.status.entry(status.to_string()).or_insert(0) += 1;
-        let auth = if obs.auth.is_empty() { "none" } else { obs.auth.as_str() };
-        *e.auth.entry(auth.to_string()).or_insert(0) += 1;
+        bump(&mut e.status, &status.to_string(), 1);
+        bump(&mut e.auth, if obs.auth.is_empty() { "none" } else { obs.auth.as_str() }, 1);
         e.add_params(&obs.params);
         for (ty, n) in &obs.sensitive {
             let s = e.sensitive.entry(ty.clone()).or_insert(SensitiveStats::default());
@@ -205,11 +216,11 @@ impl Learner {
             s.max = s.max.max(*n);
         }
         if let Some(t) = l.start_time.filter(|t| !t.is_empty()) {
-            if self.first.as_ref().is_none_or(|f| t < *f) {
-                self.first = Some(t.clone());
+            if self.first.as_deref().is_none_or(|f| *t < *f) {
+                self.first = Some(t.to_string());
             }
-            if self.last.as_ref().is_none_or(|f| t > *f) {
-                self.last = Some(t);
+            if self.last.as_deref().is_none_or(|f| *t > *f) {
+                self.last = Some(t.into_owned());
             }
         }
         self.stats.learned += 1;

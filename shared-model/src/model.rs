@@ -202,7 +202,12 @@ impl EndpointModel {
             if self.params_open {
                 return;
             }
-            if !self.params.contains_key(&p.name) && self.params.len() >= MAX_ENDPOINT_PARAMS {
+            // Look up before inserting: the learner calls this per log line and names repeat.
+            if let Some(m) = self.params.get_mut(&p.name) {
+                m.add(p);
+                continue;
+            }
+            if self.params.len() >= MAX_ENDPOINT_PARAMS {
                 self.open_params();
                 return;
             }
@@ -219,7 +224,7 @@ impl EndpointModel {
     pub fn add_type(types: &mut BTreeMap<String, u64>, ct: Option<&str>, n: u64) {
         let ct = ct.unwrap_or("none");
         let key = if types.contains_key(ct) || types.len() < MAX_CONTENT_TYPES { ct } else { "other" };
-        *types.entry(key.to_string()).or_insert(0) += n;
+        bump(types, key, n);
     }
 
     /// Adds another shard's statistics for the same endpoint: the result equals learning both.
@@ -269,7 +274,11 @@ impl ParamModel {
         }
         match p.hash {
             Some(h) if !self.values_open => {
-                *self.values.entry(format!("{h:08x}")).or_insert(0) += 1;
+                let mut hex = [0u8; 8];
+                for (i, d) in hex.iter_mut().enumerate() {
+                    *d = b"0123456789abcdef"[(h >> (28 - 4 * i) & 0xf) as usize];
+                }
+                bump(&mut self.values, std::str::from_utf8(&hex).unwrap_or("00000000"), 1);
                 if self.values.len() > MAX_ENUM {
                     self.open_values();
                 }
@@ -312,7 +321,17 @@ fn min_max(a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64) -> Option<f64
 
 fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
     for (k, n) in from {
-        *into.entry(k.clone()).or_insert(0) += n;
+        bump(into, k, *n);
+    }
+}
+
+/// Adds `n` to `key`'s count, allocating the key only the first time.
+pub fn bump(counts: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    match counts.get_mut(key) {
+        Some(c) => *c += n,
+        None => {
+            counts.insert(key.to_string(), n);
+        }
     }
 }
 
