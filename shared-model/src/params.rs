@@ -233,7 +233,11 @@ pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
 /// `.12345`) with `.*`, cutting at [`MAX_NAME`] bytes.
 pub fn collapse_indices(name: &str, out: &mut String) {
     let start = out.len();
-    let mut rest = name;
+    // Indices and identifiers have digits: most names have none and are copied as they are.
+    let mut rest = if name.bytes().any(|b| b.is_ascii_digit()) { name } else { "" };
+    if rest.is_empty() {
+        out.push_str(name);
+    }
     while let Some(i) = rest.find(['[', '.']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i + 1..];
