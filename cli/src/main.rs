@@ -5,6 +5,7 @@
 mod eval;
 mod logs;
 mod mesh;
+mod pretty;
 mod render;
 mod sha256;
 mod yaml;
@@ -34,6 +35,13 @@ enum Cmd {
         /// Where to write the model.
         #[arg(short, long)]
         output: PathBuf,
+        /// An OpenAPI 3 description (JSON or YAML): its operations are known endpoints even
+        /// without traffic, and its parameters' declared types are accepted.
+        #[arg(long)]
+        openapi: Option<PathBuf>,
+        /// The false-positive budget each check is calibrated for (share of normal traffic flagged).
+        #[arg(long, default_value_t = vigil_model::model::DEFAULT_TARGET_FPR)]
+        target_fpr: f64,
     },
     /// Merge models learned from separate log shards into one.
     Merge {
@@ -204,7 +212,7 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
-        Cmd::Learn { logs, output } => learn(&logs, &output),
+        Cmd::Learn { logs, output, openapi, target_fpr } => learn(&logs, &output, openapi.as_deref(), target_fpr),
         Cmd::Merge { models, output } => merge(&models, &output),
         Cmd::Check { file } => check(&file),
         Cmd::RenderConfig(args) => render_config(args),
@@ -224,20 +232,32 @@ fn write_output(path: &Path, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn learn(logs: &[PathBuf], output: &Path) -> Result<()> {
+fn learn(logs: &[PathBuf], output: &Path, openapi: Option<&Path>, target_fpr: f64) -> Result<()> {
+    if !(target_fpr > 0.0 && target_fpr <= 0.5) {
+        bail!("--target-fpr {target_fpr}: expected 0 < budget <= 0.5 (e.g. 0.001)");
+    }
     let started = Instant::now();
-    let mut learner = Learner::new();
+    let mut learner = match openapi {
+        Some(p) => Learner::with_seed(read_openapi(p)?),
+        None => Learner::new(),
+    }
+    .target_fpr(target_fpr);
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
     for path in logs {
         logs::for_each_line(path, |line| {
             learner.add_line(line);
-            if learner.stats.lines % 1_000_000 == 0 {
-                eprintln!("  {} lines ...", learner.stats.lines);
+            if learner.stats.lines % 65_536 == 0 {
+                let secs = started.elapsed().as_secs_f64().max(1e-9);
+                progress.set_message(format!("{}: {} lines ({:.0}/s)", path.display(), learner.stats.lines, learner.stats.lines as f64 / secs));
             }
         })?;
     }
+    progress.finish_and_clear();
     let stats = learner.stats.clone();
     let model = learner.finish();
-    write_output(output, &(serde_json::to_string_pretty(&model)? + "\n"))?;
+    let text = model_json(&model)?;
+    write_output(output, &text)?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "read {} lines in {:.2}s ({:.0} lines/s): learned {}, attacks left out {}, without a vigil event {}, malformed {}",
@@ -249,9 +269,28 @@ fn learn(logs: &[PathBuf], output: &Path) -> Result<()> {
         stats.without_event,
         stats.malformed
     );
-    print_model_summary(&model);
+    print_model_summary(&model, text.len());
     eprintln!("wrote {}", output.display());
     Ok(())
+}
+
+/// The model as written to disk: versioned, readable JSON (see [`pretty`]).
+fn model_json(model: &Model) -> Result<String> {
+    Ok(pretty::to_string(&serde_json::to_value(model)?))
+}
+
+fn read_openapi(path: &Path) -> Result<Vec<vigil_model::model::EndpointModel>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let spec: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(_) => serde_yaml_ng::from_str(&text).with_context(|| format!("{} is neither JSON nor YAML", path.display()))?,
+    };
+    let (endpoints, skipped) = vigil_model::openapi::endpoints(&spec).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    eprintln!("{}: {} declared operations", path.display(), endpoints.len());
+    for s in skipped {
+        eprintln!("  left out {s}");
+    }
+    Ok(endpoints)
 }
 
 fn read_model(path: &Path) -> Result<Model> {
@@ -266,8 +305,9 @@ fn merge(models: &[PathBuf], output: &Path) -> Result<()> {
     for p in models {
         merged.merge(&read_model(p)?);
     }
-    write_output(output, &(serde_json::to_string_pretty(&merged)? + "\n"))?;
-    print_model_summary(&merged);
+    let text = model_json(&merged)?;
+    write_output(output, &text)?;
+    print_model_summary(&merged, text.len());
     Ok(())
 }
 
@@ -276,33 +316,84 @@ fn check(path: &Path) -> Result<()> {
     let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     if v.get("endpoints").is_some() && v.get("version").is_some() {
         let model = read_model(path)?;
-        println!("{}: valid model (version {}), {} bytes", path.display(), model.version, text.len());
-        print_model_summary(&model);
+        println!("{}: valid model (version {})", path.display(), model.version);
+        print_model_summary(&model, text.len());
     } else {
         let config = Config::from_json(text.as_bytes()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         println!("{}: valid plugin configuration, mode {:?}, thresholds flag {} block {}", path.display(), config.mode, config.thresholds.flag, config.thresholds.block);
         match &config.model {
-            Some(m) => print_model_summary(m),
+            Some(m) => print_model_summary(m, model_json(m)?.len()),
             None => println!("no model: embedded defaults only"),
         }
     }
     Ok(())
 }
 
-fn print_model_summary(m: &Model) {
+/// What a model holds, in plain words: the inventory, what each endpoint learned, what was too
+/// rare to learn, and the size against the per-endpoint budget.
+fn print_model_summary(m: &Model, bytes: usize) {
+    use vigil_model::baseline::{group, MIN_SAMPLES};
     let requests: u64 = m.endpoints.iter().map(|e| e.count).sum();
-    println!("{} endpoints, {} requests learned", m.endpoints.len(), requests);
+    let declared = m.endpoints.iter().filter(|e| e.declared).count();
+    println!(
+        "{} endpoints ({declared} declared by OpenAPI), {} requests learned, calibrated for a {}% false-positive budget",
+        m.endpoints.len(),
+        group(requests),
+        m.calibration.target_fpr * 100.0
+    );
+    println!("model: {} bytes, {} per endpoint", group(bytes as u64), group((bytes / m.endpoints.len().max(1)) as u64));
+    for f in &m.folded {
+        println!("  folded high-cardinality segments into {f}");
+    }
+    let (mut rare, mut rare_params) = (Vec::new(), 0);
     for e in &m.endpoints {
-        let rare = if e.count < vigil_model::baseline::MIN_SAMPLES { "  (too rare to score sizes)" } else { "" };
+        let trusted: Vec<&String> = e.params.iter().filter(|(_, p)| p.count >= MIN_SAMPLES).map(|(n, _)| n).collect();
+        rare_params += e.params.len() - trusted.len();
+        if e.count < MIN_SAMPLES {
+            rare.push(format!("{} ({} req)", e.name(), e.count));
+        }
+        let statuses: Vec<String> = e.status.iter().map(|(s, n)| format!("{s}:{n}")).collect();
+        let auth: Vec<&str> = e.auth.keys().map(String::as_str).collect();
+        let sensitive: Vec<&str> = e.sensitive.keys().map(String::as_str).collect();
         println!(
-            "  {:<7} {:<48} {:>8} req  req p99 {:>7} B  resp p99 {:>8} B{rare}",
+            "  {:<7} {:<44} {:>9} req  req p99 {:>7} B  resp p99 {:>8} B  p99 {:>5} ms  status {}  auth {}{}",
             e.method,
             e.template,
-            e.count,
-            e.request_bytes.quantile(0.99),
-            e.response_bytes.quantile(0.99)
+            group(e.count),
+            group(e.request_bytes.quantile(0.99)),
+            group(e.response_bytes.quantile(0.99)),
+            group(e.latency_ms.quantile(0.99)),
+            statuses.join(" "),
+            auth.join("|"),
+            if sensitive.is_empty() { String::new() } else { format!("  returns {}", sensitive.join(", ")) }
         );
+        if e.params_open {
+            println!("          parameters: more than {} names, not checked", vigil_model::model::MAX_ENDPOINT_PARAMS);
+        } else if !trusted.is_empty() {
+            let names: Vec<String> = trusted.iter().map(|n| describe_param(n, &e.params[*n])).collect();
+            println!("          parameters: {}", names.join(", "));
+        }
     }
+    if !rare.is_empty() {
+        println!("too rare to learn (fewer than {MIN_SAMPLES} requests; inventory only): {}", rare.join(", "));
+    }
+    if rare_params > 0 {
+        println!("{rare_params} parameters seen fewer than {MIN_SAMPLES} times: known names, shapes not checked");
+    }
+}
+
+/// `query:limit int 1..100`, `query:sort enum(3)`, `body:$.note text <=180`.
+fn describe_param(name: &str, p: &vigil_model::model::ParamModel) -> String {
+    let shapes: Vec<&str> = p.shapes.keys().map(|s| s.as_str()).collect();
+    let mut s = format!("{name} {}", shapes.join("|"));
+    if let (Some(lo), Some(hi)) = (p.min, p.max) {
+        s.push_str(&format!(" {lo}..{hi}"));
+    } else if !p.values_open && !p.values.is_empty() {
+        s.push_str(&format!(" enum({})", p.values.len()));
+    } else {
+        s.push_str(&format!(" <={}", p.len.quantile(0.99)));
+    }
+    s
 }
 
 fn mode_str(m: Option<ModeArg>) -> Option<&'static str> {

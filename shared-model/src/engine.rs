@@ -12,7 +12,7 @@
 //! head and, if so, holds the response until [`Engine::response_action`] says to pass, redact
 //! ([`Engine::redact`]) or block it.
 
-use crate::baseline;
+use crate::baseline::Baseline;
 use crate::client::{auth_kind, identify, Client};
 use crate::config::{Config, ConfigError};
 use crate::detect::AttackDetector;
@@ -21,6 +21,7 @@ use crate::facts::{Body, RequestHead, ResponseHead};
 use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part};
 use crate::finding::Finding;
 use crate::observe::{BodyObs, Observations};
+use crate::params;
 use crate::route::{Route, Router};
 use crate::sensitive::policy::{redact_body, CompiledPolicies, PolicyAction};
 use crate::sensitive::{self, DataType, SensitiveMatch, SensitiveScanner};
@@ -32,6 +33,7 @@ const UNINSPECTED_PENALTY: f64 = 0.2;
 pub struct Engine {
     config: Config,
     router: Router,
+    baseline: Option<Baseline>,
     attacks: AttackDetector,
     sensitive: SensitiveScanner,
     policies: CompiledPolicies,
@@ -91,11 +93,13 @@ impl Engine {
             Some(m) => Router::new(m.endpoints.iter().map(|e| (e.method.as_str(), e.template.as_str()))),
             None => Router::default(),
         };
+        let baseline = config.model.as_ref().map(Baseline::new);
         Ok(Engine {
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             policies: config.compile_policies()?,
             router,
+            baseline,
             config,
         })
     }
@@ -109,7 +113,7 @@ impl Engine {
     pub fn start(&self, head: RequestHead) -> Exchange {
         let route = self.router.route(&head.method, head.path_only());
         let client = identify(&head, &self.config.client_id, &self.config.client_hash_key);
-        let obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
+        let mut obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
         let mut findings = Vec::new();
         self.attacks.scan_head(&head, &mut findings);
         let mut fields = Vec::new();
@@ -118,6 +122,7 @@ impl Engine {
         let mut request_matches = Vec::new();
         self.sensitive.scan(&fields, &mut request_matches);
         findings.extend(sensitive::findings(&request_matches, &fields));
+        obs.params_dropped = params::observe(&fields, &mut obs.params);
         Exchange {
             request_body: Body::with_limit(self.config.inspect.request_body_bytes),
             response_body: Body::with_limit(self.config.inspect.response_body_bytes),
@@ -162,13 +167,15 @@ impl Engine {
             let before = ex.request_matches.len();
             self.sensitive.scan(&fields, &mut ex.request_matches);
             ex.findings.extend(sensitive::findings(&ex.request_matches[before..], &fields));
+            ex.obs.params_dropped += params::observe(&fields, &mut ex.obs.params);
+            drop(fields);
             self.apply_policies(ex, false);
             ex.obs.request = BodyObs::new(ex.request_body.seen(), ex.request_body.uninspected(), ct.as_deref(), parse);
             if ex.request_body.uninspected() > 0 || (encoded && !ex.request_body.is_empty()) {
                 ex.coverage -= UNINSPECTED_PENALTY;
             }
-            if let Some(model) = &self.config.model {
-                baseline::score_request(model, ex.route.endpoint, &ex.head.method, &ex.obs, &mut ex.findings);
+            if let Some(b) = &self.baseline {
+                b.score_request(ex.route.endpoint, &ex.head.method, &ex.obs, &mut ex.findings);
             }
         }
         self.verdict(ex)
@@ -218,8 +225,8 @@ impl Engine {
         if ex.response_body.uninspected() > 0 || (encoded && !ex.response_body.is_empty()) {
             ex.coverage -= UNINSPECTED_PENALTY;
         }
-        if let Some(model) = &self.config.model {
-            baseline::score_response(model, ex.route.endpoint, &ex.obs, &mut ex.findings);
+        if let Some(b) = &self.baseline {
+            b.score_response(ex.route.endpoint, &ex.obs, &mut ex.findings);
         }
         ex.response = Some(resp);
         self.verdict(ex)

@@ -1,28 +1,117 @@
 //! The learner: access-log lines in, a baseline [`Model`] out.
 //!
 //! It reads the filter's own events (Envoy's fields plus the `vigil` object), so features are the
-//! ones the filter computed with [`crate::observe`]: what is learned is what is scored. Exchanges
+//! ones the filter computed with [`crate::observe`] and [`crate::params`]: what is learned is what
+//! is scored. Paths are grouped by the raw path's identifier folding (or the OpenAPI template they
+//! match), then high-cardinality segments fold at the end ([`crate::inventory`]). Exchanges
 //! with attack findings are left out of the baseline (an attack is not "normal"); malformed lines
 //! are counted, never fatal. Learning is incremental and mergeable: [`Learner::add_line`] per line,
 //! [`Learner::finish`] for the model, and models from shards merge with [`Model::merge`].
 
-use crate::event::Event;
-use crate::model::{EndpointModel, Model};
-use crate::route::fold;
+use crate::model::{bump, EndpointModel, Model, SensitiveStats};
+use crate::observe::Observations;
+use crate::route::Router;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
 
-/// The Envoy fields of an access-log line the learner reads (others are ignored).
+/// The Envoy fields of an access-log line the learner reads (others are skipped unparsed).
+/// Strings borrow from the line when they hold no escapes.
 #[derive(Debug, Deserialize)]
-struct LogLine {
+struct LogLine<'a> {
+    #[serde(default, borrow)]
+    start_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    path: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "loose")]
+    status: Option<u64>,
+    #[serde(default, deserialize_with = "loose")]
+    duration_ms: Option<u64>,
+    #[serde(default, deserialize_with = "event")]
+    vigil: Option<LoggedEvent>,
+}
+
+/// The parts of the `vigil` event the learner needs ([`crate::event::Event`] is the full type).
+#[derive(Debug, Deserialize)]
+struct LoggedEvent {
     #[serde(default)]
-    start_time: Option<String>,
-    method: Option<String>,
-    path: Option<String>,
+    findings: Vec<LoggedFinding>,
     #[serde(default)]
-    status: Option<serde_json::Value>,
-    #[serde(default)]
-    vigil: serde_json::Value,
+    obs: Observations,
+}
+
+#[derive(Debug, Deserialize)]
+struct LoggedFinding {
+    kind: String,
+}
+
+/// A number Envoy may log as a number or a string (`"200"`, `"-"`); anything else is absent.
+fn loose<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            Ok(u64::try_from(n).ok())
+        }
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            Ok((n >= 0.0 && n.is_finite()).then_some(n as u64))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(s.trim().parse().ok())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// The `vigil` field: a string holding JSON (`%FILTER_STATE(wasm.vigil:PLAIN)%`), or an object;
+/// anything else (`"-"`, `null`) means the filter did not run.
+fn event<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LoggedEvent>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<LoggedEvent>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the vigil event, as a JSON string or an object")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(serde_json::from_str(s).ok())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            LoggedEvent::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// What happened to the lines fed in.
@@ -40,15 +129,38 @@ pub struct LearnStats {
 
 #[derive(Default)]
 pub struct Learner {
-    endpoints: BTreeMap<(String, String), EndpointModel>,
+    /// Endpoints an OpenAPI description declared; observed paths are matched against them first.
+    seeds: Router,
+    seed_templates: Vec<String>,
+    /// By `METHOD template`.
+    endpoints: HashMap<String, EndpointModel>,
     first: Option<String>,
     last: Option<String>,
+    target_fpr: Option<f64>,
     pub stats: LearnStats,
 }
 
 impl Learner {
     pub fn new() -> Learner {
         Learner::default()
+    }
+
+    /// Starts from declared endpoints (see [`crate::openapi`]): they are known even without
+    /// traffic, and paths matching them are learned under their templates.
+    pub fn with_seed(seed: Vec<EndpointModel>) -> Learner {
+        let mut l = Learner::new();
+        l.seeds = Router::new(seed.iter().map(|e| (e.method.as_str(), e.template.as_str())));
+        l.seed_templates = seed.iter().map(|e| e.template.clone()).collect();
+        for e in seed {
+            l.endpoints.entry(e.name()).or_insert(e);
+        }
+        l
+    }
+
+    /// The false-positive budget the model is calibrated for (default [`crate::model::DEFAULT_TARGET_FPR`]).
+    pub fn target_fpr(mut self, fpr: f64) -> Learner {
+        self.target_fpr = Some(fpr);
+        self
     }
 
     /// Feeds one access-log line.
@@ -66,7 +178,7 @@ impl Learner {
             self.stats.malformed += 1;
             return;
         };
-        let Some(event) = Event::from_log_value(&l.vigil) else {
+        let Some(event) = l.vigil else {
             self.stats.without_event += 1;
             return;
         };
@@ -74,43 +186,57 @@ impl Learner {
             self.stats.attacks += 1;
             return;
         }
-        let status = match &l.status {
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            Some(serde_json::Value::String(s)) => s.clone(),
-            _ => event.obs.response.as_ref().map_or(0, |r| r.status).to_string(),
-        };
+        let obs = event.obs;
+        let status = l.status.unwrap_or_else(|| obs.response.as_ref().map_or(0, |r| u64::from(r.status)));
         let path_only = path.split(['?', '#']).next().unwrap_or(&path);
-        let template = if event.obs.route.is_empty() { fold(path_only) } else { event.obs.route.clone() };
-        let e = self
-            .endpoints
-            .entry((method.clone(), template.clone()))
-            .or_insert_with(|| EndpointModel::new(&method, &template));
+        let route = self.seeds.route(&method, path_only);
+        let template = route.endpoint.and_then(|i| self.seed_templates.get(i).cloned()).unwrap_or(route.template);
+        let e = self.endpoints.entry(format!("{method} {template}")).or_insert_with(|| EndpointModel::new(&method, &template));
         e.count += 1;
-        e.request_bytes.add(event.obs.request.bytes);
-        if let Some(r) = &event.obs.response {
-            e.response_bytes.add(r.bytes);
+        e.request_bytes.add(obs.request.bytes);
+        if obs.request.bytes > 0 {
+            EndpointModel::add_type(&mut e.request_types, obs.request.content_type.as_deref(), 1);
         }
-        *e.status.entry(status).or_insert(0) += 1;
-        let auth = if event.obs.auth.is_empty() { "none".to_string() } else { event.obs.auth.clone() };
-        *e.auth.entry(auth).or_insert(0) += 1;
-        if let Some(t) = l.start_time.filter(|t| !t.is_empty()) {
-            if self.first.as_ref().is_none_or(|f| t < *f) {
-                self.first = Some(t.clone());
+        if let Some(r) = &obs.response {
+            e.response_bytes.add(r.bytes);
+            if r.bytes > 0 {
+                EndpointModel::add_type(&mut e.response_types, r.content_type.as_deref(), 1);
             }
-            if self.last.as_ref().is_none_or(|f| t > *f) {
-                self.last = Some(t);
+        }
+        if let Some(ms) = l.duration_ms {
+            e.latency_ms.add(ms);
+        }
+        bump(&mut e.status, &status.to_string(), 1);
+        bump(&mut e.auth, if obs.auth.is_empty() { "none" } else { obs.auth.as_str() }, 1);
+        e.add_params(&obs.params);
+        for (ty, n) in &obs.sensitive {
+            let s = e.sensitive.entry(ty.clone()).or_insert(SensitiveStats::default());
+            s.responses += 1;
+            s.total += u64::from(*n);
+            s.max = s.max.max(*n);
+        }
+        if let Some(t) = l.start_time.filter(|t| !t.is_empty()) {
+            if self.first.as_deref().is_none_or(|f| *t < *f) {
+                self.first = Some(t.to_string());
+            }
+            if self.last.as_deref().is_none_or(|f| *t > *f) {
+                self.last = Some(t.into_owned());
             }
         }
         self.stats.learned += 1;
     }
 
+    /// The model: endpoints with their statistics, templates inferred ([`crate::inventory::fold`]).
     pub fn finish(self) -> Model {
         let mut m = Model::default();
         m.trained.events = self.stats.learned;
         m.trained.first = self.first;
         m.trained.last = self.last;
+        if let Some(fpr) = self.target_fpr {
+            m.calibration.target_fpr = fpr;
+        }
         m.endpoints = self.endpoints.into_values().collect();
-        m.sort();
+        crate::inventory::fold(&mut m);
         m
     }
 }
@@ -120,11 +246,11 @@ mod tests {
     use super::*;
 
     fn line(method: &str, path: &str, vigil: &str) -> String {
-        serde_json::json!({"start_time":"2026-11-21T10:00:00.000Z","method":method,"path":path,"status":200,"vigil":vigil}).to_string()
+        serde_json::json!({"start_time":"2026-11-21T10:00:00.000Z","method":method,"path":path,"status":200,"duration_ms":12,"vigil":vigil}).to_string()
     }
 
     fn event(req: u64, resp: u64, auth: &str, route: &str, findings: &str) -> String {
-        format!(r#"{{"verdict":"allow","score":0,"confidence":1,"enforced":false,"endpoint":null,"client":"ab","client_kind":"source","findings":[{findings}],"obs":{{"route":"{route}","auth":"{auth}","request":{{"bytes":{req},"parse":"empty"}},"response":{{"bytes":{resp},"parse":"json","status":200}}}},"inspect_us":3}}"#)
+        format!(r#"{{"verdict":"allow","score":0,"confidence":1,"enforced":false,"endpoint":null,"client":"ab","client_kind":"source","findings":[{findings}],"obs":{{"route":"{route}","auth":"{auth}","request":{{"bytes":{req},"parse":"empty"}},"response":{{"bytes":{resp},"parse":"json","status":200,"content_type":"application/json"}},"params":[{{"name":"query:x","shape":"int","len":1,"range":[{req},{req}]}}]}},"inspect_us":3}}"#)
     }
 
     #[test]
@@ -148,6 +274,10 @@ mod tests {
         assert_eq!(byid.response_bytes.count, 10);
         assert_eq!(byid.status.get("200"), Some(&10));
         assert_eq!(byid.auth.get("bearer"), Some(&10));
+        assert_eq!(byid.latency_ms.count, 10);
+        assert_eq!(byid.response_types.get("application/json"), Some(&10));
+        let x = &byid.params["query:x"];
+        assert_eq!((x.count, x.min, x.max), (10, Some(0.0), Some(0.0)));
         assert_eq!(m.trained.events, 11);
         assert!(m.validate().is_ok());
     }

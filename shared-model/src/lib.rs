@@ -5,9 +5,12 @@
 //!
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
-//!    [`normalize`];
-//! 2. one concept each: detectors ([`detect`]: attack families);
-//! 3. the engine and the learner.
+//!    [`normalize`], [`config`], [`model`], [`sketch`], [`client`], [`alert`];
+//! 2. one concept each: [`detect`] (attack families), [`sensitive`] (data types and policies),
+//!    [`route`], [`params`] (parameter features, shared by the filter and the learner),
+//!    [`baseline`] (scoring against the model), [`inventory`] (template inference), [`openapi`]
+//!    (seeding from an API description);
+//! 3. the [`engine`], the [`learn`]er and [`eval`] (corpus evaluation).
 
 // floor 1: plain data and small helpers
 pub mod alert;
@@ -28,6 +31,9 @@ pub mod verdict;
 // floor 2: one concept each
 pub mod baseline;
 pub mod detect;
+pub mod inventory;
+pub mod openapi;
+pub mod params;
 pub mod route;
 pub mod sensitive;
 // floor 3: the engine and the learner

@@ -1,16 +1,31 @@
 //! The baseline model: what each endpoint of a service normally looks like.
 //!
 //! A versioned JSON document produced by `vigil learn`, checked by `vigil check` and embedded in the
-//! plugin configuration under `model`. Everything in it merges by addition (counts, sketches), so
-//! models learned from log shards combine exactly (see [`Model::merge`]). Strict serde: an unknown
-//! field is an error, so a model from a newer Vigil is refused rather than half-read.
+//! plugin configuration under `model`. Everything in it merges by addition (counts, sketches,
+//! min/max) or by bounded set union that gives up the same way whatever the order (parameter
+//! names, enum values: past the cap the set is dropped and marked open), so models learned from
+//! log shards combine exactly (see [`Model::merge`]). Strict serde: an unknown field is an error,
+//! so a model from a newer Vigil is refused rather than half-read.
+//!
+//! Size budget (README): an endpoint with ten parameters takes about 2-4 KB of pretty JSON; the
+//! caps are [`MAX_ENDPOINT_PARAMS`] names, [`MAX_ENUM`] values, [`MAX_CONTENT_TYPES`] content types
+//! per side, and sketches of a few dozen buckets (see [`crate::sketch`]).
 
+use crate::params::{ParamObs, Shape};
 use crate::sketch::Sketch;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The schema version this build reads and writes.
 pub const MODEL_VERSION: u32 = 1;
+/// Parameter names kept per endpoint; past this the endpoint's parameters are open (not checked).
+pub const MAX_ENDPOINT_PARAMS: usize = 64;
+/// Distinct values kept per parameter; past this it is not an enum.
+pub const MAX_ENUM: usize = 16;
+/// Content types kept per endpoint and side; the rest count as `other`.
+pub const MAX_CONTENT_TYPES: usize = 8;
+/// The false-positive budget a model is calibrated for unless `vigil learn --target-fpr` says otherwise.
+pub const DEFAULT_TARGET_FPR: f64 = 0.001;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +34,13 @@ pub struct Model {
     /// What the model was learned from.
     #[serde(default)]
     pub trained: Training,
+    /// The false-positive budget the scoring thresholds are derived for.
+    #[serde(default)]
+    pub calibration: Calibration,
+    /// Path positions where high-cardinality literal segments were folded into a parameter, as
+    /// `METHOD /prefix/{param}` (see [`crate::inventory`]); kept so merging folds the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folded: Vec<String>,
     /// One entry per (method, path template), sorted by method then template.
     #[serde(default)]
     pub endpoints: Vec<EndpointModel>,
@@ -36,6 +58,20 @@ pub struct Training {
     pub last: Option<String>,
 }
 
+/// Scoring thresholds are quantiles and frequencies at `1 - target_fpr` of the learned
+/// distributions, so each check flags about `target_fpr` of traffic like the training traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    pub target_fpr: f64,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration { target_fpr: DEFAULT_TARGET_FPR }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointModel {
@@ -45,23 +81,93 @@ pub struct EndpointModel {
     pub template: String,
     /// Requests seen.
     pub count: u64,
+    /// Declared by an OpenAPI description: known even without traffic.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub declared: bool,
     /// Request body bytes.
     #[serde(default)]
     pub request_bytes: Sketch,
     /// Response body bytes.
     #[serde(default)]
     pub response_bytes: Sketch,
+    /// Time to last byte as Envoy logs it (`duration_ms`).
+    #[serde(default)]
+    pub latency_ms: Sketch,
     /// Status code -> count (keys are strings so the JSON stays an object).
     #[serde(default)]
     pub status: BTreeMap<String, u64>,
     /// Credential kind (`bearer`, `basic`, `api_key`, `cookie`, `none`) -> count.
     #[serde(default)]
     pub auth: BTreeMap<String, u64>,
+    /// Request content type -> count (at most [`MAX_CONTENT_TYPES`], then `other`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_types: BTreeMap<String, u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub response_types: BTreeMap<String, u64>,
+    /// Query and body parameters by name (`query:limit`, `body:$.items[*].sku`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, ParamModel>,
+    /// More than [`MAX_ENDPOINT_PARAMS`] names were seen: parameters are not checked here.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub params_open: bool,
+    /// Sensitive data type returned -> how often.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sensitive: BTreeMap<String, SensitiveStats>,
+}
+
+/// One parameter of one endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamModel {
+    /// Requests carrying it.
+    pub count: u64,
+    /// The type an OpenAPI description declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<Shape>,
+    /// Shape class -> requests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shapes: BTreeMap<Shape, u64>,
+    /// Value length in characters (the longest per request).
+    #[serde(default)]
+    pub len: Sketch,
+    /// Numeric values: the smallest and largest seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Value hash (8 hex digits) -> requests, while the values are few short words.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, u64>,
+    /// The values are not a small set of words (too many, too long, or not words).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub values_open: bool,
+}
+
+/// How often an endpoint returned a sensitive data type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitiveStats {
+    /// Responses containing it.
+    pub responses: u64,
+    /// Occurrences over those responses (typical count = total / responses).
+    pub total: u64,
+    /// Most in one response.
+    pub max: u32,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Default for Model {
     fn default() -> Self {
-        Model { version: MODEL_VERSION, trained: Training::default(), endpoints: Vec::new() }
+        Model {
+            version: MODEL_VERSION,
+            trained: Training::default(),
+            calibration: Calibration::default(),
+            folded: Vec::new(),
+            endpoints: Vec::new(),
+        }
     }
 }
 
@@ -71,10 +177,17 @@ impl EndpointModel {
             method: method.to_string(),
             template: template.to_string(),
             count: 0,
+            declared: false,
             request_bytes: Sketch::default(),
             response_bytes: Sketch::default(),
+            latency_ms: Sketch::default(),
             status: BTreeMap::new(),
             auth: BTreeMap::new(),
+            request_types: BTreeMap::new(),
+            response_types: BTreeMap::new(),
+            params: BTreeMap::new(),
+            params_open: false,
+            sensitive: BTreeMap::new(),
         }
     }
 
@@ -83,27 +196,155 @@ impl EndpointModel {
         format!("{} {}", self.method, self.template)
     }
 
+    /// Records one request's parameters.
+    pub fn add_params(&mut self, params: &[ParamObs]) {
+        for p in params {
+            if self.params_open {
+                return;
+            }
+            // Look up before inserting: the learner calls this per log line and names repeat.
+            if let Some(m) = self.params.get_mut(&p.name) {
+                m.add(p);
+                continue;
+            }
+            if self.params.len() >= MAX_ENDPOINT_PARAMS {
+                self.open_params();
+                return;
+            }
+            self.params.entry(p.name.clone()).or_default().add(p);
+        }
+    }
+
+    fn open_params(&mut self) {
+        self.params_open = true;
+        self.params.clear();
+    }
+
+    /// Records a content type (`request_types` or `response_types`).
+    pub fn add_type(types: &mut BTreeMap<String, u64>, ct: Option<&str>, n: u64) {
+        let ct = ct.unwrap_or("none");
+        let key = if types.contains_key(ct) || types.len() < MAX_CONTENT_TYPES { ct } else { "other" };
+        bump(types, key, n);
+    }
+
+    /// Adds another shard's statistics for the same endpoint: the result equals learning both.
     pub fn merge(&mut self, other: &EndpointModel) {
         self.count += other.count;
+        self.declared |= other.declared;
         self.request_bytes.merge(&other.request_bytes);
         self.response_bytes.merge(&other.response_bytes);
+        self.latency_ms.merge(&other.latency_ms);
         add_counts(&mut self.status, &other.status);
         add_counts(&mut self.auth, &other.auth);
+        for (sel, oth) in [(&mut self.request_types, &other.request_types), (&mut self.response_types, &other.response_types)] {
+            for (k, n) in oth {
+                EndpointModel::add_type(sel, Some(k), *n);
+            }
+        }
+        if other.params_open {
+            self.open_params();
+        }
+        for (name, p) in &other.params {
+            if self.params_open {
+                break;
+            }
+            if !self.params.contains_key(name) && self.params.len() >= MAX_ENDPOINT_PARAMS {
+                self.open_params();
+                break;
+            }
+            self.params.entry(name.clone()).or_default().merge(p);
+        }
+        for (t, s) in &other.sensitive {
+            let m = self.sensitive.entry(t.clone()).or_default();
+            m.responses += s.responses;
+            m.total += s.total;
+            m.max = m.max.max(s.max);
+        }
+    }
+}
+
+impl ParamModel {
+    pub fn add(&mut self, p: &ParamObs) {
+        self.count += 1;
+        *self.shapes.entry(p.shape).or_insert(0) += 1;
+        self.len.add(u64::from(p.len));
+        if let Some([lo, hi]) = p.range {
+            self.min = Some(self.min.map_or(lo, |m| m.min(lo)));
+            self.max = Some(self.max.map_or(hi, |m| m.max(hi)));
+        }
+        match p.hash {
+            Some(h) if !self.values_open => {
+                let mut hex = [0u8; 8];
+                for (i, d) in hex.iter_mut().enumerate() {
+                    *d = b"0123456789abcdef"[(h >> (28 - 4 * i) & 0xf) as usize];
+                }
+                bump(&mut self.values, std::str::from_utf8(&hex).unwrap_or("00000000"), 1);
+                if self.values.len() > MAX_ENUM {
+                    self.open_values();
+                }
+            }
+            _ => self.open_values(),
+        }
+    }
+
+    fn open_values(&mut self) {
+        self.values_open = true;
+        self.values.clear();
+    }
+
+    pub fn merge(&mut self, o: &ParamModel) {
+        self.count += o.count;
+        self.declared = self.declared.or(o.declared);
+        for (s, n) in &o.shapes {
+            *self.shapes.entry(*s).or_insert(0) += n;
+        }
+        self.len.merge(&o.len);
+        self.min = min_max(self.min, o.min, f64::min);
+        self.max = min_max(self.max, o.max, f64::max);
+        if o.values_open {
+            self.open_values();
+        } else if !self.values_open {
+            add_counts(&mut self.values, &o.values);
+            if self.values.len() > MAX_ENUM {
+                self.open_values();
+            }
+        }
+    }
+}
+
+fn min_max(a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(f(a, b)),
+        (a, b) => a.or(b),
     }
 }
 
 fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
     for (k, n) in from {
-        *into.entry(k.clone()).or_insert(0) += n;
+        bump(into, k, *n);
+    }
+}
+
+/// Adds `n` to `key`'s count, allocating the key only the first time.
+pub fn bump(counts: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    match counts.get_mut(key) {
+        Some(c) => *c += n,
+        None => {
+            counts.insert(key.to_string(), n);
+        }
     }
 }
 
 impl Model {
-    /// Checks what serde cannot: the version, templates, and duplicate endpoints.
-    /// The error names the offending field (`model.endpoints[3].template`).
+    /// Checks what serde cannot: the version, the budget, templates, duplicate endpoints and the
+    /// size caps. The error names the offending field (`model.endpoints[3].template`).
     pub fn validate(&self) -> Result<(), (String, String)> {
         if self.version != MODEL_VERSION {
             return Err(("model.version".into(), format!("{} (this build reads version {MODEL_VERSION})", self.version)));
+        }
+        let fpr = self.calibration.target_fpr;
+        if !(fpr > 0.0 && fpr <= 0.5) {
+            return Err(("model.calibration.target_fpr".into(), format!("{fpr} (expected 0 < target_fpr <= 0.5)")));
         }
         let mut seen = std::collections::HashSet::new();
         for (i, e) in self.endpoints.iter().enumerate() {
@@ -116,27 +357,40 @@ impl Model {
             if !seen.insert((e.method.as_str(), e.template.as_str())) {
                 return Err((format!("model.endpoints[{i}]"), format!("duplicate endpoint {}", e.name())));
             }
+            if e.params.len() > MAX_ENDPOINT_PARAMS {
+                return Err((format!("model.endpoints[{i}].params"), format!("{} names (at most {MAX_ENDPOINT_PARAMS})", e.params.len())));
+            }
+            for (name, p) in &e.params {
+                if p.values.len() > MAX_ENUM {
+                    return Err((format!("model.endpoints[{i}].params[{name:?}].values"), format!("{} values (at most {MAX_ENUM})", p.values.len())));
+                }
+            }
         }
         Ok(())
     }
 
-    /// Combines a model learned from another shard: endpoints with the same name add up.
+    /// Combines a model learned from another shard: endpoints with the same name add up, then
+    /// the path templates are re-inferred over the union ([`crate::inventory::fold`]).
     pub fn merge(&mut self, other: &Model) {
         self.trained.events += other.trained.events;
         self.trained.first = min_opt(self.trained.first.take(), other.trained.first.clone(), true);
         self.trained.last = min_opt(self.trained.last.take(), other.trained.last.clone(), false);
+        self.calibration.target_fpr = self.calibration.target_fpr.min(other.calibration.target_fpr);
+        self.folded.extend(other.folded.iter().cloned());
         for e in &other.endpoints {
             match self.endpoints.iter_mut().find(|m| m.method == e.method && m.template == e.template) {
                 Some(m) => m.merge(e),
                 None => self.endpoints.push(e.clone()),
             }
         }
-        self.sort();
+        crate::inventory::fold(self);
     }
 
     /// Canonical order, so equal models serialise identically.
     pub fn sort(&mut self) {
         self.endpoints.sort_by(|a, b| (&a.method, &a.template).cmp(&(&b.method, &b.template)));
+        self.folded.sort();
+        self.folded.dedup();
     }
 }
 

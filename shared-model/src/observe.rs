@@ -1,9 +1,10 @@
 //! Observations: the per-exchange features that go into the access log and that the learner reads
 //! back. The filter computes them with this module and `vigil learn` parses them with the same
 //! types, so what is learned is exactly what is scored. They describe shapes and sizes, never raw
-//! values: no body text, no tokens.
+//! values: no body text, no tokens (parameters are described by [`crate::params`]).
 
 use crate::fields::{BodyKind, BodyParse};
+use crate::params::ParamObs;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,6 +22,12 @@ pub struct Observations {
     /// Sensitive data type -> count, in the response body and headers.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub sensitive: BTreeMap<String, u32>,
+    /// Query and body parameters: name, shape, length, numbers (see [`crate::params`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<ParamObs>,
+    /// Parameter names past [`crate::params::MAX_PARAMS`], not logged.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub params_dropped: u32,
 }
 
 /// One body's size and how it was read.
@@ -40,6 +47,10 @@ pub struct BodyObs {
     /// Response status (responses only).
     #[serde(skip_serializing_if = "is_zero_u16")]
     pub status: u16,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 fn is_zero_u16(n: &u16) -> bool {
@@ -92,6 +103,7 @@ mod tests {
             request: BodyObs::new(10, 0, Some("application/json; charset=utf-8"), BodyParse::Parsed(BodyKind::Json)),
             response: None,
             sensitive: BTreeMap::new(),
+            ..Default::default()
         };
         let s = serde_json::to_string(&o).unwrap();
         assert!(!s.contains("uninspected") && !s.contains("sensitive") && !s.contains("response"));

@@ -61,7 +61,8 @@ pub fn looks_like_id(seg: &str) -> bool {
     b.len() >= 24 && digits >= 2 && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'='))
 }
 
-fn is_uuid(b: &[u8]) -> bool {
+/// `8-4-4-4-12` hex digits.
+pub fn is_uuid(b: &[u8]) -> bool {
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => *c == b'-',
