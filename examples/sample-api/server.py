@@ -22,6 +22,10 @@ Endpoints
   GET  /__upstream/hits                  how many requests reached this server (excluding this one)
                                          (tests prove a blocked request never reached the upstream)
   anything else                          404 JSON
+
+Fault injection for tests (request headers, never sent by real clients):
+  x-sample-status: NNN                   answer with this status instead (JSON error body)
+  x-sample-leak: ssn                     add a US SSN to a JSON object response (a new data type)
 """
 
 import argparse
@@ -116,6 +120,11 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status, obj, extra_headers=()):
+        forced = self.headers.get("x-sample-status", "")
+        if forced.isdigit() and 100 <= int(forced) <= 599:
+            status, obj = int(forced), {"error": "injected", "status": int(forced)}
+        if self.headers.get("x-sample-leak") == "ssn" and isinstance(obj, dict):
+            obj = dict(obj, ssn="536-22-8726")
         body = json.dumps(obj, separators=(",", ":")).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
