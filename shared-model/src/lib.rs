@@ -6,7 +6,8 @@
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
 //!    [`normalize`];
-//! 2. one concept each: detectors ([`detect`]: attack families);
+//! 2. one concept each: detectors ([`detect`]: attack families; [`posture`]: the API's own
+//!    misconfigurations);
 //! 3. the engine and the learner.
 
 // floor 1: plain data and small helpers
@@ -27,6 +28,7 @@ pub mod verdict;
 // floor 2: one concept each
 pub mod baseline;
 pub mod detect;
+pub mod posture;
 pub mod route;
 pub mod sensitive;
 // floor 3: the engine and the learner
