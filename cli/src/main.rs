@@ -2,8 +2,10 @@
 //! models and plugin configurations, and renders the configuration proxies load. All logic lives
 //! in `vigil-model`; this crate is argument parsing, files and messages.
 
+mod cases;
 mod logs;
 mod render;
+mod report;
 mod yaml;
 
 use anyhow::{bail, Context, Result};
@@ -43,6 +45,33 @@ enum Cmd {
     Check { file: PathBuf },
     /// Render the configuration a proxy loads, with the plugin configuration (and model) embedded.
     RenderConfig(RenderArgs),
+    /// Group the findings of access logs into cases (severity, OWASP ids, description, evidence).
+    Cases {
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// A gap longer than this between findings of one group starts a new case (30s, 10m, 2h, 1d).
+        #[arg(long, default_value = "10m")]
+        window: String,
+        /// Exchanges kept as evidence per case.
+        #[arg(long, default_value_t = 3)]
+        evidence: usize,
+        /// JSON for SIEMs and ticket systems instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one self-contained HTML page: inventory, cases with evidence, sequences, charts.
+    Report {
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// A model from `vigil learn`: marks known endpoints and lists those without traffic.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Case window, as for `vigil cases`.
+        #[arg(long, default_value = "10m")]
+        window: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,6 +137,11 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Merge { models, output } => merge(&models, &output),
         Cmd::Check { file } => check(&file),
         Cmd::RenderConfig(args) => render_config(args),
+        Cmd::Cases { logs, window, evidence, json } => cases::run(&logs, &window, evidence, json),
+        Cmd::Report { logs, model, window, output } => {
+            let model = model.as_deref().map(read_model).transpose()?;
+            report::run(&logs, model.as_ref(), &window, &output)
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //!    [`normalize`];
 //! 2. one concept each: detectors ([`detect`]: attack families; [`posture`]: the API's own
 //!    misconfigurations);
-//! 3. the engine and the learner.
+//! 3. the engine, the learner and [`cases`] (findings from logs grouped for people).
 
 // floor 1: plain data and small helpers
 pub mod client;
@@ -22,6 +22,7 @@ pub mod json;
 pub mod model;
 pub mod normalize;
 pub mod observe;
+pub mod record;
 pub mod redact;
 pub mod sketch;
 pub mod verdict;
@@ -32,5 +33,6 @@ pub mod posture;
 pub mod route;
 pub mod sensitive;
 // floor 3: the engine and the learner
+pub mod cases;
 pub mod engine;
 pub mod learn;

@@ -287,11 +287,16 @@ fn type_list(matches: &[SensitiveMatch]) -> String {
     names.join(", ")
 }
 
+/// Whether a query parameter name is one that carries credentials (`api_key`, `access-token`, ...).
+pub fn is_credential_param(name: &str) -> bool {
+    let norm = name.to_ascii_lowercase().replace('-', "_");
+    CREDENTIAL_PARAMS.contains(&norm.as_str())
+}
+
 fn credentials_in_url(seen: &Seen<'_>, out: &mut Vec<Finding>) {
     let params = seen.request.query().into_iter().flat_map(|q| q.split('&')).filter_map(|p| p.split_once('='));
     for (name, value) in params {
-        let norm = name.to_ascii_lowercase().replace('-', "_");
-        if value.is_empty() || !CREDENTIAL_PARAMS.contains(&norm.as_str()) {
+        if value.is_empty() || !is_credential_param(name) {
             continue;
         }
         out.push(posture(
