@@ -360,13 +360,17 @@ fn hbar_chart(id: &str, title: &str, rows: &[(String, u64)], color: &str) -> Str
 /// Response sizes per endpoint: p50..p99 as a bar, the max as a tick, on a log scale.
 fn size_chart(r: &Report) -> String {
     let mut eps: Vec<(&String, &Endpoint)> = r.endpoints.iter().filter(|(_, e)| e.requests > 0).collect();
-    eps.sort_by(|a, b| b.1.requests.cmp(&a.1.requests));
+    eps.sort_by_key(|e| std::cmp::Reverse(e.1.requests));
     eps.truncate(TOP_ENDPOINTS);
     let (w, row_h, label_w) = (570.0, 22.0, 280.0);
     let hgt = 50.0 + row_h * eps.len().max(1) as f64;
     let mut s = svg_open("size-chart", "Response bytes per endpoint (p50-p99 bar, max tick, log scale)", w as u32, hgt as u32);
+    // Log scale from half the smallest median to the largest max, so endpoints of similar sizes
+    // are still told apart.
     let top = eps.iter().map(|(_, e)| e.response_bytes.max).max().unwrap_or(1).max(10) as f64;
-    let scale = |v: u64| (w - label_w - 20.0) * ((v as f64 + 1.0).log10() / (top + 1.0).log10());
+    let low = (eps.iter().map(|(_, e)| e.response_bytes.quantile(0.5)).min().unwrap_or(1).max(2) / 2) as f64;
+    let span = (top / low).log10().max(0.1);
+    let scale = |v: u64| (w - label_w - 20.0) * ((v as f64).max(low) / low).log10() / span;
     for (i, (name, e)) in eps.iter().enumerate() {
         let y = 30.0 + i as f64 * row_h;
         let (p50, p99, max) = (e.response_bytes.quantile(0.5), e.response_bytes.quantile(0.99), e.response_bytes.max);
@@ -383,7 +387,7 @@ fn size_chart(r: &Report) -> String {
             row_h - 6.0
         );
     }
-    let _ = write!(s, "<text x=\"{label_w}\" y=\"{:.0}\" font-size=\"11\">0 B</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{top} B</text></svg></div>", hgt - 6.0, w - 20.0, hgt - 6.0);
+    let _ = write!(s, "<text x=\"{label_w}\" y=\"{:.0}\" font-size=\"11\">{low} B</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{top} B</text></svg></div>", hgt - 6.0, w - 20.0, hgt - 6.0);
     s
 }
 

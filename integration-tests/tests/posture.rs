@@ -98,4 +98,16 @@ fn misconfigurations_are_found_in_the_access_log() {
     let export = cases.iter().find(|c| c["title"] == "posture.credential_in_url on GET /api/v1/legacy/export").unwrap();
     assert_eq!(export["evidence"][0]["path"], "/api/v1/legacy/export?api_key=***", "{export}");
     assert_eq!(export["status"], "open");
+
+    // `vigil report` on the same log: the cases and the inventory are on the page.
+    let page = stack.dir().join("report.html");
+    let o = Command::new(&paths.vigil).arg("report").arg(&stack.ep.access_log).arg("-o").arg(&page).output().expect("run vigil report");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&page).expect("report written");
+    for t in ["posture.verbose_error on GET /api/v1/debug/error", "GET /api/v1/legacy/profile", "basic (1)", "<svg id=\"size-chart\""] {
+        assert!(html.contains(t), "the report lacks {t:?}");
+    }
+    if let Some(keep) = std::env::var_os("VIGIL_POSTURE_REPORT") {
+        std::fs::copy(&page, keep).expect("copy the report");
+    }
 }

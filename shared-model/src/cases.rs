@@ -23,7 +23,6 @@ use crate::client::HashKey;
 use crate::finding::{Finding, Owasp, Severity};
 use crate::posture::is_credential_param;
 use crate::record::{format_time, Record};
-use crate::redact::excerpt;
 use crate::verdict::Decision;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -382,23 +381,23 @@ impl Population {
     }
 }
 
+/// Longest sentence taken from a finding's detail (details are written by Vigil, but bounded anyway).
+const SENTENCE_CHARS: usize = 400;
+
 /// The part of a finding's detail before its `Fix:` sentence, as a sentence.
 fn sentence(detail: &str) -> String {
     let what = detail.split("Fix:").next().unwrap_or(detail).trim().trim_end_matches('.');
-    let mut s = excerpt(what, 0);
-    if let Some(first) = s.get(..1) {
-        s = first.to_uppercase() + &s[1..];
-    }
-    format!("{s}.")
+    format!("{}.", capitalized(&clip(what, SENTENCE_CHARS)))
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn family_title(family: &str, kinds: &[String]) -> String {
     match (family, kinds) {
-        ("behaviour", [one]) => {
-            let name = one.strip_prefix("behaviour.").unwrap_or(one);
-            let mut c = name.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-        }
+        ("behaviour", [one]) => capitalized(one.strip_prefix("behaviour.").unwrap_or(one)),
         ("behaviour", _) => "Suspicious behaviour".to_string(),
         _ => "Attacks".to_string(),
     }
@@ -429,7 +428,7 @@ fn why(o: Owasp) -> &'static str {
 
 fn what_to_do(group: &Group, kinds: &[String], detail: Option<&str>) -> String {
     if let Some(fix) = detail.and_then(|d| d.split_once("Fix:")).map(|(_, f)| f.trim()) {
-        return fix.to_string();
+        return capitalized(&clip(fix, SENTENCE_CHARS));
     }
     match group {
         Group::Client { family, .. } if family == "behaviour" && kinds.iter().any(|k| k == "behaviour.enumeration") => {
@@ -589,7 +588,7 @@ mod tests {
         assert_eq!(posture.title, "posture.nosniff on GET /api/v1/legacy/profile");
         assert_eq!((posture.counts.exchanges, posture.counts.clients), (50, 10));
         assert!(posture.description.what_happened.starts_with("50 of 50 requests to GET /api/v1/legacy/profile (100.0%)"), "{}", posture.description.what_happened);
-        assert_eq!(posture.description.what_to_do, "send `X-Content-Type-Options: nosniff`.");
+        assert_eq!(posture.description.what_to_do, "Send `X-Content-Type-Options: nosniff`.");
     }
 
     #[test]

@@ -24,7 +24,10 @@
 //! of an exchange adds to the score, so ten missing headers weigh as much as one (at most
 //! `0.45 x confidence < 0.5`). Only what makes the exchange itself dangerous is high enough to
 //! flag on its own: a `alg: none` token the API accepted (anyone can be anyone) and sensitive data
-//! served without any credential. Nothing here reaches the block threshold (0.9) alone.
+//! served without any credential. Nothing here reaches the block threshold (0.9) alone, but the
+//! posture group adds to other kinds like any one kind does: an anonymous request that receives an
+//! SSN, a date of birth and an address scores past the block threshold with it (and a flag
+//! without it). Response-side verdicts are reported; only data policies act on responses.
 //! Operators read posture through `vigil cases`, which groups it per endpoint.
 
 use crate::client::{auth_kind, base64url_decode};
@@ -231,7 +234,7 @@ fn security_headers(seen: &Seen<'_>, out: &mut Vec<Finding>) {
                 .find_map(|n| n.trim_matches('"').parse::<u64>().ok())
                 .unwrap_or(0)
         });
-        if max_age.map_or(true, |a| a < HSTS_MIN_MAX_AGE) {
+        if max_age.is_none_or(|a| a < HSTS_MIN_MAX_AGE) {
             let evidence = match max_age {
                 None => "no strict-transport-security".to_string(),
                 Some(a) => format!("strict-transport-security: max-age={a}"),

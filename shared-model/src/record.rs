@@ -21,7 +21,6 @@ pub struct Record {
     /// `:path` as logged: path and query.
     pub path: String,
     pub status: u16,
-    pub bytes_in: u64,
     pub bytes_out: u64,
     pub event: Option<Event>,
 }
@@ -38,8 +37,6 @@ struct Raw {
     path: Option<String>,
     #[serde(default)]
     status: serde_json::Value,
-    #[serde(default)]
-    bytes_in: serde_json::Value,
     #[serde(default)]
     bytes_out: serde_json::Value,
     #[serde(default)]
@@ -67,7 +64,6 @@ impl Record {
             method: raw.method.unwrap_or_default(),
             path: raw.path.unwrap_or_default(),
             status: u16::try_from(number(&raw.status)).unwrap_or(0),
-            bytes_in: number(&raw.bytes_in),
             bytes_out: number(&raw.bytes_out),
             event: Event::from_log_value(&raw.vigil),
         })
