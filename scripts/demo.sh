@@ -100,10 +100,11 @@ echo
 
 # --- scripted traffic ----------------------------------------------------------------------------
 if [ "$SAMPLE" = 1 ] || [ "${DEMO_TRAFFIC:-0}" = 1 ]; then
-  # An unsigned demo JWT (alg none) whose `sub` identifies the client.
+  # A demo JWT whose `sub` identifies the client: HS256-shaped with a one-hour lifetime and a dummy
+  # signature (Vigil never verifies; an `alg: none` token the API accepts would be flagged as posture).
   JWT="$(python3 -c 'import base64,json
 b=lambda o: base64.urlsafe_b64encode(json.dumps(o,separators=(",",":")).encode()).rstrip(b"=").decode()
-print(b({"alg":"none","typ":"JWT"})+"."+b({"sub":"user-1001","scope":"accounts"})+".")')"
+print(b({"alg":"HS256","typ":"JWT"})+"."+b({"sub":"user-1001","scope":"accounts","iat":1763700000,"exp":1763703600})+".ZGVtbw")')"
   BASE="http://$LISTEN"
   IDS=()
   n=0
@@ -133,6 +134,8 @@ print(b({"alg":"none","typ":"JWT"})+"."+b({"sub":"user-1001","scope":"accounts"}
   call "LEAK card number in response"    "${AUTH[@]}" "$BASE/api/v1/accounts/1001/cards"
   call "unknown endpoint"                "${AUTH[@]}" "$BASE/api/v1/admin/export?all=true"
   call "no credentials"                  "$BASE/api/v1/accounts/1002"
+  call "MISCONFIG stack trace + banner"  "${AUTH[@]}" "$BASE/api/v1/debug/error"
+  call "MISCONFIG Basic auth, open CORS" -u jane:secret -H 'origin: https://evil.example' "$BASE/api/v1/legacy/profile"
   echo
   echo "what Vigil logged ($ACCESS_LOG):"
   # Access-log lines are flushed asynchronously: wait (with a deadline) until every call is there.

@@ -3,11 +3,13 @@
 //! in `vigil-model`; this crate is argument parsing, files and messages.
 
 mod eval;
+mod cases;
 mod logs;
 mod mesh;
 mod pretty;
 mod render;
 mod sha256;
+mod report;
 mod yaml;
 
 use anyhow::{bail, Context, Result};
@@ -69,6 +71,33 @@ enum Cmd {
     /// Push a plugin configuration (a new model) to running Envoys through an ECDS file: validated,
     /// then written atomically (temporary file + rename), which Envoy picks up without a restart.
     Push(PushArgs),
+    /// Group the findings of access logs into cases (severity, OWASP ids, description, evidence).
+    Cases {
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// A gap longer than this between findings of one group starts a new case (30s, 10m, 2h, 1d).
+        #[arg(long, default_value = "10m")]
+        window: String,
+        /// Exchanges kept as evidence per case.
+        #[arg(long, default_value_t = 3)]
+        evidence: usize,
+        /// JSON for SIEMs and ticket systems instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one self-contained HTML page: inventory, cases with evidence, sequences, charts.
+    Report {
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// A model from `vigil learn`: marks known endpoints and lists those without traffic.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Case window, as for `vigil cases`.
+        #[arg(long, default_value = "10m")]
+        window: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -218,6 +247,11 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::RenderConfig(args) => render_config(args),
         Cmd::Eval { files, config, misses } => eval::run(&eval::EvalArgs { files: &files, config: config.as_deref(), misses }),
         Cmd::Push(args) => push(args),
+        Cmd::Cases { logs, window, evidence, json } => cases::run(&logs, &window, evidence, json),
+        Cmd::Report { logs, model, window, output } => {
+            let model = model.as_deref().map(read_model).transpose()?;
+            report::run(&logs, model.as_ref(), &window, &output)
+        }
     }
 }
 

@@ -21,6 +21,14 @@ Endpoints
                                          (tests look for the x-vigil-* headers that reached the upstream)
   GET  /__upstream/hits                  how many requests reached this server (excluding this one)
                                          (tests prove a blocked request never reached the upstream)
+
+Misconfigured on purpose (what Vigil's posture checks find; every other answer sends nosniff and
+no-store, and a Server header without a version):
+  GET  /api/v1/debug/error               500 with a Java stack trace, `Server: Apache/2.4.41 (Ubuntu)`
+  GET  /api/v1/debug/sql                 500 with a MySQL syntax error, `X-Powered-By: PHP/7.4.3`
+  GET  /api/v1/legacy/profile            HTTP Basic auth (401 without it); CORS reflecting any Origin
+                                         with credentials; cacheable personal data; no nosniff
+  GET  /api/v1/legacy/export?api_key=K   takes its credential in the query string
   anything else                          404 JSON
 
 Fault injection for tests (request headers, never sent by real clients):
@@ -85,7 +93,7 @@ def _account(acct_id):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "sample-api/1.0"
+    server_version = "sample-api"
     sys_version = ""
 
     def setup(self):
@@ -119,22 +127,58 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("body too large")
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, status, obj, extra_headers=()):
+    def _send(self, status, obj, extra_headers=(), secure=True, server=None, content_type="application/json"):
+        """`secure` adds the headers a careful API sends (nosniff, no-store); `server` replaces
+        the Server header; a str `obj` is sent as is."""
         forced = self.headers.get("x-sample-status", "")
         if forced.isdigit() and 100 <= int(forced) <= 599:
             status, obj = int(forced), {"error": "injected", "status": int(forced)}
         if self.headers.get("x-sample-leak") == "ssn" and isinstance(obj, dict):
             obj = dict(obj, ssn="536-22-8726")
-        body = json.dumps(obj, separators=(",", ":")).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        body = obj.encode() if isinstance(obj, str) else json.dumps(obj, separators=(",", ":")).encode()
+        self.send_response_only(status)
+        self.send_header("Server", server or self.server_version)
+        self.send_header("Date", self.date_time_string())
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if secure:
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
         for k, v in extra_headers:
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _misconfigured(self, path, url):
+        """The endpoints misconfigured on purpose (see the module doc); False when `path` is not one."""
+        if path == "/api/v1/debug/error":
+            trace = ('java.lang.NullPointerException: Cannot invoke "Account.getId()" because "account" is null\n'
+                     "\tat com.acme.bank.api.AccountController.get(AccountController.java:42)\n"
+                     "\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:897)\n"
+                     "\tat javax.servlet.http.HttpServlet.service(HttpServlet.java:764)\n")
+            self._send(500, trace, secure=False, server="Apache/2.4.41 (Ubuntu)", content_type="text/plain")
+        elif path == "/api/v1/debug/sql":
+            self._send(500, {"error": "You have an error in your SQL syntax; check the manual that corresponds to "
+                                      "your MySQL server version for the right syntax to use near \"'\" at line 1"},
+                       extra_headers=[("X-Powered-By", "PHP/7.4.3")])
+        elif path == "/api/v1/legacy/profile":
+            if not self.headers.get("Authorization", "").startswith("Basic "):
+                self._send(401, {"error": "unauthorized"}, extra_headers=[("WWW-Authenticate", 'Basic realm="legacy"')])
+                return True
+            cors = []
+            if self.headers.get("Origin"):
+                cors = [("Access-Control-Allow-Origin", self.headers["Origin"]), ("Access-Control-Allow-Credentials", "true")]
+            self._send(200, {"id": "u-1001", "name": "Jane Doe", "email": "jane.doe@example.com", "phone": "+1-202-555-0147"},
+                       extra_headers=cors + [("Cache-Control", "private, max-age=600")], secure=False)
+        elif path == "/api/v1/legacy/export":
+            if parse_qs(url.query).get("api_key"):
+                self._send(200, {"export": "accounts", "rows": 2})
+            else:
+                self._send(401, {"error": "api_key required"})
+        else:
+            return False
+        return True
 
     def _handle(self):
         url = urlsplit(self.path)
@@ -186,6 +230,9 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self._send(400, {"error": "invalid_json"})
             return self._send(201, {"id": "tr-%d" % _next_transfer_id(), "status": "pending", "request": req})
+
+        if m == "GET" and self._misconfigured(path, url):
+            return
 
         mc = re.fullmatch(r"/api/v1/customers/([0-9]{1,12})", path)
         if mc and m == "GET":

@@ -938,23 +938,36 @@ pub fn curl_h2(url: &str, method: &str, headers: &[(&str, &str)], body: Option<&
     (Response { status, headers, body }, version)
 }
 
-/// An unsigned JWT (`alg: none`) with this `sub`, as the demo and the bench send.
-pub fn unsigned_jwt(sub: &str) -> String {
-    fn b64url(data: &[u8]) -> String {
-        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut s = String::new();
-        for c in data.chunks(3) {
-            let n =
-                (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
-            for i in 0..=c.len() {
-                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
+/// base64url without padding.
+pub fn b64url(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::new();
+    for c in data.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..=c.len() {
+            s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
-        s
     }
-    let header = b64url(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = b64url(json!({"sub": sub, "iat": 1_763_700_000u64}).to_string().as_bytes());
-    format!("{header}.{payload}.")
+    s
+}
+
+/// A JWT with this header and payload and a dummy signature (Vigil identifies clients by the
+/// unverified `sub`; it never checks signatures).
+pub fn jwt(header: &Value, payload: &Value) -> String {
+    let sig = if header["alg"] == "none" { String::new() } else { b64url(b"test-signature") };
+    format!("{}.{}.{sig}", b64url(header.to_string().as_bytes()), b64url(payload.to_string().as_bytes()))
+}
+
+/// An unsigned JWT (`alg: none`) with this `sub` and no `exp`, as the sample API's login issues
+/// (the posture checks report an API that accepts it).
+pub fn unsigned_jwt(sub: &str) -> String {
+    jwt(&json!({"alg": "none", "typ": "JWT"}), &json!({"sub": sub, "iat": 1_763_700_000u64}))
+}
+
+/// A well-formed HS256 JWT with this `sub` that expires an hour after it was issued: what a
+/// careful API's clients send (no posture finding but the plain-HTTP one).
+pub fn signed_jwt(sub: &str) -> String {
+    jwt(&json!({"alg": "HS256", "typ": "JWT"}), &json!({"sub": sub, "iat": 1_763_700_000u64, "exp": 1_763_703_600u64}))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ impl Rng {
 /// and makes transfers.
 fn benign(c: &Client, rng: &mut Rng, id: &str) -> Response {
     let user = rng.next(USERS);
-    let token = format!("Bearer {}", unsigned_jwt(&format!("user-{user}")));
+    let token = format!("Bearer {}", signed_jwt(&format!("user-{user}")));
     let h = [("x-request-id", id), ("authorization", token.as_str())];
     let acct = 1000 + user * 10 + rng.next(3);
     match rng.next(10) {
@@ -52,7 +52,7 @@ fn benign(c: &Client, rng: &mut Rng, id: &str) -> Response {
 
 /// The anomalies, each with the finding kind that must report it.
 fn anomaly(c: &Client, kind: &str, i: u64, id: &str) -> Response {
-    let token = format!("Bearer {}", unsigned_jwt(&format!("user-{}", i % USERS)));
+    let token = format!("Bearer {}", signed_jwt(&format!("user-{}", i % USERS)));
     let h = [("x-request-id", id), ("authorization", token.as_str())];
     let acct = 1000 + i;
     match kind {

@@ -8,7 +8,7 @@ const TRAVERSAL: &str = "/api/v1/files/..%2f..%2fetc%2fpasswd";
 const SQLI: &str = "/api/v1/search?q=%27%20OR%201%3D1--";
 
 fn auth(sub: &str) -> String {
-    format!("Bearer {}", unsigned_jwt(sub))
+    format!("Bearer {}", signed_jwt(sub))
 }
 
 /// GET `path` exactly as written (no client-side path normalisation), one connection.

@@ -22,6 +22,7 @@ use crate::fields::{body_fields, request_head_fields, response_head_fields, Body
 use crate::finding::Finding;
 use crate::observe::{BodyObs, Observations};
 use crate::params;
+use crate::posture::{Posture, Seen};
 use crate::route::{Route, Router};
 use crate::sensitive::policy::{redact_body, CompiledPolicies, PolicyAction};
 use crate::sensitive::{self, DataType, SensitiveMatch, SensitiveScanner};
@@ -37,6 +38,7 @@ pub struct Engine {
     attacks: AttackDetector,
     sensitive: SensitiveScanner,
     policies: CompiledPolicies,
+    posture: Posture,
 }
 
 /// What the proxy must do with a response it held for a data policy.
@@ -98,6 +100,7 @@ impl Engine {
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             policies: config.compile_policies()?,
+            posture: Posture::new().map_err(|e| internal("posture checks", e))?,
             router,
             baseline,
             config,
@@ -194,7 +197,8 @@ impl Engine {
         ex.response_body.skip(n);
     }
 
-    /// Ends the response side: scans the response for sensitive data and checks the baseline.
+    /// Ends the response side: scans the response for sensitive data, checks the API's posture
+    /// ([`crate::posture`]) and the baseline.
     /// Idempotent; without a response head (a local reply, a reset) only the request is judged.
     pub fn end_response(&self, ex: &mut Exchange) -> Verdict {
         self.end_request(ex);
@@ -216,6 +220,8 @@ impl Engine {
         self.sensitive.scan(&fields, &mut matches);
         ex.findings.extend(sensitive::findings(&matches, &fields));
         ex.obs.sensitive = sensitive::counts(&matches).into_iter().map(|(t, n)| (t.as_str().to_string(), n)).collect();
+        let seen = Seen { request: &ex.head, response: &resp, response_fields: &fields, response_matches: &matches, request_matches: &ex.request_matches };
+        self.posture.check(&seen, &mut ex.findings);
         let request_matches = std::mem::replace(&mut ex.request_matches, matches);
         self.apply_policies(ex, true);
         ex.request_matches = request_matches;
@@ -347,7 +353,7 @@ mod tests {
     #[test]
     fn clean_exchange_is_allowed_and_observed() {
         let e = engine("{}");
-        let mut ex = e.start(get("/api/v1/accounts/42?fields=name", &[("authorization", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.")]));
+        let mut ex = e.start(get("/api/v1/accounts/42?fields=name", &[("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAwOTAwfQ.c2ln")]));
         assert_eq!(e.end_request(&mut ex).decision, Decision::Allow);
         let v = response(&e, &mut ex, 200, "application/json", br#"{"id":42,"name":"Alice"}"#);
         assert_eq!(v.decision, Decision::Allow);

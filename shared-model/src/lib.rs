@@ -5,12 +5,13 @@
 //!
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
-//!    [`normalize`], [`config`], [`model`], [`sketch`], [`client`], [`alert`];
+//!    [`normalize`], [`config`], [`model`], [`sketch`], [`client`], [`alert`], [`record`];
 //! 2. one concept each: [`detect`] (attack families), [`sensitive`] (data types and policies),
-//!    [`route`], [`params`] (parameter features, shared by the filter and the learner),
-//!    [`baseline`] (scoring against the model), [`inventory`] (template inference), [`openapi`]
-//!    (seeding from an API description);
-//! 3. the [`engine`], the [`learn`]er and [`eval`] (corpus evaluation).
+//!    [`posture`] (the API's own misconfigurations), [`route`], [`params`] (parameter features,
+//!    shared by the filter and the learner), [`baseline`] (scoring against the model),
+//!    [`inventory`] (template inference), [`openapi`] (seeding from an API description);
+//! 3. the [`engine`], the [`learn`]er, [`eval`] (corpus evaluation) and [`cases`] (findings from
+//!    logs grouped for people).
 
 // floor 1: plain data and small helpers
 pub mod alert;
@@ -25,6 +26,7 @@ pub mod json;
 pub mod model;
 pub mod normalize;
 pub mod observe;
+pub mod record;
 pub mod redact;
 pub mod sketch;
 pub mod verdict;
@@ -34,9 +36,11 @@ pub mod detect;
 pub mod inventory;
 pub mod openapi;
 pub mod params;
+pub mod posture;
 pub mod route;
 pub mod sensitive;
 // floor 3: the engine and the learner
+pub mod cases;
 pub mod engine;
 pub mod eval;
 pub mod learn;

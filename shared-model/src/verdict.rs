@@ -5,7 +5,8 @@
 //! `score = 1 - prod(1 - w)`. One strong finding (a critical SQL injection at 0.9) suffices on
 //! its own; several weak ones of different kinds (an odd size, an unexpected parameter, an unusual
 //! status) add up; repeating one kind (ten emails in a
-//! response) does not inflate the score.
+//! response) does not inflate the score. All `posture.*` kinds count as one (see
+//! [`score_key`]): they describe the API, not the client, and must not add up against a client.
 //! The confidence is the weight-averaged confidence of those findings, or the inspection coverage
 //! when there are none (a body past the inspection limit lowers it).
 
@@ -62,10 +63,11 @@ pub fn decide(findings: &[Finding], thresholds: &Thresholds, coverage: f64, enfo
     let mut per_kind: Vec<(&str, f64, f64)> = Vec::new();
     for f in findings {
         let w = f.weight();
-        match per_kind.iter_mut().find(|(k, _, _)| *k == f.kind) {
-            Some(slot) if slot.1 < w => *slot = (&f.kind, w, f.confidence),
+        let key = score_key(&f.kind);
+        match per_kind.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(slot) if slot.1 < w => *slot = (key, w, f.confidence),
             Some(_) => {}
-            None => per_kind.push((&f.kind, w, f.confidence)),
+            None => per_kind.push((key, w, f.confidence)),
         }
     }
     let mut keep = 1.0;
@@ -85,6 +87,16 @@ pub fn decide(findings: &[Finding], thresholds: &Thresholds, coverage: f64, enfo
         Decision::Allow
     };
     Verdict { decision, score, confidence, enforced: enforcing && decision == Decision::Block }
+}
+
+/// The group a finding kind scores in: its kind, except that every `posture.*` kind is one group,
+/// so an endpoint's many small misconfigurations weigh as its strongest one (crate::posture).
+pub fn score_key(kind: &str) -> &str {
+    if kind.starts_with("posture.") {
+        "posture"
+    } else {
+        kind
+    }
 }
 
 fn round3(x: f64) -> f64 {
@@ -132,5 +144,16 @@ mod tests {
         let v = decide(&mixed, &Thresholds::default(), 1.0, false);
         assert_eq!(v.decision, Decision::Flag, "{v:?}");
         assert!(v.score < 0.9);
+    }
+
+    #[test]
+    fn posture_kinds_count_as_one() {
+        let posture = [
+            f("posture.nosniff", Severity::Medium, 0.9),
+            f("posture.version_banner", Severity::Medium, 0.9),
+            f("posture.cors_reflected_origin", Severity::Medium, 0.9),
+        ];
+        let v = decide(&posture, &Thresholds::default(), 1.0, false);
+        assert_eq!((v.decision, v.score), (Decision::Allow, 0.405), "{v:?}");
     }
 }
