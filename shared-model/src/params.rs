@@ -233,34 +233,45 @@ pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
 /// `.12345`) with `.*`, cutting at [`MAX_NAME`] bytes.
 pub fn collapse_indices(name: &str, out: &mut String) {
     let start = out.len();
+    let b = name.as_bytes();
     // Indices and identifiers have digits: most names have none and are copied as they are.
-    let mut rest = if name.bytes().any(|b| b.is_ascii_digit()) { name } else { "" };
-    if rest.is_empty() {
+    if !b.iter().any(u8::is_ascii_digit) {
         out.push_str(name);
-    }
-    while let Some(i) = rest.find(['[', '.']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i + 1..];
-        if rest.as_bytes()[i] == b'[' {
-            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-            if digits > 0 && tail.as_bytes().get(digits) == Some(&b']') {
-                out.push_str("[*]");
-                rest = &tail[digits + 1..];
-                continue;
-            }
-            out.push('[');
-        } else {
-            let key_len = tail.find(['[', '.']).unwrap_or(tail.len());
-            out.push('.');
-            if crate::route::looks_like_id(&tail[..key_len]) {
-                out.push('*');
-                rest = &tail[key_len..];
-                continue;
+    } else {
+        let mut i = 0;
+        while i < b.len() {
+            // The end of the segment starting at `from`: the next `[` or `.`.
+            let seg_end = |from: usize| b[from..].iter().position(|&c| c == b'[' || c == b'.').map_or(b.len(), |p| from + p);
+            match b[i] {
+                b'[' => {
+                    let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                    if digits > 0 && b.get(i + 1 + digits) == Some(&b']') {
+                        out.push_str("[*]");
+                        i += digits + 2;
+                    } else {
+                        out.push('[');
+                        i += 1;
+                    }
+                }
+                b'.' => {
+                    let end = seg_end(i + 1);
+                    let key = &name[i + 1..end];
+                    out.push('.');
+                    if key.bytes().any(|c| c.is_ascii_digit()) && crate::route::looks_like_id(key) {
+                        out.push('*');
+                    } else {
+                        out.push_str(key);
+                    }
+                    i = end;
+                }
+                _ => {
+                    let end = seg_end(i + 1);
+                    out.push_str(&name[i..end]);
+                    i = end;
+                }
             }
         }
-        rest = tail;
     }
-    out.push_str(rest);
     if out.len() - start > MAX_NAME {
         let mut cut = start + MAX_NAME;
         while !out.is_char_boundary(cut) {
@@ -329,6 +340,23 @@ mod tests {
         assert_eq!(by("body:$.meta.*").shape, Shape::Bool);
         let logged = serde_json::to_string(&out).unwrap();
         assert!(!logged.contains("leave at door") && !logged.contains("red"), "{logged}");
+    }
+
+    #[test]
+    fn collapses_indices_and_identifier_keys() {
+        let c = |n: &str| {
+            let mut out = String::new();
+            collapse_indices(n, &mut out);
+            out
+        };
+        assert_eq!(c("$.items[3].sku"), "$.items[*].sku");
+        assert_eq!(c("$.a[12][0].b2"), "$.a[*][*].b2");
+        assert_eq!(c("$.users.12345.name"), "$.users.*.name");
+        assert_eq!(c("$.by_id.5f2b9c1e-0d4f-4a8e-9d2c-1b3a4c5d6e7f"), "$.by_id.*");
+        assert_eq!(c("$.v2.x[a]"), "$.v2.x[a]");
+        assert_eq!(c("$[\"odd key\"]"), "$[\"odd key\"]");
+        assert_eq!(c("limit"), "limit");
+        assert_eq!(c("$.x[]"), "$.x[]");
     }
 
     #[test]
