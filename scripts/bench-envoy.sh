@@ -125,7 +125,8 @@ for v in "${VARIANTS[@]}"; do
   done
 done
 
-JWT="eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1c2VyLTEwMDEiLCJzY29wZSI6ImFjY291bnRzIiwiaWF0IjoxNzYzNzAwMDAwfQ."
+# A typical HS256-shaped token with an expiry (an accepted alg:none token would add a posture finding).
+JWT="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEwMDEiLCJzY29wZSI6ImFjY291bnRzIiwiaWF0IjoxNzYzNzAwMDAwLCJleHAiOjE3NjM3MDM2MDB9.dGVzdC1zaWduYXR1cmUtYnl0ZXMtMzItbG9uZy4uLi4"
 HDRS=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
       -H "Accept: application/json"
       -H "Authorization: Bearer $JWT"
