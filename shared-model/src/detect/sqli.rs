@@ -14,8 +14,104 @@
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].
 
-use super::{stronger, Check, Family, Hit, Subject};
+use super::gate::{gated, in_sorted, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
+use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
+
+/// Words that can follow a value in SQL (an operator, a clause): what an injected quote or
+/// number is followed by. Sorted (binary search).
+const AFTER_VALUE: &[&str] = &[
+    "and", "as", "asc", "between", "binary", "case", "collate", "desc", "div", "else", "end", "escape", "except",
+    "exec", "execute", "for", "from", "glob", "group", "having", "in", "intersect", "into", "is", "like", "limit",
+    "match", "minus", "mod", "not", "null", "offset", "or", "order", "procedure", "regexp", "rlike", "select",
+    "sounds", "then", "union", "waitfor", "when", "where", "xor",
+];
+
+/// Statement keywords that start a stacked query after `;`. Sorted.
+const STATEMENTS: &[&str] = &[
+    "alter", "begin", "call", "create", "declare", "delete", "drop", "exec", "execute", "grant", "handler", "if",
+    "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
+    "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
+];
+
+/// Gate for a quote: what follows it (past spaces, comments and closing parentheses) is an SQL
+/// operator, a terminator or a clause word, as when an injected quote closes the application's
+/// string. `O'Brien`, `it's` and `"quoted" text` stay asleep.
+fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
+    let mut i = skip_space_comments(b, e);
+    while b.get(i) == Some(&b')') {
+        i = skip_space_comments(b, i + 1);
+    }
+    match b.get(i) {
+        None => false,
+        Some(b'-' | b'+' | b'*' | b'/' | b'%' | b'^' | b'|' | b'&' | b'=' | b'<' | b'>' | b'!' | b'~' | b';' | b'#' | b',' | b'(') => true,
+        Some(c) if c.is_ascii_alphabetic() => {
+            let mut buf = [0u8; 24];
+            in_sorted(AFTER_VALUE, word_at(b, i, &mut buf))
+        }
+        _ => false,
+    }
+}
+
+/// Gate for `--` and `#`: a comment that cuts the query after a value (`1--`, `admin'#`, `)--`).
+fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
+    let next_ok = match b.get(e) {
+        None => true,
+        Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
+    };
+    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/'))
+}
+
+/// Gate for `;`: a statement keyword follows (a stacked query).
+fn stacked(b: &[u8], _s: usize, e: usize) -> bool {
+    let i = skip_space_comments(b, e);
+    let mut buf = [0u8; 24];
+    in_sorted(STATEMENTS, word_at(b, i, &mut buf))
+}
+
+/// Gate for logic and comparison words: a whole word next to a value an attacker controls (a
+/// number, a quote, a parenthesis, a variable) rather than between two prose words.
+fn logic(b: &[u8], s: usize, e: usize) -> bool {
+    if !whole_word(b, s, e) {
+        return false;
+    }
+    let prev_value = prev_non_space(b, s).is_some_and(|p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b'/'));
+    let n = skip_space_comments(b, e);
+    let next_value = match b.get(n) {
+        Some(b'0'..=b'9' | b'\'' | b'"' | b'(' | b'-' | b'@' | b'!' | b'~' | b'=' | b'<' | b'>') => true,
+        Some(c) if c.is_ascii_alphabetic() => {
+            let mut buf = [0u8; 24];
+            let w = word_at(b, n, &mut buf);
+            matches!(w, b"true" | b"false" | b"null" | b"not" | b"select" | b"exists" | b"sleep" | b"benchmark" | b"ascii" | b"char" | b"substring" | b"current_user" | b"user" | b"version" | b"like" | b"rlike" | b"regexp")
+        }
+        _ => false,
+    };
+    prev_value || next_value
+}
+
+/// Gate for `(`: the word before it is a function SQL injections call.
+fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let w = word_before(b, s, &mut buf);
+    !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
+}
+
+/// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
+fn hex_literal(b: &[u8], s: usize, e: usize) -> bool {
+    word_start(b, s) && b.get(e).is_some_and(u8::is_ascii_hexdigit) && b.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
+}
+
+/// Gate for `order by` / `group by`: a column number follows (a column-count probe).
+fn then_number(b: &[u8], _s: usize, e: usize) -> bool {
+    b.get(skip_space(b, e)).is_some_and(u8::is_ascii_digit)
+}
+
+/// Gate for statement keywords: a whole word at the start of the value (past spaces and
+/// parentheses), where the value *is* a statement.
+fn statement_start(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && b[..s].iter().all(|&c| c <= b' ' || c == b'(' || c == b'\'' || c == b'"' || c == b')')
+}
+
 
 /// Tokens considered per context; payloads are short and real SQL structure shows early.
 const MAX_TOKENS: usize = 512;
@@ -87,15 +183,62 @@ impl Sqli {
 }
 
 impl Check for Sqli {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[
-            "'", "\"", "`", "--", "#", "/*", ";", " or", "or ", "and", "xor", "||", "&&", "select", "union",
-            "sleep", "benchmark", "waitfor", "exec", "drop", "insert", "update", "delete", "having",
-            "order by", "group by", "@@", "information_schema", "sysobjects", "pg_", "load_file", "outfile",
-            "dumpfile", "char(", "concat", "case", "extractvalue", "updatexml", "xp_", "sp_", "procedure",
-            "shutdown", "declare", "truncate", "alter", "create", "replace", "like", "rlike", "regexp",
-            "0x", "sqlite_", "mysql.", "dbms_", "utl_", "between", "collate", "limit", "offset",
-        ]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("'", after_quote),
+            gated("\"", after_quote),
+            gated("`", after_quote),
+            gated("--", before_comment),
+            gated("#", before_comment),
+            lit("/*"),
+            gated(";", stacked),
+            gated("or", logic),
+            gated("and", logic),
+            gated("xor", logic),
+            gated("not", logic),
+            gated("div", logic),
+            gated("like", logic),
+            gated("rlike", logic),
+            gated("regexp", logic),
+            gated("between", logic),
+            gated("is", logic),
+            gated("limit", logic),
+            gated("collate", logic),
+            lit("||"),
+            lit("&&"),
+            gated("union", whole_word),
+            gated("select", whole_word),
+            gated("having", whole_word),
+            gated("waitfor", whole_word),
+            gated("(", sql_call),
+            gated("0x", hex_literal),
+            lit("@@"),
+            lit("information_schema"),
+            lit("sysobjects"),
+            lit("pg_catalog"),
+            lit("sqlite_master"),
+            lit("outfile"),
+            lit("dumpfile"),
+            lit("load_file"),
+            lit("procedure analyse"),
+            gated("order by", then_number),
+            gated("group by", then_number),
+            gated("xp_", starts_word),
+            gated("sp_", starts_word),
+            gated("exec", statement_start),
+            gated("execute", statement_start),
+            gated("drop", statement_start),
+            gated("insert", statement_start),
+            gated("delete", statement_start),
+            gated("update", statement_start),
+            gated("create", statement_start),
+            gated("alter", statement_start),
+            gated("truncate", statement_start),
+            gated("shutdown", statement_start),
+            gated("declare", statement_start),
+            gated("case", whole_word),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
@@ -305,25 +448,26 @@ fn next_is_paren(b: &[u8], mut i: usize) -> bool {
 }
 
 const DANGER_FUNCS: &[&str] = &[
-    "sleep", "benchmark", "pg_sleep", "load_file", "extractvalue", "updatexml", "randomblob", "xp_cmdshell",
-    "sys_exec", "sys_eval", "dbms_pipe", "utl_inaddr", "utl_http", "dbms_lock", "get_lock", "name_const",
-    "exp", "geometrycollection", "multipoint", "polygon", "linestring", "json_keys", "pg_read_file", "lo_import",
-    "openrowset", "opendatasource", "master_pos_wait",
+    "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
+    "json_keys", "linestring", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
+    "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
+    "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
 ];
 
 const FUNCS: &[&str] = &[
-    "ascii", "char", "chr", "concat", "concat_ws", "group_concat", "substring", "substr", "mid", "left", "right",
-    "length", "len", "hex", "unhex", "version", "user", "current_user", "system_user", "session_user", "database",
-    "schema", "cast", "convert", "count", "if", "ifnull", "isnull", "nullif", "coalesce", "iif", "elt", "ord",
-    "lower", "upper", "lcase", "ucase", "md5", "sha1", "rand", "floor", "ceil", "round", "abs", "sin", "cos",
-    "conv", "bin", "oct", "instr", "locate", "position", "replace", "repeat", "reverse", "space", "trim", "ltrim",
-    "rtrim", "aes_encrypt", "aes_decrypt", "row", "now", "sysdate", "uuid", "strcmp", "make_set", "export_set",
-    "field", "find_in_set", "char_length", "octet_length", "bit_length", "soundex", "compress", "uncompress",
-    "encode", "decode", "from_base64", "to_base64", "last_insert_id", "connection_id", "schema_name", "db_name",
-    "user_name", "host_name", "object_id", "is_srvrolemember", "has_dbaccess", "pg_read_file", "current_database",
-    "current_schema", "inet_server_addr", "nvl", "rownum", "unicode", "nchar", "varchar", "char_", "sqlite_version",
-    "typeof", "greatest", "least", "max", "min", "sum", "avg", "exists", "values", "json_extract", "xmltype",
-    "to_char", "to_number", "instrb", "rawtohex", "dbms_xmlgen", "sys_context", "utl_raw", "quote", "glob",
+    "abs", "aes_decrypt", "aes_encrypt", "ascii", "avg", "bin", "bit_length", "cast", "ceil", "char", "char_",
+    "char_length", "chr", "coalesce", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
+    "cos", "count", "current_database", "current_schema", "current_user", "database", "db_name",
+    "dbms_xmlgen", "decode", "elt", "encode", "exists", "export_set", "field", "find_in_set", "floor",
+    "from_base64", "glob", "greatest", "group_concat", "has_dbaccess", "hex", "host_name", "if", "ifnull",
+    "iif", "inet_server_addr", "instr", "instrb", "is_srvrolemember", "isnull", "json_extract",
+    "last_insert_id", "lcase", "least", "left", "len", "length", "locate", "lower", "ltrim", "make_set",
+    "max", "md5", "mid", "min", "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "ord",
+    "pg_read_file", "position", "quote", "rand", "rawtohex", "repeat", "replace", "reverse", "right", "round",
+    "row", "rownum", "rtrim", "schema", "schema_name", "session_user", "sha1", "sin", "soundex", "space",
+    "sqlite_version", "strcmp", "substr", "substring", "sum", "sys_context", "sysdate", "system_user",
+    "to_base64", "to_char", "to_number", "trim", "typeof", "ucase", "uncompress", "unhex", "unicode", "upper",
+    "user", "user_name", "utl_raw", "uuid", "values", "varchar", "version", "xmltype",
 ];
 
 /// A word's token kind; `call` when it is followed by `(`.
