@@ -134,11 +134,10 @@ fn batch(b: &[u8], _s: usize, e: usize) -> bool {
     }
 }
 
-/// Gate for `.`: an SQLite shell dot-command at a line start (`.shell`, `.system`, `.load`).
+/// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start (`.shell`, `.system`, `.load`).
 fn sqlite_dot_command(b: &[u8], s: usize, e: usize) -> bool {
     let line_start = b[..s].iter().rev().take_while(|&&c| c != b'\n' && c != b';').all(|&c| c <= b' ');
-    let mut buf = [0u8; 24];
-    line_start && matches!(word_at(b, e, &mut buf), b"shell" | b"system" | b"databases" | b"import" | b"load")
+    line_start && b.get(e).map_or(true, |c| !c.is_ascii_alphanumeric())
 }
 
 /// Gate for Node.js `process`: a member that reaches the runtime follows.
@@ -277,7 +276,11 @@ impl Check for Cmdi {
             lit("@{"),
             lit("mail from"),
             lit("rcpt to"),
-            gated(".", sqlite_dot_command),
+            gated(".shell", sqlite_dot_command),
+            gated(".system", sqlite_dot_command),
+            gated(".databases", sqlite_dot_command),
+            gated(".import", sqlite_dot_command),
+            gated(".load", sqlite_dot_command),
             gated("eval", starts_word),
         ];
         T
@@ -301,7 +304,8 @@ impl Check for Cmdi {
             return false;
         }
         let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"')
-            || text[arg..].iter().take(40).any(|&c| c == b'.' || c == b'-')
+            || text[i..i + word_len].contains(&b'-')
+            || text[arg..].iter().take(24).take_while(|&&c| c > b' ').any(|&c| c == b'.')
             || {
                 let mut buf = [0u8; 24];
                 matches!(word_at(text, arg, &mut buf), b"install" | b"all" | b"report" | b"dump" | b"decrypt")

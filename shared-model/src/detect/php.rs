@@ -88,7 +88,7 @@ impl Php {
 /// Whether a field is an uploaded file's name (`X-Filename` header, a multipart `filename`).
 fn is_file_name(name: &str) -> bool {
     let n = name.as_bytes();
-    n.len() >= 8 && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"file")) && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"name"))
+    n.len() >= 8 && n[n.len() - 4..].eq_ignore_ascii_case(b"name") && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"file"))
 }
 
 impl Check for Php {
