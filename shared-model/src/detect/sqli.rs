@@ -245,6 +245,11 @@ impl Check for Sqli {
         let text = s.text.as_bytes();
         let mut best = judge(text, &tokenize(text, Ctx::Raw), Ctx::Raw);
         for q in [b'\'', b'"'] {
+            // A context is tokenized only when the value has that quote and no earlier context
+            // already decided with a blocking confidence.
+            if best.as_ref().is_some_and(|h| h.confidence >= 0.9) {
+                break;
+            }
             if text.contains(&q) {
                 best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q)), Ctx::Quote(q)));
             }
@@ -582,7 +587,116 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
+    if let Some(v) = shape(text, all, &toks, ctx) {
+        keep(v);
+    }
     found.map(|v| Hit::new(Family::Sqli, Severity::Critical, v.confidence, v.at, v.detail))
+}
+
+/// Confidence of a shape-grammar verdict. PERF/quality note: at 0.9 the grammar lifts
+/// libinjection SQLi detection from 83% to 94%, but flags 3.6% of libinjection's benign search
+/// strings (quoted words around `-`, `like`, `not`: `"LIKE" STAMP`, `1/4"-1/2"`), over the 1%
+/// budget. Until those are told apart it reports at 0.45: evidence that adds to other findings,
+/// never a flag on its own.
+const SHAPE_CONFIDENCE: f64 = 0.45;
+
+/// The token-shape grammar, after libinjection's fingerprints: each token becomes a class
+/// (value, operator, logic, comment, ...) and the value is SQL when, in its context, the class
+/// sequence is an expression that only makes sense inside a query:
+/// - quoted context: the closed string is followed (past `)`) by an operator or logic word and
+///   an operand (`' - '`, `A' DIV 'B`, `'XOR'`, `' <=> '`, `1'*null is null - '`);
+/// - raw context: a number or parenthesis starts the value and a comment cuts it after a value
+///   (`1--`, `( 'a' * 1 ) --`, `1 /*!x*/`), or a logic word joins comparisons of literals
+///   (`HOPE AND -8=3`, `1 = '1' OR 1`).
+/// Prose fails these: after `O'`, `Rock 'n'`, `"Hello" - she said` comes a bare word, and
+/// `1-2 days` ends in one.
+fn shape(text: &[u8], all: &[Tok], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let t = |k: usize| toks.get(k).map(|x| x.t);
+    let is_operand = |x: Option<T>| matches!(x, Some(T::Num | T::Str { .. } | T::Var { .. } | T::Func { .. } | T::LParen | T::Kw(Kw::Literal)));
+    // A bare word is an operand only when a comparison follows it (`' or x=`): a bare word
+    // after an operator is how prose reads (`20" -pattern -baby`).
+    let operand_at = |k: usize| {
+        is_operand(t(k))
+            || matches!(t(k), Some(T::Op)) && is_operand(t(k + 1))
+            || matches!(t(k), Some(T::Word { .. })) && matches!(t(k + 1), Some(T::Cmp))
+    };
+    let is_oper = |x: Option<T>| matches!(x, Some(T::Op | T::Cmp | T::Logic | T::Kw(Kw::WordOp)));
+    let last_is_comment = all.last().is_some_and(|x| matches!(x.t, T::Comment { .. }));
+    if let Ctx::Quote(_) = ctx {
+        if !matches!(t(0), Some(T::Str { closed: true, .. })) {
+            return None;
+        }
+        let mut j = 1;
+        while matches!(t(j), Some(T::RParen)) {
+            j += 1;
+        }
+        let at = toks.get(j).map_or(0, |x| x.at);
+        if is_oper(t(j)) {
+            let mut k = j + 1;
+            while is_oper(t(k)) && k < j + 3 {
+                k += 1; // `<=>`, `not like`, `is not`
+            }
+            // The operand ends the value (the application's quote then closes an open string),
+            // or an operator chain continues.
+            let last = k + 1 == toks.len() || matches!(t(k), Some(T::Op)) && k + 2 == toks.len();
+            let quote = match ctx {
+                Ctx::Quote(q) => q,
+                Ctx::Raw => 0,
+            };
+            let short_open = toks.last().is_some_and(|x| match x.t {
+                // `'b`, `'0`, `' '`: the string the application will close (same quote as the
+                // context); prose (` stamp`) is no operand.
+                T::Str { closed: false, .. } if text.get(x.at) == Some(&quote) => {
+                    let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
+                    body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3
+                }
+                _ => false,
+            });
+            if operand_at(k) && (last && short_open || is_oper(t(k + 1))) {
+                return Some(Verdict { at, confidence: SHAPE_CONFIDENCE, detail: "closed string then an expression" });
+            }
+        }
+        if matches!(t(j), Some(T::Kw(Kw::Union | Kw::Select))) && matches!(t(j + 1), Some(T::Kw(_) | T::Num | T::LParen | T::Op) | None) {
+            return Some(Verdict { at, confidence: SHAPE_CONFIDENCE, detail: "closed string then union/select" });
+        }
+        return None;
+    }
+    let first = t(0);
+    let starts_value = matches!(first, Some(T::Num | T::LParen | T::Var { .. })) || matches!(first, Some(T::Op)) && matches!(t(1), Some(T::Num));
+    // `1--`, `1 /*!x*/`, `( 'a' * 1 ) --`: a value-shaped expression cut by a comment.
+    let cut = all.last().is_some_and(|c| matches!(c.t, T::Comment { .. }) && terminating_comment(text, c));
+    if starts_value && cut && toks.len() <= 24 {
+        let values = toks.iter().filter(|x| matches!(x.t, T::Num | T::Str { .. } | T::Var { .. } | T::RParen)).count();
+        let words = toks.iter().filter(|x| matches!(x.t, T::Word { .. })).count();
+        let commas = toks.iter().any(|x| x.t == T::Comma);
+        if values >= 1 && words <= 1 && !commas {
+            return Some(Verdict { at: 0, confidence: SHAPE_CONFIDENCE, detail: "expression then comment" });
+        }
+    }
+    // `/*!...*/` executable comments and inline comments between values.
+    if starts_value && all.iter().any(|x| matches!(x.t, T::Comment { .. })) && toks.len() <= 3 && toks.iter().all(|x| matches!(x.t, T::Num | T::Op)) {
+        return Some(Verdict { at: 0, confidence: SHAPE_CONFIDENCE, detail: "comment between values" });
+    }
+    for (i, tok) in toks.iter().enumerate() {
+        match tok.t {
+            // `x AND -8=3`, `1 = '1' OR 1`: logic joining literal comparisons.
+            T::Logic if i > 0 => {
+                let mut k = i + 1;
+                while matches!(t(k), Some(T::Op | T::LParen)) && k < i + 3 {
+                    k += 1;
+                }
+                let lit = |x: Option<T>| matches!(x, Some(T::Num | T::Str { .. } | T::Kw(Kw::Literal)));
+                let rhs_cmp = lit(t(k)) && matches!(t(k + 1), Some(T::Cmp | T::Kw(Kw::WordOp))) && (lit(t(k + 2)) || matches!(t(k + 2), Some(T::Op)) && lit(t(k + 3)));
+                let lhs_cmp = i >= 3 && lit(t(i - 1)) && matches!(t(i - 2), Some(T::Cmp)) && lit(t(i - 3));
+                let rhs_value = lit(t(k)) && k + 1 >= toks.len();
+                if rhs_cmp && (k + 3 >= toks.len() || starts_value) || lhs_cmp && rhs_value {
+                    return Some(Verdict { at: tok.at, confidence: SHAPE_CONFIDENCE, detail: "logic over literal comparisons" });
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn word<'t>(text: &'t [u8], tok: &Tok) -> &'t [u8] {
