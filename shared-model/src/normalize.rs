@@ -9,6 +9,13 @@
 //! SQL comments and whitespace are the SQL tokenizer's business, not this module's.
 //!
 //! Both return `Cow::Borrowed` when nothing needed decoding: clean values never allocate.
+//!
+//! [`needs_decoding`] is the fast path in front of [`for_matching`]: one byte scan that says
+//! whether anything but ASCII case could change. When it is false, the matching form is the
+//! value lower-cased, so the attack prefilter runs on the value as it is (case-insensitively) and
+//! most clean values (names, ids, dates, prose, non-Latin text) are never copied. It looks for
+//! `%`, `&`, `\`, NUL and the lead bytes of the look-alike forms [`for_matching`] folds
+//! (U+2460-24FF circled, U+3002, U+FF01-FF64 full-width): E2, E3, EF.
 
 use std::borrow::Cow;
 
@@ -45,6 +52,24 @@ pub fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
         Ok(s) => Cow::Owned(s),
         Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }
+}
+
+/// Whether [`for_matching`] could produce anything other than `s` lower-cased (see the module
+/// docs). One pass over the bytes through a 256-entry table.
+pub fn needs_decoding(s: &str) -> bool {
+    const fn table() -> [bool; 256] {
+        let mut t = [false; 256];
+        t[b'%' as usize] = true;
+        t[b'&' as usize] = true;
+        t[b'\\' as usize] = true;
+        t[0] = true;
+        t[0xe2] = true;
+        t[0xe3] = true;
+        t[0xef] = true;
+        t
+    }
+    static SPECIAL: [bool; 256] = table();
+    s.bytes().any(|c| SPECIAL[c as usize])
 }
 
 /// The canonical, lower-case form of `s` that detectors match against (see the module docs).
@@ -286,6 +311,16 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_flags_what_decoding_changes() {
+        for v in ["a%41", "&lt;", "\\x41", "a\0b", "\u{ff33}", "①", "。"] {
+            assert!(needs_decoding(v), "{v:?}");
+        }
+        for v in ["Hello World", "O'Brien <b>", "Müller 東京 ü", "2024-05-01", "a+b=c; d|e"] {
+            assert!(!needs_decoding(v), "{v:?}");
+        }
+    }
+
+    #[test]
     fn clean_text_is_not_copied() {
         assert!(matches!(for_matching("hello world 42"), Cow::Borrowed(_)));
         assert!(matches!(for_matching("100% & co \\ x"), Cow::Borrowed(_)));
@@ -296,6 +331,13 @@ mod tests {
         fn never_panics_and_is_idempotent_on_ascii_clean(s in ".{0,200}") {
             let _ = for_matching(&s);
             let _ = percent_decode(&s, true);
+        }
+
+        #[test]
+        fn fast_path_agrees_with_the_full_form(s in "\\PC{0,80}") {
+            if !needs_decoding(&s) {
+                prop_assert_eq!(for_matching(&s).into_owned(), s.to_ascii_lowercase());
+            }
         }
 
         #[test]

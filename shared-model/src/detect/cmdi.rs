@@ -10,7 +10,9 @@
 //! directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
-use super::{stronger, Check, Family, Hit, Rules, Subject};
+use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
+use super::{stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::fields::Field;
 use crate::finding::Severity::{Critical, High};
 use std::borrow::Cow;
 
@@ -23,6 +25,125 @@ const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netca
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
+
+/// Command names for the trigger gates (a superset of [`STRONG`] as plain words). Sorted.
+const COMMANDS: &[&str] = &[
+    "alias", "ansible", "arp", "at", "awk", "base64", "bash", "bcdboot", "bcdedit", "bitsadmin", "busybox",
+    "c89", "c99", "call", "cat", "cc", "certutil", "chattr", "chef", "chmod", "chown", "cmd", "cmd.exe",
+    "copy", "cp", "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd",
+    "del", "dig", "dir", "docker", "echo", "env", "eval", "ex", "exec", "expect", "export", "file", "find",
+    "flock", "forfiles", "ftp", "gcc", "gdb", "git", "grep", "groupadd", "gzip", "head", "hexdump",
+    "hostname", "id", "ifconfig", "ipconfig", "irb", "java", "jrunscript", "kill", "killall", "ksh",
+    "kubectl", "last", "less", "ll", "ls", "lsb_release", "lsof", "ltrace", "lua", "mail", "mkfifo", "more",
+    "mount", "mshta", "msiexec", "mv", "mysql", "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat",
+    "nl", "nmap", "node", "nohup", "npm", "npx", "nslookup", "od", "openssl", "passwd", "perf", "perl", "php",
+    "ping", "pip", "pip3", "pipx", "pkill", "powershell", "powershell.exe", "printf", "ps", "psql", "pwsh",
+    "python", "python2", "python3", "rc", "reboot", "reg", "regedit", "regsvr32", "rev", "rm", "rmt", "route",
+    "rsync", "ruby", "rundll32", "schtasks", "scp", "sed", "sendmail", "set", "sh", "shutdown", "sleep",
+    "socat", "sort", "source", "sqlite3", "ss", "ssh", "start", "stat", "strace", "strings", "sudo",
+    "systemctl", "systeminfo", "tac", "tail", "tar", "taskkill", "tasklist", "tclsh", "tcsh", "tee", "telnet",
+    "tftp", "time", "timeout", "top", "touch", "tr", "type", "uconv", "uname", "uniq", "unset", "unzip",
+    "useradd", "usermod", "vi", "vim", "visudo", "w", "wc", "wget", "who", "whoami", "wish", "wmic",
+    "wscript", "xargs", "xxd", "zip", "zsh",
+];
+
+/// The command word at `i`, read the way a shell would after its evasions are undone: quotes,
+/// backslashes and empty expansions (`c'a't`, `c\\at`, `c$@at`) dropped, a leading path
+/// (`/usr/bin/`) skipped. Lower-cased into `buf`.
+fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
+    let mut n = 0;
+    let mut read = 0;
+    while i < b.len() && read < 48 {
+        let c = b[i];
+        read += 1;
+        match c {
+            b'\'' | b'"' | b'\\' => i += 1,
+            b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'!' | b'_' | b'0'..=b'9')) => i += 2,
+            b'$' if b.get(i + 1) == Some(&b'{') && b.get(i + 2) == Some(&b'}') => i += 3,
+            b'/' => {
+                n = 0; // a path: keep only its last component
+                i += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' => {
+                if n == buf.len() {
+                    return &[];
+                }
+                buf[n] = c.to_ascii_lowercase();
+                n += 1;
+                i += 1;
+            }
+            _ => break,
+        }
+    }
+    &buf[..n]
+}
+
+/// Gate for a shell separator: a known command follows (past spaces, `{`, `(` and quotes).
+fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
+    let mut i = e;
+    while i < b.len() && (b[i] <= b' ' || matches!(b[i], b'{' | b'(' | b'!' | b'@')) {
+        i += 1;
+    }
+    let mut buf = [0u8; 24];
+    let w = command_word(b, i, &mut buf);
+    if w.is_empty() {
+        return false;
+    }
+    is_command(w) || is_imap_tag(w)
+}
+
+/// A known command, also as the head of a hyphenated tool name (`ansible-config`, `chef-client`).
+fn is_command(w: &[u8]) -> bool {
+    let w = w.strip_suffix(b".exe").unwrap_or(w);
+    in_sorted(COMMANDS, w) || w.iter().position(|&c| c == b'-').is_some_and(|p| p > 1 && in_sorted(COMMANDS, &w[..p]))
+}
+
+/// Gate for `{`: a command follows, or a brace list (`{cat,/etc/passwd}`, `{l,-lh}s`).
+fn brace(b: &[u8], s: usize, e: usize) -> bool {
+    command_follows(b, s, e) || b[e.min(b.len())..].iter().take(24).take_while(|&&c| c != b'}' && c != b' ').any(|&c| c == b',')
+}
+
+/// `a001`: an IMAP command tag after a line break.
+fn is_imap_tag(w: &[u8]) -> bool {
+    w.len() == 4 && w[0].is_ascii_alphabetic() && w[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// Gate for `if`/`for` (Windows batch): a batch condition or loop switch follows, or a batch
+/// comparison (`==`, `equ`, `geq`, ...) comes soon after.
+fn batch(b: &[u8], _s: usize, e: usize) -> bool {
+    if b.get(e) == Some(&b'/') {
+        return true;
+    }
+    let i = skip_space(b, e);
+    if i == e {
+        return false;
+    }
+    let window = &b[i..b.len().min(i + 80)];
+    if window.windows(2).any(|w| w == b"==")
+        || window.windows(5).any(|w| w[0] == b' ' && w[4] == b' ' && matches!(&[lower(w[1]), lower(w[2]), lower(w[3])], b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"))
+    {
+        return true;
+    }
+    match b.get(i) {
+        Some(b'/' | b'%' | b'"' | b'\'' | b'[' | b'(' | b'!') => true,
+        Some(c) if c.is_ascii_alphabetic() => {
+            let mut buf = [0u8; 24];
+            matches!(word_at(b, i, &mut buf), b"not" | b"exist" | b"defined" | b"errorlevel" | b"cmdextversion")
+        }
+        _ => false,
+    }
+}
+
+/// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start (`.shell`, `.system`, `.load`).
+fn sqlite_dot_command(b: &[u8], s: usize, e: usize) -> bool {
+    let line_start = b[..s].iter().rev().take_while(|&&c| c != b'\n' && c != b';').all(|&c| c <= b' ');
+    line_start && b.get(e).map_or(true, |c| !c.is_ascii_alphanumeric())
+}
+
+/// Gate for Node.js `process`: a member that reaches the runtime follows.
+fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
+    matches!(b.get(e), Some(b'.' | b'['))
+}
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
@@ -118,14 +239,83 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
 }
 
 impl Check for Cmdi {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[
-            ";", "|", "&", "`", "$(", "\n", "\r", "()", "/dev/", "mkfifo", "for ", "for+", "if ", "if/", "child_process", "process",
-            "_$$nd_func$$_", "constructor", "require", "function", "module", "console", "<!--", "sh ", "cmd", "powershell",
-            "{", "~", "@{", "mail", "rcpt", ".shell", ".system", ".databases", "whoami", "uname", "ifconfig",
-            "wget", "curl", "bin/", "ls ", "ll ", "cat ", "install", "ansible", "chef", "cscli", "cpulimit", "flock",
-            "visudo", "shutdown", "nohup", "strace", "time ", "rc ", "perf", "env ", "eval",
-        ]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated(";", command_follows),
+            gated("|", command_follows),
+            gated("&", command_follows),
+            gated("`", command_follows),
+            gated("$(", command_follows),
+            gated("<(", command_follows),
+            gated("\n", command_follows),
+            gated("\r", command_follows),
+            gated("{", brace),
+            lit("() {"),
+            lit("(){"),
+            lit("/dev/tcp/"),
+            lit("/dev/udp/"),
+            lit("mkfifo"),
+            gated("for", batch),
+            gated("if", batch),
+            lit("child_process"),
+            gated("process", process_member),
+            gated("require", starts_word),
+            lit("_$$nd_func$$_"),
+            lit("constructor"),
+            lit("module.exports"),
+            gated("console", process_member),
+            gated("function", starts_word),
+            lit("<!--#"),
+            lit("<!-- #"),
+            lit("sh -c"),
+            lit("sh -i"),
+            gated("cmd", starts_word),
+            lit("powershell"),
+            lit("~+"),
+            lit("~-"),
+            lit("@{"),
+            lit("mail from"),
+            lit("rcpt to"),
+            gated(".shell", sqlite_dot_command),
+            gated(".system", sqlite_dot_command),
+            gated(".databases", sqlite_dot_command),
+            gated(".import", sqlite_dot_command),
+            gated(".load", sqlite_dot_command),
+            gated("eval", starts_word),
+        ];
+        T
+    }
+
+    fn has_wake(&self) -> bool {
+        true
+    }
+
+    fn wake(&self, text: &[u8], _field: &Field<'_>) -> bool {
+        // A value that starts with a command and an argument shape (`cat /etc/passwd`,
+        // `ping -c 3 x`, `ansible-config dump`): the shape is tested first, byte by byte, and
+        // only then the command list.
+        let i = skip_space(text, 0);
+        if !text.get(i).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/') {
+            return false;
+        }
+        let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
+        let arg = skip_space(text, i + word_len);
+        if word_len > 32 || arg == i + word_len || arg >= text.len() {
+            return false;
+        }
+        let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"')
+            || text[i..i + word_len].contains(&b'-')
+            || text[arg..].iter().take(24).take_while(|&&c| c > b' ').any(|&c| c == b'.')
+            || {
+                let mut buf = [0u8; 24];
+                matches!(word_at(text, arg, &mut buf), b"install" | b"all" | b"report" | b"dump" | b"decrypt")
+            };
+        if !shaped {
+            return false;
+        }
+        let mut buf = [0u8; 24];
+        let w = command_word(text, i, &mut buf);
+        !w.is_empty() && is_command(w)
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -6,7 +6,18 @@
 //! comment), so there only the header-shaped and request-line-shaped continuations count. A
 //! request line (`GET /x HTTP/1.1`) inside a value is reported as `attack.smuggling`.
 
-use super::{is_head_part, Check, Family, Hit, Rules, Subject};
+use super::gate::{gated, lit, skip_space};
+use super::{is_head_part, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::fields::Field;
+
+/// Gate for CR/LF in a body value: a header line (`Name:`), a status line or markup follows,
+/// not the next paragraph of a comment.
+fn header_follows(b: &[u8], _s: usize, e: usize) -> bool {
+    let i = skip_space(b, e);
+    let name = b[i.min(b.len())..].iter().take(41).take_while(|c| c.is_ascii_alphanumeric() || **c == b'-').count();
+    let after = skip_space(b, i + name);
+    (name > 0 && name <= 40 && b.get(after) == Some(&b':')) || b.get(i) == Some(&b'<')
+}
 use crate::finding::Severity::{High, Medium};
 
 pub(crate) struct Crlf {
@@ -32,8 +43,21 @@ impl Crlf {
 }
 
 impl Check for Crlf {
-    fn triggers(&self) -> &'static [&'static str] {
-        &["\r", "\n", "http/"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("\r", header_follows),
+            gated("\n", header_follows),
+            lit("http/"),
+        ];
+        T
+    }
+
+    fn has_wake(&self) -> bool {
+        true
+    }
+
+    fn wake(&self, text: &[u8], field: &Field<'_>) -> bool {
+        is_head_part(field.part) && text.iter().any(|&c| c == b'\r' || c == b'\n')
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -7,7 +7,8 @@
 //! number of rounds, then looks for `${jndi:`. Data-leaking lookups (`${env:AWS_SECRET}`,
 //! `${sys:user.name}`) inside a value are High on their own.
 
-use super::{Check, Family, Hit, Subject};
+use super::gate::lit;
+use super::{Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity::{Critical, High};
 
 pub(crate) struct Jndi {
@@ -75,8 +76,11 @@ fn evaluate(body: &str) -> String {
 }
 
 impl Check for Jndi {
-    fn triggers(&self) -> &'static [&'static str] {
-        &["${"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            lit("${"),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -5,7 +5,8 @@
 //! `admin)(|(password=*)`, `*)(&`. Prose rarely writes `)(` followed by `|`, `&`, `!` or an
 //! attribute assignment, and never `objectClass=*`.
 
-use super::{Check, Family, Hit, Rules, Subject};
+use super::gate::lit;
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High};
 
 pub(crate) struct Ldapi {
@@ -25,8 +26,16 @@ impl Ldapi {
 }
 
 impl Check for Ldapi {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[")(", ") (", "*)", "(|", "(&", "objectclass"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            lit(")("),
+            lit(") ("),
+            lit("*)"),
+            lit("(|"),
+            lit("(&"),
+            lit("objectclass"),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -8,7 +8,31 @@
 //! ORM flavour: chained relations or lookups on secret fields are High, one plain filter
 //! (`price__gte=10`) is how such APIs are meant to be used and stays Medium.
 
-use super::{Check, Family, Hit, Subject};
+use super::gate::{gated, lit, whole_word, word_at, word_before};
+use super::{Check, Family, Hit, Subject, Trigger};
+
+/// Gate for `$`: a query operator name follows (`$ne`, `$where`), not a price.
+fn operator(b: &[u8], _s: usize, e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let w = word_at(b, e, &mut buf);
+    std::str::from_utf8(w).is_ok_and(|w| OPERATORS.contains(&w))
+}
+
+/// Gate for `__`: an ORM lookup suffix (`__startswith`) or relation follows.
+fn orm_lookup(b: &[u8], s: usize, e: usize) -> bool {
+    s > 0 && b.get(e).is_some_and(u8::is_ascii_alphabetic)
+}
+
+/// Gate: a letter follows (`this.password`, `db.users`), not a sentence end.
+fn then_letter(b: &[u8], _s: usize, e: usize) -> bool {
+    b.get(e).is_some_and(u8::is_ascii_alphabetic)
+}
+
+/// Gate for `(`: `sleep(` or `while(` in a server-side JavaScript payload.
+fn js_loop(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(word_before(b, s, &mut buf), b"sleep" | b"while")
+}
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
 
@@ -41,8 +65,17 @@ fn is_operator(name: &str) -> bool {
 }
 
 impl Check for Nosqli {
-    fn triggers(&self) -> &'static [&'static str] {
-        &["$", "__", "this.", "db.", "return"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("$", operator),
+            lit("[$"),
+            gated("__", orm_lookup),
+            gated("this.", then_letter),
+            gated("db.", then_letter),
+            gated("return", whole_word),
+            gated("(", js_loop),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

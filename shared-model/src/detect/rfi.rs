@@ -6,7 +6,8 @@
 //! suffix the application appends, a URL in a *path segment* (`/get/https://evil/`), and a URL in
 //! a parameter whose name says it is included (`include`, `template`, `mosConfig_absolute_path`).
 
-use super::{Check, Family, Hit, Rules, Subject};
+use super::gate::{gated, lit, starts_word};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High};
 
@@ -35,8 +36,15 @@ impl Rfi {
 }
 
 impl Check for Rfi {
-    fn triggers(&self) -> &'static [&'static str] {
-        &["://", "http:", "https:", "ftp:", "file:"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            lit("://"),
+            gated("http:", starts_word),
+            gated("https:", starts_word),
+            gated("ftp:", starts_word),
+            gated("file:", starts_word),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

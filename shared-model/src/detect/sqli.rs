@@ -14,8 +14,104 @@
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].
 
-use super::{stronger, Check, Family, Hit, Subject};
+use super::gate::{gated, in_sorted, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
+use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
+
+/// Words that can follow a value in SQL (an operator, a clause): what an injected quote or
+/// number is followed by. Sorted (binary search).
+const AFTER_VALUE: &[&str] = &[
+    "and", "as", "asc", "between", "binary", "case", "collate", "desc", "div", "else", "end", "escape", "except",
+    "exec", "execute", "for", "from", "glob", "group", "having", "in", "intersect", "into", "is", "like", "limit",
+    "match", "minus", "mod", "not", "null", "offset", "or", "order", "procedure", "regexp", "rlike", "select",
+    "sounds", "then", "union", "waitfor", "when", "where", "xor",
+];
+
+/// Statement keywords that start a stacked query after `;`. Sorted.
+const STATEMENTS: &[&str] = &[
+    "alter", "begin", "call", "create", "declare", "delete", "drop", "exec", "execute", "grant", "handler", "if",
+    "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
+    "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
+];
+
+/// Gate for a quote: what follows it (past spaces, comments and closing parentheses) is an SQL
+/// operator, a terminator or a clause word, as when an injected quote closes the application's
+/// string. `O'Brien`, `it's` and `"quoted" text` stay asleep.
+fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
+    let mut i = skip_space_comments(b, e);
+    while b.get(i) == Some(&b')') {
+        i = skip_space_comments(b, i + 1);
+    }
+    match b.get(i) {
+        None => false,
+        Some(b'-' | b'+' | b'*' | b'/' | b'%' | b'^' | b'|' | b'&' | b'=' | b'<' | b'>' | b'!' | b'~' | b';' | b'#' | b',' | b'(') => true,
+        Some(c) if c.is_ascii_alphabetic() => {
+            let mut buf = [0u8; 24];
+            in_sorted(AFTER_VALUE, word_at(b, i, &mut buf))
+        }
+        _ => false,
+    }
+}
+
+/// Gate for `--` and `#`: a comment that cuts the query after a value (`1--`, `admin'#`, `)--`).
+fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
+    let next_ok = match b.get(e) {
+        None => true,
+        Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
+    };
+    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/'))
+}
+
+/// Gate for `;`: a statement keyword follows (a stacked query).
+fn stacked(b: &[u8], _s: usize, e: usize) -> bool {
+    let i = skip_space_comments(b, e);
+    let mut buf = [0u8; 24];
+    in_sorted(STATEMENTS, word_at(b, i, &mut buf))
+}
+
+/// Gate for logic and comparison words: a whole word next to a value an attacker controls (a
+/// number, a quote, a parenthesis, a variable) rather than between two prose words.
+fn logic(b: &[u8], s: usize, e: usize) -> bool {
+    if !whole_word(b, s, e) {
+        return false;
+    }
+    let prev_value = prev_non_space(b, s).is_some_and(|p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b'/'));
+    let n = skip_space_comments(b, e);
+    let next_value = match b.get(n) {
+        Some(b'0'..=b'9' | b'\'' | b'"' | b'(' | b'-' | b'@' | b'!' | b'~' | b'=' | b'<' | b'>') => true,
+        Some(c) if c.is_ascii_alphabetic() => {
+            let mut buf = [0u8; 24];
+            let w = word_at(b, n, &mut buf);
+            matches!(w, b"true" | b"false" | b"null" | b"not" | b"select" | b"exists" | b"sleep" | b"benchmark" | b"ascii" | b"char" | b"substring" | b"current_user" | b"user" | b"version" | b"like" | b"rlike" | b"regexp")
+        }
+        _ => false,
+    };
+    prev_value || next_value
+}
+
+/// Gate for `(`: the word before it is a function SQL injections call.
+fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let w = word_before(b, s, &mut buf);
+    !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
+}
+
+/// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
+fn hex_literal(b: &[u8], s: usize, e: usize) -> bool {
+    word_start(b, s) && b.get(e).is_some_and(u8::is_ascii_hexdigit) && b.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
+}
+
+/// Gate for `order by` / `group by`: a column number follows (a column-count probe).
+fn then_number(b: &[u8], _s: usize, e: usize) -> bool {
+    b.get(skip_space(b, e)).is_some_and(u8::is_ascii_digit)
+}
+
+/// Gate for statement keywords: a whole word at the start of the value (past spaces and
+/// parentheses), where the value *is* a statement.
+fn statement_start(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && b[..s].iter().all(|&c| c <= b' ' || c == b'(' || c == b'\'' || c == b'"' || c == b')')
+}
+
 
 /// Tokens considered per context; payloads are short and real SQL structure shows early.
 const MAX_TOKENS: usize = 512;
@@ -87,21 +183,73 @@ impl Sqli {
 }
 
 impl Check for Sqli {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[
-            "'", "\"", "`", "--", "#", "/*", ";", " or", "or ", "and", "xor", "||", "&&", "select", "union",
-            "sleep", "benchmark", "waitfor", "exec", "drop", "insert", "update", "delete", "having",
-            "order by", "group by", "@@", "information_schema", "sysobjects", "pg_", "load_file", "outfile",
-            "dumpfile", "char(", "concat", "case", "extractvalue", "updatexml", "xp_", "sp_", "procedure",
-            "shutdown", "declare", "truncate", "alter", "create", "replace", "like", "rlike", "regexp",
-            "0x", "sqlite_", "mysql.", "dbms_", "utl_", "between", "collate", "limit", "offset",
-        ]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("'", after_quote),
+            gated("\"", after_quote),
+            gated("`", after_quote),
+            gated("--", before_comment),
+            gated("#", before_comment),
+            lit("/*"),
+            gated(";", stacked),
+            gated("or", logic),
+            gated("and", logic),
+            gated("xor", logic),
+            gated("not", logic),
+            gated("div", logic),
+            gated("like", logic),
+            gated("rlike", logic),
+            gated("regexp", logic),
+            gated("between", logic),
+            gated("is", logic),
+            gated("limit", logic),
+            gated("collate", logic),
+            lit("||"),
+            lit("&&"),
+            gated("union", whole_word),
+            gated("select", whole_word),
+            gated("having", whole_word),
+            gated("waitfor", whole_word),
+            gated("(", sql_call),
+            gated("0x", hex_literal),
+            lit("@@"),
+            lit("information_schema"),
+            lit("sysobjects"),
+            lit("pg_catalog"),
+            lit("sqlite_master"),
+            lit("outfile"),
+            lit("dumpfile"),
+            lit("load_file"),
+            lit("procedure analyse"),
+            gated("order by", then_number),
+            gated("group by", then_number),
+            gated("xp_", starts_word),
+            gated("sp_", starts_word),
+            gated("exec", statement_start),
+            gated("execute", statement_start),
+            gated("drop", statement_start),
+            gated("insert", statement_start),
+            gated("delete", statement_start),
+            gated("update", statement_start),
+            gated("create", statement_start),
+            gated("alter", statement_start),
+            gated("truncate", statement_start),
+            gated("shutdown", statement_start),
+            gated("declare", statement_start),
+            gated("case", whole_word),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let text = s.text.as_bytes();
         let mut best = judge(text, &tokenize(text, Ctx::Raw), Ctx::Raw);
         for q in [b'\'', b'"'] {
+            // A context is tokenized only when the value has that quote and no earlier context
+            // already decided with a blocking confidence.
+            if best.as_ref().is_some_and(|h| h.confidence >= 0.9) {
+                break;
+            }
             if text.contains(&q) {
                 best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q)), Ctx::Quote(q)));
             }
@@ -305,25 +453,26 @@ fn next_is_paren(b: &[u8], mut i: usize) -> bool {
 }
 
 const DANGER_FUNCS: &[&str] = &[
-    "sleep", "benchmark", "pg_sleep", "load_file", "extractvalue", "updatexml", "randomblob", "xp_cmdshell",
-    "sys_exec", "sys_eval", "dbms_pipe", "utl_inaddr", "utl_http", "dbms_lock", "get_lock", "name_const",
-    "exp", "geometrycollection", "multipoint", "polygon", "linestring", "json_keys", "pg_read_file", "lo_import",
-    "openrowset", "opendatasource", "master_pos_wait",
+    "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
+    "json_keys", "linestring", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
+    "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
+    "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
 ];
 
 const FUNCS: &[&str] = &[
-    "ascii", "char", "chr", "concat", "concat_ws", "group_concat", "substring", "substr", "mid", "left", "right",
-    "length", "len", "hex", "unhex", "version", "user", "current_user", "system_user", "session_user", "database",
-    "schema", "cast", "convert", "count", "if", "ifnull", "isnull", "nullif", "coalesce", "iif", "elt", "ord",
-    "lower", "upper", "lcase", "ucase", "md5", "sha1", "rand", "floor", "ceil", "round", "abs", "sin", "cos",
-    "conv", "bin", "oct", "instr", "locate", "position", "replace", "repeat", "reverse", "space", "trim", "ltrim",
-    "rtrim", "aes_encrypt", "aes_decrypt", "row", "now", "sysdate", "uuid", "strcmp", "make_set", "export_set",
-    "field", "find_in_set", "char_length", "octet_length", "bit_length", "soundex", "compress", "uncompress",
-    "encode", "decode", "from_base64", "to_base64", "last_insert_id", "connection_id", "schema_name", "db_name",
-    "user_name", "host_name", "object_id", "is_srvrolemember", "has_dbaccess", "pg_read_file", "current_database",
-    "current_schema", "inet_server_addr", "nvl", "rownum", "unicode", "nchar", "varchar", "char_", "sqlite_version",
-    "typeof", "greatest", "least", "max", "min", "sum", "avg", "exists", "values", "json_extract", "xmltype",
-    "to_char", "to_number", "instrb", "rawtohex", "dbms_xmlgen", "sys_context", "utl_raw", "quote", "glob",
+    "abs", "aes_decrypt", "aes_encrypt", "ascii", "avg", "bin", "bit_length", "cast", "ceil", "char", "char_",
+    "char_length", "chr", "coalesce", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
+    "cos", "count", "current_database", "current_schema", "current_user", "database", "db_name",
+    "dbms_xmlgen", "decode", "elt", "encode", "exists", "export_set", "field", "find_in_set", "floor",
+    "from_base64", "glob", "greatest", "group_concat", "has_dbaccess", "hex", "host_name", "if", "ifnull",
+    "iif", "inet_server_addr", "instr", "instrb", "is_srvrolemember", "isnull", "json_extract",
+    "last_insert_id", "lcase", "least", "left", "len", "length", "locate", "lower", "ltrim", "make_set",
+    "max", "md5", "mid", "min", "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "ord",
+    "pg_read_file", "position", "quote", "rand", "rawtohex", "repeat", "replace", "reverse", "right", "round",
+    "row", "rownum", "rtrim", "schema", "schema_name", "session_user", "sha1", "sin", "soundex", "space",
+    "sqlite_version", "strcmp", "substr", "substring", "sum", "sys_context", "sysdate", "system_user",
+    "to_base64", "to_char", "to_number", "trim", "typeof", "ucase", "uncompress", "unhex", "unicode", "upper",
+    "user", "user_name", "utl_raw", "uuid", "values", "varchar", "version", "xmltype",
 ];
 
 /// A word's token kind; `call` when it is followed by `(`.
@@ -438,7 +587,115 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
+    if let Some(v) = shape(text, all, &toks, ctx) {
+        keep(v);
+    }
     found.map(|v| Hit::new(Family::Sqli, Severity::Critical, v.confidence, v.at, v.detail))
+}
+
+/// Confidence of a shape-grammar verdict. PERF/quality note: at 0.9 the grammar lifts
+/// libinjection SQLi detection from 83% to 94%, but flags 3.6% of libinjection's benign search
+/// strings (quoted words around `-`, `like`, `not`: `"LIKE" STAMP`, `1/4"-1/2"`), over the 1%
+/// budget. Until those are told apart it reports at 0.45: evidence that adds to other findings,
+/// never a flag on its own.
+const SHAPE_CONFIDENCE: f64 = 0.45;
+
+/// The token-shape grammar, after libinjection's fingerprints: each token becomes a class
+/// (value, operator, logic, comment, ...) and the value is SQL when, in its context, the class
+/// sequence is an expression that only makes sense inside a query:
+/// - quoted context: the closed string is followed (past `)`) by an operator or logic word and
+///   an operand (`' - '`, `A' DIV 'B`, `'XOR'`, `' <=> '`, `1'*null is null - '`);
+/// - raw context: a number or parenthesis starts the value and a comment cuts it after a value
+///   (`1--`, `( 'a' * 1 ) --`, `1 /*!x*/`), or a logic word joins comparisons of literals
+///   (`HOPE AND -8=3`, `1 = '1' OR 1`).
+/// Prose fails these: after `O'`, `Rock 'n'`, `"Hello" - she said` comes a bare word, and
+/// `1-2 days` ends in one.
+fn shape(text: &[u8], all: &[Tok], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let t = |k: usize| toks.get(k).map(|x| x.t);
+    let is_operand = |x: Option<T>| matches!(x, Some(T::Num | T::Str { .. } | T::Var { .. } | T::Func { .. } | T::LParen | T::Kw(Kw::Literal)));
+    // A bare word is an operand only when a comparison follows it (`' or x=`): a bare word
+    // after an operator is how prose reads (`20" -pattern -baby`).
+    let operand_at = |k: usize| {
+        is_operand(t(k))
+            || matches!(t(k), Some(T::Op)) && is_operand(t(k + 1))
+            || matches!(t(k), Some(T::Word { .. })) && matches!(t(k + 1), Some(T::Cmp))
+    };
+    let is_oper = |x: Option<T>| matches!(x, Some(T::Op | T::Cmp | T::Logic | T::Kw(Kw::WordOp)));
+    if let Ctx::Quote(_) = ctx {
+        if !matches!(t(0), Some(T::Str { closed: true, .. })) {
+            return None;
+        }
+        let mut j = 1;
+        while matches!(t(j), Some(T::RParen)) {
+            j += 1;
+        }
+        let at = toks.get(j).map_or(0, |x| x.at);
+        if is_oper(t(j)) {
+            let mut k = j + 1;
+            while is_oper(t(k)) && k < j + 3 {
+                k += 1; // `<=>`, `not like`, `is not`
+            }
+            // The operand ends the value (the application's quote then closes an open string),
+            // or an operator chain continues.
+            let last = k + 1 == toks.len() || matches!(t(k), Some(T::Op)) && k + 2 == toks.len();
+            let quote = match ctx {
+                Ctx::Quote(q) => q,
+                Ctx::Raw => 0,
+            };
+            let short_open = toks.last().is_some_and(|x| match x.t {
+                // `'b`, `'0`, `' '`: the string the application will close (same quote as the
+                // context); prose (` stamp`) is no operand.
+                T::Str { closed: false, .. } if text.get(x.at) == Some(&quote) => {
+                    let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
+                    body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3
+                }
+                _ => false,
+            });
+            if operand_at(k) && (last && short_open || is_oper(t(k + 1))) {
+                return Some(Verdict { at, confidence: SHAPE_CONFIDENCE, detail: "closed string then an expression" });
+            }
+        }
+        if matches!(t(j), Some(T::Kw(Kw::Union | Kw::Select))) && matches!(t(j + 1), Some(T::Kw(_) | T::Num | T::LParen | T::Op) | None) {
+            return Some(Verdict { at, confidence: SHAPE_CONFIDENCE, detail: "closed string then union/select" });
+        }
+        return None;
+    }
+    let first = t(0);
+    let starts_value = matches!(first, Some(T::Num | T::LParen | T::Var { .. })) || matches!(first, Some(T::Op)) && matches!(t(1), Some(T::Num));
+    // `1--`, `1 /*!x*/`, `( 'a' * 1 ) --`: a value-shaped expression cut by a comment.
+    let cut = all.last().is_some_and(|c| matches!(c.t, T::Comment { .. }) && terminating_comment(text, c));
+    if starts_value && cut && toks.len() <= 24 {
+        let values = toks.iter().filter(|x| matches!(x.t, T::Num | T::Str { .. } | T::Var { .. } | T::RParen)).count();
+        let words = toks.iter().filter(|x| matches!(x.t, T::Word { .. })).count();
+        let commas = toks.iter().any(|x| x.t == T::Comma);
+        if values >= 1 && words <= 1 && !commas {
+            return Some(Verdict { at: 0, confidence: SHAPE_CONFIDENCE, detail: "expression then comment" });
+        }
+    }
+    // `/*!...*/` executable comments and inline comments between values.
+    if starts_value && all.iter().any(|x| matches!(x.t, T::Comment { .. })) && toks.len() <= 3 && toks.iter().all(|x| matches!(x.t, T::Num | T::Op)) {
+        return Some(Verdict { at: 0, confidence: SHAPE_CONFIDENCE, detail: "comment between values" });
+    }
+    for (i, tok) in toks.iter().enumerate() {
+        match tok.t {
+            // `x AND -8=3`, `1 = '1' OR 1`: logic joining literal comparisons.
+            T::Logic if i > 0 => {
+                let mut k = i + 1;
+                while matches!(t(k), Some(T::Op | T::LParen)) && k < i + 3 {
+                    k += 1;
+                }
+                let lit = |x: Option<T>| matches!(x, Some(T::Num | T::Str { .. } | T::Kw(Kw::Literal)));
+                let rhs_cmp = lit(t(k)) && matches!(t(k + 1), Some(T::Cmp | T::Kw(Kw::WordOp))) && (lit(t(k + 2)) || matches!(t(k + 2), Some(T::Op)) && lit(t(k + 3)));
+                let lhs_cmp = i >= 3 && lit(t(i - 1)) && matches!(t(i - 2), Some(T::Cmp)) && lit(t(i - 3));
+                let rhs_value = lit(t(k)) && k + 1 >= toks.len();
+                if rhs_cmp && (k + 3 >= toks.len() || starts_value) || lhs_cmp && rhs_value {
+                    return Some(Verdict { at: tok.at, confidence: SHAPE_CONFIDENCE, detail: "logic over literal comparisons" });
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn word<'t>(text: &'t [u8], tok: &Tok) -> &'t [u8] {

@@ -9,7 +9,8 @@
 //! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
 //! URL is Medium. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) are High.
 
-use super::{stronger, Check, Family, Hit, Subject};
+use super::gate::{gated, lit, starts_word};
+use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity::{self, Critical, High, Medium};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -37,12 +38,34 @@ impl Ssrf {
 }
 
 impl Check for Ssrf {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[
-            "://", "http:", "https:", "ftp:", "@", "localhost", "169.254", "metadata", "127.", "0x", "[::", "[0:",
-            "[fe80", "[fd", "[fc", "nip.io", "sslip.io", "xip.io", "localtest.me", "lvh.me", "100.100.100.200",
-            "instance-data", "fd00:ec2",
-        ]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            lit("://"),
+            gated("http:", starts_word),
+            gated("https:", starts_word),
+            gated("ftp:", starts_word),
+            gated("@", internal_after_at),
+            lit("localhost"),
+            lit("169.254"),
+            lit("metadata.google"),
+            lit("metadata.azure"),
+            lit("instance-data"),
+            gated("127.", starts_word),
+            gated("0x", starts_word),
+            lit("[::"),
+            lit("[0:"),
+            lit("[fe80"),
+            lit("[fd"),
+            lit("[fc"),
+            lit("nip.io"),
+            lit("sslip.io"),
+            lit("xip.io"),
+            lit("localtest.me"),
+            lit("lvh.me"),
+            lit("100.100.100.200"),
+            lit("fd00:ec2"),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
@@ -90,6 +113,12 @@ impl Check for Ssrf {
         }
         best
     }
+}
+
+/// Gate for `@`: an address-like host follows (`x@127.0.0.1`, `x@[::1]`, `x@0x7f.1`), not an
+/// e-mail domain. URLs with userinfo are woken by `://` anyway.
+fn internal_after_at(b: &[u8], _s: usize, e: usize) -> bool {
+    b.get(e).is_some_and(|&c| c.is_ascii_digit() || c == b'[')
 }
 
 /// The host that starts at `i`: skips userinfo, stops at path, query, fragment, port or space.

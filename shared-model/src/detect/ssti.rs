@@ -7,7 +7,8 @@
 //! (`T(java.lang.Runtime)`, `freemarker.template.utility.Execute`, `#{runtime.exec(..)}`,
 //! `<% system(..) %>`). Template control blocks (`{% if %}`) are Medium.
 
-use super::{Check, Family, Hit, Rules, Subject};
+use super::gate::{gated, lit, starts_word};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Ssti {
@@ -30,8 +31,34 @@ impl Ssti {
 }
 
 impl Check for Ssti {
-    fn triggers(&self) -> &'static [&'static str] {
-        &["{{", "${", "#{", "<%", "*{", "@{", "[[", "{%", "{#", "{$", "__", "java.lang", "freemarker", "getruntime", "$class", "#set", "getclass"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            lit("{{"),
+            lit("${"),
+            lit("#{"),
+            lit("<%"),
+            lit("*{"),
+            lit("@{"),
+            lit("[["),
+            lit("{%"),
+            lit("{#"),
+            lit("{$"),
+            lit(".__"),
+            lit("__class__"),
+            lit("__globals__"),
+            lit("__subclasses__"),
+            lit("__builtins__"),
+            lit("__mro__"),
+            lit("java.lang"),
+            lit("freemarker"),
+            lit("getruntime"),
+            lit("$class"),
+            lit("#set"),
+            lit("getclass"),
+            gated("t(", starts_word),
+            lit("new()"),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

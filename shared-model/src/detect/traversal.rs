@@ -7,7 +7,21 @@
 //! `id_rsa`, `/proc/self/environ`) is High or Critical. A path segment that *is* `..` (only
 //! possible when the client sent it encoded) is a traversal by itself.
 
-use super::{Check, Family, Hit, Rules, Subject};
+use super::gate::{gated, lit, starts_word, word_end};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
+
+/// Gate for `..`: a parent-directory step (`../`, `..\`, `..;`, a value or segment that is `..`),
+/// not an ellipsis or a range (`wait...`, `1..10`).
+fn dot_dot(b: &[u8], s: usize, e: usize) -> bool {
+    let next_ok = matches!(b.get(e), None | Some(b'/' | b'\\' | b';'));
+    let prev_ok = s == 0 || matches!(b[s - 1], b'/' | b'\\' | b'=' | b' ' | b'.' | b';' | b':' | b'\'' | b'"');
+    next_ok && prev_ok && !(b.get(e).is_none() && s > 0 && b[s - 1] == b'.' && (s < 2 || b[s - 2] != b'/'))
+}
+
+/// Gate: the literal ends a word (`.env` but not `.environment`).
+fn ends_word(b: &[u8], _s: usize, e: usize) -> bool {
+    word_end(b, e)
+}
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
 
@@ -37,13 +51,58 @@ impl Traversal {
 }
 
 impl Check for Traversal {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[
-            "..", "etc/", "proc/", "sys/", ".ini", "windows", "winnt", "inetpub", "wp-config", "web-inf", "meta-inf",
-            ".ht", ".git", ".svn", ".env", ".aws", ".ssh", "id_", ".docker", ".kube", "history", ".npmrc", ".pgpass",
-            ".netrc", "usr/local", "dev/", "apache", "httpd", "php.ini", ".log", "backup.sql",
-            "dump.sql", "ignore", "@fs", "web.config",
-        ]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("..", dot_dot),
+            gated("etc/", starts_word),
+            gated("proc/", starts_word),
+            gated("sys/", starts_word),
+            lit("boot.ini"),
+            lit("win.ini"),
+            lit("system.ini"),
+            lit("windows/"),
+            lit("windows\\"),
+            lit("winnt"),
+            lit("inetpub"),
+            lit("wp-config"),
+            lit("web-inf"),
+            lit("meta-inf"),
+            lit(".htaccess"),
+            lit(".htpasswd"),
+            lit(".git/"),
+            lit(".svn/"),
+            gated(".env", ends_word),
+            lit(".aws/"),
+            lit(".ssh/"),
+            lit("id_rsa"),
+            lit("id_dsa"),
+            lit("id_ecdsa"),
+            lit("id_ed25519"),
+            lit(".docker/"),
+            lit(".kube/"),
+            lit("_history"),
+            gated(".history", ends_word),
+            lit(".npmrc"),
+            lit(".pgpass"),
+            lit(".netrc"),
+            lit("usr/local/"),
+            lit("/dev/"),
+            lit("apache/"),
+            lit("apache2/"),
+            lit("httpd.conf"),
+            lit("httpd/"),
+            lit("php.ini"),
+            lit("debug.log"),
+            lit("error.log"),
+            lit("errors.log"),
+            lit("backup.sql"),
+            lit("dump.sql"),
+            lit(".aiignore"),
+            lit(".cursorignore"),
+            lit("@fs/"),
+            lit("web.config"),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -8,8 +8,56 @@
 //! call. A JavaScript call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium:
 //! API payloads carry code samples, and those must not block.
 
-use super::{Check, Family, Hit, Rules, Subject};
+use super::gate::{gated, in_sorted, lit, skip_space, word_before};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
+
+/// Gate for `<`: a tag, end tag, comment or declaration starts (`a < b` and `<3` do not).
+fn tag_start(b: &[u8], _s: usize, e: usize) -> bool {
+    b.get(e).is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'/' | b'!' | b'?'))
+}
+
+/// Gate for `=`: the name before it is an event handler (`onerror =`).
+fn handler_assignment(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let w = word_before(b, s, &mut buf);
+    w.len() > 3 && w.starts_with(b"on")
+}
+
+/// Gate for `data:`: a media type or a comma follows, as in a data URL.
+fn data_url(b: &[u8], _s: usize, e: usize) -> bool {
+    let rest = &b[e.min(b.len())..];
+    rest.first() == Some(&b',') || rest.iter().take(40).position(|&c| c == b'/').is_some_and(|p| p > 0 && rest[..p].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'+' || *c == b' '))
+}
+
+/// JavaScript functions whose call is the point of a payload. Sorted.
+const JS_CALLS: &[&str] = &[
+    "alert", "atob", "btoa", "confirm", "eval", "execscript", "expression", "fetch", "import", "open", "print",
+    "prompt", "setinterval", "settimeout", "url", "write", "writeln",
+];
+
+/// Gate for `(` and a backquote: the word before is a JavaScript sink (`alert(`, ``confirm`1` ``).
+fn js_call(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    in_sorted(JS_CALLS, word_before(b, s, &mut buf))
+}
+
+/// Gate for `[`: indexing a global object (`top['al'+'ert']`).
+fn js_global_index(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    matches!(word_before(b, s, &mut buf), b"self" | b"top" | b"parent" | b"frames" | b"globalthis" | b"window" | b"this" | b"document")
+}
+
+/// Gate for a global's name: a member is accessed (`document.cookie`, `window[`).
+fn member_access(b: &[u8], _s: usize, e: usize) -> bool {
+    matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
+}
+
+/// Gate for `behavior`: a CSS property (`behavior: url(..)`).
+fn then_colon(b: &[u8], _s: usize, e: usize) -> bool {
+    b.get(skip_space(b, e)) == Some(&b':')
+}
+
 
 pub(crate) struct Xss {
     rules: Rules,
@@ -46,13 +94,36 @@ impl Xss {
 }
 
 impl Check for Xss {
-    fn triggers(&self) -> &'static [&'static str] {
-        &[
-            "<", "script", "javascript", "vbscript", "livescript", "data:", "expression", "alert", "prompt", "confirm",
-            "eval", "document", "window", "fromcharcode", "constructor", "onerror", "onload", "onmouse", "onfocus", "on",
-            "+ad", "+ac", "[]", "![]", "self", "top", "parent", "globalthis", "innerhtml", "-moz-binding", "behavior",
-            "@import", "settimeout", "setinterval", "srcdoc", "location",
-        ]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("<", tag_start),
+            gated("=", handler_assignment),
+            lit("script"),
+            lit("cript:"),
+            gated("data:", data_url),
+            gated("(", js_call),
+            gated("`", js_call),
+            gated("[", js_global_index),
+            gated("document", member_access),
+            gated("window", member_access),
+            gated("location", member_access),
+            lit("fromcharcode"),
+            lit("constructor"),
+            lit("innerhtml"),
+            lit("outerhtml"),
+            lit("srcdoc"),
+            lit("-moz-binding"),
+            gated("behavior", then_colon),
+            lit("@import"),
+            lit("+adw-"),
+            lit("+adz-"),
+            lit("+acia-"),
+            lit("+ajw-"),
+            lit("![]"),
+            lit("+[]"),
+            lit("[]["),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

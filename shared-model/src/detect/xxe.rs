@@ -5,7 +5,8 @@
 //! `PUBLIC`) and parameter (`%`) entity declarations are Critical; an external DTD or XInclude
 //! is High; an internal DOCTYPE with plain entities (the "billion laughs" shape) is High too.
 
-use super::{Check, Family, Hit, Rules, Subject};
+use super::gate::lit;
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High};
 
 pub(crate) struct Xxe {
@@ -27,8 +28,14 @@ impl Xxe {
 }
 
 impl Check for Xxe {
-    fn triggers(&self) -> &'static [&'static str] {
-        &["<!entity", "<!doctype", "xinclude", "xi:include"]
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            lit("<!entity"),
+            lit("<!doctype"),
+            lit("xinclude"),
+            lit("xi:include"),
+        ];
+        T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -1,0 +1,145 @@
+//! Trigger gates: the cheap context checks that turn a common literal into a tight trigger.
+//!
+//! The prefilter ([`super::AttackDetector`]) finds trigger literals with one Aho-Corasick pass.
+//! Some literals that attacks need are everywhere in ordinary text (`'` in `O'Brien`, `;` and `&`
+//! in prose, `=` in queries, `(` in notes), so a trigger may carry a *gate*: a function that looks
+//! at a few bytes around the match and says whether the context could be an attack (a quote
+//! followed by an SQL operator, a separator followed by a command name, `on...=`). Gates read at
+//! most a few dozen bytes, never allocate, and compare ASCII case-insensitively, because the
+//! prefilter runs on the raw value whenever it needs no decoding (see [`crate::normalize`]).
+
+/// A gate: `(text, match start, match end) -> wake the family?`.
+pub(crate) type Gate = fn(&[u8], usize, usize) -> bool;
+
+/// A literal that wakes a family, optionally confirmed by a gate.
+#[derive(Clone, Copy)]
+pub(crate) struct Trigger {
+    /// Lower-case literal (matched ASCII case-insensitively).
+    pub lit: &'static str,
+    pub gate: Option<Gate>,
+}
+
+/// An ungated trigger: the literal alone is rare enough in clean text.
+pub(crate) const fn lit(lit: &'static str) -> Trigger {
+    Trigger { lit, gate: None }
+}
+
+/// A gated trigger.
+pub(crate) const fn gated(lit: &'static str, gate: Gate) -> Trigger {
+    Trigger { lit, gate: Some(gate) }
+}
+
+#[inline]
+pub(crate) fn lower(c: u8) -> u8 {
+    c.to_ascii_lowercase()
+}
+
+/// Index of the first byte at or after `i` that is not whitespace or a control character.
+pub(crate) fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i] <= b' ' {
+        i += 1;
+    }
+    i
+}
+
+/// Like [`skip_space`], also skipping SQL-style `/* ... */` comments (bounded).
+pub(crate) fn skip_space_comments(b: &[u8], mut i: usize) -> usize {
+    for _ in 0..8 {
+        i = skip_space(b, i);
+        if b.get(i) == Some(&b'/') && b.get(i + 1) == Some(&b'*') {
+            let end = b[i + 2..].windows(2).take(64).position(|w| w == b"*/");
+            match end {
+                Some(p) => i += 2 + p + 2,
+                None => return b.len(),
+            }
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// Index of the last byte before `i` that is not whitespace, if any.
+pub(crate) fn prev_non_space(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j > 0 {
+        j -= 1;
+        if b[j] > b' ' {
+            return Some(j);
+        }
+    }
+    None
+}
+
+pub(crate) fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The word (`[a-z0-9_]`, up to 24 bytes) starting at `i`, as lower-case bytes in `buf`.
+pub(crate) fn word_at<'b>(b: &[u8], i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
+    let mut n = 0;
+    while i + n < b.len() && n < buf.len() && is_word(b[i + n]) {
+        buf[n] = lower(b[i + n]);
+        n += 1;
+    }
+    &buf[..n]
+}
+
+/// The word ending just before `i` (skipping spaces between it and `i`), lower-cased in `buf`.
+pub(crate) fn word_before<'b>(b: &[u8], i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
+    let mut end = i;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && end - start < buf.len() && is_word(b[start - 1]) {
+        start -= 1;
+    }
+    let n = end - start;
+    for k in 0..n {
+        buf[k] = lower(b[start + k]);
+    }
+    &buf[..n]
+}
+
+/// True when `i` is not preceded by a word character (a word starts here).
+pub(crate) fn word_start(b: &[u8], i: usize) -> bool {
+    i == 0 || !is_word(b[i - 1])
+}
+
+/// True when `i` is not a word character (a word ended before it).
+pub(crate) fn word_end(b: &[u8], i: usize) -> bool {
+    b.get(i).map_or(true, |&c| !is_word(c))
+}
+
+/// Gate: the literal is a whole word.
+pub(crate) fn whole_word(b: &[u8], s: usize, e: usize) -> bool {
+    word_start(b, s) && word_end(b, e)
+}
+
+/// Gate: the literal starts a word.
+pub(crate) fn starts_word(b: &[u8], s: usize, _e: usize) -> bool {
+    word_start(b, s)
+}
+
+/// Whether `w` is in `sorted` (a sorted list of lower-case words).
+pub(crate) fn in_sorted(sorted: &[&str], w: &[u8]) -> bool {
+    sorted.binary_search_by(|probe| probe.as_bytes().cmp(w)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        let mut buf = [0u8; 24];
+        assert_eq!(word_at(b"x OR y", 2, &mut buf), b"or");
+        assert_eq!(word_before(b"Sleep  (", 7, &mut buf), b"sleep");
+        assert_eq!(skip_space_comments(b"' /**/ or", 1), 7);
+        assert_eq!(prev_non_space(b"1  or", 3), Some(0));
+        assert!(whole_word(b"a union b", 2, 7));
+        assert!(!whole_word(b"reunion", 2, 7));
+        assert!(in_sorted(&["and", "or", "xor"], b"or"));
+    }
+}

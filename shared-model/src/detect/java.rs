@@ -1,0 +1,120 @@
+//! Java attacks: class names that reach the runtime, serialized objects and expression languages.
+//!
+//! A Java back end turns attacker text into code through deserialization (`ObjectInputStream`,
+//! XStream, Jackson polymorphic types) and expression languages (OGNL in Struts, SpEL in Spring,
+//! EL in JSF). The payloads therefore name classes no API client needs to name:
+//! `java.lang.Runtime`, `ProcessBuilder`, `java.io.*` streams, `javax.script`, `org.omg.CORBA`,
+//! `com.opensymphony.xwork2` (OGNL), gadget-chain libraries (`org.apache.commons.collections`,
+//! `com.sun.org.apache.xalan`); or they carry a serialized stream, recognised by its magic bytes
+//! in hex (`aced0005`) or base64 (`rO0AB`, and its gzip-wrapped form `H4sIAAAA`); or an
+//! expression (`%{(#...)}`, `#{T(...)}`, `${#context[...]}`, `@java.lang...@`). The runtime classes
+//! and serialized streams are Critical; other class names High; `.jsp` uploads are the PHP
+//! family's upload check.
+
+use super::gate::{gated, lit, word_start};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use crate::finding::Severity::{Critical, High};
+
+pub(crate) struct Java {
+    rules: Rules,
+}
+
+/// Gate for package prefixes: the package name starts a word and a package path follows
+/// (`java.io.`, `org.omg.`; not `myjava`, `example.com`).
+fn package(b: &[u8], s: usize, e: usize) -> bool {
+    word_start(b, s) && {
+        // `java` may be followed by `x` and spaces before its dot (`java . lang`).
+        let mut i = e;
+        while i < b.len() && (b[i] == b'x' || b[i] == b'X' || b[i] == b' ') && i < e + 3 {
+            i += 1;
+        }
+        let dot = if b[e - 1] == b'.' { e } else if b.get(i) == Some(&b'.') { i + 1 } else { return false };
+        b.get(dot).is_some_and(|c| c.is_ascii_alphabetic() || *c == b' ')
+    }
+}
+
+/// Gate for base64 serialization magic: at a token start (a value, a parameter name).
+fn magic(b: &[u8], s: usize, _e: usize) -> bool {
+    s == 0 || !b[s - 1].is_ascii_alphanumeric() && b[s - 1] != b'+' && b[s - 1] != b'/'
+}
+
+impl Java {
+    pub fn new() -> Result<Java, String> {
+        let table = [
+            (r"\bjava\s*\.\s*lang\s*\.\s*(?:runtime|processbuilder|process\b|reflect|classloader|system\b|thread\b)|\bprocessbuilder\b|getruntime\s*\(|\bjavax\s*\.\s*script\b|\bjavax\.naming\b", Critical, 0.9, "Java runtime class"),
+            (r"(?:^|[^a-z0-9+/])(?:ro0ab|h4siaaaaaaaa|kztaa|cs7qa)|(?:^|[^a-f0-9])aced0005", Critical, 0.9, "serialized Java object"),
+            (r"%\{\s*\(?\s*#|\$\{\s*#(?:context|_memberaccess|request|session|application|attr)|#_memberaccess|@ognl\.|ognlcontext|#context\s*\[|\.getclass\s*\(\s*\)\s*\.\s*forname|@java\.lang\.", Critical, 0.9, "OGNL expression"),
+            (r"#\{\s*t\s*\(|\bt\s*\(\s*java\.|new\s+java\.(?:lang|io|net)\.", Critical, 0.9, "SpEL/EL expression reaching Java"),
+            (r"\bjava\s*\.\s*(?:io|net|nio|beans|rmi|util\s*\.\s*(?:zip|jar))\s*\.\s*[a-z_$][a-z0-9_$]*|\bjava\s*\.\s*lang\s*\.\s*[a-z_$][a-z0-9_$]*|\bjavax\s*\.\s*(?:management|xml\.transform|sql|el)\b|\borg\s*\.\s*omg\s*\.\s*corba\b|\bcom\s*\.\s*opensymphony\s*\.\s*xwork2?\b|\borg\s*\.\s*apache\s*\.\s*(?:commons\s*\.\s*(?:collections|beanutils|fileupload|io)|xalan|struts2?|tomcat|catalina|xbean|naming|bcel|myfaces|wicket|shiro|log4j)|\bcom\s*\.\s*sun\s*\.\s*(?:org\s*\.\s*apache|jndi|rowset|corba|xml\.internal)|\borg\s*\.\s*springframework\s*\.\s*(?:beans|context|expression|jndi|transaction)|\bcom\s*\.\s*mchange\s*\.\s*v2|\borg\s*\.\s*codehaus\s*\.\s*groovy|\bgroovy\s*\.\s*lang\b|\bbsh\s*\.\s*interpreter|\bjdk\s*\.\s*jshell|\bsun\s*\.\s*(?:misc|reflect|rmi)|\bch\s*\.\s*qos\s*\.\s*logback|\borg\s*\.\s*hibernate\s*\.\s*(?:engine|jmx|tuple)|\bcom\s*\.\s*alibaba\s*\.\s*fastjson", High, 0.85, "Java class name"),
+        ];
+        Ok(Java { rules: Rules::new(Family::Java, &table)? })
+    }
+}
+
+impl Check for Java {
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated("java", package),
+            gated("jdk.", package),
+            gated("sun.", package),
+            gated("org.", package),
+            gated("com.", package),
+            gated("groovy.", package),
+            gated("bsh.", package),
+            gated("ch.qos", package),
+            lit("processbuilder"),
+            lit("getruntime"),
+            gated("ro0ab", magic),
+            gated("h4siaaaaaaaa", magic),
+            gated("kztaa", magic),
+            gated("cs7qa", magic),
+            lit("aced0005"),
+            lit("%{"),
+            lit("#{"),
+            lit("${#"),
+            lit("_memberaccess"),
+            lit("@ognl"),
+            lit("ognlcontext"),
+            lit("#context"),
+        ];
+        T
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        self.rules.best(s.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn catches_java() {
+        assert_family(
+            "attack.java",
+            &[
+                "java.lang.Runtime",
+                "test=java.lang.ProcessBuilder",
+                "java.io.BufferedReader",
+                "com.opensymphony.xwork2",
+                "org.omg.CORBA",
+                "javax.script.ScriptEngineManager",
+                "rO0ABXNyABdqYXZhLnV0aWwuUHJpb3JpdHlRdWV1ZQ",
+                "aced00057372",
+                "%{(#_memberAccess['allowStaticMethodAccess']=true)}",
+                "${#context['xwork.MethodAccessor.denyMethodExecution']=false}",
+                "#{T(java.lang.Runtime).getRuntime().exec('id')}",
+                "org.apache.commons.collections.functors.InvokerTransformer",
+            ],
+            &[
+                "I love Java and JavaScript",
+                "see example.com for details",
+                "The sun is out; org chart attached",
+                "java 17 runtime",
+                "rO0 is not a word",
+                "Hello #{name}",
+            ],
+        );
+    }
+}
