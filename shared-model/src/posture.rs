@@ -280,7 +280,7 @@ fn security_headers(seen: &Seen<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The distinct data types of `matches`, comma separated, in order of first occurrence.
-fn type_list(matches: &[SensitiveMatch]) -> String {
+fn type_list<'m>(matches: impl IntoIterator<Item = &'m SensitiveMatch>) -> String {
     let mut names: Vec<&str> = Vec::new();
     for m in matches {
         if !names.contains(&m.ty.as_str()) {
@@ -419,21 +419,25 @@ impl Jwt {
     }
 }
 
+/// Personal data served to a caller that presented no credential. Secrets are left out: handing a
+/// token or key to an unauthenticated caller is what a login or sign-up endpoint is for.
 fn unauthenticated_sensitive(seen: &Seen<'_>, out: &mut Vec<Finding>) {
-    if !seen.success() || seen.response_matches.is_empty() || auth_kind(seen.request) != "none" {
+    if !seen.success() || auth_kind(seen.request) != "none" {
         return;
     }
-    let severity = seen.response_matches.iter().map(|m| m.ty.severity()).max().unwrap_or(Severity::Low).min(Severity::High);
+    let personal: Vec<&SensitiveMatch> = seen.response_matches.iter().filter(|m| !m.ty.is_secret()).collect();
+    let Some(severity) = personal.iter().map(|m| m.ty.severity()).max() else { return };
+    let severity = severity.min(Severity::High);
     out.push(posture(
         "posture.unauthenticated_sensitive",
         Owasp::Api2,
         severity,
         0.7,
         "response.body",
-        type_list(seen.response_matches),
+        type_list(personal.iter().copied()),
         format!(
-            "the endpoint returned sensitive data ({}) to a request that carried no credential at all. Fix: require authentication here, or stop returning these fields.",
-            type_list(seen.response_matches)
+            "the endpoint returned personal data ({}) to a request that carried no credential at all. Fix: require authentication here, or stop returning these fields.",
+            type_list(personal.iter().copied())
         ),
     ));
 }

@@ -5,8 +5,10 @@
 //! `score = 1 - prod(1 - w)`. One strong finding (a critical SQL injection at 0.9) suffices on
 //! its own; several weak ones of different kinds (an odd size, an unexpected parameter, an unusual
 //! status) add up; repeating one kind (ten emails in a
-//! response) does not inflate the score. All `posture.*` kinds count as one (see
-//! [`score_key`]): they describe the API, not the client, and must not add up against a client.
+//! response) does not inflate the score. Posture findings describe the API, not the client: below
+//! high severity they are reported but weigh nothing (an API without HSTS must not push its
+//! clients' ordinary requests over the flag threshold), and the high ones (an accepted `alg: none`
+//! token, personal data served without a credential) count together as one kind ([`score_key`]).
 //! The confidence is the weight-averaged confidence of those findings, or the inspection coverage
 //! when there are none (a body past the inspection limit lowers it).
 
@@ -62,7 +64,7 @@ pub fn decide(findings: &[Finding], thresholds: &Thresholds, coverage: f64, enfo
     // Strongest finding per kind; kinds are few, so a small vector beats a map.
     let mut per_kind: Vec<(&str, f64, f64)> = Vec::new();
     for f in findings {
-        let w = f.weight();
+        let w = scoring_weight(f);
         let key = score_key(&f.kind);
         match per_kind.iter_mut().find(|(k, _, _)| *k == key) {
             Some(slot) if slot.1 < w => *slot = (key, w, f.confidence),
@@ -87,6 +89,16 @@ pub fn decide(findings: &[Finding], thresholds: &Thresholds, coverage: f64, enfo
         Decision::Allow
     };
     Verdict { decision, score, confidence, enforced: enforcing && decision == Decision::Block }
+}
+
+/// What a finding weighs in the score: its [`Finding::weight`], except posture findings below high
+/// severity, which are reported and weigh nothing.
+pub fn scoring_weight(f: &Finding) -> f64 {
+    if f.kind.starts_with("posture.") && f.severity < crate::finding::Severity::High {
+        0.0
+    } else {
+        f.weight()
+    }
 }
 
 /// The group a finding kind scores in: its kind, except that every `posture.*` kind is one group,
@@ -147,13 +159,20 @@ mod tests {
     }
 
     #[test]
-    fn posture_kinds_count_as_one() {
-        let posture = [
-            f("posture.nosniff", Severity::Medium, 0.9),
+    fn posture_below_high_weighs_nothing_and_high_posture_counts_as_one() {
+        let weak = [
+            f("posture.nosniff", Severity::Low, 0.9),
             f("posture.version_banner", Severity::Medium, 0.9),
             f("posture.cors_reflected_origin", Severity::Medium, 0.9),
         ];
-        let v = decide(&posture, &Thresholds::default(), 1.0, false);
-        assert_eq!((v.decision, v.score), (Decision::Allow, 0.405), "{v:?}");
+        let v = decide(&weak, &Thresholds::default(), 1.0, false);
+        assert_eq!((v.decision, v.score), (Decision::Allow, 0.0), "{v:?}");
+        // A medium client-side finding is judged the same with or without the API's posture.
+        let mut with = weak.to_vec();
+        with.push(f("sensitive.generic_secret", Severity::Medium, 0.9));
+        let alone = decide(&with[3..], &Thresholds::default(), 1.0, false);
+        assert_eq!(decide(&with, &Thresholds::default(), 1.0, false).score, alone.score);
+        let strong = [f("posture.jwt_alg_none", Severity::High, 0.9), f("posture.unauthenticated_sensitive", Severity::High, 0.9)];
+        assert_eq!(decide(&strong, &Thresholds::default(), 1.0, false).score, 0.675);
     }
 }
