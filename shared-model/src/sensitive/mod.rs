@@ -27,7 +27,6 @@ pub mod validate;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
 use crate::redact::{mask_ends, mask_keep_last};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use context::{last_key, Context, Ctx};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -270,7 +269,7 @@ const CONTEXT_WINDOW: usize = 48;
 #[derive(Debug)]
 pub struct SensitiveScanner {
     context: Context,
-    anchors: AhoCorasick,
+    anchors: secrets::Anchors,
     tokens: Vec<secrets::Compiled>,
     /// `name = value` / `name: value` assignments in free text (config files, logs, forms).
     assignment: Regex,
@@ -284,10 +283,7 @@ impl std::fmt::Debug for secrets::Compiled {
 
 impl SensitiveScanner {
     pub fn new() -> Result<SensitiveScanner, String> {
-        let anchors = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(secrets::TOKENS.iter().map(|t| t.anchor))
-            .map_err(|e| format!("token anchors: {e}"))?;
+        let anchors = secrets::Anchors::new()?;
         let assignment = Regex::new(r#"(?m)([A-Za-z][A-Za-z0-9_.-]{0,63})["']?[ \t]*(?::=|=|:)[ \t]*["']?([^\s"',;&<>]{1,4096})"#)
             .map_err(|e| format!("assignment pattern: {e}"))?;
         Ok(SensitiveScanner { context: Context::new()?, anchors, tokens: secrets::compile()?, assignment })
@@ -340,10 +336,11 @@ impl SensitiveScanner {
         }
         // PERF: no vendor token is shorter than 10 bytes; most JSON values are.
         if b.len() >= MIN_TOKEN {
-            for m in self.anchors.find_overlapping_iter(b) {
-                let i = m.pattern().as_usize();
+            let mut hits = Vec::new();
+            self.anchors.find(b, &mut hits);
+            for &(_, i, start) in &hits {
                 if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
-                    secrets::verify(t, c, b, m.start(), out);
+                    secrets::verify(t, c, b, start, out);
                 }
             }
         }
@@ -354,7 +351,8 @@ impl SensitiveScanner {
                 from += p + 1;
             }
         }
-        if colon {
+        // An IPv6 address has two colons or more.
+        if colon && b.iter().filter(|&&c| c == b':').nth(1).is_some() {
             pii::ipv6(b, out);
         }
         if digit {
