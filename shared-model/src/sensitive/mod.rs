@@ -293,23 +293,28 @@ impl SensitiveScanner {
     pub fn scan(&self, fields: &[Field<'_>], out: &mut Vec<SensitiveMatch>) {
         let mut keys: HashMap<&str, Ctx, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut cands = Vec::new();
+        let mut hits = Vec::new();
+        let mut kept = Vec::new();
         for (index, f) in fields.iter().enumerate() {
             if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 {
                 continue;
             }
-            let key_ctx = if f.ty == ValueType::Key {
-                Ctx::NONE
-            } else {
-                let k = last_key(&f.name);
-                *keys.entry(k).or_insert_with(|| self.context.classes(k))
-            };
+            // PERF: only text values read their key up front (credentials, dates of birth, names
+            // and addresses are told by it); others only when a weak candidate needs context.
+            let text_ctx = (f.ty == ValueType::Text).then(|| self.key_class(&mut keys, &f.name));
             cands.clear();
-            self.candidates(&f.value, key_ctx, f.ty, f.name.is_empty(), &mut cands);
+            self.candidates(&f.value, text_ctx.unwrap_or(Ctx::NONE), f.ty, f.name.is_empty(), &mut cands, &mut hits);
             if cands.is_empty() {
                 continue;
             }
+            let key_ctx = match text_ctx {
+                Some(c) => c,
+                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => self.key_class(&mut keys, &f.name),
+                None => Ctx::NONE,
+            };
+            self.resolve(&f.value, key_ctx, &cands, &mut kept);
             let mut location = None;
-            for c in self.resolve(&f.value, key_ctx, &mut cands) {
+            for c in kept.iter().filter_map(|&i| cands.get(i)) {
                 let loc = location.get_or_insert_with(|| f.location()).clone();
                 let masked = c.ty.mask(f.value.get(c.span.clone()).unwrap_or(""));
                 out.push(SensitiveMatch { ty: c.ty, location: loc, masked, field_index: index, span: c.span.clone() });
@@ -317,7 +322,13 @@ impl SensitiveScanner {
         }
     }
 
-    fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>) {
+    /// The context classes of a field name's last key, computed once per scan.
+    fn key_class<'n>(&self, keys: &mut HashMap<&'n str, Ctx, BuildHasherDefault<Fnv>>, name: &'n str) -> Ctx {
+        let k = last_key(name);
+        *keys.entry(k).or_insert_with(|| self.context.classes(k))
+    }
+
+    fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>, hits: &mut Vec<(usize, usize, usize)>) {
         let b = v.as_bytes();
         if ty == ValueType::Number {
             pii::digit_runs(b, out);
@@ -336,9 +347,9 @@ impl SensitiveScanner {
         }
         // PERF: no vendor token is shorter than 10 bytes; most JSON values are.
         if b.len() >= MIN_TOKEN {
-            let mut hits = Vec::new();
-            self.anchors.find(b, &mut hits);
-            for &(_, i, start) in &hits {
+            hits.clear();
+            self.anchors.find(b, hits);
+            for &(_, i, start) in hits.iter() {
                 if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
                     secrets::verify(t, c, b, start, out);
                 }
@@ -373,31 +384,40 @@ impl SensitiveScanner {
         }
     }
 
-    /// Keeps candidates whose context holds, then the best of overlapping ones.
-    fn resolve<'c>(&self, v: &str, key_ctx: Ctx, cands: &'c mut [Candidate]) -> Vec<&'c Candidate> {
+    /// Keeps candidates whose context holds, then the best of overlapping ones: their indices
+    /// in `kept`, in order of position.
+    fn resolve(&self, v: &str, key_ctx: Ctx, cands: &[Candidate], kept: &mut Vec<usize>) {
         let b = v.as_bytes();
-        let mut ok: Vec<&Candidate> = cands
+        kept.clear();
+        let ok = cands
             .iter()
-            .filter(|c| c.span.start < c.span.end && c.span.end <= b.len() && v.is_char_boundary(c.span.start) && v.is_char_boundary(c.span.end))
-            .filter(|c| {
+            .enumerate()
+            .filter(|(_, c)| c.span.start < c.span.end && c.span.end <= b.len() && v.is_char_boundary(c.span.start) && v.is_char_boundary(c.span.end))
+            .filter(|(_, c)| {
                 c.need.is_empty() || key_ctx.has(c.need) || {
                     let mut s = c.span.start.saturating_sub(CONTEXT_WINDOW);
                     while !v.is_char_boundary(s) {
                         s += 1;
                     }
-                    self.context.classes(&v[s..c.span.start]).has(c.need)
+                    // An empty window names nothing.
+                    s < c.span.start && self.context.classes(&v[s..c.span.start]).has(c.need)
                 }
             })
-            .collect();
-        ok.sort_by_key(|c| (c.ty.info().rank, std::cmp::Reverse(c.span.len()), c.span.start));
-        let mut kept: Vec<&Candidate> = Vec::with_capacity(ok.len());
-        for c in ok {
-            if !kept.iter().any(|k| k.span.start < c.span.end && c.span.start < k.span.end) {
-                kept.push(c);
+            .map(|(i, _)| i);
+        kept.extend(ok);
+        let key = |i: &usize| cands.get(*i).map(|c| (c.ty.info().rank, std::cmp::Reverse(c.span.len()), c.span.start));
+        kept.sort_by_key(key);
+        // Best first: drop each candidate that overlaps one kept before it.
+        let mut n = 0;
+        for j in 0..kept.len() {
+            let c = &cands[kept[j]];
+            if !kept[..n].iter().any(|&k| cands[k].span.start < c.span.end && c.span.start < cands[k].span.end) {
+                kept[n] = kept[j];
+                n += 1;
             }
         }
-        kept.sort_by_key(|c| c.span.start);
-        kept
+        kept.truncate(n);
+        kept.sort_by_key(|&i| cands[i].span.start);
     }
 }
 
