@@ -187,38 +187,61 @@ const KEYWORDS: &[(&str, Ctx)] = &[
     ("ipaddress", Ctx::NOT_ADDRESS),
 ];
 
-/// The compiled keyword matcher: the keywords by their first letter.
+/// The compiled keyword matcher: the keywords by their first two letters.
 ///
 /// PERF: a keyword counts only where a word starts, so instead of an Aho-Corasick pass (whose
 /// per-call setup dominates on keys of a few bytes) only word starts are looked up, against
-/// the handful of keywords with that first letter. The result is a set, so order is moot.
+/// the keywords (rarely more than two) that start with the same two letters. The result is a
+/// set, so order is moot.
 #[derive(Debug, Clone)]
 pub struct Context {
-    by_letter: Vec<Vec<(&'static [u8], Ctx)>>,
+    /// The keywords by their first two bytes ([`pair`]), folded to lower case.
+    by_pair: Vec<Vec<(&'static [u8], Ctx)>>,
+}
+
+/// The slot of a keyword starting with `first` (a letter) followed by `second` (any byte, or
+/// none): 26 letters by 27 (letters, then anything else).
+fn pair(first: u8, second: Option<u8>) -> usize {
+    let f = usize::from(first.to_ascii_lowercase().wrapping_sub(b'a')).min(25);
+    let s = match second {
+        Some(c) if c.is_ascii_alphabetic() => usize::from(c.to_ascii_lowercase() - b'a'),
+        _ => 26,
+    };
+    f * 27 + s
 }
 
 impl Context {
     pub fn new() -> Result<Context, String> {
-        let mut by_letter = vec![Vec::new(); 26];
+        let mut by_pair = vec![Vec::new(); 26 * 27];
         for &(k, c) in KEYWORDS {
-            let first = k.as_bytes().first().map(u8::to_ascii_lowercase).filter(u8::is_ascii_lowercase);
-            match first.and_then(|f| by_letter.get_mut(usize::from(f - b'a'))) {
-                Some(list) => list.push((k.as_bytes(), c)),
-                None => return Err(format!("context keyword {k:?} must start with a letter")),
+            let b = k.as_bytes();
+            // A keyword of one letter, or whose second byte is not a letter, would need every
+            // slot of its first letter; there is none.
+            if b.len() < 2 || !b[0].is_ascii_alphabetic() || !b[1].is_ascii_alphabetic() {
+                return Err(format!("context keyword {k:?} must start with two letters"));
+            }
+            if let Some(list) = by_pair.get_mut(pair(b[0], Some(b[1]))) {
+                list.push((b, c));
             }
         }
-        Ok(Context { by_letter })
+        Ok(Context { by_pair })
     }
 
     /// The classes named in `text` (a key or a window of prose), negative words applied.
     pub fn classes(&self, text: &str) -> Ctx {
         let b = text.as_bytes();
         let mut ctx = Ctx::NONE;
+        // A word starts at a letter after a non-letter, or at camelCase's upper-case letter;
+        // tracked as the previous byte's class: 0 not a letter, 1 lower case, 2 upper case.
+        let mut prev = 0u8;
         for (i, &c) in b.iter().enumerate() {
-            if !c.is_ascii_alphabetic() || !edge_before(b, i) {
+            let class = u8::from(c.is_ascii_lowercase()) | (u8::from(c.is_ascii_uppercase()) << 1);
+            let edge = class != 0 && (prev == 0 || (prev == 1 && class == 2));
+            prev = class;
+            if !edge {
                 continue;
             }
-            let Some(list) = self.by_letter.get(usize::from(c.to_ascii_lowercase() - b'a')) else { continue };
+            let Some(list) = self.by_pair.get(pair(c, b.get(i + 1).copied())) else { continue };
             let rest = &b[i..];
             for &(k, class) in list {
                 if rest.len() >= k.len() && rest[..k.len()].eq_ignore_ascii_case(k) && edge_after(b, i + k.len()) {
@@ -253,10 +276,6 @@ pub fn last_key(name: &str) -> &str {
         Some(i) if s.starts_with('$') => &s[i + 1..],
         _ => s.trim_start_matches('$'),
     }
-}
-
-fn edge_before(b: &[u8], i: usize) -> bool {
-    i == 0 || !b[i - 1].is_ascii_alphabetic() || (b[i - 1].is_ascii_lowercase() && b[i].is_ascii_uppercase())
 }
 
 fn edge_after(b: &[u8], i: usize) -> bool {

@@ -31,7 +31,6 @@ use context::{last_key, Context, Ctx};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 /// A kind of sensitive data. Serialised in snake_case (`credit_card`), as in finding kinds
@@ -291,7 +290,6 @@ impl SensitiveScanner {
 
     /// Appends the sensitive data found in `fields` to `out`.
     pub fn scan(&self, fields: &[Field<'_>], out: &mut Vec<SensitiveMatch>) {
-        let mut keys: HashMap<&str, Ctx, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut cands = Vec::new();
         let mut hits = Vec::new();
         let mut kept = Vec::new();
@@ -301,7 +299,7 @@ impl SensitiveScanner {
             }
             // PERF: only text values read their key up front (credentials, dates of birth, names
             // and addresses are told by it); others only when a weak candidate needs context.
-            let text_ctx = (f.ty == ValueType::Text).then(|| self.key_class(&mut keys, &f.name));
+            let text_ctx = (f.ty == ValueType::Text).then(|| self.key_class(&f.name));
             cands.clear();
             self.candidates(&f.value, text_ctx.unwrap_or(Ctx::NONE), f.ty, f.name.is_empty(), &mut cands, &mut hits);
             if cands.is_empty() {
@@ -309,7 +307,7 @@ impl SensitiveScanner {
             }
             let key_ctx = match text_ctx {
                 Some(c) => c,
-                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => self.key_class(&mut keys, &f.name),
+                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => self.key_class(&f.name),
                 None => Ctx::NONE,
             };
             self.resolve(&f.value, key_ctx, &cands, &mut kept);
@@ -322,10 +320,11 @@ impl SensitiveScanner {
         }
     }
 
-    /// The context classes of a field name's last key, computed once per scan.
-    fn key_class<'n>(&self, keys: &mut HashMap<&'n str, Ctx, BuildHasherDefault<Fnv>>, name: &'n str) -> Ctx {
-        let k = last_key(name);
-        *keys.entry(k).or_insert_with(|| self.context.classes(k))
+    /// The context classes of a field name's last key.
+    ///
+    /// PERF: cheaper than a per-scan cache: hashing the key costs about what classifying it does.
+    fn key_class(&self, name: &str) -> Ctx {
+        self.context.classes(last_key(name))
     }
 
     fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>, hits: &mut Vec<(usize, usize, usize)>) {
@@ -418,25 +417,6 @@ impl SensitiveScanner {
         }
         kept.truncate(n);
         kept.sort_by_key(|&i| cands[i].span.start);
-    }
-}
-
-/// FNV-1a: key names are short and trusted to be few per exchange; SipHash costs more than the
-/// lookup it protects.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
     }
 }
 
