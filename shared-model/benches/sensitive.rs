@@ -2,14 +2,23 @@
 //! and 256 KB, split into field extraction (`fields::body_fields`, which the engine pays once
 //! for all detectors) and the scanner's own cost on the extracted fields.
 //!
-//! `cargo bench -p vigil-model --bench sensitive`
+//! Two bodies: `droplets` (DigitalOcean-like resource listing) and `orders` (a page of
+//! e-commerce orders with customers, line items, prices, ISO dates, UUIDs, URLs and short prose).
+//!
+//! `cargo bench -p vigil-model --bench sensitive -- --warm-up-time 1 --measurement-time 3`
+//!
+//! Timings are noisy on a shared machine; for a stable signal count instructions instead: with
+//! `SENSITIVE_CALLGRIND=<body>/<size>` (`orders/4KB`) the binary scans that body 100 times in
+//! [`scan_once`] and exits, so
+//! `valgrind --tool=callgrind --toggle-collect='*scan_once*' target/release/deps/sensitive-<hash>`
+//! reports 100 scans' instructions.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use vigil_model::fields::{body_fields, Part};
 use vigil_model::sensitive::SensitiveScanner;
 
 /// A list of droplet-like records: ids, slugs, timestamps, UUIDs, sizes, prices, URLs, tags.
-fn api_json(target: usize) -> Vec<u8> {
+fn droplets_json(target: usize) -> Vec<u8> {
     let mut items = Vec::new();
     let mut i = 0u64;
     let mut len = 0;
@@ -31,32 +40,123 @@ fn api_json(target: usize) -> Vec<u8> {
     format!(r#"{{"droplets":[{}],"links":{{}},"meta":{{"total":{}}}}}"#, items.join(","), items.len()).into_bytes()
 }
 
-fn bench(c: &mut Criterion) {
+/// A page of orders: numeric and UUID ids, ISO timestamps and dates, prices and currencies,
+/// SKUs, URLs with query strings, status enums, booleans, nulls and short prose notes.
+fn orders_json(target: usize) -> Vec<u8> {
+    const PRODUCTS: &[&str] = &["Espresso beans, 1 kg", "Ceramic pour-over dripper", "Paper filters (100)", "Burr grinder", "Milk frother", "Travel mug 350 ml"];
+    const NOTES: &[&str] = &[
+        "Leave the parcel at the back door, please.",
+        "Gift wrap both items; no invoice in the box.",
+        "Customer asked to combine with the previous shipment.",
+        "",
+        "Delivery window 9-12, ring twice.",
+    ];
+    let mut items = Vec::new();
+    let mut i = 0u64;
+    let mut len = 0;
+    while len < target {
+        let p = (i % PRODUCTS.len() as u64) as usize;
+        let item = format!(
+            r#"{{"id":{id},"order_uuid":"{a:08x}-{b:04x}-4{c:03x}-a{c:03x}-{e:012x}","status":"{status}","created_at":"2024-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z","updated_at":"2024-{m:02}-{d:02}T{h2:02}:05:00+02:00","currency":"EUR","total":{pr}.{cents:02},"tax":{tx}.{cents:02},"paid":{paid},"coupon":null,"customer":{{"id":"cus_{cid:x}","tier":"gold","since":"2019-0{q}-1{q}","orders_count":{n},"locale":"de-DE"}},"lines":[{{"sku":"SKU-{sku:05}-{p}","title":"{title}","qty":{qty},"unit_price":{pr}.{cents:02},"image":"https://cdn.shop.example/img/{sku}/{p}x800.webp?v=3"}},{{"sku":"SKU-{sku2:05}-0","title":"{title2}","qty":1,"unit_price":4.50}}],"shipping":{{"method":"standard","carrier":"DHL","tracking_url":"https://track.example.com/t/{tr:x}?lang=en","eta":"2024-{m:02}-{d2:02}"}},"note":"{note}","links":{{"self":"/v1/orders/{id}","invoice":"/v1/orders/{id}/invoice.pdf"}}}}"#,
+            id = 900_000_123 + i * 17,
+            a = 0x1b4e28ba + i * 977,
+            b = (i * 31) & 0xffff,
+            c = (i * 7) & 0xfff,
+            e = 0x2fa1_0000_0000 + i * 104_729,
+            status = ["paid", "shipped", "pending", "refunded"][(i % 4) as usize],
+            m = 1 + i % 12,
+            d = 1 + i % 27,
+            d2 = 2 + i % 27,
+            h = i % 24,
+            h2 = (i + 3) % 24,
+            mi = (i * 7) % 60,
+            s = (i * 13) % 60,
+            ms = (i * 37) % 1000,
+            pr = 10 + (i * 13) % 190,
+            tx = 1 + (i * 3) % 30,
+            cents = (i * 29) % 100,
+            paid = i % 3 != 0,
+            cid = 0xa1b2c3 + i * 4099,
+            q = 1 + i % 9,
+            n = 1 + i % 40,
+            sku = 10_000 + (i * 53) % 90_000,
+            sku2 = 10_000 + (i * 71) % 90_000,
+            p = p,
+            title = PRODUCTS[p],
+            title2 = PRODUCTS[(p + 1) % PRODUCTS.len()],
+            qty = 1 + i % 4,
+            tr = 0x5f3a_9c00 + i * 65_537,
+            note = NOTES[(i % NOTES.len() as u64) as usize],
+        );
+        len += item.len() + 1;
+        items.push(item);
+        i += 1;
+    }
+    format!(
+        r#"{{"data":[{}],"page":{{"number":2,"size":{},"total_pages":14}},"links":{{"next":"https://api.shop.example/v1/orders?page=3&per_page={}&sort=-created_at"}}}}"#,
+        items.join(","),
+        items.len(),
+        items.len()
+    )
+    .into_bytes()
+}
+
+const BODIES: [(&str, fn(usize) -> Vec<u8>); 2] = [("droplets", droplets_json), ("orders", orders_json)];
+const SIZES: [(&str, usize); 2] = [("4KB", 4 * 1024), ("256KB", 256 * 1024)];
+
+#[inline(never)]
+fn scan_once(scanner: &SensitiveScanner, fields: &[vigil_model::fields::Field<'_>]) -> usize {
+    let mut out = Vec::new();
+    scanner.scan(black_box(fields), &mut out);
+    out.len()
+}
+
+/// `SENSITIVE_CALLGRIND=orders/4KB`: 100 scans of that body, for instruction counts.
+fn callgrind(which: &str) {
     let scanner = SensitiveScanner::new().expect("scanner");
-    for (label, size) in [("4KB", 4 * 1024), ("256KB", 256 * 1024)] {
-        let body = api_json(size);
-        let mut g = c.benchmark_group(format!("sensitive/{label}"));
-        g.throughput(Throughput::Bytes(body.len() as u64));
-        g.bench_function("fields", |b| {
-            b.iter(|| {
-                let mut fields = Vec::new();
-                body_fields(Part::ResponseBody, Some("application/json"), black_box(&body), &mut fields);
-                fields.len()
-            })
-        });
-        let mut fields = Vec::new();
-        body_fields(Part::ResponseBody, Some("application/json"), &body, &mut fields);
-        g.bench_function("scan", |b| {
-            b.iter(|| {
-                let mut out = Vec::new();
-                scanner.scan(black_box(&fields), &mut out);
-                out.len()
-            })
-        });
-        let mut check = Vec::new();
-        scanner.scan(&fields, &mut check);
-        assert!(check.is_empty(), "benchmark body should be clean: {check:?}");
-        g.finish();
+    for (name, make) in BODIES {
+        for (label, size) in SIZES {
+            if which != format!("{name}/{label}") {
+                continue;
+            }
+            let body = make(size);
+            let mut fields = Vec::new();
+            body_fields(Part::ResponseBody, Some("application/json"), &body, &mut fields);
+            let mut n = 0;
+            for _ in 0..100 {
+                n += scan_once(&scanner, &fields);
+            }
+            println!("{which}: {} bytes, {} fields, {n} matches", body.len(), fields.len());
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    if let Ok(which) = std::env::var("SENSITIVE_CALLGRIND") {
+        callgrind(&which);
+        std::process::exit(0);
+    }
+    let scanner = SensitiveScanner::new().expect("scanner");
+    for (name, make) in BODIES {
+        for (label, size) in SIZES {
+            let body = make(size);
+            let mut g = c.benchmark_group(format!("sensitive/{name}/{label}"));
+            g.throughput(Throughput::Bytes(body.len() as u64));
+            g.bench_function("fields", |b| {
+                b.iter(|| {
+                    let mut fields = Vec::new();
+                    body_fields(Part::ResponseBody, Some("application/json"), black_box(&body), &mut fields);
+                    fields.len()
+                })
+            });
+            let mut fields = Vec::new();
+            body_fields(Part::ResponseBody, Some("application/json"), &body, &mut fields);
+            g.bench_function("scan", |b| b.iter(|| scan_once(&scanner, &fields)));
+            let mut check = Vec::new();
+            scanner.scan(&fields, &mut check);
+            assert!(check.is_empty(), "{name} benchmark body should be clean: {check:?}");
+            g.finish();
+        }
     }
 }
 

@@ -8,8 +8,6 @@
 //! and a keyword counts only at word edges (`_`, `-`, `.`, space, digits, camelCase), so `pan`
 //! does not fire inside `company` and `dob` not inside `adobe`.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 /// A set of context classes, one bit each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ctx(pub u32);
@@ -189,29 +187,66 @@ const KEYWORDS: &[(&str, Ctx)] = &[
     ("ipaddress", Ctx::NOT_ADDRESS),
 ];
 
-/// The compiled keyword matcher.
+/// The compiled keyword matcher: the keywords by their first two letters.
+///
+/// PERF: a keyword counts only where a word starts, so instead of an Aho-Corasick pass (whose
+/// per-call setup dominates on keys of a few bytes) only word starts are looked up, against
+/// the keywords (rarely more than two) that start with the same two letters. The result is a
+/// set, so order is moot.
 #[derive(Debug, Clone)]
 pub struct Context {
-    ac: AhoCorasick,
+    /// The keywords by their first two bytes ([`pair`]), folded to lower case.
+    by_pair: Vec<Vec<(&'static [u8], Ctx)>>,
+}
+
+/// The slot of a keyword starting with `first` (a letter) followed by `second` (any byte, or
+/// none): 26 letters by 27 (letters, then anything else).
+fn pair(first: u8, second: Option<u8>) -> usize {
+    let f = usize::from(first.to_ascii_lowercase().wrapping_sub(b'a')).min(25);
+    let s = match second {
+        Some(c) if c.is_ascii_alphabetic() => usize::from(c.to_ascii_lowercase() - b'a'),
+        _ => 26,
+    };
+    f * 27 + s
 }
 
 impl Context {
     pub fn new() -> Result<Context, String> {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(KEYWORDS.iter().map(|(k, _)| k))
-            .map_err(|e| format!("context keywords: {e}"))?;
-        Ok(Context { ac })
+        let mut by_pair = vec![Vec::new(); 26 * 27];
+        for &(k, c) in KEYWORDS {
+            let b = k.as_bytes();
+            // A keyword of one letter, or whose second byte is not a letter, would need every
+            // slot of its first letter; there is none.
+            if b.len() < 2 || !b[0].is_ascii_alphabetic() || !b[1].is_ascii_alphabetic() {
+                return Err(format!("context keyword {k:?} must start with two letters"));
+            }
+            if let Some(list) = by_pair.get_mut(pair(b[0], Some(b[1]))) {
+                list.push((b, c));
+            }
+        }
+        Ok(Context { by_pair })
     }
 
     /// The classes named in `text` (a key or a window of prose), negative words applied.
     pub fn classes(&self, text: &str) -> Ctx {
         let b = text.as_bytes();
         let mut ctx = Ctx::NONE;
-        for m in self.ac.find_overlapping_iter(text) {
-            if edge_before(b, m.start()) && edge_after(b, m.end()) {
-                ctx = ctx.with(KEYWORDS[m.pattern().as_usize()].1);
+        // A word starts at a letter after a non-letter, or at camelCase's upper-case letter;
+        // tracked as the previous byte's class: 0 not a letter, 1 lower case, 2 upper case.
+        let mut prev = 0u8;
+        for (i, &c) in b.iter().enumerate() {
+            let class = u8::from(c.is_ascii_lowercase()) | (u8::from(c.is_ascii_uppercase()) << 1);
+            let edge = class != 0 && (prev == 0 || (prev == 1 && class == 2));
+            prev = class;
+            if !edge {
+                continue;
+            }
+            let Some(list) = self.by_pair.get(pair(c, b.get(i + 1).copied())) else { continue };
+            let rest = &b[i..];
+            for &(k, class) in list {
+                if rest.len() >= k.len() && rest[..k.len()].eq_ignore_ascii_case(k) && edge_after(b, i + k.len()) {
+                    ctx = ctx.with(class);
+                }
             }
         }
         if ctx.has(Ctx::NOT_SECRET) {
@@ -226,22 +261,21 @@ impl Context {
 
 /// The key a field's name points at: the last JSON path segment, or the name itself.
 pub fn last_key(name: &str) -> &str {
+    // PERF: byte searches from the end; the last segment is short and `rfind` (memrchr) costs
+    // more to set up than it saves.
+    let rfind = |s: &str, c: u8| s.bytes().rposition(|b| b == c);
     let mut s = name;
     while s.ends_with(']') {
-        match s.rfind('[') {
+        match rfind(s, b'[') {
             Some(i) if s[i + 1..s.len() - 1].bytes().all(|c| c.is_ascii_digit()) => s = &s[..i],
             Some(i) => return s[i + 1..s.len() - 1].trim_matches('"'),
             None => break,
         }
     }
-    match s.rfind('.') {
+    match rfind(s, b'.') {
         Some(i) if s.starts_with('$') => &s[i + 1..],
         _ => s.trim_start_matches('$'),
     }
-}
-
-fn edge_before(b: &[u8], i: usize) -> bool {
-    i == 0 || !b[i - 1].is_ascii_alphabetic() || (b[i - 1].is_ascii_lowercase() && b[i].is_ascii_uppercase())
 }
 
 fn edge_after(b: &[u8], i: usize) -> bool {

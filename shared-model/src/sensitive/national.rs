@@ -62,6 +62,11 @@ fn push(out: &mut Vec<Candidate>, ty: DataType, start: usize, end: usize, need: 
 
 fn word(v: &[u8], s: usize, e: usize, out: &mut Vec<Candidate>) {
     let w = &v[s..e];
+    // PERF: only these lengths, or an IBAN's `CC00` start, can be anything below.
+    let iban_start = w.len() >= 4 && w[..2].iter().all(u8::is_ascii_uppercase) && w[2..4].iter().all(u8::is_ascii_digit);
+    if !matches!(w.len(), 2 | 8 | 9 | 10 | 16 | 34) && !iban_start {
+        return;
+    }
     if w.len() == 34 && (w.starts_with(b"AC") || w.starts_with(b"SK")) && w[2..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()) {
         push(out, DataType::TwilioKey, s, e, Ctx::NONE);
         return;

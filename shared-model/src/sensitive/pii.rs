@@ -81,6 +81,14 @@ pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
             plus = true;
         }
         let glued = start > 0 && (v[start - 1].is_ascii_alphanumeric() || v[start - 1] == b'_');
+        // PERF: most runs in API JSON (timestamps, UUIDs, versions, prices, ids inside words)
+        // are glued to letters or too short to be anything; find that out without building them.
+        let (end, n, ng) = extent(v, i);
+        let tail_glued = end < v.len() && (v[end].is_ascii_alphanumeric() || v[end] == b'_');
+        if glued || tail_glued || n > MAX_DIGITS || ng > 12 || n < 4 || (n < 8 && ng < 4) {
+            i = end.max(i + 1);
+            continue;
+        }
         let mut run = Run { text: v, start, end: i, digits: [0; MAX_DIGITS], n: 0, groups: [(0, 0, 0); 12], ng: 0, plus };
         let mut j = i;
         let mut overflow = false;
@@ -135,6 +143,34 @@ pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
                     from = g + 1;
                 }
             }
+        }
+    }
+}
+
+/// Where the run whose first digit is at `i` ends, with its digit and group counts: the same
+/// walk as [`digit_runs`] without recording. No shape [`classify`] knows has fewer than 4
+/// digits, and fewer than 8 digits only as an IPv4 address (4 or more groups).
+fn extent(v: &[u8], i: usize) -> (usize, usize, usize) {
+    let (mut j, mut n, mut ng) = (i, 0, 0);
+    loop {
+        let g0 = j;
+        while j < v.len() && v[j].is_ascii_digit() {
+            j += 1;
+        }
+        n += j - g0;
+        ng += 1;
+        let end = j;
+        let mut k = j;
+        if k < v.len() && is_sep(v[k]) {
+            k += 1;
+            if k < v.len() && is_sep(v[k]) && (v[k - 1] == b')' || v[k] == b'(') {
+                k += 1;
+            }
+        }
+        if k > j && k < v.len() && v[k].is_ascii_digit() {
+            j = k;
+        } else {
+            return (end, n, ng);
         }
     }
 }

@@ -122,6 +122,67 @@ pub(super) struct Compiled {
     pub re: Regex,
 }
 
+/// Finds every occurrence of every [`TOKENS`] anchor, as an overlapping Aho-Corasick search
+/// would, but without per-value setup: two 256-entry tables give the anchors whose first two
+/// bytes match at a position (one bit per anchor), and only those are compared in full. Clean
+/// JSON rarely passes the pair test (`ht` of `https`, `:/` of `://`), so the cost is a few
+/// instructions per byte.
+#[derive(Debug)]
+pub(super) struct Anchors {
+    first: [u64; 256],
+    second: [u64; 256],
+}
+
+impl Anchors {
+    pub fn new() -> Result<Anchors, String> {
+        if TOKENS.len() > 64 {
+            return Err(format!("{} token anchors, at most 64", TOKENS.len()));
+        }
+        let mut a = Anchors { first: [0; 256], second: [0; 256] };
+        for (k, t) in TOKENS.iter().enumerate() {
+            let b = t.anchor.as_bytes();
+            // Match order (by end) relies on no anchor ending another.
+            let suffix = TOKENS.iter().any(|o| o.anchor != t.anchor && o.anchor.ends_with(t.anchor));
+            if b.len() < 2 || suffix {
+                return Err(format!("token anchor {:?}: shorter than 2 bytes or a suffix of another", t.anchor));
+            }
+            a.first[usize::from(b[0])] |= 1 << k;
+            a.second[usize::from(b[1])] |= 1 << k;
+        }
+        Ok(a)
+    }
+
+    /// Appends `(end, token index, start)` for each anchor occurrence in `v`, ordered by end.
+    pub fn find(&self, v: &[u8], hits: &mut Vec<(usize, usize, usize)>) {
+        let from = hits.len();
+        let mut prev = 0u64;
+        for (i, &c) in v.iter().enumerate() {
+            let m = prev & self.second[usize::from(c)];
+            prev = self.first[usize::from(c)];
+            if m != 0 {
+                self.confirm(v, i - 1, m, hits);
+            }
+        }
+        if hits.len() > from + 1 {
+            hits[from..].sort_by_key(|h| h.0);
+        }
+    }
+
+    #[cold]
+    fn confirm(&self, v: &[u8], at: usize, mut m: u64, hits: &mut Vec<(usize, usize, usize)>) {
+        let rest = &v[at..];
+        while m != 0 {
+            let k = m.trailing_zeros() as usize;
+            m &= m - 1;
+            if let Some(t) = TOKENS.get(k) {
+                if rest.starts_with(t.anchor.as_bytes()) {
+                    hits.push((at + t.anchor.len(), k, at));
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn compile() -> Result<Vec<Compiled>, String> {
     TOKENS
         .iter()
@@ -135,6 +196,11 @@ pub(super) fn compile() -> Result<Vec<Compiled>, String> {
 
 /// Verifies the token whose anchor was found at `at`.
 pub(super) fn verify(t: &Token, c: &Compiled, v: &[u8], at: usize, out: &mut Vec<Candidate>) {
+    // PERF: every URL has a `://`; the format needs `user:` right after it, so a URL whose
+    // host is followed by anything but `:` is not worth a regex search.
+    if t.ty == DataType::BasicAuthUrl && !userinfo_after(v, at + t.anchor.len()) {
+        return;
+    }
     let mut start = at;
     while start > 0 && at - start < t.back && (t.back_chars)(v[start - 1]) {
         start -= 1;
@@ -159,6 +225,17 @@ pub(super) fn verify(t: &Token, c: &Compiled, v: &[u8], at: usize, out: &mut Vec
         return;
     }
     out.push(Candidate { ty: t.ty, span, need: Ctx::NONE });
+}
+
+/// Whether `v[from..]` starts with the `user:` of a URL's userinfo, as the BasicAuthUrl
+/// format (`://[^\s:/@'"<>]+:`) requires: the first byte that may not appear in a user name
+/// is the `:`, after at least one byte.
+fn userinfo_after(v: &[u8], from: usize) -> bool {
+    let rest = v.get(from..).unwrap_or_default();
+    match rest.iter().position(|&c| c.is_ascii_whitespace() || matches!(c, b':' | b'/' | b'@' | b'\'' | b'"' | b'<' | b'>')) {
+        Some(n) => n > 0 && rest[n] == b':',
+        None => false,
+    }
 }
 
 /// A JWT's header and payload decode (base64url) to JSON objects, the header naming `alg` or `typ`.
