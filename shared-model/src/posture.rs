@@ -68,9 +68,9 @@ const ERROR_SIGNATURES: &[(&str, &str)] = &[
     ("Python traceback", r#"Traceback \(most recent call last\):\s*\n\s*File "[^"]+", line \d+"#),
     (".NET stack trace", r"(?m)^\s*at [\w.`<>\[\],]+\([^)\n]*\)(?: in [^\n]+:line \d+)?\s*$\s*^\s*at [\w.`<>\[\],]+\("),
     ("Node.js stack trace", r"(?m)^\s*at (?:[\w$.<>\[\] ]+ \()?(?:/|[A-Za-z]:\\|node:|file://)[^\n)]*:\d+:\d+\)?\s*$\s*^\s*at "),
-    ("Go panic", r"(?s)goroutine \d+ \[[a-z ]+\]:\s*\n.{0,400}?\.go:\d+"),
+    ("Go panic", r"(?s)goroutine \d+ \[[a-z ]+\]:\s*\n.*?\.go:\d+"),
     ("Ruby backtrace", r"(?m)[\w/.-]+\.rb:\d+:in [`'][^'\n]*'\s*$\s*^[^\n]*?[\w/.-]+\.rb:\d+:in [`']"),
-    ("PHP error", r"(?:PHP )?(?:Fatal error|Parse error|Warning|Notice)(?:</b>)?:\s+.{1,300}? in (?:<b>)?[\w/\\.-]+\.php(?:</b>)? on line (?:<b>)?\d+|Stack trace:\s*\n#0 [\w/\\.-]+\.php\(\d+\)"),
+    ("PHP error", r"(?:PHP )?(?:Fatal error|Parse error|Warning|Notice)(?:</b>)?:\s+[^\n]+? in (?:<b>)?[\w/\\.-]+\.php(?:</b>)? on line (?:<b>)?\d+|Stack trace:\s*\n#0 [\w/\\.-]+\.php\(\d+\)"),
     ("SQL error", r"(?i)you have an error in your sql syntax|\bORA-\d{5}:|\bSQLSTATE\[\w+\]|PG::\w+Error|psycopg2\.errors\.|unclosed quotation mark after the character string|SQLite3::SQLException|sqlite3\.OperationalError|syntax error at or near \S+|Microsoft OLE DB Provider for SQL Server|com\.mysql\.jdbc\.exceptions|org\.postgresql\.util\.PSQLException"),
     ("framework debug page", r"(?i)you're seeing this error because you have <code>DEBUG = True</code>|Werkzeug Debugger|Whitelabel Error Page|Server Error in '[^']*' Application|Action Controller: Exception caught|Whoops! There was an error|<title>[^<]*\(500 Internal Server Error\)</title>|Illuminate\\[A-Za-z\\]+Exception"),
 ];

@@ -303,7 +303,7 @@ impl std::fmt::Debug for secrets::Compiled {
 impl SensitiveScanner {
     pub fn new() -> Result<SensitiveScanner, String> {
         let anchors = secrets::Anchors::new()?;
-        let assignment = Regex::new(r#"(?m)([A-Za-z][A-Za-z0-9_.-]{0,63})["']?[ \t]*(?::=|=|:)[ \t]*["']?([^\s"',;&<>]{1,4096})"#)
+        let assignment = Regex::new(r#"(?m)([A-Za-z][A-Za-z0-9_.-]{0,63})["']?[ \t]*(?::=|=|:)[ \t]*["']?([^\s"',;&<>]+)"#)
             .map_err(|e| format!("assignment pattern: {e}"))?;
         Ok(SensitiveScanner { context: Context::new()?, anchors, tokens: secrets::compile()?, assignment })
     }
@@ -357,12 +357,13 @@ impl SensitiveScanner {
             by_key(key_ctx, v, 0, out);
         }
         // One pass for the cheap facts that decide which detectors can possibly match.
-        let (mut digit, mut alpha, mut at, mut colon) = (false, false, false, false);
+        let (mut digit, mut alpha, mut at, mut colon, mut equals) = (false, false, false, false, false);
         for &c in b {
             digit |= c.is_ascii_digit();
             alpha |= c.is_ascii_alphabetic();
             at |= c == b'@';
             colon |= c == b':';
+            equals |= c == b'=';
         }
         // PERF: no vendor token is shorter than 10 bytes; most JSON values are.
         if b.len() >= MIN_TOKEN {
@@ -391,7 +392,9 @@ impl SensitiveScanner {
         if (digit && alpha) || (alpha && b.len() >= 34) {
             national::words(b, out);
         }
-        if free_text && ty == ValueType::Text {
+        // PERF: the capturing assignment search is the costliest pass (a bounded backtracker); it
+        // needs an `=` or `:`, which path segments and most text never have.
+        if free_text && ty == ValueType::Text && (equals || colon) {
             for caps in self.assignment.captures_iter(v) {
                 if let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) {
                     let ctx = self.context.classes(name.as_str());

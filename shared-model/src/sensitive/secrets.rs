@@ -92,7 +92,7 @@ pub(super) const TOKENS: &[Token] = &[
     tok(DataType::GitlabToken, "GR1348941", r"GR1348941[A-Za-z0-9_-]{20,50}", Chars::Word),
     tok(DataType::GitlabToken, "glimt-", r"glimt-[A-Za-z0-9_-]{25}", Chars::Word),
     tok(DataType::GitlabToken, "glptt-", r"glptt-[A-Za-z0-9_-]{40}", Chars::Word),
-    tok(DataType::GitlabToken, "glagent-", r"glagent-[A-Za-z0-9_-]{50,1024}", Chars::Word),
+    tok(DataType::GitlabToken, "glagent-", r"glagent-[A-Za-z0-9_-]{50,}", Chars::Word),
     tok(DataType::GitlabToken, "gloas-", r"gloas-[A-Za-z0-9_-]{64}", Chars::Word),
     tok(DataType::SlackToken, "xox", r"xox[abeoprs]-(?:[0-9]+-)*[0-9A-Za-z]{10,}", Chars::Word),
     tok(DataType::SlackToken, "https://hooks.slack.com/services/", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]{6,}/B[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{20,}", Chars::Word),
