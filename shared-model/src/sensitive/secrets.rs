@@ -49,6 +49,9 @@ pub(super) struct Token {
     /// secret part and becomes the span.
     pub format: &'static str,
     pub chars: Chars,
+    /// Longest token the vendor issues, in bytes (0: no limit). Checked after the match, so the
+    /// format needs no large bounded repeat (those compile into huge automata).
+    pub max_len: usize,
 }
 
 fn none(_: u8) -> bool {
@@ -64,7 +67,13 @@ fn lower_hex(c: u8) -> bool {
 }
 
 const fn tok(ty: DataType, anchor: &'static str, format: &'static str, chars: Chars) -> Token {
-    Token { ty, anchor, back: 0, back_chars: none, format, chars }
+    Token { ty, anchor, back: 0, back_chars: none, format, chars, max_len: 0 }
+}
+
+impl Token {
+    const fn up_to(self, max_len: usize) -> Token {
+        Token { max_len, ..self }
+    }
 }
 
 /// Vendor formats, from each vendor's documentation (and detect-secrets / gitleaks where the
@@ -92,7 +101,7 @@ pub(super) const TOKENS: &[Token] = &[
     tok(DataType::GitlabToken, "GR1348941", r"GR1348941[A-Za-z0-9_-]{20,50}", Chars::Word),
     tok(DataType::GitlabToken, "glimt-", r"glimt-[A-Za-z0-9_-]{25}", Chars::Word),
     tok(DataType::GitlabToken, "glptt-", r"glptt-[A-Za-z0-9_-]{40}", Chars::Word),
-    tok(DataType::GitlabToken, "glagent-", r"glagent-[A-Za-z0-9_-]{50,}", Chars::Word),
+    tok(DataType::GitlabToken, "glagent-", r"glagent-[A-Za-z0-9_-]{50,}", Chars::Word).up_to(8 + 1024),
     tok(DataType::GitlabToken, "gloas-", r"gloas-[A-Za-z0-9_-]{64}", Chars::Word),
     tok(DataType::SlackToken, "xox", r"xox[abeoprs]-(?:[0-9]+-)*[0-9A-Za-z]{10,}", Chars::Word),
     tok(DataType::SlackToken, "https://hooks.slack.com/services/", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]{6,}/B[A-Za-z0-9_]{6,}/[A-Za-z0-9_]{20,}", Chars::Word),
@@ -108,9 +117,9 @@ pub(super) const TOKENS: &[Token] = &[
     tok(DataType::SquareToken, "sq0atp-", r"sq0atp-[0-9A-Za-z_-]{22}", Chars::Word),
     tok(DataType::PrivateKey, "-----BEGIN ", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?s:.*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|.*)", Chars::Any),
     tok(DataType::Jwt, "eyJ", r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]+)?", Chars::Word),
-    Token { ty: DataType::MailchimpKey, anchor: "-us", back: 32, back_chars: lower_hex, format: r"[0-9a-f]{32}-us[0-9]{1,2}", chars: Chars::Alnum },
-    Token { ty: DataType::TelegramBotToken, anchor: ":AA", back: 10, back_chars: digit, format: r"[0-9]{8,10}:AA[0-9A-Za-z_-]{33}", chars: Chars::Word },
-    Token { ty: DataType::BasicAuthUrl, anchor: "://", back: 16, back_chars: scheme_char, format: r#"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'"<>]+:([^\s/@'"<>]+)@[A-Za-z0-9][A-Za-z0-9.-]*"#, chars: Chars::Any },
+    Token { ty: DataType::MailchimpKey, anchor: "-us", back: 32, back_chars: lower_hex, format: r"[0-9a-f]{32}-us[0-9]{1,2}", chars: Chars::Alnum, max_len: 0 },
+    Token { ty: DataType::TelegramBotToken, anchor: ":AA", back: 10, back_chars: digit, format: r"[0-9]{8,10}:AA[0-9A-Za-z_-]{33}", chars: Chars::Word, max_len: 0 },
+    Token { ty: DataType::BasicAuthUrl, anchor: "://", back: 16, back_chars: scheme_char, format: r#"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'"<>]+:([^\s/@'"<>]+)@[A-Za-z0-9][A-Za-z0-9.-]*"#, chars: Chars::Any, max_len: 0 },
 ];
 
 fn scheme_char(c: u8) -> bool {
@@ -211,7 +220,7 @@ pub(super) fn verify(t: &Token, c: &Compiled, v: &[u8], at: usize, out: &mut Vec
     let Some(caps) = c.re.captures(&v[start..]) else { return };
     let Some(whole) = caps.get(0) else { return };
     let end = start + whole.end();
-    if end < v.len() && t.chars.has(v[end]) {
+    if (end < v.len() && t.chars.has(v[end])) || (t.max_len > 0 && end - start > t.max_len) {
         return;
     }
     let span = caps.get(1).map_or(start..end, |g| start + g.start()..start + g.end());
