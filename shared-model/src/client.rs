@@ -8,6 +8,7 @@
 //! with SipHash-2-4 under a configured key, so logs can correlate a client without holding its token.
 
 use crate::facts::RequestHead;
+use crate::normalize::base64url_decode;
 use serde::{Deserialize, Serialize};
 
 /// One way of telling clients apart.
@@ -147,38 +148,13 @@ fn cookie<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
 /// The `sub` claim of a JWT, without verifying it.
 fn jwt_claim_sub(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let json = base64url_decode(payload)?;
+    let json = base64url_decode(payload.as_bytes())?;
     let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
     match v.get("sub")? {
         serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// Decodes base64url (or standard base64), with or without padding. `None` on any bad character.
-pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        } as u32;
-        acc = acc << 6 | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// SipHash-2-4 (Aumasson and Bernstein), the keyed hash std uses for HashMap, written out because
@@ -287,10 +263,4 @@ mod tests {
         assert_eq!(auth_kind(&head(&[])), "none");
     }
 
-    #[test]
-    fn base64url() {
-        assert_eq!(base64url_decode("aGVsbG8").unwrap(), b"hello");
-        assert_eq!(base64url_decode("aGVsbG8=").unwrap(), b"hello");
-        assert!(base64url_decode("a$b").is_none());
-    }
 }

@@ -267,6 +267,32 @@ fn fold(s: &str) -> String {
     out
 }
 
+/// Decodes base64url (or standard base64), with or without trailing padding. `None` on any other
+/// byte. Used for JWT segments and token payloads: small inputs, so a table-free loop is enough.
+pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let end = s.iter().rposition(|&c| c != b'=').map_or(0, |i| i + 1);
+    let mut out = Vec::with_capacity(end * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in &s[..end] {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 pub(crate) fn hex(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -279,6 +305,15 @@ pub(crate) fn hex(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64url_with_and_without_padding() {
+        assert_eq!(base64url_decode(b"aGVsbG8").unwrap(), b"hello");
+        assert_eq!(base64url_decode(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64url_decode(b"-_-_").unwrap(), base64url_decode(b"+/+/").unwrap());
+        assert!(base64url_decode(b"a$b").is_none());
+        assert!(base64url_decode(b"ab=cd").is_none(), "padding only at the end");
+    }
     use proptest::prelude::*;
 
     #[test]

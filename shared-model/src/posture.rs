@@ -30,7 +30,8 @@
 //! without it). Response-side verdicts are reported; only data policies act on responses.
 //! Operators read posture through `vigil cases`, which groups it per endpoint.
 
-use crate::client::{auth_kind, base64url_decode};
+use crate::client::auth_kind;
+use crate::normalize::base64url_decode;
 use crate::facts::{RequestHead, ResponseHead};
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
@@ -411,7 +412,7 @@ impl Jwt {
         let mut parts = token.split('.');
         let (h, p) = (parts.next()?, parts.next()?);
         parts.next()?;
-        let json = |s: &str| serde_json::from_slice::<serde_json::Value>(&base64url_decode(s)?).ok();
+        let json = |s: &str| serde_json::from_slice::<serde_json::Value>(&base64url_decode(s.as_bytes())?).ok();
         let (header, payload) = (json(h)?, json(p)?);
         let alg = header.get("alg")?.as_str()?.to_string();
         let int = |k: &str| payload.get(k).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));

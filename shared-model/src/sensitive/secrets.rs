@@ -251,7 +251,7 @@ fn userinfo_after(v: &[u8], from: usize) -> bool {
 fn jwt(tok: &[u8]) -> bool {
     let mut parts = tok.split(|&c| c == b'.');
     let obj = |p: Option<&[u8]>| -> Option<serde_json::Map<String, serde_json::Value>> {
-        let bytes = validate::base64url(p?)?;
+        let bytes = crate::normalize::base64url_decode(p?)?;
         match serde_json::from_slice(&bytes).ok()? {
             serde_json::Value::Object(m) => Some(m),
             _ => None,

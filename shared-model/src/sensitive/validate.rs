@@ -272,29 +272,6 @@ pub fn entropy(s: &[u8]) -> f64 {
     }).sum()
 }
 
-/// Decodes unpadded or padded base64url (or standard base64); `None` on any invalid byte.
-pub fn base64url(s: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in s.iter().take_while(|&&c| c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
 
 #[cfg(test)]
 mod tests {
@@ -372,13 +349,11 @@ mod tests {
     }
 
     #[test]
-    fn dates_entropy_base64() {
+    fn dates_and_entropy() {
         assert!(date(2000, 2, 29));
         assert!(!date(1900, 2, 29));
         assert!(!date(1990, 13, 1));
         assert!(entropy(b"aaaaaaaa") < 0.01);
         assert!(entropy(b"abcdefgh") > 2.9);
-        assert_eq!(base64url(b"eyJhIjoxfQ").as_deref(), Some(&b"{\"a\":1}"[..]));
-        assert_eq!(base64url(b"a$b"), None);
     }
 }
