@@ -31,7 +31,9 @@ impl RequestHead {
         split_query(&self.path).0
     }
 
-    /// The raw query string (after `?`, before `#`), if any.
+    /// The raw query string: everything after the first `?`. A `#` there is kept: clients never
+    /// send fragments, so one in a request target is attacker-chosen bytes (and part of every HTML
+    /// character reference such as `&#x6A;`) that must be inspected, not cut off.
     pub fn query(&self) -> Option<&str> {
         split_query(&self.path).1
     }
@@ -108,11 +110,11 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn split_query(path: &str) -> (&str, Option<&str>) {
-    let path = path.split('#').next().unwrap_or(path);
-    match path.split_once('?') {
+    let (before, query) = match path.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (path, None),
-    }
+    };
+    (before.split('#').next().unwrap_or(before), query)
 }
 
 #[cfg(test)]
@@ -133,7 +135,9 @@ mod tests {
     fn splits_path_and_query() {
         let h = RequestHead { path: "/a/b?x=1&y=2#frag".into(), ..Default::default() };
         assert_eq!(h.path_only(), "/a/b");
-        assert_eq!(h.query(), Some("x=1&y=2"));
+        assert_eq!(h.query(), Some("x=1&y=2#frag"), "a fragment in a request target is inspected");
+        let h = RequestHead { path: "/a#x?y".into(), ..Default::default() };
+        assert_eq!((h.path_only(), h.query()), ("/a", Some("y")));
         let h = RequestHead { path: "/a".into(), ..Default::default() };
         assert_eq!(h.query(), None);
     }

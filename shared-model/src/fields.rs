@@ -160,6 +160,11 @@ pub fn request_head_fields<'a>(head: &'a RequestHead, out: &mut Vec<Field<'a>>) 
     }
     if let Some(q) = head.query() {
         form_fields(q, Part::Query, (Part::QueryName, ValueType::Text), out);
+        // An HTML character reference (`&#x6A;`) carries the `&` that separates parameters, so a
+        // payload written with them is cut into pieces above: inspect the whole query once too.
+        if q.contains("&#") {
+            out.push(Field::text(Part::Query, "", percent_decode(q, true)));
+        }
     }
     for (name, value) in &head.headers {
         if name == "cookie" {
@@ -405,6 +410,18 @@ mod tests {
         assert!(locs.contains(&("header:user-agent".into(), "curl".into())));
         assert!(locs.contains(&("cookie:t".into(), "<b>".into())));
         assert!(!locs.iter().any(|(l, _)| l == "header:authorization"));
+    }
+
+    #[test]
+    fn a_query_with_character_references_is_also_inspected_whole() {
+        let h = head("/s?q=%3Ca%20href%3D%22&#x6A;&#x61;vascript:alert(1)%22%3E", &[]);
+        let mut out = Vec::new();
+        request_head_fields(&h, &mut out);
+        assert!(out.iter().any(|f| f.location() == "query" && f.value.contains("&#x6A;&#x61;vascript")), "{out:?}");
+        let plain = head("/s?a=1&b=2", &[]);
+        let mut out = Vec::new();
+        request_head_fields(&plain, &mut out);
+        assert!(!out.iter().any(|f| f.location() == "query"));
     }
 
     #[test]

@@ -54,6 +54,13 @@ pub fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
     }
 }
 
+/// C0 control characters other than tab, LF and CR, and DEL: browsers skip them inside a URL
+/// scheme (`java\x08script:`, `\x03javascript:`) and parsers skip NUL, so the matching form drops
+/// them. Tab, LF and CR stay: they are whitespace to the SQL and shell tokenizers.
+const fn dropped_control(c: u8) -> bool {
+    (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r') || c == 0x7f
+}
+
 /// Whether [`for_matching`] could produce anything other than `s` lower-cased (see the module
 /// docs). One pass over the bytes through a 256-entry table.
 pub fn needs_decoding(s: &str) -> bool {
@@ -62,7 +69,13 @@ pub fn needs_decoding(s: &str) -> bool {
         t[b'%' as usize] = true;
         t[b'&' as usize] = true;
         t[b'\\' as usize] = true;
-        t[0] = true;
+        let mut c = 0;
+        while c < 0x80 {
+            if dropped_control(c as u8) {
+                t[c] = true;
+            }
+            c += 1;
+        }
         t[0xe2] = true;
         t[0xe3] = true;
         t[0xef] = true;
@@ -244,16 +257,17 @@ fn utf8_lossy_overlong(mut v: Vec<u8>) -> String {
 }
 
 fn needs_fold(s: &str) -> bool {
-    s.bytes().any(|c| c.is_ascii_uppercase() || c == 0 || c >= 0x80)
+    s.bytes().any(|c| c.is_ascii_uppercase() || dropped_control(c) || c >= 0x80)
 }
 
-/// Lower-case ASCII, drop NUL, and map look-alike Unicode forms to ASCII.
+/// Lower-case ASCII, drop control characters ([`dropped_control`]), and map look-alike Unicode
+/// forms to ASCII.
 fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         let cp = c as u32;
         let mapped = match cp {
-            0 => continue,
+            0..=0x7f if dropped_control(cp as u8) => continue,
             0xff01..=0xff5e => char::from_u32(cp - 0xff01 + 0x21).unwrap_or(c),
             0x3002 | 0xff61 => '.',
             0x2460..=0x2468 => char::from_u32(cp - 0x2460 + u32::from(b'1')).unwrap_or(c),
@@ -338,6 +352,8 @@ mod tests {
         assert_eq!(for_matching("&#x6A;ava&#115;cript&colon;"), "javascript:");
         assert_eq!(for_matching("&lt;img&gt"), "<img>");
         assert_eq!(for_matching("\\u0024ne \\x27"), "$ne '");
+        assert_eq!(for_matching("%03java%08script:"), "javascript:", "controls browsers skip");
+        assert_eq!(for_matching("a\tb\nc"), "a\tb\nc", "whitespace stays");
         assert_eq!(for_matching("a%00b"), "ab");
         assert_eq!(for_matching("SELECT+x%20y"), "select x y");
         assert_eq!(for_matching("1%2B1"), "1+1", "an encoded plus stays a plus");
