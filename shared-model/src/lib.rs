@@ -9,7 +9,7 @@
 //! 2. one concept each: [`detect`] (attack families), [`sensitive`] (data types and policies),
 //!    [`route`], [`params`] (parameter features, shared by the filter and the learner),
 //!    [`baseline`] (scoring against the model), [`inventory`] (template inference), [`openapi`]
-//!    (seeding from an API description);
+//!    (seeding from an API description), [`behaviour`] (per-client state, sequences, rates, BOLA);
 //! 3. the [`engine`], the [`learn`]er and [`eval`] (corpus evaluation).
 
 // floor 1: plain data and small helpers
@@ -30,6 +30,7 @@ pub mod sketch;
 pub mod verdict;
 // floor 2: one concept each
 pub mod baseline;
+pub mod behaviour;
 pub mod detect;
 pub mod inventory;
 pub mod openapi;
