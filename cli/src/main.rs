@@ -7,6 +7,7 @@ mod logs;
 mod mesh;
 mod pretty;
 mod render;
+mod sequences;
 mod sha256;
 mod yaml;
 
@@ -65,6 +66,15 @@ enum Cmd {
         /// List up to N missed attacks and false positives per group.
         #[arg(long, default_value_t = 0)]
         misses: usize,
+    },
+    /// Print the most important call sequences, per-endpoint rate limits and the sequence rules
+    /// that held in the training traffic (ready for `policies.sequences`).
+    Sequences {
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// Sequences to print.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
     },
     /// Push a plugin configuration (a new model) to running Envoys through an ECDS file: validated,
     /// then written atomically (temporary file + rename), which Envoy picks up without a restart.
@@ -218,6 +228,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::RenderConfig(args) => render_config(args),
         Cmd::Eval { files, config, misses } => eval::run(&eval::EvalArgs { files: &files, config: config.as_deref(), misses }),
         Cmd::Push(args) => push(args),
+        Cmd::Sequences { logs, top } => sequences::run(&logs, top),
     }
 }
 

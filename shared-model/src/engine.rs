@@ -7,11 +7,18 @@
 //! [`Engine::end_response`]. Bodies are bounded copies (see [`crate::facts::Body`]); nothing is
 //! compiled or allocated per pattern on this path. Time is passed in, never read.
 //!
-//! Per-client behaviour ([`crate::behaviour`]) needs state the proxy keeps: the proxy asks
-//! [`Engine::state_key`] where this client's state lives, hands the stored bytes and the time to
-//! [`Engine::behaviour_request`] (request-side findings; nothing is written), and once the
-//! exchange is over runs [`Engine::behaviour_commit`] on a fresh read, writing the returned bytes
-//! with compare-and-swap and retrying on a conflict, then [`Engine::add_findings`].
+//! Per-client behaviour ([`crate::behaviour`]) needs state the proxy keeps: [`Engine::choose_state`]
+//! picks the client's slot (reading through a closure the proxy gives), the proxy hands the
+//! stored bytes and the time to [`Engine::behaviour_request`] (request-side findings; nothing is
+//! written), and once the exchange is over runs [`Engine::behaviour_commit`] on a fresh read of
+//! that slot, writing the returned bytes with compare-and-swap and retrying on a conflict, then
+//! [`Engine::add_findings`].
+//!
+//! Memory is bounded by `behaviour.capacity` slots. A client may live in one of two slots (two
+//! independent hashes of its id, "two choices"): its own state wherever it is, else an empty
+//! slot or one whose owner has been idle past `behaviour.idle_timeout_s` (an eviction). With
+//! both held by active clients it goes untracked (fails open, counted). Two choices keep that
+//! rare until the slots are nearly all held by clients active within the idle timeout.
 //!
 //! Data policies act in both directions: a request-side `block` makes the request verdict
 //! `block`; on the response side the proxy asks [`Engine::response_needs_buffer`] at the response
@@ -53,14 +60,16 @@ pub struct Engine {
 /// Object ids remembered from one response.
 const MAX_RETURNED_IDS: usize = 64;
 
-/// What happened to the client's state slot in [`Engine::behaviour_commit`].
+/// What a client's state slot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
-    /// The client's own state, or an empty slot.
+    /// The client's own state.
     Own,
-    /// Another client's state, idle past the timeout, was replaced.
+    /// Nothing (or something unreadable): the client starts afresh.
+    Empty,
+    /// Another client's state, idle past the timeout: replaced by a fresh one.
     Evicted,
-    /// Another, active client holds the slot: this exchange goes untracked.
+    /// Another, active client's state: not usable.
     Busy,
 }
 
@@ -210,12 +219,35 @@ impl Engine {
         }
     }
 
-    /// The shared-data key of this client's state slot; `None` without a client id, or when
-    /// per-client behaviour is off (`behaviour.capacity` 0).
-    pub fn state_key(&self, ex: &Exchange) -> Option<String> {
+    /// The shared-data keys of this client's two candidate slots; `None` without a client id,
+    /// or when per-client behaviour is off (`behaviour.capacity` 0).
+    pub fn state_keys(&self, ex: &Exchange) -> Option<[String; 2]> {
         let capacity = u64::from(self.config.behaviour.capacity);
         let owner = ex.owner?;
-        (capacity > 0).then(|| format!("vigil.c.{:x}", owner % capacity))
+        let second = owner.rotate_left(32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (capacity > 0).then(|| [format!("vigil.c.{:x}", owner % capacity), format!("vigil.c.{:x}", second % capacity)])
+    }
+
+    /// Picks the client's slot, reading candidates with `read`: its own state in either slot,
+    /// else the first empty or evictable one. Returns the key, what it held and its [`Slot`];
+    /// `Ok(None)` without a client id or with tracking off; `Err(Slot::Busy)` when both slots
+    /// are held by other active clients (the caller counts it; the exchange goes untracked).
+    pub fn choose_state(&self, ex: &Exchange, now: u32, mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<(String, Option<Vec<u8>>, Slot)>, Slot> {
+        let (Some(keys), Some(owner)) = (self.state_keys(ex), ex.owner) else { return Ok(None) };
+        let mut free = None;
+        for key in keys {
+            let stored = read(&key);
+            match self.load(owner, stored.as_deref(), now).1 {
+                Slot::Own => return Ok(Some((key, stored, Slot::Own))),
+                Slot::Busy => {}
+                slot => {
+                    if free.is_none() {
+                        free = Some((key, stored, slot));
+                    }
+                }
+            }
+        }
+        free.map(Some).ok_or(Slot::Busy)
     }
 
     /// Reads a stored slot: the client's own state, a fresh one, or `None` when another active
@@ -225,7 +257,7 @@ impl Engine {
             Some(s) if s.owner == owner => (Some(s), Slot::Own),
             Some(s) if s.idle(now) < self.config.behaviour.idle_timeout_s => (None, Slot::Busy),
             Some(_) => (Some(ClientState::new(owner, now)), Slot::Evicted),
-            None => (Some(ClientState::new(owner, now)), Slot::Own),
+            None => (Some(ClientState::new(owner, now)), Slot::Empty),
         }
     }
 
@@ -256,7 +288,7 @@ impl Engine {
     /// the proxy reads again and calls this again.
     pub fn behaviour_commit(&self, ex: &Exchange, stored: Option<&[u8]>, now: u32) -> Commit {
         let mut findings = Vec::new();
-        let Some(owner) = ex.owner else { return Commit { state: None, findings, slot: Slot::Own } };
+        let Some(owner) = ex.owner else { return Commit { state: None, findings, slot: Slot::Empty } };
         let (state, slot) = self.load(owner, stored, now);
         let Some(mut state) = state else { return Commit { state: None, findings, slot } };
         let call = self.call(ex, now);
@@ -623,12 +655,12 @@ mod tests {
             let mut head = get(path, &jwt);
             head.method = method.into();
             let mut ex = e.start(head);
-            let key = e.state_key(&ex).expect("a client");
+            let (key, read, _) = e.choose_state(&ex, now, |_| stored.clone()).expect("a free slot").expect("a client");
             assert!(key.starts_with("vigil.c."));
-            e.behaviour_request(&mut ex, stored.as_deref(), now);
+            e.behaviour_request(&mut ex, read.as_deref(), now);
             response(&e, &mut ex, 200, "application/json", body);
             let c = e.behaviour_commit(&ex, stored.as_deref(), now);
-            assert_eq!(c.slot, Slot::Own);
+            assert!(matches!(c.slot, Slot::Own | Slot::Empty), "{:?}", c.slot);
             stored = c.state;
             e.add_findings(&mut ex, c.findings);
             ex
@@ -647,7 +679,11 @@ mod tests {
         let mut other = e.start(get("/x", &[("x-api-key", "k2")]));
         other.owner = Some(1);
         assert_eq!(e.behaviour_commit(&other, stored.as_deref(), 2001).slot, Slot::Busy);
+        assert_eq!(e.choose_state(&other, 2001, |_| stored.clone()).unwrap_err(), Slot::Busy, "both candidates held");
         assert_eq!(e.behaviour_commit(&other, stored.as_deref(), 2000 + 1801).slot, Slot::Evicted);
+        let mut second = None;
+        let chosen = e.choose_state(&other, 2001, |k| if second.is_none() { second = Some(k.to_string()); stored.clone() } else { None });
+        assert_eq!(chosen.unwrap().map(|(_, _, s)| s), Some(Slot::Empty), "the second choice is free");
     }
 
     #[test]

@@ -423,6 +423,7 @@ mod tests {
         assert!(!rate.is_empty() && rate.len() < 30, "{}", rate.len());
         assert_eq!(rate.last().unwrap().severity, Severity::High);
         out.clear();
+        s.finish(100, false, 0, &[1]);
         for i in 0..20u64 {
             b.request(&mut s, &call(100, "GET /accounts/{account_id}", Some(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))), &mut out);
         }

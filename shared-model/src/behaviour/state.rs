@@ -63,7 +63,8 @@ pub struct Seen {
     pub endpoint_count: u16,
     /// Distinct object ids requested in the current window (approximate: a Bloom filter).
     pub window_objects: u16,
-    /// Whether the object was returned to this client before or is its own (`None`: no object).
+    /// Whether the object was returned to this client before or is its own (`None`: no object,
+    /// or no id was ever returned to this client, so provenance cannot be judged).
     pub known: Option<bool>,
 }
 
@@ -183,6 +184,8 @@ impl ClientState {
             }
             o == self.owner || bloom_contains(&self.ids_bloom, id_positions(o))
         });
+        // A client that was never returned an id (new, or its state was evicted) cannot say.
+        let known = known.filter(|k| *k || self.ids_bloom.iter().any(|b| *b != 0));
         Seen { prev, repeat, run: self.run, endpoint_count, window_objects: self.window_objects, known }
     }
 
@@ -397,8 +400,9 @@ mod tests {
     #[test]
     fn provenance_remembers_returned_ids_and_own_id() {
         let mut s = ClientState::new(77, 0);
-        assert_eq!(s.begin(&step(1, 5, Some(1234567))).known, Some(false));
+        assert_eq!(s.begin(&step(1, 5, Some(1234567))).known, None, "nothing returned yet: cannot judge");
         s.finish(1, false, 0, &[1234567, 999]);
+        assert_eq!(s.begin(&step(1, 5, Some(5555))).known, Some(false));
         assert_eq!(s.begin(&step(2, 5, Some(1234567))).known, Some(true));
         assert_eq!(s.begin(&step(3, 5, Some(77))).known, Some(true), "its own id");
         assert_eq!(s.begin(&step(3, 5, None)).known, None);
