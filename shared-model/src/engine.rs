@@ -53,8 +53,8 @@ pub struct Engine {
     sensitive: SensitiveScanner,
     policies: CompiledPolicies,
     behaviour: Behaviour,
-    /// [`endpoint_key`] of each model endpoint.
-    endpoint_keys: Vec<u32>,
+    /// Per model endpoint: `METHOD template`, its [`endpoint_key`], whether it is a login.
+    endpoints: Vec<(String, u32, bool)>,
 }
 
 /// Object ids remembered from one response.
@@ -71,6 +71,14 @@ pub enum Slot {
     Evicted,
     /// Another, active client's state: not usable.
     Busy,
+}
+
+/// The slot [`Engine::choose_state`] picked: its shared-data key, what it held, what that was.
+#[derive(Debug)]
+pub struct Chosen {
+    pub key: String,
+    pub stored: Option<Vec<u8>>,
+    pub slot: Slot,
 }
 
 /// The result of [`Engine::behaviour_commit`]: the bytes to store (unless the slot is busy) and
@@ -113,13 +121,17 @@ pub struct Exchange {
     redact: Vec<DataType>,
     /// Keyed hash of the client identity (the state's owner); `None` without a client id.
     owner: Option<u64>,
-    /// `METHOD template` and its [`endpoint_key`].
-    endpoint_name: String,
+    /// `METHOD template` of an endpoint outside the model (model endpoints are named by index).
+    unknown_name: Option<String>,
     endpoint_key: u32,
+    login: bool,
     /// Keyed hash of the object id the path names.
     object: Option<u64>,
     /// Keyed hashes of the object ids in the response.
     returned_ids: Vec<u64>,
+    /// From [`Engine::behaviour_request`]: the time, the bytes read and the state after the
+    /// request, reused by [`Engine::behaviour_commit`] when the slot still holds those bytes.
+    pending: Option<(u32, Option<Vec<u8>>, ClientState)>,
 }
 
 impl Exchange {
@@ -147,16 +159,19 @@ impl Engine {
         };
         let baseline = config.model.as_ref().map(Baseline::new);
         let rules = config.sequence_rules()?;
-        let model_names: Vec<String> = config.model.iter().flat_map(|m| m.endpoints.iter().map(|e| e.name())).collect();
-        let resolve = |m: &str, t: &str| match router.route(m, t).endpoint.and_then(|i| model_names.get(i)) {
-            Some(name) => name.clone(),
+        let endpoints: Vec<(String, u32, bool)> = config
+            .model
+            .iter()
+            .flat_map(|m| m.endpoints.iter().map(|e| (e.name(), endpoint_key(&e.name()), is_login(&e.method, &e.template))))
+            .collect();
+        let resolve = |m: &str, t: &str| match router.route(m, t).endpoint.and_then(|i| endpoints.get(i)) {
+            Some((name, _, _)) => name.clone(),
             None => format!("{m} {t}"),
         };
         let behaviour = Behaviour::new(config.model.as_ref(), &rules, resolve);
-        let endpoint_keys = model_names.iter().map(|n| endpoint_key(n)).collect();
         Ok(Engine {
             behaviour,
-            endpoint_keys,
+            endpoints,
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             policies: config.compile_policies()?,
@@ -176,12 +191,13 @@ impl Engine {
         let route = self.router.route(&head.method, head.path_only());
         let client = identify(&head, &self.config.client_id, &self.config.client_hash_key);
         let mut obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
-        let model_endpoint = route.endpoint.and_then(|i| Some((self.config.model.as_ref()?.endpoints.get(i)?, self.endpoint_keys.get(i)?)));
-        let (endpoint_name, endpoint_key, template) = match model_endpoint {
-            Some((e, key)) => (e.name(), *key, e.template.as_str()),
+        let model_endpoint = route.endpoint.and_then(|i| Some((self.config.model.as_ref()?.endpoints.get(i)?, self.endpoints.get(i)?)));
+        let (unknown_name, endpoint_key, login, template) = match model_endpoint {
+            Some((e, (_, key, login))) => (None, *key, *login, e.template.as_str()),
             None => {
                 let name = format!("{} {}", head.method, route.template);
-                (name.clone(), endpoint_key(&name), route.template.as_str())
+                let key = endpoint_key(&name);
+                (Some(name), key, is_login(&head.method, &route.template), route.template.as_str())
             }
         };
         let object = object_id(template, head.path_only()).map(|id| self.config.client_hash_key.hash(id.as_bytes()));
@@ -212,37 +228,47 @@ impl Engine {
             policy_block: false,
             redact: Vec::new(),
             owner,
-            endpoint_name,
+            unknown_name,
             endpoint_key,
+            login,
             object,
             returned_ids: Vec::new(),
+            pending: None,
         }
     }
 
     /// The shared-data keys of this client's two candidate slots; `None` without a client id,
     /// or when per-client behaviour is off (`behaviour.capacity` 0).
     pub fn state_keys(&self, ex: &Exchange) -> Option<[String; 2]> {
+        let slots = self.slots(ex)?;
+        Some(slots.map(|s| format!("vigil.c.{s:x}")))
+    }
+
+    /// The two candidate slot numbers.
+    fn slots(&self, ex: &Exchange) -> Option<[u64; 2]> {
         let capacity = u64::from(self.config.behaviour.capacity);
-        let owner = ex.owner?;
+        let owner = ex.owner.filter(|_| capacity > 0)?;
         let second = owner.rotate_left(32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (capacity > 0).then(|| [format!("vigil.c.{:x}", owner % capacity), format!("vigil.c.{:x}", second % capacity)])
+        Some([owner % capacity, second % capacity])
     }
 
     /// Picks the client's slot, reading candidates with `read`: its own state in either slot,
-    /// else the first empty or evictable one. Returns the key, what it held and its [`Slot`];
+    /// else the first empty or evictable one;
     /// `Ok(None)` without a client id or with tracking off; `Err(Slot::Busy)` when both slots
     /// are held by other active clients (the caller counts it; the exchange goes untracked).
-    pub fn choose_state(&self, ex: &Exchange, now: u32, mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<(String, Option<Vec<u8>>, Slot)>, Slot> {
-        let (Some(keys), Some(owner)) = (self.state_keys(ex), ex.owner) else { return Ok(None) };
+    pub fn choose_state(&self, ex: &Exchange, now: u32, mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<Chosen>, Slot> {
+        let (Some(slots), Some(owner)) = (self.slots(ex), ex.owner) else { return Ok(None) };
         let mut free = None;
-        for key in keys {
+        // The second key is only formatted when the first slot is not the client's own.
+        for slot in slots {
+            let key = format!("vigil.c.{slot:x}");
             let stored = read(&key);
             match self.load(owner, stored.as_deref(), now).1 {
-                Slot::Own => return Ok(Some((key, stored, Slot::Own))),
+                Slot::Own => return Ok(Some(Chosen { key, stored, slot: Slot::Own })),
                 Slot::Busy => {}
                 slot => {
                     if free.is_none() {
-                        free = Some((key, stored, slot));
+                        free = Some(Chosen { key, stored, slot });
                     }
                 }
             }
@@ -261,12 +287,13 @@ impl Engine {
         }
     }
 
-    fn call<'a>(&self, ex: &'a Exchange, now: u32) -> Call<'a> {
-        Call {
-            step: Step { now, endpoint: ex.endpoint_key, object: ex.object },
-            name: &ex.endpoint_name,
-            login: is_login(&ex.head.method, ex.endpoint_name.split_once(' ').map_or("", |(_, t)| t)),
-        }
+    fn call<'a>(&'a self, ex: &'a Exchange, now: u32) -> Call<'a> {
+        let name = match (&ex.unknown_name, ex.route.endpoint.and_then(|i| self.endpoints.get(i))) {
+            (Some(n), _) => n.as_str(),
+            (None, Some((n, _, _))) => n.as_str(),
+            (None, None) => "",
+        };
+        Call { step: Step { now, endpoint: ex.endpoint_key, object: ex.object }, name, login: ex.login }
     }
 
     /// Request-side behaviour findings (sequence, rules, rate, enumeration, provenance) from the
@@ -281,6 +308,7 @@ impl Engine {
             o.known = seen.known;
         }
         ex.findings.extend(findings);
+        ex.pending = Some((now, stored.map(<[u8]>::to_vec), state));
     }
 
     /// The client's state after this exchange, from a fresh read of the slot, and the
@@ -289,10 +317,18 @@ impl Engine {
     pub fn behaviour_commit(&self, ex: &Exchange, stored: Option<&[u8]>, now: u32) -> Commit {
         let mut findings = Vec::new();
         let Some(owner) = ex.owner else { return Commit { state: None, findings, slot: Slot::Empty } };
-        let (state, slot) = self.load(owner, stored, now);
-        let Some(mut state) = state else { return Commit { state: None, findings, slot } };
-        let call = self.call(ex, now);
-        self.behaviour.request(&mut state, &call, &mut Vec::new());
+        let then = ex.pending.as_ref().map_or(now, |p| p.0);
+        let call = self.call(ex, then);
+        // Usually nobody wrote the slot in between: continue from the request's own update.
+        let (mut state, slot) = match &ex.pending {
+            Some((_, read, state)) if read.as_deref() == stored => (state.clone(), Slot::Own),
+            _ => {
+                let (state, slot) = self.load(owner, stored, now);
+                let Some(mut state) = state else { return Commit { state: None, findings, slot } };
+                self.behaviour.request(&mut state, &call, &mut Vec::new());
+                (state, slot)
+            }
+        };
         let outcome = Outcome {
             status: ex.obs.response.as_ref().map_or(0, |r| r.status),
             sensitive: ex.obs.sensitive.values().sum(),
@@ -378,7 +414,9 @@ impl Engine {
         } else {
             body_fields(Part::ResponseBody, ct.as_deref(), ex.response_body.bytes(), &mut fields)
         };
-        ex.returned_ids = returned_ids(&fields, &self.config.client_hash_key);
+        if self.config.behaviour.capacity > 0 && ex.owner.is_some() {
+            ex.returned_ids = returned_ids(&fields, &self.config.client_hash_key);
+        }
         let mut matches = Vec::new();
         self.sensitive.scan(&fields, &mut matches);
         ex.findings.extend(sensitive::findings(&matches, &fields));
@@ -655,9 +693,9 @@ mod tests {
             let mut head = get(path, &jwt);
             head.method = method.into();
             let mut ex = e.start(head);
-            let (key, read, _) = e.choose_state(&ex, now, |_| stored.clone()).expect("a free slot").expect("a client");
-            assert!(key.starts_with("vigil.c."));
-            e.behaviour_request(&mut ex, read.as_deref(), now);
+            let chosen = e.choose_state(&ex, now, |_| stored.clone()).expect("a free slot").expect("a client");
+            assert!(chosen.key.starts_with("vigil.c."));
+            e.behaviour_request(&mut ex, chosen.stored.as_deref(), now);
             response(&e, &mut ex, 200, "application/json", body);
             let c = e.behaviour_commit(&ex, stored.as_deref(), now);
             assert!(matches!(c.slot, Slot::Own | Slot::Empty), "{:?}", c.slot);
@@ -683,7 +721,7 @@ mod tests {
         assert_eq!(e.behaviour_commit(&other, stored.as_deref(), 2000 + 1801).slot, Slot::Evicted);
         let mut second = None;
         let chosen = e.choose_state(&other, 2001, |k| if second.is_none() { second = Some(k.to_string()); stored.clone() } else { None });
-        assert_eq!(chosen.unwrap().map(|(_, _, s)| s), Some(Slot::Empty), "the second choice is free");
+        assert_eq!(chosen.unwrap().map(|c| c.slot), Some(Slot::Empty), "the second choice is free");
     }
 
     #[test]

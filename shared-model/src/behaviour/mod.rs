@@ -32,6 +32,28 @@ use crate::sketch::Sketch;
 use rules::{Rule, RuleAction};
 use state::{endpoint_key, ClientState, Finished, Seen, Step, START};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Maps keyed by endpoint keys, which are already hashes: a multiply spreads them, no SipHash
+/// (these lookups run on every request).
+type KeyMap<V> = HashMap<u32, V, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Sessions (or client-minutes) a distribution needs before it is used.
 pub const MIN_SESSIONS: u64 = 20;
@@ -92,7 +114,7 @@ struct Successors {
     total: u64,
     /// Distinct successors seen once (Good-Turing: the chance the next one is new).
     once: u64,
-    next: HashMap<u32, u64>,
+    next: KeyMap<u64>,
     top: Option<(u32, u64)>,
 }
 
@@ -125,12 +147,11 @@ pub struct Outcome<'a> {
 #[derive(Debug, Default)]
 pub struct Behaviour {
     fpr: f64,
-    names: HashMap<u32, String>,
-    successors: HashMap<u32, Successors>,
-    sessions: u64,
-    rates: HashMap<u32, Limit>,
+    names: KeyMap<String>,
+    successors: KeyMap<Successors>,
+    rates: KeyMap<Limit>,
     objects: Option<Limit>,
-    provenance: HashMap<u32, (u64, f64)>,
+    provenance: KeyMap<(u64, f64)>,
     auth: Option<Limit>,
     data: Option<(Limit, f64, Sketch)>,
     rules: Vec<CompiledRule>,
@@ -179,7 +200,7 @@ impl Behaviour {
             self.names.entry(k).or_insert_with(|| name.to_string());
             k
         };
-        let mut successors = HashMap::new();
+        let mut successors = KeyMap::default();
         for (from, next) in &bm.transitions {
             let mut s = Successors::default();
             for (to, n) in next {
@@ -200,7 +221,6 @@ impl Behaviour {
             .map(|(e, p)| (key(e), (p.requests, p.known as f64 / p.requests.max(1) as f64)))
             .collect();
         self.successors = successors;
-        self.sessions = bm.sessions;
         self.rates = rates;
         self.provenance = provenance;
         self.objects = Limit::of(&bm.objects, fpr, 5);
@@ -354,7 +374,7 @@ fn percent(share: f64) -> String {
 /// Login endpoints: a `POST` whose path has a login-like segment.
 pub fn is_login(method: &str, template: &str) -> bool {
     const WORDS: &[&str] = &["login", "signin", "sign-in", "sign_in", "logon", "authenticate", "auth", "token", "session", "sessions"];
-    method == "POST" && template.split('/').any(|s| WORDS.contains(&s.to_ascii_lowercase().as_str()))
+    method == "POST" && template.split('/').any(|s| WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)))
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! same [`ClientState::begin`] / [`ClientState::finish`] steps, so the distributions learned are
 //! the ones scored. The engine never reads the clock: `now` (seconds since the Unix epoch) comes in.
 //!
-//! The state is small and fixed-size ([`STATE_BYTES`] = 231 bytes in a versioned little-endian
+//! The state is small and fixed-size ([`STATE_BYTES`] = 227 bytes in a versioned little-endian
 //! layout), because memory is `capacity x state size` and every request reads and writes it:
-//! - times: last request, session start, the 10-minute window and the 1-minute window;
+//! - times: last request, start of the 10-minute window and of the 1-minute window;
 //! - the last [`HISTORY`] operations (endpoint key and age; consecutive repeats collapsed, with the
 //!   run length of the latest), for transition scoring and precedence rules;
 //! - per-endpoint request counts in the current window, for the [`RATE_SLOTS`] busiest endpoints;
@@ -35,7 +35,7 @@ pub const MINUTE_S: u32 = 60;
 /// The endpoint key of "the start of a session" in transitions.
 pub const START: u32 = 0;
 /// Serialised size of a state.
-pub const STATE_BYTES: usize = 1 + 8 + 4 * 4 + 2 * 3 + 2 + HISTORY * 6 + RATE_SLOTS * 6 + WINDOW_BLOOM + IDS_BLOOM;
+pub const STATE_BYTES: usize = 1 + 8 + 4 * 3 + 2 * 3 + 2 + HISTORY * 6 + RATE_SLOTS * 6 + WINDOW_BLOOM + IDS_BLOOM;
 
 const WINDOW_BLOOM: usize = 32;
 const IDS_BLOOM: usize = 64;
@@ -82,7 +82,6 @@ pub struct ClientState {
     /// Keyed hash of the client identity this state belongs to.
     pub owner: u64,
     pub last_seen: u32,
-    pub session_start: u32,
     window_start: u32,
     minute_start: u32,
     minute_sensitive: u16,
@@ -110,7 +109,6 @@ impl ClientState {
         ClientState {
             owner,
             last_seen: now,
-            session_start: now,
             window_start: now,
             minute_start: 0,
             minute_sensitive: 0,
@@ -152,7 +150,6 @@ impl ClientState {
         if self.new_session(now) {
             self.history.clear();
             self.run = 0;
-            self.session_start = now;
         }
         if now.saturating_sub(self.window_start) >= WINDOW_S {
             self.window_start = now;
@@ -230,7 +227,7 @@ impl ClientState {
         let mut b = Vec::with_capacity(STATE_BYTES);
         b.push(STATE_VERSION);
         b.extend_from_slice(&self.owner.to_le_bytes());
-        for t in [self.last_seen, self.session_start, self.window_start, self.minute_start] {
+        for t in [self.last_seen, self.window_start, self.minute_start] {
             b.extend_from_slice(&t.to_le_bytes());
         }
         for n in [self.minute_sensitive, self.window_objects, self.window_auth_failures] {
@@ -260,7 +257,7 @@ impl ClientState {
         }
         let mut r = Reader { b, at: 1 };
         let owner = u64::from_le_bytes(r.take()?);
-        let [last_seen, session_start, window_start, minute_start] = [r.u32()?, r.u32()?, r.u32()?, r.u32()?];
+        let [last_seen, window_start, minute_start] = [r.u32()?, r.u32()?, r.u32()?];
         let [minute_sensitive, window_objects, window_auth_failures] = [r.u16()?, r.u16()?, r.u16()?];
         let [run, len] = r.take::<2>()?;
         let mut history = Vec::with_capacity(HISTORY);
@@ -277,7 +274,6 @@ impl ClientState {
         Some(ClientState {
             owner,
             last_seen,
-            session_start,
             window_start,
             minute_start,
             minute_sensitive,
@@ -357,7 +353,7 @@ mod tests {
         s.finish(1012, true, 5, &[42, 43]);
         let b = s.encode();
         assert_eq!(b.len(), STATE_BYTES);
-        assert!(STATE_BYTES <= 256, "{STATE_BYTES}");
+        const { assert!(STATE_BYTES <= 256) };
         assert_eq!(ClientState::decode(&b), Some(s));
         assert_eq!(ClientState::decode(&b[1..]), None);
         let mut other = b.clone();
