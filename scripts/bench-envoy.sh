@@ -6,6 +6,8 @@
 # Three Envoys run at once (--concurrency 1, --disable-hot-restart, each on its own ports) and are
 # loaded one at a time by wrk -t1 -c16, in interleaved rounds, after a 2 s warm-up each:
 #   (i)   no wasm filter       `vigil render-config --no-filter --direct-response-file ...`
+#   (i')  the filter without per-client state `{"behaviour":{"capacity":0}}` (so (ii) - (i') is
+#         the state's cost: two shared-data reads, one compare-and-swap write, the update)
 #   (ii)  the filter, `{}`     `vigil render-config --config {} --direct-response-file ...`
 #   (iii) the filter + model   `vigil render-config --model FILE --direct-response-file ...` (with --model)
 # All three bootstraps come from render-config, so they differ only in the filter. Every route answers
@@ -62,14 +64,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-VARIANTS=(nofilter filter)
+VARIANTS=(nofilter nostate filter)
 [ -n "$MODEL" ] && VARIANTS+=(model)
-declare -A LABEL=([nofilter]="(i) no wasm filter" [filter]="(ii) vigil, {} config" [model]="(iii) vigil + model")
+declare -A LABEL=([nofilter]="(i) no wasm filter" [nostate]="(i') vigil, no client state" [filter]="(ii) vigil, {} config" [model]="(iii) vigil + model")
 declare -A PID LISTEN ADMIN
 
 # Ephemeral ports, two per variant (listener, admin).
 read -r -a PORTS <<<"$(python3 -c 'import socket
-ss=[socket.socket() for _ in range(6)]
+ss=[socket.socket() for _ in range(8)]
 [s.bind(("127.0.0.1",0)) for s in ss]
 print(" ".join(str(s.getsockname()[1]) for s in ss))')"
 
@@ -99,6 +101,7 @@ for v in "${VARIANTS[@]}"; do
   d="$TMP/$v"; mkdir -p "$d"
   case "$v" in
     nofilter) extra=(--no-filter) ;;
+    nostate) echo '{"behaviour":{"capacity":0}}' >"$d/config.json"; extra=(--config "$d/config.json") ;;
     filter) echo '{}' >"$d/config.json"; extra=(--config "$d/config.json") ;;
     model) extra=(--model "$MODEL") ;;
   esac
@@ -206,7 +209,8 @@ done
 for v in "${VARIANTS[@]}"; do
   if [ "$v" != nofilter ]; then
     n="$(curl -s "http://127.0.0.1:${ADMIN[$v]}/stats/prometheus" | awk '/^vigil_requests_total/ {s += $NF} END {print s + 0}')"
-    echo "  ${LABEL[$v]}: vigil_requests_total = $n"
+    engine="$(curl -s "http://127.0.0.1:${ADMIN[$v]}/stats/prometheus" | awk '/^vigil_inspect_microseconds_sum/ {s = $NF} /^vigil_inspect_microseconds_count/ {c = $NF} END {if (c > 0) printf "%.1f", s / c; else print "n/a"}')"
+    echo "  ${LABEL[$v]}: vigil_requests_total = $n, time in the engine (vigil_inspect_microseconds) $engine us/request"
   fi
 done
 
@@ -215,7 +219,7 @@ echo "Envoy $("$ENVOY_BIN" --version | sed -n 's/.*version: \([^ ]*\).*/\1/p' | 
 python3 - "$RESULTS" "${VARIANTS[@]}" <<'PY'
 import sys, statistics
 path, variants = sys.argv[1], sys.argv[2:]
-label = {"nofilter": "(i) no wasm filter", "filter": "(ii) vigil, `{}` config", "model": "(iii) vigil + model"}
+label = {"nofilter": "(i) no wasm filter", "nostate": "(i') vigil, no client state", "filter": "(ii) vigil, `{}` config", "model": "(iii) vigil + model"}
 rows = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
 agg = {}
 for v, s, r, reqs, rps, p50, p99, cpu, bad, errs in rows:

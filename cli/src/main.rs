@@ -8,6 +8,7 @@ mod logs;
 mod mesh;
 mod pretty;
 mod render;
+mod sequences;
 mod sha256;
 mod report;
 mod yaml;
@@ -67,6 +68,15 @@ enum Cmd {
         /// List up to N missed attacks and false positives per group.
         #[arg(long, default_value_t = 0)]
         misses: usize,
+    },
+    /// Print the most important call sequences, per-endpoint rate limits and the sequence rules
+    /// that held in the training traffic (ready for `policies.sequences`).
+    Sequences {
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// Sequences to print.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
     },
     /// Push a plugin configuration (a new model) to running Envoys through an ECDS file: validated,
     /// then written atomically (temporary file + rename), which Envoy picks up without a restart.
@@ -252,6 +262,7 @@ fn run(cli: Cli) -> Result<()> {
             let model = model.as_deref().map(read_model).transpose()?;
             report::run(&logs, model.as_ref(), &window, &output)
         }
+        Cmd::Sequences { logs, top } => sequences::run(&logs, top),
     }
 }
 

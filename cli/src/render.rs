@@ -37,7 +37,8 @@ pub fn stats_tags() -> Value {
         {"tag_name": "kind", "regex": "^wasmcustom\\.vigil_findings_total(\\.kind\\.([a-z_]+\\.[a-z0-9_]+))\\.owasp\\."},
         {"tag_name": "owasp", "regex": "^wasmcustom\\.vigil_findings_total\\.kind\\.[a-z_]+\\.[a-z0-9_]+(\\.owasp\\.([A-Za-z0-9_]+))$"},
         {"tag_name": "kind", "regex": "^wasmcustom\\.vigil_errors_total(\\.kind\\.([a-z_]+))$"},
-        {"tag_name": "outcome", "regex": "^wasmcustom\\.vigil_alerts_total(\\.outcome\\.([a-z_]+))$"}
+        {"tag_name": "outcome", "regex": "^wasmcustom\\.vigil_alerts_total(\\.outcome\\.([a-z_]+))$"},
+        {"tag_name": "outcome", "regex": "^wasmcustom\\.vigil_client_state_total(\\.outcome\\.([a-z_]+))$"}
     ])
 }
 

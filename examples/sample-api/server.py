@@ -7,7 +7,11 @@ Envoy, platform.md section 4), quiet logging, prints `READY <port>` once it list
 
 Endpoints
   GET  /healthz                          liveness
-  GET  /api/v1/users/me                  the caller's profile (name, email, phone)
+  GET  /api/v1/users/me                  the caller's profile (name, email, phone) and account ids
+                                         (the caller is the `sub` of the bearer JWT; default u-1001)
+  GET  /api/v1/accounts                  the caller's accounts
+  GET  /api/v1/users?limit=N             user directory: N entries with names, emails and phones
+                                         (excessive data retrieval has something to pull)
   GET  /api/v1/accounts/{id}             account detail
   GET  /api/v1/accounts/{id}/balance     balance
   GET  /api/v1/accounts/{id}/cards       payment cards: a full test card number (Luhn-valid) so
@@ -16,7 +20,8 @@ Endpoints
                                          policy would forbid, redact or block)
   GET  /api/v1/search?q=...              search transactions (echoes the query)
   POST /api/v1/transfers                 echoes the JSON body with an id
-  POST /api/v1/login                     returns an unsigned demo JWT
+  POST /api/v1/login                     {"username","password"}: an unsigned demo JWT when the password
+                                         is "correct horse" (every demo user's), else 401
   ANY  /echo[/...]                       returns method, path, request headers and body length as JSON
                                          (tests look for the x-vigil-* headers that reached the upstream)
   GET  /__upstream/hits                  how many requests reached this server (excluding this one)
@@ -72,6 +77,28 @@ def _b64url(obj):
 
 def _demo_jwt(sub):
     return "%s.%s." % (_b64url({"alg": "none", "typ": "JWT"}), _b64url({"sub": sub, "scope": "accounts"}))
+
+
+def _caller(headers):
+    """The `sub` of an unverified bearer JWT, or the demo default."""
+    auth = headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        parts = auth[7:].strip().split(".")
+        if len(parts) >= 2:
+            try:
+                pad = "=" * (-len(parts[1]) % 4)
+                sub = json.loads(base64.urlsafe_b64decode(parts[1] + pad)).get("sub")
+                if sub:
+                    return str(sub)
+            except (ValueError, AttributeError):
+                pass
+    return "u-1001"
+
+
+def _accounts_of(user):
+    """Two stable account ids per user."""
+    h = sum((i + 1) * ord(c) for i, c in enumerate(user))
+    return [str(100000 + h * 7 % 900000), str(100000 + h * 13 % 900000)]
 
 
 def _account(acct_id):
@@ -205,10 +232,22 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/healthz" and m in ("GET", "HEAD"):
             return self._send(200, {"status": "ok"})
         if path == "/api/v1/users/me" and m == "GET":
+            user = _caller(self.headers)
             return self._send(200, {
-                "id": "u-1001", "name": "Jane Doe", "email": "jane.doe@example.com",
+                "id": user, "name": "Jane Doe", "email": "jane.doe@example.com",
                 "phone": "+1-202-555-0147", "roles": ["customer"], "mfa": True,
+                "accounts": [{"id": a} for a in _accounts_of(user)],
             })
+        if path == "/api/v1/accounts" and m == "GET":
+            return self._send(200, {"accounts": [{"id": a, "type": "checking"} for a in _accounts_of(_caller(self.headers))]})
+        if path == "/api/v1/users" and m == "GET":
+            try:
+                limit = max(1, min(500, int(parse_qs(url.query).get("limit", ["10"])[0])))
+            except ValueError:
+                return self._send(400, {"error": "bad_limit"})
+            return self._send(200, {"users": [
+                {"name": "User %d" % i, "email": "user%d@example.com" % i, "phone": "+1-202-555-%04d" % (i % 10000)}
+                for i in range(limit)]})
         if path == "/api/v1/search" and m == "GET":
             q = parse_qs(url.query).get("q", [""])[0]
             return self._send(200, {"query": q, "results": [
@@ -221,7 +260,8 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self._send(400, {"error": "invalid_json"})
             user = str(creds.get("username", "")) if isinstance(creds, dict) else ""
-            if not user:
+            password = str(creds.get("password", "")) if isinstance(creds, dict) else ""
+            if not user or password != "correct horse":
                 return self._send(401, {"error": "invalid_credentials"})
             return self._send(200, {"token": _demo_jwt(user), "token_type": "Bearer", "expires_in": 3600})
         if path == "/api/v1/transfers" and m == "POST":

@@ -18,6 +18,7 @@ pub struct Metrics {
     findings: RefCell<HashMap<String, Option<u32>>>,
     errors: RefCell<HashMap<&'static str, Option<u32>>>,
     alerts: RefCell<HashMap<&'static str, Option<u32>>>,
+    state: RefCell<HashMap<&'static str, Option<u32>>>,
 }
 
 impl Metrics {
@@ -30,6 +31,7 @@ impl Metrics {
             findings: RefCell::default(),
             errors: RefCell::default(),
             alerts: RefCell::default(),
+            state: RefCell::default(),
         }
     }
 
@@ -53,23 +55,28 @@ impl Metrics {
 
     /// Counts one of the filter's own errors (`vigil_errors_total{kind=...}`).
     pub fn error(&self, kind: &'static str) {
-        let Ok(mut defined) = self.errors.try_borrow_mut() else { return };
-        let id = *defined
-            .entry(kind)
-            .or_insert_with(|| hostcalls::define_metric(MetricType::Counter, &format!("vigil_errors_total.kind.{kind}")).ok());
-        bump(id);
+        labelled(&self.errors, "vigil_errors_total.kind", kind, 1);
     }
 
     /// Counts alerts by outcome (`vigil_alerts_total{outcome=queued|delivered|retried}`); drops and
     /// failures are errors (`alert_dropped`, `alert_failed`).
     pub fn alert(&self, outcome: &'static str, n: u64) {
-        let Ok(mut defined) = self.alerts.try_borrow_mut() else { return };
-        let id = *defined
-            .entry(outcome)
-            .or_insert_with(|| hostcalls::define_metric(MetricType::Counter, &format!("vigil_alerts_total.outcome.{outcome}")).ok());
-        if let Some(id) = id {
-            let _ = hostcalls::increment_metric(id, n as i64);
-        }
+        labelled(&self.alerts, "vigil_alerts_total.outcome", outcome, n);
+    }
+
+    /// Counts client-state slot events (`vigil_client_state_total{outcome=evicted|busy|retried}`);
+    /// a write that failed after the retries is an error (`state_conflict`).
+    pub fn state(&self, outcome: &'static str) {
+        labelled(&self.state, "vigil_client_state_total.outcome", outcome, 1);
+    }
+}
+
+/// Adds `n` to the counter `{name}.{value}`, defined on first use.
+fn labelled(defined: &RefCell<HashMap<&'static str, Option<u32>>>, name: &str, value: &'static str, n: u64) {
+    let Ok(mut defined) = defined.try_borrow_mut() else { return };
+    let id = *defined.entry(value).or_insert_with(|| hostcalls::define_metric(MetricType::Counter, &format!("{name}.{value}")).ok());
+    if let Some(id) = id {
+        let _ = hostcalls::increment_metric(id, n as i64);
     }
 }
 

@@ -38,6 +38,14 @@ impl Drop for OnFail {
     }
 }
 
+/// Tests that measure latency or put a burst through Envoy take this lock, so that on a 2-core
+/// machine one test's load never lands in another's measurements.
+static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn measuring() -> std::sync::MutexGuard<'static, ()> {
+    MEASURING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -233,6 +241,7 @@ fn s_dir(p: &Path) -> String {
 
 #[test]
 fn mirrored_inspection_keeps_client_latency_and_logs_verdicts() {
+    let _measuring = measuring();
     let mut g = OnFail::new();
     let paths = Paths::get();
     paths.require(&[Artifact::Envoy, Artifact::Wasm, Artifact::Vigil]);
@@ -309,12 +318,19 @@ fn mirrored_inspection_keeps_client_latency_and_logs_verdicts() {
     );
     // The workload is heavy enough that inline inspection shows...
     assert!(p(1, 0.5) > p(0, 0.5) + 0.5, "inline inspection should cost visibly: {:.2} vs {:.2}", p(1, 0.5), p(0, 0.5));
-    // ...while the filter's work never shows on the mirrored path: the same as mirroring to a
-    // plain sink, within noise...
-    assert!(p(2, 0.5) < p(3, 0.5) * 1.25 + 0.25, "mirrored to Vigil p50 {:.2} vs to a plain sink {:.2}", p(2, 0.5), p(3, 0.5));
-    // ...and close to no filter at all (the difference is the front proxy copying 256 KiB twice).
-    assert!(p(2, 0.5) < p(0, 0.5) * 1.5 + 0.5, "mirrored p50 {:.2} vs no filter {:.2}", p(2, 0.5), p(0, 0.5));
-    assert!(p(2, 0.5) < p(1, 0.5), "mirrored {:.2} must beat inline {:.2}", p(2, 0.5), p(1, 0.5));
+    // ...while the filter's work does not reach the mirrored path: compared with mirroring to a
+    // plain sink (the same extra copy of the body), at most a fifth of what inline inspection
+    // adds shows up, plus a little scheduling noise...
+    let inline_cost = p(1, 0.5) - p(0, 0.5);
+    let mirror_extra = p(2, 0.5) - p(3, 0.5);
+    assert!(
+        mirror_extra < inline_cost * 0.2 + 0.3,
+        "mirrored to Vigil p50 {:.2} vs to a plain sink {:.2}: +{mirror_extra:.2} ms of an inline cost of {inline_cost:.2} ms",
+        p(2, 0.5),
+        p(3, 0.5)
+    );
+    // ...and it clearly beats inline inspection.
+    assert!(p(2, 0.5) < p(0, 0.5) + inline_cost * 0.5, "mirrored {:.2} must beat inline {:.2}", p(2, 0.5), p(1, 0.5));
     // The analyzer saw (and logged) the mirrored POSTs too.
     let seen = read_access_log(&analyzer_log).iter().filter(|l| l["path"] == "/api/v1/import").count();
     assert!(seen >= 100, "analyzer logged {seen} of the mirrored POSTs");
@@ -351,6 +367,7 @@ fn prom_labelled(admin: u16, name: &str, label: &str) -> f64 {
 
 #[test]
 fn alert_burst_is_delivered_or_counted_and_retried_on_5xx() {
+    let _measuring = measuring();
     let mut g = OnFail::new();
     let paths = Paths::get();
     paths.require(&[Artifact::Envoy, Artifact::Wasm, Artifact::Vigil]);
@@ -438,6 +455,7 @@ fn alert_burst_is_delivered_or_counted_and_retried_on_5xx() {
 
 #[test]
 fn alerts_do_not_slow_the_request_path_and_splunk_hec_shape() {
+    let _measuring = measuring();
     let mut g = OnFail::new();
     let paths = Paths::get();
     paths.require(&[Artifact::Envoy, Artifact::Wasm, Artifact::Vigil]);

@@ -88,7 +88,13 @@ impl HashKey {
 
     /// SipHash-2-4 of `data`, as 16 hex digits.
     pub fn hash_hex(&self, data: &[u8]) -> String {
-        format!("{:016x}", siphash24(self.0, self.1, data))
+        format!("{:016x}", self.hash(data))
+    }
+
+    /// SipHash-2-4 of `data`: object ids hash like client identities, so an id equal to the
+    /// client's own identity hashes to its client hash.
+    pub fn hash(&self, data: &[u8]) -> u64 {
+        siphash24(self.0, self.1, data)
     }
 }
 

@@ -6,6 +6,7 @@
 //! cannot express. Unknown keys are refused: a typo in a security config must not pass silently.
 //! Every field has a default, so `{}` is a valid configuration.
 
+use crate::behaviour::rules::{self, Rule, SequenceRule};
 use crate::client::{ClientSource, HashKey};
 use crate::finding::Severity;
 use crate::model::Model;
@@ -157,7 +158,27 @@ pub struct Config {
     pub policies: Policies,
     /// Alert sink; absent means no alerts.
     pub alerts: Option<Alerts>,
+    pub behaviour: Tracking,
     pub model: Option<Model>,
+}
+
+/// Per-client state (see [`crate::behaviour`]): how many clients are tracked and when an idle
+/// one's slot may be taken by another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tracking {
+    /// State slots (shared-data keys), 0..=10000000; memory is about `capacity x 340` bytes
+    /// (227 bytes of state, the key and the map entry; measured in `benches/behaviour.rs`).
+    /// 0 turns per-client behaviour off.
+    pub capacity: u32,
+    /// Seconds after which an idle client's slot may go to another client, 60..=604800.
+    pub idle_timeout_s: u32,
+}
+
+impl Default for Tracking {
+    fn default() -> Self {
+        Tracking { capacity: 100_000, idle_timeout_s: 1800 }
+    }
 }
 
 /// Operator rules, as opposed to learned behaviour.
@@ -167,6 +188,8 @@ pub struct Policies {
     /// Data policies: which sensitive data types an endpoint may send or receive, and the action
     /// on a violation (see [`crate::sensitive::policy`]).
     pub data: Vec<DataPolicy>,
+    /// Sequence rules: call order and repetition (see [`crate::behaviour::rules`]).
+    pub sequences: Vec<SequenceRule>,
 }
 
 impl Default for Config {
@@ -180,6 +203,7 @@ impl Default for Config {
             expose_verdict_to_client: false,
             policies: Policies::default(),
             alerts: None,
+            behaviour: Tracking::default(),
             model: None,
         }
     }
@@ -189,8 +213,18 @@ const DEFAULT_CLIENT_ID: &[&str] = &["jwt_sub", "header:x-api-key", "cookie:sess
 const DEFAULT_HASH_KEY: &str = "vigil";
 
 /// The configuration's top-level keys, in the order the README documents them.
-pub const FIELDS: &[&str] =
-    &["mode", "thresholds", "client_id", "client_hash_key", "inspect", "expose_verdict_to_client", "policies", "alerts", "model"];
+pub const FIELDS: &[&str] = &[
+    "mode",
+    "thresholds",
+    "client_id",
+    "client_hash_key",
+    "inspect",
+    "expose_verdict_to_client",
+    "policies",
+    "alerts",
+    "behaviour",
+    "model",
+];
 
 /// A refused configuration: which field, what value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,13 +337,24 @@ impl Config {
                 }
                 "expose_verdict_to_client" => c.expose_verdict_to_client = take("expose_verdict_to_client", v)?,
                 "policies" => {
-                    let p: Policies = take("policies", v)?;
-                    c.policies.data = p.data;
+                    let p: Policies = take_in("policies", v)?;
+                    c.policies = p;
                     c.compile_policies()?;
+                    c.sequence_rules()?;
                 }
                 "alerts" => {
                     let a: Alerts = take_in("alerts", v.clone())?;
                     c.alerts = Some(a.validate(&v)?);
+                }
+                "behaviour" => {
+                    let t: Tracking = take_in("behaviour", v)?;
+                    if t.capacity > 10_000_000 {
+                        return Err(err("behaviour.capacity", &Value::from(t.capacity), "must be in 0..=10000000"));
+                    }
+                    if !(60..=604_800).contains(&t.idle_timeout_s) {
+                        return Err(err("behaviour.idle_timeout_s", &Value::from(t.idle_timeout_s), "must be in 60..=604800"));
+                    }
+                    c.behaviour = t;
                 }
                 "model" => {
                     let m: Model = take("model", v)?;
@@ -322,6 +367,11 @@ impl Config {
             }
         }
         Ok(c)
+    }
+
+    /// The checked sequence rules; an error names the rule field (`policies.sequences[0].then`).
+    pub fn sequence_rules(&self) -> Result<Vec<Rule>, ConfigError> {
+        rules::check(&self.policies.sequences).map_err(|(field, why)| ConfigError { field, value: String::new(), reason: why })
     }
 
     pub fn enforcing(&self) -> bool {
@@ -386,7 +436,13 @@ mod tests {
         assert_eq!(bad(r#"{"inspect":{"request_body_bytes":999999999}}"#).field, "inspect.request_body_bytes");
         assert_eq!(bad(r#"{"expose_verdict_to_client":"yes"}"#).field, "expose_verdict_to_client");
         assert_eq!(bad(r#"{"model":{"version":7}}"#).field, "model.version");
-        assert_eq!(bad(r#"{"policies":{"dat":[]}}"#).field, "policies");
+        assert_eq!(bad(r#"{"policies":{"dat":[]}}"#).field, "policies.dat");
+        assert_eq!(bad(r#"{"policies":{"sequences":[{"before":"GET /a","then":"x"}]}}"#).field, "policies.sequences[0].then");
+        assert_eq!(bad(r#"{"policies":{"sequences":[{"endpoint":"POST /login","max_in_a_row":0}]}}"#).field, "policies.sequences[0].max_in_a_row");
+        assert_eq!(bad(r#"{"behaviour":{"capacity":-1}}"#).field, "behaviour.capacity");
+        assert_eq!(bad(r#"{"behaviour":{"capacity":20000000}}"#).field, "behaviour.capacity");
+        assert_eq!(bad(r#"{"behaviour":{"idle_timeout_s":5}}"#).field, "behaviour.idle_timeout_s");
+        assert_eq!(bad(r#"{"behaviour":{"capacty":5}}"#).field, "behaviour.capacty");
         assert_eq!(bad(r#"{"policies":{"data":[{"endpoint":"GET x","forbid":["ssn"],"action":"flag"}]}}"#).field, "policies.data[0].endpoint");
         assert!(bad(r#"{"policies":{"data":[{"endpoint":"*","forbid":["nope"],"action":"flag"}]}}"#).reason.contains("nope"));
         assert_eq!(bad(r#"{"model":{"version":1,"endpoints":[{"method":"GET","template":"x","count":1}]}}"#).field, "model.endpoints[0].template");

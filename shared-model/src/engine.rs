@@ -7,20 +7,35 @@
 //! [`Engine::end_response`]. Bodies are bounded copies (see [`crate::facts::Body`]); nothing is
 //! compiled or allocated per pattern on this path. Time is passed in, never read.
 //!
+//! Per-client behaviour ([`crate::behaviour`]) needs state the proxy keeps: [`Engine::choose_state`]
+//! picks the client's slot (reading through a closure the proxy gives), the proxy hands the
+//! stored bytes and the time to [`Engine::behaviour_request`] (request-side findings; nothing is
+//! written), and once the exchange is over runs [`Engine::behaviour_commit`] on a fresh read of
+//! that slot, writing the returned bytes with compare-and-swap and retrying on a conflict, then
+//! [`Engine::add_findings`].
+//!
+//! Memory is bounded by `behaviour.capacity` slots. A client may live in one of two slots (two
+//! independent hashes of its id, "two choices"): its own state wherever it is, else an empty
+//! slot or one whose owner has been idle past `behaviour.idle_timeout_s` (an eviction). With
+//! both held by active clients it goes untracked (fails open, counted). Two choices keep that
+//! rare until the slots are nearly all held by clients active within the idle timeout.
+//!
 //! Data policies act in both directions: a request-side `block` makes the request verdict
 //! `block`; on the response side the proxy asks [`Engine::response_needs_buffer`] at the response
 //! head and, if so, holds the response until [`Engine::response_action`] says to pass, redact
 //! ([`Engine::redact`]) or block it.
 
 use crate::baseline::Baseline;
+use crate::behaviour::state::{endpoint_key, ClientState, Step};
+use crate::behaviour::{is_login, Behaviour, Call, Outcome};
 use crate::client::{auth_kind, identify, Client};
 use crate::config::{Config, ConfigError};
 use crate::detect::AttackDetector;
 use crate::event::Event;
 use crate::facts::{Body, RequestHead, ResponseHead};
-use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part};
+use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part, ValueType};
 use crate::finding::Finding;
-use crate::observe::{BodyObs, Observations};
+use crate::observe::{BodyObs, ObjectObs, Observations};
 use crate::params;
 use crate::posture::{Posture, Seen};
 use crate::route::{Route, Router};
@@ -39,6 +54,42 @@ pub struct Engine {
     sensitive: SensitiveScanner,
     policies: CompiledPolicies,
     posture: Posture,
+    behaviour: Behaviour,
+    /// Per model endpoint: `METHOD template`, its [`endpoint_key`], whether it is a login.
+    endpoints: Vec<(String, u32, bool)>,
+}
+
+/// Object ids remembered from one response.
+const MAX_RETURNED_IDS: usize = 64;
+
+/// What a client's state slot holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The client's own state.
+    Own,
+    /// Nothing (or something unreadable): the client starts afresh.
+    Empty,
+    /// Another client's state, idle past the timeout: replaced by a fresh one.
+    Evicted,
+    /// Another, active client's state: not usable.
+    Busy,
+}
+
+/// The slot [`Engine::choose_state`] picked: its shared-data key, what it held, what that was.
+#[derive(Debug)]
+pub struct Chosen {
+    pub key: String,
+    pub stored: Option<Vec<u8>>,
+    pub slot: Slot,
+}
+
+/// The result of [`Engine::behaviour_commit`]: the bytes to store (unless the slot is busy) and
+/// the response-side findings.
+#[derive(Debug)]
+pub struct Commit {
+    pub state: Option<Vec<u8>>,
+    pub findings: Vec<Finding>,
+    pub slot: Slot,
 }
 
 /// What the proxy must do with a response it held for a data policy.
@@ -70,6 +121,19 @@ pub struct Exchange {
     policy_block: bool,
     /// Data types a response-side policy wants redacted.
     redact: Vec<DataType>,
+    /// Keyed hash of the client identity (the state's owner); `None` without a client id.
+    owner: Option<u64>,
+    /// `METHOD template` of an endpoint outside the model (model endpoints are named by index).
+    unknown_name: Option<String>,
+    endpoint_key: u32,
+    login: bool,
+    /// Keyed hash of the object id the path names.
+    object: Option<u64>,
+    /// Keyed hashes of the object ids in the response.
+    returned_ids: Vec<u64>,
+    /// From [`Engine::behaviour_request`]: the time, the bytes read and the state after the
+    /// request, reused by [`Engine::behaviour_commit`] when the slot still holds those bytes.
+    pending: Option<(u32, Option<Vec<u8>>, ClientState)>,
 }
 
 impl Exchange {
@@ -96,7 +160,20 @@ impl Engine {
             None => Router::default(),
         };
         let baseline = config.model.as_ref().map(Baseline::new);
+        let rules = config.sequence_rules()?;
+        let endpoints: Vec<(String, u32, bool)> = config
+            .model
+            .iter()
+            .flat_map(|m| m.endpoints.iter().map(|e| (e.name(), endpoint_key(&e.name()), is_login(&e.method, &e.template))))
+            .collect();
+        let resolve = |m: &str, t: &str| match router.route(m, t).endpoint.and_then(|i| endpoints.get(i)) {
+            Some((name, _, _)) => name.clone(),
+            None => format!("{m} {t}"),
+        };
+        let behaviour = Behaviour::new(config.model.as_ref(), &rules, resolve);
         Ok(Engine {
+            behaviour,
+            endpoints,
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             policies: config.compile_policies()?,
@@ -117,6 +194,18 @@ impl Engine {
         let route = self.router.route(&head.method, head.path_only());
         let client = identify(&head, &self.config.client_id, &self.config.client_hash_key);
         let mut obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
+        let model_endpoint = route.endpoint.and_then(|i| Some((self.config.model.as_ref()?.endpoints.get(i)?, self.endpoints.get(i)?)));
+        let (unknown_name, endpoint_key, login, template) = match model_endpoint {
+            Some((e, (_, key, login))) => (None, *key, *login, e.template.as_str()),
+            None => {
+                let name = format!("{} {}", head.method, route.template);
+                let key = endpoint_key(&name);
+                (Some(name), key, is_login(&head.method, &route.template), route.template.as_str())
+            }
+        };
+        let object = object_id(template, head.path_only()).map(|id| self.config.client_hash_key.hash(id.as_bytes()));
+        obs.object = object.map(|h| ObjectObs { id: h as u32, known: None });
+        let owner = u64::from_str_radix(&client.id, 16).ok();
         let mut findings = Vec::new();
         self.attacks.scan_head(&head, &mut findings);
         let mut fields = Vec::new();
@@ -141,7 +230,120 @@ impl Engine {
             request_matches,
             policy_block: false,
             redact: Vec::new(),
+            owner,
+            unknown_name,
+            endpoint_key,
+            login,
+            object,
+            returned_ids: Vec::new(),
+            pending: None,
         }
+    }
+
+    /// The shared-data keys of this client's two candidate slots; `None` without a client id,
+    /// or when per-client behaviour is off (`behaviour.capacity` 0).
+    pub fn state_keys(&self, ex: &Exchange) -> Option<[String; 2]> {
+        let slots = self.slots(ex)?;
+        Some(slots.map(|s| format!("vigil.c.{s:x}")))
+    }
+
+    /// The two candidate slot numbers.
+    fn slots(&self, ex: &Exchange) -> Option<[u64; 2]> {
+        let capacity = u64::from(self.config.behaviour.capacity);
+        let owner = ex.owner.filter(|_| capacity > 0)?;
+        let second = owner.rotate_left(32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Some([owner % capacity, second % capacity])
+    }
+
+    /// Picks the client's slot, reading candidates with `read`: its own state in either slot,
+    /// else the first empty or evictable one;
+    /// `Ok(None)` without a client id or with tracking off; `Err(Slot::Busy)` when both slots
+    /// are held by other active clients (the caller counts it; the exchange goes untracked).
+    pub fn choose_state(&self, ex: &Exchange, now: u32, mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<Chosen>, Slot> {
+        let (Some(slots), Some(owner)) = (self.slots(ex), ex.owner) else { return Ok(None) };
+        let mut free = None;
+        // The second key is only formatted when the first slot is not the client's own.
+        for slot in slots {
+            let key = format!("vigil.c.{slot:x}");
+            let stored = read(&key);
+            match self.load(owner, stored.as_deref(), now).1 {
+                Slot::Own => return Ok(Some(Chosen { key, stored, slot: Slot::Own })),
+                Slot::Busy => {}
+                slot => {
+                    if free.is_none() {
+                        free = Some(Chosen { key, stored, slot });
+                    }
+                }
+            }
+        }
+        free.map(Some).ok_or(Slot::Busy)
+    }
+
+    /// Reads a stored slot: the client's own state, a fresh one, or `None` when another active
+    /// client holds the slot.
+    fn load(&self, owner: u64, stored: Option<&[u8]>, now: u32) -> (Option<ClientState>, Slot) {
+        match stored.and_then(ClientState::decode) {
+            Some(s) if s.owner == owner => (Some(s), Slot::Own),
+            Some(s) if s.idle(now) < self.config.behaviour.idle_timeout_s => (None, Slot::Busy),
+            Some(_) => (Some(ClientState::new(owner, now)), Slot::Evicted),
+            None => (Some(ClientState::new(owner, now)), Slot::Empty),
+        }
+    }
+
+    fn call<'a>(&'a self, ex: &'a Exchange, now: u32) -> Call<'a> {
+        let name = match (&ex.unknown_name, ex.route.endpoint.and_then(|i| self.endpoints.get(i))) {
+            (Some(n), _) => n.as_str(),
+            (None, Some((n, _, _))) => n.as_str(),
+            (None, None) => "",
+        };
+        Call { step: Step { now, endpoint: ex.endpoint_key, object: ex.object }, name, login: ex.login }
+    }
+
+    /// Request-side behaviour findings (sequence, rules, rate, enumeration, provenance) from the
+    /// client's stored state at `now` (seconds since the epoch). Nothing is stored: see
+    /// [`Engine::behaviour_commit`]. Call once, after [`Engine::start`].
+    pub fn behaviour_request(&self, ex: &mut Exchange, stored: Option<&[u8]>, now: u32) {
+        let Some(owner) = ex.owner else { return };
+        let (Some(mut state), _) = self.load(owner, stored, now) else { return };
+        let mut findings = Vec::new();
+        let seen = self.behaviour.request(&mut state, &self.call(ex, now), &mut findings);
+        if let Some(o) = &mut ex.obs.object {
+            o.known = seen.known;
+        }
+        ex.findings.extend(findings);
+        ex.pending = Some((now, stored.map(<[u8]>::to_vec), state));
+    }
+
+    /// The client's state after this exchange, from a fresh read of the slot, and the
+    /// response-side findings (failed logins, data volume). Pure: on a compare-and-swap conflict
+    /// the proxy reads again and calls this again.
+    pub fn behaviour_commit(&self, ex: &Exchange, stored: Option<&[u8]>, now: u32) -> Commit {
+        let mut findings = Vec::new();
+        let Some(owner) = ex.owner else { return Commit { state: None, findings, slot: Slot::Empty } };
+        let then = ex.pending.as_ref().map_or(now, |p| p.0);
+        let call = self.call(ex, then);
+        // Usually nobody wrote the slot in between: continue from the request's own update.
+        let (mut state, slot) = match &ex.pending {
+            Some((_, read, state)) if read.as_deref() == stored => (state.clone(), Slot::Own),
+            _ => {
+                let (state, slot) = self.load(owner, stored, now);
+                let Some(mut state) = state else { return Commit { state: None, findings, slot } };
+                self.behaviour.request(&mut state, &call, &mut Vec::new());
+                (state, slot)
+            }
+        };
+        let outcome = Outcome {
+            status: ex.obs.response.as_ref().map_or(0, |r| r.status),
+            sensitive: ex.obs.sensitive.values().sum(),
+            returned: &ex.returned_ids,
+        };
+        self.behaviour.response(&mut state, &call, &outcome, &mut findings);
+        Commit { state: Some(state.encode()), findings, slot }
+    }
+
+    /// Adds findings computed outside the exchange's own steps (from [`Engine::behaviour_commit`]).
+    pub fn add_findings(&self, ex: &mut Exchange, findings: Vec<Finding>) {
+        ex.findings.extend(findings);
     }
 
     pub fn request_body(&self, ex: &mut Exchange, chunk: &[u8]) {
@@ -216,6 +418,9 @@ impl Engine {
         } else {
             body_fields(Part::ResponseBody, ct.as_deref(), ex.response_body.bytes(), &mut fields)
         };
+        if self.config.behaviour.capacity > 0 && ex.owner.is_some() {
+            ex.returned_ids = returned_ids(&fields, &self.config.client_hash_key);
+        }
         let mut matches = Vec::new();
         self.sensitive.scan(&fields, &mut matches);
         ex.findings.extend(sensitive::findings(&matches, &fields));
@@ -314,6 +519,26 @@ impl Engine {
         event.cap_findings();
         event
     }
+}
+
+/// The value of the last path parameter of `template` in `path` (the object an id-bearing
+/// endpoint names), when the template has one.
+fn object_id<'a>(template: &str, path: &'a str) -> Option<&'a str> {
+    template.split('/').zip(path.split('/')).filter(|(t, v)| t.starts_with('{') && !v.is_empty()).map(|(_, v)| v).last()
+}
+
+/// Keyed hashes of the object ids a response returns: JSON fields named `id`, `*_id` or `*Id`.
+fn returned_ids(fields: &[crate::fields::Field], key: &crate::client::HashKey) -> Vec<u64> {
+    fields
+        .iter()
+        .filter(|f| f.part == Part::ResponseBody && matches!(f.ty, ValueType::Text | ValueType::Number) && (1..=64).contains(&f.value.len()))
+        .filter(|f| {
+            let last = f.name.rsplit(['.', '[']).next().unwrap_or("");
+            last == "id" || last.ends_with("_id") || last.ends_with("Id")
+        })
+        .take(MAX_RETURNED_IDS)
+        .map(|f| key.hash(f.value.as_bytes()))
+        .collect()
 }
 
 /// A body whose bytes are not the representation (gzip, br, ...) cannot be inspected as text.
@@ -463,6 +688,46 @@ mod tests {
         let mut other = e.start(get("/api/v1/accounts/7", &[]));
         e.response_head(&mut other, ResponseHead { status: 200, headers: vec![] });
         assert!(!e.response_needs_buffer(&other));
+    }
+
+    #[test]
+    fn client_state_goes_round_through_the_proxy() {
+        let e = engine(r#"{"policies":{"sequences":[{"before":"GET /api/v1/accounts/{account_id}/balance","then":"POST /api/v1/transfers"}]}}"#);
+        let jwt = [("authorization", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.")];
+        let mut stored: Option<Vec<u8>> = None;
+        let mut exchange = |path: &str, method: &str, body: &[u8], now: u32| {
+            let mut head = get(path, &jwt);
+            head.method = method.into();
+            let mut ex = e.start(head);
+            let chosen = e.choose_state(&ex, now, |_| stored.clone()).expect("a free slot").expect("a client");
+            assert!(chosen.key.starts_with("vigil.c."));
+            e.behaviour_request(&mut ex, chosen.stored.as_deref(), now);
+            response(&e, &mut ex, 200, "application/json", body);
+            let c = e.behaviour_commit(&ex, stored.as_deref(), now);
+            assert!(matches!(c.slot, Slot::Own | Slot::Empty), "{:?}", c.slot);
+            stored = c.state;
+            e.add_findings(&mut ex, c.findings);
+            ex
+        };
+        let ex = exchange("/api/v1/users/me", "GET", br#"{"accounts":[{"id":"1234"}]}"#, 100);
+        assert!(ex.obs.object.is_none());
+        let ex = exchange("/api/v1/accounts/1234/balance", "GET", b"{}", 101);
+        assert_eq!(ex.obs.object.and_then(|o| o.known), Some(true), "returned by /users/me");
+        let ex = exchange("/api/v1/accounts/9999/balance", "GET", b"{}", 102);
+        assert_eq!(ex.obs.object.and_then(|o| o.known), Some(false));
+        let ex = exchange("/api/v1/transfers", "POST", b"{}", 103);
+        assert!(!ex.findings.iter().any(|f| f.kind == "behaviour.sequence_rule"), "balance came first");
+        let ex = exchange("/api/v1/transfers", "POST", b"{}", 2000);
+        assert!(ex.findings.iter().any(|f| f.kind == "behaviour.sequence_rule"), "{:?}", ex.findings);
+        // Another active client in the same slot is not tracked; an idle one is replaced.
+        let mut other = e.start(get("/x", &[("x-api-key", "k2")]));
+        other.owner = Some(1);
+        assert_eq!(e.behaviour_commit(&other, stored.as_deref(), 2001).slot, Slot::Busy);
+        assert_eq!(e.choose_state(&other, 2001, |_| stored.clone()).unwrap_err(), Slot::Busy, "both candidates held");
+        assert_eq!(e.behaviour_commit(&other, stored.as_deref(), 2000 + 1801).slot, Slot::Evicted);
+        let mut second = None;
+        let chosen = e.choose_state(&other, 2001, |k| if second.is_none() { second = Some(k.to_string()); stored.clone() } else { None });
+        assert_eq!(chosen.unwrap().map(|c| c.slot), Some(Slot::Empty), "the second choice is free");
     }
 
     #[test]

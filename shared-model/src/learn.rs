@@ -7,7 +7,10 @@
 //! with attack findings are left out of the baseline (an attack is not "normal"); malformed lines
 //! are counted, never fatal. Learning is incremental and mergeable: [`Learner::add_line`] per line,
 //! [`Learner::finish`] for the model, and models from shards merge with [`Model::merge`].
+//! Client behaviour (sessions, sequences, rates) is learned alongside from each line's client hash
+//! and start time ([`crate::behaviour::learn`]).
 
+use crate::behaviour::learn::{parse_time, SequenceReport, SessionLearner};
 use crate::model::{bump, EndpointModel, Model, SensitiveStats};
 use crate::observe::Observations;
 use crate::route::Router;
@@ -38,6 +41,8 @@ struct LogLine<'a> {
 /// The parts of the `vigil` event the learner needs ([`crate::event::Event`] is the full type).
 #[derive(Debug, Deserialize)]
 struct LoggedEvent {
+    #[serde(default)]
+    client: String,
     #[serde(default)]
     findings: Vec<LoggedFinding>,
     #[serde(default)]
@@ -137,6 +142,7 @@ pub struct Learner {
     first: Option<String>,
     last: Option<String>,
     target_fpr: Option<f64>,
+    sessions: SessionLearner,
     pub stats: LearnStats,
 }
 
@@ -191,6 +197,10 @@ impl Learner {
         let path_only = path.split(['?', '#']).next().unwrap_or(&path);
         let route = self.seeds.route(&method, path_only);
         let template = route.endpoint.and_then(|i| self.seed_templates.get(i).cloned()).unwrap_or(route.template);
+        let start = l.start_time.as_deref().and_then(parse_time);
+        if let Some(t) = start {
+            self.sessions.add(&event.client, t, &method, &template, &obs, u16::try_from(status).unwrap_or(0));
+        }
         let e = self.endpoints.entry(format!("{method} {template}")).or_insert_with(|| EndpointModel::new(&method, &template));
         e.count += 1;
         e.request_bytes.add(obs.request.bytes);
@@ -228,6 +238,11 @@ impl Learner {
 
     /// The model: endpoints with their statistics, templates inferred ([`crate::inventory::fold`]).
     pub fn finish(self) -> Model {
+        self.finish_with(false).0
+    }
+
+    /// The model, and with `report` the call sequences and rules that held (`vigil sequences`).
+    pub fn finish_with(self, report: bool) -> (Model, Option<SequenceReport>) {
         let mut m = Model::default();
         m.trained.events = self.stats.learned;
         m.trained.first = self.first;
@@ -237,7 +252,11 @@ impl Learner {
         }
         m.endpoints = self.endpoints.into_values().collect();
         crate::inventory::fold(&mut m);
-        m
+        let (behaviour, report) = self.sessions.finish(&m, report);
+        if behaviour.sessions > 0 {
+            m.behaviour = Some(behaviour);
+        }
+        (m, report)
     }
 }
 
@@ -295,6 +314,10 @@ mod tests {
         }
         let mut merged = a.finish();
         merged.merge(&b.finish());
-        assert_eq!(merged, all.finish());
+        let mut all = all.finish();
+        // One client's session split across two shards counts as a session in each.
+        assert_eq!(merged.behaviour.take().map(|b| b.sessions), Some(2));
+        assert_eq!(all.behaviour.take().map(|b| b.sessions), Some(1));
+        assert_eq!(merged, all);
     }
 }

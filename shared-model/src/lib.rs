@@ -9,7 +9,8 @@
 //! 2. one concept each: [`detect`] (attack families), [`sensitive`] (data types and policies),
 //!    [`posture`] (the API's own misconfigurations), [`route`], [`params`] (parameter features,
 //!    shared by the filter and the learner), [`baseline`] (scoring against the model),
-//!    [`inventory`] (template inference), [`openapi`] (seeding from an API description);
+//!    [`inventory`] (template inference), [`openapi`] (seeding from an API description),
+//!    [`behaviour`] (per-client state, sequences, rates, BOLA);
 //! 3. the [`engine`], the [`learn`]er, [`eval`] (corpus evaluation) and [`cases`] (findings from
 //!    logs grouped for people).
 
@@ -32,6 +33,7 @@ pub mod sketch;
 pub mod verdict;
 // floor 2: one concept each
 pub mod baseline;
+pub mod behaviour;
 pub mod detect;
 pub mod inventory;
 pub mod openapi;

@@ -44,6 +44,75 @@ pub struct Model {
     /// One entry per (method, path template), sorted by method then template.
     #[serde(default)]
     pub endpoints: Vec<EndpointModel>,
+    /// How clients behave across requests (see [`crate::behaviour`]); absent in models learned
+    /// from logs without client ids and times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<BehaviourModel>,
+}
+
+/// Per-client behaviour over sessions (a session ends after 10 idle minutes), learned by
+/// replaying each client's requests through [`crate::behaviour::state`]. Endpoints are named
+/// `METHOD template`; [`crate::behaviour::state::START`]'s name is `^` (the start of a session).
+/// Everything adds up, so shards merge (a session split across shards counts as two).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourModel {
+    pub clients: u64,
+    pub sessions: u64,
+    /// From endpoint (or `^`) -> next endpoint -> how often (consecutive repeats collapsed).
+    #[serde(default)]
+    pub transitions: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Endpoint -> each session's most requests to it within one 10-minute window.
+    #[serde(default)]
+    pub rates: BTreeMap<String, Sketch>,
+    /// Each session's most distinct object ids (id-bearing endpoints) within one 10-minute window,
+    /// over sessions that requested any.
+    #[serde(default)]
+    pub objects: Sketch,
+    /// Id-bearing endpoint -> requests, and how many of them named an object returned to the
+    /// client earlier (or its own).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provenance: BTreeMap<String, Provenance>,
+    /// Sensitive values received per client-minute (minutes with at least one response).
+    #[serde(default)]
+    pub sensitive_per_minute: Sketch,
+    /// Their sum, for the mean.
+    #[serde(default)]
+    pub sensitive_total: u64,
+    /// Each session's most authentication failures on login endpoints within one 10-minute
+    /// window, over sessions that called a login endpoint.
+    #[serde(default)]
+    pub auth_failures: Sketch,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    pub requests: u64,
+    pub known: u64,
+}
+
+impl BehaviourModel {
+    pub fn merge(&mut self, o: &BehaviourModel) {
+        self.clients += o.clients;
+        self.sessions += o.sessions;
+        for (from, next) in &o.transitions {
+            let into = self.transitions.entry(from.clone()).or_default();
+            add_counts(into, next);
+        }
+        for (e, s) in &o.rates {
+            self.rates.entry(e.clone()).or_default().merge(s);
+        }
+        self.objects.merge(&o.objects);
+        for (e, p) in &o.provenance {
+            let m = self.provenance.entry(e.clone()).or_default();
+            m.requests += p.requests;
+            m.known += p.known;
+        }
+        self.sensitive_per_minute.merge(&o.sensitive_per_minute);
+        self.sensitive_total += o.sensitive_total;
+        self.auth_failures.merge(&o.auth_failures);
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -167,6 +236,7 @@ impl Default for Model {
             calibration: Calibration::default(),
             folded: Vec::new(),
             endpoints: Vec::new(),
+            behaviour: None,
         }
     }
 }
@@ -382,6 +452,11 @@ impl Model {
                 Some(m) => m.merge(e),
                 None => self.endpoints.push(e.clone()),
             }
+        }
+        match (&mut self.behaviour, &other.behaviour) {
+            (Some(b), Some(o)) => b.merge(o),
+            (b @ None, Some(o)) => *b = Some(o.clone()),
+            _ => {}
         }
         crate::inventory::fold(self);
     }

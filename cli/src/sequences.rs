@@ -1,0 +1,47 @@
+//! `vigil sequences`: what clients do across requests, from access logs. Learns the model the
+//! same way `vigil learn` does and prints the most important call sequences with a score, the
+//! per-endpoint rate distributions with a recommended limit, and the precedence and repetition
+//! rules that held in every session of the training traffic, as JSON ready for
+//! `policies.sequences`.
+
+use crate::logs;
+use anyhow::Result;
+use std::path::PathBuf;
+use vigil_model::behaviour::Limit;
+use vigil_model::learn::Learner;
+
+pub fn run(paths: &[PathBuf], top: usize) -> Result<()> {
+    let mut learner = Learner::new();
+    for path in paths {
+        logs::for_each_line(path, |line| learner.add_line(line))?;
+    }
+    let requests = learner.stats.learned;
+    let (model, report) = learner.finish_with(true);
+    let (Some(bm), Some(report)) = (model.behaviour.as_ref(), report) else {
+        println!("no client sessions: the log lines need start_time and the vigil event's client");
+        return Ok(());
+    };
+    println!("{} sessions from {} clients ({requests} requests)\n", bm.sessions, bm.clients);
+    println!("Most important sequences (score = share of sessions x how predictable each step is):");
+    println!("{:>7} {:>9}  sequence", "score", "sessions");
+    for s in report.sequences.iter().take(top) {
+        println!("{:>7.3} {:>9}  {}", s.score, s.sessions, s.calls.join(" -> "));
+    }
+    println!("\nRates (each session's most requests to the endpoint within 10 minutes):");
+    println!("{:>5} {:>5} {:>5} {:>6} {:>10} {:>9}  endpoint", "p50", "p90", "p99", "limit", "confidence", "sessions");
+    for (endpoint, sketch) in &bm.rates {
+        if let Some(l) = Limit::of(sketch, model.calibration.target_fpr, 5) {
+            println!("{:>5} {:>5} {:>5} {:>6} {:>10.2} {:>9}  {endpoint}", l.p50, l.p90, l.p99, l.limit, l.confidence, l.samples);
+        }
+    }
+    if report.rules.is_empty() {
+        println!("\nNo rule held often enough to suggest (each needs 20 occurrences).");
+        return Ok(());
+    }
+    println!("\nRules that held in every session (occurrences in brackets); paste into \"policies\": {{\"sequences\": [...]}}:");
+    for (i, (rule, n)) in report.rules.iter().enumerate() {
+        let comma = if i + 1 < report.rules.len() { "," } else { "" };
+        println!("  {}{comma}    [{n}]", serde_json::to_string(rule)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! Learning behaviour from access logs: each client's requests, ordered by time, are replayed
+//! through the filter's own [`ClientState`] steps, so a session's maximum rate, distinct objects
+//! and failed logins are counted exactly as the filter counts them when it scores.
+//!
+//! The learner keeps a compact record per request (time, endpoint, object id hash, status,
+//! sensitive count: about 24 bytes) until [`SessionLearner::finish`], when the endpoint names are
+//! final (templates are inferred over the whole log). Optionally it also reports the common call
+//! sequences and the precedence rules that held in every session, for `vigil sequences`.
+
+use super::rules::{RuleAction, SequenceRule, DEFAULT_WITHIN_S};
+use super::state::{endpoint_key, ClientState, Step, HISTORY, START};
+use super::{is_login, START_NAME};
+use crate::model::{BehaviourModel, Model};
+use crate::observe::Observations;
+use crate::route::Router;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    t: u32,
+    name: u32,
+    object: Option<u32>,
+    known: Option<bool>,
+    status: u16,
+    sensitive: u32,
+}
+
+/// Requests grouped by client, until the model's endpoint names are known.
+#[derive(Debug, Default)]
+pub struct SessionLearner {
+    /// Interned (method, template) as logged.
+    names: Vec<(String, String)>,
+    index: HashMap<String, u32>,
+    clients: HashMap<String, Vec<Record>>,
+}
+
+/// A frequent call sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredSequence {
+    pub calls: Vec<String>,
+    /// Sessions containing it.
+    pub sessions: u64,
+    /// Share of sessions containing it times the geometric mean of its transition probabilities.
+    pub score: f64,
+}
+
+/// What `vigil sequences` prints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SequenceReport {
+    pub sessions: u64,
+    pub sequences: Vec<ScoredSequence>,
+    /// Rules that held in every session of the training traffic, with how often they applied.
+    pub rules: Vec<(SequenceRule, u64)>,
+}
+
+/// A session being replayed.
+#[derive(Default)]
+struct Session {
+    rates: HashMap<u32, u16>,
+    objects: Option<u16>,
+    auth: Option<u16>,
+    /// Collapsed operations with their times (report only).
+    ops: Vec<(u32, u32)>,
+    runs: HashMap<u32, u8>,
+}
+
+impl SessionLearner {
+    /// Records one request of `client` at `t` (seconds since the epoch).
+    pub fn add(&mut self, client: &str, t: u32, method: &str, template: &str, obs: &Observations, status: u16) {
+        if client.is_empty() {
+            return;
+        }
+        let key = format!("{method} {template}");
+        let next = self.names.len() as u32;
+        let name = *self.index.entry(key).or_insert_with(|| next);
+        if name == next {
+            self.names.push((method.to_string(), template.to_string()));
+        }
+        let record = Record {
+            t,
+            name,
+            object: obs.object.map(|o| o.id),
+            known: obs.object.and_then(|o| o.known),
+            status,
+            sensitive: obs.sensitive.values().sum(),
+        };
+        match self.clients.get_mut(client) {
+            Some(v) => v.push(record),
+            None => {
+                self.clients.insert(client.to_string(), vec![record]);
+            }
+        }
+    }
+
+    /// The behaviour model over `model`'s endpoint names, and the sequence report if asked.
+    pub fn finish(self, model: &Model, report: bool) -> (BehaviourModel, Option<SequenceReport>) {
+        let router = Router::new(model.endpoints.iter().map(|e| (e.method.as_str(), e.template.as_str())));
+        let finals: Vec<(String, u32, bool)> = self
+            .names
+            .iter()
+            .map(|(m, t)| {
+                let e = router.route(m, t).endpoint.and_then(|i| model.endpoints.get(i));
+                let (name, template) = e.map_or_else(|| (format!("{m} {t}"), t.as_str()), |e| (e.name(), e.template.as_str()));
+                let login = is_login(m, template);
+                let key = endpoint_key(&name);
+                (name, key, login)
+            })
+            .collect();
+        let mut names: HashMap<u32, &str> = finals.iter().map(|(n, k, _)| (*k, n.as_str())).collect();
+        names.insert(START, START_NAME);
+        let mut r = Replay { bm: BehaviourModel::default(), names, report: report.then(ReportAcc::default) };
+        for mut records in self.clients.into_values() {
+            records.sort_by_key(|rec| rec.t);
+            r.client(&records, &finals);
+        }
+        let report = r.report.take().map(|acc| acc.finish(&r.bm));
+        (r.bm, report)
+    }
+}
+
+struct Replay<'a> {
+    bm: BehaviourModel,
+    names: HashMap<u32, &'a str>,
+    report: Option<ReportAcc>,
+}
+
+impl Replay<'_> {
+    fn name(&self, k: u32) -> String {
+        self.names.get(&k).map_or_else(|| format!("{k:08x}"), |n| n.to_string())
+    }
+
+    fn client(&mut self, records: &[Record], finals: &[(String, u32, bool)]) {
+        let Some(first) = records.first() else { return };
+        self.bm.clients += 1;
+        let mut state = ClientState::new(0, first.t);
+        let mut s = Session::default();
+        for rec in records {
+            let Some((name, key, login)) = finals.get(rec.name as usize) else { continue };
+            if state.new_session(rec.t) && !s.ops.is_empty() {
+                self.end_session(std::mem::take(&mut s));
+            }
+            let seen = state.begin(&Step { now: rec.t, endpoint: *key, object: rec.object.map(u64::from) });
+            if !seen.repeat {
+                let from = self.name(seen.prev);
+                *self.bm.transitions.entry(from).or_default().entry(name.clone()).or_insert(0) += 1;
+                s.ops.push((*key, rec.t));
+            }
+            let run = s.runs.entry(*key).or_insert(0);
+            *run = (*run).max(seen.run);
+            let n = s.rates.entry(*key).or_insert(0);
+            *n = (*n).max(seen.endpoint_count);
+            if rec.object.is_some() {
+                s.objects = Some(s.objects.unwrap_or(0).max(seen.window_objects));
+                if let Some(known) = rec.known {
+                    let p = self.bm.provenance.entry(name.clone()).or_default();
+                    p.requests += 1;
+                    p.known += u64::from(known);
+                }
+            }
+            let fin = state.finish(rec.t, *login && matches!(rec.status, 401 | 403), rec.sensitive, &[]);
+            if let Some(m) = fin.closed_minute {
+                self.minute(m);
+            }
+            if *login {
+                s.auth = Some(s.auth.unwrap_or(0).max(fin.window_auth_failures));
+            }
+        }
+        if let Some(m) = state.open_minute() {
+            self.minute(m);
+        }
+        self.end_session(s);
+    }
+
+    fn minute(&mut self, n: u16) {
+        self.bm.sensitive_per_minute.add(u64::from(n));
+        self.bm.sensitive_total += u64::from(n);
+    }
+
+    fn end_session(&mut self, s: Session) {
+        self.bm.sessions += 1;
+        for (k, n) in &s.rates {
+            let name = self.name(*k);
+            self.bm.rates.entry(name).or_default().add(u64::from(*n));
+        }
+        if let Some(n) = s.objects {
+            self.bm.objects.add(u64::from(n));
+        }
+        if let Some(n) = s.auth {
+            self.bm.auth_failures.add(u64::from(n));
+        }
+        if let Some(acc) = &mut self.report {
+            acc.session(&s);
+        }
+    }
+}
+
+/// Sequence and precedence counts for the report.
+#[derive(Default)]
+struct ReportAcc {
+    sessions: u64,
+    /// Sessions containing each collapsed n-gram (n = 2..=4).
+    grams: HashMap<Vec<u32>, u64>,
+    /// B -> occurrences.
+    occurrences: HashMap<u32, u64>,
+    /// B -> A -> occurrences of B with A among the previous HISTORY operations within the window.
+    preceded: HashMap<u32, HashMap<u32, u64>>,
+    runs: HashMap<u32, u8>,
+}
+
+impl ReportAcc {
+    fn session(&mut self, s: &Session) {
+        self.sessions += 1;
+        let keys: Vec<u32> = s.ops.iter().map(|(k, _)| *k).collect();
+        let mut grams = HashSet::new();
+        for n in 2..=4 {
+            for w in keys.windows(n) {
+                grams.insert(w.to_vec());
+            }
+        }
+        for g in grams {
+            *self.grams.entry(g).or_insert(0) += 1;
+        }
+        for (i, &(b, t)) in s.ops.iter().enumerate() {
+            *self.occurrences.entry(b).or_insert(0) += 1;
+            let before: HashSet<u32> =
+                s.ops[i.saturating_sub(HISTORY)..i].iter().filter(|(a, ta)| *a != b && t - ta <= DEFAULT_WITHIN_S).map(|(a, _)| *a).collect();
+            let pre = self.preceded.entry(b).or_default();
+            for a in before {
+                *pre.entry(a).or_insert(0) += 1;
+            }
+        }
+        for (k, r) in &s.runs {
+            let m = self.runs.entry(*k).or_insert(0);
+            *m = (*m).max(*r);
+        }
+    }
+
+    fn finish(self, bm: &BehaviourModel) -> SequenceReport {
+        let mut names: HashMap<u32, String> = HashMap::new();
+        for (from, next) in &bm.transitions {
+            for n in next.keys().chain(std::iter::once(from)) {
+                names.entry(if n == START_NAME { START } else { endpoint_key(n) }).or_insert_with(|| n.clone());
+            }
+        }
+        let name = |k: &u32| names.get(k).cloned().unwrap_or_else(|| format!("{k:08x}"));
+        let prob = |a: &str, b: &str| -> f64 {
+            let Some(next) = bm.transitions.get(a) else { return 0.0 };
+            let total: u64 = next.values().sum();
+            next.get(b).map_or(0.0, |n| *n as f64 / total.max(1) as f64)
+        };
+        let mut sequences: Vec<ScoredSequence> = self
+            .grams
+            .iter()
+            .map(|(g, n)| {
+                let calls: Vec<String> = g.iter().map(name).collect();
+                let logp: f64 = calls.windows(2).map(|w| prob(&w[0], &w[1]).max(1e-9).ln()).sum();
+                let predictability = (logp / (calls.len() - 1) as f64).exp();
+                ScoredSequence { calls, sessions: *n, score: *n as f64 / self.sessions.max(1) as f64 * predictability }
+            })
+            .collect();
+        sequences.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.calls.len().cmp(&a.calls.len())).then(a.calls.cmp(&b.calls)));
+        sequences.truncate(15);
+        let mut rules: Vec<(SequenceRule, u64)> = Vec::new();
+        let mut order: Vec<(&u32, &u64)> = self.occurrences.iter().filter(|(_, n)| **n >= MIN_RULE_SUPPORT).collect();
+        order.sort_by(|a, b| b.1.cmp(a.1).then(name(a.0).cmp(&name(b.0))));
+        for (b, n) in order {
+            let then = name(b);
+            if then.starts_with("GET ") {
+                continue;
+            }
+            // The most specific predecessors first: those that occur least often overall.
+            let mut held: Vec<u32> = self.preceded.get(b).into_iter().flatten().filter(|(_, m)| *m == n).map(|(a, _)| *a).collect();
+            held.sort_by_key(|a| (self.occurrences.get(a).copied().unwrap_or(0), name(a)));
+            for a in held.into_iter().take(2) {
+                let rule = SequenceRule { before: Some(name(&a)), then: Some(then.clone()), within_s: Some(DEFAULT_WITHIN_S), action: RuleAction::Flag, ..Default::default() };
+                rules.push((rule, *n));
+            }
+            if let Some(r) = self.runs.get(b) {
+                let max = u32::from(*r).saturating_mul(2).max(3);
+                rules.push((SequenceRule { endpoint: Some(then.clone()), max_in_a_row: Some(max), action: RuleAction::Flag, ..Default::default() }, *n));
+            }
+        }
+        SequenceReport { sessions: self.sessions, sequences, rules }
+    }
+}
+
+/// Occurrences of an endpoint before a rule about it is suggested.
+const MIN_RULE_SUPPORT: u64 = 20;
+
+/// Seconds since the Unix epoch of an RFC 3339 time as Envoy logs it
+/// (`2026-11-21T05:18:03.721Z`, or with a `+hh:mm` offset); `None` if it is not one.
+pub fn parse_time(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> { std::str::from_utf8(b.get(from..from + len)?).ok()?.parse().ok() };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d, h, mi, sec) = (num(0, 4)?, num(5, 2)?, num(8, 2)?, num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let offset = match b.get(i) {
+        Some(b'Z' | b'z') | None => 0,
+        Some(&sign @ (b'+' | b'-')) => {
+            let o = num(i + 1, 2)? * 3600 + num(i + 4, 2)? * 60;
+            if sign == b'+' { o } else { -o }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u32::try_from(days * 86_400 + h * 3600 + mi * 60 + sec - offset).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EndpointModel;
+    use crate::observe::ObjectObs;
+
+    fn obs(object: Option<u32>, sensitive: u32) -> Observations {
+        let mut o = Observations { object: object.map(|id| ObjectObs { id, known: Some(true) }), ..Default::default() };
+        if sensitive > 0 {
+            o.sensitive.insert("email".into(), sensitive);
+        }
+        o
+    }
+
+    #[test]
+    fn parses_envoy_times() {
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_time("2026-11-21T05:18:03.721Z"), Some(1_795_238_283));
+        assert_eq!(parse_time("2026-11-21T06:18:03+01:00"), Some(1_795_238_283));
+        assert_eq!(parse_time("2026-13-21T05:18:03Z"), None);
+        assert_eq!(parse_time("-"), None);
+    }
+
+    #[test]
+    fn replays_sessions_into_the_behaviour_model() {
+        let mut l = SessionLearner::default();
+        for c in 0..30u32 {
+            let client = format!("c{c}");
+            let t0 = 1_000_000 + c * 5;
+            l.add(&client, t0, "POST", "/login", &obs(None, 0), if c % 10 == 0 { 401 } else { 200 });
+            l.add(&client, t0 + 1, "GET", "/accounts/{account_id}/balance", &obs(Some(c), 0), 200);
+            l.add(&client, t0 + 2, "POST", "/transfers", &obs(None, 0), 201);
+            l.add(&client, t0 + 3, "GET", "/users", &obs(None, 3), 200);
+            l.add(&client, t0 + 4000, "GET", "/users", &obs(None, 2), 200);
+        }
+        let mut model = Model::default();
+        for (m, t) in [("POST", "/login"), ("GET", "/accounts/{id}/balance"), ("POST", "/transfers"), ("GET", "/users")] {
+            model.endpoints.push(EndpointModel::new(m, t));
+        }
+        let (bm, report) = l.finish(&model, true);
+        assert_eq!((bm.clients, bm.sessions), (30, 60));
+        assert_eq!(bm.transitions["^"]["POST /login"], 30);
+        assert_eq!(bm.transitions["^"]["GET /users"], 30, "the late request starts a new session");
+        assert_eq!(bm.transitions["POST /login"]["GET /accounts/{id}/balance"], 30, "names are the model's");
+        assert_eq!(bm.rates["GET /users"].count, 60);
+        assert_eq!((bm.objects.count, bm.objects.max), (30, 1));
+        assert_eq!(bm.provenance["GET /accounts/{id}/balance"].known, 30);
+        assert_eq!((bm.auth_failures.count, bm.auth_failures.max), (30, 1));
+        assert_eq!((bm.sensitive_per_minute.count, bm.sensitive_total), (60, 150));
+        let report = report.unwrap();
+        assert_eq!(report.sessions, 60);
+        assert_eq!(report.sequences[0].sessions, 30);
+        let rules: Vec<String> = report.rules.iter().map(|(r, _)| serde_json::to_string(r).unwrap()).collect();
+        assert!(
+            rules.contains(&r#"{"before":"GET /accounts/{id}/balance","then":"POST /transfers","within_s":600,"action":"flag"}"#.to_string()),
+            "{rules:?}"
+        );
+    }
+}

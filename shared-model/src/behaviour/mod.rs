@@ -1,0 +1,511 @@
+//! Client behaviour across requests: call sequences, rates, object enumeration and provenance
+//! (BOLA), authentication failures and data volume.
+//!
+//! Each request looks normal on its own; the attack is in what one client does over many. The
+//! per-client memory is a small fixed-size [`state::ClientState`] that the proxy stores (shared
+//! data, compare-and-swap) and hands in with the time; this module scores one request against the
+//! state and the learned [`BehaviourModel`] and updates the state. It never reads a clock or
+//! touches storage, so the learner replays logs through the same steps ([`learn`]).
+//!
+//! Findings, each explained with the numbers behind it:
+//! - `behaviour.sequence` (API6): a transition never seen from an endpoint with many learned
+//!   transitions (order 1: the previous operation, or the start of a session);
+//! - `behaviour.sequence_rule` (API6): a configured rule ([`rules`]) broken;
+//! - `behaviour.rate` (API4): more requests to an endpoint in 10 minutes than the learned limit;
+//! - `behaviour.enumeration` (API1): more distinct object ids in 10 minutes than the learned limit;
+//! - `behaviour.provenance` (API1): an object id never returned to the client and not its own, on an
+//!   endpoint where clients (almost) always ask for ids they were given;
+//! - `behaviour.auth_failures` (API2): more failed logins in 10 minutes than the learned limit;
+//! - `behaviour.data_volume` (API3): more sensitive values in a minute than the population.
+//!
+//! Limits are the learned quantile at the model's false-positive budget, widened (x1.5, plus a
+//! floor) because a few dozen sessions say little about the tail; a finding is high severity
+//! (enough to flag) once the count is twice the limit.
+
+pub mod learn;
+pub mod rules;
+pub mod state;
+
+use crate::finding::{Finding, Owasp, Severity};
+use crate::model::{BehaviourModel, Model};
+use crate::sketch::Sketch;
+use rules::{Rule, RuleAction};
+use state::{endpoint_key, ClientState, Finished, Seen, Step, START};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Maps keyed by endpoint keys, which are already hashes: a multiply spreads them, no SipHash
+/// (these lookups run on every request).
+type KeyMap<V> = HashMap<u32, V, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Sessions (or client-minutes) a distribution needs before it is used.
+pub const MIN_SESSIONS: u64 = 20;
+/// Learned transitions out of an endpoint before an unseen one is reported.
+const MIN_TRANSITIONS: u64 = 50;
+/// Failed logins per 10 minutes tolerated when nothing was learned.
+const DEFAULT_AUTH_LIMIT: u64 = 10;
+/// Share of an endpoint's requests that named a known object for provenance to be enforced.
+const PROVENANCE_SHARE: f64 = 0.99;
+/// Name of [`START`] in transition tables.
+pub const START_NAME: &str = "^";
+
+/// A recommended upper limit derived from a learned per-session distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    /// The quantile at `1 - target_fpr`.
+    pub quantile: u64,
+    pub limit: u64,
+    /// Sessions (or client-minutes) behind it.
+    pub samples: u64,
+    /// Grows with the samples: 0.5 at 30, 0.9 at 270.
+    pub confidence: f64,
+}
+
+impl Limit {
+    /// `None` below [`MIN_SESSIONS`] samples. `floor` is the least headroom over the quantile.
+    pub fn of(s: &Sketch, fpr: f64, floor: u64) -> Option<Limit> {
+        if s.count < MIN_SESSIONS {
+            return None;
+        }
+        let quantile = s.quantile(1.0 - fpr);
+        Some(Limit {
+            p50: s.quantile(0.5),
+            p90: s.quantile(0.9),
+            p99: s.quantile(0.99),
+            quantile,
+            limit: ((quantile as f64 * 1.5).ceil() as u64).max(quantile + floor),
+            samples: s.count,
+            confidence: s.count as f64 / (s.count + 30) as f64,
+        })
+    }
+
+    /// Severity and confidence of `v` when it is over the limit: high from twice the limit.
+    fn exceeded(&self, v: u64) -> Option<(Severity, f64)> {
+        (v > self.limit).then(|| {
+            let ratio = v as f64 / self.limit.max(1) as f64;
+            let conf = (0.7 + 0.1 * ratio.ln()).min(0.95) * (0.75 + 0.25 * self.confidence);
+            (if ratio >= 2.0 { Severity::High } else { Severity::Medium }, conf)
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Successors {
+    total: u64,
+    /// Distinct successors seen once (Good-Turing: the chance the next one is new).
+    once: u64,
+    next: KeyMap<u64>,
+    top: Option<(u32, u64)>,
+}
+
+#[derive(Debug)]
+enum CompiledRule {
+    Precedes { before: u32, then: u32, within_s: u32, action: RuleAction, index: usize },
+    MaxInARow { endpoint: u32, max: u8, action: RuleAction, index: usize },
+}
+
+/// One request as behaviour scoring sees it.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    pub step: Step,
+    /// `METHOD template`, for explanations.
+    pub name: &'a str,
+    /// A login endpoint ([`is_login`]): failures count as authentication failures.
+    pub login: bool,
+}
+
+/// The response side of a call.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome<'a> {
+    pub status: u16,
+    pub sensitive: u32,
+    /// Keyed hashes of the object ids the response returned.
+    pub returned: &'a [u64],
+}
+
+/// A compiled [`BehaviourModel`] plus the sequence rules.
+#[derive(Debug, Default)]
+pub struct Behaviour {
+    fpr: f64,
+    names: KeyMap<String>,
+    successors: KeyMap<Successors>,
+    rates: KeyMap<Limit>,
+    objects: Option<Limit>,
+    provenance: KeyMap<(u64, f64)>,
+    auth: Option<Limit>,
+    data: Option<(Limit, f64, Sketch)>,
+    rules: Vec<CompiledRule>,
+}
+
+impl Behaviour {
+    /// `resolve` names a rule's (method, template) as the exchange will be named (the model's
+    /// template it matches, if any).
+    pub fn new(model: Option<&Model>, rules: &[Rule], resolve: impl Fn(&str, &str) -> String) -> Behaviour {
+        let fpr = model.map_or(crate::model::DEFAULT_TARGET_FPR, |m| m.calibration.target_fpr);
+        let mut b = Behaviour { fpr, ..Default::default() };
+        let key = |m: &str, t: &str| endpoint_key(&resolve(m, t));
+        b.rules = rules
+            .iter()
+            .enumerate()
+            .map(|(index, r)| match r {
+                Rule::Precedes { before, then, within_s, action } => {
+                    CompiledRule::Precedes { before: key(&before.0, &before.1), then: key(&then.0, &then.1), within_s: *within_s, action: *action, index }
+                }
+                Rule::MaxInARow { endpoint, max, action } => CompiledRule::MaxInARow { endpoint: key(&endpoint.0, &endpoint.1), max: *max, action: *action, index },
+            })
+            .collect();
+        for r in rules {
+            let names: Vec<&(String, String)> = match r {
+                Rule::Precedes { before, then, .. } => vec![before, then],
+                Rule::MaxInARow { endpoint, .. } => vec![endpoint],
+            };
+            for (m, t) in names {
+                let name = resolve(m, t);
+                b.names.insert(endpoint_key(&name), name);
+            }
+        }
+        if let Some(bm) = model.and_then(|m| m.behaviour.as_ref()) {
+            b.learned(bm);
+        }
+        b
+    }
+
+    fn learned(&mut self, bm: &BehaviourModel) {
+        let fpr = self.fpr;
+        let mut key = |name: &str| {
+            if name == START_NAME {
+                return START;
+            }
+            let k = endpoint_key(name);
+            self.names.entry(k).or_insert_with(|| name.to_string());
+            k
+        };
+        let mut successors = KeyMap::default();
+        for (from, next) in &bm.transitions {
+            let mut s = Successors::default();
+            for (to, n) in next {
+                let k = key(to);
+                s.total += n;
+                s.once += u64::from(*n == 1);
+                if s.top.is_none_or(|(_, m)| *n > m) {
+                    s.top = Some((k, *n));
+                }
+                s.next.insert(k, *n);
+            }
+            successors.insert(key(from), s);
+        }
+        let rates = bm.rates.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, 5)?))).collect();
+        let provenance = bm
+            .provenance
+            .iter()
+            .map(|(e, p)| (key(e), (p.requests, p.known as f64 / p.requests.max(1) as f64)))
+            .collect();
+        self.successors = successors;
+        self.rates = rates;
+        self.provenance = provenance;
+        self.objects = Limit::of(&bm.objects, fpr, 5);
+        self.auth = Limit::of(&bm.auth_failures, fpr, 3);
+        let minutes = bm.sensitive_per_minute.count;
+        self.data = Limit::of(&bm.sensitive_per_minute, fpr, 20)
+            .map(|l| (l, bm.sensitive_total as f64 / minutes.max(1) as f64, bm.sensitive_per_minute.clone()));
+    }
+
+    fn name(&self, key: u32) -> &str {
+        if key == START {
+            return "the start of a session";
+        }
+        self.names.get(&key).map_or("(an endpoint outside the model)", String::as_str)
+    }
+
+    /// The request side: checks the rules against the history, records the call in `state`, and
+    /// scores the sequence, the rate, enumeration and provenance.
+    pub fn request(&self, state: &mut ClientState, call: &Call, out: &mut Vec<Finding>) -> Seen {
+        let step = call.step;
+        let mut broken = Vec::new();
+        for r in &self.rules {
+            if let CompiledRule::Precedes { before, then, within_s, action, index } = r {
+                if *then == step.endpoint && !state.preceded_by(*before, step.now, *within_s) {
+                    broken.push((*action, *index, format!("{} without {} in the previous {within_s} s", call.name, self.name(*before))));
+                }
+            }
+        }
+        let seen = state.begin(&step);
+        for r in &self.rules {
+            if let CompiledRule::MaxInARow { endpoint, max, action, index } = r {
+                if *endpoint == step.endpoint && seen.run > *max {
+                    broken.push((*action, *index, format!("{} called {} times in a row; the rule allows {max}", call.name, seen.run)));
+                }
+            }
+        }
+        for (action, index, why) in broken {
+            let (sev, conf) = match action {
+                RuleAction::Flag => (Severity::High, 0.9),
+                RuleAction::Block => (Severity::Critical, 0.95),
+            };
+            out.push(
+                Finding::new("behaviour.sequence_rule", Owasp::Api6, sev, conf, "sequence", format!("policies.sequences[{index}]"))
+                    .with_detail(format!("{why} (policies.sequences[{index}])")),
+            );
+        }
+        if !seen.repeat {
+            self.score_transition(seen.prev, &step, call.name, out);
+        }
+        if let Some((l, (sev, conf))) = self.rates.get(&step.endpoint).and_then(|l| Some((l, l.exceeded(u64::from(seen.endpoint_count))?))) {
+            out.push(
+                Finding::new("behaviour.rate", Owasp::Api4, sev, conf, "client", format!("{} requests / 10 min", seen.endpoint_count)).with_detail(format!(
+                    "this client made {} requests to {} within 10 minutes; the recommended limit is {} (sessions' maximum: p50 {}, p99 {}, over {} sessions)",
+                    seen.endpoint_count, call.name, l.limit, l.p50, l.p99, l.samples
+                )),
+            );
+        }
+        if step.object.is_some() {
+            if let Some((l, (sev, conf))) = self.objects.as_ref().and_then(|l| Some((l, l.exceeded(u64::from(seen.window_objects))?))) {
+                out.push(
+                    Finding::new("behaviour.enumeration", Owasp::Api1, sev, conf, "path", format!("{} objects / 10 min", seen.window_objects)).with_detail(format!(
+                        "this client requested {} different objects within 10 minutes (now on {}); clients request at most {} ({} sessions; p50 {}) - walking through ids?",
+                        seen.window_objects, call.name, l.quantile, l.samples, l.p50
+                    )),
+                );
+            }
+        }
+        if seen.known == Some(false) {
+            if let Some((n, share)) = self.provenance.get(&step.endpoint).filter(|(n, share)| *n >= MIN_SESSIONS && *share >= PROVENANCE_SHARE) {
+                out.push(
+                    Finding::new("behaviour.provenance", Owasp::Api1, Severity::High, 0.75, "path", "object not returned to this client").with_detail(format!(
+                        "{} asked for an object that no earlier response returned to this client and that is not its own; {:.1}% of {n} learned requests here named objects the client had been given",
+                        call.name,
+                        share * 100.0
+                    )),
+                );
+            }
+        }
+        seen
+    }
+
+    fn score_transition(&self, prev: u32, step: &Step, name: &str, out: &mut Vec<Finding>) {
+        let Some(s) = self.successors.get(&prev) else { return };
+        if s.total < MIN_TRANSITIONS || s.next.contains_key(&step.endpoint) || s.once as f64 / s.total as f64 > 0.01 {
+            return;
+        }
+        let usual = s.top.map_or(String::new(), |(k, n)| format!("; it is usually followed by {} ({:.0}%)", self.name(k), n as f64 * 100.0 / s.total as f64));
+        let after = if prev == START { "at the start of a session".to_string() } else { format!("right after {}", self.name(prev)) };
+        out.push(
+            Finding::new("behaviour.sequence", Owasp::Api6, Severity::Medium, 0.6, "sequence", format!("{} -> {name}", self.name(prev))).with_detail(format!(
+                "{name} {after} was never seen in {} learned transitions{usual}",
+                s.total
+            )),
+        );
+    }
+
+    /// The response side: counts an authentication failure and sensitive values, remembers the
+    /// object ids returned, and scores failed logins and data volume.
+    pub fn response(&self, state: &mut ClientState, call: &Call, outcome: &Outcome, out: &mut Vec<Finding>) -> Finished {
+        let failed = call.login && matches!(outcome.status, 401 | 403);
+        let fin = state.finish(call.step.now, failed, outcome.sensitive, outcome.returned);
+        if failed {
+            let limit = self.auth.unwrap_or(Limit {
+                p50: 0,
+                p90: 0,
+                p99: 0,
+                quantile: DEFAULT_AUTH_LIMIT,
+                limit: DEFAULT_AUTH_LIMIT,
+                samples: 0,
+                confidence: 0.5,
+            });
+            if let Some((sev, conf)) = limit.exceeded(u64::from(fin.window_auth_failures)) {
+                out.push(
+                    Finding::new("behaviour.auth_failures", Owasp::Api2, sev, conf, "client", format!("{} failures / 10 min", fin.window_auth_failures))
+                        .with_detail(format!(
+                            "{} failed logins from this client within 10 minutes on {}; the limit is {} ({} sessions learned) - credential stuffing or brute force?",
+                            fin.window_auth_failures, call.name, limit.limit, limit.samples
+                        )),
+                );
+            }
+        }
+        if outcome.sensitive > 0 {
+            if let Some((l, mean, sketch)) = &self.data {
+                let v = u64::from(fin.minute_sensitive);
+                if let Some((sev, conf)) = l.exceeded(v) {
+                    let share = (1.0 - sketch.fraction_above(v)) * 100.0;
+                    out.push(
+                        Finding::new("behaviour.data_volume", Owasp::Api3, sev, conf, "response.body", format!("{v} sensitive values / min")).with_detail(format!(
+                            "this client received {v} sensitive values in a minute, more than {} of clients; the average is {mean:.1}",
+                            percent(share)
+                        )),
+                    );
+                }
+            }
+        }
+        fin
+    }
+}
+
+/// `99.994` -> `99.99%`: as many decimals as it takes to stay below 100.
+fn percent(share: f64) -> String {
+    for d in 0..4 {
+        let s = format!("{share:.d$}");
+        if s.parse::<f64>().is_ok_and(|v| v < 100.0) {
+            return format!("{s}%");
+        }
+    }
+    "99.99%".to_string()
+}
+
+/// Login endpoints: a `POST` whose path has a login-like segment.
+pub fn is_login(method: &str, template: &str) -> bool {
+    const WORDS: &[&str] = &["login", "signin", "sign-in", "sign_in", "logon", "authenticate", "auth", "token", "session", "sessions"];
+    method == "POST" && template.split('/').any(|s| WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Provenance;
+
+    fn model(bm: BehaviourModel) -> Model {
+        Model { behaviour: Some(bm), ..Default::default() }
+    }
+
+    fn sketch(values: impl IntoIterator<Item = u64>) -> Sketch {
+        let mut s = Sketch::default();
+        for v in values {
+            s.add(v);
+        }
+        s
+    }
+
+    fn call(now: u32, name: &str, object: Option<u64>) -> Call<'_> {
+        Call { step: Step { now, endpoint: endpoint_key(name), object }, name, login: name.contains("login") }
+    }
+
+    fn kinds(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.kind.as_ref()).collect()
+    }
+
+    #[test]
+    fn precedence_and_run_rules() {
+        let r = rules::check(&serde_json::from_str::<Vec<rules::SequenceRule>>(
+            r#"[{"before":"GET /balance","then":"POST /transfers","within_s":60},{"endpoint":"POST /transfers","max_in_a_row":2,"action":"block"}]"#,
+        ).unwrap())
+        .unwrap();
+        let b = Behaviour::new(None, &r, |m, t| format!("{m} {t}"));
+        let mut s = ClientState::new(1, 0);
+        let mut out = Vec::new();
+        b.request(&mut s, &call(10, "POST /transfers", None), &mut out);
+        assert_eq!(kinds(&out), ["behaviour.sequence_rule"]);
+        assert!(out[0].detail.as_deref().unwrap().contains("without GET /balance"), "{:?}", out[0].detail);
+        out.clear();
+        b.request(&mut s, &call(20, "GET /balance", None), &mut out);
+        b.request(&mut s, &call(30, "POST /transfers", None), &mut out);
+        b.request(&mut s, &call(31, "POST /transfers", None), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        b.request(&mut s, &call(32, "POST /transfers", None), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Critical, "a block rule");
+        out.clear();
+        b.request(&mut s, &call(200, "POST /transfers", None), &mut out);
+        assert!(out.iter().any(|f| f.detail.as_deref().unwrap_or("").contains("previous 60 s")), "balance too long ago: {out:?}");
+    }
+
+    #[test]
+    fn learned_limits_flag_rates_enumeration_provenance() {
+        let mut bm = BehaviourModel::default();
+        bm.rates.insert("GET /search".into(), sketch((0..100).map(|i| 1 + i % 4)));
+        bm.objects = sketch((0..100).map(|i| 1 + i % 3));
+        bm.provenance.insert("GET /accounts/{account_id}".into(), Provenance { requests: 500, known: 500 });
+        let b = Behaviour::new(Some(&model(bm)), &[], |m, t| format!("{m} {t}"));
+        let mut s = ClientState::new(1, 0);
+        let mut out = Vec::new();
+        for i in 0..30 {
+            b.request(&mut s, &call(10 + i, "GET /search", None), &mut out);
+        }
+        let rate: Vec<&Finding> = out.iter().filter(|f| f.kind == "behaviour.rate").collect();
+        assert!(!rate.is_empty() && rate.len() < 30, "{}", rate.len());
+        assert_eq!(rate.last().unwrap().severity, Severity::High);
+        out.clear();
+        s.finish(100, false, 0, &[1]);
+        for i in 0..20u64 {
+            b.request(&mut s, &call(100, "GET /accounts/{account_id}", Some(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))), &mut out);
+        }
+        assert!(kinds(&out).contains(&"behaviour.enumeration"), "{out:?}");
+        assert!(kinds(&out).contains(&"behaviour.provenance"));
+        out.clear();
+        s.finish(100, false, 0, &[4242]);
+        b.request(&mut s, &call(101, "GET /accounts/{account_id}", Some(4242)), &mut out);
+        assert!(!kinds(&out).contains(&"behaviour.provenance"), "a returned id is known");
+    }
+
+    #[test]
+    fn unseen_transition_is_reported_with_the_usual_one() {
+        let mut bm = BehaviourModel::default();
+        bm.transitions.insert("^".into(), [("POST /login".to_string(), 90u64), ("GET /me".to_string(), 10)].into());
+        let b = Behaviour::new(Some(&model(bm)), &[], |m, t| format!("{m} {t}"));
+        let mut out = Vec::new();
+        b.request(&mut ClientState::new(1, 0), &call(5, "POST /transfers", None), &mut out);
+        assert_eq!(kinds(&out), ["behaviour.sequence"]);
+        let d = out[0].detail.as_deref().unwrap();
+        assert!(d.contains("at the start of a session") && d.contains("POST /login (90%)"), "{d}");
+        out.clear();
+        b.request(&mut ClientState::new(1, 0), &call(5, "POST /login", None), &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn auth_failures_and_data_volume() {
+        let mut bm = BehaviourModel::default();
+        bm.auth_failures = sketch((0..100).map(|i| i % 2));
+        bm.sensitive_per_minute = sketch((0..1000).map(|i| 5 + i % 10));
+        bm.sensitive_total = (0..1000).map(|i| 5 + i % 10).sum();
+        let b = Behaviour::new(Some(&model(bm)), &[], |m, t| format!("{m} {t}"));
+        let mut s = ClientState::new(1, 0);
+        let mut out = Vec::new();
+        for i in 0..12 {
+            let c = call(10 + i, "POST /login", None);
+            b.request(&mut s, &c, &mut Vec::new());
+            b.response(&mut s, &c, &Outcome { status: 401, sensitive: 0, returned: &[] }, &mut out);
+        }
+        assert!(kinds(&out).contains(&"behaviour.auth_failures"), "{out:?}");
+        out.clear();
+        let c = call(30, "GET /users", None);
+        b.response(&mut s, &c, &Outcome { status: 200, sensitive: 413, returned: &[] }, &mut out);
+        assert_eq!(kinds(&out), ["behaviour.data_volume"]);
+        let d = out[0].detail.as_deref().unwrap();
+        assert!(d.contains("received 413 sensitive values in a minute, more than 99") && d.contains("the average is 9.5"), "{d}");
+    }
+
+    #[test]
+    fn login_endpoints() {
+        assert!(is_login("POST", "/api/v1/login"));
+        assert!(is_login("POST", "/oauth/token"));
+        assert!(!is_login("GET", "/api/v1/login"));
+        assert!(!is_login("POST", "/api/v1/transfers"));
+    }
+
+    #[test]
+    fn limits_follow_the_learned_distribution() {
+        let l = Limit::of(&sketch((1..=100).map(|i| i % 10 + 1)), 0.001, 5).unwrap();
+        assert_eq!((l.quantile, l.limit, l.samples), (10, 15, 100));
+        assert!(l.confidence > 0.7);
+        assert!(Limit::of(&sketch([1, 2]), 0.001, 5).is_none());
+    }
+}
