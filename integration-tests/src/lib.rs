@@ -857,6 +857,15 @@ pub fn read_http1_response(r: &mut impl BufRead) -> Result<Response, String> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| format!("bad status line {line:?}"))?;
+    // A response to close (no length, no chunking) runs to the end of the connection.
+    let to_close = status >= 200 && status != 204 && status != 304;
+    let (headers, body) = read_headers_and_body(r, to_close)?;
+    Ok(Response { status, headers, body })
+}
+
+/// The rest of an HTTP/1.1 message after its start line: lower-cased headers, then the body
+/// (chunked, `content-length`, or, with `to_close`, everything until the peer closes).
+fn read_headers_and_body(r: &mut impl BufRead, to_close: bool) -> Result<(Vec<(String, String)>, Vec<u8>), String> {
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -879,8 +888,7 @@ pub fn read_http1_response(r: &mut impl BufRead) -> Result<Response, String> {
             if n == 0 {
                 loop {
                     let mut t = String::new();
-                    r.read_line(&mut t).map_err(|e| format!("reading trailers: {e}"))?;
-                    if t.trim_end().is_empty() {
+                    if r.read_line(&mut t).map_err(|e| format!("reading trailers: {e}"))? == 0 || t.trim_end().is_empty() {
                         break;
                     }
                 }
@@ -896,10 +904,10 @@ pub fn read_http1_response(r: &mut impl BufRead) -> Result<Response, String> {
         let n: usize = n.parse().map_err(|_| format!("bad content-length {n:?}"))?;
         body.resize(n, 0);
         r.read_exact(&mut body).map_err(|e| format!("reading body: {e}"))?;
-    } else if status >= 200 && status != 204 && status != 304 {
+    } else if to_close {
         r.read_to_end(&mut body).map_err(|e| format!("reading body to close: {e}"))?;
     }
-    Ok(Response { status, headers, body })
+    Ok((headers, body))
 }
 
 /// One request over HTTP/2 with prior knowledge (h2c) via `curl`. Returns the response and the
@@ -1109,41 +1117,7 @@ fn read_request(r: &mut impl BufRead) -> Option<Received> {
     }
     let mut parts = line.split_whitespace();
     let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':')?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-    let mut body = Vec::new();
-    if get("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
-        loop {
-            let mut sz = String::new();
-            r.read_line(&mut sz).ok()?;
-            let n = usize::from_str_radix(sz.trim().split(';').next()?.trim(), 16).ok()?;
-            if n == 0 {
-                let mut t = String::new();
-                while r.read_line(&mut t).ok()? > 0 && !t.trim_end().is_empty() {
-                    t.clear();
-                }
-                break;
-            }
-            let start = body.len();
-            body.resize(start + n, 0);
-            r.read_exact(&mut body[start..]).ok()?;
-            let mut crlf = [0u8; 2];
-            r.read_exact(&mut crlf).ok()?;
-        }
-    } else if let Some(n) = get("content-length").and_then(|n| n.parse::<usize>().ok()) {
-        body.resize(n, 0);
-        r.read_exact(&mut body).ok()?;
-    }
+    let (headers, body) = read_headers_and_body(r, false).ok()?;
     Some(Received { method, path, headers, body })
 }
 
