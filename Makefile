@@ -24,7 +24,8 @@ VIGIL_BIN  ?= $(ROOT)/target/release/vigil
 export ENVOY_BIN VIGIL_WASM VIGIL_BIN
 
 UPSTREAM   ?=
-MODEL      ?=
+# The load benchmark's variant (iii) uses this model (learned from the benchmark's own traffic).
+MODEL      ?= $(ROOT)/scripts/bench/model.json
 export UPSTREAM
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
