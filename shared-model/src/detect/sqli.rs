@@ -315,8 +315,14 @@ fn tokenize(b: &[u8], ctx: Ctx) -> Vec<Tok> {
                 T::Comment { inline: false }
             }
             b'0'..=b'9' => {
+                let start = i;
                 i = number_end(b, i);
-                if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
+                // Digits then letters are one identifier (`1st`, `2fa`, ids), but a number with a
+                // point or an exponent cannot begin one: SQL lexes `1.UNION` and `1e1AND` as a
+                // number and a keyword, a known filter bypass.
+                let hex = b[start] == b'0' && matches!(b.get(start + 1), Some(b'x' | b'b'));
+                let float = !hex && b[start..i].iter().any(|&c| c == b'.' || c == b'e');
+                if !float && i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
                     i = word_end(b, i);
                     T::Word { call: false }
                 } else {
@@ -972,9 +978,13 @@ mod tests {
                 "1' and 1=2 union/*!50000select*/1,2--",
                 "conv(hex(substr(version() FROM 1 FOR 2)),16,10)",
                 "' || 1#",
+                "1.UNION SELECT 2",
+                "1e1AND-0.0UNION SELECT 2",
             ],
             &[
                 "O'Reilly",
+                "version 1.2e3 is out",
+                "1st and 2nd place, 3.5kg",
                 "Tim O'Brien and the 'Select' committee",
                 "select a size",
                 "Please select pair #1",
