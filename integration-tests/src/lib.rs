@@ -212,6 +212,15 @@ pub struct Endpoints {
     pub access_log: PathBuf,
 }
 
+impl Endpoints {
+    /// Free ports, a discard upstream and an access log in `dir`: for configs that are rendered
+    /// and validated (or refused) but never sent traffic.
+    pub fn offline(dir: &Path) -> Endpoints {
+        let [listen_port, admin_port] = free_ports();
+        Endpoints { listen_port, admin_port, upstream: "127.0.0.1:9".into(), access_log: dir.join("access.jsonl") }
+    }
+}
+
 /// What sits in front of the upstream.
 #[derive(Debug, Clone)]
 pub enum Filter {

@@ -290,13 +290,7 @@ fn bad_config_is_refused_naming_the_field() {
     let paths = Paths::get();
     paths.require(&[Artifact::Vigil, Artifact::Wasm, Artifact::Envoy]);
     let dir = tempfile::tempdir().unwrap();
-    let [listen_port, admin_port] = free_ports();
-    let ep = Endpoints {
-        listen_port,
-        admin_port,
-        upstream: "127.0.0.1:9".into(),
-        access_log: dir.path().join("access.jsonl"),
-    };
+    let ep = Endpoints::offline(dir.path());
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"mode":"bogus"}"#).unwrap();
     let o = std::process::Command::new(&paths.vigil)
@@ -350,13 +344,7 @@ fn bad_config_is_refused_naming_the_field() {
 #[test]
 fn rendered_config_passes_envoy_validate() {
     let dir = tempfile::tempdir().unwrap();
-    let [listen_port, admin_port] = free_ports();
-    let ep = Endpoints {
-        listen_port,
-        admin_port,
-        upstream: "127.0.0.1:9".into(),
-        access_log: dir.path().join("access.jsonl"),
-    };
+    let ep = Endpoints::offline(dir.path());
     for (name, cfg) in [("default", json!({})), ("block", json!({"mode": "block"}))] {
         let sub = dir.path().join(name);
         std::fs::create_dir_all(&sub).unwrap();

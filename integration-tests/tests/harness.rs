@@ -69,13 +69,7 @@ fn h2c_prior_knowledge_and_echo() {
 #[test]
 fn validate_mode_accepts_the_test_bootstrap() {
     let dir = tempfile::tempdir().unwrap();
-    let [listen_port, admin_port] = free_ports();
-    let ep = Endpoints {
-        listen_port,
-        admin_port,
-        upstream: "127.0.0.1:9".into(),
-        access_log: dir.path().join("a.jsonl"),
-    };
+    let ep = Endpoints::offline(dir.path());
     let cfg = dir.path().join("envoy.yaml");
     std::fs::write(&cfg, nofilter_bootstrap(&ep)).unwrap();
     let o = envoy_validate(&cfg);
