@@ -148,6 +148,10 @@ impl Posture {
         let error = seen.response.status >= 400;
         let fields = seen.response_fields.iter().filter(|f| f.part == Part::ResponseBody && f.ty == ValueType::Text && (error || f.name.is_empty()));
         for f in fields {
+            // `is_match` first: `matches` allocates a flag per signature, and most bodies have none.
+            if !self.errors.is_match(&f.value) {
+                continue;
+            }
             let Some(i) = self.errors.matches(&f.value).into_iter().next() else { continue };
             let Some(m) = self.error_res.get(i).and_then(|re| re.find(&f.value)) else { continue };
             let what = ERROR_SIGNATURES[i].0;

@@ -368,6 +368,10 @@ impl Rules {
 
     /// The strongest rule matching `text` (the first listed among equals).
     pub fn best(&self, text: &str) -> Option<Hit> {
+        // PERF: `matches` allocates a flag per pattern; most text matches none, so ask first.
+        if !self.set.is_match(text) {
+            return None;
+        }
         let matched = self.set.matches(text);
         let mut best: Option<&Rule> = None;
         for i in matched.iter() {
