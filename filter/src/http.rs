@@ -56,6 +56,8 @@ pub struct Exchange {
     /// The shared-data key of the client's behaviour state.
     state_key: Option<String>,
     inspect_ns: u64,
+    /// Time in all of this exchange's callbacks (engine included), for `filter_us`.
+    filter_ns: u64,
 }
 
 impl Context for Exchange {}
@@ -74,6 +76,7 @@ impl Exchange {
             response_held: false,
             state_key: None,
             inspect_ns: 0,
+            filter_ns: 0,
         }
     }
 
@@ -88,6 +91,14 @@ impl Exchange {
         let r = f(&engine, self.ex.as_mut()?);
         self.inspect_ns += self.now_ns().saturating_sub(start);
         Some(r)
+    }
+
+    /// Runs one callback's work and adds its duration to `filter_ns`.
+    fn timed(&mut self, f: impl FnOnce(&mut Self) -> Action) -> Action {
+        let start = self.now_ns();
+        let action = f(self);
+        self.filter_ns += self.now_ns().saturating_sub(start);
+        action
     }
 
     fn error(&self, kind: &'static str) {
@@ -223,8 +234,9 @@ impl Exchange {
     }
 }
 
-impl HttpContext for Exchange {
-    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+/// The callbacks' work; [`HttpContext`] below times each call into `filter_ns`.
+impl Exchange {
+    fn request_headers(&mut self, end_of_stream: bool) -> Action {
         let Some(engine) = self.engine.clone() else {
             self.error("unconfigured");
             return Action::Continue;
@@ -255,7 +267,7 @@ impl HttpContext for Exchange {
         Action::Continue
     }
 
-    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+    fn request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         if self.ex.is_none() || self.blocked {
             return Action::Continue;
         }
@@ -287,7 +299,7 @@ impl HttpContext for Exchange {
         Action::Continue
     }
 
-    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+    fn response_headers(&mut self, end_of_stream: bool) -> Action {
         if self.blocked || self.ex.is_none() {
             return Action::Continue;
         }
@@ -322,7 +334,7 @@ impl HttpContext for Exchange {
         Action::Continue
     }
 
-    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+    fn response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         if self.blocked || self.ex.is_none() {
             return Action::Continue;
         }
@@ -364,7 +376,8 @@ impl HttpContext for Exchange {
         Action::Continue
     }
 
-    fn on_log(&mut self) {
+    fn log(&mut self) {
+        let start = self.now_ns();
         self.with_engine(|e, ex| e.end_response(ex));
         self.behaviour_commit();
         let inspect_us = self.inspect_ns / 1000;
@@ -374,6 +387,8 @@ impl HttpContext for Exchange {
         }) else {
             return;
         };
+        let mut event = event;
+        event.filter_us = (self.filter_ns + self.now_ns().saturating_sub(start)) / 1000;
         match serde_json::to_vec(&event) {
             Ok(json) => self.set_property(vec!["vigil"], Some(&json)),
             Err(_) => self.error("event_encode"),
@@ -404,6 +419,28 @@ impl Exchange {
         if !kinds.is_empty() {
             self.set_http_request_header("x-vigil-findings", Some(&kinds));
         }
+    }
+}
+
+impl HttpContext for Exchange {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        self.timed(|x| x.request_headers(end_of_stream))
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        self.timed(|x| x.request_body(body_size, end_of_stream))
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        self.timed(|x| x.response_headers(end_of_stream))
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        self.timed(|x| x.response_body(body_size, end_of_stream))
+    }
+
+    fn on_log(&mut self) {
+        self.log();
     }
 }
 

@@ -512,6 +512,7 @@ impl Engine {
             findings_dropped: 0,
             obs: ex.obs.clone(),
             inspect_us,
+            filter_us: 0,
         };
         // Body bytes may have streamed past after the request-side decision: count them all.
         event.obs.request.bytes = ex.request_body.seen();
