@@ -290,38 +290,7 @@ const MIN_RULE_SUPPORT: u64 = 20;
 /// Seconds since the Unix epoch of an RFC 3339 time as Envoy logs it
 /// (`2026-11-21T05:18:03.721Z`, or with a `+hh:mm` offset); `None` if it is not one.
 pub fn parse_time(s: &str) -> Option<u32> {
-    let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> { std::str::from_utf8(b.get(from..from + len)?).ok()?.parse().ok() };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (y, mo, d, h, mi, sec) = (num(0, 4)?, num(5, 2)?, num(8, 2)?, num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    let offset = match b.get(i) {
-        Some(b'Z' | b'z') | None => 0,
-        Some(&sign @ (b'+' | b'-')) => {
-            let o = num(i + 1, 2)? * 3600 + num(i + 4, 2)? * 60;
-            if sign == b'+' { o } else { -o }
-        }
-        _ => return None,
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u32::try_from(days * 86_400 + h * 3600 + mi * 60 + sec - offset).ok()
+    u32::try_from(crate::record::parse_time_ms(s)?.div_euclid(1000)).ok()
 }
 
 #[cfg(test)]
