@@ -59,6 +59,19 @@ impl Run<'_> {
     }
 }
 
+/// Where the next digit group would start after `j`: past one separator, or two when one of them
+/// is a parenthesis (`(415) 555`, `+44 (20)`); `j` itself when there is none.
+fn after_separators(v: &[u8], j: usize) -> usize {
+    let mut k = j;
+    if k < v.len() && is_sep(v[k]) {
+        k += 1;
+        if k < v.len() && is_sep(v[k]) && (v[k - 1] == b')' || v[k] == b'(') {
+            k += 1;
+        }
+    }
+    k
+}
+
 fn is_sep(c: u8) -> bool {
     matches!(c, b' ' | b'-' | b'.' | b'/' | b':' | b'(' | b')')
 }
@@ -110,14 +123,7 @@ pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
                 overflow = true;
             }
             run.end = j;
-            // One separator, or two when one of them is a parenthesis: `(415) 555`, `+44 (20)`.
-            let mut k = j;
-            if k < v.len() && is_sep(v[k]) {
-                k += 1;
-                if k < v.len() && is_sep(v[k]) && (v[k - 1] == b')' || v[k] == b'(') {
-                    k += 1;
-                }
-            }
+            let k = after_separators(v, j);
             if k > j && k < v.len() && v[k].is_ascii_digit() {
                 if let Some(g) = run.groups[..run.ng].last_mut() {
                     g.1 = v[j];
@@ -160,13 +166,7 @@ fn extent(v: &[u8], i: usize) -> (usize, usize, usize) {
         n += j - g0;
         ng += 1;
         let end = j;
-        let mut k = j;
-        if k < v.len() && is_sep(v[k]) {
-            k += 1;
-            if k < v.len() && is_sep(v[k]) && (v[k - 1] == b')' || v[k] == b'(') {
-                k += 1;
-            }
-        }
+        let k = after_separators(v, j);
         if k > j && k < v.len() && v[k].is_ascii_digit() {
             j = k;
         } else {
