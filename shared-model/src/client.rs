@@ -8,7 +8,7 @@
 //! with SipHash-2-4 under a configured key, so logs can correlate a client without holding its token.
 
 use crate::facts::RequestHead;
-use crate::normalize::base64url_decode;
+use crate::jwt::Jwt;
 use serde::{Deserialize, Serialize};
 
 /// One way of telling clients apart.
@@ -51,9 +51,9 @@ impl ClientSource {
         }
     }
 
-    fn value(&self, head: &RequestHead) -> Option<String> {
+    fn value(&self, head: &RequestHead, jwt: Option<&Jwt>) -> Option<String> {
         match self {
-            ClientSource::JwtSub => bearer(head).and_then(jwt_claim_sub),
+            ClientSource::JwtSub => jwt.and_then(|j| j.sub.clone()),
             ClientSource::Header(name) => head.header(name).map(str::trim).filter(|v| !v.is_empty()).map(String::from),
             ClientSource::Cookie(name) => cookie(head, name).map(String::from),
             ClientSource::Xff => head
@@ -98,10 +98,11 @@ impl HashKey {
     }
 }
 
-/// Identifies the client with the first source that yields a value.
-pub fn identify(head: &RequestHead, sources: &[ClientSource], key: &HashKey) -> Client {
+/// Identifies the client with the first source that yields a value; `jwt` is the request's
+/// bearer token, parsed once by the caller ([`bearer_jwt`]).
+pub fn identify(head: &RequestHead, jwt: Option<&Jwt>, sources: &[ClientSource], key: &HashKey) -> Client {
     for s in sources {
-        if let Some(v) = s.value(head) {
+        if let Some(v) = s.value(head, jwt) {
             return Client { kind: s.kind().to_string(), id: key.hash_hex(v.as_bytes()) };
         }
     }
@@ -134,10 +135,11 @@ pub fn auth_kind(head: &RequestHead) -> &'static str {
     "none"
 }
 
-fn bearer(head: &RequestHead) -> Option<&str> {
+/// The request's bearer token parsed as a JWT (unverified), when it is one.
+pub fn bearer_jwt(head: &RequestHead) -> Option<Jwt> {
     let a = head.header("authorization")?;
     let (scheme, token) = a.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then(|| Jwt::parse(token.trim()))?
 }
 
 fn cookie<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
@@ -149,18 +151,6 @@ fn cookie<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
-}
-
-/// The `sub` claim of a JWT, without verifying it.
-fn jwt_claim_sub(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let json = base64url_decode(payload.as_bytes())?;
-    let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    match v.get("sub")? {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// SipHash-2-4 (Aumasson and Bernstein), the keyed hash std uses for HashMap, written out because
@@ -214,6 +204,11 @@ mod tests {
         }
     }
 
+    /// `identify` as the engine calls it, with the head's bearer JWT.
+    fn identify_(head: &RequestHead, sources: &[ClientSource], key: &HashKey) -> Client {
+        identify(head, bearer_jwt(head).as_ref(), sources, key)
+    }
+
     fn sources() -> Vec<ClientSource> {
         ["jwt_sub", "header:X-Api-Key", "cookie:session", "xff", "source"].iter().map(|s| ClientSource::parse(s).unwrap()).collect()
     }
@@ -232,20 +227,20 @@ mod tests {
         let key = HashKey::new("k");
         // {"sub":"alice"} unsigned
         let jwt = "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.";
-        let c = identify(&head(&[("authorization", jwt), ("x-api-key", "k1")]), &sources(), &key);
+        let c = identify_(&head(&[("authorization", jwt), ("x-api-key", "k1")]), &sources(), &key);
         assert_eq!(c.kind, "jwt_sub");
         assert_eq!(c.id, key.hash_hex(b"alice"));
-        assert_eq!(identify(&head(&[("x-api-key", "k1")]), &sources(), &key).kind, "header");
-        assert_eq!(identify(&head(&[("cookie", "a=1; session=xyz")]), &sources(), &key).kind, "cookie");
-        let xff = identify(&head(&[("x-forwarded-for", "1.2.3.4, 10.0.0.1")]), &sources(), &key);
+        assert_eq!(identify_(&head(&[("x-api-key", "k1")]), &sources(), &key).kind, "header");
+        assert_eq!(identify_(&head(&[("cookie", "a=1; session=xyz")]), &sources(), &key).kind, "cookie");
+        let xff = identify_(&head(&[("x-forwarded-for", "1.2.3.4, 10.0.0.1")]), &sources(), &key);
         assert_eq!((xff.kind.as_str(), xff.id.clone()), ("xff", key.hash_hex(b"1.2.3.4")));
-        assert_eq!(identify(&head(&[("authorization", "Bearer not-a-jwt")]), &sources(), &key).kind, "source");
+        assert_eq!(identify_(&head(&[("authorization", "Bearer not-a-jwt")]), &sources(), &key).kind, "source");
     }
 
     #[test]
     fn hash_is_keyed_and_never_raw() {
-        let c1 = identify(&head(&[("x-api-key", "secret-key")]), &sources(), &HashKey::new("a"));
-        let c2 = identify(&head(&[("x-api-key", "secret-key")]), &sources(), &HashKey::new("b"));
+        let c1 = identify_(&head(&[("x-api-key", "secret-key")]), &sources(), &HashKey::new("a"));
+        let c2 = identify_(&head(&[("x-api-key", "secret-key")]), &sources(), &HashKey::new("b"));
         assert_ne!(c1.id, c2.id);
         assert!(!c1.id.contains("secret"));
         assert_eq!(c1.id.len(), 16);

@@ -5,7 +5,7 @@
 //!
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
-//!    [`normalize`], [`config`], [`model`], [`sketch`], [`client`], [`alert`], [`record`];
+//!    [`normalize`], [`config`], [`model`], [`sketch`], [`jwt`], [`client`], [`alert`], [`record`];
 //! 2. one concept each: [`detect`] (attack families), [`sensitive`] (data types and policies),
 //!    [`posture`] (the API's own misconfigurations), [`route`], [`params`] (parameter features,
 //!    shared by the filter and the learner), [`baseline`] (scoring against the model),
@@ -24,6 +24,7 @@ pub mod facts;
 pub mod fields;
 pub mod finding;
 pub mod json;
+pub mod jwt;
 pub mod model;
 pub mod normalize;
 pub mod observe;

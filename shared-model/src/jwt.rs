@@ -1,0 +1,126 @@
+//! The unverified claims of a bearer JWT that Vigil reads: `sub` names the client (see
+//! [`crate::client`]), `alg`, `exp` and `iat` feed the token-hygiene posture checks.
+//!
+//! Parsed once per request into a typed view (serde skips every other claim without building a
+//! JSON tree). Nothing here verifies a signature: the gateway or the API does that; Vigil only
+//! needs a stable name for the caller and the token's advertised properties.
+
+use crate::normalize::base64url_decode;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Jwt {
+    /// The header's `alg` (required: without it the token is not a JWT).
+    pub alg: String,
+    /// `sub` as text (a numeric subject is written in decimal); `None` when absent or empty.
+    pub sub: Option<String>,
+    pub exp: Option<i64>,
+    pub iat: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Claims {
+    sub: Loose,
+    exp: Loose,
+    iat: Loose,
+}
+
+/// A claim of any JSON type: the ones of the expected type are used, the rest ignored (a token
+/// with an odd claim is still a token).
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum Loose {
+    Text(String),
+    Number(serde_json::Number),
+    Other(serde::de::IgnoredAny),
+    #[default]
+    Absent,
+}
+
+impl Loose {
+    fn int(&self) -> Option<i64> {
+        match self {
+            Loose::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            _ => None,
+        }
+    }
+
+    fn text(self) -> Option<String> {
+        match self {
+            Loose::Text(s) if !s.is_empty() => Some(s),
+            Loose::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl Jwt {
+    /// Parses `header.payload.signature` (the signature may be empty, as with `alg: none`).
+    pub fn parse(token: &str) -> Option<Jwt> {
+        let mut parts = token.split('.');
+        let (h, p) = (parts.next()?, parts.next()?);
+        parts.next()?;
+        let header: Header = object(&base64url_decode(h.as_bytes())?)?;
+        let claims: Claims = object(&base64url_decode(p.as_bytes())?)?;
+        Some(Jwt { alg: header.alg, exp: claims.exp.int(), iat: claims.iat.int(), sub: claims.sub.text() })
+    }
+}
+
+/// A JSON object into `T` (serde would also accept an array for a struct; a JWT part never is one).
+fn object<T: serde::de::DeserializeOwned>(json: &[u8]) -> Option<T> {
+    let first = json.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    serde_json::from_slice(json).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..=c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    fn token(header: &str, payload: &str) -> String {
+        format!("{}.{}.sig", b64(header), b64(payload))
+    }
+
+    #[test]
+    fn reads_the_claims_it_needs() {
+        let t = token(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"user-1","scope":["a"],"iat":1700000000,"exp":1700003600.5}"#);
+        let j = Jwt::parse(&t).unwrap();
+        assert_eq!(j, Jwt { alg: "HS256".into(), sub: Some("user-1".into()), exp: Some(1700003600), iat: Some(1700000000) });
+    }
+
+    #[test]
+    fn numeric_subjects_and_odd_claims() {
+        let j = Jwt::parse(&token(r#"{"alg":"none"}"#, r#"{"sub":42,"exp":"tomorrow"}"#)).unwrap();
+        assert_eq!((j.sub.as_deref(), j.exp), (Some("42"), None));
+        let j = Jwt::parse(&token(r#"{"alg":"RS256"}"#, r#"{"sub":"","iat":{"x":1}}"#)).unwrap();
+        assert_eq!((j.sub, j.iat), (None, None));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_jwt() {
+        for t in ["not-a-jwt", "a.b", &token(r#"{"typ":"JWT"}"#, r#"{"sub":"a"}"#), &token(r#"{"alg":"HS256"}"#, "[1,2]"), "%%%.%%%.x"] {
+            assert_eq!(Jwt::parse(t), None, "{t}");
+        }
+    }
+}
