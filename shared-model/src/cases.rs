@@ -276,7 +276,8 @@ impl Acc {
             self.owasp.insert(f.owasp);
             self.kinds.insert(f.kind.to_string());
             if self.detail.is_none() {
-                self.detail = f.detail.clone();
+                // Posture findings carry only this exchange's facts; the why and the fix are by kind.
+                self.detail = crate::posture::advice(&f.kind).map(str::to_string).or_else(|| f.detail.clone());
             }
         }
         self.clients.insert(r.client().to_string());
@@ -531,10 +532,6 @@ mod tests {
         for c in 0..10 {
             for i in 0..5 {
                 let nosniff = finding("posture.nosniff", "API8:2023", "low", "response.header:x-content-type-options", "none");
-                let nosniff = nosniff.as_object().cloned().map(|mut o| {
-                    o.insert("detail".into(), "without nosniff a browser may sniff. Fix: send `X-Content-Type-Options: nosniff`.".into());
-                    serde_json::Value::Object(o)
-                });
                 lines.push(line(T0 + c * 7000 + i * 1000, &format!("benign{c}"), "GET", "/api/v1/legacy/profile", 200, "allow", serde_json::json!([nosniff])));
                 // An allowed exchange with a low finding makes no case.
                 let email = finding("sensitive.email", "API3:2023", "low", "response.body:$.email", "j***@example.com");
@@ -588,7 +585,7 @@ mod tests {
         assert_eq!(posture.title, "posture.nosniff on GET /api/v1/legacy/profile");
         assert_eq!((posture.counts.exchanges, posture.counts.clients), (50, 10));
         assert!(posture.description.what_happened.starts_with("50 of 50 requests to GET /api/v1/legacy/profile (100.0%)"), "{}", posture.description.what_happened);
-        assert_eq!(posture.description.what_to_do, "Send `X-Content-Type-Options: nosniff`.");
+        assert_eq!(posture.description.what_to_do, "Send `X-Content-Type-Options: nosniff` on every response.");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Nothing is sent: every check reads the request head, the response head and the response fields
 //! the engine already has, plus the sensitive-data matches it already found. Each finding has kind
 //! `posture.<check>`, an OWASP API Top 10 (2023) id (mostly API8, Security Misconfiguration; API2
-//! for authentication and token hygiene) and, in `detail`, what was seen and the one-sentence fix.
+//! for authentication and token hygiene); why it matters and the one-sentence fix come from
+//! [`advice`] by kind, so a log line does not repeat them.
 //! Evidence is a short redacted excerpt (header values, a stack-trace line, a masked parameter),
 //! never a token or a body.
 //!
@@ -31,7 +32,7 @@
 //! Operators read posture through `vigil cases`, which groups it per endpoint.
 
 use crate::client::auth_kind;
-use crate::normalize::base64url_decode;
+use crate::jwt::Jwt;
 use crate::facts::{RequestHead, ResponseHead};
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
@@ -88,6 +89,8 @@ pub struct Posture {
 /// What one exchange showed, as the engine holds it at the end of the response.
 pub struct Seen<'a> {
     pub request: &'a RequestHead,
+    /// The request's bearer JWT, parsed once by the engine ([`crate::client::bearer_jwt`]).
+    pub jwt: Option<&'a Jwt>,
     pub response: &'a ResponseHead,
     /// The response's header and body fields.
     pub response_fields: &'a [Field<'a>],
@@ -116,9 +119,40 @@ impl Seen<'_> {
     }
 }
 
-fn posture(kind: &'static str, owasp: Owasp, severity: Severity, confidence: f64, location: impl Into<String>, evidence: impl Into<String>, detail: String) -> Finding {
-    Finding::new(kind, owasp, severity, confidence, location, evidence).with_detail(detail)
+/// A posture finding; `detail` only for facts of this exchange that the evidence does not show
+/// (why it matters and the fix depend on the kind alone: [`advice`]).
+fn posture(kind: &'static str, owasp: Owasp, severity: Severity, confidence: f64, location: impl Into<String>, evidence: impl Into<String>, detail: Option<String>) -> Finding {
+    let f = Finding::new(kind, owasp, severity, confidence, location, evidence);
+    match detail {
+        Some(d) => f.with_detail(d),
+        None => f,
+    }
 }
+
+/// Why a posture finding matters and the one-sentence fix, by kind. Kept out of each finding so
+/// the access-log line stays small on an API that repeats the same oversight on every call;
+/// `vigil cases` and `vigil report` show it.
+pub fn advice(kind: &str) -> Option<&'static str> {
+    ADVICE.iter().find(|(k, _)| *k == kind).map(|(_, a)| *a)
+}
+
+const ADVICE: &[(&str, &str)] = &[
+    ("posture.verbose_error", "the response carries a stack trace, a SQL error or a debug page: it tells attackers the stack, file paths and queries. Fix: return a generic error with a correlation id and log the details server-side."),
+    ("posture.version_banner", "a response header announces the product and its version: attackers match it against known vulnerabilities. Fix: remove the header or its version at the server or the gateway."),
+    ("posture.cors_wildcard_credentials", "CORS allows any origin (`*`) together with credentials: browsers refuse the pair, and servers that send it usually fall back to reflecting origins. Fix: list the allowed origins explicitly."),
+    ("posture.cors_reflected_origin", "CORS echoes a foreign Origin back with credentials: any web site a user visits can call this API as that user and read the answers. Fix: answer only origins on an explicit allow-list (confirm with an arbitrary Origin header)."),
+    ("posture.hsts", "a TLS response without a long-lived HSTS header: a network attacker can downgrade the next visit to plain HTTP. Fix: send `Strict-Transport-Security: max-age=31536000; includeSubDomains`."),
+    ("posture.cache_control", "a response carrying sensitive data may be stored by browsers and proxies. Fix: send `Cache-Control: no-store` on responses with personal data or credentials."),
+    ("posture.nosniff", "without `X-Content-Type-Options: nosniff` a browser may sniff an API answer as HTML and run script reflected in it. Fix: send `X-Content-Type-Options: nosniff` on every response."),
+    ("posture.credential_in_url", "the API takes a credential in the query string: URLs end up in access logs, browser history, Referer headers and caches. Fix: accept credentials only in the Authorization header (or a secure cookie)."),
+    ("posture.sensitive_in_url", "sensitive data travels in the URL, which is logged and cached along the way. Fix: send it in the request body (POST) or reference it by an opaque id."),
+    ("posture.basic_auth", "the API accepts HTTP Basic authentication: the password travels with every call and cannot expire or be scoped. Fix: use short-lived tokens (OAuth 2.0 bearer) over TLS."),
+    ("posture.jwt_alg_none", "the API accepted an unsigned JWT (`alg: none`): anyone can mint a token for any user. Fix: verify signatures with an allow-list of algorithms and reject `none`."),
+    ("posture.jwt_no_exp", "the bearer token has no `exp` claim: a stolen token works forever. Fix: issue access tokens that expire within minutes to hours."),
+    ("posture.jwt_long_lived", "the bearer token lives for more than a day (exp - iat); access tokens usually live minutes to hours. Fix: shorten the lifetime and use refresh tokens."),
+    ("posture.jwt_plain_http", "a bearer token was sent over plain HTTP: anyone on the path can copy and replay it. Fix: serve the API over TLS only and redirect or refuse plain HTTP."),
+    ("posture.unauthenticated_sensitive", "the endpoint returned personal data to a request that carried no credential at all. Fix: require authentication here, or stop returning these fields."),
+];
 
 impl Posture {
     pub fn new() -> Result<Posture, String> {
@@ -162,7 +196,7 @@ impl Posture {
                 0.85,
                 f.location(),
                 excerpt(&f.value, m.start()),
-                format!("the response carries a {what}: it tells attackers the stack, file paths and queries. Fix: return a generic error with a correlation id and log the details server-side."),
+                Some(format!("a {what} in the response")),
             ));
             return;
         }
@@ -181,7 +215,7 @@ impl Posture {
                 0.9,
                 format!("response.header:{name}"),
                 excerpt(&format!("{name}: {v}"), 0),
-                format!("`{name}` announces the product and version: attackers match it against known vulnerabilities. Fix: remove the header or its version at the server or the gateway."),
+                None,
             ));
         }
     }
@@ -211,7 +245,7 @@ fn cors(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.9,
             "response.header:access-control-allow-origin",
             evidence,
-            "CORS allows any origin (`*`) together with credentials: browsers refuse the pair, and servers that send it usually fall back to reflecting origins. Fix: list the allowed origins explicitly.".to_string(),
+            None,
         ));
         return;
     }
@@ -225,7 +259,7 @@ fn cors(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.6,
             "response.header:access-control-allow-origin",
             evidence,
-            "CORS echoes a foreign Origin back with credentials: any web site a user visits can call this API as that user and read the answers. Fix: answer only origins on an explicit allow-list (confirm with an arbitrary Origin header).".to_string(),
+            None,
         ));
     }
 }
@@ -251,7 +285,7 @@ fn security_headers(seen: &Seen<'_>, out: &mut Vec<Finding>) {
                 0.8,
                 "response.header:strict-transport-security",
                 evidence,
-                "a TLS response without a long-lived HSTS header: a network attacker can downgrade the next visit to plain HTTP. Fix: send `Strict-Transport-Security: max-age=31536000; includeSubDomains`.".to_string(),
+                None,
             ));
         }
     }
@@ -264,10 +298,7 @@ fn security_headers(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.7,
             "response.header:cache-control",
             cc,
-            format!(
-                "a response carrying sensitive data ({}) may be stored by browsers and proxies. Fix: send `Cache-Control: no-store` on responses with personal data or credentials.",
-                type_list(seen.response_matches)
-            ),
+            Some(format!("sensitive data in the response: {}", type_list(seen.response_matches))),
         ));
     }
     let has_body = seen.response_fields.iter().any(|f| f.part == Part::ResponseBody);
@@ -279,7 +310,7 @@ fn security_headers(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.6,
             "response.header:x-content-type-options",
             "no x-content-type-options: nosniff",
-            "without `X-Content-Type-Options: nosniff` a browser may sniff an API answer as HTML and run script reflected in it. Fix: send `X-Content-Type-Options: nosniff` on every response.".to_string(),
+            None,
         ));
     }
 }
@@ -314,7 +345,7 @@ fn credentials_in_url(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.8,
             format!("query:{}", excerpt(name, 0)),
             mask_ends(value, 2, 2),
-            "the API takes a credential in the query string: URLs end up in access logs, browser history, Referer headers and caches. Fix: accept credentials only in the Authorization header (or a secure cookie).".to_string(),
+            None,
         ));
         return;
     }
@@ -326,10 +357,7 @@ fn credentials_in_url(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.7,
             m.location.clone(),
             m.masked.clone(),
-            format!(
-                "{} travels in the URL, which is logged and cached along the way. Fix: send it in the request body (POST) or reference it by an opaque id.",
-                m.ty.as_str()
-            ),
+            Some(format!("{} in the URL", m.ty.as_str())),
         ));
     }
 }
@@ -337,7 +365,7 @@ fn credentials_in_url(seen: &Seen<'_>, out: &mut Vec<Finding>) {
 /// Basic authentication and bearer JWT hygiene.
 fn authorization(seen: &Seen<'_>, out: &mut Vec<Finding>) {
     let Some(auth) = seen.request.header("authorization").map(str::trim) else { return };
-    let (scheme, credential) = auth.split_once(' ').unwrap_or((auth, ""));
+    let scheme = auth.split_once(' ').map_or(auth, |(s, _)| s);
     if scheme.eq_ignore_ascii_case("basic") {
         let plain = seen.plain_http();
         out.push(posture(
@@ -347,14 +375,14 @@ fn authorization(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.9,
             "header:authorization",
             if plain { "Basic over plain HTTP" } else { "Basic" },
-            "the API accepts HTTP Basic authentication: the password travels with every call and cannot expire or be scoped. Fix: use short-lived tokens (OAuth 2.0 bearer) over TLS.".to_string(),
+            None,
         ));
         return;
     }
     if !scheme.eq_ignore_ascii_case("bearer") {
         return;
     }
-    let Some(jwt) = Jwt::parse(credential.trim()) else { return };
+    let Some(jwt) = seen.jwt else { return };
     const WHERE: &str = "header:authorization";
     if jwt.alg.eq_ignore_ascii_case("none") && seen.success() {
         out.push(posture(
@@ -364,7 +392,7 @@ fn authorization(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.7,
             WHERE,
             format!("alg=none, status {}", seen.response.status),
-            "the API accepted an unsigned JWT (`alg: none`): anyone can mint a token for any user. Fix: verify signatures with an allow-list of algorithms and reject `none`.".to_string(),
+            None,
         ));
     }
     match (jwt.exp, jwt.iat) {
@@ -375,7 +403,7 @@ fn authorization(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.8,
             WHERE,
             format!("alg={}, no exp", excerpt(&jwt.alg, 0)),
-            "the bearer token has no `exp` claim: a stolen token works forever. Fix: issue access tokens that expire within minutes to hours.".to_string(),
+            None,
         )),
         (Some(exp), Some(iat)) if exp - iat > JWT_MAX_LIFETIME_SECS => out.push(posture(
             "posture.jwt_long_lived",
@@ -384,10 +412,7 @@ fn authorization(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.8,
             WHERE,
             format!("lifetime {} days", (exp - iat) / 86_400),
-            format!(
-                "the bearer token lives {} days (exp - iat); access tokens usually live minutes to hours. Fix: shorten the lifetime and use refresh tokens.",
-                (exp - iat) / 86_400
-            ),
+            None,
         )),
         _ => {}
     }
@@ -399,28 +424,8 @@ fn authorization(seen: &Seen<'_>, out: &mut Vec<Finding>) {
             0.5,
             WHERE,
             "x-forwarded-proto: http",
-            "a bearer token was sent over plain HTTP: anyone on the path can copy and replay it. Fix: serve the API over TLS only and redirect or refuse plain HTTP.".to_string(),
+            None,
         ));
-    }
-}
-
-/// The parts of a JWT posture reads; the signature is never looked at.
-struct Jwt {
-    alg: String,
-    exp: Option<i64>,
-    iat: Option<i64>,
-}
-
-impl Jwt {
-    fn parse(token: &str) -> Option<Jwt> {
-        let mut parts = token.split('.');
-        let (h, p) = (parts.next()?, parts.next()?);
-        parts.next()?;
-        let json = |s: &str| serde_json::from_slice::<serde_json::Value>(&base64url_decode(s.as_bytes())?).ok();
-        let (header, payload) = (json(h)?, json(p)?);
-        let alg = header.get("alg")?.as_str()?.to_string();
-        let int = |k: &str| payload.get(k).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
-        Some(Jwt { alg, exp: int("exp"), iat: int("iat") })
     }
 }
 
@@ -440,10 +445,7 @@ fn unauthenticated_sensitive(seen: &Seen<'_>, out: &mut Vec<Finding>) {
         0.7,
         "response.body",
         type_list(personal.iter().copied()),
-        format!(
-            "the endpoint returned personal data ({}) to a request that carried no credential at all. Fix: require authentication here, or stop returning these fields.",
-            type_list(personal.iter().copied())
-        ),
+        None,
     ));
 }
 
@@ -487,7 +489,8 @@ mod tests {
         let mut fields = Vec::new();
         response_head_fields(resp, &mut fields);
         body_fields(Part::ResponseBody, resp.header("content-type"), body, &mut fields);
-        let seen = Seen { request: req, response: resp, response_fields: &fields, response_matches: resp_matches, request_matches: req_matches };
+        let jwt = crate::client::bearer_jwt(req);
+        let seen = Seen { request: req, jwt: jwt.as_ref(), response: resp, response_fields: &fields, response_matches: resp_matches, request_matches: req_matches };
         let mut out = Vec::new();
         posture().check(&seen, &mut out);
         out
@@ -498,6 +501,20 @@ mod tests {
     }
 
     const JSON: (&str, &str) = ("content-type", "application/json");
+
+    #[test]
+    fn every_posture_kind_has_advice_and_findings_do_not_repeat_it() {
+        for (kind, text) in ADVICE {
+            assert!(kind.starts_with("posture.") && text.contains("Fix:"), "{kind}");
+        }
+        let req = request("/p", &[("x-forwarded-proto", "http"), ("authorization", "Basic dTpw")]);
+        let f = run(&req, &response(200, &[("server", "nginx/1.18.0")]), b"", &[], &[]);
+        assert!(!f.is_empty());
+        for f in &f {
+            assert!(advice(&f.kind).is_some(), "{}", f.kind);
+            assert!(!f.detail.as_deref().unwrap_or("").contains("Fix:"), "{}", f.kind);
+        }
+    }
 
     #[test]
     fn a_clean_exchange_has_no_posture_findings() {
@@ -513,7 +530,7 @@ mod tests {
         let f = run(&req, &bad, b"", &[], &[]);
         assert_eq!(kinds(&f), ["posture.cors_reflected_origin"]);
         assert_eq!(f[0].owasp, Owasp::Api8);
-        assert!(f[0].detail.as_deref().unwrap_or("").contains("Fix:"));
+        assert!(advice(&f[0].kind).unwrap_or("").contains("Fix:"));
         let null = request("/p", &[("origin", "null")]);
         let echo_null = response(200, &[("access-control-allow-origin", "null"), ("access-control-allow-credentials", "true")]);
         assert_eq!(kinds(&run(&null, &echo_null, b"", &[], &[])), ["posture.cors_reflected_origin"]);
