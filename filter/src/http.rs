@@ -55,9 +55,11 @@ pub struct Exchange {
     response_held: bool,
     /// The shared-data key of the client's behaviour state.
     state_key: Option<String>,
-    inspect_ns: u64,
-    /// Time in all of this exchange's callbacks (engine included), for `filter_us`.
-    filter_ns: u64,
+    /// Host clock at the start of the current callback (one clock read per callback edge: each
+    /// read is a host call).
+    clock_ns: u64,
+    /// Time in all of this exchange's callbacks, engine included, for `inspect_us`.
+    spent_ns: u64,
 }
 
 impl Context for Exchange {}
@@ -75,8 +77,8 @@ impl Exchange {
             blocked: false,
             response_held: false,
             state_key: None,
-            inspect_ns: 0,
-            filter_ns: 0,
+            clock_ns: 0,
+            spent_ns: 0,
         }
     }
 
@@ -84,21 +86,23 @@ impl Exchange {
         self.get_current_time().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
     }
 
-    /// Runs `f` on the engine and the exchange, timing it. Does nothing when either is missing.
+    /// Runs `f` on the engine and the exchange. Does nothing when either is missing.
     fn with_engine<R>(&mut self, f: impl FnOnce(&Engine, &mut engine::Exchange) -> R) -> Option<R> {
         let engine = self.engine.clone()?;
-        let start = self.now_ns();
-        let r = f(&engine, self.ex.as_mut()?);
-        self.inspect_ns += self.now_ns().saturating_sub(start);
-        Some(r)
+        Some(f(&engine, self.ex.as_mut()?))
     }
 
-    /// Runs one callback's work and adds its duration to `filter_ns`.
+    /// Runs one callback's work and adds its duration to `spent_ns`.
     fn timed(&mut self, f: impl FnOnce(&mut Self) -> Action) -> Action {
-        let start = self.now_ns();
+        self.clock_ns = self.now_ns();
         let action = f(self);
-        self.filter_ns += self.now_ns().saturating_sub(start);
+        self.spent_ns += self.now_ns().saturating_sub(self.clock_ns);
         action
+    }
+
+    /// Seconds since the epoch at the start of the current callback, for client state windows.
+    fn now_s(&self) -> u32 {
+        (self.clock_ns / 1_000_000_000) as u32
     }
 
     fn error(&self, kind: &'static str) {
@@ -110,7 +114,7 @@ impl Exchange {
     /// Request side: finds the client's state slot and scores the call against it (reads only).
     fn behaviour_request(&mut self) {
         let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
-        let now = (self.now_ns() / 1_000_000_000) as u32;
+        let now = self.now_s();
         match engine.choose_state(ex, now, |key| self.get_shared_data(key).0) {
             Ok(Some(chosen)) => {
                 if chosen.slot == Slot::Evicted {
@@ -132,7 +136,7 @@ impl Exchange {
     // which the native figures do not explain. Profile the wasm before trusting either.
     fn behaviour_commit(&mut self) {
         let Some(key) = self.state_key.take() else { return };
-        let now = (self.now_ns() / 1_000_000_000) as u32;
+        let now = self.now_s();
         for _ in 0..STATE_ATTEMPTS {
             let (stored, cas) = self.get_shared_data(&key);
             let Some(commit) = self.with_engine(|e, ex| e.behaviour_commit(ex, stored.as_deref(), now)) else { return };
@@ -234,7 +238,7 @@ impl Exchange {
     }
 }
 
-/// The callbacks' work; [`HttpContext`] below times each call into `filter_ns`.
+/// The callbacks' work; [`HttpContext`] below times each call into `spent_ns`.
 impl Exchange {
     fn request_headers(&mut self, end_of_stream: bool) -> Action {
         let Some(engine) = self.engine.clone() else {
@@ -248,9 +252,7 @@ impl Exchange {
                 self.set_http_request_header(h, None);
             }
         }
-        let start = self.now_ns();
         self.ex = Some(engine.start(head));
-        self.inspect_ns += self.now_ns().saturating_sub(start);
         self.behaviour_request();
         if end_of_stream {
             let verdict = self.with_engine(|e, ex| e.end_request(ex)).unwrap_or_default();
@@ -377,18 +379,17 @@ impl Exchange {
     }
 
     fn log(&mut self) {
-        let start = self.now_ns();
+        self.clock_ns = self.now_ns();
         self.with_engine(|e, ex| e.end_response(ex));
         self.behaviour_commit();
-        let inspect_us = self.inspect_ns / 1000;
+        // Measured up to here: the event's own encoding is not in its figure.
+        let inspect_us = (self.spent_ns + self.now_ns().saturating_sub(self.clock_ns)) / 1000;
         let Some(event) = self.with_engine(|e, ex| {
             let verdict = e.end_response(ex);
             e.event(ex, verdict, inspect_us)
         }) else {
             return;
         };
-        let mut event = event;
-        event.filter_us = (self.filter_ns + self.now_ns().saturating_sub(start)) / 1000;
         match serde_json::to_vec(&event) {
             Ok(json) => self.set_property(vec!["vigil"], Some(&json)),
             Err(_) => self.error("event_encode"),
@@ -400,7 +401,7 @@ impl Exchange {
             let head = ex.head();
             let header = |n: &str| head.headers.iter().find(|(k, _)| k == n).map_or("", |(_, v)| v.as_str());
             let meta = Meta {
-                time_ms: self.now_ns() / 1_000_000,
+                time_ms: self.clock_ns / 1_000_000,
                 request_id: header("x-request-id"),
                 method: &head.method,
                 authority: &head.authority,

@@ -162,7 +162,7 @@ fn exchange(c: &mut Criterion) {
                     }
                     engine.add_findings(&mut ex, commit.findings);
                 }
-                black_box(engine.event(&ex, v, 0))
+                black_box(engine.event(&mut ex, v, 0))
             })
         });
     }

@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
             engine.response_head(&mut ex, ResponseHead { status: 200, headers: vec![("content-type".into(), "application/json".into())] });
             engine.response_body(&mut ex, br#"{"items":[],"next":null}"#);
             let v = engine.end_response(&mut ex);
-            engine.event(&ex, v, 0)
+            engine.event(&mut ex, v, 0)
         })
     });
 
@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
             engine.response_head(&mut ex, ResponseHead { status: 201, headers: vec![("content-type".into(), "application/json".into())] });
             engine.response_body(&mut ex, br#"{"id":"ord-1","status":"created"}"#);
             let v = engine.end_response(&mut ex);
-            engine.event(&ex, v, 0)
+            engine.event(&mut ex, v, 0)
         })
     });
     g.bench_function(BenchmarkId::new("get_json_response_4k", "defaults"), |b| {
@@ -76,7 +76,7 @@ fn bench(c: &mut Criterion) {
             engine.response_head(&mut ex, ResponseHead { status: 200, headers: vec![("content-type".into(), "application/json".into())] });
             engine.response_body(&mut ex, &body);
             let v = engine.end_response(&mut ex);
-            engine.event(&ex, v, 0)
+            engine.event(&mut ex, v, 0)
         })
     });
     g.finish();

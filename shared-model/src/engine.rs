@@ -28,7 +28,8 @@
 use crate::baseline::Baseline;
 use crate::behaviour::state::{endpoint_key, ClientState, Step};
 use crate::behaviour::{is_login, Behaviour, Call, Outcome};
-use crate::client::{auth_kind, identify, Client};
+use crate::client::{auth_kind, bearer_jwt, identify, Client};
+use crate::jwt::Jwt;
 use crate::config::{Config, ConfigError};
 use crate::detect::AttackDetector;
 use crate::event::Event;
@@ -110,6 +111,8 @@ pub struct Exchange {
     response_body: Body,
     pub route: Route,
     pub client: Client,
+    /// The bearer JWT's unverified claims, read once for the client id and the posture checks.
+    jwt: Option<Jwt>,
     pub findings: Vec<Finding>,
     pub obs: Observations,
     request_done: bool,
@@ -192,7 +195,8 @@ impl Engine {
     /// the path, query, headers and cookies.
     pub fn start(&self, head: RequestHead) -> Exchange {
         let route = self.router.route(&head.method, head.path_only());
-        let client = identify(&head, &self.config.client_id, &self.config.client_hash_key);
+        let jwt = bearer_jwt(&head);
+        let client = identify(&head, jwt.as_ref(), &self.config.client_id, &self.config.client_hash_key);
         let mut obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
         let model_endpoint = route.endpoint.and_then(|i| Some((self.config.model.as_ref()?.endpoints.get(i)?, self.endpoints.get(i)?)));
         let (unknown_name, endpoint_key, login, template) = match model_endpoint {
@@ -222,6 +226,7 @@ impl Engine {
             response: None,
             route,
             client,
+            jwt,
             findings,
             obs,
             request_done: false,
@@ -425,7 +430,7 @@ impl Engine {
         self.sensitive.scan(&fields, &mut matches);
         ex.findings.extend(sensitive::findings(&matches, &fields));
         ex.obs.sensitive = sensitive::counts(&matches).into_iter().map(|(t, n)| (t.as_str().to_string(), n)).collect();
-        let seen = Seen { request: &ex.head, response: &resp, response_fields: &fields, response_matches: &matches, request_matches: &ex.request_matches };
+        let seen = Seen { request: &ex.head, jwt: ex.jwt.as_ref(), response: &resp, response_fields: &fields, response_matches: &matches, request_matches: &ex.request_matches };
         self.posture.check(&seen, &mut ex.findings);
         let request_matches = std::mem::replace(&mut ex.request_matches, matches);
         self.apply_policies(ex, true);
@@ -500,19 +505,19 @@ impl Engine {
         v
     }
 
-    /// The access-log event for a finished exchange.
-    pub fn event(&self, ex: &Exchange, verdict: Verdict, inspect_us: u64) -> Event {
+    /// The access-log event for a finished exchange. Moves the findings and observations out of
+    /// the exchange (no copy per request): call it last.
+    pub fn event(&self, ex: &mut Exchange, verdict: Verdict, inspect_us: u64) -> Event {
         let endpoint = ex.route.endpoint.and_then(|i| self.config.model.as_ref()?.endpoints.get(i)).map(|e| e.template.clone());
         let mut event = Event {
             verdict,
             endpoint,
             client: ex.client.id.clone(),
             client_kind: ex.client.kind.clone(),
-            findings: ex.findings.clone(),
+            findings: std::mem::take(&mut ex.findings),
             findings_dropped: 0,
-            obs: ex.obs.clone(),
+            obs: std::mem::take(&mut ex.obs),
             inspect_us,
-            filter_us: 0,
         };
         // Body bytes may have streamed past after the request-side decision: count them all.
         event.obs.request.bytes = ex.request_body.seen();
@@ -583,7 +588,7 @@ mod tests {
         assert_eq!(e.end_request(&mut ex).decision, Decision::Allow);
         let v = response(&e, &mut ex, 200, "application/json", br#"{"id":42,"name":"Alice"}"#);
         assert_eq!(v.decision, Decision::Allow);
-        let ev = e.event(&ex, v, 3);
+        let ev = e.event(&mut ex, v, 3);
         assert_eq!(ev.endpoint, None, "no model: no known endpoint");
         assert_eq!(ev.obs.route, "/api/v1/accounts/{account_id}");
         assert_eq!(ev.client_kind, "jwt_sub");
@@ -649,11 +654,11 @@ mod tests {
         let e = engine(r#"{"model":{"version":1,"endpoints":[{"method":"GET","template":"/api/v1/accounts/{account_id}","count":100}]}}"#);
         let mut ex = e.start(get("/api/v1/accounts/9", &[]));
         let v = e.end_request(&mut ex);
-        assert_eq!(e.event(&ex, v, 0).endpoint.as_deref(), Some("/api/v1/accounts/{account_id}"));
+        assert_eq!(e.event(&mut ex, v, 0).endpoint.as_deref(), Some("/api/v1/accounts/{account_id}"));
         let mut ex = e.start(get("/api/v1/admin/export", &[]));
         let v = e.end_request(&mut ex);
         assert!(ex.findings.iter().any(|f| f.kind == "baseline.unknown_endpoint"));
-        assert_eq!(e.event(&ex, v, 0).endpoint, None);
+        assert_eq!(e.event(&mut ex, v, 0).endpoint, None);
     }
 
     #[test]

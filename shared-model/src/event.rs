@@ -27,19 +27,12 @@ pub struct Event {
     #[serde(skip_serializing_if = "is_zero")]
     pub findings_dropped: usize,
     pub obs: Observations,
-    /// Time spent in the engine for this exchange, in microseconds.
+    /// Time spent in the filter's callbacks for this exchange (the engine and the host calls
+    /// around it, up to writing this event), in microseconds; 0 when not measured (offline tools).
     pub inspect_us: u64,
-    /// Time spent in all of the filter's callbacks for this exchange (engine included, up to
-    /// writing this event), in microseconds; 0 when not measured (offline tools).
-    #[serde(skip_serializing_if = "is_zero_u64")]
-    pub filter_us: u64,
 }
 
 fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
-fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 

@@ -332,7 +332,7 @@ pub fn run(engine: &Engine, x: &Exchange, seq: u64) -> (String, Verdict, Vec<Str
     }
     let verdict = engine.end_response(&mut ex);
     let kinds = ex.findings.iter().map(|f| f.kind.to_string()).collect();
-    let event = engine.event(&ex, verdict, 5);
+    let event = engine.event(&mut ex, verdict, 5);
     let line = serde_json::json!({
         "start_time": format!("2026-11-{:02}T{:02}:{:02}:{:02}.000Z", 1 + seq / 86_400 % 28, seq / 3600 % 24, seq / 60 % 60, seq % 60),
         "request_id": format!("req-{seq}"),
