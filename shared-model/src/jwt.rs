@@ -32,21 +32,63 @@ struct Claims {
 }
 
 /// A claim of any JSON type: the ones of the expected type are used, the rest ignored (a token
-/// with an odd claim is still a token).
-#[derive(Deserialize, Default)]
-#[serde(untagged)]
+/// with an odd claim is still a token). Read by hand: serde's untagged enums buffer every value.
+#[derive(Default)]
 enum Loose {
     Text(String),
-    Number(serde_json::Number),
-    Other(serde::de::IgnoredAny),
+    Int(i64),
+    Float(f64),
     #[default]
-    Absent,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Loose, D::Error> {
+        d.deserialize_any(LooseVisitor)
+    }
+}
+
+struct LooseVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LooseVisitor {
+    type Value = Loose;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Loose, E> {
+        Ok(Loose::Text(v.to_string()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Loose, E> {
+        Ok(Loose::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Loose, E> {
+        Ok(i64::try_from(v).map_or(Loose::Other, Loose::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Loose, E> {
+        Ok(if v.is_finite() { Loose::Float(v) } else { Loose::Other })
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Loose, E> {
+        Ok(Loose::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Loose, E> {
+        Ok(Loose::Other)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Loose::Other)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Loose::Other)
+    }
 }
 
 impl Loose {
     fn int(&self) -> Option<i64> {
         match self {
-            Loose::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Loose::Int(n) => Some(*n),
+            Loose::Float(f) => Some(*f as i64),
             _ => None,
         }
     }
@@ -54,7 +96,8 @@ impl Loose {
     fn text(self) -> Option<String> {
         match self {
             Loose::Text(s) if !s.is_empty() => Some(s),
-            Loose::Number(n) => Some(n.to_string()),
+            Loose::Int(n) => Some(n.to_string()),
+            Loose::Float(f) => Some(f.to_string()),
             _ => None,
         }
     }

@@ -10,7 +10,7 @@
 use super::{Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::High;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub(crate) struct Scanner {
     names: AhoCorasick,
@@ -33,6 +33,7 @@ impl Scanner {
         let names = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(TOOLS)
             .map_err(|e| format!("scanner names: {e}"))?;
         Ok(Scanner { names })
