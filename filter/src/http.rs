@@ -124,24 +124,43 @@ impl Exchange {
         }
     }
 
-    /// End of the exchange: read, update and compare-and-swap the client's state, retrying a
-    /// few times when another worker wrote in between; on failure the update is lost (fail open).
+    /// End of the exchange: read, update and compare-and-swap the client's state, then (login
+    /// attempts only) the source address's; see [`Exchange::compare_and_swap`].
     // PERF: two reads and one compare-and-swap write per request (about 1.5 us of host calls by
     // platform.md section 3) plus under 1 us of engine work natively; through Envoy the filter
     // measured 14-25 us more CPU per GET with the state than without (README, Client behaviour),
     // which the native figures do not explain. Profile the wasm before trusting either.
     fn behaviour_commit(&mut self) {
-        let Some(key) = self.state_key.take() else { return };
         let now = (self.now_ns() / 1_000_000_000) as u32;
+        if let Some(key) = self.state_key.take() {
+            self.compare_and_swap(&key, |e, ex, stored| e.behaviour_commit(ex, stored, now));
+        }
+        let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
+        match engine.choose_address_state(ex, now, |key| self.get_shared_data(key).0) {
+            Ok(Some(chosen)) => {
+                if chosen.slot == Slot::Evicted {
+                    self.state_event("evicted");
+                }
+                self.compare_and_swap(&chosen.key, |e, ex, stored| e.address_commit(ex, stored, now));
+            }
+            Ok(None) => {}
+            Err(_) => self.state_event("busy"),
+        }
+    }
+
+    /// Reads a state slot, lets `commit` update it and writes it back with compare-and-swap,
+    /// retrying a few times when another worker wrote in between; on failure the update is lost
+    /// (fail open). The findings count once the write succeeded.
+    fn compare_and_swap(&mut self, key: &str, commit: impl Fn(&Engine, &engine::Exchange, Option<&[u8]>) -> engine::Commit) {
         for _ in 0..STATE_ATTEMPTS {
-            let (stored, cas) = self.get_shared_data(&key);
-            let Some(commit) = self.with_engine(|e, ex| e.behaviour_commit(ex, stored.as_deref(), now)) else { return };
+            let (stored, cas) = self.get_shared_data(key);
+            let Some(commit) = self.with_engine(|e, ex| commit(e, ex, stored.as_deref())) else { return };
             // Taken by another client since the request was scored: give up this update.
             if commit.slot == Slot::Busy {
                 return self.state_event("busy");
             }
             let Some(bytes) = commit.state else { return };
-            match self.set_shared_data(&key, Some(&bytes), cas) {
+            match self.set_shared_data(key, Some(&bytes), cas) {
                 Ok(()) => {
                     self.with_engine(|e, ex| e.add_findings(ex, commit.findings));
                     return;

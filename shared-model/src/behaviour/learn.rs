@@ -1,16 +1,21 @@
 //! Learning behaviour from access logs: each client's requests, ordered by time, are replayed
 //! through the filter's own [`ClientState`] steps, so a session's maximum rate, distinct objects
-//! and failed logins are counted exactly as the filter counts them when it scores.
+//! and failed logins are counted exactly as the filter counts them when it scores; each source
+//! address's login attempts likewise through [`AddressState`]. The calls after each context
+//! ([`ClientState::context`]) are counted; contexts longer than one operation are kept when
+//! followed at least [`MIN_TRANSITIONS`] times (fewer are never scored), at most
+//! [`MAX_CONTEXTS`], the most followed first, which keeps every kept context's shorter suffixes.
 //!
 //! The learner keeps a compact record per request (time, endpoint, object id hash, status,
 //! sensitive count: about 24 bytes) until [`SessionLearner::finish`], when the endpoint names are
 //! final (templates are inferred over the whole log). Optionally it also reports the common call
 //! sequences and the precedence rules that held in every session, for `vigil sequences`.
 
+use super::address::AddressState;
 use super::rules::{RuleAction, SequenceRule, DEFAULT_WITHIN_S};
-use super::state::{endpoint_key, ClientState, Step, HISTORY, START};
-use super::{is_login, START_NAME};
-use crate::model::{BehaviourModel, Model};
+use super::state::{context_hash, endpoint_key, ClientState, Context, Step, CONTEXT_SEED, HISTORY, START};
+use super::{is_login, MIN_TRANSITIONS, START_NAME};
+use crate::model::{BehaviourModel, ContextCounts, Model};
 use crate::observe::Observations;
 use crate::route::Router;
 use std::collections::{HashMap, HashSet};
@@ -21,8 +26,16 @@ struct Record {
     name: u32,
     object: Option<u32>,
     known: Option<bool>,
+    address: Option<u32>,
     status: u16,
     sensitive: u32,
+}
+
+/// Longer contexts kept in a model.
+pub const MAX_CONTEXTS: usize = 4096;
+
+fn failed_login(login: bool, status: u16) -> bool {
+    login && matches!(status, 401 | 403)
 }
 
 /// Requests grouped by client, until the model's endpoint names are known.
@@ -57,7 +70,8 @@ pub struct SequenceReport {
 #[derive(Default)]
 struct Session {
     rates: HashMap<u32, u16>,
-    objects: Option<u16>,
+    /// Id-bearing endpoint -> most distinct objects in a window.
+    objects: HashMap<u32, u16>,
     auth: Option<u16>,
     /// Collapsed operations with their times (report only).
     ops: Vec<(u32, u32)>,
@@ -81,6 +95,7 @@ impl SessionLearner {
             name,
             object: obs.object.map(|o| o.id),
             known: obs.object.and_then(|o| o.known),
+            address: obs.address,
             status,
             sensitive: obs.sensitive.values().sum(),
         };
@@ -108,11 +123,13 @@ impl SessionLearner {
             .collect();
         let mut names: HashMap<u32, &str> = finals.iter().map(|(n, k, _)| (*k, n.as_str())).collect();
         names.insert(START, START_NAME);
-        let mut r = Replay { bm: BehaviourModel::default(), names, report: report.then(ReportAcc::default) };
+        let mut r = Replay { bm: BehaviourModel::default(), names, contexts: HashMap::new(), report: report.then(ReportAcc::default) };
+        r.addresses(self.clients.values().flatten(), &finals);
         for mut records in self.clients.into_values() {
             records.sort_by_key(|rec| rec.t);
             r.client(&records, &finals);
         }
+        r.keep_contexts();
         let report = r.report.take().map(|acc| acc.finish(&r.bm));
         (r.bm, report)
     }
@@ -121,12 +138,71 @@ impl SessionLearner {
 struct Replay<'a> {
     bm: BehaviourModel,
     names: HashMap<u32, &'a str>,
+    /// Context hash -> (the context, most recent first; next endpoint -> count), two operations
+    /// and longer.
+    contexts: HashMap<u64, (Vec<u32>, HashMap<u32, u64>)>,
     report: Option<ReportAcc>,
 }
 
 impl Replay<'_> {
     fn name(&self, k: u32) -> String {
         self.names.get(&k).map_or_else(|| format!("{k:08x}"), |n| n.to_string())
+    }
+
+    /// Failed logins per address and window: each address's login attempts replayed in time order.
+    fn addresses<'r>(&mut self, records: impl Iterator<Item = &'r Record>, finals: &[(String, u32, bool)]) {
+        let mut by_address: HashMap<u32, Vec<(u32, bool)>> = HashMap::new();
+        for rec in records {
+            if let (Some(a), Some((_, _, true)), true) = (rec.address, finals.get(rec.name as usize), rec.status != 0) {
+                by_address.entry(a).or_default().push((rec.t, failed_login(true, rec.status)));
+            }
+        }
+        for mut attempts in by_address.into_values() {
+            attempts.sort_unstable();
+            let Some(&(t0, _)) = attempts.first() else { continue };
+            let mut state = AddressState::new(0, t0);
+            for (t, failed) in attempts {
+                if let Some(n) = state.attempt(t, failed).closed {
+                    self.bm.address_auth_failures.add(u64::from(n));
+                }
+            }
+            if let Some(n) = state.open_window() {
+                self.bm.address_auth_failures.add(u64::from(n));
+            }
+        }
+    }
+
+    /// Counts `next` after each of the context's suffixes of two operations and more (one
+    /// operation is `transitions`).
+    fn count_contexts(&mut self, context: &Context, next: u32) {
+        let keys = context.keys();
+        let mut h = CONTEXT_SEED;
+        for (i, k) in keys.iter().enumerate() {
+            h = context_hash(h, *k);
+            if i == 0 {
+                continue;
+            }
+            let (_, counts) = self.contexts.entry(h).or_insert_with(|| (keys.get(..=i).unwrap_or(keys).to_vec(), HashMap::new()));
+            *counts.entry(next).or_insert(0) += 1;
+        }
+    }
+
+    /// Moves the contexts followed often enough into the model, the most followed first.
+    fn keep_contexts(&mut self) {
+        let mut kept: Vec<(u64, Vec<u32>, HashMap<u32, u64>)> = std::mem::take(&mut self.contexts)
+            .into_values()
+            .map(|(keys, next)| (next.values().sum(), keys, next))
+            .filter(|(total, _, _)| *total >= MIN_TRANSITIONS)
+            .collect();
+        kept.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(&b.1)));
+        kept.truncate(MAX_CONTEXTS);
+        self.bm.contexts = kept
+            .into_iter()
+            .map(|(_, keys, next)| ContextCounts {
+                after: keys.iter().rev().map(|k| self.name(*k)).collect(),
+                next: next.into_iter().map(|(k, n)| (self.name(k), n)).collect(),
+            })
+            .collect();
     }
 
     fn client(&mut self, records: &[Record], finals: &[(String, u32, bool)]) {
@@ -139,10 +215,12 @@ impl Replay<'_> {
             if state.new_session(rec.t) && !s.ops.is_empty() {
                 self.end_session(std::mem::take(&mut s));
             }
+            let context = state.context(rec.t);
             let seen = state.begin(&Step { now: rec.t, endpoint: *key, object: rec.object.map(u64::from) });
             if !seen.repeat {
                 let from = self.name(seen.prev);
                 *self.bm.transitions.entry(from).or_default().entry(name.clone()).or_insert(0) += 1;
+                self.count_contexts(&context, *key);
                 s.ops.push((*key, rec.t));
             }
             let run = s.runs.entry(*key).or_insert(0);
@@ -150,14 +228,15 @@ impl Replay<'_> {
             let n = s.rates.entry(*key).or_insert(0);
             *n = (*n).max(seen.endpoint_count);
             if rec.object.is_some() {
-                s.objects = Some(s.objects.unwrap_or(0).max(seen.window_objects));
+                let n = s.objects.entry(*key).or_insert(0);
+                *n = (*n).max(seen.endpoint_objects);
                 if let Some(known) = rec.known {
                     let p = self.bm.provenance.entry(name.clone()).or_default();
                     p.requests += 1;
                     p.known += u64::from(known);
                 }
             }
-            let fin = state.finish(rec.t, *login && matches!(rec.status, 401 | 403), rec.sensitive, &[]);
+            let fin = state.finish(rec.t, failed_login(*login, rec.status), rec.sensitive, &[]);
             if let Some(m) = fin.closed_minute {
                 self.minute(m);
             }
@@ -182,8 +261,12 @@ impl Replay<'_> {
             let name = self.name(*k);
             self.bm.rates.entry(name).or_default().add(u64::from(*n));
         }
-        if let Some(n) = s.objects {
-            self.bm.objects.add(u64::from(n));
+        for (k, n) in &s.objects {
+            let name = self.name(*k);
+            self.bm.endpoint_objects.entry(name).or_default().add(u64::from(*n));
+        }
+        if let Some(n) = s.objects.values().max() {
+            self.bm.objects.add(u64::from(*n));
         }
         if let Some(n) = s.auth {
             self.bm.auth_failures.add(u64::from(n));
