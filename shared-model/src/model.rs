@@ -537,6 +537,22 @@ mod tests {
     }
 
     #[test]
+    fn behaviour_contexts_and_per_endpoint_objects_merge_by_addition() {
+        let context = |after: &[&str], next: &str, n: u64| ContextCounts { after: after.iter().map(|s| s.to_string()).collect(), next: [(next.to_string(), n)].into() };
+        let mut a = BehaviourModel { contexts: vec![context(&["^", "GET /a"], "GET /b", 50)], ..Default::default() };
+        a.endpoint_objects.entry("GET /a/{id}".into()).or_default().add(3);
+        a.address_auth_failures.add(1);
+        let mut b = BehaviourModel { contexts: vec![context(&["^", "GET /a"], "GET /c", 7), context(&["GET /a", "GET /b"], "GET /c", 60)], ..Default::default() };
+        b.endpoint_objects.entry("GET /a/{id}".into()).or_default().add(9);
+        b.address_auth_failures.add(4);
+        a.merge(&b);
+        assert_eq!(a.contexts.len(), 2);
+        assert_eq!(a.contexts[0].next, [("GET /b".to_string(), 50), ("GET /c".to_string(), 7)].into());
+        assert_eq!((a.endpoint_objects["GET /a/{id}"].count, a.endpoint_objects["GET /a/{id}"].max), (2, 9));
+        assert_eq!((a.address_auth_failures.count, a.address_auth_failures.max), (2, 4));
+    }
+
+    #[test]
     fn merge_adds_up() {
         let mut a = Model::default();
         let mut e = EndpointModel::new("GET", "/x");

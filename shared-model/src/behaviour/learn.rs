@@ -391,6 +391,30 @@ mod tests {
     }
 
     #[test]
+    fn contexts_followed_often_are_kept_most_followed_first() {
+        let mut l = SessionLearner::default();
+        for c in 0..60u32 {
+            let client = format!("c{c}");
+            let t0 = 1_000_000 + c * 5;
+            for (i, path) in ["/a", "/b", if c % 2 == 0 { "/c" } else { "/d" }, "/e"].iter().enumerate() {
+                l.add(&client, t0 + i as u32, "GET", path, &obs(None, 0), 200);
+            }
+        }
+        let mut model = Model::default();
+        for t in ["/a", "/b", "/c", "/d", "/e"] {
+            model.endpoints.push(EndpointModel::new("GET", t));
+        }
+        let (bm, _) = l.finish(&model, false);
+        let after: Vec<Vec<&str>> = bm.contexts.iter().map(|c| c.after.iter().map(String::as_str).collect()).collect();
+        // ^ /a /b is followed 60 times (by /c or /d); /a /b and ^ /a as well. /b /c is followed
+        // only 30 times: left out.
+        assert_eq!(after.len(), 3);
+        assert!(after[..2].contains(&vec!["^", "GET /a"]) && after[..2].contains(&vec!["GET /a", "GET /b"]), "{after:?}");
+        assert_eq!(after[2], ["^", "GET /a", "GET /b"], "a longer context after its suffixes");
+        assert_eq!(bm.contexts[2].next, [("GET /c".to_string(), 30), ("GET /d".to_string(), 30)].into());
+    }
+
+    #[test]
     fn parses_envoy_times() {
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_time("2026-11-21T05:18:03.721Z"), Some(1_795_238_283));
@@ -405,7 +429,9 @@ mod tests {
         for c in 0..30u32 {
             let client = format!("c{c}");
             let t0 = 1_000_000 + c * 5;
-            l.add(&client, t0, "POST", "/login", &obs(None, 0), if c % 10 == 0 { 401 } else { 200 });
+            // Ten users share an address (a NAT); three of all thirty mistype once.
+            let from = Observations { address: Some(if c < 10 { 1 } else { 100 + c }), ..obs(None, 0) };
+            l.add(&client, t0, "POST", "/login", &from, if c % 10 == 0 { 401 } else { 200 });
             l.add(&client, t0 + 1, "GET", "/accounts/{account_id}/balance", &obs(Some(c), 0), 200);
             l.add(&client, t0 + 2, "POST", "/transfers", &obs(None, 0), 201);
             l.add(&client, t0 + 3, "GET", "/users", &obs(None, 3), 200);
@@ -422,6 +448,13 @@ mod tests {
         assert_eq!(bm.transitions["POST /login"]["GET /accounts/{id}/balance"], 30, "names are the model's");
         assert_eq!(bm.rates["GET /users"].count, 60);
         assert_eq!((bm.objects.count, bm.objects.max), (30, 1));
+        assert_eq!(bm.endpoint_objects["GET /accounts/{id}/balance"].count, 30, "per endpoint, named as the model names it");
+        // 21 addresses: the NAT's one window had one failure, twenty single users' 0 or 1.
+        assert_eq!((bm.address_auth_failures.count, bm.address_auth_failures.max), (21, 1));
+        assert_eq!(bm.address_auth_failures.fraction_above(0), 3.0 / 21.0);
+        // Every session is login -> balance -> transfers -> users: each longer context was
+        // followed 30 times, under the 50 kept.
+        assert!(bm.contexts.is_empty(), "{:?}", bm.contexts);
         assert_eq!(bm.provenance["GET /accounts/{id}/balance"].known, 30);
         assert_eq!((bm.auth_failures.count, bm.auth_failures.max), (30, 1));
         assert_eq!((bm.sensitive_per_minute.count, bm.sensitive_total), (60, 150));

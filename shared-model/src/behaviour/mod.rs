@@ -70,6 +70,14 @@ pub const MIN_SESSIONS: u64 = 20;
 /// Learned continuations of a context before an unseen one is reported (and before the learner
 /// keeps a context longer than one operation).
 pub const MIN_TRANSITIONS: u64 = 50;
+/// Least headroom over the learned quantile ([`Limit::of`]): requests to one endpoint and
+/// distinct objects on one endpoint per window, failed logins per client session and per address
+/// window, sensitive values per client-minute.
+pub const RATE_FLOOR: u64 = 5;
+pub const OBJECTS_FLOOR: u64 = 5;
+pub const AUTH_FLOOR: u64 = 3;
+pub const ADDRESS_AUTH_FLOOR: u64 = 5;
+const DATA_FLOOR: u64 = 20;
 /// Failed logins per 10 minutes tolerated when nothing was learned.
 const DEFAULT_AUTH_LIMIT: u64 = 10;
 /// Share of an endpoint's requests that named a known object for provenance to be enforced.
@@ -241,8 +249,8 @@ impl Behaviour {
             let h = c.after.iter().rev().fold(CONTEXT_SEED, |h, name| context_hash(h, key(name)));
             contexts.insert(h, Successors::of(&c.next, &mut key));
         }
-        let rates = bm.rates.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, 5)?))).collect();
-        let endpoint_objects = bm.endpoint_objects.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, 5)?))).collect();
+        let rates = bm.rates.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, RATE_FLOOR)?))).collect();
+        let endpoint_objects = bm.endpoint_objects.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, OBJECTS_FLOOR)?))).collect();
         let provenance = bm
             .provenance
             .iter()
@@ -251,12 +259,12 @@ impl Behaviour {
         self.contexts = contexts;
         self.rates = rates;
         self.provenance = provenance;
-        self.objects = Limit::of(&bm.objects, fpr, 5);
+        self.objects = Limit::of(&bm.objects, fpr, OBJECTS_FLOOR);
         self.endpoint_objects = endpoint_objects;
-        self.auth = Limit::of(&bm.auth_failures, fpr, 3);
-        self.address_auth = Limit::of(&bm.address_auth_failures, fpr, 5);
+        self.auth = Limit::of(&bm.auth_failures, fpr, AUTH_FLOOR);
+        self.address_auth = Limit::of(&bm.address_auth_failures, fpr, ADDRESS_AUTH_FLOOR);
         let minutes = bm.sensitive_per_minute.count;
-        self.data = Limit::of(&bm.sensitive_per_minute, fpr, 20)
+        self.data = Limit::of(&bm.sensitive_per_minute, fpr, DATA_FLOOR)
             .map(|l| (l, bm.sensitive_total as f64 / minutes.max(1) as f64, bm.sensitive_per_minute.clone()));
     }
 
