@@ -10,9 +10,9 @@
 //! Findings, each explained with the numbers behind it:
 //! - `behaviour.sequence` (API6): a call never seen after the client's recent calls, judged in
 //!   the most specific context the model knows well: up to the 8 previous operations (with the
-//!   call, the last 9) and the start of the session, backing off to shorter contexts; a context
-//!   counts once followed often enough, and its unseen calls only once it is closed (almost no
-//!   continuation seen just once: Good-Turing);
+//!   call, the last 9), the start of the session counting as one, backing off to shorter ones; a
+//!   context counts once followed often enough, and its unseen calls only once it is closed
+//!   (almost no continuation seen just once: Good-Turing);
 //! - `behaviour.sequence_rule` (API6): a configured rule ([`rules`]) broken;
 //! - `behaviour.rate` (API4): more requests to an endpoint in 10 minutes than the learned limit;
 //! - `behaviour.enumeration` (API1): more distinct object ids on one id-bearing endpoint in 10
