@@ -123,7 +123,7 @@ impl SessionLearner {
             .collect();
         let mut names: HashMap<u32, &str> = finals.iter().map(|(n, k, _)| (*k, n.as_str())).collect();
         names.insert(START, START_NAME);
-        let mut r = Replay { bm: BehaviourModel::default(), names, contexts: HashMap::new(), report: report.then(ReportAcc::default) };
+        let mut r = Replay { bm: BehaviourModel::default(), names, contexts: Contexts::default(), report: report.then(ReportAcc::default) };
         r.addresses(self.clients.values().flatten(), &finals);
         for mut records in self.clients.into_values() {
             records.sort_by_key(|rec| rec.t);
@@ -138,10 +138,18 @@ impl SessionLearner {
 struct Replay<'a> {
     bm: BehaviourModel,
     names: HashMap<u32, &'a str>,
-    /// Context hash -> (the context, most recent first; next endpoint -> count), two operations
-    /// and longer.
-    contexts: HashMap<u64, (Vec<u32>, HashMap<u32, u64>)>,
+    contexts: Contexts,
     report: Option<ReportAcc>,
+}
+
+/// Counts of the calls after contexts of two operations and longer, by context hash. Most
+/// contexts are rare: only those followed [`MIN_TRANSITIONS`] times keep their operations.
+#[derive(Default)]
+struct Contexts {
+    next: HashMap<(u64, u32), u64>,
+    total: HashMap<u64, u64>,
+    /// Most recent first.
+    kept: HashMap<u64, Vec<u32>>,
 }
 
 impl Replay<'_> {
@@ -182,27 +190,30 @@ impl Replay<'_> {
             if i == 0 {
                 continue;
             }
-            let (_, counts) = self.contexts.entry(h).or_insert_with(|| (keys.get(..=i).unwrap_or(keys).to_vec(), HashMap::new()));
-            *counts.entry(next).or_insert(0) += 1;
+            *self.contexts.next.entry((h, next)).or_insert(0) += 1;
+            let total = self.contexts.total.entry(h).or_insert(0);
+            *total += 1;
+            if *total == MIN_TRANSITIONS {
+                self.contexts.kept.insert(h, keys.get(..=i).unwrap_or(keys).to_vec());
+            }
         }
     }
 
     /// Moves the contexts followed often enough into the model, the most followed first.
     fn keep_contexts(&mut self) {
-        let mut kept: Vec<(u64, Vec<u32>, HashMap<u32, u64>)> = std::mem::take(&mut self.contexts)
-            .into_values()
-            .map(|(keys, next)| (next.values().sum(), keys, next))
-            .filter(|(total, _, _)| *total >= MIN_TRANSITIONS)
-            .collect();
-        kept.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(&b.1)));
+        let c = std::mem::take(&mut self.contexts);
+        let mut kept: Vec<(u64, u64, Vec<u32>)> = c.kept.into_iter().map(|(h, keys)| (c.total.get(&h).copied().unwrap_or(0), h, keys)).collect();
+        kept.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.len().cmp(&b.2.len())).then(a.2.cmp(&b.2)));
         kept.truncate(MAX_CONTEXTS);
-        self.bm.contexts = kept
-            .into_iter()
-            .map(|(_, keys, next)| ContextCounts {
-                after: keys.iter().rev().map(|k| self.name(*k)).collect(),
-                next: next.into_iter().map(|(k, n)| (self.name(k), n)).collect(),
-            })
-            .collect();
+        let index: HashMap<u64, usize> = kept.iter().enumerate().map(|(i, (_, h, _))| (*h, i)).collect();
+        let mut contexts: Vec<ContextCounts> =
+            kept.iter().map(|(_, _, keys)| ContextCounts { after: keys.iter().rev().map(|k| self.name(*k)).collect(), next: Default::default() }).collect();
+        for ((h, next), n) in c.next {
+            if let Some(into) = index.get(&h).and_then(|i| contexts.get_mut(*i)) {
+                into.next.insert(self.name(next), n);
+            }
+        }
+        self.bm.contexts = contexts;
     }
 
     fn client(&mut self, records: &[Record], finals: &[(String, u32, bool)]) {
