@@ -32,6 +32,9 @@ const VERDICT_HEADERS: [&str; 3] = ["x-vigil-verdict", "x-vigil-score", "x-vigil
 /// Compare-and-swap attempts on a client's state before the update is given up (fail open).
 const STATE_ATTEMPTS: usize = 4;
 
+/// A shared-data read: the stored bytes and their compare-and-swap token.
+type SharedRead = (Option<Bytes>, Option<u32>);
+
 /// What becomes of a held response.
 enum Held {
     Block,
@@ -53,8 +56,8 @@ pub struct Exchange {
     blocked: bool,
     /// Response headers and body are held for a data policy.
     response_held: bool,
-    /// The shared-data key of the client's behaviour state.
-    state_key: Option<String>,
+    /// The client's behaviour-state slot as the request side read it: key, bytes, CAS token.
+    state_read: Option<(String, SharedRead)>,
     /// Host clock at the start of the current callback (one clock read per callback edge: each
     /// read is a host call).
     clock_ns: u64,
@@ -76,7 +79,7 @@ impl Exchange {
             held_read: 0,
             blocked: false,
             response_held: false,
-            state_key: None,
+            state_read: None,
             clock_ns: 0,
             spent_ns: 0,
         }
@@ -115,37 +118,63 @@ impl Exchange {
     fn behaviour_request(&mut self) {
         let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
         let now = self.now_s();
-        match engine.choose_state(ex, now, |key| self.get_shared_data(key).0) {
+        // The compare-and-swap token of each slot read, for the commit's first attempt.
+        let mut tokens: Vec<(String, Option<u32>)> = Vec::with_capacity(2);
+        let chosen = engine.choose_state(ex, now, |key| {
+            let (bytes, cas) = self.get_shared_data(key);
+            tokens.push((key.to_string(), cas));
+            bytes
+        });
+        match chosen {
             Ok(Some(chosen)) => {
                 if chosen.slot == Slot::Evicted {
                     self.state_event("evicted");
                 }
                 self.with_engine(|e, ex| e.behaviour_request(ex, chosen.stored.as_deref(), now));
-                self.state_key = Some(chosen.key);
+                let cas = tokens.into_iter().find(|(k, _)| *k == chosen.key).and_then(|(_, c)| c);
+                self.state_read = Some((chosen.key, (chosen.stored, cas)));
             }
             Ok(None) => {}
             Err(_) => self.state_event("busy"),
         }
     }
 
-    /// End of the exchange: read, update and compare-and-swap the client's state, retrying a
-    /// few times when another worker wrote in between; on failure the update is lost (fail open).
-    // PERF: two reads and one compare-and-swap write per request (about 1.5 us of host calls by
-    // platform.md section 3) plus under 1 us of engine work natively; through Envoy the filter
-    // measured 14-25 us more CPU per GET with the state than without (README, Client behaviour),
-    // which the native figures do not explain. Profile the wasm before trusting either.
+    /// End of the exchange: read, update and compare-and-swap the client's state, then (login
+    /// attempts only) the source address's; see [`Exchange::compare_and_swap`].
     fn behaviour_commit(&mut self) {
-        let Some(key) = self.state_key.take() else { return };
         let now = self.now_s();
+        if let Some((key, read)) = self.state_read.take() {
+            self.compare_and_swap(&key, Some(read), |e, ex, stored| e.behaviour_commit(ex, stored, now));
+        }
+        let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
+        match engine.choose_address_state(ex, now, |key| self.get_shared_data(key).0) {
+            Ok(Some(chosen)) => {
+                if chosen.slot == Slot::Evicted {
+                    self.state_event("evicted");
+                }
+                self.compare_and_swap(&chosen.key, None, |e, ex, stored| e.address_commit(ex, stored, now));
+            }
+            Ok(None) => {}
+            Err(_) => self.state_event("busy"),
+        }
+    }
+
+    /// Reads a state slot, lets `commit` update it and writes it back with compare-and-swap,
+    /// retrying a few times when another worker wrote in between; on failure the update is lost
+    /// (fail open). The findings count once the write succeeded. `read` is the slot as the
+    /// request side read it: the first attempt writes against it without reading again (a
+    /// client's state rarely changes during one of its own calls; when it did, the swap fails
+    /// and the retry reads afresh).
+    fn compare_and_swap(&mut self, key: &str, mut read: Option<SharedRead>, commit: impl Fn(&Engine, &engine::Exchange, Option<&[u8]>) -> engine::Commit) {
         for _ in 0..STATE_ATTEMPTS {
-            let (stored, cas) = self.get_shared_data(&key);
-            let Some(commit) = self.with_engine(|e, ex| e.behaviour_commit(ex, stored.as_deref(), now)) else { return };
+            let (stored, cas) = read.take().unwrap_or_else(|| self.get_shared_data(key));
+            let Some(commit) = self.with_engine(|e, ex| commit(e, ex, stored.as_deref())) else { return };
             // Taken by another client since the request was scored: give up this update.
             if commit.slot == Slot::Busy {
                 return self.state_event("busy");
             }
             let Some(bytes) = commit.state else { return };
-            match self.set_shared_data(&key, Some(&bytes), cas) {
+            match self.set_shared_data(key, Some(&bytes), cas) {
                 Ok(()) => {
                     self.with_engine(|e, ex| e.add_findings(ex, commit.findings));
                     return;

@@ -1,5 +1,5 @@
 //! Client behaviour through a real Envoy: learn on benign traffic, then score fresh benign traffic
-//! and six attack scenarios made of requests that each look normal.
+//! and seven attack scenarios made of requests that each look normal.
 //!
 //! The traffic generator drives the sample API like a banking app: log in, read the profile (which
 //! returns the user's account ids), read accounts, balances and cards, search, sometimes list the
@@ -219,6 +219,15 @@ fn behaviour_scenarios_are_detected_and_benign_traffic_passes() {
         d.send("POST", "/api/v1/login", &[("x-forwarded-for", "203.0.113.7")], Some(&format!(r#"{{"username":"victim{i}","password":"Summer2024!"}}"#)));
     }
     scenarios.push(("credential stuffing", "behaviour.auth_failures", d.sent));
+    // Credential stuffing that rotates identities: a fresh session cookie (so a new client, each
+    // with one failure) on every attempt, all from one address: counted per address.
+    let mut d = Driver::new(&stack, "rotate");
+    for i in 0..40 {
+        let cookie = format!("session={:016x}", rng.below(u64::MAX));
+        let headers = [("x-forwarded-for", "203.0.113.8"), ("cookie", cookie.as_str())];
+        d.send("POST", "/api/v1/login", &headers, Some(&format!(r#"{{"username":"victim{}","password":"Winter2024!"}}"#, 100 + i)));
+    }
+    scenarios.push(("stuffing, rotating ids", "behaviour.auth_failures", d.sent));
     // Excessive data retrieval: the user directory, 200 entries at a time.
     let mut d = Driver::new(&stack, "exfil");
     let token = login(&mut d, "mallory6", "198.51.100.6");

@@ -9,7 +9,10 @@
 //!   timeout 30 min: about 180,000 clients hold a slot at any time) and 250,000 (idle timeout
 //!   10 min: idle clients are evicted, memory stays bounded).
 //! - Criterion, `state/update`: one request's state work on a warm client (decode, score, update,
-//!   decode, score, respond, encode) against a learned behaviour model, without host calls.
+//!   decode, score, respond, encode) against a learned behaviour model (order-1 transitions, 2,000
+//!   longer contexts, per-endpoint object limits), without host calls.
+//! - Criterion, `state/login_address`: a failed login's per-address work (decode, count, score,
+//!   encode).
 //!
 //! - Criterion, `exchange/{state,no_state}`: a whole GET exchange through the engine (the GET and
 //!   the ~4 KB JSON response of `scripts/bench-envoy.sh`) with the state path (a `HashMap` for
@@ -21,13 +24,14 @@
 use criterion::{black_box, Criterion};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use vigil_model::behaviour::address::AddressState;
 use vigil_model::behaviour::rules::{check, SequenceRule};
 use vigil_model::behaviour::state::{endpoint_key, ClientState, Step};
 use vigil_model::behaviour::{Behaviour, Call, Outcome};
 use vigil_model::config::Config;
 use vigil_model::engine::{Engine, Slot};
 use vigil_model::facts::{RequestHead, ResponseHead};
-use vigil_model::model::{BehaviourModel, Model};
+use vigil_model::model::{BehaviourModel, ContextCounts, Model};
 use vigil_model::sketch::Sketch;
 
 fn rss_bytes() -> u64 {
@@ -92,11 +96,28 @@ fn learned() -> Behaviour {
         }
         s
     };
-    let mut bm = BehaviourModel { sessions: 500, objects: sketch(3), auth_failures: sketch(2), sensitive_per_minute: sketch(20), sensitive_total: 5000, ..Default::default() };
+    let mut bm = BehaviourModel {
+        sessions: 500,
+        objects: sketch(3),
+        auth_failures: sketch(2),
+        address_auth_failures: sketch(2),
+        sensitive_per_minute: sketch(20),
+        sensitive_total: 5000,
+        ..Default::default()
+    };
     let names: Vec<String> = (0..20).map(|i| format!("GET /api/v1/r{i}/{{id}}")).collect();
     for (i, a) in names.iter().enumerate() {
         bm.rates.insert(a.clone(), sketch(4));
+        bm.endpoint_objects.insert(a.clone(), sketch(3));
         bm.transitions.insert(a.clone(), names.iter().skip(i % 5).take(5).map(|b| (b.clone(), 40u64)).collect());
+    }
+    // The warm client's own contexts (so the back-off walks them) among 2,000 others.
+    let next = |n: &str| [(n.to_string(), 60u64), (names[0].clone(), 30)].into();
+    bm.contexts.push(ContextCounts { after: vec![names[0].clone(), names[1].clone()], next: next(&names[2]) });
+    bm.contexts.push(ContextCounts { after: vec!["^".into(), names[0].clone(), names[1].clone()], next: next(&names[2]) });
+    for i in 0..2000 {
+        let after = (0..2 + i % 6).map(|j| names[(i * 7 + j * 3) % 20].clone()).collect();
+        bm.contexts.push(ContextCounts { after, next: next(&names[i % 20]) });
     }
     let rules = check(&serde_json::from_str::<Vec<SequenceRule>>(r#"[{"before":"GET /api/v1/r1/{id}","then":"GET /api/v1/r2/{id}"},{"endpoint":"GET /api/v1/r3/{id}","max_in_a_row":5}]"#).expect("rules")).expect("rules");
     let model = Model { behaviour: Some(bm), ..Default::default() };
@@ -124,6 +145,18 @@ fn bench(c: &mut Criterion) {
             b.request(&mut s, &call, &mut Vec::new());
             b.response(&mut s, &call, &Outcome { status: 200, sensitive: 2, returned: &[33] }, &mut findings);
             black_box((s.encode(), findings))
+        })
+    });
+    let login = Call { step: Step { now: now + 5, endpoint: endpoint_key("POST /login"), object: None }, name: "POST /login", login: true };
+    let mut address = AddressState::new(9, now);
+    address.attempt(now, true);
+    let stored = address.encode();
+    c.bench_function("state/login_address", |bench| {
+        bench.iter(|| {
+            let mut findings = Vec::new();
+            let mut a = AddressState::decode(black_box(&stored)).unwrap_or_else(|| AddressState::new(9, now));
+            b.login_attempt(&mut a, &login, 401, &mut findings);
+            black_box((a.encode(), findings))
         })
     });
 }

@@ -56,13 +56,8 @@ impl ClientSource {
             ClientSource::JwtSub => jwt.and_then(|j| j.sub.clone()),
             ClientSource::Header(name) => head.header(name).map(str::trim).filter(|v| !v.is_empty()).map(String::from),
             ClientSource::Cookie(name) => cookie(head, name).map(String::from),
-            ClientSource::Xff => head
-                .header("x-forwarded-for")
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from),
-            ClientSource::Source => head.source.clone().filter(|s| !s.is_empty()),
+            ClientSource::Xff => forwarded_for(head).map(String::from),
+            ClientSource::Source => peer(head).map(String::from),
         }
     }
 }
@@ -107,6 +102,29 @@ pub fn identify(head: &RequestHead, jwt: Option<&Jwt>, sources: &[ClientSource],
         }
     }
     Client { kind: "none".to_string(), id: String::new() }
+}
+
+/// The address a request comes from, as the client sources trust it: what the first `xff` or
+/// `source` among `sources` yields (the left-most `x-forwarded-for` behind trusted proxies), else
+/// the peer address. Failed logins are counted per address as well as per client.
+pub fn address<'a>(head: &'a RequestHead, sources: &[ClientSource]) -> Option<&'a str> {
+    sources
+        .iter()
+        .find_map(|s| match s {
+            ClientSource::Xff => forwarded_for(head),
+            ClientSource::Source => peer(head),
+            _ => None,
+        })
+        .or_else(|| peer(head))
+}
+
+/// The left-most `x-forwarded-for` address.
+fn forwarded_for(head: &RequestHead) -> Option<&str> {
+    head.header("x-forwarded-for").and_then(|v| v.split(',').next()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn peer(head: &RequestHead) -> Option<&str> {
+    head.source.as_deref().filter(|s| !s.is_empty())
 }
 
 /// The kind of credential the request carries: `bearer`, `basic`, `api_key`, `cookie` or `none`.
@@ -195,6 +213,20 @@ fn siphash24(k0: u64, k1: u64, data: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_address_is_the_trusted_one() {
+        let mut h = head(&[("x-forwarded-for", "203.0.113.7, 10.0.0.1")]);
+        h.source = Some("10.0.0.2".into());
+        let all = crate::config::Config::default().client_id;
+        assert_eq!(address(&h, &all), Some("203.0.113.7"), "xff is a default source");
+        assert_eq!(address(&h, &[ClientSource::Source, ClientSource::Xff]), Some("10.0.0.2"), "the first listed wins");
+        assert_eq!(address(&h, &[ClientSource::JwtSub]), Some("10.0.0.2"), "untrusted xff: the peer");
+        h.headers.clear();
+        assert_eq!(address(&h, &all), Some("10.0.0.2"));
+        h.source = None;
+        assert_eq!(address(&h, &all), None);
+    }
 
     fn head(headers: &[(&str, &str)]) -> RequestHead {
         RequestHead {

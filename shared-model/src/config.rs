@@ -167,8 +167,9 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Tracking {
-    /// State slots (shared-data keys), 0..=10000000; memory is about `capacity x 340` bytes
-    /// (227 bytes of state, the key and the map entry; measured in `benches/behaviour.rs`).
+    /// State slots (shared-data keys), 0..=10000000; memory is about `capacity x 360` bytes
+    /// (241 bytes of state, the key and the map entry; measured in `benches/behaviour.rs`), plus
+    /// up to as many 21-byte slots for source addresses that attempted a login.
     /// 0 turns per-client behaviour off.
     pub capacity: u32,
     /// Seconds after which an idle client's slot may go to another client, 60..=604800.

@@ -12,7 +12,9 @@
 //! stored bytes and the time to [`Engine::behaviour_request`] (request-side findings; nothing is
 //! written), and once the exchange is over runs [`Engine::behaviour_commit`] on a fresh read of
 //! that slot, writing the returned bytes with compare-and-swap and retrying on a conflict, then
-//! [`Engine::add_findings`].
+//! [`Engine::add_findings`]. A login attempt also counts against its source address: once the
+//! response is seen, [`Engine::choose_address_state`] picks the address's slot the same way and
+//! [`Engine::address_commit`] gives its update, written with compare-and-swap like the client's.
 //!
 //! Memory is bounded by `behaviour.capacity` slots. A client may live in one of two slots (two
 //! independent hashes of its id, "two choices"): its own state wherever it is, else an empty
@@ -26,9 +28,10 @@
 //! ([`Engine::redact`]) or block it.
 
 use crate::baseline::Baseline;
+use crate::behaviour::address::AddressState;
 use crate::behaviour::state::{endpoint_key, ClientState, Step};
 use crate::behaviour::{is_login, Behaviour, Call, Outcome};
-use crate::client::{auth_kind, bearer_jwt, identify, Client};
+use crate::client::{address, auth_kind, bearer_jwt, identify, Client};
 use crate::jwt::Jwt;
 use crate::config::{Config, ConfigError};
 use crate::detect::AttackDetector;
@@ -74,6 +77,48 @@ pub enum Slot {
     Evicted,
     /// Another, active client's state: not usable.
     Busy,
+}
+
+/// A state kept in a shared-data slot: a client's or an address's.
+trait Slotted: Sized {
+    /// The shared-data key prefix of its slots.
+    const PREFIX: &'static str;
+    fn new(owner: u64, now: u32) -> Self;
+    fn decode(b: &[u8]) -> Option<Self>;
+    fn owner(&self) -> u64;
+    fn idle(&self, now: u32) -> u32;
+}
+
+impl Slotted for ClientState {
+    const PREFIX: &'static str = "vigil.c.";
+    fn new(owner: u64, now: u32) -> Self {
+        ClientState::new(owner, now)
+    }
+    fn decode(b: &[u8]) -> Option<Self> {
+        ClientState::decode(b)
+    }
+    fn owner(&self) -> u64 {
+        self.owner
+    }
+    fn idle(&self, now: u32) -> u32 {
+        ClientState::idle(self, now)
+    }
+}
+
+impl Slotted for AddressState {
+    const PREFIX: &'static str = "vigil.a.";
+    fn new(owner: u64, now: u32) -> Self {
+        AddressState::new(owner, now)
+    }
+    fn decode(b: &[u8]) -> Option<Self> {
+        AddressState::decode(b)
+    }
+    fn owner(&self) -> u64 {
+        self.owner
+    }
+    fn idle(&self, now: u32) -> u32 {
+        AddressState::idle(self, now)
+    }
 }
 
 /// The slot [`Engine::choose_state`] picked: its shared-data key, what it held, what that was.
@@ -132,6 +177,8 @@ pub struct Exchange {
     login: bool,
     /// Keyed hash of the object id the path names.
     object: Option<u64>,
+    /// Login endpoints only: keyed hash of the source address ([`crate::client::address`]).
+    address: Option<u64>,
     /// Keyed hashes of the object ids in the response.
     returned_ids: Vec<u64>,
     /// From [`Engine::behaviour_request`]: the time, the bytes read and the state after the
@@ -209,6 +256,8 @@ impl Engine {
         };
         let object = object_id(template, head.path_only()).map(|id| self.config.client_hash_key.hash(id.as_bytes()));
         obs.object = object.map(|h| ObjectObs { id: h as u32, known: None });
+        let address = login.then(|| address(&head, &self.config.client_id)).flatten().map(|a| self.config.client_hash_key.hash(a.as_bytes()));
+        obs.address = address.map(|h| h as u32);
         let owner = u64::from_str_radix(&client.id, 16).ok();
         let mut findings = Vec::new();
         self.attacks.scan_head(&head, &mut findings);
@@ -240,6 +289,7 @@ impl Engine {
             endpoint_key,
             login,
             object,
+            address,
             returned_ids: Vec::new(),
             pending: None,
         }
@@ -248,14 +298,14 @@ impl Engine {
     /// The shared-data keys of this client's two candidate slots; `None` without a client id,
     /// or when per-client behaviour is off (`behaviour.capacity` 0).
     pub fn state_keys(&self, ex: &Exchange) -> Option<[String; 2]> {
-        let slots = self.slots(ex)?;
-        Some(slots.map(|s| format!("vigil.c.{s:x}")))
+        let slots = self.slots(ex.owner)?;
+        Some(slots.map(|s| format!("{}{s:x}", ClientState::PREFIX)))
     }
 
-    /// The two candidate slot numbers.
-    fn slots(&self, ex: &Exchange) -> Option<[u64; 2]> {
+    /// The two candidate slot numbers of an owner.
+    fn slots(&self, owner: Option<u64>) -> Option<[u64; 2]> {
         let capacity = u64::from(self.config.behaviour.capacity);
-        let owner = ex.owner.filter(|_| capacity > 0)?;
+        let owner = owner.filter(|_| capacity > 0)?;
         let second = owner.rotate_left(32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         Some([owner % capacity, second % capacity])
     }
@@ -264,14 +314,31 @@ impl Engine {
     /// else the first empty or evictable one;
     /// `Ok(None)` without a client id or with tracking off; `Err(Slot::Busy)` when both slots
     /// are held by other active clients (the caller counts it; the exchange goes untracked).
-    pub fn choose_state(&self, ex: &Exchange, now: u32, mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<Chosen>, Slot> {
-        let (Some(slots), Some(owner)) = (self.slots(ex), ex.owner) else { return Ok(None) };
+    pub fn choose_state(&self, ex: &Exchange, now: u32, read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<Chosen>, Slot> {
+        self.choose::<ClientState>(ex.owner, now, read)
+    }
+
+    /// The address a finished login attempt counts against: none before the response, and none
+    /// when the address is the client's own identity (its client state counts the failures).
+    fn address_owner(&self, ex: &Exchange) -> Option<u64> {
+        ex.address.filter(|a| ex.owner != Some(*a) && ex.obs.response.as_ref().is_some_and(|r| r.status != 0))
+    }
+
+    /// Picks the slot (`vigil.a.<slot>`) of the source address of a finished login attempt, as
+    /// [`Engine::choose_state`] does for clients (the same capacity, a separate key space);
+    /// `Ok(None)` for any other exchange. Call after [`Engine::end_response`].
+    pub fn choose_address_state(&self, ex: &Exchange, now: u32, read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<Chosen>, Slot> {
+        self.choose::<AddressState>(self.address_owner(ex), now, read)
+    }
+
+    fn choose<S: Slotted>(&self, owner: Option<u64>, now: u32, mut read: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<Option<Chosen>, Slot> {
+        let (Some(slots), Some(owner)) = (self.slots(owner), owner) else { return Ok(None) };
         let mut free = None;
-        // The second key is only formatted when the first slot is not the client's own.
+        // The second key is only formatted when the first slot is not the owner's.
         for slot in slots {
-            let key = format!("vigil.c.{slot:x}");
+            let key = format!("{}{slot:x}", S::PREFIX);
             let stored = read(&key);
-            match self.load(owner, stored.as_deref(), now).1 {
+            match self.load::<S>(owner, stored.as_deref(), now).1 {
                 Slot::Own => return Ok(Some(Chosen { key, stored, slot: Slot::Own })),
                 Slot::Busy => {}
                 slot => {
@@ -284,14 +351,14 @@ impl Engine {
         free.map(Some).ok_or(Slot::Busy)
     }
 
-    /// Reads a stored slot: the client's own state, a fresh one, or `None` when another active
-    /// client holds the slot.
-    fn load(&self, owner: u64, stored: Option<&[u8]>, now: u32) -> (Option<ClientState>, Slot) {
-        match stored.and_then(ClientState::decode) {
-            Some(s) if s.owner == owner => (Some(s), Slot::Own),
+    /// Reads a stored slot: the owner's own state, a fresh one, or `None` when another active
+    /// owner holds the slot.
+    fn load<S: Slotted>(&self, owner: u64, stored: Option<&[u8]>, now: u32) -> (Option<S>, Slot) {
+        match stored.and_then(S::decode) {
+            Some(s) if s.owner() == owner => (Some(s), Slot::Own),
             Some(s) if s.idle(now) < self.config.behaviour.idle_timeout_s => (None, Slot::Busy),
-            Some(_) => (Some(ClientState::new(owner, now)), Slot::Evicted),
-            None => (Some(ClientState::new(owner, now)), Slot::Empty),
+            Some(_) => (Some(S::new(owner, now)), Slot::Evicted),
+            None => (Some(S::new(owner, now)), Slot::Empty),
         }
     }
 
@@ -309,7 +376,7 @@ impl Engine {
     /// [`Engine::behaviour_commit`]. Call once, after [`Engine::start`].
     pub fn behaviour_request(&self, ex: &mut Exchange, stored: Option<&[u8]>, now: u32) {
         let Some(owner) = ex.owner else { return };
-        let (Some(mut state), _) = self.load(owner, stored, now) else { return };
+        let (Some(mut state), _) = self.load::<ClientState>(owner, stored, now) else { return };
         let mut findings = Vec::new();
         let seen = self.behaviour.request(&mut state, &self.call(ex, now), &mut findings);
         if let Some(o) = &mut ex.obs.object {
@@ -331,7 +398,7 @@ impl Engine {
         let (mut state, slot) = match &ex.pending {
             Some((_, read, state)) if read.as_deref() == stored => (state.clone(), Slot::Own),
             _ => {
-                let (state, slot) = self.load(owner, stored, now);
+                let (state, slot) = self.load::<ClientState>(owner, stored, now);
                 let Some(mut state) = state else { return Commit { state: None, findings, slot } };
                 self.behaviour.request(&mut state, &call, &mut Vec::new());
                 (state, slot)
@@ -343,6 +410,18 @@ impl Engine {
             returned: &ex.returned_ids,
         };
         self.behaviour.response(&mut state, &call, &outcome, &mut findings);
+        Commit { state: Some(state.encode()), findings, slot }
+    }
+
+    /// The address's login state after this attempt, from a fresh read of its slot, and the
+    /// per-address failed-login finding. Pure, like [`Engine::behaviour_commit`].
+    pub fn address_commit(&self, ex: &Exchange, stored: Option<&[u8]>, now: u32) -> Commit {
+        let mut findings = Vec::new();
+        let Some(owner) = self.address_owner(ex) else { return Commit { state: None, findings, slot: Slot::Empty } };
+        let (state, slot) = self.load::<AddressState>(owner, stored, now);
+        let Some(mut state) = state else { return Commit { state: None, findings, slot } };
+        let status = ex.obs.response.as_ref().map_or(0, |r| r.status);
+        self.behaviour.login_attempt(&mut state, &self.call(ex, now), status, &mut findings);
         Commit { state: Some(state.encode()), findings, slot }
     }
 
@@ -734,6 +813,47 @@ mod tests {
         let mut second = None;
         let chosen = e.choose_state(&other, 2001, |k| if second.is_none() { second = Some(k.to_string()); stored.clone() } else { None });
         assert_eq!(chosen.unwrap().map(|c| c.slot), Some(Slot::Empty), "the second choice is free");
+    }
+
+    #[test]
+    fn failed_logins_count_per_address_across_rotating_clients() {
+        let e = engine("{}");
+        let mut store: std::collections::HashMap<String, Vec<u8>> = std::collections::HashMap::new();
+        let mut attempt = |headers: &[(&str, &str)], status: u16, now: u32| {
+            let mut head = get("/api/v1/login", headers);
+            head.method = "POST".into();
+            let mut ex = e.start(head);
+            response(&e, &mut ex, status, "application/json", b"{}");
+            let chosen = e.choose_address_state(&ex, now, |k| store.get(k).cloned()).expect("a free slot");
+            if let Some(chosen) = chosen {
+                assert!(chosen.key.starts_with("vigil.a."));
+                let c = e.address_commit(&ex, store.get(&chosen.key).map(Vec::as_slice), now);
+                if let Some(bytes) = c.state {
+                    store.insert(chosen.key, bytes);
+                }
+                e.add_findings(&mut ex, c.findings);
+            }
+            ex
+        };
+        // Each attempt presents a new API key (a new client) from one forwarded address.
+        let mut flagged = 0;
+        for i in 0..25 {
+            let key = format!("k{i}");
+            let ex = attempt(&[("x-api-key", key.as_str()), ("x-forwarded-for", "203.0.113.9")], 401, 1000 + i);
+            assert!(ex.obs.address.is_some(), "login attempts log the address hash");
+            if let Some(f) = ex.findings.iter().find(|f| f.kind == "behaviour.auth_failures") {
+                assert_eq!(f.location, "address");
+                flagged += 1;
+            }
+        }
+        assert_eq!(flagged, 15, "from the 11th failure (the default limit is 10)");
+        // The client is the address itself (no key): its own client state counts, not a second one.
+        let ex = attempt(&[("x-forwarded-for", "198.51.100.1")], 401, 2000);
+        assert!(e.choose_address_state(&ex, 2000, |_| None).unwrap().is_none());
+        assert!(ex.obs.address.is_some());
+        // Other endpoints carry no address.
+        let ex = e.start(get("/api/v1/accounts/1", &[("x-forwarded-for", "203.0.113.9")]));
+        assert!(ex.obs.address.is_none());
     }
 
     #[test]

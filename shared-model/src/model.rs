@@ -62,13 +62,22 @@ pub struct BehaviourModel {
     /// From endpoint (or `^`) -> next endpoint -> how often (consecutive repeats collapsed).
     #[serde(default)]
     pub transitions: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Longer contexts: the 2 to 8 operations before a call (oldest first, `^` first when the
+    /// session's start is among them) -> next endpoint -> how often; only contexts followed at
+    /// least 50 times, the most followed first kept (see [`crate::behaviour::learn`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<ContextCounts>,
     /// Endpoint -> each session's most requests to it within one 10-minute window.
     #[serde(default)]
     pub rates: BTreeMap<String, Sketch>,
-    /// Each session's most distinct object ids (id-bearing endpoints) within one 10-minute window,
-    /// over sessions that requested any.
+    /// Each session's most distinct object ids on any one id-bearing endpoint within one 10-minute
+    /// window, over sessions that requested any (the fallback for endpoints with few sessions;
+    /// models learned before per-endpoint counting summed all endpoints, a looser limit).
     #[serde(default)]
     pub objects: Sketch,
+    /// Id-bearing endpoint -> each session's most distinct object ids on it within one window.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub endpoint_objects: BTreeMap<String, Sketch>,
     /// Id-bearing endpoint -> requests, and how many of them named an object returned to the
     /// client earlier (or its own).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -83,6 +92,17 @@ pub struct BehaviourModel {
     /// window, over sessions that called a login endpoint.
     #[serde(default)]
     pub auth_failures: Sketch,
+    /// Failed logins per source address and 10-minute window, over windows with a login attempt.
+    #[serde(default)]
+    pub address_auth_failures: Sketch,
+}
+
+/// How often each endpoint followed one context (see [`BehaviourModel::contexts`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextCounts {
+    pub after: Vec<String>,
+    pub next: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +123,20 @@ impl BehaviourModel {
         for (e, s) in &o.rates {
             self.rates.entry(e.clone()).or_default().merge(s);
         }
+        let mut index: std::collections::HashMap<Vec<String>, usize> = self.contexts.iter().enumerate().map(|(i, c)| (c.after.clone(), i)).collect();
+        for c in &o.contexts {
+            match index.get(&c.after).and_then(|i| self.contexts.get_mut(*i)) {
+                Some(into) => add_counts(&mut into.next, &c.next),
+                None => {
+                    index.insert(c.after.clone(), self.contexts.len());
+                    self.contexts.push(c.clone());
+                }
+            }
+        }
         self.objects.merge(&o.objects);
+        for (e, s) in &o.endpoint_objects {
+            self.endpoint_objects.entry(e.clone()).or_default().merge(s);
+        }
         for (e, p) in &o.provenance {
             let m = self.provenance.entry(e.clone()).or_default();
             m.requests += p.requests;
@@ -112,6 +145,7 @@ impl BehaviourModel {
         self.sensitive_per_minute.merge(&o.sensitive_per_minute);
         self.sensitive_total += o.sensitive_total;
         self.auth_failures.merge(&o.auth_failures);
+        self.address_auth_failures.merge(&o.address_auth_failures);
     }
 }
 
@@ -500,6 +534,22 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused() {
         assert!(serde_json::from_str::<Model>(r#"{"version":1,"endpoints":[],"extra":1}"#).is_err());
+    }
+
+    #[test]
+    fn behaviour_contexts_and_per_endpoint_objects_merge_by_addition() {
+        let context = |after: &[&str], next: &str, n: u64| ContextCounts { after: after.iter().map(|s| s.to_string()).collect(), next: [(next.to_string(), n)].into() };
+        let mut a = BehaviourModel { contexts: vec![context(&["^", "GET /a"], "GET /b", 50)], ..Default::default() };
+        a.endpoint_objects.entry("GET /a/{id}".into()).or_default().add(3);
+        a.address_auth_failures.add(1);
+        let mut b = BehaviourModel { contexts: vec![context(&["^", "GET /a"], "GET /c", 7), context(&["GET /a", "GET /b"], "GET /c", 60)], ..Default::default() };
+        b.endpoint_objects.entry("GET /a/{id}".into()).or_default().add(9);
+        b.address_auth_failures.add(4);
+        a.merge(&b);
+        assert_eq!(a.contexts.len(), 2);
+        assert_eq!(a.contexts[0].next, [("GET /b".to_string(), 50), ("GET /c".to_string(), 7)].into());
+        assert_eq!((a.endpoint_objects["GET /a/{id}"].count, a.endpoint_objects["GET /a/{id}"].max), (2, 9));
+        assert_eq!((a.address_auth_failures.count, a.address_auth_failures.max), (2, 4));
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Observations {
     /// The object an id-bearing path names (its last path parameter), for behaviour learning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectObs>,
+    /// On login endpoints only: the low 32 bits of the keyed hash of the source address
+    /// ([`crate::client::address`]), for learning failed logins per address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<u32>,
     /// Parameter names past [`crate::params::MAX_PARAMS`], not logged.
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub params_dropped: u32,

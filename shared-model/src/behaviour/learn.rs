@@ -1,16 +1,21 @@
 //! Learning behaviour from access logs: each client's requests, ordered by time, are replayed
 //! through the filter's own [`ClientState`] steps, so a session's maximum rate, distinct objects
-//! and failed logins are counted exactly as the filter counts them when it scores.
+//! and failed logins are counted exactly as the filter counts them when it scores; each source
+//! address's login attempts likewise through [`AddressState`]. The calls after each context
+//! ([`ClientState::context`]) are counted; contexts longer than one operation are kept when
+//! followed at least [`MIN_TRANSITIONS`] times (fewer are never scored), at most
+//! [`MAX_CONTEXTS`], the most followed first, which keeps every kept context's shorter suffixes.
 //!
 //! The learner keeps a compact record per request (time, endpoint, object id hash, status,
 //! sensitive count: about 24 bytes) until [`SessionLearner::finish`], when the endpoint names are
 //! final (templates are inferred over the whole log). Optionally it also reports the common call
 //! sequences and the precedence rules that held in every session, for `vigil sequences`.
 
+use super::address::AddressState;
 use super::rules::{RuleAction, SequenceRule, DEFAULT_WITHIN_S};
-use super::state::{endpoint_key, ClientState, Step, HISTORY, START};
-use super::{is_login, START_NAME};
-use crate::model::{BehaviourModel, Model};
+use super::state::{context_hash, endpoint_key, ClientState, Context, Step, CONTEXT_SEED, HISTORY, START};
+use super::{is_login, MIN_TRANSITIONS, START_NAME};
+use crate::model::{BehaviourModel, ContextCounts, Model};
 use crate::observe::Observations;
 use crate::route::Router;
 use std::collections::{HashMap, HashSet};
@@ -21,8 +26,16 @@ struct Record {
     name: u32,
     object: Option<u32>,
     known: Option<bool>,
+    address: Option<u32>,
     status: u16,
     sensitive: u32,
+}
+
+/// Longer contexts kept in a model.
+pub const MAX_CONTEXTS: usize = 4096;
+
+fn failed_login(login: bool, status: u16) -> bool {
+    login && matches!(status, 401 | 403)
 }
 
 /// Requests grouped by client, until the model's endpoint names are known.
@@ -57,7 +70,8 @@ pub struct SequenceReport {
 #[derive(Default)]
 struct Session {
     rates: HashMap<u32, u16>,
-    objects: Option<u16>,
+    /// Id-bearing endpoint -> most distinct objects in a window.
+    objects: HashMap<u32, u16>,
     auth: Option<u16>,
     /// Collapsed operations with their times (report only).
     ops: Vec<(u32, u32)>,
@@ -81,6 +95,7 @@ impl SessionLearner {
             name,
             object: obs.object.map(|o| o.id),
             known: obs.object.and_then(|o| o.known),
+            address: obs.address,
             status,
             sensitive: obs.sensitive.values().sum(),
         };
@@ -108,11 +123,13 @@ impl SessionLearner {
             .collect();
         let mut names: HashMap<u32, &str> = finals.iter().map(|(n, k, _)| (*k, n.as_str())).collect();
         names.insert(START, START_NAME);
-        let mut r = Replay { bm: BehaviourModel::default(), names, report: report.then(ReportAcc::default) };
+        let mut r = Replay { bm: BehaviourModel::default(), names, contexts: Contexts::default(), report: report.then(ReportAcc::default) };
+        r.addresses(self.clients.values().flatten(), &finals);
         for mut records in self.clients.into_values() {
             records.sort_by_key(|rec| rec.t);
             r.client(&records, &finals);
         }
+        r.keep_contexts();
         let report = r.report.take().map(|acc| acc.finish(&r.bm));
         (r.bm, report)
     }
@@ -121,12 +138,82 @@ impl SessionLearner {
 struct Replay<'a> {
     bm: BehaviourModel,
     names: HashMap<u32, &'a str>,
+    contexts: Contexts,
     report: Option<ReportAcc>,
+}
+
+/// Counts of the calls after contexts of two operations and longer, by context hash. Most
+/// contexts are rare: only those followed [`MIN_TRANSITIONS`] times keep their operations.
+#[derive(Default)]
+struct Contexts {
+    next: HashMap<(u64, u32), u64>,
+    total: HashMap<u64, u64>,
+    /// Most recent first.
+    kept: HashMap<u64, Vec<u32>>,
 }
 
 impl Replay<'_> {
     fn name(&self, k: u32) -> String {
         self.names.get(&k).map_or_else(|| format!("{k:08x}"), |n| n.to_string())
+    }
+
+    /// Failed logins per address and window: each address's login attempts replayed in time order.
+    fn addresses<'r>(&mut self, records: impl Iterator<Item = &'r Record>, finals: &[(String, u32, bool)]) {
+        let mut by_address: HashMap<u32, Vec<(u32, bool)>> = HashMap::new();
+        for rec in records {
+            if let (Some(a), Some((_, _, true)), true) = (rec.address, finals.get(rec.name as usize), rec.status != 0) {
+                by_address.entry(a).or_default().push((rec.t, failed_login(true, rec.status)));
+            }
+        }
+        for mut attempts in by_address.into_values() {
+            attempts.sort_unstable();
+            let Some(&(t0, _)) = attempts.first() else { continue };
+            let mut state = AddressState::new(0, t0);
+            for (t, failed) in attempts {
+                if let Some(n) = state.attempt(t, failed).closed {
+                    self.bm.address_auth_failures.add(u64::from(n));
+                }
+            }
+            if let Some(n) = state.open_window() {
+                self.bm.address_auth_failures.add(u64::from(n));
+            }
+        }
+    }
+
+    /// Counts `next` after each of the context's suffixes of two operations and more (one
+    /// operation is `transitions`).
+    fn count_contexts(&mut self, context: &Context, next: u32) {
+        let keys = context.keys();
+        let mut h = CONTEXT_SEED;
+        for (i, k) in keys.iter().enumerate() {
+            h = context_hash(h, *k);
+            if i == 0 {
+                continue;
+            }
+            *self.contexts.next.entry((h, next)).or_insert(0) += 1;
+            let total = self.contexts.total.entry(h).or_insert(0);
+            *total += 1;
+            if *total == MIN_TRANSITIONS {
+                self.contexts.kept.insert(h, keys.get(..=i).unwrap_or(keys).to_vec());
+            }
+        }
+    }
+
+    /// Moves the contexts followed often enough into the model, the most followed first.
+    fn keep_contexts(&mut self) {
+        let c = std::mem::take(&mut self.contexts);
+        let mut kept: Vec<(u64, u64, Vec<u32>)> = c.kept.into_iter().map(|(h, keys)| (c.total.get(&h).copied().unwrap_or(0), h, keys)).collect();
+        kept.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.len().cmp(&b.2.len())).then(a.2.cmp(&b.2)));
+        kept.truncate(MAX_CONTEXTS);
+        let index: HashMap<u64, usize> = kept.iter().enumerate().map(|(i, (_, h, _))| (*h, i)).collect();
+        let mut contexts: Vec<ContextCounts> =
+            kept.iter().map(|(_, _, keys)| ContextCounts { after: keys.iter().rev().map(|k| self.name(*k)).collect(), next: Default::default() }).collect();
+        for ((h, next), n) in c.next {
+            if let Some(into) = index.get(&h).and_then(|i| contexts.get_mut(*i)) {
+                into.next.insert(self.name(next), n);
+            }
+        }
+        self.bm.contexts = contexts;
     }
 
     fn client(&mut self, records: &[Record], finals: &[(String, u32, bool)]) {
@@ -139,10 +226,12 @@ impl Replay<'_> {
             if state.new_session(rec.t) && !s.ops.is_empty() {
                 self.end_session(std::mem::take(&mut s));
             }
+            let context = state.context(rec.t);
             let seen = state.begin(&Step { now: rec.t, endpoint: *key, object: rec.object.map(u64::from) });
             if !seen.repeat {
                 let from = self.name(seen.prev);
                 *self.bm.transitions.entry(from).or_default().entry(name.clone()).or_insert(0) += 1;
+                self.count_contexts(&context, *key);
                 s.ops.push((*key, rec.t));
             }
             let run = s.runs.entry(*key).or_insert(0);
@@ -150,14 +239,15 @@ impl Replay<'_> {
             let n = s.rates.entry(*key).or_insert(0);
             *n = (*n).max(seen.endpoint_count);
             if rec.object.is_some() {
-                s.objects = Some(s.objects.unwrap_or(0).max(seen.window_objects));
+                let n = s.objects.entry(*key).or_insert(0);
+                *n = (*n).max(seen.endpoint_objects);
                 if let Some(known) = rec.known {
                     let p = self.bm.provenance.entry(name.clone()).or_default();
                     p.requests += 1;
                     p.known += u64::from(known);
                 }
             }
-            let fin = state.finish(rec.t, *login && matches!(rec.status, 401 | 403), rec.sensitive, &[]);
+            let fin = state.finish(rec.t, failed_login(*login, rec.status), rec.sensitive, &[]);
             if let Some(m) = fin.closed_minute {
                 self.minute(m);
             }
@@ -182,8 +272,12 @@ impl Replay<'_> {
             let name = self.name(*k);
             self.bm.rates.entry(name).or_default().add(u64::from(*n));
         }
-        if let Some(n) = s.objects {
-            self.bm.objects.add(u64::from(n));
+        for (k, n) in &s.objects {
+            let name = self.name(*k);
+            self.bm.endpoint_objects.entry(name).or_default().add(u64::from(*n));
+        }
+        if let Some(n) = s.objects.values().max() {
+            self.bm.objects.add(u64::from(*n));
         }
         if let Some(n) = s.auth {
             self.bm.auth_failures.add(u64::from(n));
@@ -308,6 +402,30 @@ mod tests {
     }
 
     #[test]
+    fn contexts_followed_often_are_kept_most_followed_first() {
+        let mut l = SessionLearner::default();
+        for c in 0..60u32 {
+            let client = format!("c{c}");
+            let t0 = 1_000_000 + c * 5;
+            for (i, path) in ["/a", "/b", if c % 2 == 0 { "/c" } else { "/d" }, "/e"].iter().enumerate() {
+                l.add(&client, t0 + i as u32, "GET", path, &obs(None, 0), 200);
+            }
+        }
+        let mut model = Model::default();
+        for t in ["/a", "/b", "/c", "/d", "/e"] {
+            model.endpoints.push(EndpointModel::new("GET", t));
+        }
+        let (bm, _) = l.finish(&model, false);
+        let after: Vec<Vec<&str>> = bm.contexts.iter().map(|c| c.after.iter().map(String::as_str).collect()).collect();
+        // ^ /a /b is followed 60 times (by /c or /d); /a /b and ^ /a as well. /b /c is followed
+        // only 30 times: left out.
+        assert_eq!(after.len(), 3);
+        assert!(after[..2].contains(&vec!["^", "GET /a"]) && after[..2].contains(&vec!["GET /a", "GET /b"]), "{after:?}");
+        assert_eq!(after[2], ["^", "GET /a", "GET /b"], "a longer context after its suffixes");
+        assert_eq!(bm.contexts[2].next, [("GET /c".to_string(), 30), ("GET /d".to_string(), 30)].into());
+    }
+
+    #[test]
     fn parses_envoy_times() {
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_time("2026-11-21T05:18:03.721Z"), Some(1_795_238_283));
@@ -322,7 +440,9 @@ mod tests {
         for c in 0..30u32 {
             let client = format!("c{c}");
             let t0 = 1_000_000 + c * 5;
-            l.add(&client, t0, "POST", "/login", &obs(None, 0), if c % 10 == 0 { 401 } else { 200 });
+            // Ten users share an address (a NAT); three of all thirty mistype once.
+            let from = Observations { address: Some(if c < 10 { 1 } else { 100 + c }), ..obs(None, 0) };
+            l.add(&client, t0, "POST", "/login", &from, if c % 10 == 0 { 401 } else { 200 });
             l.add(&client, t0 + 1, "GET", "/accounts/{account_id}/balance", &obs(Some(c), 0), 200);
             l.add(&client, t0 + 2, "POST", "/transfers", &obs(None, 0), 201);
             l.add(&client, t0 + 3, "GET", "/users", &obs(None, 3), 200);
@@ -339,6 +459,13 @@ mod tests {
         assert_eq!(bm.transitions["POST /login"]["GET /accounts/{id}/balance"], 30, "names are the model's");
         assert_eq!(bm.rates["GET /users"].count, 60);
         assert_eq!((bm.objects.count, bm.objects.max), (30, 1));
+        assert_eq!(bm.endpoint_objects["GET /accounts/{id}/balance"].count, 30, "per endpoint, named as the model names it");
+        // 21 addresses: the NAT's one window had one failure, twenty single users' 0 or 1.
+        assert_eq!((bm.address_auth_failures.count, bm.address_auth_failures.max), (21, 1));
+        assert_eq!(bm.address_auth_failures.fraction_above(0), 3.0 / 21.0);
+        // Every session is login -> balance -> transfers -> users: each longer context was
+        // followed 30 times, under the 50 kept.
+        assert!(bm.contexts.is_empty(), "{:?}", bm.contexts);
         assert_eq!(bm.provenance["GET /accounts/{id}/balance"].known, 30);
         assert_eq!((bm.auth_failures.count, bm.auth_failures.max), (30, 1));
         assert_eq!((bm.sensitive_per_minute.count, bm.sensitive_total), (60, 150));

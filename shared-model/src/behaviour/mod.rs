@@ -8,20 +8,26 @@
 //! touches storage, so the learner replays logs through the same steps ([`learn`]).
 //!
 //! Findings, each explained with the numbers behind it:
-//! - `behaviour.sequence` (API6): a transition never seen from an endpoint with many learned
-//!   transitions (order 1: the previous operation, or the start of a session);
+//! - `behaviour.sequence` (API6): a call never seen after the client's recent calls, judged in
+//!   the most specific context the model knows well: up to the 8 previous operations (with the
+//!   call, the last 9), the start of the session counting as one, backing off to shorter ones; a
+//!   context counts once followed often enough, and its unseen calls only once it is closed
+//!   (almost no continuation seen just once: Good-Turing);
 //! - `behaviour.sequence_rule` (API6): a configured rule ([`rules`]) broken;
 //! - `behaviour.rate` (API4): more requests to an endpoint in 10 minutes than the learned limit;
-//! - `behaviour.enumeration` (API1): more distinct object ids in 10 minutes than the learned limit;
+//! - `behaviour.enumeration` (API1): more distinct object ids on one id-bearing endpoint in 10
+//!   minutes than that endpoint's learned limit (all endpoints' when it has few sessions);
 //! - `behaviour.provenance` (API1): an object id never returned to the client and not its own, on an
 //!   endpoint where clients (almost) always ask for ids they were given;
-//! - `behaviour.auth_failures` (API2): more failed logins in 10 minutes than the learned limit;
+//! - `behaviour.auth_failures` (API2): more failed logins in 10 minutes than the learned limit, per
+//!   client and per source address ([`address`]);
 //! - `behaviour.data_volume` (API3): more sensitive values in a minute than the population.
 //!
 //! Limits are the learned quantile at the model's false-positive budget, widened (x1.5, plus a
 //! floor) because a few dozen sessions say little about the tail; a finding is high severity
 //! (enough to flag) once the count is twice the limit.
 
+pub mod address;
 pub mod learn;
 pub mod rules;
 pub mod state;
@@ -29,14 +35,15 @@ pub mod state;
 use crate::finding::{Finding, Owasp, Severity};
 use crate::model::{BehaviourModel, Model};
 use crate::sketch::Sketch;
+use address::{AddressState, Attempts};
 use rules::{Rule, RuleAction};
-use state::{endpoint_key, ClientState, Finished, Seen, Step, START};
+use state::{context_hash, endpoint_key, ClientState, Context, Finished, Seen, Step, CONTEXT_SEED, START};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Maps keyed by endpoint keys, which are already hashes: a multiply spreads them, no SipHash
-/// (these lookups run on every request).
-type KeyMap<V> = HashMap<u32, V, BuildHasherDefault<KeyHasher>>;
+/// Maps keyed by endpoint keys or context hashes, which are already hashes: a multiply spreads
+/// them, no SipHash (these lookups run on every request).
+type KeyMap<V, K = u32> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 #[derive(Default)]
 struct KeyHasher(u64);
@@ -50,6 +57,9 @@ impl Hasher for KeyHasher {
     fn write_u32(&mut self, n: u32) {
         self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
@@ -57,8 +67,17 @@ impl Hasher for KeyHasher {
 
 /// Sessions (or client-minutes) a distribution needs before it is used.
 pub const MIN_SESSIONS: u64 = 20;
-/// Learned transitions out of an endpoint before an unseen one is reported.
-const MIN_TRANSITIONS: u64 = 50;
+/// Learned continuations of a context before an unseen one is reported (and before the learner
+/// keeps a context longer than one operation).
+pub const MIN_TRANSITIONS: u64 = 50;
+/// Least headroom over the learned quantile ([`Limit::of`]): requests to one endpoint and
+/// distinct objects on one endpoint per window, failed logins per client session and per address
+/// window, sensitive values per client-minute.
+pub const RATE_FLOOR: u64 = 5;
+pub const OBJECTS_FLOOR: u64 = 5;
+pub const AUTH_FLOOR: u64 = 3;
+pub const ADDRESS_AUTH_FLOOR: u64 = 5;
+const DATA_FLOOR: u64 = 20;
 /// Failed logins per 10 minutes tolerated when nothing was learned.
 const DEFAULT_AUTH_LIMIT: u64 = 10;
 /// Share of an endpoint's requests that named a known object for provenance to be enforced.
@@ -118,6 +137,22 @@ struct Successors {
     top: Option<(u32, u64)>,
 }
 
+impl Successors {
+    fn of(next: &std::collections::BTreeMap<String, u64>, key: &mut impl FnMut(&str) -> u32) -> Successors {
+        let mut s = Successors::default();
+        for (to, n) in next {
+            let k = key(to);
+            s.total += n;
+            s.once += u64::from(*n == 1);
+            if s.top.is_none_or(|(_, m)| *n > m) {
+                s.top = Some((k, *n));
+            }
+            s.next.insert(k, *n);
+        }
+        s
+    }
+}
+
 #[derive(Debug)]
 enum CompiledRule {
     Precedes { before: u32, then: u32, within_s: u32, action: RuleAction, index: usize },
@@ -148,11 +183,15 @@ pub struct Outcome<'a> {
 pub struct Behaviour {
     fpr: f64,
     names: KeyMap<String>,
-    successors: KeyMap<Successors>,
+    /// By context hash ([`state::context_hash`]): one operation (or the start) and longer.
+    contexts: KeyMap<Successors, u64>,
     rates: KeyMap<Limit>,
+    /// Distinct objects on one endpoint: any endpoint's, and each endpoint's with enough sessions.
     objects: Option<Limit>,
+    endpoint_objects: KeyMap<Limit>,
     provenance: KeyMap<(u64, f64)>,
     auth: Option<Limit>,
+    address_auth: Option<Limit>,
     data: Option<(Limit, f64, Sketch)>,
     rules: Vec<CompiledRule>,
 }
@@ -200,33 +239,32 @@ impl Behaviour {
             self.names.entry(k).or_insert_with(|| name.to_string());
             k
         };
-        let mut successors = KeyMap::default();
+        let mut contexts = KeyMap::default();
         for (from, next) in &bm.transitions {
-            let mut s = Successors::default();
-            for (to, n) in next {
-                let k = key(to);
-                s.total += n;
-                s.once += u64::from(*n == 1);
-                if s.top.is_none_or(|(_, m)| *n > m) {
-                    s.top = Some((k, *n));
-                }
-                s.next.insert(k, *n);
-            }
-            successors.insert(key(from), s);
+            let h = context_hash(CONTEXT_SEED, key(from));
+            contexts.insert(h, Successors::of(next, &mut key));
         }
-        let rates = bm.rates.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, 5)?))).collect();
+        for c in &bm.contexts {
+            // Stored oldest first; hashed most recent first, as the state gives them.
+            let h = c.after.iter().rev().fold(CONTEXT_SEED, |h, name| context_hash(h, key(name)));
+            contexts.insert(h, Successors::of(&c.next, &mut key));
+        }
+        let rates = bm.rates.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, RATE_FLOOR)?))).collect();
+        let endpoint_objects = bm.endpoint_objects.iter().filter_map(|(e, s)| Some((key(e), Limit::of(s, fpr, OBJECTS_FLOOR)?))).collect();
         let provenance = bm
             .provenance
             .iter()
             .map(|(e, p)| (key(e), (p.requests, p.known as f64 / p.requests.max(1) as f64)))
             .collect();
-        self.successors = successors;
+        self.contexts = contexts;
         self.rates = rates;
         self.provenance = provenance;
-        self.objects = Limit::of(&bm.objects, fpr, 5);
-        self.auth = Limit::of(&bm.auth_failures, fpr, 3);
+        self.objects = Limit::of(&bm.objects, fpr, OBJECTS_FLOOR);
+        self.endpoint_objects = endpoint_objects;
+        self.auth = Limit::of(&bm.auth_failures, fpr, AUTH_FLOOR);
+        self.address_auth = Limit::of(&bm.address_auth_failures, fpr, ADDRESS_AUTH_FLOOR);
         let minutes = bm.sensitive_per_minute.count;
-        self.data = Limit::of(&bm.sensitive_per_minute, fpr, 20)
+        self.data = Limit::of(&bm.sensitive_per_minute, fpr, DATA_FLOOR)
             .map(|l| (l, bm.sensitive_total as f64 / minutes.max(1) as f64, bm.sensitive_per_minute.clone()));
     }
 
@@ -249,6 +287,7 @@ impl Behaviour {
                 }
             }
         }
+        let context = state.context(step.now);
         let seen = state.begin(&step);
         for r in &self.rules {
             if let CompiledRule::MaxInARow { endpoint, max, action, index } = r {
@@ -268,7 +307,7 @@ impl Behaviour {
             );
         }
         if !seen.repeat {
-            self.score_transition(seen.prev, &step, call.name, out);
+            self.score_sequence(&context, &step, call.name, out);
         }
         if let Some((l, (sev, conf))) = self.rates.get(&step.endpoint).and_then(|l| Some((l, l.exceeded(u64::from(seen.endpoint_count))?))) {
             out.push(
@@ -279,11 +318,16 @@ impl Behaviour {
             );
         }
         if step.object.is_some() {
-            if let Some((l, (sev, conf))) = self.objects.as_ref().and_then(|l| Some((l, l.exceeded(u64::from(seen.window_objects))?))) {
+            let (limit, there) = match self.endpoint_objects.get(&step.endpoint) {
+                Some(l) => (Some(l), "there"),
+                None => (self.objects.as_ref(), "from any one endpoint"),
+            };
+            let n = seen.endpoint_objects;
+            if let Some((l, (sev, conf))) = limit.and_then(|l| Some((l, l.exceeded(u64::from(n))?))) {
                 out.push(
-                    Finding::new("behaviour.enumeration", Owasp::Api1, sev, conf, "path", format!("{} objects / 10 min", seen.window_objects)).with_detail(format!(
-                        "this client requested {} different objects within 10 minutes (now on {}); clients request at most {} ({} sessions; p50 {}) - walking through ids?",
-                        seen.window_objects, call.name, l.quantile, l.samples, l.p50
+                    Finding::new("behaviour.enumeration", Owasp::Api1, sev, conf, "path", format!("{n} objects / 10 min")).with_detail(format!(
+                        "this client requested {n} different objects from {} within 10 minutes; clients request at most {} {there} (p50 {}, over {} sessions; limit {}) - walking through ids?",
+                        call.name, l.quantile, l.p50, l.samples, l.limit
                     )),
                 );
             }
@@ -302,19 +346,47 @@ impl Behaviour {
         seen
     }
 
-    fn score_transition(&self, prev: u32, step: &Step, name: &str, out: &mut Vec<Finding>) {
-        let Some(s) = self.successors.get(&prev) else { return };
-        if s.total < MIN_TRANSITIONS || s.next.contains_key(&step.endpoint) || s.once as f64 / s.total as f64 > 0.01 {
-            return;
+    /// Scores a call after its context, shortest suffix first: the longest suffix that was
+    /// followed often enough, is closed and never led to this endpoint is reported (a call never
+    /// seen after a context was never seen after its longer ones either). A suffix the model does
+    /// not hold has no longer one either: the learner keeps the most followed contexts.
+    fn score_sequence(&self, context: &Context, step: &Step, name: &str, out: &mut Vec<Finding>) {
+        let mut h = CONTEXT_SEED;
+        let mut unseen = None;
+        for (i, k) in context.keys().iter().enumerate() {
+            h = context_hash(h, *k);
+            let Some(s) = self.contexts.get(&h).filter(|s| s.total >= MIN_TRANSITIONS) else { break };
+            if !s.next.contains_key(&step.endpoint) && s.once as f64 / s.total as f64 <= 0.01 {
+                unseen = Some((i + 1, s));
+            }
         }
-        let usual = s.top.map_or(String::new(), |(k, n)| format!("; it is usually followed by {} ({:.0}%)", self.name(k), n as f64 * 100.0 / s.total as f64));
-        let after = if prev == START { "at the start of a session".to_string() } else { format!("right after {}", self.name(prev)) };
+        let Some((n, s)) = unseen else { return };
+        let keys = context.keys().get(..n).unwrap_or_default();
+        let usual = s.top.map_or(String::new(), |(k, c)| format!("; it is usually followed by {} ({:.0}%)", self.name(k), c as f64 * 100.0 / s.total as f64));
         out.push(
-            Finding::new("behaviour.sequence", Owasp::Api6, Severity::Medium, 0.6, "sequence", format!("{} -> {name}", self.name(prev))).with_detail(format!(
-                "{name} {after} was never seen in {} learned transitions{usual}",
+            Finding::new("behaviour.sequence", Owasp::Api6, Severity::Medium, 0.6, "sequence", format!("{} -> {name}", self.name(context.prev()))).with_detail(format!(
+                "{name} {} was never seen in {} learned continuations{usual}",
+                self.after(keys),
                 s.total
             )),
         );
+    }
+
+    /// A context in words, oldest call first: "right after A", "after A -> B (the session's first
+    /// 2 calls)", "at the start of a session".
+    fn after(&self, keys: &[u32]) -> String {
+        let (calls, start) = match keys.split_last() {
+            Some((&START, calls)) => (calls, true),
+            _ => (keys, false),
+        };
+        let path = calls.iter().rev().map(|k| self.name(*k)).collect::<Vec<_>>().join(" -> ");
+        match (calls.len(), start) {
+            (0, _) => "at the start of a session".to_string(),
+            (1, false) => format!("right after {path}"),
+            (1, true) => format!("right after {path} (the session's first call)"),
+            (n, false) => format!("after {path} (the last {n} calls)"),
+            (n, true) => format!("after {path} (the session's first {n} calls)"),
+        }
     }
 
     /// The response side: counts an authentication failure and sensitive values, remembers the
@@ -323,15 +395,7 @@ impl Behaviour {
         let failed = call.login && matches!(outcome.status, 401 | 403);
         let fin = state.finish(call.step.now, failed, outcome.sensitive, outcome.returned);
         if failed {
-            let limit = self.auth.unwrap_or(Limit {
-                p50: 0,
-                p90: 0,
-                p99: 0,
-                quantile: DEFAULT_AUTH_LIMIT,
-                limit: DEFAULT_AUTH_LIMIT,
-                samples: 0,
-                confidence: 0.5,
-            });
+            let limit = auth_limit(self.auth);
             if let Some((sev, conf)) = limit.exceeded(u64::from(fin.window_auth_failures)) {
                 out.push(
                     Finding::new("behaviour.auth_failures", Owasp::Api2, sev, conf, "client", format!("{} failures / 10 min", fin.window_auth_failures))
@@ -358,6 +422,33 @@ impl Behaviour {
         }
         fin
     }
+
+    /// A login attempt's response counted against its source address ([`address`]): reports the
+    /// address once its failures pass the per-address limit while most of its attempts fail.
+    pub fn login_attempt(&self, state: &mut AddressState, call: &Call, status: u16, out: &mut Vec<Finding>) -> Attempts {
+        let failed = call.login && matches!(status, 401 | 403);
+        let a = state.attempt(call.step.now, failed);
+        if !failed || !a.mostly_failing() {
+            return a;
+        }
+        let limit = auth_limit(self.address_auth);
+        if let Some((sev, conf)) = limit.exceeded(u64::from(a.failures)) {
+            out.push(
+                Finding::new("behaviour.auth_failures", Owasp::Api2, sev, conf, "address", format!("{} failures / 10 min from one address", a.failures)).with_detail(
+                    format!(
+                        "{} failed logins from this client's address within 10 minutes on {} ({} of its {} login attempts), whichever identity each presented; the limit per address is {} ({} address windows learned) - credential stuffing or brute force?",
+                        a.failures, call.name, a.failures, a.attempts, limit.limit, limit.samples
+                    ),
+                ),
+            );
+        }
+        a
+    }
+}
+
+/// The failed-login limit learned, or [`DEFAULT_AUTH_LIMIT`].
+fn auth_limit(learned: Option<Limit>) -> Limit {
+    learned.unwrap_or(Limit { p50: 0, p90: 0, p99: 0, quantile: DEFAULT_AUTH_LIMIT, limit: DEFAULT_AUTH_LIMIT, samples: 0, confidence: 0.5 })
 }
 
 /// `99.994` -> `99.99%`: as many decimals as it takes to stay below 100.
@@ -491,6 +582,177 @@ mod tests {
         assert_eq!(kinds(&out), ["behaviour.data_volume"]);
         let d = out[0].detail.as_deref().unwrap();
         assert!(d.contains("received 413 sensitive values in a minute, more than 99") && d.contains("the average is 9.5"), "{d}");
+    }
+
+    /// A deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    const LOGIN: &str = "POST /login";
+    const ME: &str = "GET /me";
+    const ACCOUNTS: &str = "GET /accounts";
+    const ACCOUNT: &str = "GET /accounts/{account_id}";
+    const BALANCE: &str = "GET /accounts/{account_id}/balance";
+    const CARDS: &str = "GET /accounts/{account_id}/cards";
+    const SEARCH: &str = "GET /search";
+    const TRANSFER: &str = "POST /transfers";
+    const PRODUCT: &str = "GET /products/{product_id}";
+
+    /// A banking app's session: log in, the profile, some browsing of the user's own accounts
+    /// (ids `base..base+3`) and searches, a product catalogue read widely, and at most one transfer
+    /// (after a balance), followed by a look at the accounts or a search.
+    fn banking_session(rng: &mut Rng, base: u32) -> Vec<(&'static str, Option<u32>)> {
+        let mut s = vec![(LOGIN, None), (ME, None)];
+        let own = |rng: &mut Rng| Some(base + rng.below(3) as u32);
+        for _ in 0..1 + rng.below(4) {
+            match rng.below(5) {
+                0 => s.push((ACCOUNTS, None)),
+                1 => {
+                    let id = own(rng);
+                    s.extend([(ACCOUNT, id), (BALANCE, id)]);
+                    if rng.below(2) == 0 {
+                        s.push((CARDS, id));
+                    }
+                }
+                2 => s.push((SEARCH, None)),
+                3 => s.extend((0..1 + rng.below(25)).map(|i| (PRODUCT, Some(900_000 + rng.below(5000) as u32 + i as u32)))),
+                _ => s.push((ME, None)),
+            }
+        }
+        if rng.below(2) == 0 {
+            let id = own(rng);
+            s.extend([(BALANCE, id), (TRANSFER, None), (ME, None)]);
+            s.push(if rng.below(2) == 0 { (ACCOUNTS, None) } else { (SEARCH, None) });
+        }
+        s
+    }
+
+    /// Replays sessions, one client each, through the learner and compiles its model.
+    fn learned(sessions: &[Vec<(&str, Option<u32>)>]) -> Behaviour {
+        let mut l = learn::SessionLearner::default();
+        let mut names = std::collections::BTreeSet::new();
+        for (c, session) in sessions.iter().enumerate() {
+            let t0 = 1_000_000 + c as u32 * 3;
+            for (i, (name, object)) in session.iter().enumerate() {
+                let (m, t) = name.split_once(' ').unwrap();
+                names.insert((m, t));
+                let obs = crate::observe::Observations { object: object.map(|id| crate::observe::ObjectObs { id, known: Some(true) }), ..Default::default() };
+                l.add(&format!("c{c}"), t0 + i as u32, m, t, &obs, 200);
+            }
+        }
+        let mut m = Model::default();
+        m.endpoints.extend(names.into_iter().map(|(me, t)| crate::model::EndpointModel::new(me, t)));
+        let (bm, _) = l.finish(&m, false);
+        Behaviour::new(Some(&model(bm)), &[], |m, t| format!("{m} {t}"))
+    }
+
+    /// Findings of one session scored from a fresh state (object ids hash as in the log).
+    fn score(b: &Behaviour, session: &[(&str, Option<u32>)]) -> Vec<Finding> {
+        let mut s = ClientState::new(1, 0);
+        let mut out = Vec::new();
+        for (i, (name, object)) in session.iter().enumerate() {
+            let c = Call { step: Step { now: 5_000_000 + i as u32, endpoint: endpoint_key(name), object: object.map(u64::from) }, name, login: false };
+            b.request(&mut s, &c, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn sequences_are_scored_after_the_recent_calls() {
+        let mut rng = Rng(0x5eed_0001);
+        let training: Vec<_> = (0..600).map(|u| banking_session(&mut rng, u * 10)).collect();
+        let b = learned(&training);
+        // Fresh users of the same app: ordinary navigation is left alone.
+        let (mut calls, mut findings) = (0, Vec::new());
+        for u in 0..300 {
+            let s = banking_session(&mut rng, 50_000 + u * 10);
+            calls += s.len();
+            findings.extend(score(&b, &s).into_iter().filter(|f| f.kind == "behaviour.sequence"));
+        }
+        assert!(findings.len() * 200 <= calls, "{} of {calls} calls: {:?}", findings.len(), findings.first().map(|f| &f.detail));
+        // A transfer replayed in a loop: each step is a common transition (GET /me is often
+        // followed by a balance, a balance by a transfer), but nobody checks a balance again
+        // right after a transfer and the profile.
+        let replay = [(LOGIN, None), (ME, None), (BALANCE, Some(7)), (TRANSFER, None), (ME, None), (BALANCE, Some(7)), (TRANSFER, None), (ME, None), (BALANCE, Some(7)), (TRANSFER, None)];
+        let out = score(&b, &replay);
+        let seq: Vec<&Finding> = out.iter().filter(|f| f.kind == "behaviour.sequence").collect();
+        assert!(!seq.is_empty(), "{out:?}");
+        let d = seq[0].detail.as_deref().unwrap();
+        assert!(d.starts_with("GET /accounts/{account_id}/balance after ") && d.contains("POST /transfers -> GET /me (the last"), "{d}");
+        assert!(d.contains("never seen in") && d.contains("usually followed by"), "{d}");
+        // The same steps once, as benign users do them, raise nothing.
+        assert!(score(&b, &replay[..5]).iter().all(|f| f.kind != "behaviour.sequence"));
+    }
+
+    #[test]
+    fn enumeration_is_judged_per_endpoint_against_its_learned_distribution() {
+        let mut rng = Rng(0x5eed_0002);
+        let training: Vec<_> = (0..400).map(|u| banking_session(&mut rng, u * 10)).collect();
+        let b = learned(&training);
+        let enumerations = |session: &[(&str, Option<u32>)]| score(&b, session).into_iter().filter(|f| f.kind == "behaviour.enumeration").collect::<Vec<_>>();
+        // A user reading its own three accounts through three endpoints, several times.
+        let own: Vec<_> = (0..3).flat_map(|_| (0..3u32).flat_map(|a| [(ACCOUNT, Some(77 + a)), (BALANCE, Some(77 + a)), (CARDS, Some(77 + a))])).collect();
+        assert!(enumerations(&own).is_empty());
+        // Browsing 30 catalogue products is what that endpoint sees.
+        let products: Vec<_> = (0..30).map(|i| (PRODUCT, Some(400_000 + i * 7919))).collect();
+        assert!(enumerations(&products).is_empty(), "{:?}", enumerations(&products));
+        // The same count of account ids is a walk through other users' accounts.
+        let walk: Vec<_> = (0..30).map(|i| (ACCOUNT, Some(300_000 + i * 17))).collect();
+        let found = enumerations(&walk);
+        assert!(found.len() >= 20, "{}", found.len());
+        let d = found[0].detail.as_deref().unwrap();
+        assert!(d.contains("different objects from GET /accounts/{account_id} within 10 minutes; clients request at most 3 there"), "{d}");
+        assert_eq!(found.last().unwrap().severity, Severity::High);
+    }
+
+    #[test]
+    fn failed_logins_count_per_address_unless_most_attempts_succeed() {
+        let mut bm = BehaviourModel::default();
+        bm.address_auth_failures = sketch((0..300).map(|i| u64::from(i % 50 == 0)));
+        let b = Behaviour::new(Some(&model(bm)), &[], |m, t| format!("{m} {t}"));
+        let login = call(100, LOGIN, None);
+        // Stuffing: a new client (token, cookie, username) on every attempt, one address.
+        let mut address = AddressState::new(5, 100);
+        let mut out = Vec::new();
+        for i in 0..30 {
+            let mut client = ClientState::new(1000 + i, 100);
+            let c = call(100 + i as u32, LOGIN, None);
+            b.request(&mut client, &c, &mut Vec::new());
+            let mut per_client = Vec::new();
+            b.response(&mut client, &c, &Outcome { status: 401, sensitive: 0, returned: &[] }, &mut per_client);
+            assert!(per_client.is_empty(), "one failure per client is nothing");
+            b.login_attempt(&mut address, &c, 401, &mut out);
+        }
+        assert!(out.len() >= 20, "{}", out.len());
+        assert_eq!(out.last().unwrap().severity, Severity::High);
+        let d = out.last().unwrap().detail.as_deref().unwrap();
+        assert!(d.starts_with("30 failed logins from this client's address within 10 minutes on POST /login (30 of its 30 login attempts)"), "{d}");
+        assert!(d.contains("300 address windows learned"), "{d}");
+        // A NAT: hundreds of users log in from one address, a few mistype.
+        let mut nat = AddressState::new(6, 100);
+        let mut out = Vec::new();
+        for i in 0..400u32 {
+            b.login_attempt(&mut nat, &call(100 + i, LOGIN, None), if i % 8 == 0 { 401 } else { 200 }, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+        // Without a model: the default limit.
+        let b = Behaviour::new(None, &[], |m, t| format!("{m} {t}"));
+        let mut a = AddressState::new(7, 0);
+        let flagged = (0..12).filter(|i| {
+            let mut out = Vec::new();
+            b.login_attempt(&mut a, &login, 403, &mut out);
+            let _ = i;
+            !out.is_empty()
+        });
+        assert_eq!(flagged.count(), 2);
     }
 
     #[test]
