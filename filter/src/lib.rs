@@ -50,6 +50,7 @@ impl Context for Root {
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
+        let started = self.now_ms();
         let bytes = self.get_plugin_configuration().unwrap_or_default();
         let config = match Config::from_json(&bytes) {
             Ok(c) => c,
@@ -63,7 +64,8 @@ impl RootContext for Root {
         let alerts = config.alerts.clone();
         match Engine::new(config) {
             Ok(engine) => {
-                log::info!("vigil: configured ({} bytes, mode {mode:?}, {endpoints} model endpoints)", bytes.len());
+                let took = self.now_ms().saturating_sub(started);
+                log::info!("vigil: configured in {took} ms ({} bytes, mode {mode:?}, {endpoints} model endpoints)", bytes.len());
                 self.engine = Some(Rc::new(engine));
                 let metrics = self.metrics.get_or_insert_with(|| Rc::new(Metrics::define())).clone();
                 self.alerts = alerts.map(|a| alerts::Flusher::new(a, Some(metrics)));

@@ -58,6 +58,12 @@ fn typical() -> (Exchange, Exchange) {
 fn bench(c: &mut Criterion) {
     let big = model_config(45, 400);
     println!("load model: {} bytes of plugin configuration", big.len());
+    // To measure the load inside Envoy: `VIGIL_MODEL_OUT=big.json cargo bench -p vigil-model --bench model -- load`,
+    // then run an Envoy rendered with `vigil render-config --config big.json` and read its
+    // `vigil: configured in N ms` log lines (BENCHMARKS.md).
+    if let Some(path) = std::env::var_os("VIGIL_MODEL_OUT") {
+        std::fs::write(path, &big).expect("write VIGIL_MODEL_OUT");
+    }
     c.bench_function(&format!("load/{}KB", big.len() / 1024), |b| {
         b.iter(|| Engine::new(Config::from_json(black_box(big.as_bytes())).expect("config")).expect("engine"))
     });
