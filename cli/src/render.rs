@@ -32,13 +32,13 @@ pub fn access_log_format() -> Value {
 /// Stats tags that turn `name.label.value` metric suffixes into Prometheus labels. Envoy extracts
 /// tags from the full stat name, which for wasm metrics carries the `wasmcustom.` prefix.
 pub fn stats_tags() -> Value {
+    // One specifier per tag name: Envoy skips a second specifier with a name already used
+    // ("Skipping duplicate tag"), so metrics that share a label share one regex.
     json!([
         {"tag_name": "verdict", "regex": "^wasmcustom\\.vigil_requests_total(\\.verdict\\.([a-z]+))$"},
-        {"tag_name": "kind", "regex": "^wasmcustom\\.vigil_findings_total(\\.kind\\.([a-z_]+\\.[a-z0-9_]+))\\.owasp\\."},
+        {"tag_name": "kind", "regex": "^wasmcustom\\.vigil_(?:findings|errors)_total(\\.kind\\.([a-z0-9_.]+?))(?:\\.owasp\\.[A-Za-z0-9_]+)?$"},
         {"tag_name": "owasp", "regex": "^wasmcustom\\.vigil_findings_total\\.kind\\.[a-z_]+\\.[a-z0-9_]+(\\.owasp\\.([A-Za-z0-9_]+))$"},
-        {"tag_name": "kind", "regex": "^wasmcustom\\.vigil_errors_total(\\.kind\\.([a-z_]+))$"},
-        {"tag_name": "outcome", "regex": "^wasmcustom\\.vigil_alerts_total(\\.outcome\\.([a-z_]+))$"},
-        {"tag_name": "outcome", "regex": "^wasmcustom\\.vigil_client_state_total(\\.outcome\\.([a-z_]+))$"}
+        {"tag_name": "outcome", "regex": "^wasmcustom\\.vigil_(?:alerts|client_state)_total(\\.outcome\\.([a-z_]+))$"}
     ])
 }
 
