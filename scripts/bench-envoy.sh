@@ -2,6 +2,7 @@
 # Load benchmark through Envoy: what the Vigil filter costs per request (part of `make bench`).
 #
 #   scripts/bench-envoy.sh [--model model.json] [--duration 10] [--rounds 2]
+#   scripts/bench-envoy.sh --learn-model scripts/bench/model.json   (re-learns variant (iii)'s model)
 #
 # Three Envoys run at once (--concurrency 1, --disable-hot-restart, each on its own ports) and are
 # loaded one at a time by wrk -t1 -c16, in interleaved rounds, after a 2 s warm-up each:
@@ -10,9 +11,11 @@
 #         the state's cost: two shared-data reads, one compare-and-swap write, the update)
 #   (ii)  the filter, `{}`     `vigil render-config --config {} --direct-response-file ...`
 #   (iii) the filter + model   `vigil render-config --model FILE --direct-response-file ...` (with --model)
-# All three bootstraps come from render-config, so they differ only in the filter. Every route answers
-# with direct_response 200 and a ~4 KB JSON body (scripts/bench/response.json), so no upstream is
-# measured. A direct_response is sent as soon as the request headers arrive; for a POST Envoy then
+# All bootstraps come from render-config, so they differ only in the filter. No upstream is measured:
+# routes answer with direct_response 200, a small JSON body for /api/v1/accounts/ and
+# /api/v1/transfers (the script adds those two routes) and a ~4 KB JSON body (scripts/bench/response.json)
+# for everything else. Scenarios, as design.md's typical calls: `get` (a GET with a query, small
+# JSON answer), `post` (a POST of a ~4 KB JSON body, small answer), `get4k` (a GET answered with 4 KB of JSON). A direct_response is sent as soon as the request headers arrive; for a POST Envoy then
 # closes the connection rather than read the unread body, so every POST would pay a new TCP connection
 # (measured: downstream_cx_total == downstream_rq_total). The script therefore puts an
 # envoy.filters.http.buffer filter before the router when the rendered config has none (the body is
@@ -33,11 +36,13 @@ WARMUP="${WARMUP:-2}"
 ROUNDS="${ROUNDS:-2}"
 CONNS="${CONNS:-16}"
 MODEL=""
+LEARN_OUT=""
 BENCH="$ROOT/scripts/bench"
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL="$2"; shift 2 ;;
+    --learn-model) LEARN_OUT="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -66,6 +71,7 @@ trap 'exit 143' TERM
 
 VARIANTS=(nofilter nostate filter)
 [ -n "$MODEL" ] && VARIANTS+=(model)
+[ -n "$LEARN_OUT" ] && VARIANTS=(filter)
 declare -A LABEL=([nofilter]="(i) no wasm filter" [nostate]="(i') vigil, no client state" [filter]="(ii) vigil, {} config" [model]="(iii) vigil + model")
 declare -A PID LISTEN ADMIN
 
@@ -74,6 +80,26 @@ read -r -a PORTS <<<"$(python3 -c 'import socket
 ss=[socket.socket() for _ in range(8)]
 [s.bind(("127.0.0.1",0)) for s in ss]
 print(" ".join(str(s.getsockname()[1]) for s in ss))')"
+
+# Adds the two small-answer routes in front of the catch-all route (same indentation).
+add_small_routes() {
+  python3 - "$1" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+m = re.search(r"^( *)- match:\n *prefix: /\n", text, re.M)
+if not m:
+    sys.exit("bench: no catch-all route found in %s" % path)
+ind = m.group(1)
+small = '{"id":"tr-20261121-0001","status":"accepted","ok":true}'
+block = "".join(
+    f"{ind}- match:\n{ind}    prefix: {prefix}\n{ind}  direct_response:\n{ind}    status: 200\n"
+    f"{ind}    body:\n{ind}      inline_string: '{small}'\n"
+    f"{ind}  response_headers_to_add:\n{ind}    - header:\n{ind}        key: content-type\n{ind}        value: application/json\n"
+    for prefix in ("/api/v1/accounts/", "/api/v1/transfers"))
+open(path, "w").write(text[:m.start()] + block + text[m.start():])
+PY
+}
 
 # Inserts envoy.filters.http.buffer right before the router (same indentation) unless present.
 add_buffer_filter() {
@@ -109,6 +135,7 @@ for v in "${VARIANTS[@]}"; do
     --admin "127.0.0.1:${ADMIN[$v]}" --access-log "$d/access.jsonl" \
     --direct-response-file "$BENCH/response.json" "${extra[@]}" -o "$d/envoy.yaml"
   add_buffer_filter "$d/envoy.yaml"
+  add_small_routes "$d/envoy.yaml"
   "$ENVOY_BIN" -c "$d/envoy.yaml" --concurrency 1 --disable-hot-restart -l warn \
     --log-path "$d/envoy.log" >/dev/null 2>&1 &
   PID[$v]=$!
@@ -137,20 +164,48 @@ HDRS=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML,
       -H "Cookie: session=9f8e7d6c5b4a39281706f5e4d3c2b1a0; theme=dark")
 GET_PATH="/api/v1/accounts/1001/transactions?from=2026-11-01&to=2026-11-21&limit=50&cursor=c2VxPTEyMzQ1"
 POST_PATH="/api/v1/transfers/batch"
+GET4K_PATH="/api/v1/orders?page=1&status=shipped"
 export BENCH_BODY="$BENCH/request.json"
 
 for v in "${VARIANTS[@]}"; do
-  for s in get post; do
-    if [ "$s" = get ]; then args=("http://127.0.0.1:${LISTEN[$v]}$GET_PATH")
-    else args=(-X POST -H "Content-Type: application/json" --data-binary "@$BENCH_BODY" "http://127.0.0.1:${LISTEN[$v]}$POST_PATH"); fi
+  for s in get post get4k; do
+    case "$s" in
+      get) args=("http://127.0.0.1:${LISTEN[$v]}$GET_PATH"); min=40 ;;
+      get4k) args=("http://127.0.0.1:${LISTEN[$v]}$GET4K_PATH"); min=3000 ;;
+      *) args=(-X POST -H "Content-Type: application/json" --data-binary "@$BENCH_BODY" "http://127.0.0.1:${LISTEN[$v]}$POST_PATH"); min=40 ;;
+    esac
     code="$(curl -s -o "$TMP/sanity.out" -w '%{http_code}' --max-time 5 "${HDRS[@]}" "${args[@]}" || true)"
-    if [ "$code" != 200 ] || [ "$(wc -c <"$TMP/sanity.out")" -lt 3000 ]; then
+    if [ "$code" != 200 ] || [ "$(wc -c <"$TMP/sanity.out")" -lt "$min" ]; then
       echo "sanity check failed for ${LABEL[$v]} $s: HTTP $code, $(wc -c <"$TMP/sanity.out") bytes" >&2
       tail -n 20 "$TMP/$v/envoy.log" >&2
       BENCH_KEEP=1; exit 1
     fi
   done
 done
+
+# --learn-model: the benchmark's three calls with varied ids and parameters, 400 of each, through
+# variant (ii); `vigil learn` on its access log writes the model variant (iii) uses.
+if [ -n "$LEARN_OUT" ]; then
+  python3 - "127.0.0.1:${LISTEN[filter]}" "$BENCH_BODY" "$JWT" <<'PY'
+import http.client, sys
+hostport, body_file, jwt = sys.argv[1], sys.argv[2], sys.argv[3]
+body = open(body_file, "rb").read()
+conn = http.client.HTTPConnection(hostport, timeout=5)
+base = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "Accept": "application/json", "Authorization": "Bearer " + jwt}
+for i in range(400):
+    for method, path, data in (
+        ("GET", f"/api/v1/accounts/{1000 + i % 57}/transactions?from=2026-11-{1 + i % 9:02d}&to=2026-11-21&limit={10 + i % 90}&cursor=c2VxPT{i:05d}", None),
+        ("POST", "/api/v1/transfers/batch", body),
+        ("GET", f"/api/v1/orders?page={1 + i % 40}&status={('shipped', 'open', 'paid')[i % 3]}", None),
+    ):
+        headers = dict(base, **({"Content-Type": "application/json"} if data else {}))
+        conn.request(method, path, body=data, headers=headers)
+        conn.getresponse().read()
+PY
+  sleep 1
+  "$VIGIL_BIN" learn "$TMP/filter/access.jsonl" -o "$LEARN_OUT"
+  exit 0
+fi
 
 conns() { # downstream connections accepted so far by a variant's listener
   curl -s "http://127.0.0.1:${ADMIN[$1]}/stats?filter=^listener\.127\.0\.0\.1_${LISTEN[$1]}\.downstream_cx_total\$" \
@@ -166,14 +221,17 @@ RESULTS="$TMP/results.tsv"
 run_wrk() { # VARIANT SCENARIO SECONDS OUTFILE
   local v="$1" s="$2" secs="$3" out="$4" url
   local wargs=(-t1 "-c$CONNS" "-d${secs}s" --latency "${HDRS[@]}")
-  if [ "$s" = get ]; then url="http://127.0.0.1:${LISTEN[$v]}$GET_PATH"
-  else url="http://127.0.0.1:${LISTEN[$v]}$POST_PATH"; wargs+=(-s "$BENCH/post.lua"); fi
+  case "$s" in
+    get) url="http://127.0.0.1:${LISTEN[$v]}$GET_PATH" ;;
+    get4k) url="http://127.0.0.1:${LISTEN[$v]}$GET4K_PATH" ;;
+    *) url="http://127.0.0.1:${LISTEN[$v]}$POST_PATH"; wargs+=(-s "$BENCH/post.lua") ;;
+  esac
   wrk "${wargs[@]}" "$url" >"$out"
 }
 
 echo "benchmark: wrk -t1 -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS interleaved round(s), temp dir $TMP"
 for r in $(seq 1 "$ROUNDS"); do
-  for s in get post; do
+  for s in get post get4k; do
     for v in "${VARIANTS[@]}"; do
       run_wrk "$v" "$s" "$WARMUP" /dev/null
       k0="$(conns "$v")"
@@ -229,7 +287,7 @@ for v, s, r, reqs, rps, p50, p99, cpu, bad, errs in rows:
 print()
 print("| request | config | req/s | req/s vs (i) | p50 (us) | p99 (us) | Envoy CPU us/req | CPU vs (i) | non-2xx |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-for s, title in (("get", "GET + query"), ("post", "POST 4 KB JSON")):
+for s, title in (("get", "GET + query, small answer"), ("post", "POST 4 KB JSON, small answer"), ("get4k", "GET, 4 KB JSON answer")):
     base = agg.get(("nofilter", s))
     for v in variants:
         a = agg.get((v, s))
@@ -241,5 +299,5 @@ for s, title in (("get", "GET + query"), ("post", "POST 4 KB JSON")):
         print("| %s | %s | %.0f | %.3f | %.0f | %.0f | %.2f | %.3f | %d |" % (
             title, label[v], rps, rr, statistics.median(a["p50"]), statistics.median(a["p99"]), cpu, cr, a["bad"]))
 print()
-print("Means over rounds (p50/p99: medians); response: direct_response 200 with a ~4 KB JSON body.")
+print("Means over rounds (p50/p99: medians); answers: direct_response 200 (small JSON, or ~4 KB JSON for get4k).")
 PY
