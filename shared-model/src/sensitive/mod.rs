@@ -1,13 +1,17 @@
 //! Sensitive data: personal data and credentials in requests and responses, found without
 //! ever repeating them.
 //!
-//! [`SensitiveScanner::scan`] reads the [`Field`]s of an exchange once. Per value it runs one
-//! Aho-Corasick pass for vendor-token anchors ([`secrets`]), one byte pass for digit runs and
-//! IPv6 ([`pii`]), one for alphanumeric words ([`national`]), and, only when the key (or text
-//! just before a candidate) names a class, the key-context checks ([`context`]). Validators
+//! [`SensitiveScanner::scan`] reads the [`Field`]s of an exchange once. Per value, one pass
+//! over its bytes learns which byte classes occur ([`bytes`]) and, in values long enough for a
+//! vendor token, where token anchors are ([`secrets`]); only the detectors those classes allow
+//! then run: emails at each `@`, IPv6 addresses from their colons ([`pii`]), and one walk over
+//! the value's words ([`words`]) that starts the digit-run lexer ([`pii`]) and the identifier
+//! checks ([`national`]). Text values also read their key's context classes ([`context`]),
+//! which decide the key-only types (credentials, dates of birth, names, addresses). Validators
 //! ([`validate`]) run only on candidates. A candidate is *strong* (its format and check digits
-//! suffice) or *weak* (it needs a context class such as `ssn` or `routing`); overlapping matches
-//! keep the most specific, longest one. Every match carries a mask made by [`crate::redact`].
+//! suffice) or *weak* (it needs a context class such as `ssn` or `routing`, from the key or the
+//! text just before it); overlapping matches keep the most specific, longest one. Every match
+//! carries a mask made by [`crate::redact`].
 //!
 //! [`findings`] folds matches into one finding per (type, location) with the count in `detail`.
 //! Where the data is decides the OWASP risk: anything in a response is API3:2023 (excessive
@@ -37,17 +41,19 @@
 //! instructions with `SENSITIVE_CALLGRIND=orders/4KB valgrind --tool=callgrind
 //! --toggle-collect='*scan_once*' target/release/deps/sensitive-<hash>` (see the bench).
 
+mod bytes;
 pub mod context;
 pub mod national;
 pub mod pii;
 pub mod policy;
 pub mod secrets;
 pub mod validate;
+mod words;
 
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
 use crate::redact::{mask_ends, mask_keep_last};
-use context::{last_key, Context, Ctx};
+use context::{last_key, Context, Ctx, KeyClasses};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -313,13 +319,14 @@ impl SensitiveScanner {
         let mut cands = Vec::new();
         let mut hits = Vec::new();
         let mut kept = Vec::new();
+        let mut keys = KeyClasses::new();
         for (index, f) in fields.iter().enumerate() {
             if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 {
                 continue;
             }
             // PERF: only text values read their key up front (credentials, dates of birth, names
             // and addresses are told by it); others only when a weak candidate needs context.
-            let text_ctx = (f.ty == ValueType::Text).then(|| self.key_class(&f.name));
+            let text_ctx = (f.ty == ValueType::Text).then(|| keys.get(&self.context, last_key(&f.name)));
             cands.clear();
             self.candidates(&f.value, text_ctx.unwrap_or(Ctx::NONE), f.ty, f.name.is_empty(), &mut cands, &mut hits);
             if cands.is_empty() {
@@ -327,7 +334,7 @@ impl SensitiveScanner {
             }
             let key_ctx = match text_ctx {
                 Some(c) => c,
-                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => self.key_class(&f.name),
+                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => keys.get(&self.context, last_key(&f.name)),
                 None => Ctx::NONE,
             };
             self.resolve(&f.value, key_ctx, &cands, &mut kept);
@@ -340,42 +347,34 @@ impl SensitiveScanner {
         }
     }
 
-    /// The context classes of a field name's last key.
-    ///
-    /// PERF: cheaper than a per-scan cache: hashing the key costs about what classifying it does.
-    fn key_class(&self, name: &str) -> Ctx {
-        self.context.classes(last_key(name))
-    }
-
     fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>, hits: &mut Vec<(usize, usize, usize)>) {
         let b = v.as_bytes();
         if ty == ValueType::Number {
-            pii::digit_runs(b, out);
+            // The shortest shape a number-like value can hold is an IPv4 address (`1.1.1.1`).
+            if b.len() >= 7 {
+                words::walk(b, false, out);
+            }
             return;
         }
         if ty == ValueType::Text && !key_ctx.is_empty() {
             by_key(key_ctx, v, 0, out);
         }
-        // One pass for the cheap facts that decide which detectors can possibly match.
-        let (mut digit, mut alpha, mut at, mut colon, mut equals) = (false, false, false, false, false);
-        for &c in b {
-            digit |= c.is_ascii_digit();
-            alpha |= c.is_ascii_alphabetic();
-            at |= c == b'@';
-            colon |= c == b':';
-            equals |= c == b'=';
-        }
-        // PERF: no vendor token is shorter than 10 bytes; most JSON values are.
-        if b.len() >= MIN_TOKEN {
+        // One pass for the byte classes that decide which detectors can possibly match, and,
+        // in values long enough for a vendor token (most JSON values are not), its anchors.
+        let classes = if b.len() >= MIN_TOKEN {
             hits.clear();
-            self.anchors.find(b, hits);
+            let classes = self.anchors.find(b, hits);
             for &(_, i, start) in hits.iter() {
                 if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
                     secrets::verify(t, c, b, start, out);
                 }
             }
-        }
-        if at {
+            classes
+        } else {
+            bytes::union(b)
+        };
+        let has = |class: u8| classes & class != 0;
+        if has(bytes::AT) {
             let mut from = 0;
             while let Some(p) = b[from..].iter().position(|&c| c == b'@') {
                 pii::email(b, from + p, out);
@@ -383,18 +382,16 @@ impl SensitiveScanner {
             }
         }
         // An IPv6 address has two colons or more.
-        if colon && b.iter().filter(|&&c| c == b':').nth(1).is_some() {
+        if has(bytes::COLON) && b.iter().filter(|&&c| c == b':').nth(1).is_some() {
             pii::ipv6(b, out);
         }
-        if digit {
-            pii::digit_runs(b, out);
-        }
-        if (digit && alpha) || (alpha && b.len() >= 34) {
-            national::words(b, out);
+        // Digit runs need a digit; identifiers a letter, and a digit too but in Twilio SIDs.
+        if has(bytes::DIGIT) || (has(bytes::ALPHA) && b.len() >= 34) {
+            words::walk(b, has(bytes::ALPHA), out);
         }
         // PERF: the capturing assignment search is the costliest pass (a bounded backtracker); it
         // needs an `=` or `:`, which path segments and most text never have.
-        if free_text && ty == ValueType::Text && (equals || colon) {
+        if free_text && ty == ValueType::Text && has(bytes::EQUALS | bytes::COLON) {
             for caps in self.assignment.captures_iter(v) {
                 if let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) {
                     let ctx = self.context.classes(name.as_str());
@@ -422,7 +419,7 @@ impl SensitiveScanner {
                         s += 1;
                     }
                     // An empty window names nothing.
-                    s < c.span.start && self.context.classes(&v[s..c.span.start]).has(c.need)
+                    s < c.span.start && self.context.names(&v[s..c.span.start], c.need)
                 }
             })
             .map(|(i, _)| i);
