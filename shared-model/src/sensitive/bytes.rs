@@ -65,6 +65,23 @@ pub fn union(v: &[u8]) -> u8 {
     v.iter().fold(0, |acc, &c| acc | of(c))
 }
 
+/// Where the last `c` in `v` is, eight bytes at a time from the end.
+pub fn rfind(v: &[u8], c: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7f;
+    let mut end = v.len();
+    while let Some(chunk) = end.checked_sub(8).and_then(|s| v.get(s..end)).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        let x = u64::from_le_bytes(chunk) ^ (ONES * u64::from(c));
+        // The top bit of each byte of `x` that is zero (no carries between bytes).
+        let zero = !(((x & LOW7) + LOW7) | x) & !LOW7;
+        if zero != 0 {
+            return Some(end - 8 + (63 - zero.leading_zeros() as usize) / 8);
+        }
+        end -= 8;
+    }
+    v.get(..end)?.iter().rposition(|&b| b == c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +97,15 @@ mod tests {
         }
         assert_eq!(union(b"a1@"), LOWER | DIGIT | AT);
         assert_eq!(union(b""), 0);
+    }
+
+    #[test]
+    fn rfind_agrees_with_rposition() {
+        let texts = ["", ".", "a.b", "$.data[0].customer.since", "no dot here at all, none", "........", ".\u{e9}.\u{ff}x", "tracking_url_of_a_long_key"];
+        for t in texts {
+            for c in [b'.', b'x', 0xff, 0] {
+                assert_eq!(rfind(t.as_bytes(), c), t.bytes().rposition(|b| b == c), "{t:?} {c}");
+            }
+        }
     }
 }
