@@ -8,6 +8,8 @@
 //! and a keyword counts only at word edges (`_`, `-`, `.`, space, digits, camelCase), so `pan`
 //! does not fire inside `company` and `dob` not inside `adobe`.
 
+use super::bytes;
+
 /// A set of context classes, one bit each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ctx(pub u32);
@@ -190,29 +192,44 @@ const KEYWORDS: &[(&str, Ctx)] = &[
 /// The compiled keyword matcher: the keywords by their first two letters.
 ///
 /// PERF: a keyword counts only where a word starts, so instead of an Aho-Corasick pass (whose
-/// per-call setup dominates on keys of a few bytes) only word starts are looked up, against
-/// the keywords (rarely more than two) that start with the same two letters. The result is a
-/// set, so order is moot.
+/// per-call setup dominates on keys of a few bytes) only word starts are looked up: first in
+/// the classes any keyword of that letter pair implies (most pairs have none, or none the
+/// caller asks for), then against those keywords (rarely more than two). The result is a set,
+/// so order is moot.
 #[derive(Debug, Clone)]
 pub struct Context {
     /// The keywords by their first two bytes ([`pair`]), folded to lower case.
     by_pair: Vec<Vec<(&'static [u8], Ctx)>>,
+    /// The union of the classes of each slot's keywords.
+    pair_classes: Vec<Ctx>,
 }
+
+/// A letter's place in the alphabet, either case; 26 for any other byte.
+const LETTER: [u8; 256] = {
+    let mut t = [26u8; 256];
+    let mut c = 0;
+    while c < 26 {
+        t[b'a' as usize + c] = c as u8;
+        t[b'A' as usize + c] = c as u8;
+        c += 1;
+    }
+    t
+};
 
 /// The slot of a keyword starting with `first` (a letter) followed by `second` (any byte, or
 /// none): 26 letters by 27 (letters, then anything else).
 fn pair(first: u8, second: Option<u8>) -> usize {
-    let f = usize::from(first.to_ascii_lowercase().wrapping_sub(b'a')).min(25);
-    let s = match second {
-        Some(c) if c.is_ascii_alphabetic() => usize::from(c.to_ascii_lowercase() - b'a'),
-        _ => 26,
-    };
-    f * 27 + s
+    let f = usize::from(LETTER[usize::from(first)]).min(25);
+    f * 27 + second.map_or(26, |c| usize::from(LETTER[usize::from(c)]))
 }
+
+/// The classes some negative word can take away, and that word's class.
+const NEGATED: [(Ctx, Ctx); 2] = [(Ctx(Ctx::SECRET.0 | Ctx::PASSWORD.0), Ctx::NOT_SECRET), (Ctx::ADDRESS, Ctx::NOT_ADDRESS)];
 
 impl Context {
     pub fn new() -> Result<Context, String> {
         let mut by_pair = vec![Vec::new(); 26 * 27];
+        let mut pair_classes = vec![Ctx::NONE; 26 * 27];
         for &(k, c) in KEYWORDS {
             let b = k.as_bytes();
             // A keyword of one letter, or whose second byte is not a letter, would need every
@@ -220,28 +237,45 @@ impl Context {
             if b.len() < 2 || !b[0].is_ascii_alphabetic() || !b[1].is_ascii_alphabetic() {
                 return Err(format!("context keyword {k:?} must start with two letters"));
             }
-            if let Some(list) = by_pair.get_mut(pair(b[0], Some(b[1]))) {
+            let slot = pair(b[0], Some(b[1]));
+            if let (Some(list), Some(classes)) = (by_pair.get_mut(slot), pair_classes.get_mut(slot)) {
                 list.push((b, c));
+                *classes = classes.with(c);
             }
         }
-        Ok(Context { by_pair })
+        Ok(Context { by_pair, pair_classes })
     }
 
     /// The classes named in `text` (a key or a window of prose), negative words applied.
     pub fn classes(&self, text: &str) -> Ctx {
+        self.classes_of(text, Ctx(u32::MAX))
+    }
+
+    /// Whether `text` names one of the classes in `need` (as `classes(text).has(need)`, reading
+    /// only the keywords that can decide it).
+    pub fn names(&self, text: &str, need: Ctx) -> bool {
+        self.classes_of(text, need).has(need)
+    }
+
+    /// The classes of `interest` named in `text`, negative words applied.
+    fn classes_of(&self, text: &str, interest: Ctx) -> Ctx {
+        let interest = NEGATED.iter().fold(interest, |i, &(negated, by)| if i.has(negated) { i.with(by) } else { i });
         let b = text.as_bytes();
         let mut ctx = Ctx::NONE;
-        // A word starts at a letter after a non-letter, or at camelCase's upper-case letter;
-        // tracked as the previous byte's class: 0 not a letter, 1 lower case, 2 upper case.
+        // A word starts at a letter after a non-letter, or at camelCase's upper-case letter.
         let mut prev = 0u8;
         for (i, &c) in b.iter().enumerate() {
-            let class = u8::from(c.is_ascii_lowercase()) | (u8::from(c.is_ascii_uppercase()) << 1);
-            let edge = class != 0 && (prev == 0 || (prev == 1 && class == 2));
+            let class = bytes::of(c) & bytes::ALPHA;
+            let edge = class != 0 && (prev == 0 || (prev == bytes::LOWER && class == bytes::UPPER));
             prev = class;
             if !edge {
                 continue;
             }
-            let Some(list) = self.by_pair.get(pair(c, b.get(i + 1).copied())) else { continue };
+            let slot = pair(c, b.get(i + 1).copied());
+            if !self.pair_classes.get(slot).map_or(false, |c| c.has(interest)) {
+                continue;
+            }
+            let Some(list) = self.by_pair.get(slot) else { continue };
             let rest = &b[i..];
             for &(k, class) in list {
                 if rest.len() >= k.len() && rest[..k.len()].eq_ignore_ascii_case(k) && edge_after(b, i + k.len()) {
@@ -249,20 +283,71 @@ impl Context {
                 }
             }
         }
-        if ctx.has(Ctx::NOT_SECRET) {
-            ctx = ctx.without(Ctx::SECRET).without(Ctx::PASSWORD);
+        for (negated, by) in NEGATED {
+            if ctx.has(by) {
+                ctx = ctx.without(negated);
+            }
         }
-        if ctx.has(Ctx::NOT_ADDRESS) {
-            ctx = ctx.without(Ctx::ADDRESS);
+        Ctx(ctx.0 & interest.0).without(Ctx::NOT_SECRET).without(Ctx::NOT_ADDRESS)
+    }
+}
+
+/// The classes of the keys met in one scan, remembered by key.
+///
+/// PERF: the fields of a JSON array of objects repeat the same keys; a slot compare costs a
+/// fraction of classifying the key again. Open addressing over a few slots from the key's hash;
+/// when all are taken by other keys the first is overwritten (a miss only costs a reclassify).
+pub struct KeyClasses<'a> {
+    /// Keys are never empty (an empty key has no classes), so an empty slot needs no flag.
+    slots: [(&'a str, Ctx); KEY_SLOTS],
+}
+
+const KEY_SLOTS: usize = 64;
+const KEY_PROBES: usize = 4;
+
+impl<'a> KeyClasses<'a> {
+    pub fn new() -> KeyClasses<'a> {
+        KeyClasses { slots: [("", Ctx::NONE); KEY_SLOTS] }
+    }
+
+    /// The classes of `key`, as [`Context::classes`].
+    pub fn get(&mut self, context: &Context, key: &'a str) -> Ctx {
+        let b = key.as_bytes();
+        let (first, mid, last) = match b {
+            [] => return Ctx::NONE,
+            [f, ..] => (*f, b[b.len() / 2], b[b.len() - 1]),
+        };
+        let mixed = (b.len() as u64 | u64::from(first) << 16 | u64::from(mid) << 24 | u64::from(last) << 32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let home = (mixed >> 58) as usize;
+        let mut free = home % KEY_SLOTS;
+        for probe in 0..KEY_PROBES {
+            let i = (home + probe) % KEY_SLOTS;
+            let (k, c) = self.slots[i];
+            if k == key {
+                return c;
+            }
+            if k.is_empty() {
+                free = i;
+                break;
+            }
         }
-        ctx.without(Ctx::NOT_SECRET).without(Ctx::NOT_ADDRESS)
+        let c = context.classes(key);
+        self.slots[free] = (key, c);
+        c
     }
 }
 
 /// The key a field's name points at: the last JSON path segment, or the name itself.
 pub fn last_key(name: &str) -> &str {
-    // PERF: byte searches from the end; the last segment is short and `rfind` (memrchr) costs
-    // more to set up than it saves.
+    let b = name.as_bytes();
+    // PERF: a JSON path to an object member (`$.a.b.key`), the common case, in one backward
+    // search eight bytes at a time.
+    if b.first() == Some(&b'$') && b.last() != Some(&b']') {
+        return match bytes::rfind(b, b'.') {
+            Some(i) => &name[i + 1..],
+            None => name.trim_start_matches('$'),
+        };
+    }
     let rfind = |s: &str, c: u8| s.bytes().rposition(|b| b == c);
     let mut s = name;
     while s.ends_with(']') {
@@ -304,6 +389,31 @@ mod tests {
         assert!(c.classes("SSN: ").has(Ctx::SSN));
         assert!(c.classes("user_password").has(Ctx::PASSWORD));
         assert!(!c.classes("passenger").has(Ctx::PASSWORD));
+    }
+
+    #[test]
+    fn names_agrees_with_classes() {
+        let c = Context::new().unwrap();
+        let texts = ["my passport is", "ssn: ", "next_page_token", "ip_address", "home address", "aws secret", "the company pan", "", "Tel"];
+        let classes = [Ctx::SSN, Ctx::PASSPORT, Ctx::SECRET, Ctx::ADDRESS, Ctx::PASSWORD, Ctx::PHONE, Ctx::PAN, Ctx(Ctx::SSN.0 | Ctx::TAX.0)];
+        for t in texts {
+            for need in classes {
+                assert_eq!(c.names(t, need), c.classes(t).has(need), "{t:?} {need:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_classes_remember_and_survive_collisions() {
+        let c = Context::new().unwrap();
+        let keys: Vec<String> = (0..300).map(|i| ["ssn", "id", "first_name", "token_type", "x"][i % 5].to_string() + &"_".repeat(i % 7)).collect();
+        let mut cache = KeyClasses::new();
+        for _ in 0..2 {
+            for k in &keys {
+                assert_eq!(cache.get(&c, k), c.classes(k), "{k}");
+            }
+        }
+        assert_eq!(cache.get(&c, ""), Ctx::NONE);
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! Sensitive data: personal data and credentials in requests and responses, found without
 //! ever repeating them.
 //!
-//! [`SensitiveScanner::scan`] reads the [`Field`]s of an exchange once. Per value it runs one
-//! Aho-Corasick pass for vendor-token anchors ([`secrets`]), one byte pass for digit runs and
-//! IPv6 ([`pii`]), one for alphanumeric words ([`national`]), and, only when the key (or text
-//! just before a candidate) names a class, the key-context checks ([`context`]). Validators
+//! [`SensitiveScanner::scan`] reads the [`Field`]s of an exchange once. Per value, one pass
+//! over its bytes learns which byte classes occur ([`bytes`]) and, in values long enough for a
+//! vendor token, where token anchors are ([`secrets`]); only the detectors those classes allow
+//! then run: emails at each `@`, IPv6 addresses from their colons ([`pii`]), and one walk over
+//! the value's words ([`words`]) that starts the digit-run lexer ([`pii`]) and the identifier
+//! checks ([`national`]). Text values also read their key's context classes ([`context`]),
+//! which decide the key-only types (credentials, dates of birth, names, addresses). Validators
 //! ([`validate`]) run only on candidates. A candidate is *strong* (its format and check digits
-//! suffice) or *weak* (it needs a context class such as `ssn` or `routing`); overlapping matches
-//! keep the most specific, longest one. Every match carries a mask made by [`crate::redact`].
+//! suffice) or *weak* (it needs a context class such as `ssn` or `routing`, from the key or the
+//! text just before it); overlapping matches keep the most specific, longest one. Every match
+//! carries a mask made by [`crate::redact`].
 //!
 //! [`findings`] folds matches into one finding per (type, location) with the count in `detail`.
 //! Where the data is decides the OWASP risk: anything in a response is API3:2023 (excessive
@@ -19,35 +23,40 @@
 //!
 //! # Performance
 //!
-//! The clean path (no sensitive data, the common case) stays cheap: token anchors are found by
-//! a two-byte table (`secrets::Anchors`), not a per-value automaton; digit runs, words and
-//! IPv6 candidates that cannot be anything are dismissed before they are built; a key's context
-//! is read only for text values or when a weak candidate needs it; nothing allocates per field.
-//! Scanner only (fields already extracted), clean JSON, native, both builds in the same session
-//! on the shared 2-core machine (timings vary by ±30% between sessions):
+//! The clean path (no sensitive data, the common case) stays cheap. Each byte of a value is
+//! classified once by table ([`bytes`]); in values of 10 bytes or more the same two loads per
+//! byte also test for token anchors (`secrets::Anchors`). A value without a digit skips the
+//! word walk; the walk costs a few instructions per byte, and more only at words that start a
+//! digit run or have an identifier's length. Runs, words and IPv6 candidates that cannot be
+//! anything are dismissed before they are built; a text value's key classes are remembered for
+//! the scan (`context::KeyClasses`); nothing allocates unless a key class or candidate asks.
+//! Scanner only (fields already extracted), instructions per body byte under callgrind (stable
+//! under load), before (one pass per detector) and after:
 //!
-//! | body | before | after | instructions/byte before → after |
-//! |---|---|---|---|
-//! | droplets 4 KB | 167-174 MiB/s | 338-353 MiB/s | 83 → 51 |
-//! | droplets 256 KB | 178-180 MiB/s | 336-338 MiB/s | |
-//! | orders 4 KB | 164-165 MiB/s | 298-303 MiB/s | 83 → 55 |
-//! | orders 256 KB | 172-174 MiB/s | 293-297 MiB/s | |
+//! | body | before | after |
+//! |---|---:|---:|
+//! | droplets 4 KB / 256 KB (clean) | 52.9 / 53.2 | 27.1 / 26.5 |
+//! | orders 4 KB / 256 KB (clean) | 57.1 / 56.9 | 31.0 / 29.7 |
+//! | dense 4 KB (every value sensitive) | 300 | 264 |
+//! | hostile 4 KB (lexer stress) | 114 | 103 |
 //!
 //! `cargo bench -p vigil-model --bench sensitive -- --warm-up-time 1 --measurement-time 3 scan`;
 //! instructions with `SENSITIVE_CALLGRIND=orders/4KB valgrind --tool=callgrind
 //! --toggle-collect='*scan_once*' target/release/deps/sensitive-<hash>` (see the bench).
 
+mod bytes;
 pub mod context;
 pub mod national;
 pub mod pii;
 pub mod policy;
 pub mod secrets;
 pub mod validate;
+mod words;
 
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
 use crate::redact::{mask_ends, mask_keep_last};
-use context::{last_key, Context, Ctx};
+use context::{last_key, Context, Ctx, KeyClasses};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -313,13 +322,14 @@ impl SensitiveScanner {
         let mut cands = Vec::new();
         let mut hits = Vec::new();
         let mut kept = Vec::new();
+        let mut keys = KeyClasses::new();
         for (index, f) in fields.iter().enumerate() {
             if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 {
                 continue;
             }
             // PERF: only text values read their key up front (credentials, dates of birth, names
             // and addresses are told by it); others only when a weak candidate needs context.
-            let text_ctx = (f.ty == ValueType::Text).then(|| self.key_class(&f.name));
+            let text_ctx = (f.ty == ValueType::Text).then(|| keys.get(&self.context, last_key(&f.name)));
             cands.clear();
             self.candidates(&f.value, text_ctx.unwrap_or(Ctx::NONE), f.ty, f.name.is_empty(), &mut cands, &mut hits);
             if cands.is_empty() {
@@ -327,7 +337,7 @@ impl SensitiveScanner {
             }
             let key_ctx = match text_ctx {
                 Some(c) => c,
-                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => self.key_class(&f.name),
+                None if f.ty != ValueType::Key && cands.iter().any(|c| !c.need.is_empty()) => keys.get(&self.context, last_key(&f.name)),
                 None => Ctx::NONE,
             };
             self.resolve(&f.value, key_ctx, &cands, &mut kept);
@@ -340,42 +350,34 @@ impl SensitiveScanner {
         }
     }
 
-    /// The context classes of a field name's last key.
-    ///
-    /// PERF: cheaper than a per-scan cache: hashing the key costs about what classifying it does.
-    fn key_class(&self, name: &str) -> Ctx {
-        self.context.classes(last_key(name))
-    }
-
     fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>, hits: &mut Vec<(usize, usize, usize)>) {
         let b = v.as_bytes();
         if ty == ValueType::Number {
-            pii::digit_runs(b, out);
+            // The shortest shape a number-like value can hold is an IPv4 address (`1.1.1.1`).
+            if b.len() >= 7 {
+                words::walk(b, false, out);
+            }
             return;
         }
         if ty == ValueType::Text && !key_ctx.is_empty() {
             by_key(key_ctx, v, 0, out);
         }
-        // One pass for the cheap facts that decide which detectors can possibly match.
-        let (mut digit, mut alpha, mut at, mut colon, mut equals) = (false, false, false, false, false);
-        for &c in b {
-            digit |= c.is_ascii_digit();
-            alpha |= c.is_ascii_alphabetic();
-            at |= c == b'@';
-            colon |= c == b':';
-            equals |= c == b'=';
-        }
-        // PERF: no vendor token is shorter than 10 bytes; most JSON values are.
-        if b.len() >= MIN_TOKEN {
+        // One pass for the byte classes that decide which detectors can possibly match, and,
+        // in values long enough for a vendor token (most JSON values are not), its anchors.
+        let classes = if b.len() >= MIN_TOKEN {
             hits.clear();
-            self.anchors.find(b, hits);
+            let classes = self.anchors.find(b, hits);
             for &(_, i, start) in hits.iter() {
                 if let (Some(t), Some(c)) = (secrets::TOKENS.get(i), self.tokens.get(i)) {
                     secrets::verify(t, c, b, start, out);
                 }
             }
-        }
-        if at {
+            classes
+        } else {
+            bytes::union(b)
+        };
+        let has = |class: u8| classes & class != 0;
+        if has(bytes::AT) {
             let mut from = 0;
             while let Some(p) = b[from..].iter().position(|&c| c == b'@') {
                 pii::email(b, from + p, out);
@@ -383,18 +385,16 @@ impl SensitiveScanner {
             }
         }
         // An IPv6 address has two colons or more.
-        if colon && b.iter().filter(|&&c| c == b':').nth(1).is_some() {
+        if has(bytes::COLON) && b.iter().filter(|&&c| c == b':').nth(1).is_some() {
             pii::ipv6(b, out);
         }
-        if digit {
-            pii::digit_runs(b, out);
-        }
-        if (digit && alpha) || (alpha && b.len() >= 34) {
-            national::words(b, out);
+        // Digit runs need a digit; identifiers a letter, and a digit too but in Twilio SIDs.
+        if has(bytes::DIGIT) || (has(bytes::ALPHA) && b.len() >= 34) {
+            words::walk(b, has(bytes::ALPHA), out);
         }
         // PERF: the capturing assignment search is the costliest pass (a bounded backtracker); it
         // needs an `=` or `:`, which path segments and most text never have.
-        if free_text && ty == ValueType::Text && (equals || colon) {
+        if free_text && ty == ValueType::Text && has(bytes::EQUALS | bytes::COLON) {
             for caps in self.assignment.captures_iter(v) {
                 if let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) {
                     let ctx = self.context.classes(name.as_str());
@@ -422,7 +422,7 @@ impl SensitiveScanner {
                         s += 1;
                     }
                     // An empty window names nothing.
-                    s < c.span.start && self.context.classes(&v[s..c.span.start]).has(c.need)
+                    s < c.span.start && self.context.names(&v[s..c.span.start], c.need)
                 }
             })
             .map(|(i, _)| i);

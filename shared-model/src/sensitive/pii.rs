@@ -2,12 +2,14 @@
 //! IPv4), IPv6 addresses, emails, and the key-context-only values (dates of birth, names, postal
 //! addresses).
 //!
-//! Digits are found by one hand-written lexer: a *run* is digits joined by single separators
-//! (`space - . / : ( )`), not glued to letters, so `2024-03-15T10:00Z` and `v1.2.3-beta` are
-//! dismissed at the first letter and UUIDs never form a run. Each run is then classified by its
+//! Digits are found by one hand-written lexer, started by the word walk ([`super::words`]) at
+//! each run's first digit: a *run* is digits joined by single separators (`space - . / : ( )`),
+//! not glued to letters, so `2024-03-15T10:00Z` and `v1.2.3-beta` are dismissed at the first
+//! letter and UUIDs never form a run. Each run is then classified by its
 //! digit count and grouping, and checked by the published validator ([`super::validate`]).
 //! Shapes that are ambiguous without context (nine bare digits) are emitted as weak candidates.
 
+use super::bytes;
 use super::context::Ctx;
 use super::validate;
 use super::{Candidate, DataType};
@@ -34,6 +36,15 @@ impl Run<'_> {
 
     fn lens(&self) -> impl Iterator<Item = usize> + '_ {
         self.groups[..self.ng].iter().map(|g| usize::from(g.0))
+    }
+
+    /// The group lengths (first `ng` entries), without allocating.
+    fn len_array(&self) -> [usize; 12] {
+        let mut a = [0; 12];
+        for (x, g) in a.iter_mut().zip(&self.groups[..self.ng]) {
+            *x = usize::from(g.0);
+        }
+        a
     }
 
     /// Separators between groups (`0` after the last group).
@@ -76,86 +87,84 @@ fn is_sep(c: u8) -> bool {
     matches!(c, b' ' | b'-' | b'.' | b'/' | b':' | b'(' | b')')
 }
 
-/// Finds digit runs in `v` and classifies each.
-pub(super) fn digit_runs(v: &[u8], out: &mut Vec<Candidate>) {
-    let mut i = 0;
-    while i < v.len() {
-        if !v[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let mut start = i;
-        let mut plus = false;
-        if start > 0 && v[start - 1] == b'(' {
-            start -= 1;
-        }
-        if start > 0 && v[start - 1] == b'+' {
-            start -= 1;
-            plus = true;
-        }
-        let glued = start > 0 && (v[start - 1].is_ascii_alphanumeric() || v[start - 1] == b'_');
-        // PERF: most runs in API JSON (timestamps, UUIDs, versions, prices, ids inside words)
-        // are glued to letters or too short to be anything; find that out without building them.
-        let (end, n, ng) = extent(v, i);
-        let tail_glued = end < v.len() && (v[end].is_ascii_alphanumeric() || v[end] == b'_');
-        if glued || tail_glued || n > MAX_DIGITS || ng > 12 || n < 4 || (n < 8 && ng < 4) {
-            i = end.max(i + 1);
-            continue;
-        }
-        let mut run = Run { text: v, start, end: i, digits: [0; MAX_DIGITS], n: 0, groups: [(0, 0, 0); 12], ng: 0, plus };
-        let mut j = i;
-        let mut overflow = false;
-        loop {
-            let g0 = j;
-            while j < v.len() && v[j].is_ascii_digit() {
-                if run.n < MAX_DIGITS {
-                    run.digits[run.n] = v[j];
-                    run.n += 1;
-                } else {
-                    overflow = true;
-                }
-                j += 1;
+/// Whether the digit at `s` continues a run that starts before it: a digit group ends just
+/// before the separators in front of it ([`after_separators`] would step from there to `s`).
+/// The lexer reads such a run from its first digit, so `s` starts nothing.
+pub(super) fn continues_run(v: &[u8], s: usize) -> bool {
+    // NUL has no class, so it stands in for "before the value".
+    let before = |back: usize| s.checked_sub(back).and_then(|k| v.get(k)).copied().unwrap_or(0);
+    let (b1, b2) = (before(1), before(2));
+    bytes::is(b1, bytes::SEP)
+        && (bytes::is(b2, bytes::DIGIT) || (bytes::is(b2, bytes::SEP) && (b2 == b')' || b1 == b'(') && bytes::is(before(3), bytes::DIGIT)))
+}
+
+/// Reads the digit run whose first digit is at `i` (one that [`continues_run`] says starts
+/// here) and classifies it, unless it is glued to letters.
+pub(super) fn run_at(v: &[u8], i: usize, out: &mut Vec<Candidate>) {
+    let mut start = i;
+    let mut plus = false;
+    if start > 0 && v[start - 1] == b'(' {
+        start -= 1;
+    }
+    if start > 0 && v[start - 1] == b'+' {
+        start -= 1;
+        plus = true;
+    }
+    let glued = start > 0 && bytes::is(v[start - 1], bytes::ALNUM | bytes::UNDERSCORE);
+    if glued {
+        return;
+    }
+    // PERF: most runs in API JSON (timestamps, UUIDs, versions, prices, ids inside words)
+    // are glued to letters or too short to be anything; find that out without building them.
+    // No shape [`classify`] knows has fewer than 4 digits; fewer than 9 only an IPv4 address
+    // (4 groups or more, its own or in a part split off at a space) or a `+` phone (8).
+    let (end, n, ng) = extent(v, i);
+    let tail_glued = end < v.len() && bytes::is(v[end], bytes::ALNUM | bytes::UNDERSCORE);
+    if tail_glued || n > MAX_DIGITS || ng > 12 || n < 4 || (ng < 4 && n < 8 + usize::from(!plus)) {
+        return;
+    }
+    let mut run = Run { text: v, start, end: i, digits: [0; MAX_DIGITS], n: 0, groups: [(0, 0, 0); 12], ng: 0, plus };
+    let mut j = i;
+    loop {
+        let g0 = j;
+        while j < v.len() && v[j].is_ascii_digit() {
+            if run.n < MAX_DIGITS {
+                run.digits[run.n] = v[j];
+                run.n += 1;
             }
-            if run.ng < run.groups.len() {
-                run.groups[run.ng] = ((j - g0).min(255) as u8, 0, g0);
-                run.ng += 1;
-            } else {
-                overflow = true;
-            }
-            run.end = j;
-            let k = after_separators(v, j);
-            if k > j && k < v.len() && v[k].is_ascii_digit() {
-                if let Some(g) = run.groups[..run.ng].last_mut() {
-                    g.1 = v[j];
-                }
-                j = k;
-            } else {
-                break;
-            }
+            j += 1;
         }
-        i = run.end.max(i + 1);
-        let tail_glued = run.end < v.len() && (v[run.end].is_ascii_alphanumeric() || v[run.end] == b'_');
-        if glued || tail_glued || overflow {
-            continue;
+        if run.ng < run.groups.len() {
+            run.groups[run.ng] = ((j - g0).min(255) as u8, 0, g0);
+            run.ng += 1;
         }
-        if !classify(&run, out) && run.seps().any(|c| c == b' ') {
-            // `911-701234 91170-1234`: two numbers a space apart read as one run; retry each.
-            let mut from = 0;
-            for g in 0..run.ng {
-                if g + 1 == run.ng || run.groups[g].1 == b' ' {
-                    if from > 0 || g + 1 < run.ng {
-                        classify(&run.sub(from, g + 1), out);
-                    }
-                    from = g + 1;
+        run.end = j;
+        let k = after_separators(v, j);
+        if k > j && k < v.len() && v[k].is_ascii_digit() {
+            if let Some(g) = run.groups[..run.ng].last_mut() {
+                g.1 = v[j];
+            }
+            j = k;
+        } else {
+            break;
+        }
+    }
+    if !classify(&run, out) && run.seps().any(|c| c == b' ') {
+        // `911-701234 91170-1234`: two numbers a space apart read as one run; retry each.
+        let mut from = 0;
+        for g in 0..run.ng {
+            if g + 1 == run.ng || run.groups[g].1 == b' ' {
+                if from > 0 || g + 1 < run.ng {
+                    classify(&run.sub(from, g + 1), out);
                 }
+                from = g + 1;
             }
         }
     }
 }
 
 /// Where the run whose first digit is at `i` ends, with its digit and group counts: the same
-/// walk as [`digit_runs`] without recording. No shape [`classify`] knows has fewer than 4
-/// digits, and fewer than 8 digits only as an IPv4 address (4 or more groups).
+/// walk as [`run_at`] without recording.
 fn extent(v: &[u8], i: usize) -> (usize, usize, usize) {
     let (mut j, mut n, mut ng) = (i, 0, 0);
     loop {
@@ -260,7 +269,8 @@ fn card_groups(r: &Run<'_>) -> bool {
     if !r.one_sep(b" -") {
         return false;
     }
-    let lens: Vec<usize> = r.lens().collect();
+    let all = r.len_array();
+    let lens = &all[..r.ng];
     let fours = lens.split_last().map_or(false, |(last, rest)| rest.iter().all(|&l| l == 4) && (1..=4).contains(last));
     fours || lens == [4, 6, 5] || lens == [4, 6, 4]
 }
@@ -275,7 +285,8 @@ fn nanp(d: &[u8]) -> bool {
 /// groups). Bare digit strings need phone context.
 fn phone(r: &Run<'_>, out: &mut Vec<Candidate>) {
     let d = r.digits();
-    let lens: Vec<usize> = r.lens().collect();
+    let all = r.len_array();
+    let lens = &all[..r.ng];
     let seps_ok = r.seps().all(|c| matches!(c, b' ' | b'-' | b'.'));
     if r.bare() {
         if (10..=15).contains(&d.len()) {
@@ -300,8 +311,8 @@ fn ipv4(r: &Run<'_>, out: &mut Vec<Candidate>) {
     if r.plus || r.text[r.start] == b'(' || r.ng < 4 || r.ng > 5 {
         return;
     }
-    let seps: Vec<u8> = r.seps().collect();
-    if seps[..3] != [b'.', b'.', b'.'] {
+    let sep = |g: usize| r.groups.get(g).map_or(0, |g| g.1);
+    if (0..3).any(|g| sep(g) != b'.') {
         return;
     }
     let text = &r.text[r.start..r.end];
@@ -323,13 +334,13 @@ fn ipv4(r: &Run<'_>, out: &mut Vec<Candidate>) {
     let mut end = r.end;
     if r.ng == 5 {
         let suffix = parts.next().unwrap_or(b"");
-        let ok = match seps[3] {
+        let ok = match sep(3) {
             b'/' => std::str::from_utf8(suffix).ok().and_then(|s| s.parse::<u8>().ok()).map_or(false, |p| p <= 32),
             b':' => suffix.len() <= 5,
             _ => false,
         };
         if !ok {
-            if seps[3] == b'.' {
+            if sep(3) == b'.' {
                 return; // five dotted numbers: a version or an OID, not an address
             }
             end = r.end - suffix.len() - 1;
@@ -370,20 +381,26 @@ fn ipv6_public(a: Ipv6Addr) -> bool {
 /// IPv6 addresses: a maximal run of hex digits, colons and dots holding at least two colons,
 /// not glued to other letters, parsed by the standard library (zone ids and `/prefix` kept in
 /// the span).
+///
+/// PERF: runs are found from their colons, so hex-looking words (`2024`, `face`) cost nothing.
 pub(super) fn ipv6(v: &[u8], out: &mut Vec<Candidate>) {
+    let v6 = |c: u8| c.is_ascii_hexdigit() || c == b':' || c == b'.';
     let mut i = 0;
-    while i < v.len() {
-        let c = v[i];
-        if !(c.is_ascii_hexdigit() || c == b':') {
-            i += 1;
-            continue;
+    while let Some(p) = v.get(i..).and_then(|rest| rest.iter().position(|&c| c == b':')) {
+        let colon = i + p;
+        let mut start = colon;
+        while start > i && v6(v[start - 1]) {
+            start -= 1;
         }
-        let start = i;
-        let mut j = i;
-        while j < v.len() && (v[j].is_ascii_hexdigit() || v[j] == b':' || v[j] == b'.') {
+        // A run starts at a hex digit or colon, never at a dot.
+        while v[start] == b'.' {
+            start += 1;
+        }
+        let mut j = colon;
+        while j < v.len() && v6(v[j]) {
             j += 1;
         }
-        i = j.max(i + 1);
+        i = j;
         let mut end = j;
         while end > start && v[end - 1] == b'.' {
             end -= 1;
@@ -483,4 +500,19 @@ pub(super) fn looks_like_address(v: &str) -> bool {
         && (v.chars().any(|c| c.is_ascii_digit()) || v.split_whitespace().count() >= 2)
         && !v.contains("://")
         && !v.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuation_follows_the_lexer() {
+        let starts = |v: &str| (0..v.len()).filter(|&i| v.as_bytes()[i].is_ascii_digit() && (i == 0 || !v.as_bytes()[i - 1].is_ascii_alphanumeric())).filter(|&i| !continues_run(v.as_bytes(), i)).collect::<Vec<_>>();
+        assert_eq!(starts("415-555-0132"), vec![0]);
+        assert_eq!(starts("(415) 555-0132"), vec![1]);
+        assert_eq!(starts("+44 (20) 7123"), vec![1]);
+        assert_eq!(starts("12 - 34"), vec![0, 5], "two separators without a parenthesis end a run");
+        assert_eq!(starts("a1-2 x 3"), vec![7]);
+    }
 }

@@ -9,6 +9,7 @@
 //! size. Context secrets need no anchor: the key says "this is a secret" and the value must then
 //! look like one (not a placeholder such as `${TOKEN}` or `insert_key_here`).
 
+use super::bytes;
 use super::context::Ctx;
 use super::validate;
 use super::{Candidate, DataType};
@@ -136,18 +137,30 @@ pub(super) struct Compiled {
 /// bytes match at a position (one bit per anchor), and only those are compared in full. Clean
 /// JSON rarely passes the pair test (`ht` of `https`, `:/` of `://`), so the cost is a few
 /// instructions per byte.
+///
+/// PERF: the tables also carry each byte's class ([`bytes`]): `second` in its top byte, where
+/// every `first` entry has all bits set, so the pair test itself yields the class of the byte it
+/// reads, and the scanner's one pass over a long value finds the anchors and the byte classes
+/// with the same two loads per byte.
 #[derive(Debug)]
 pub(super) struct Anchors {
     first: [u64; 256],
     second: [u64; 256],
 }
 
+/// Where a byte's class sits in [`Anchors`]' tables; the anchors take the bits below.
+const CLASS_SHIFT: u32 = 56;
+const ANCHOR_BITS: u64 = (1 << CLASS_SHIFT) - 1;
+
 impl Anchors {
     pub fn new() -> Result<Anchors, String> {
-        if TOKENS.len() > 64 {
-            return Err(format!("{} token anchors, at most 64", TOKENS.len()));
+        if TOKENS.len() > CLASS_SHIFT as usize {
+            return Err(format!("{} token anchors, at most {CLASS_SHIFT}", TOKENS.len()));
         }
-        let mut a = Anchors { first: [0; 256], second: [0; 256] };
+        let mut a = Anchors { first: [!ANCHOR_BITS; 256], second: [0; 256] };
+        for (c, s) in a.second.iter_mut().enumerate() {
+            *s = u64::from(bytes::of(c as u8)) << CLASS_SHIFT;
+        }
         for (k, t) in TOKENS.iter().enumerate() {
             let b = t.anchor.as_bytes();
             // Match order (by end) relies on no anchor ending another.
@@ -161,19 +174,51 @@ impl Anchors {
         Ok(a)
     }
 
-    /// Appends `(end, token index, start)` for each anchor occurrence in `v`, ordered by end.
-    pub fn find(&self, v: &[u8], hits: &mut Vec<(usize, usize, usize)>) {
+    /// Appends `(end, token index, start)` for each anchor occurrence in `v`, ordered by end;
+    /// returns the union of the byte classes of `v` (as [`bytes::union`]).
+    pub fn find(&self, v: &[u8], hits: &mut Vec<(usize, usize, usize)>) -> u8 {
         let from = hits.len();
-        let mut prev = 0u64;
-        for (i, &c) in v.iter().enumerate() {
+        // Before the value: no anchor has begun, every class may follow.
+        let mut prev = !ANCHOR_BITS;
+        let mut seen = 0u64;
+        // PERF: eight bytes per turn with one test for a pair match among them; the rare chunk
+        // that has one is read again byte by byte.
+        let mut chunks = v.chunks_exact(8);
+        let mut base = 0;
+        for chunk in &mut chunks {
+            let mut m = 0u64;
+            for &c in chunk {
+                m |= prev & self.second[usize::from(c)];
+                prev = self.first[usize::from(c)];
+            }
+            seen |= m;
+            if m & ANCHOR_BITS != 0 {
+                self.confirm_from(v, base, base + 8, hits);
+            }
+            base += 8;
+        }
+        for (k, &c) in chunks.remainder().iter().enumerate() {
             let m = prev & self.second[usize::from(c)];
             prev = self.first[usize::from(c)];
-            if m != 0 {
-                self.confirm(v, i - 1, m, hits);
+            seen |= m;
+            if m & ANCHOR_BITS != 0 {
+                self.confirm(v, base + k - 1, m & ANCHOR_BITS, hits);
             }
         }
         if hits.len() > from + 1 {
             hits[from..].sort_by_key(|h| h.0);
+        }
+        (seen >> CLASS_SHIFT) as u8
+    }
+
+    /// Confirms the anchors whose second byte is in `v[from..to]`.
+    #[cold]
+    fn confirm_from(&self, v: &[u8], from: usize, to: usize, hits: &mut Vec<(usize, usize, usize)>) {
+        for i in from.max(1)..to {
+            let m = self.first[usize::from(v[i - 1])] & self.second[usize::from(v[i])] & ANCHOR_BITS;
+            if m != 0 {
+                self.confirm(v, i - 1, m, hits);
+            }
         }
     }
 
@@ -321,5 +366,35 @@ pub(super) fn by_key(ctx: Ctx, v: &str, base: usize, out: &mut Vec<Candidate>) {
         out.push(Candidate { ty: DataType::Password, span, need: Ctx::NONE });
     } else if ctx.has(Ctx::SECRET) && looks_random(t) {
         out.push(Candidate { ty: DataType::GenericSecret, span, need: Ctx::NONE });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchors_in(v: &[u8]) -> Vec<(usize, &'static str)> {
+        let a = Anchors::new().unwrap();
+        let mut hits = Vec::new();
+        a.find(v, &mut hits);
+        hits.iter().map(|&(_, k, start)| (start, TOKENS[k].anchor)).collect()
+    }
+
+    #[test]
+    fn anchors_are_found_at_every_offset() {
+        // Every position relative to the eight-byte chunks, including a pair split across two.
+        for pad in 0..17 {
+            let v = format!("{}AKIA ghp_", ".".repeat(pad));
+            assert_eq!(anchors_in(v.as_bytes()), vec![(pad, "AKIA"), (pad + 5, "ghp_")], "{v}");
+        }
+        assert!(anchors_in(b"nothing to see here at all").is_empty());
+    }
+
+    #[test]
+    fn find_returns_the_byte_classes() {
+        let a = Anchors::new().unwrap();
+        for v in [&b"plain words only"[..], b"a@b.c:1=2_X", b"", b"\xff\xfe"] {
+            assert_eq!(a.find(v, &mut Vec::new()), bytes::union(v), "{v:?}");
+        }
     }
 }
