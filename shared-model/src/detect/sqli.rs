@@ -18,6 +18,8 @@ use super::gate::{gated, in_sorted, lit, prev_non_space, skip_space, skip_space_
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 
+mod grammar;
+
 /// Words that can follow a value in SQL (an operator, a clause): what an injected quote or
 /// number is followed by. Sorted (binary search).
 const AFTER_VALUE: &[&str] = &[
@@ -592,6 +594,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
     if all.iter().filter(|t| matches!(t.t, T::Comment { inline: true })).count() >= 1 && sqlish(&toks) >= 3 {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
+    }
+    if let Some(v) = grammar::judge(text, all, ctx) {
+        keep(v);
     }
     if let Some(v) = shape(text, all, &toks, ctx) {
         keep(v);

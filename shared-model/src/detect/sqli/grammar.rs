@@ -1,0 +1,264 @@
+//! The expression grammar: does the value, read in its context, continue the application's
+//! query as a *valid* SQL expression, and how much SQL does that continuation carry?
+//!
+//! An injection must parse. Pasted after `WHERE id = ` (the raw, numeric context) or into
+//! `'...'` / `"..."` (the quote contexts, where the value's first quote closes the application's
+//! string and the application's own closing quote ends the value as a string), the whole value
+//! has to read as operands joined by operators, up to its end or to a comment that cuts the rest
+//! of the query. Prose fails early: `O'Reilly` closes the string and continues with a bare word
+//! (two operands in a row), `1/4"-1/2" WIDE RIBBON` puts a string right after a number, and
+//! `"PINK ROSES" -DRESS -CLOTHES` parses but carries nothing SQL-specific (words joined by minus
+//! signs).
+//!
+//! The walk is a small state machine over the token classes (expecting an operand, or after
+//! one), with a parenthesis depth: linear and allocation-free. What it counts in the injected
+//! part (comparisons with a literal side, boolean connectives, literals, identifiers, calls, a
+//! cutting comment) decides the verdict and its confidence in [`judge`].
+
+use super::{terminating_comment, word, Ctx, Kw, Tok, Verdict, T};
+
+/// What the walk saw in the injected part of a value that parsed.
+#[derive(Debug, Default)]
+struct Walk {
+    /// Comparisons (`=`, `<>`, `like`, `in`, ...) with a literal on at least one side.
+    literal_cmp: u32,
+    /// Comparisons between two identifiers or calls (`a=b`).
+    other_cmp: u32,
+    /// Boolean connectives joining operands (`and`, `or`, `xor`, `&&`, `||`).
+    logic: u32,
+    /// Arithmetic and bit operators between operands.
+    arith: u32,
+    /// Literal operands: numbers, strings, `null`/`true`/`false`, variables.
+    literals: u32,
+    /// Bare identifiers used as operands.
+    words: u32,
+    /// Known SQL function calls.
+    calls: u32,
+    /// Parenthesised sub-selects.
+    subselects: u32,
+    /// `)` closing a parenthesis the application opened.
+    closed_app_parens: u32,
+    /// Ended by a comment that cuts the rest of the query.
+    cut: bool,
+    /// Tokens walked.
+    tokens: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// An operand must come next (start of an expression, after an operator, `(` or `,`).
+    Operand,
+    /// An operand just ended: an operator, `)`, `,`, a clause or the end may follow.
+    After,
+}
+
+/// Whether a token is a literal operand.
+fn literal(t: T) -> bool {
+    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal))
+}
+
+/// Walks `all[from..]` starting in `state`. `None` when the tokens do not form an SQL expression
+/// continuation that ends cleanly.
+fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk> {
+    let mut w = Walk::default();
+    let mut depth = 0u32;
+    // The last operand token (for comparisons with a literal side) and the pending comparison.
+    let mut last_operand: Option<T> = None;
+    let mut pending_cmp = false;
+    let mut k = from;
+    while let Some(tok) = all.get(k) {
+        k += 1;
+        let t = tok.t;
+        if let T::Comment { inline } = t {
+            if inline && k < all.len() {
+                continue; // `/**/` as whitespace
+            }
+            if !terminating_comment(text, tok) {
+                return None;
+            }
+            w.cut = true;
+            break;
+        }
+        w.tokens += 1;
+        match (state, t) {
+            (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {}
+            (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
+            (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal)) => {
+                w.literals += 1;
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            (State::Operand, T::Word { call: false }) => {
+                w.words += 1;
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            (State::Operand, T::Func { .. } | T::Word { call: true }) => {
+                if matches!(t, T::Func { .. }) {
+                    w.calls += 1;
+                }
+                // The call's parenthesised arguments are walked as a group; its value is an
+                // operand like an identifier.
+                if all.get(k).map(|x| x.t) != Some(T::LParen) {
+                    return None;
+                }
+                let close = group_end(all, k)?;
+                if matches!(t, T::Word { .. }) {
+                    w.words += 1;
+                }
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                k = close;
+                state = State::After;
+            }
+            (State::Operand, T::LParen) => {
+                if matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::Select))) {
+                    w.subselects += 1;
+                    k = group_end(all, k - 1)?;
+                    operand_done(&mut w, &mut pending_cmp, last_operand, T::Kw(Kw::Select));
+                    last_operand = Some(T::Num);
+                    state = State::After;
+                } else {
+                    depth += 1;
+                }
+            }
+            (State::After, T::Cmp | T::Kw(Kw::WordOp)) => {
+                pending_cmp = true;
+                state = State::Operand;
+            }
+            // `not like`, `not in`, `not between`
+            (State::After, T::Logic) if word(text, tok) == b"not" && matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::WordOp))) => {
+                k += 1;
+                pending_cmp = true;
+                state = State::Operand;
+            }
+            (State::After, T::Logic) => {
+                w.logic += 1;
+                state = State::Operand;
+            }
+            (State::After, T::Op) => {
+                w.arith += 1;
+                state = State::Operand;
+            }
+            (State::After, T::RParen) => {
+                if depth > 0 {
+                    depth -= 1;
+                } else {
+                    w.closed_app_parens += 1;
+                }
+            }
+            (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            (State::After, T::Dot) if matches!(all.get(k).map(|x| x.t), Some(T::Word { call: false })) => {
+                k += 1; // `table.column`
+            }
+            _ => return None,
+        }
+    }
+    (state == State::After).then_some(w)
+}
+
+/// Records a completed operand: a pending comparison is classified by its sides.
+fn operand_done(w: &mut Walk, pending_cmp: &mut bool, left: Option<T>, right: T) {
+    if std::mem::take(pending_cmp) {
+        if left.is_some_and(literal) || literal(right) {
+            w.literal_cmp += 1;
+        } else {
+            w.other_cmp += 1;
+        }
+    }
+}
+
+/// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
+fn group_end(all: &[Tok], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in all.iter().enumerate().skip(open) {
+        match t.t {
+            T::LParen => depth += 1,
+            T::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Confidence of a condition the grammar found: blocks on its own.
+const CONDITION: f64 = 0.9;
+
+/// The grammar's verdict on a value in `ctx`, from its full token stream (comments included).
+pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let first = all.first()?;
+    let (from, state) = match ctx {
+        // The application's string must close inside the value.
+        Ctx::Quote(_) if matches!(first.t, T::Str { closed: true, .. }) => (1, State::After),
+        Ctx::Quote(_) => return None,
+        // A raw value either is an operand that continues (`1 or 1=1`) or continues an
+        // operand the application wrote (`) or (1=1`, `or 1=1`).
+        Ctx::Raw if matches!(first.t, T::RParen | T::Logic | T::Cmp) => (0, State::After),
+        Ctx::Raw => (0, State::Operand),
+    };
+    let w = walk(text, all, from, state)?;
+    let at = all.get(from).map_or(0, |t| t.at);
+    let cmp = w.literal_cmp + w.other_cmp;
+    let quoted = matches!(ctx, Ctx::Quote(_));
+    // A condition: a comparison with a literal side, joined to the query by a boolean
+    // connective or by a comment that cuts the query. (A lone comparison right after a closed
+    // quote, `BROWNING "LIKE"`, is how people quote words.)
+    if w.literal_cmp >= 1 && (w.logic >= 1 || w.cut) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
+    }
+    // Comparisons of identifiers or calls with a connective: `' or a=b or '`, `1 and x like y`.
+    if cmp >= 1 && w.logic >= 1 && (quoted || w.cut || w.closed_app_parens > 0) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
+    }
+    // A sub-select or a known function joined to the query: `' and (select ..)`, `1 or sleep(1)`.
+    if (w.subselects + w.calls) >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
+    }
+    // A literal expression then a comment that cuts the query: `1 or 1--`, `1)--`, `' or 1#`.
+    if w.cut && w.words == 0 && w.literals >= 1 && (quoted || w.tokens >= 2) {
+        return Some(Verdict { at, confidence: 0.85, detail: "SQL expression then comment" });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{tokenize, Ctx};
+    use super::judge;
+
+    fn sql(s: &str, ctx: Ctx) -> bool {
+        let b = s.as_bytes();
+        judge(b, &tokenize(b, ctx), ctx).is_some()
+    }
+
+    #[test]
+    fn conditions_in_each_context() {
+        for s in ["1 or 1=1", "1) and (2=2", "-1 or 3>2", "1 and 1 not like 0", "or 1=1", "5 and x is not null--"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["x' or 'a'='a", "' or 1=1--", "') or ('1'='1", "abc' and length(user())>1 and '", "' or x like '%"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        assert!(sql("\" or \"\"=\"", Ctx::Quote(b'"')));
+    }
+
+    #[test]
+    fn prose_does_not_parse_or_carries_no_sql() {
+        for s in ["1950 or 1960", "2 or 4 metal buttons", "x = y * 2", "do or not do", "1611-iioxxig1ti--", "3 to 6 months"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["o'reilly", "it's 5 o'clock", "rock 'n' roll", "bob's or alice's", "o'hara's list = long"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        for s in ["1/4\"-1/2\" wide ribbon", "\"pink roses\" -dress -coat", "browning \"like\"", "x\">link</a"] {
+            assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
+        }
+    }
+}
