@@ -245,26 +245,31 @@ impl Check for Sqli {
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let text = s.text.as_bytes();
-        let mut best = judge(text, &tokenize(text, Ctx::Raw), Ctx::Raw);
+        let mut best = judge(text, &tokenize(text, Ctx::Raw, true), Ctx::Raw);
         for q in [b'\'', b'"'] {
             // A context is tokenized only when the value has that quote and no earlier context
             // already decided with a blocking confidence.
-            if best.as_ref().is_some_and(|h| h.confidence >= 0.9) {
-                break;
+            if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
+                continue;
             }
-            if text.contains(&q) {
-                best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q)), Ctx::Quote(q)));
+            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), true), Ctx::Quote(q)));
+            // `\'`: where the application escapes quotes with a backslash but leaves backslashes
+            // alone, the value's own backslash escapes the escape and its quote closes the string.
+            if best.as_ref().map_or(true, |h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
+                best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
             }
         }
         best
     }
 }
 
-fn tokenize(b: &[u8], ctx: Ctx) -> Vec<Tok> {
+/// The value's tokens in `ctx`; `escapes`: whether a backslash escapes a quote in the string
+/// the application opened (quote contexts).
+fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
     let mut toks = Vec::new();
     let mut i = 0;
     if let Ctx::Quote(q) = ctx {
-        let (end, closed) = string_end(b, 0, q);
+        let (end, closed) = if escapes { string_end(b, 0, q) } else { b.iter().position(|&c| c == q).map_or((b.len(), false), |p| (p + 1, true)) };
         toks.push(Tok { t: T::Str { closed, blank: false }, at: 0, end });
         i = end;
     }
@@ -486,6 +491,9 @@ const FUNCS: &[&str] = &[
 /// A word's token kind; `call` when it is followed by `(`.
 fn classify(w: &[u8], call: bool) -> T {
     let Ok(w) = std::str::from_utf8(w) else { return T::Word { call } };
+    if call && (w == "char" || w == "database" || w == "elt") {
+        return T::Func { danger: false };
+    }
     match w {
         "union" => T::Kw(Kw::Union),
         "select" => T::Kw(Kw::Select),
@@ -553,10 +561,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             // ; followed by a statement that has SQL after its keyword
             T::Semi => {
-                if let Some(T::Kw(Kw::Stmt)) = next(1) {
-                    if statement(text, &toks, i + 1, &ends_in_comment) {
-                        keep(Verdict { at: tok.at, confidence: 0.9, detail: "stacked statement" });
-                    }
+                let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
+                    (Some(T::Kw(Kw::Stmt)), _) => statement(text, &toks, i + 1, &ends_in_comment),
+                    // Control flow around a statement: `; if 1=1 drop ..`, `; while ..`, `; do (..)`.
+                    (_, Some(b"if" | b"while" | b"do")) => sqlish(&toks[i + 2..]) >= 3,
+                    _ => false,
+                };
+                if stacked {
+                    keep(Verdict { at: tok.at, confidence: 0.9, detail: "stacked statement" });
                 }
             }
             T::Kw(Kw::Select) => {
@@ -727,7 +739,8 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
             b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
         ),
         b"insert" | b"replace" => next_word == b"into",
-        b"delete" => matches!(next_t, Some(T::Kw(Kw::From))),
+        // `delete from`, `delete quick|ignore|low_priority from`
+        b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
         b"exec" | b"execute" | b"call" => {
             matches!(next_t, Some(T::Func { .. } | T::LParen | T::Var { .. } | T::Str { .. }))
@@ -882,7 +895,7 @@ fn nested_call(toks: &[Tok], i: usize) -> bool {
 /// Clause keywords used as probes after a value: `order by 3--`, `group by 1`,
 /// `into outfile '..'`, `waitfor delay '0:0:5'`, `procedure analyse(`.
 fn clause_probe(text: &[u8], toks: &[Tok], i: usize) -> Option<Verdict> {
-    let prev_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { .. } | T::RParen | T::Word { .. });
+    let prev_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { .. } | T::RParen | T::Word { .. } | T::Var { .. });
     if !prev_value {
         return None;
     }

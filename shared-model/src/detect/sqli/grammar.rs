@@ -36,10 +36,14 @@ struct Walk {
     calls: u32,
     /// Parenthesised sub-selects.
     subselects: u32,
+    /// `case .. when .. then .. end` expressions.
+    cases: u32,
     /// `)` closing a parenthesis the application opened.
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
     cut: bool,
+    /// The cutting comment is `#` (also how people number things: `1# blah`).
+    cut_by_hash: bool,
     /// Tokens walked.
     tokens: u32,
 }
@@ -77,6 +81,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 return None;
             }
             w.cut = true;
+            w.cut_by_hash = text.get(tok.at) == Some(&b'#');
             break;
         }
         w.tokens += 1;
@@ -96,21 +101,33 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 state = State::After;
             }
             (State::Operand, T::Func { .. } | T::Word { call: true }) => {
-                if matches!(t, T::Func { .. }) {
-                    w.calls += 1;
-                }
-                // The call's parenthesised arguments are walked as a group; its value is an
-                // operand like an identifier.
+                // A call: its arguments are walked like a parenthesised group.
                 if all.get(k).map(|x| x.t) != Some(T::LParen) {
                     return None;
                 }
-                let close = group_end(all, k)?;
-                if matches!(t, T::Word { .. }) {
+                if matches!(t, T::Func { .. }) {
+                    w.calls += 1;
+                } else {
                     w.words += 1;
                 }
+                k += 1;
+                depth += 1;
+                if all.get(k).map(|x| x.t) == Some(T::RParen) {
+                    k += 1; // `version()`
+                    depth -= 1;
+                    operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                    last_operand = Some(t);
+                    state = State::After;
+                }
+            }
+            // `binary x`, `binary binary (..)`: MySQL's cast prefix.
+            (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"binary" => {}
+            // `case [x] when .. then .. [else ..] end`, walked whole: its keywords are SQL only.
+            (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"case" => {
+                k = case_end(text, all, k)?;
+                w.cases += 1;
                 operand_done(&mut w, &mut pending_cmp, last_operand, t);
                 last_operand = Some(t);
-                k = close;
                 state = State::After;
             }
             (State::Operand, T::LParen) => {
@@ -150,6 +167,10 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            // Inside a call: `substring(x from 1 for 2)`, `cast(x as char)`.
+            (State::After, T::Kw(Kw::From | Kw::Clause)) | (State::After, T::Word { call: false }) if depth > 0 && is_arg_keyword(text, tok) => {
+                state = State::Operand;
+            }
             (State::After, T::Dot) if matches!(all.get(k).map(|x| x.t), Some(T::Word { call: false })) => {
                 k += 1; // `table.column`
             }
@@ -168,6 +189,29 @@ fn operand_done(w: &mut Walk, pending_cmp: &mut bool, left: Option<T>, right: T)
             w.other_cmp += 1;
         }
     }
+}
+
+/// Words that separate a call's arguments in SQL: `from`/`for` (substring), `as` (cast),
+/// `using` (convert), `in` (position).
+fn is_arg_keyword(text: &[u8], tok: &Tok) -> bool {
+    matches!(word(text, tok), b"from" | b"for" | b"as" | b"using" | b"in")
+}
+
+/// Index after the `end` closing the `case` whose tokens start at `all[from]`, provided the
+/// expression has `when` and `then`; `None` otherwise.
+fn case_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
+    let (mut when, mut then, mut nested) = (false, false, 0u32);
+    for (i, t) in all.iter().enumerate().skip(from) {
+        match word(text, t) {
+            b"case" => nested += 1,
+            b"when" => when = true,
+            b"then" => then = true,
+            b"end" if nested > 0 => nested -= 1,
+            b"end" => return (when && then).then_some(i + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
@@ -217,15 +261,51 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if cmp >= 1 && w.logic >= 1 && (quoted || w.cut || w.closed_app_parens > 0) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
     }
-    // A sub-select or a known function joined to the query: `' and (select ..)`, `1 or sleep(1)`.
-    if (w.subselects + w.calls) >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1) {
+    // Sub-selects, known functions or `case` expressions joined to the query: `' and (select
+    // ..)`, `1 or sleep(1)`, `database() like schema()`, `chr(1)||chr(2)`.
+    let sql_terms = w.subselects + w.calls + w.cases;
+    if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
     }
-    // A literal expression then a comment that cuts the query: `1 or 1--`, `1)--`, `' or 1#`.
-    if w.cut && w.words == 0 && w.literals >= 1 && (quoted || w.tokens >= 2) {
+    if w.cases >= 1 && w.words == 0 {
+        return Some(Verdict { at, confidence: 0.85, detail: "SQL case expression" });
+    }
+    // A literal expression then a comment that cuts the query: `1 or 1--`, `1)--`, `' or 1#`,
+    // `1--`, `@version /*`. A lone number before `#` is how people number things.
+    if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash) {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL expression then comment" });
     }
+    // Quote contexts: an operator right after the closed string, then an operand the
+    // application's own quote closes: `' - '`, `a' LIKE 'b`, `x' or 'y`, `'='`.
+    if let Ctx::Quote(q) = ctx {
+        // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
+        let ops = w.logic + cmp + w.arith;
+        if ops >= 1 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+            return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
+        }
+    }
     None
+}
+
+/// Whether the value ends inside a short string opened with the context's quote, which the
+/// application's closing quote completes (`'b`, `'0`, `'`). A long one is text, not an operand;
+/// one holding escaped quotes (`''''`) is a run of quotes.
+fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
+    all.last().is_some_and(|x| match x.t {
+        T::Str { closed: false, .. } if text.get(x.at) == Some(&q) => {
+            let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
+            body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3 && !body.contains(&q)
+        }
+        _ => false,
+    })
+}
+
+/// `... BROWNING "LIKE"`, `A 'OR' B`: text, then a lone word operator quoted tight on both sides,
+/// as people quote words; an injection either starts at the quote or spaces its operator.
+fn quoted_word(text: &[u8], all: &[Tok]) -> bool {
+    let (Some(first), Some(op)) = (all.first(), all.get(1)) else { return false };
+    let tight = op.at == first.end && text.get(op.end).is_some_and(|&c| c == b'\'' || c == b'"');
+    first.end > 1 && tight && text.get(op.at).is_some_and(u8::is_ascii_alphabetic) && all.len() == 3
 }
 
 #[cfg(test)]
@@ -235,7 +315,7 @@ mod tests {
 
     fn sql(s: &str, ctx: Ctx) -> bool {
         let b = s.as_bytes();
-        judge(b, &tokenize(b, ctx), ctx).is_some()
+        judge(b, &tokenize(b, ctx, true), ctx).is_some()
     }
 
     #[test]
