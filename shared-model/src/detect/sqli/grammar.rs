@@ -275,12 +275,14 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash) {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL expression then comment" });
     }
-    // Quote contexts: an operator right after the closed string, then an operand the
-    // application's own quote closes: `' - '`, `a' LIKE 'b`, `x' or 'y`, `'='`.
+    // Quote contexts: an expression of two operators or more right after the closed string, up
+    // to an operand the application's own quote closes: `x' or col&&'1`, `a' / 1 < '3`. A single
+    // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'`) is too little SQL to tell from
+    // how people quote words; the shape rules report it as weak evidence.
     if let Ctx::Quote(q) = ctx {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
         let ops = w.logic + cmp + w.arith;
-        if ops >= 1 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+        if ops >= 2 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
         }
     }
@@ -300,12 +302,14 @@ fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
     })
 }
 
-/// `... BROWNING "LIKE"`, `A 'OR' B`: text, then a lone word operator quoted tight on both sides,
-/// as people quote words; an injection either starts at the quote or spaces its operator.
+/// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
+/// both sides, as people quote words; an injection's quote follows its value (`a'or'a`) or
+/// spaces its operator (`a' or 'b`).
 fn quoted_word(text: &[u8], all: &[Tok]) -> bool {
     let (Some(first), Some(op)) = (all.first(), all.get(1)) else { return false };
     let tight = op.at == first.end && text.get(op.end).is_some_and(|&c| c == b'\'' || c == b'"');
-    first.end > 1 && tight && text.get(op.at).is_some_and(u8::is_ascii_alphabetic) && all.len() == 3
+    let spaced = first.end >= 2 && text.get(first.end - 2).is_some_and(u8::is_ascii_whitespace);
+    spaced && tight && text.get(op.at).is_some_and(u8::is_ascii_alphabetic) && all.len() == 3
 }
 
 #[cfg(test)]
