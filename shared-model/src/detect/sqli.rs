@@ -217,6 +217,7 @@ impl Check for Sqli {
             gated("union", whole_word),
             gated("select", whole_word),
             gated("having", whole_word),
+            gated("where", logic),
             gated("waitfor", whole_word),
             gated("(", sql_call),
             gated("0x", hex_literal),
@@ -290,6 +291,10 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
         let t = match c {
             c if c.is_ascii_whitespace() || c.is_ascii_control() || c == 0xa0 => {
                 i += 1;
+                continue;
+            }
+            _ if wide_space(b, i) > 0 => {
+                i += wide_space(b, i);
                 continue;
             }
             b'\'' | b'"' => {
@@ -462,8 +467,18 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The length of a multi-byte separator at `i`, else 0: U+00A0 (no-break space) and U+FFFD
+/// (what an undecodable byte became) separate tokens as a space does (`1%A0UNION`).
+fn wide_space(b: &[u8], i: usize) -> usize {
+    match b.get(i..).unwrap_or(&[]) {
+        [0xc2, 0xa0, ..] => 2,
+        [0xef, 0xbf, 0xbd, ..] => 3,
+        _ => 0,
+    }
+}
+
 fn word_end(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'$') || b[i] >= 0x80) {
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'$') || b[i] >= 0x80 && wide_space(b, i) == 0) {
         i += 1;
     }
     i
@@ -765,6 +780,7 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
         b"exec" | b"execute" | b"call" => {
             matches!(next_t, Some(T::Func { .. } | T::LParen | T::Var { .. } | T::Str { .. }))
+                || next_word == b"immediate"
                 || next_word.starts_with(b"xp_")
                 || next_word.starts_with(b"sp_")
                 || next_word.starts_with(b"master")
@@ -775,6 +791,8 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"waitfor" => next_word == b"delay" || next_word == b"time",
         b"load" => next_word == b"data" || next_word == b"xml",
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
+        // `begin shutdown end`, `begin drop table ..`: a block around statements.
+        b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
 }
@@ -1041,6 +1059,12 @@ mod tests {
                 "2; delete low_priority from logs",
                 "select name from information_schema.columns",
                 "pg_catalog",
+                "1'; begin shutdown end--",
+                "x'; execute immediate 'drop table t'--",
+                "abc' or 2=2 #comment",
+                "1\u{a0}union\u{a0}select 2--",
+                " having count(id) > 5",
+                "1 where 5=5",
             ],
             &[
                 "O'Reilly",
@@ -1061,6 +1085,9 @@ mod tests {
                 "best pizza or pasta near me",
                 "5' 11\" tall",
                 "rates: 1=low, 5=high",
+                "1=11",
+                "where is the 5=5 rule",
+                "I like having 2 cats",
                 "make; if [ -f out.txt ]; then cat out.txt; fi",
                 "version 1.2e3 is out",
                 "1st and 2nd place, 3.5kg",

@@ -38,6 +38,8 @@ struct Walk {
     subselects: u32,
     /// `case .. when .. then .. end` expressions.
     cases: u32,
+    /// Filtering clauses (`where`, `having`) opened after a value.
+    clauses: u32,
     /// `)` closing a parenthesis the application opened.
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
@@ -77,10 +79,9 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             if inline && k < all.len() {
                 continue; // `/**/` as whitespace
             }
-            if !terminating_comment(text, tok) {
-                return None;
-            }
-            w.cut = true;
+            // Any comment ends the query for the walk; only one that cuts cleanly (`--`, a `#`
+            // at the very end) joins a value to the query on its own (`1#1 blah` is numbering).
+            w.cut = terminating_comment(text, tok);
             w.cut_by_hash = text.get(tok.at) == Some(&b'#');
             break;
         }
@@ -167,6 +168,11 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            // `1 having 1=1`, `x where 2>1`: a filtering clause after the value.
+            (State::After, T::Kw(Kw::Clause)) if depth == 0 && is_filter_clause(text, tok) => {
+                w.clauses += 1;
+                state = State::Operand;
+            }
             // Inside a call: `substring(x from 1 for 2)`, `cast(x as char)`.
             (State::After, T::Kw(Kw::From | Kw::Clause)) | (State::After, T::Word { call: false }) if depth > 0 && is_arg_keyword(text, tok) => {
                 state = State::Operand;
@@ -189,6 +195,11 @@ fn operand_done(w: &mut Walk, pending_cmp: &mut bool, left: Option<T>, right: T)
             w.other_cmp += 1;
         }
     }
+}
+
+/// `where`, `having`: the clauses that filter rows with a condition.
+fn is_filter_clause(text: &[u8], tok: &Tok) -> bool {
+    matches!(word(text, tok), b"where" | b"having")
 }
 
 /// Words that separate a call's arguments in SQL: `from`/`for` (substring), `as` (cast),
@@ -245,9 +256,13 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         // A raw value either is an operand that continues (`1 or 1=1`) or continues an
         // operand the application wrote (`) or (1=1`, `or 1=1`).
         Ctx::Raw if matches!(first.t, T::RParen | T::Logic | T::Cmp) => (0, State::After),
+        Ctx::Raw if first.t == T::Kw(Kw::Clause) && is_filter_clause(text, first) => (1, State::Operand),
         Ctx::Raw => (0, State::Operand),
     };
-    let w = walk(text, all, from, state)?;
+    let mut w = walk(text, all, from, state)?;
+    if from == 1 && matches!(ctx, Ctx::Raw) {
+        w.clauses += 1;
+    }
     let at = all.get(from).map_or(0, |t| t.at);
     let cmp = w.literal_cmp + w.other_cmp;
     let quoted = matches!(ctx, Ctx::Quote(_));
@@ -256,6 +271,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // quote, `BROWNING "LIKE"`, is how people quote words.)
     if w.literal_cmp >= 1 && (w.logic >= 1 || w.cut) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
+    }
+    // A filtering clause over a comparison: ` having count(id) > 5`, `1 where 5=5`.
+    if w.clauses >= 1 && w.literal_cmp >= 1 {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL clause with a condition" });
     }
     // Comparisons of identifiers or calls with a connective: `' or a=b or '`, `1 and x like y`.
     if cmp >= 1 && w.logic >= 1 && (quoted || w.cut || w.closed_app_parens > 0) {
