@@ -196,6 +196,8 @@ impl Check for Sqli {
             gated("'", after_quote),
             gated("\"", after_quote),
             gated("`", after_quote),
+            gated("\u{2018}", after_quote),
+            gated("\u{2019}", after_quote),
             gated("--", before_comment),
             gated("#", before_comment),
             lit("/*"),
@@ -269,6 +271,15 @@ impl Check for Sqli {
             // alone, the value's own backslash escapes the escape and its quote closes the string.
             if best.as_ref().map_or(true, |h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
                 best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
+            }
+        }
+        // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
+        // drivers and databases turn into `'`, read as that quote.
+        if best.as_ref().map_or(true, |h| h.confidence < 0.9) && s.text.contains(['\u{2018}', '\u{2019}']) {
+            let folded = s.text.replace(['\u{2018}', '\u{2019}'], "'");
+            let f = folded.as_bytes();
+            for ctx in [Ctx::Raw, Ctx::Quote(b'\'')] {
+                best = stronger(best, judge(f, &tokenize(f, ctx, true), ctx));
             }
         }
         best
@@ -611,6 +622,15 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 if let Some(v) = select_statement(&toks, i, &ends_in_comment) {
                     keep(v);
                 }
+                // `select x group by y having count(id) >= 9`: the filter clause holds a condition.
+                let clause = all.iter().position(|t| t.at > tok.at && t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"having"));
+                if clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
+                    keep(Verdict { at: tok.at, confidence: 0.9, detail: "select with a condition" });
+                }
+            }
+            // `waitfor delay '0:0:5'` is a T-SQL statement wherever it appears.
+            T::Kw(Kw::Stmt) if word(text, tok) == b"waitfor" && matches!(toks.get(i + 1).map(|t| word(text, t)), Some(b"delay" | b"time")) && matches!(next(2), Some(T::Str { .. })) => {
+                keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay" });
             }
             T::Kw(Kw::Stmt) if (i == 0 || quoted && i == 1) && statement(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement" });
@@ -1065,6 +1085,9 @@ mod tests {
                 "1\u{a0}union\u{a0}select 2--",
                 " having count(id) > 5",
                 "1 where 5=5",
+                "x\u{2019} or \u{2019}1\u{2019}=\u{2019}1",
+                "SELECT a GROUP BY b HAVING COUNT(c) >= 2",
+                "https://example.com/?q=x-1 waitfor delay '0:0:9' --",
             ],
             &[
                 "O'Reilly",
@@ -1088,6 +1111,9 @@ mod tests {
                 "1=11",
                 "where is the 5=5 rule",
                 "I like having 2 cats",
+                "It\u{2019}s Tim\u{2019}s \u{2018}best\u{2019} or worst day",
+                "select the size where it fits",
+                "please wait for delay 'til 5",
                 "make; if [ -f out.txt ]; then cat out.txt; fi",
                 "version 1.2e3 is out",
                 "1st and 2nd place, 3.5kg",
