@@ -95,6 +95,12 @@ fn logic(b: &[u8], s: usize, e: usize) -> bool {
     prev_value || next_value
 }
 
+/// Gate for `and`, `or`, `xor`: as [`logic`], or starting the value, where it appends a
+/// condition to the application's (`AND deleted = 0)`).
+fn connective(b: &[u8], s: usize, e: usize) -> bool {
+    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none())
+}
+
 /// Gate for `(`: the word before it is a function SQL injections call.
 fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
     let mut buf = [0u8; 24];
@@ -202,9 +208,9 @@ impl Check for Sqli {
             gated("#", before_comment),
             lit("/*"),
             gated(";", stacked),
-            gated("or", logic),
-            gated("and", logic),
-            gated("xor", logic),
+            gated("or", connective),
+            gated("and", connective),
+            gated("xor", connective),
             gated("not", logic),
             gated("div", logic),
             gated("like", logic),
@@ -1085,6 +1091,10 @@ mod tests {
                 "1\u{a0}union\u{a0}select 2--",
                 " having count(id) > 5",
                 "1 where 5=5",
+                "AND 1234=(",
+                "or 77=78=",
+                "AND removed = 0)",
+                "OR total != ",
                 "x\u{2019} or \u{2019}1\u{2019}=\u{2019}1",
                 "SELECT a GROUP BY b HAVING COUNT(c) >= 2",
                 "https://example.com/?q=x-1 waitfor delay '0:0:9' --",
@@ -1111,6 +1121,9 @@ mod tests {
                 "1=11",
                 "where is the 5=5 rule",
                 "I like having 2 cats",
+                "And then there were none",
+                "or best offer",
+                "and/or",
                 "It\u{2019}s Tim\u{2019}s \u{2018}best\u{2019} or worst day",
                 "select the size where it fits",
                 "please wait for delay 'til 5",

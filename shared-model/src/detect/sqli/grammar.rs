@@ -48,6 +48,8 @@ struct Walk {
     cut_by_hash: bool,
     /// Tokens walked.
     tokens: u32,
+    /// The value ends where an operand is due (`and x=(`): valid only for appended conditions.
+    open_end: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -183,7 +185,12 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             _ => return None,
         }
     }
-    (state == State::After).then_some(w)
+    // An open end: the value stops where an operand is due (`x=`, `x=(`).
+    w.open_end = state == State::Operand;
+    if w.open_end && pending_cmp {
+        w.other_cmp += 1;
+    }
+    Some(w)
 }
 
 /// Records a completed operand: a pending comparison is classified by its sides.
@@ -260,6 +267,13 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         Ctx::Raw => (0, State::Operand),
     };
     let mut w = walk(text, all, from, state)?;
+    // A raw value that starts with a connective appends a condition to the application's:
+    // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies.
+    let appended = matches!(ctx, Ctx::Raw) && first.t == T::Logic && word(text, first) != b"not";
+    if w.open_end {
+        let cmp = w.literal_cmp + w.other_cmp;
+        return (appended && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+    }
     if from == 1 && matches!(ctx, Ctx::Raw) {
         w.clauses += 1;
     }
