@@ -529,10 +529,10 @@ const FUNCS: &[&str] = &[
     "dbms_xmlgen", "decode", "elt", "encode", "exists", "export_set", "field", "find_in_set", "floor",
     "from_base64", "glob", "greatest", "group_concat", "has_dbaccess", "hex", "host_name", "if", "ifnull",
     "iif", "inet_server_addr", "instr", "instrb", "is_srvrolemember", "isnull", "json_extract",
-    "last_insert_id", "lcase", "least", "left", "len", "length", "locate", "lower", "ltrim", "make_set",
+    "last_insert_id", "lcase", "least", "left", "len", "length", "locate", "lower", "lpad", "ltrim", "make_set",
     "max", "md5", "mid", "min", "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "ord",
     "pg_read_file", "position", "quote", "rand", "rawtohex", "repeat", "replace", "reverse", "right", "round",
-    "row", "rownum", "rtrim", "schema", "schema_name", "session_user", "sha1", "sin", "soundex", "space",
+    "row", "rownum", "rpad", "rtrim", "schema", "schema_name", "session_user", "sha1", "sin", "soundex", "space",
     "sqlite_version", "strcmp", "substr", "substring", "sum", "sys_context", "sysdate", "system_user",
     "to_base64", "to_char", "to_number", "trim", "typeof", "ucase", "uncompress", "unhex", "unicode", "upper",
     "user", "user_name", "utl_raw", "uuid", "values", "varchar", "version", "xmltype",
@@ -1034,6 +1034,14 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, STATEMENTS};
+
+    #[test]
+    fn word_lists_are_sorted_for_binary_search() {
+        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
 
     #[test]
     fn catches_injection() {
@@ -1091,6 +1099,9 @@ mod tests {
                 "1\u{a0}union\u{a0}select 2--",
                 " having count(id) > 5",
                 "1 where 5=5",
+                "id having (1 or 1)",
+                "2\"or!(true) #x",
+                "5 || lpad(user(),3,1)",
                 "AND 1234=(",
                 "or 77=78=",
                 "AND removed = 0)",

@@ -44,6 +44,8 @@ struct Walk {
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
     cut: bool,
+    /// Ended by any comment, cutting or not (`#1 !`).
+    commented: bool,
     /// The cutting comment is `#` (also how people number things: `1# blah`).
     cut_by_hash: bool,
     /// Tokens walked.
@@ -84,6 +86,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             // Any comment ends the query for the walk; only one that cuts cleanly (`--`, a `#`
             // at the very end) joins a value to the query on its own (`1#1 blah` is numbering).
             w.cut = terminating_comment(text, tok);
+            w.commented = true;
             w.cut_by_hash = text.get(tok.at) == Some(&b'#');
             break;
         }
@@ -286,9 +289,14 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if w.literal_cmp >= 1 && (w.logic >= 1 || w.cut) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
     }
-    // A filtering clause over a comparison: ` having count(id) > 5`, `1 where 5=5`.
-    if w.clauses >= 1 && w.literal_cmp >= 1 {
+    // A filtering clause over a condition: ` having count(id) > 5`, `1 where 5=5`,
+    // `id having (1 or 1)`.
+    if w.clauses >= 1 && (w.literal_cmp >= 1 || w.logic >= 1 && w.literals >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL clause with a condition" });
+    }
+    // A closed string, a connective over literals, then a comment: `1"or!(false) #1`.
+    if quoted && w.commented && w.logic >= 1 && w.literals >= 1 && w.words == 0 {
+        return Some(Verdict { at, confidence: 0.85, detail: "SQL condition then comment" });
     }
     // Comparisons of identifiers or calls with a connective: `' or a=b or '`, `1 and x like y`.
     if cmp >= 1 && w.logic >= 1 && (quoted || w.cut || w.closed_app_parens > 0) {
