@@ -68,12 +68,14 @@ fn literal(t: T) -> bool {
 }
 
 /// Walks `all[from..]` starting in `state`. `None` when the tokens do not form an SQL expression
-/// continuation that ends cleanly.
+/// continuation; one that stops where an operand is due is marked [`Walk::open_end`].
 fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk> {
     let mut w = Walk::default();
     let mut depth = 0u32;
     // The last operand token (for comparisons with a literal side) and the pending comparison.
-    let mut last_operand: Option<T> = None;
+    // (In a quote context the application's string is the operand before the value's first
+    // token: `x' = 1`.)
+    let mut last_operand: Option<T> = from.checked_sub(1).and_then(|p| all.get(p)).map(|t| t.t);
     let mut pending_cmp = false;
     let mut k = from;
     while let Some(tok) = all.get(k) {
@@ -173,6 +175,21 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            // `;` ends the statement: the walk stops there (a stacked statement after it is the
+            // statement rules' business); `;` then nothing or a comment cuts the query.
+            (State::After, T::Semi) if depth == 0 => {
+                w.cut = all[k..].iter().all(|x| matches!(x.t, T::Comment { .. }));
+                w.commented = w.cut;
+                break;
+            }
+            // `group by x`, `order by 1 desc`, `limit 1`: clauses that follow a condition.
+            (State::After, T::Kw(Kw::Clause)) if depth == 0 && is_list_clause(text, all, k - 1) => {
+                if matches!(word(text, tok), b"group" | b"order") {
+                    k += 1; // `by`
+                }
+                state = State::Operand;
+            }
+            (State::After, T::Kw(Kw::Clause)) if matches!(word(text, tok), b"asc" | b"desc") => {}
             // `1 having 1=1`, `x where 2>1`: a filtering clause after the value.
             (State::After, T::Kw(Kw::Clause)) if depth == 0 && is_filter_clause(text, tok) => {
                 w.clauses += 1;
@@ -204,6 +221,16 @@ fn operand_done(w: &mut Walk, pending_cmp: &mut bool, left: Option<T>, right: T)
         } else {
             w.other_cmp += 1;
         }
+    }
+}
+
+/// `group by`, `order by`, `limit`, `offset` at `all[i]`.
+fn is_list_clause(text: &[u8], all: &[Tok], i: usize) -> bool {
+    let next_by = all.get(i + 1).is_some_and(|t| word(text, t) == b"by");
+    match all.get(i).map(|t| word(text, t)) {
+        Some(b"group" | b"order") => next_by,
+        Some(b"limit" | b"offset") => true,
+        _ => false,
     }
 }
 
