@@ -515,6 +515,13 @@ const CATALOGS: &[&str] = &[
     "sqlite_schema", "syscolumns", "sysobjects", "user_tab_columns", "user_tables",
 ];
 
+/// Functions that report the server's identity, user or schema, called without arguments by
+/// schema-enumeration payloads. Sorted.
+const INFO_FUNCS: &[&str] = &[
+    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "last_insert_id",
+    "schema", "session_user", "sqlite_version", "system_user", "user_name",
+];
+
 const DANGER_FUNCS: &[&str] = &[
     "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
     "json_keys", "linestring", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
@@ -644,6 +651,10 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
+            // `database()`, `db_name(`: asking the server who and where it is.
+            T::Func { .. } if in_sorted(INFO_FUNCS, word(text, tok)) && next(1) == Some(T::LParen) && matches!(next(2), None | Some(T::RParen)) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
+            }
             T::Logic => {
                 if let Some(v) = boolean(&toks, i, quoted, &ends_in_comment) {
                     keep(v);
@@ -1034,11 +1045,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, STATEMENTS};
+    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, STATEMENTS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS] {
+        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -1099,6 +1110,8 @@ mod tests {
                 "1\u{a0}union\u{a0}select 2--",
                 " having count(id) > 5",
                 "1 where 5=5",
+                "database()",
+                "x db_name(",
                 "x' AND userid IS NULL; --",
                 "aaa'=0;-- -",
                 "' group by password having 1=1--",
@@ -1136,6 +1149,7 @@ mod tests {
                 "1=11",
                 "where is the 5=5 rule",
                 "I like having 2 cats",
+                "schema(s) and database (see docs)",
                 "And then there were none",
                 "or best offer",
                 "and/or",
