@@ -275,13 +275,13 @@ impl Check for Sqli {
             best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), true), Ctx::Quote(q)));
             // `\'`: where the application escapes quotes with a backslash but leaves backslashes
             // alone, the value's own backslash escapes the escape and its quote closes the string.
-            if best.as_ref().map_or(true, |h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
+            if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
                 best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
             }
         }
         // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
         // drivers and databases turn into `'`, read as that quote.
-        if best.as_ref().map_or(true, |h| h.confidence < 0.9) && s.text.contains(['\u{2018}', '\u{2019}']) {
+        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && s.text.contains(['\u{2018}', '\u{2019}']) {
             let folded = s.text.replace(['\u{2018}', '\u{2019}'], "'");
             let f = folded.as_bytes();
             for ctx in [Ctx::Raw, Ctx::Quote(b'\'')] {
@@ -603,6 +603,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         }
     };
 
+    let mut select_seen = false;
     for (i, tok) in toks.iter().enumerate() {
         let next = |k: usize| toks.get(i + k).map(|t| t.t);
         match tok.t {
@@ -636,9 +637,13 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     keep(v);
                 }
                 // `select x group by y having count(id) >= 9`: the filter clause holds a condition.
-                let clause = all.iter().position(|t| t.at > tok.at && t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"having"));
-                if clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
-                    keep(Verdict { at: tok.at, confidence: 0.9, detail: "select with a condition" });
+                // (Asked for the first `select` only, so the search stays linear.)
+                if !select_seen {
+                    select_seen = true;
+                    let clause = all.iter().position(|t| t.at > tok.at && t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"having"));
+                    if clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
+                        keep(Verdict { at: tok.at, confidence: 0.9, detail: "select with a condition" });
+                    }
                 }
             }
             // `waitfor delay '0:0:5'` is a T-SQL statement wherever it appears.

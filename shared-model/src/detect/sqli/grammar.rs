@@ -11,7 +11,8 @@
 //! signs).
 //!
 //! The walk is a small state machine over the token classes (expecting an operand, or after
-//! one), with a parenthesis depth: linear and allocation-free. What it counts in the injected
+//! one), with a parenthesis depth: linear (sub-selects and `case` blocks are skipped whole, once)
+//! and allocation-free. What it counts in the injected
 //! part (comparisons with a literal side, boolean connectives, literals, identifiers, calls, a
 //! cutting comment) decides the verdict and its confidence in [`judge`].
 
@@ -46,7 +47,7 @@ struct Walk {
     cut: bool,
     /// Ended by any comment, cutting or not (`#1 !`).
     commented: bool,
-    /// The cutting comment is `#` (also how people number things: `1# blah`).
+    /// The ending comment is `#` (also how people number things: `1# blah`).
     cut_by_hash: bool,
     /// Tokens walked.
     tokens: u32,
