@@ -403,6 +403,30 @@ mod tests {
     }
 
     #[test]
+    fn calls_cases_clauses_and_appended_conditions() {
+        for s in [
+            "database() like schema()",
+            "chr(1)||chr(2)",
+            "case when 1=1 then 1 else 0 end",
+            "id having (1 or 1)",
+            " having count(id) > 5",
+            "and 12=(",
+            "or total !=",
+            "( binary ( select 1) ) --",
+            "5 or substring(x from 1 for 2)='a'",
+        ] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["x' and y is null; --", "' group by a having 1=1--", "1' and 1=1 order by 1 desc --"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        // An open end is a condition only when the value appends one; `case` needs its keywords.
+        for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+    }
+
+    #[test]
     fn prose_does_not_parse_or_carries_no_sql() {
         for s in ["1950 or 1960", "2 or 4 metal buttons", "x = y * 2", "do or not do", "1611-iioxxig1ti--", "3 to 6 months"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
