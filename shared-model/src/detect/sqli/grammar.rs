@@ -1,0 +1,441 @@
+//! The expression grammar: does the value, read in its context, continue the application's
+//! query as a *valid* SQL expression, and how much SQL does that continuation carry?
+//!
+//! An injection must parse. Pasted after `WHERE id = ` (the raw, numeric context) or into
+//! `'...'` / `"..."` (the quote contexts, where the value's first quote closes the application's
+//! string and the application's own closing quote ends the value as a string), the whole value
+//! has to read as operands joined by operators, up to its end or to a comment that cuts the rest
+//! of the query. Prose fails early: `O'Reilly` closes the string and continues with a bare word
+//! (two operands in a row), `1/4"-1/2" WIDE RIBBON` puts a string right after a number, and
+//! `"PINK ROSES" -DRESS -CLOTHES` parses but carries nothing SQL-specific (words joined by minus
+//! signs).
+//!
+//! The walk is a small state machine over the token classes (expecting an operand, or after
+//! one), with a parenthesis depth: linear (sub-selects and `case` blocks are skipped whole, once)
+//! and allocation-free. What it counts in the injected
+//! part (comparisons with a literal side, boolean connectives, literals, identifiers, calls, a
+//! cutting comment) decides the verdict and its confidence in [`judge`].
+
+use super::{terminating_comment, word, Ctx, Kw, Tok, Verdict, T};
+
+/// What the walk saw in the injected part of a value that parsed.
+#[derive(Debug, Default)]
+struct Walk {
+    /// Comparisons (`=`, `<>`, `like`, `in`, ...) with a literal on at least one side.
+    literal_cmp: u32,
+    /// Comparisons between two identifiers or calls (`a=b`).
+    other_cmp: u32,
+    /// Boolean connectives joining operands (`and`, `or`, `xor`, `&&`, `||`).
+    logic: u32,
+    /// Arithmetic and bit operators between operands.
+    arith: u32,
+    /// Literal operands: numbers, strings, `null`/`true`/`false`, variables.
+    literals: u32,
+    /// Bare identifiers used as operands.
+    words: u32,
+    /// Known SQL function calls.
+    calls: u32,
+    /// Parenthesised sub-selects.
+    subselects: u32,
+    /// `case .. when .. then .. end` expressions.
+    cases: u32,
+    /// Filtering clauses (`where`, `having`) opened after a value.
+    clauses: u32,
+    /// `)` closing a parenthesis the application opened.
+    closed_app_parens: u32,
+    /// Ended by a comment that cuts the rest of the query.
+    cut: bool,
+    /// Ended by any comment, cutting or not (`#1 !`).
+    commented: bool,
+    /// The ending comment is `#` (also how people number things: `1# blah`).
+    cut_by_hash: bool,
+    /// Tokens walked.
+    tokens: u32,
+    /// The value ends where an operand is due (`and x=(`): valid only for appended conditions.
+    open_end: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// An operand must come next (start of an expression, after an operator, `(` or `,`).
+    Operand,
+    /// An operand just ended: an operator, `)`, `,`, a clause or the end may follow.
+    After,
+}
+
+/// Whether a token is a literal operand.
+fn literal(t: T) -> bool {
+    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal))
+}
+
+/// Walks `all[from..]` starting in `state`. `None` when the tokens do not form an SQL expression
+/// continuation; one that stops where an operand is due is marked [`Walk::open_end`].
+fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk> {
+    let mut w = Walk::default();
+    let mut depth = 0u32;
+    // The last operand token (for comparisons with a literal side) and the pending comparison.
+    // (In a quote context the application's string is the operand before the value's first
+    // token: `x' = 1`.)
+    let mut last_operand: Option<T> = from.checked_sub(1).and_then(|p| all.get(p)).map(|t| t.t);
+    let mut pending_cmp = false;
+    let mut k = from;
+    while let Some(tok) = all.get(k) {
+        k += 1;
+        let t = tok.t;
+        if let T::Comment { inline } = t {
+            if inline && k < all.len() {
+                continue; // `/**/` as whitespace
+            }
+            // Any comment ends the query for the walk; only one that cuts cleanly (`--`, a `#`
+            // at the very end) joins a value to the query on its own (`1#1 blah` is numbering).
+            w.cut = terminating_comment(text, tok);
+            w.commented = true;
+            w.cut_by_hash = text.get(tok.at) == Some(&b'#');
+            break;
+        }
+        w.tokens += 1;
+        match (state, t) {
+            (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {}
+            (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
+            (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal)) => {
+                w.literals += 1;
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            (State::Operand, T::Word { call: false }) => {
+                w.words += 1;
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            (State::Operand, T::Func { .. } | T::Word { call: true }) => {
+                // A call: its arguments are walked like a parenthesised group.
+                if all.get(k).map(|x| x.t) != Some(T::LParen) {
+                    return None;
+                }
+                if matches!(t, T::Func { .. }) {
+                    w.calls += 1;
+                } else {
+                    w.words += 1;
+                }
+                k += 1;
+                depth += 1;
+                if all.get(k).map(|x| x.t) == Some(T::RParen) {
+                    k += 1; // `version()`
+                    depth -= 1;
+                    operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                    last_operand = Some(t);
+                    state = State::After;
+                }
+            }
+            // `binary x`, `binary binary (..)`: MySQL's cast prefix.
+            (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"binary" => {}
+            // `case [x] when .. then .. [else ..] end`, walked whole: its keywords are SQL only.
+            (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"case" => {
+                k = case_end(text, all, k)?;
+                w.cases += 1;
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            (State::Operand, T::LParen) => {
+                if matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::Select))) {
+                    w.subselects += 1;
+                    k = group_end(all, k - 1)?;
+                    operand_done(&mut w, &mut pending_cmp, last_operand, T::Kw(Kw::Select));
+                    last_operand = Some(T::Num);
+                    state = State::After;
+                } else {
+                    depth += 1;
+                }
+            }
+            (State::After, T::Cmp | T::Kw(Kw::WordOp)) => {
+                pending_cmp = true;
+                state = State::Operand;
+            }
+            // `not like`, `not in`, `not between`
+            (State::After, T::Logic) if word(text, tok) == b"not" && matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::WordOp))) => {
+                k += 1;
+                pending_cmp = true;
+                state = State::Operand;
+            }
+            (State::After, T::Logic) => {
+                w.logic += 1;
+                state = State::Operand;
+            }
+            (State::After, T::Op) => {
+                w.arith += 1;
+                state = State::Operand;
+            }
+            (State::After, T::RParen) => {
+                if depth > 0 {
+                    depth -= 1;
+                } else {
+                    w.closed_app_parens += 1;
+                }
+            }
+            (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            // `;` ends the statement: the walk stops there (a stacked statement after it is the
+            // statement rules' business); `;` then nothing or a comment cuts the query.
+            (State::After, T::Semi) if depth == 0 => {
+                w.cut = all[k..].iter().all(|x| matches!(x.t, T::Comment { .. }));
+                w.commented = w.cut;
+                break;
+            }
+            // `group by x`, `order by 1 desc`, `limit 1`: clauses that follow a condition.
+            (State::After, T::Kw(Kw::Clause)) if depth == 0 && is_list_clause(text, all, k - 1) => {
+                if matches!(word(text, tok), b"group" | b"order") {
+                    k += 1; // `by`
+                }
+                state = State::Operand;
+            }
+            (State::After, T::Kw(Kw::Clause)) if matches!(word(text, tok), b"asc" | b"desc") => {}
+            // `1 having 1=1`, `x where 2>1`: a filtering clause after the value.
+            (State::After, T::Kw(Kw::Clause)) if depth == 0 && is_filter_clause(text, tok) => {
+                w.clauses += 1;
+                state = State::Operand;
+            }
+            // Inside a call: `substring(x from 1 for 2)`, `cast(x as char)`.
+            (State::After, T::Kw(Kw::From | Kw::Clause)) | (State::After, T::Word { call: false }) if depth > 0 && is_arg_keyword(text, tok) => {
+                state = State::Operand;
+            }
+            (State::After, T::Dot) if matches!(all.get(k).map(|x| x.t), Some(T::Word { call: false })) => {
+                k += 1; // `table.column`
+            }
+            _ => return None,
+        }
+    }
+    // An open end: the value stops where an operand is due (`x=`, `x=(`).
+    w.open_end = state == State::Operand;
+    if w.open_end && pending_cmp {
+        w.other_cmp += 1;
+    }
+    Some(w)
+}
+
+/// Records a completed operand: a pending comparison is classified by its sides.
+fn operand_done(w: &mut Walk, pending_cmp: &mut bool, left: Option<T>, right: T) {
+    if std::mem::take(pending_cmp) {
+        if left.is_some_and(literal) || literal(right) {
+            w.literal_cmp += 1;
+        } else {
+            w.other_cmp += 1;
+        }
+    }
+}
+
+/// `group by`, `order by`, `limit`, `offset` at `all[i]`.
+fn is_list_clause(text: &[u8], all: &[Tok], i: usize) -> bool {
+    let next_by = all.get(i + 1).is_some_and(|t| word(text, t) == b"by");
+    match all.get(i).map(|t| word(text, t)) {
+        Some(b"group" | b"order") => next_by,
+        Some(b"limit" | b"offset") => true,
+        _ => false,
+    }
+}
+
+/// `where`, `having`: the clauses that filter rows with a condition.
+fn is_filter_clause(text: &[u8], tok: &Tok) -> bool {
+    matches!(word(text, tok), b"where" | b"having")
+}
+
+/// Words that separate a call's arguments in SQL: `from`/`for` (substring), `as` (cast),
+/// `using` (convert), `in` (position).
+fn is_arg_keyword(text: &[u8], tok: &Tok) -> bool {
+    matches!(word(text, tok), b"from" | b"for" | b"as" | b"using" | b"in")
+}
+
+/// Index after the `end` closing the `case` whose tokens start at `all[from]`, provided the
+/// expression has `when` and `then`; `None` otherwise.
+fn case_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
+    let (mut when, mut then, mut nested) = (false, false, 0u32);
+    for (i, t) in all.iter().enumerate().skip(from) {
+        match word(text, t) {
+            b"case" => nested += 1,
+            b"when" => when = true,
+            b"then" => then = true,
+            b"end" if nested > 0 => nested -= 1,
+            b"end" => return (when && then).then_some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
+fn group_end(all: &[Tok], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in all.iter().enumerate().skip(open) {
+        match t.t {
+            T::LParen => depth += 1,
+            T::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Confidence of a condition the grammar found: blocks on its own.
+const CONDITION: f64 = 0.9;
+
+/// The grammar's verdict on a value in `ctx`, from its full token stream (comments included).
+pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let first = all.first()?;
+    let (from, state) = match ctx {
+        // The application's string must close inside the value.
+        Ctx::Quote(_) if matches!(first.t, T::Str { closed: true, .. }) => (1, State::After),
+        Ctx::Quote(_) => return None,
+        // A raw value either is an operand that continues (`1 or 1=1`) or continues an
+        // operand the application wrote (`) or (1=1`, `or 1=1`).
+        Ctx::Raw if matches!(first.t, T::RParen | T::Logic | T::Cmp) => (0, State::After),
+        Ctx::Raw if first.t == T::Kw(Kw::Clause) && is_filter_clause(text, first) => (1, State::Operand),
+        Ctx::Raw => (0, State::Operand),
+    };
+    let mut w = walk(text, all, from, state)?;
+    // A raw value that starts with a connective appends a condition to the application's:
+    // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies.
+    let appended = matches!(ctx, Ctx::Raw) && first.t == T::Logic && word(text, first) != b"not";
+    if w.open_end {
+        let cmp = w.literal_cmp + w.other_cmp;
+        return (appended && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+    }
+    if from == 1 && matches!(ctx, Ctx::Raw) {
+        w.clauses += 1;
+    }
+    let at = all.get(from).map_or(0, |t| t.at);
+    let cmp = w.literal_cmp + w.other_cmp;
+    let quoted = matches!(ctx, Ctx::Quote(_));
+    // A condition: a comparison with a literal side, joined to the query by a boolean
+    // connective or by a comment that cuts the query. (A lone comparison right after a closed
+    // quote, `BROWNING "LIKE"`, is how people quote words.)
+    if w.literal_cmp >= 1 && (w.logic >= 1 || w.cut) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
+    }
+    // A filtering clause over a condition: ` having count(id) > 5`, `1 where 5=5`,
+    // `id having (1 or 1)`.
+    if w.clauses >= 1 && (w.literal_cmp >= 1 || w.logic >= 1 && w.literals >= 2) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL clause with a condition" });
+    }
+    // A closed string, a connective over literals, then a comment: `1"or!(false) #1`.
+    if quoted && w.commented && w.logic >= 1 && w.literals >= 1 && w.words == 0 {
+        return Some(Verdict { at, confidence: 0.85, detail: "SQL condition then comment" });
+    }
+    // Comparisons of identifiers or calls with a connective: `' or a=b or '`, `1 and x like y`.
+    if cmp >= 1 && w.logic >= 1 && (quoted || w.cut || w.closed_app_parens > 0) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL condition" });
+    }
+    // Sub-selects, known functions or `case` expressions joined to the query: `' and (select
+    // ..)`, `1 or sleep(1)`, `database() like schema()`, `chr(1)||chr(2)`.
+    let sql_terms = w.subselects + w.calls + w.cases;
+    if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
+    }
+    if w.cases >= 1 && w.words == 0 {
+        return Some(Verdict { at, confidence: 0.85, detail: "SQL case expression" });
+    }
+    // A literal expression then a comment that cuts the query: `1 or 1--`, `1)--`, `' or 1#`,
+    // `1--`, `@version /*`. A lone number before `#` is how people number things.
+    if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash) {
+        return Some(Verdict { at, confidence: 0.85, detail: "SQL expression then comment" });
+    }
+    // Quote contexts: an expression of two operators or more right after the closed string, up
+    // to an operand the application's own quote closes: `x' or col&&'1`, `a' / 1 < '3`. A single
+    // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'`) is too little SQL to tell from
+    // how people quote words; the shape rules report it as weak evidence.
+    if let Ctx::Quote(q) = ctx {
+        // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
+        let ops = w.logic + cmp + w.arith;
+        if ops >= 2 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+            return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
+        }
+    }
+    None
+}
+
+/// Whether the value ends inside a short string opened with the context's quote, which the
+/// application's closing quote completes (`'b`, `'0`, `'`). A long one is text, not an operand;
+/// one holding escaped quotes (`''''`) is a run of quotes.
+fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
+    all.last().is_some_and(|x| match x.t {
+        T::Str { closed: false, .. } if text.get(x.at) == Some(&q) => {
+            let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
+            body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3 && !body.contains(&q)
+        }
+        _ => false,
+    })
+}
+
+/// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
+/// both sides, as people quote words; an injection's quote follows its value (`a'or'a`) or
+/// spaces its operator (`a' or 'b`).
+fn quoted_word(text: &[u8], all: &[Tok]) -> bool {
+    let (Some(first), Some(op)) = (all.first(), all.get(1)) else { return false };
+    let tight = op.at == first.end && text.get(op.end).is_some_and(|&c| c == b'\'' || c == b'"');
+    let spaced = first.end >= 2 && text.get(first.end - 2).is_some_and(u8::is_ascii_whitespace);
+    spaced && tight && text.get(op.at).is_some_and(u8::is_ascii_alphabetic) && all.len() == 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{tokenize, Ctx};
+    use super::judge;
+
+    fn sql(s: &str, ctx: Ctx) -> bool {
+        let b = s.as_bytes();
+        judge(b, &tokenize(b, ctx, true), ctx).is_some()
+    }
+
+    #[test]
+    fn conditions_in_each_context() {
+        for s in ["1 or 1=1", "1) and (2=2", "-1 or 3>2", "1 and 1 not like 0", "or 1=1", "5 and x is not null--"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["x' or 'a'='a", "' or 1=1--", "') or ('1'='1", "abc' and length(user())>1 and '", "' or x like '%"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        assert!(sql("\" or \"\"=\"", Ctx::Quote(b'"')));
+    }
+
+    #[test]
+    fn calls_cases_clauses_and_appended_conditions() {
+        for s in [
+            "database() like schema()",
+            "chr(1)||chr(2)",
+            "case when 1=1 then 1 else 0 end",
+            "id having (1 or 1)",
+            " having count(id) > 5",
+            "and 12=(",
+            "or total !=",
+            "( binary ( select 1) ) --",
+            "5 or substring(x from 1 for 2)='a'",
+        ] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["x' and y is null; --", "' group by a having 1=1--", "1' and 1=1 order by 1 desc --"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        // An open end is a condition only when the value appends one; `case` needs its keywords.
+        for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+    }
+
+    #[test]
+    fn prose_does_not_parse_or_carries_no_sql() {
+        for s in ["1950 or 1960", "2 or 4 metal buttons", "x = y * 2", "do or not do", "1611-iioxxig1ti--", "3 to 6 months"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["o'reilly", "it's 5 o'clock", "rock 'n' roll", "bob's or alice's", "o'hara's list = long"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        for s in ["1/4\"-1/2\" wide ribbon", "\"pink roses\" -dress -coat", "browning \"like\"", "x\">link</a"] {
+            assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
+        }
+    }
+}
