@@ -11,7 +11,7 @@
 //! command-like words, but not in that shape.
 
 use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
-use super::{stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::Field;
 use crate::finding::Severity::{Critical, High};
 use std::borrow::Cow;
@@ -319,15 +319,8 @@ impl Check for Cmdi {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let plain = self.rules.best(s.text);
         let folded = shell_fold(s.text);
-        match folded {
-            Cow::Owned(f) if f != s.text => stronger(plain, self.rules.best(&f).map(|mut h| {
-                h.at = h.at.min(s.text.len());
-                h
-            })),
-            _ => plain,
-        }
+        self.rules.best_either(s.text, Some(&folded))
     }
 }
 

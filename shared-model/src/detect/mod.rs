@@ -384,6 +384,23 @@ impl Rules {
         let at = r.re.find(text).map_or(0, |m| m.start());
         Some(Hit::new(self.family, r.severity, r.confidence, at, r.detail))
     }
+
+    /// The strongest rule over `text` and over `variant`, a deobfuscated form of it (shell quotes,
+    /// script comments or CSS escapes undone by the family). Evidence found in the variant points
+    /// into `text` as nearly as it can (offsets are clamped; the excerpt keeps char boundaries).
+    pub fn best_either(&self, text: &str, variant: Option<&str>) -> Option<Hit> {
+        let plain = self.best(text);
+        match variant {
+            Some(v) if v != text => stronger(
+                plain,
+                self.best(v).map(|mut h| {
+                    h.at = h.at.min(text.len());
+                    h
+                }),
+            ),
+            _ => plain,
+        }
+    }
 }
 
 /// The stronger of two hits.
