@@ -411,6 +411,12 @@ pub(crate) fn stronger(a: Option<Hit>, b: Option<Hit>) -> Option<Hit> {
     }
 }
 
+/// Whether a field is an uploaded file's name (`X-Filename` header, a multipart `filename`).
+pub(crate) fn is_file_name(name: &str) -> bool {
+    let n = name.as_bytes();
+    n.len() >= 8 && n[n.len() - 4..].eq_ignore_ascii_case(b"name") && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"file"))
+}
+
 /// True when the field came from somewhere a browser or HTTP client puts it, not a JSON/form value
 /// the application parses: used by families whose signal differs by place (a raw CR in a header
 /// value is an attack, a newline in a JSON text field is a paragraph).

@@ -10,7 +10,7 @@
 //! function *name* (`eval`, `phpinfo` in prose) is not a call and stays clean.
 
 use super::gate::{gated, in_sorted, lit, skip_space, word_before};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_file_name, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Php {
@@ -83,12 +83,6 @@ impl Php {
             upload: super::regex(r"\.(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$")?,
         })
     }
-}
-
-/// Whether a field is an uploaded file's name (`X-Filename` header, a multipart `filename`).
-fn is_file_name(name: &str) -> bool {
-    let n = name.as_bytes();
-    n.len() >= 8 && n[n.len() - 4..].eq_ignore_ascii_case(b"name") && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"file"))
 }
 
 impl Check for Php {

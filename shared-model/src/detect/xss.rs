@@ -74,7 +74,8 @@ const HANDLER: &str = r"on(?:[a-z]*(?:error|load|mouse|focus|blur|click|key|subm
 
 impl Xss {
     pub fn new() -> Result<Xss, String> {
-        let tag_handler = format!(r#"<[a-z!?/][^>]*?[\s/"'`;:]{HANDLER}\s*="#);
+        // Browsers skip punctuation between an attribute name and its `=` (`onload!#$%=`).
+        let tag_handler = format!(r#"<[a-z!?/][^>]*?[\s/"'`;:]{HANDLER}[!#$%&()*~+\-_.,:;?@\[/|\\\]^`]*\s*="#);
         let quote_handler = format!(r#"(?:^|["'`]\s*|\s)/?{HANDLER}\s*=\s*[^\s]{{0,40}}?(?:\(|`|javascript|&#|\bx\b|>)"#);
         let quote_handler_weak = format!(r#"["'`]\s*{HANDLER}\s*="#);
         let split_scheme = split_by_controls("javascript:");
@@ -92,12 +93,15 @@ impl Xss {
             (r#"<\s*/\s*(?:title|textarea|style|noscript|iframe|xmp|plaintext)\s*>"#, High, 0.8, "tag breakout"),
             (r#"["'`]\s*>\s*<\s*[a-z!/]"#, Medium, 0.8, "attribute breakout into a tag"),
             (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|-moz-binding|behavior\s*:|javascript:|@import)"#, High, 0.8, "script in CSS"),
+            (r#"style\s*=\s*(?:"[^">]*?|'[^'>]*?|[^\s"'>]*?)(?:[a-z0-9]\[|\][a-z;:]|[a-z0-9]\s*\{\s*[a-z-]+\s*[;:]|\}\s*[a-z#.*-][a-z0-9-]*\s*[{:=]|url\s*\(\s*[^"'\s)]+(?:;|\s+[^\s)]))"#, High, 0.75, "CSS breakout in a style attribute"),
             (r"\+ad[wz]-|\+acia-|\+ajw-", High, 0.8, "UTF-7 encoded markup"),
+            (r#"=\s*["'`]?\s*&\{[^}]*\}"#, High, 0.8, "JavaScript entity in an attribute"),
             ("[\u{bc}\u{fffd}]\\s*/?\\s*script\\b|\u{bc}\\s*/?\\s*(?:img|svg|iframe|body|style|input|object|embed)\\b", High, 0.8, "US-ASCII encoded markup"),
             (r"[\[\]()!+]{24,}", High, 0.85, "JSFuck-style encoding"),
             (r"[(\[!+]\s*!\s*\[\s*\][\s\[\]()!+]{4,}", High, 0.85, "JSFuck-style encoding"),
             (r#"(?:["'`]\s*[-+*/;|&,)}\]]|;|\*/|-->)\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
-            (r"^\s*(?:alert|prompt|confirm)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$", High, 0.75, "dialog call probe"),
+            (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$", High, 0.75, "lone script call"),
+            (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
             (r#"(?:document\s*\)?\s*(?:\.\s*|\[\s*["'`])(?:cookie|domain|write|location)|window\s*\)?\s*(?:\.\s*|\[\s*["'`])(?:location|name|open)|\.\s*(?:inner|outer)html\s*=|fromcharcode|\bconstructor\s*\.\s*constructor|\blocation\s*\.\s*(?:href|hash|replace)\b|\bsrcdoc\s*=)"#, Medium, 0.8, "DOM sink"),
             (quote_handler_weak.as_str(), Medium, 0.7, "event handler name after a quote"),
@@ -233,6 +237,14 @@ mod tests {
                 "jav\tascript:",
                 "<svg:script>x()</svg:script>",
                 "\u{bc}script\u{be}alert(1)\u{bc}/script\u{be}",
+                "<p style=\"margin:0}p{color:blue\">",
+                "<b style=\"list-style:url(/a b.png)\">",
+                "<b style=\"list-style:url(/a;b:c)\">",
+                "window/**/.name",
+                "btoa(7)",
+                "<b onclick!~/=go()>",
+                "<hr width=\"&{go()};\">",
+                "<b style=\"x[y]:z\">",
             ],
             &[
                 "I <3 you",
@@ -261,6 +273,11 @@ mod tests {
                 "{\"a\": [1, 2], \"b\": []}",
                 "document.title is shown in the tab",
                 "if (!a && !b) { return [] }",
+                "<td style=\"background:url( /img/a.png ); width:{{ w }}px; height:${h}px\">",
+                "<p style=\"font-family:'Open Sans', serif;\nline-height:1.5\">",
+                "Use window.open(url) to open a tab",
+                "<div style=\"grid-template-columns: [full-start] 1fr [full-end]\">",
+                "width=&{x}",
             ],
         );
     }
