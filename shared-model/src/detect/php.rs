@@ -80,7 +80,7 @@ impl Php {
         ];
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
-            upload: super::regex(r"\.(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$")?,
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config\b[^/\\]*)[.\s]*$")?,
         })
     }
 }
@@ -130,7 +130,7 @@ impl Check for Php {
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         if is_file_name(s.name) && self.upload.is_match(s.text) {
-            return Some(Hit::new(Family::Php, High, 0.9, 0, "script file name in an upload"));
+            return Some(Hit::new(Family::Php, High, 0.9, 0, "script or server configuration file name in an upload"));
         }
         self.rules.best(s.text)
     }
@@ -173,6 +173,14 @@ mod tests {
         );
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini"] {
+            let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
+            assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
+        }
+        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf"] {
+            let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
+            assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
+        }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fthi/sfewfda.phtml987...");
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
         let f = scan_at(Part::Body, ValueType::Text, "file.filename", "safe.phpinfo");
