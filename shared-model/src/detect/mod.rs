@@ -26,6 +26,7 @@ mod jndi;
 mod ldapi;
 mod nosqli;
 mod php;
+mod proto;
 mod protocol;
 mod rfi;
 mod scanner;
@@ -67,6 +68,7 @@ pub enum Family {
     Php,
     Java,
     Session,
+    Prototype,
 }
 
 impl Family {
@@ -91,6 +93,7 @@ impl Family {
             Family::Php => "attack.php",
             Family::Java => "attack.java",
             Family::Session => "attack.session_fixation",
+            Family::Prototype => "attack.prototype_pollution",
         }
     }
 
@@ -197,6 +200,7 @@ impl AttackDetector {
             Box::new(php::Php::new()?),
             Box::new(java::Java::new()?),
             Box::new(session::Session::new()?),
+            Box::new(proto::Proto::new()?),
         ];
         let mut literals = Vec::new();
         let mut owner = Vec::new();

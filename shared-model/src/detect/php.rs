@@ -39,6 +39,9 @@ const PHP_ONLY: &[&str] = &[
     "readdir", "scandir", "serialize", "strip_tags", "strrev", "substr", "symlink", "tempnam", "var_dump", "var_export",
 ];
 
+/// Function names C, Python, JavaScript or Perl share with PHP: not PHP's signature on their own.
+const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "fopen", "fwrite", "include", "popen", "require", "system", "unlink", "unpack"];
+
 /// Name prefixes of PHP extension functions (`pg_query`, `sodium_crypto_box`, `posix_getuid`).
 const PHP_PREFIXES: &[&str] = &[
     "curl_", "ftp_", "imap_", "ldap_", "mysql_", "mysqli_", "odbc_", "openssl_", "pcntl_", "pg_", "posix_",
@@ -165,8 +168,13 @@ impl Php {
             (r"\bpreg_replace\s*\(\s*['\x22][/#~|!@%][^'\x22]*[/#~|!@%][a-z]*e[a-z]*['\x22]", Critical, 0.9, "preg_replace /e"),
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
         ];
-        // Names that are also English words (`system`, `extract`) count only glued to their `(`.
-        let (compound, plain): (Vec<&str>, Vec<&str>) = CALLS.iter().chain(PHP_ONLY).partition(|n| n.contains('_') || n.bytes().any(|c| c.is_ascii_digit()));
+        // Names other languages share (`eval`, `exec`, `require`, `fopen`) are left to the rules
+        // above; names that are also English words (`extract`) count only glued to their `(`.
+        let (compound, plain): (Vec<&str>, Vec<&str>) = CALLS
+            .iter()
+            .chain(PHP_ONLY)
+            .filter(|n| !SHARED_NAMES.contains(n))
+            .partition(|n| n.contains('_') || n.bytes().any(|c| c.is_ascii_digit()));
         let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+)\s*|(?:{}))\(", compound.join("|"), PHP_PREFIXES.join("|"), plain.join("|"));
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
@@ -308,11 +316,11 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["strip_tags($x)", "pg_ls_dir ('/')", "sodium_crypto_box_keypair()", "fopen(x)", "file_get_contents (x)"] {
+        for v in ["strip_tags($x)", "pg_ls_dir ('/')", "sodium_crypto_box_keypair()", "readfile(x)", "file_get_contents (x)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
         }
-        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)"] {
+        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
