@@ -185,7 +185,6 @@ impl Check for Xss {
             lit("+adz-"),
             lit("+acia-"),
             lit("+ajw-"),
-            lit("\u{bc}"),
             lit("![]"),
             lit("+[]"),
             lit("[]["),
