@@ -4,10 +4,13 @@
 //! start of the value puts one. So the rule is a separator followed by a command name and an
 //! argument shape (`-x`, `/path`, `$VAR`, redirection), or by a command that is dangerous with any
 //! argument (`wget`, `nc`, `whoami`, `powershell`). Shell evasions are undone first: quotes and
-//! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`) and `$IFS`.
-//! Batch `FOR ... IN (...) DO` / `IF ... EQU` blocks, reverse shells, Shellshock, and Node.js /
-//! Perl code that reaches a shell (`require('child_process')`, `process.mainModule`) are matched
-//! directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
+//! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`, `; $a cat`)
+//! and `$IFS`. Commands run through a wrapper (`nohup`, `strace`, `sudo`) or from a variable
+//! assigned earlier (`c=cat; $c /etc/hosts`), wildcard paths (`/???/c?t`), redirections into
+//! system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
+//! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), and Node.js / Perl
+//! code that reaches a shell (`require('child_process')`, `process.mainModule`, node-serialize
+//! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
 use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};

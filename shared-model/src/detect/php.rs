@@ -4,12 +4,16 @@
 //! `unserialize`. What only an attacker sends: an opening tag (`<?php`, `<?=`), a call to a
 //! function that runs commands or code (`system(`, `shell_exec(`, `eval(`, `assert(`, ...)
 //! however the call is spaced or commented (`exec /*x*/ (`, `exec\t(`, `exec#\n(`), the
+//! a function named by a string or expression (PHP 7: `"system"(`, `(system)(`,
+//! `['sys'.'tem'][0](`, concatenations joined first), `system(whoami)` with a shell command, the
 //! superglobals (`$_GET[`, `$_SERVER`), variable functions (`$f(`), serialized objects
 //! (`O:8:"stdClass":1:{`), configuration directives (`allow_url_include=on`,
-//! `auto_prepend_file=`), and a file name with a PHP extension in an upload field. A bare
-//! function *name* (`eval`, `phpinfo` in prose) is not a call and stays clean.
+//! `auto_prepend_file=`), and a script or server configuration file name in an upload field.
+//! In a URL or header, where code samples do not travel, a call to any PHP-only built-in
+//! (`strip_tags(`, `php_uname (`) is High too. A bare function *name* (`eval`, `phpinfo` in
+//! prose) is not a call and stays clean.
 
-use super::gate::{gated, in_sorted, is_word, lit, skip_space, word_before};
+use super::gate::{gated, in_sorted, lit, skip_space, word_before};
 use super::{is_file_name, is_head_part, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
@@ -42,30 +46,19 @@ const PHP_ONLY: &[&str] = &[
 /// Function names C, Python, JavaScript or Perl share with PHP: not PHP's signature on their own.
 const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "fopen", "fwrite", "include", "popen", "require", "system", "unlink", "unpack"];
 
-/// Name prefixes of PHP extension functions (`pg_query`, `sodium_crypto_box`, `posix_getuid`).
-const PHP_PREFIXES: &[&str] = &[
-    "curl_", "ftp_", "imap_", "ldap_", "mysql_", "mysqli_", "odbc_", "openssl_", "pcntl_", "pg_", "posix_",
-    "socket_", "sodium_", "stream_", "tidy_",
-];
-
 /// Functions that run a command or code when called, also by name from a string. A regex.
 const RUNS: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func(?:_array)?|array_map|preg_replace|phpinfo";
 
 /// Functions worth a finding when called at all. A regex.
 const RISKY: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|include(?:_once)?|require(?:_once)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|unpack|ini_set|curl_exec";
 
-/// Whether the word ending at `end` (past spaces) names a PHP function: a risky one, a PHP-only
-/// built-in or an extension function (whose names can be long: the prefix is read in place).
+/// Whether the word ending at `end` (past spaces) names a PHP function: a risky one or a
+/// PHP-only built-in. (Extension prefixes such as `sodium_` or `pg_` are not enough: other
+/// languages and plain identifiers share them, `sodium_mg(`.)
 fn is_php_function(b: &[u8], end: usize) -> bool {
     let mut buf = [0u8; 24];
     let w = word_before(b, end, &mut buf);
-    if in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w) {
-        return true;
-    }
-    let end = end - b[..end].iter().rev().take_while(|&&c| c == b' ' || c == b'\t').count();
-    let len = b[..end].iter().rev().take(64).take_while(|&&c| is_word(c)).count();
-    let word = &b[end - len..end];
-    len < 64 && PHP_PREFIXES.iter().any(|p| len > p.len() && word[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w)
 }
 
 /// Gate for `(` after a string, a parenthesis or an index: PHP 7 calls a function named by any
@@ -175,7 +168,7 @@ impl Php {
             .chain(PHP_ONLY)
             .filter(|n| !SHARED_NAMES.contains(n))
             .partition(|n| n.contains('_') || n.bytes().any(|c| c.is_ascii_digit()));
-        let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+)\s*|(?:{}))\(", compound.join("|"), PHP_PREFIXES.join("|"), plain.join("|"));
+        let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{})\s*|(?:{}))\(", compound.join("|"), plain.join("|"));
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
             head_rules: Rules::new(super::Family::Php, &[(head_call.as_str(), High, 0.7, "PHP function call in a URL or header")])?,
@@ -313,11 +306,11 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["strip_tags($x)", "pg_ls_dir ('/')", "sodium_crypto_box_keypair()", "readfile(x)", "file_get_contents (x)"] {
+        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "readfile(x)", "file_get_contents (x)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
         }
-        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)"] {
+        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");

@@ -5,8 +5,13 @@
 //! *executable* shapes: script tags, event-handler attributes inside a tag or after a quote that
 //! closes one, `javascript:`/`vbscript:`/`data:` URLs in a position a browser follows, CSS
 //! `expression()`, UTF-7 and JSFuck encodings, and a quote/tag breakout followed by a JavaScript
-//! call. A JavaScript call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium:
-//! API payloads carry code samples, and those must not block.
+//! call; also the legacy and XML ways to run script (VML, XML Events, XSLT, data binding,
+//! `&{...}` entities, US-ASCII `¼script¾`) and inline styles that break out of their declaration.
+//! What a script or style parser ignores is undone too, and the rules run again on that form:
+//! `/* */` comments (`document/**/.cookie`) and CSS escapes (`expr\65 ssion(`). A JavaScript
+//! call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium: API payloads
+//! carry code samples, and those must not block; a value that is nothing *but* a dialog call
+//! (`confirm(1)`) is a probe.
 
 use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, word_before};
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
