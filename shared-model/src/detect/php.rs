@@ -46,6 +46,9 @@ const PHP_ONLY: &[&str] = &[
 /// Function names C, Python, JavaScript or Perl share with PHP: not PHP's signature on their own.
 const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "fopen", "fwrite", "include", "popen", "require", "system", "unlink", "unpack"];
 
+/// PHP function names that are also English words: in a URL they count only glued to their `(`.
+const ENGLISH_NAMES: &[&str] = &["extract", "serialize"];
+
 /// Functions that run a command or code when called, also by name from a string. A regex.
 const RUNS: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func(?:_array)?|array_map|preg_replace|phpinfo";
 
@@ -162,12 +165,13 @@ impl Php {
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
         ];
         // Names other languages share (`eval`, `exec`, `require`, `fopen`) are left to the rules
-        // above; names that are also English words (`extract`) count only glued to their `(`.
+        // above; names that are also English words (`extract (the archive)`) count only glued to
+        // their `(`.
         let (compound, plain): (Vec<&str>, Vec<&str>) = CALLS
             .iter()
             .chain(PHP_ONLY)
             .filter(|n| !SHARED_NAMES.contains(n))
-            .partition(|n| n.contains('_') || n.bytes().any(|c| c.is_ascii_digit()));
+            .partition(|n| !ENGLISH_NAMES.contains(n));
         let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{})\s*|(?:{}))\(", compound.join("|"), plain.join("|"));
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
@@ -306,7 +310,7 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "readfile(x)", "file_get_contents (x)"] {
+        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
         }
