@@ -126,7 +126,7 @@ const BASE64_MARKERS: &[&str] = &[
     "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
 ];
 
-/// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`). Sorted.
+/// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
 const WRAPPERS: &[&str] = &["busybox", "env", "exec", "ltrace", "nice", "nohup", "strace", "sudo", "time", "timeout", "watch", "xargs"];
 
 /// Gate for `>`: a redirection that starts the value or a command (`>/tmp/x`, `; 2>> /dev/x`).
@@ -379,15 +379,6 @@ impl Check for Cmdi {
         if word_len > 32 || arg == i + word_len || arg >= text.len() {
             return false;
         }
-        let mut buf = [0u8; 24];
-        let first = word_at(text, i, &mut buf);
-        if in_sorted(WRAPPERS, first) {
-            let mut buf = [0u8; 24];
-            let next = command_word(text, arg, &mut buf);
-            if is_command(next) {
-                return true;
-            }
-        }
         let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"' | b'%')
             || text[i..i + word_len].iter().any(|&c| matches!(c, b'-' | b';' | b'|' | b'&'))
             || text[arg..].iter().take(24).take_while(|&&c| c > b' ').any(|&c| c == b'.')
@@ -395,10 +386,12 @@ impl Check for Cmdi {
                 let mut buf = [0u8; 24];
                 matches!(word_at(text, arg, &mut buf), b"install" | b"all" | b"report" | b"dump" | b"decrypt")
             };
-        if !shaped {
-            return false;
-        }
         let mut buf = [0u8; 24];
+        if !shaped {
+            // `nohup ifconfig`: a wrapper, then a command (the wrapper is compared in place).
+            let first = &text[i..i + word_len];
+            return WRAPPERS.iter().any(|w| first.eq_ignore_ascii_case(w.as_bytes())) && is_command(command_word(text, arg, &mut buf));
+        }
         let w = command_word(text, i, &mut buf);
         !w.is_empty() && is_command(w)
     }
