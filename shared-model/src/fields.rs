@@ -160,11 +160,6 @@ pub fn request_head_fields<'a>(head: &'a RequestHead, out: &mut Vec<Field<'a>>) 
     }
     if let Some(q) = head.query() {
         form_fields(q, Part::Query, (Part::QueryName, ValueType::Text), out);
-        // An HTML character reference (`&#x6A;`) carries the `&` that separates parameters, so a
-        // payload written with them is cut into pieces above: inspect the whole query once too.
-        if q.contains("&#") {
-            out.push(Field::text(Part::Query, "", percent_decode(q, true)));
-        }
     }
     for (name, value) in &head.headers {
         if name == "cookie" {
@@ -382,6 +377,26 @@ fn form_fields<'a>(s: &'a str, value_part: Part, names: (Part, ValueType), out: 
         out.push(Field { part: names.0, name: k.clone(), value: k.clone(), ty: names.1 });
         out.push(Field::text(value_part, k, percent_decode(v, true)));
     }
+    // An HTML character reference (`&#x6A;`, `&colon;`) carries the `&` that separates
+    // parameters, so a payload written with them is cut into pieces above: inspect the whole text
+    // once too.
+    if has_character_reference(s) {
+        out.push(Field::text(value_part, "", percent_decode(s, true)));
+    }
+}
+
+/// Whether an `&` in `s` starts an HTML character reference rather than a parameter: `&#`
+/// (also with the `#` percent-encoded, `&%23`) or a name of 2-8 letters closed by `;`.
+fn has_character_reference(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b'&' {
+            return false;
+        }
+        let r = &b[i + 1..];
+        let name = r.iter().take(9).take_while(|c| c.is_ascii_alphabetic()).count();
+        r.first() == Some(&b'#') || r.starts_with(b"%23") || ((2..=8).contains(&name) && r.get(name) == Some(&b';'))
+    })
 }
 
 #[cfg(test)]
@@ -418,10 +433,21 @@ mod tests {
         let mut out = Vec::new();
         request_head_fields(&h, &mut out);
         assert!(out.iter().any(|f| f.location() == "query" && f.value.contains("&#x6A;&#x61;vascript")), "{out:?}");
-        let plain = head("/s?a=1&b=2", &[]);
+        for q in ["/s?q=%3Cimg%20src=&%23106;&%2397;", "/s?q=javascript&colon;alert&lpar;1&rpar;"] {
+            let h = head(q, &[]);
+            let mut out = Vec::new();
+            request_head_fields(&h, &mut out);
+            assert!(out.iter().any(|f| f.location() == "query"), "{q}: {out:?}");
+        }
+        for q in ["/s?a=1&b=2", "/s?a=1&b=2;c=3", "/s?tags=a&tags=b&x=%23hash"] {
+            let h = head(q, &[]);
+            let mut out = Vec::new();
+            request_head_fields(&h, &mut out);
+            assert!(!out.iter().any(|f| f.location() == "query"), "{q}");
+        }
         let mut out = Vec::new();
-        request_head_fields(&plain, &mut out);
-        assert!(!out.iter().any(|f| f.location() == "query"));
+        body_fields(Part::Body, Some("application/x-www-form-urlencoded"), b"a=ja&tab;vascript:", &mut out);
+        assert!(out.iter().any(|f| f.location() == "body" && f.value == "a=ja&tab;vascript:"), "{out:?}");
     }
 
     #[test]

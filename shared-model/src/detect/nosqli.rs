@@ -4,9 +4,10 @@
 //! `$ne`, `$gt`, `$where`, `$regex`, or the same through a query/form name (`password[$ne]=x`,
 //! which PHP and Express parse into an object). Keys and names are checked against the operator
 //! list; `$where`/`$function` values and JavaScript tautologies (`'; return true; var x='`) are
-//! Critical. Django-style lookups in parameter names (`user__password__startswith=a`) are the
-//! ORM flavour: chained relations or lookups on secret fields are High, one plain filter
-//! (`price__gte=10`) is how such APIs are meant to be used and stays Medium.
+//! Critical. Django-style lookups in parameter names (`user__password__startswith=a`, also the
+//! keys of JSON sent as plain text) are the ORM flavour: chained relations or lookups on secret
+//! fields are High, one plain filter (`price__gte=10`) is how such APIs are meant to be used and
+//! stays Medium.
 
 use super::gate::{gated, lit, whole_word, word_at, word_before};
 use super::{Check, Family, Hit, Subject, Trigger};
@@ -41,6 +42,8 @@ pub(crate) struct Nosqli {
     js: regex::Regex,
     inline_op: regex::Regex,
     orm: regex::Regex,
+    /// A quoted JSON key that is a lookup path, in a value that is JSON sent as text.
+    quoted_key: regex::Regex,
 }
 
 const OPERATORS: &[&str] = &[
@@ -55,8 +58,21 @@ impl Nosqli {
             bracket: super::regex(r"\[\s*\$([a-z]+)\s*\]")?,
             js: super::regex(r#"(?:['"]\s*(?:;|\|\||&&)\s*(?:return\s+(?:true|1)|this\.|sleep\s*\(|while\s*\(|[a-z_]+\s*==)|\$where\s*["':]|\bthis\s*\.\s*[a-z_]+\s*\.\s*match\s*\(|\bdb\s*\.\s*[a-z_]+\s*\.\s*(?:find|drop|remove|insert|update)\s*\()"#)?,
             inline_op: super::regex(r#"\{\s*["']?\$(?:ne|gt|gte|lt|lte|regex|where|nin|in|exists|expr|or|function)["']?\s*:"#)?,
+            quoted_key: super::regex(r#""([a-z][a-z0-9_]*__[a-z0-9_]+)"\s*:"#)?,
             orm: super::regex(r"__(?:exact|iexact|contains|icontains|in|gt|gte|lt|lte|startswith|istartswith|endswith|iendswith|range|regex|iregex|isnull|has_keys?|has_any_keys|contained_by|overlap|search|year|month|day)$")?,
         })
+    }
+}
+
+impl Nosqli {
+    /// An ORM lookup path (`user__password__startswith`) starting at `at`: chained relations or
+    /// a secret field are High, one plain filter (`price__gte`) Medium.
+    fn orm_lookup(&self, path: &str, at: usize) -> Option<Hit> {
+        let m = self.orm.find(path)?;
+        let relations = path.matches("__").count();
+        let secret = ["password", "secret", "token", "is_staff", "is_superuser", "is_admin", "api_key"].iter().any(|w| path.contains(w));
+        let (sev, conf) = if relations >= 3 || secret { (High, 0.8) } else if relations == 2 { (High, 0.7) } else { (Medium, 0.6) };
+        Some(Hit::new(Family::Nosqli, sev, conf, at + m.start(), "ORM lookup in a parameter name"))
     }
 }
 
@@ -91,11 +107,15 @@ impl Check for Nosqli {
                     return Some(Hit::new(Family::Nosqli, High, 0.9, c.get(0).map_or(0, |m| m.start()), "query operator in a parameter name"));
                 }
             }
-            if let Some(m) = self.orm.find(text) {
-                let relations = text.matches("__").count();
-                let secret = ["password", "secret", "token", "is_staff", "is_superuser", "is_admin", "api_key"].iter().any(|w| text.contains(w));
-                let (sev, conf) = if relations >= 3 || secret { (High, 0.8) } else if relations == 2 { (High, 0.7) } else { (Medium, 0.6) };
-                return Some(Hit::new(Family::Nosqli, sev, conf, m.start(), "ORM lookup in a parameter name"));
+            if let Some(hit) = self.orm_lookup(text, 0) {
+                return Some(hit);
+            }
+        } else if text.contains("__") {
+            // JSON sent as text (`text/plain` keeps a browser from asking first): its keys.
+            for c in self.quoted_key.captures_iter(text).take(32) {
+                if let Some(hit) = c.get(1).and_then(|k| self.orm_lookup(k.as_str(), k.start())) {
+                    return Some(hit);
+                }
             }
         }
         if let Some(m) = self.js.find(text) {
@@ -132,6 +152,10 @@ mod tests {
         assert!(name("user[$regex]"));
         assert!(name("user__profile__password__startswith"));
         assert!(!name("tags[]"));
+        let text = |v: &str| scan_at(Part::Body, ValueType::Text, "", v).iter().any(|f| f.kind == "attack.nosqli" && f.weight() >= 0.5);
+        assert!(text("{\"owner__email__endswith\": \"@x.io\"}"));
+        assert!(!text("{\"price__gte\": 10}"), "one plain filter");
+        assert!(!text("Use __init__ and \"__name__\": main"));
         assert_family(
             "attack.nosqli",
             &["'; return true; var x='", "{\"$gt\": \"\"}", "' || this.password.match(/.*/)//", "{$where: 'sleep(5000)'}"],

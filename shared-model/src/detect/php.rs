@@ -4,17 +4,23 @@
 //! `unserialize`. What only an attacker sends: an opening tag (`<?php`, `<?=`), a call to a
 //! function that runs commands or code (`system(`, `shell_exec(`, `eval(`, `assert(`, ...)
 //! however the call is spaced or commented (`exec /*x*/ (`, `exec\t(`, `exec#\n(`), the
+//! a function named by a string or expression (PHP 7: `"system"(`, `(system)(`,
+//! `['sys'.'tem'][0](`, concatenations joined first), `system(whoami)` with a shell command, the
 //! superglobals (`$_GET[`, `$_SERVER`), variable functions (`$f(`), serialized objects
 //! (`O:8:"stdClass":1:{`), configuration directives (`allow_url_include=on`,
-//! `auto_prepend_file=`), and a file name with a PHP extension in an upload field. A bare
-//! function *name* (`eval`, `phpinfo` in prose) is not a call and stays clean.
+//! `auto_prepend_file=`), and a script or server configuration file name in an upload field.
+//! In a URL or header, where code samples do not travel, a call to any PHP-only built-in
+//! (`strip_tags(`, `php_uname (`) is High too. A bare function *name* (`eval`, `phpinfo` in
+//! prose) is not a call and stays clean.
 
 use super::gate::{gated, in_sorted, lit, skip_space, word_before};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_file_name, is_head_part, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Php {
     rules: Rules,
+    /// Calls that are PHP code in a URL or header, where code samples do not travel.
+    head_rules: Rules,
     upload: regex::Regex,
 }
 
@@ -27,18 +33,61 @@ const CALLS: &[&str] = &[
     "require_once", "shell_exec", "show_source", "str_rot13", "system", "unlink", "unpack", "unserialize",
 ];
 
+/// Built-in functions only PHP has (no other language or English word spells them so), whose
+/// call in a URL or header is PHP code. Sorted.
+const PHP_ONLY: &[&str] = &[
+    "bzdecompress", "bzopen", "convert_uudecode", "debug_zval_dump", "extract", "file_exists", "filegroup", "fileowner",
+    "fileperms", "fpassthru", "fputs", "get_current_user", "get_defined_vars", "getmypid", "gzcompress", "gzdecode",
+    "gzdeflate", "gzencode", "gzopen", "hex2bin", "highlight_file", "htmlspecialchars_decode",
+    "is_writable", "parse_ini_file", "parse_str", "php_uname", "phpversion", "print_r", "putenv", "rawurldecode",
+    "readdir", "scandir", "serialize", "strip_tags", "strrev", "substr", "symlink", "tempnam", "var_dump", "var_export",
+];
+
+/// Function names C, Python, JavaScript or Perl share with PHP: not PHP's signature on their own.
+const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "fopen", "fwrite", "include", "popen", "require", "system", "unlink", "unpack"];
+
+/// PHP function names that are also English words: in a URL they count only glued to their `(`.
+const ENGLISH_NAMES: &[&str] = &["extract", "serialize"];
+
+/// Functions that run a command or code when called, also by name from a string. A regex.
+const RUNS: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func(?:_array)?|array_map|preg_replace|phpinfo";
+
+/// Functions worth a finding when called at all. A regex.
+const RISKY: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|include(?:_once)?|require(?:_once)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|unpack|ini_set|curl_exec";
+
+/// Whether the word ending at `end` (past spaces) names a PHP function: a risky one or a
+/// PHP-only built-in. (Extension prefixes such as `sodium_` or `pg_` are not enough: other
+/// languages and plain identifiers share them, `sodium_mg(`.)
+fn is_php_function(b: &[u8], end: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let w = word_before(b, end, &mut buf);
+    in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w)
+}
+
+/// Gate for `(` after a string, a parenthesis or an index: PHP 7 calls a function named by any
+/// expression (`"system"(`, `(system)(`, `['system'][0](`), so look past those for the name.
+fn dynamic_call(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut i = s;
+    let mut steps = 0;
+    while i > 0 && steps < 16 && matches!(b[i - 1], b' ' | b')' | b']' | b'[' | b'\'' | b'"' | b'`' | b'0'..=b'9') {
+        i -= 1;
+        steps += 1;
+    }
+    let mut buf = [0u8; 24];
+    i < s && in_sorted(CALLS, word_before(b, i, &mut buf))
+}
+
 /// Gate for `(`: a PHP call to one of [`CALLS`]; spaces, a `/* */` comment or a line comment
 /// may sit between the name and the parenthesis (`exec /*x*/ (`, `exec#\n(`).
 fn php_call(b: &[u8], s: usize, _e: usize) -> bool {
-    let mut buf = [0u8; 24];
     let mut i = s;
     for _ in 0..2 {
         while i > 0 && b[i - 1] <= b' ' && b[i - 1] != b'\n' {
             i -= 1;
         }
         if i >= 2 && &b[i - 2..i] == b"*/" {
-            match b[..i - 2].windows(2).rposition(|w| w == b"/*") {
-                Some(p) => i = p,
+            match b[..i - 2].windows(2).rev().take(256).position(|w| w == b"/*") {
+                Some(p) => i -= 2 + p + 2,
                 None => return false,
             }
         } else if i > 0 && b[i - 1] == b'\n' {
@@ -50,7 +99,37 @@ fn php_call(b: &[u8], s: usize, _e: usize) -> bool {
             break;
         }
     }
-    in_sorted(CALLS, word_before(b, i, &mut buf))
+    is_php_function(b, i)
+}
+
+/// Gate for `(`: a PHP function called by name or through an expression.
+fn call(b: &[u8], s: usize, e: usize) -> bool {
+    php_call(b, s, e) || dynamic_call(b, s, e)
+}
+
+/// Undoes string concatenation (`"sys"."t".'em'` is `"system"`), so a function name built from
+/// pieces reads whole. `None` when there is none.
+fn join_strings(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let is_quote = |c: u8| c == b'\'' || c == b'"';
+    let mut out = String::with_capacity(text.len());
+    let mut joined = false;
+    let mut i = 0;
+    while i < b.len() {
+        if is_quote(b[i]) {
+            let dot = skip_space(b, i + 1);
+            let next = skip_space(b, dot + 1);
+            if b.get(dot) == Some(&b'.') && b.get(next).is_some_and(|&c| is_quote(c)) {
+                i = next + 1;
+                joined = true;
+                continue;
+            }
+        }
+        let len = text[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&text[i..i + len]);
+        i += len;
+    }
+    joined.then_some(out)
 }
 
 /// Gate for `$`: a superglobal or a variable called as a function (`$_GET`, `$f(`).
@@ -65,30 +144,41 @@ fn php_variable(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Php {
     pub fn new() -> Result<Php, String> {
+        let spaced_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{RISKY})(?:\s*/\*.*?\*/\s*|\s*(?:#|//)[^\n]*\n\s*|[\t\n\r\x0b\x0c]\s*)\(|\b(?:{RISKY})\s*\(\s*(?:[$'"`)]|\$_)"#);
+        let named_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{RISKY})\s*\("#);
+        let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::STRONG);
+        let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
         let table = [
             (r"<\?(?:php\b|=\s*[$`a-z_(])", Critical, 0.9, "PHP opening tag"),
-            (r#"(?:^|[;{}()\s'"=])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|include(?:_once)?|require(?:_once)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|unpack|ini_set|curl_exec)(?:\s*/\*.*?\*/\s*|\s*(?:#|//)[^\n]*\n\s*|[\t\n\r\x0b\x0c]\s*)\(|\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|include(?:_once)?|require(?:_once)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|unpack|ini_set|curl_exec)\s*\(\s*(?:[$'"`)]|\$_)"#, High, 0.8, "PHP function call"),
-            (r#"(?:^|[;{}()\s'"=])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|include(?:_once)?|require(?:_once)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|unpack|ini_set|curl_exec)\s*\("#, Medium, 0.6, "PHP function name called"),
+            (dynamic.as_str(), Critical, 0.9, "PHP function called by a string or expression"),
+            (command_call.as_str(), High, 0.85, "PHP call running a shell command"),
+            (spaced_call.as_str(), High, 0.8, "PHP function call"),
+            (named_call.as_str(), Medium, 0.6, "PHP function name called"),
+            (r"\bchr\s*\(\s*\d+\s*\)\s*\.\s*chr\s*\(", High, 0.8, "PHP string built from chr()"),
             (r"\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b", High, 0.8, "PHP superglobal"),
             (r#"\$[a-z_][a-z0-9_]*\s*\(|\$_(?:get|post|request|cookie)\s*\[[^\]]*\]\s*\("#, High, 0.8, "PHP variable function"),
             (r#"(?:^|[;&\s"'=\[{(])[oc]:\d+:"[a-z_\\][a-z0-9_\\]*":\d+:\{"#, Critical, 0.9, "PHP serialized object"),
             (r#"(?:^|[;&\s"'=\[{(])a:\d+:\{(?:[is]:\d+(?::"[^"]*")?;)"#, High, 0.75, "PHP serialized array"),
-            (r"(?:^|[\s;&])(?:allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|register_globals|enable_dl|engine|suhosin\.[a-z.]+)\s*=\s*\S", High, 0.75, "PHP configuration directive"),
+            (r"(?:^|[\s;&])(?:allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|register_globals|enable_dl|engine|zend_extension|extension_dir|unserialize_callback_func|unserialize_max_depth|phar\.readonly|cgi\.force_redirect|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check)|suhosin\.[a-z.]+)\s*=\s*\S", High, 0.75, "PHP configuration directive"),
             (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://)", Critical, 0.9, "PHP stream wrapper"),
             (r"\bpreg_replace\s*\(\s*['\x22][/#~|!@%][^'\x22]*[/#~|!@%][a-z]*e[a-z]*['\x22]", Critical, 0.9, "preg_replace /e"),
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
         ];
+        // Names other languages share (`eval`, `exec`, `require`, `fopen`) are left to the rules
+        // above; names that are also English words (`extract (the archive)`) count only glued to
+        // their `(`.
+        let (compound, plain): (Vec<&str>, Vec<&str>) = CALLS
+            .iter()
+            .chain(PHP_ONLY)
+            .filter(|n| !SHARED_NAMES.contains(n))
+            .partition(|n| !ENGLISH_NAMES.contains(n));
+        let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{})\s*|(?:{}))\(", compound.join("|"), plain.join("|"));
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
-            upload: super::regex(r"\.(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$")?,
+            head_rules: Rules::new(super::Family::Php, &[(head_call.as_str(), High, 0.7, "PHP function call in a URL or header")])?,
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config\b[^/\\]*)[.\s]*$")?,
         })
     }
-}
-
-/// Whether a field is an uploaded file's name (`X-Filename` header, a multipart `filename`).
-fn is_file_name(name: &str) -> bool {
-    let n = name.as_bytes();
-    n.len() >= 8 && n[n.len() - 4..].eq_ignore_ascii_case(b"name") && n.windows(4).any(|w| w.eq_ignore_ascii_case(b"file"))
 }
 
 impl Check for Php {
@@ -96,7 +186,22 @@ impl Check for Php {
         const T: &[Trigger] = &[
             lit("<?php"),
             lit("<?="),
-            gated("(", php_call),
+            gated("(", call),
+            lit("\".\""),
+            lit("'.'"),
+            lit("\".'"),
+            lit("'.\""),
+            lit("\" . \""),
+            lit("' . '"),
+            lit("\" . '"),
+            lit("' . \""),
+            lit("session."),
+            lit("_extension"),
+            lit("extension_d"),
+            lit("unserialize_"),
+            lit("phar."),
+            lit("cgi."),
+            lit("chr("),
             gated("$", php_variable),
             lit(":{"),
             lit("allow_url_"),
@@ -136,9 +241,14 @@ impl Check for Php {
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         if is_file_name(s.name) && self.upload.is_match(s.text) {
-            return Some(Hit::new(Family::Php, High, 0.9, 0, "script file name in an upload"));
+            return Some(Hit::new(Family::Php, High, 0.9, 0, "script or server configuration file name in an upload"));
         }
-        self.rules.best(s.text)
+        let joined = join_strings(s.text);
+        let hit = self.rules.best_either(s.text, joined.as_deref());
+        if is_head_part(s.part) {
+            return stronger(hit, self.head_rules.best(s.text));
+        }
+        hit
     }
 }
 
@@ -147,6 +257,12 @@ impl Check for Php {
 mod tests {
     use super::super::testing::*;
     use crate::fields::{Part, ValueType};
+
+    #[test]
+    fn name_lists_are_sorted() {
+        assert!(super::CALLS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::PHP_ONLY.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn catches_php() {
@@ -165,6 +281,16 @@ mod tests {
                 "allow_url_include=On",
                 "php://input",
                 "$f($x)",
+                "('exec')('id')",
+                "(passthru)(\"ls\")",
+                "x=\"sys\" . 'tem'(\"id\");",
+                "['shell_exec'][0]('id')",
+                "[system][0](uname)",
+                "return'assert'($_POST[1]);",
+                "shell_exec(id)",
+                "exec(\"cat /etc/hosts\")",
+                "assert(chr(115).chr(121))",
+                "session.save_path=/tmp/x",
             ],
             &[
                 "eval",
@@ -175,10 +301,32 @@ mod tests {
                 "openlogfile(foo)",
                 "See the system (docs) for details",
                 "engine is ready",
+                "Try \"system\" (the command) later",
+                "See [system](https://example.com/system) and [exec](#exec)",
+                "The operating system (time-sharing) was new",
+                "a 'b'.'c' label",
+                "strip_tags() removes markup",
+                "pg_dump (9.6) output",
             ],
         );
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
+        }
+        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini"] {
+            let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
+            assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
+        }
+        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf"] {
+            let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
+            assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
+        }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fthi/sfewfda.phtml987...");
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
         let f = scan_at(Part::Body, ValueType::Text, "file.filename", "safe.phpinfo");

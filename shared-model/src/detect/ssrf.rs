@@ -7,7 +7,8 @@
 //! `*.nip.io` with an internal address inside) and cloud metadata endpoints. Internal targets in a
 //! URL are Critical; metadata addresses are Critical even bare; an IP literal written in an
 //! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
-//! URL is Medium. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) are High.
+//! URL is Medium. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host
+//! spelled with backslashes between its characters (`http://\g\o\o\g\l\e.com`) are High.
 
 use super::gate::{gated, lit, starts_word};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
@@ -17,6 +18,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub(crate) struct Ssrf {
     host_start: regex::Regex,
     scheme: regex::Regex,
+    /// A host spelled with backslashes between its characters (`http://\\l\\o\\c\\a\\l`), which lenient
+    /// parsers drop and filters do not.
+    backslashed_host: regex::Regex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,6 +37,7 @@ impl Ssrf {
             // Where a host starts: after `//`, after `@`, or after `http:` style schemes without slashes.
             host_start: super::regex(r"(?:[a-z][a-z0-9+.-]{1,15}:/{1,3}\\*|@|\b(?:https?|ftp):\\*)")?,
             scheme: super::regex(r"(?:^|[^a-z0-9])(gopher|dict|file|ldap|ldaps|jar|netdoc|tftp|sftp|php|expect)://")?,
+            backslashed_host: super::regex(r"[a-z][a-z0-9+.-]{1,15}:/{1,3}[a-z0-9.-]*(?:\\[a-z0-9.-]){3,}")?,
         })
     }
 }
@@ -79,6 +84,9 @@ impl Check for Ssrf {
                 let sev = if m.as_str() == "gopher" { Critical } else { High };
                 keep(sev, 0.85, m.start(), "dangerous URL scheme");
             }
+        }
+        if let Some(m) = self.backslashed_host.find(text) {
+            keep(High, 0.8, m.start(), "host written with backslashes");
         }
         let mut seen = 0;
         let mut found_host = false;
@@ -303,6 +311,7 @@ mod tests {
                 "169.254.169.254/latest/user-data",
                 "http://[fe80::1%25eth0]/",
                 "http://0/",
+                "http://\\e\\x\\a\\m\\p\\l\\e.com/",
             ],
             &[
                 "https://example.com/avatar.png",
@@ -314,6 +323,7 @@ mod tests {
                 "10.0.0.5",
                 "The year 2024",
                 "https://cdn.example.org/a/b/c?x=1",
+                "http://example.com\\path\\to\\file",
             ],
         );
     }

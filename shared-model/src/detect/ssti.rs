@@ -5,7 +5,8 @@
 //! `${7*7}`, `<%= 7*7 %>`, `#{7*7}`), object-graph walks to the interpreter (`__class__`,
 //! `__globals__`, `__subclasses__`, `constructor.constructor`), and calls that reach the runtime
 //! (`T(java.lang.Runtime)`, `freemarker.template.utility.Execute`, `#{runtime.exec(..)}`,
-//! `<% system(..) %>`). Template control blocks (`{% if %}`) are Medium.
+//! `<% system(..) %>`). Template control blocks (`{% if %}`) are Medium, unless their condition is a
+//! constant (`{% if true %}`, `<% if 1 %>`): only a probe tests whether the server evaluates one.
 
 use super::gate::{gated, lit, starts_word};
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
@@ -24,6 +25,7 @@ impl Ssti {
             (r"#\{[^}]*\b[a-z_]+\s*\([^}]*\}", High, 0.8, "expression language call"),
             (r"\{\{[^}]*(?:constructor|\.call\(|\$eval|\$on|\borigin\b|tostring\.|\bx\s*=)[^}]*\}\}", High, 0.8, "client template sandbox escape"),
             (r"\$\{[^}]*(?:\.getclass\(|\.forname\(|runtime|processbuilder|\bexec\()", High, 0.85, "expression language call"),
+            (r"(?:\{%|<%)-?\s*if\s+(?:true|1|\d+\s*[=<>!]=?\s*\d+)\s*-?(?:%\}|%>)", High, 0.8, "template probe with a constant condition"),
             (r"(?:\{%|<%)\s*(?:if|for|set|import|include|macro|raw|block|extends|with|call|filter|end[a-z]*)\b", Medium, 0.8, "template control block"),
         ];
         Ok(Ssti { rules: Rules::new(Family::Ssti, &table)? })
@@ -86,8 +88,10 @@ mod tests {
                 "#{runtime.exec('id')}",
                 "<% system('id') %>",
                 "{{constructor.constructor('alert(1)')()}}",
+                "{%- if 1 -%}ok{% endif %}",
+                "<% if 3 == 3 %>y<% end %>",
             ],
-            &["Hello {{first_name}}, your order {{order_id}} shipped", "Total: ${amount}", "Use the __init__ method", "{% raw %} is a tag"],
+            &["Hello {{first_name}}, your order {{order_id}} shipped", "Total: ${amount}", "Use the __init__ method", "{% raw %} is a tag", "{% if user.is_active %}Hi{% endif %}", "<% if admin %>x<% end %>"],
         );
     }
 }

@@ -4,11 +4,14 @@
 //! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../`. One
 //! `../` is common in relative links and only Medium; a chain of them, a traversal reaching a
 //! system path, or a well-known sensitive file (`/etc/passwd`, `win.ini`, `.env`, `.git/config`,
-//! `id_rsa`, `/proc/self/environ`) is High or Critical. A path segment that *is* `..` (only
-//! possible when the client sent it encoded) is a traversal by itself.
+//! `id_rsa`, `/proc/self/environ`) is High or Critical, and so are the forms no relative link
+//! takes: `..\` and `..;` (Windows and servlet path parameters), Windows environment paths
+//! (`%SYSTEMROOT%\win.ini`), administrative shares (`\\host\c$\`), and a parent directory in an
+//! upload's file name. A path segment that *is* `..` (only possible when the client sent it
+//! encoded) is a traversal by itself.
 
-use super::gate::{gated, lit, starts_word, word_end};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::gate::{gated, in_sorted, lit, starts_word, word_at, word_end};
+use super::{is_file_name, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 
 /// Gate for `..`: a parent-directory step (`../`, `..\`, `..;`, a value or segment that is `..`),
 /// not an ellipsis or a range (`wait...`, `1..10`).
@@ -22,6 +25,26 @@ fn dot_dot(b: &[u8], s: usize, e: usize) -> bool {
 fn ends_word(b: &[u8], _s: usize, e: usize) -> bool {
     word_end(b, e)
 }
+
+/// Windows environment variables that name system directories. Sorted.
+const WINDOWS_DIRS: &[&str] = &[
+    "allusersprofile", "appdata", "comspec", "homedrive", "localappdata", "programdata", "programfiles", "systemdrive",
+    "systemroot", "temp", "tmp", "userprofile", "windir",
+];
+
+/// Gate for `%`: a Windows environment variable naming a system directory (`%windir%`).
+fn windows_env(b: &[u8], _s: usize, e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let w = word_at(b, e, &mut buf);
+    b.get(e + w.len()) == Some(&b'%') && in_sorted(WINDOWS_DIRS, w)
+}
+
+/// Gate for `$`: an administrative share, a drive letter or share name and `$` between
+/// separators (`\\h\c$\`, `\\h\admin$`).
+fn admin_share(b: &[u8], s: usize, e: usize) -> bool {
+    let name = b[..s].iter().rev().take(9).take_while(|c| c.is_ascii_alphabetic()).count();
+    (1..=8).contains(&name) && s > name && matches!(b[s - name - 1], b'/' | b'\\') && matches!(b.get(e), None | Some(b'/' | b'\\'))
+}
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
 
@@ -30,20 +53,25 @@ pub(crate) struct Traversal {
 }
 
 /// Files and directories nobody asks for by name except to read them through an inclusion bug.
-const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/)|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/)";
+const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/)|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/)";
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
         let chain = r"(?:\.{2,}[/\\;]+(?:\.?[/\\;]+)*){2,}";
         let reach = format!(r"\.{{2,}}[/\\;]+(?:[^/\\]*[/\\]+)*?{SENSITIVE}");
         let anchored = format!(r"(?:^|[\s=:'\x22(>|;,&]|file:/+|[a-z]:)[/\\]+{SENSITIVE}");
-        let named = format!(r"(?:^|[/\\\s=])\.?{}", r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secret|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b");
+        let named = format!(r"(?:^|[/\\\s=])\.?{}", r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secrets?|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b");
+        let in_path = r"(?:^|[/\\=])(?:(?:php\.ini|my\.cnf|\.(?:bash|zsh|mysql|psql|python)_history|\.git-credentials|\.kube/config|\.docker/config\.json|\.pgpass|\.netrc|\.npmrc)\b|web-inf[/\\])";
         let table = [
             (reach.as_str(), Critical, 0.95, "traversal to a system file"),
             (chain, High, 0.85, "repeated ../ traversal"),
             (r"(?:^|[/\\=])\.{3,}[/\\]", High, 0.8, "dot-dot-dot traversal"),
             (anchored.as_str(), High, 0.8, "absolute path to a system file"),
             (named.as_str(), High, 0.7, "sensitive file name"),
+            (in_path, High, 0.75, "sensitive file in a path"),
+            (r"%(?:windir|systemroot|systemdrive|homedrive|userprofile|allusersprofile|appdata|localappdata|programfiles|programdata|comspec|temp|tmp)%[/\\]", High, 0.8, "Windows environment path"),
+            (r"(?:^|[\s=:'\x22])[/\\]{2}[a-z0-9._-]+[/\\][a-z]{1,8}\$(?:[/\\]|$)", High, 0.85, "administrative share"),
+            (r"(?:^|[/\\=\s])\.\.(?:\\|;[/\\.])", High, 0.7, "..\\ or ..; traversal"),
             (r"(?:^|[/\\=\s])\.\.[/\\;]", Medium, 0.7, "single ../"),
         ];
         Ok(Traversal { rules: Rules::new(Family::Traversal, &table)? })
@@ -101,12 +129,22 @@ impl Check for Traversal {
             lit(".cursorignore"),
             lit("@fs/"),
             lit("web.config"),
+            gated("var/log/", starts_word),
+            lit("run/secrets/"),
+            lit("my.cnf"),
+            lit(".git-credentials"),
+            gated("%", windows_env),
+            gated("$", admin_share),
         ];
         T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let rule = self.rules.best(s.text);
+        if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
+            // Browsers send an upload's base name only; a parent directory in it aims the write.
+            return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.85, 0, "parent directory in an upload's file name")));
+        }
         if s.part == Part::Path && s.text.split(['/', '\\']).any(|seg| seg == ".." || seg == "...") {
             // An encoded `..` segment is a traversal by itself; a rule that saw where it leads may say more.
             let segment = Hit::new(Family::Traversal, High, 0.9, 0, "encoded .. path segment");
@@ -122,7 +160,7 @@ impl Check for Traversal {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use crate::fields::Part;
+    use crate::fields::{Part, ValueType};
 
     #[test]
     fn catches_traversal() {
@@ -141,6 +179,15 @@ mod tests {
                 ".../.../WINDOWS/win.ini",
                 "/var/www/html/.env",
                 "../.git/config",
+                "%SystemRoot%\\repair\\sam",
+                "\\\\10.1.2.3\\admin$\\x",
+                "\\\\fileserver\\d$\\backup",
+                "/var/log/nginx/error_log",
+                "/run/secrets/db_password",
+                "C:/xampp/php/php.ini",
+                "~/.zsh_history",
+                "..\\web.config.bak",
+                "..;/manager/html",
             ],
             &[
                 "../images/logo.png",
@@ -152,8 +199,18 @@ mod tests {
                 "a/b/c/d",
                 "environment variables",
                 "1..10",
+                "100% done; %temp is a word",
+                "Costs $5, or \\$6 with tax",
+                "Put the key in php.ini-development first",
+                "Well..; fine",
+                "\\\\server\\share\\docs",
             ],
         );
+        let upload = |name: &str| scan_at(Part::Body, ValueType::Text, "file.filename", name).iter().any(|f| f.kind == "attack.traversal");
+        assert!(upload("../../avatar.png"));
+        assert!(upload("..\\a.png"));
+        assert!(!upload("my..photo.png"));
+        assert!(!upload("photo.png"));
         assert!(flags_at("attack.traversal", Part::Path, ".."));
     }
 }

@@ -5,10 +5,15 @@
 //! *executable* shapes: script tags, event-handler attributes inside a tag or after a quote that
 //! closes one, `javascript:`/`vbscript:`/`data:` URLs in a position a browser follows, CSS
 //! `expression()`, UTF-7 and JSFuck encodings, and a quote/tag breakout followed by a JavaScript
-//! call. A JavaScript call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium:
-//! API payloads carry code samples, and those must not block.
+//! call; also the legacy and XML ways to run script (VML, XML Events, XSLT, data binding,
+//! `&{...}` entities, US-ASCII `¼script¾`) and inline styles that break out of their declaration.
+//! What a script or style parser ignores is undone too, and the rules run again on that form:
+//! `/* */` comments (`document/**/.cookie`) and CSS escapes (`expr\65 ssion(`). A JavaScript
+//! call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium: API payloads
+//! carry code samples, and those must not block; a value that is nothing *but* a dialog call
+//! (`confirm(1)`) is a probe.
 
-use super::gate::{gated, in_sorted, lit, skip_space, word_before};
+use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, word_before};
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
@@ -42,15 +47,21 @@ fn js_call(b: &[u8], s: usize, _e: usize) -> bool {
     in_sorted(JS_CALLS, word_before(b, s, &mut buf))
 }
 
-/// Gate for `[`: indexing a global object (`top['al'+'ert']`).
+/// Gate for `[`: indexing a global object (`top['al'+'ert']`, `self /*x*/ [`).
 fn js_global_index(b: &[u8], s: usize, _e: usize) -> bool {
     let mut buf = [0u8; 24];
-    matches!(word_before(b, s, &mut buf), b"self" | b"top" | b"parent" | b"frames" | b"globalthis" | b"window" | b"this" | b"document")
+    let end = skip_space_comments_back(b, s);
+    matches!(word_before(b, end, &mut buf), b"self" | b"top" | b"parent" | b"frames" | b"globalthis" | b"window" | b"this" | b"document")
 }
 
-/// Gate for a global's name: a member is accessed (`document.cookie`, `window[`).
+/// Gate for a global's name: a member is accessed (`document.cookie`, `window[`), also past
+/// comments and a closing parenthesis (`document /**/ .cookie`, `(document)["cookie"]`).
 fn member_access(b: &[u8], _s: usize, e: usize) -> bool {
-    matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
+    let mut i = skip_space_comments(b, e);
+    if b.get(i) == Some(&b')') {
+        i = skip_space_comments(b, i + 1);
+    }
+    matches!(b.get(i), Some(b'.' | b'['))
 }
 
 /// Gate for `behavior`: a CSS property (`behavior: url(..)`).
@@ -68,29 +79,89 @@ const HANDLER: &str = r"on(?:[a-z]*(?:error|load|mouse|focus|blur|click|key|subm
 
 impl Xss {
     pub fn new() -> Result<Xss, String> {
-        let tag_handler = format!(r#"<[a-z!?/][^>]*?[\s/"'`;]{HANDLER}\s*="#);
+        // Browsers skip punctuation between an attribute name and its `=` (`onload!#$%=`).
+        let tag_handler = format!(r#"<[a-z!?/][^>]*?[\s/"'`;:]{HANDLER}[!#$%&()*~+\-_.,:;?@\[/|\\\]^`]*\s*="#);
         let quote_handler = format!(r#"(?:^|["'`]\s*|\s)/?{HANDLER}\s*=\s*[^\s]{{0,40}}?(?:\(|`|javascript|&#|\bx\b|>)"#);
         let quote_handler_weak = format!(r#"["'`]\s*{HANDLER}\s*="#);
+        let split_scheme = split_by_controls("javascript:");
         let table = [
-            (r"<\s*/?\s*script\b", Critical, 0.95, "script tag"),
+            (r"<\s*/?\s*(?:[a-z0-9]+:)?script\b", Critical, 0.95, "script tag"),
             (tag_handler.as_str(), Critical, 0.92, "event handler in a tag"),
             (r#"(?:^|[\s"'`=(<>/,;])(?:j\s*a\s*v\s*a|v\s*b|l\s*i\s*v\s*e)\s*s\s*c\s*r\s*i\s*p\s*t\s*:(?:[^\s]|\s*[a-z_$][\w$.]*\s*[(`=])"#, Critical, 0.9, "script URL"),
-            (r#"<\s*(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|svg|math|style|layer|ilayer|bgsound|portal|xss|template|animate|set|handler|x:script)\b"#, High, 0.85, "active HTML element"),
+            (split_scheme.as_str(), Critical, 0.9, "script URL split by control characters"),
+            (r#"<[a-z][^>]*?=[^>]*?\b(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|execscript)\s*[(`]"#, High, 0.85, "script call in a tag attribute"),
+            (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|svg|math|style|layer|ilayer|bgsound|portal|xss|template|animate|set|handler|listener|vmlframe|stylesheet|transform)\b"#, High, 0.85, "active HTML element"),
+            (r#"xmlns(?::[a-z0-9_-]+)?\s*=\s*["'`]?\s*(?:https?://www\.w3\.org/(?:2001/xml-events|1999/xsl/transform)|urn:schemas-microsoft-com:(?:vml|xslt))"#, High, 0.85, "active XML namespace"),
+            (r#"<[a-z][^>]*?[\s/"'`](?:datasrc|dataformatas|datafld)\s*="#, High, 0.85, "data binding attribute"),
             (r#"(?:src|href|action|formaction|data|xlink:href|background|dynsrc|lowsrc|poster|code|codebase|content)\s*=\s*["'`]?\s*data:(?:[^,]*(?:html|svg|javascript|xml)|[^,]*base64|,)"#, High, 0.85, "data: URL in an attribute"),
             (quote_handler.as_str(), High, 0.85, "event handler after a quote"),
             (r#"<\s*/\s*(?:title|textarea|style|noscript|iframe|xmp|plaintext)\s*>"#, High, 0.8, "tag breakout"),
             (r#"["'`]\s*>\s*<\s*[a-z!/]"#, Medium, 0.8, "attribute breakout into a tag"),
             (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|-moz-binding|behavior\s*:|javascript:|@import)"#, High, 0.8, "script in CSS"),
+            (r#"style\s*=\s*(?:"[^">]*?|'[^'>]*?|[^\s"'>]*?)(?:[a-z0-9]\[|\][a-z;:]|[a-z0-9]\s*\{\s*[a-z-]+\s*[;:]|\}\s*[a-z#.*-][a-z0-9-]*\s*[{:=]|url\s*\(\s*[^"'\s)]+(?:;|\s+[^\s)]))"#, High, 0.75, "CSS breakout in a style attribute"),
             (r"\+ad[wz]-|\+acia-|\+ajw-", High, 0.8, "UTF-7 encoded markup"),
+            (r#"=\s*["'`]?\s*&\{[^}]*\}"#, High, 0.8, "JavaScript entity in an attribute"),
+            ("[\u{bc}\u{fffd}]\\s*/?\\s*script\\b|\u{bc}\\s*/?\\s*(?:img|svg|iframe|body|style|input|object|embed)\\b", High, 0.8, "US-ASCII encoded markup"),
             (r"[\[\]()!+]{24,}", High, 0.85, "JSFuck-style encoding"),
+            (r"[(\[!+]\s*!\s*\[\s*\][\s\[\]()!+]{4,}", High, 0.85, "JSFuck-style encoding"),
             (r#"(?:["'`]\s*[-+*/;|&,)}\]]|;|\*/|-->)\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
-            (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
-            (r#"(?:document\s*\.\s*(?:cookie|domain|write|location)|window\s*\.\s*(?:location|name|open)|\.\s*(?:inner|outer)html\s*=|fromcharcode|\bconstructor\s*\.\s*constructor|\blocation\s*\.\s*(?:href|hash|replace)\b|\bsrcdoc\s*=)"#, Medium, 0.8, "DOM sink"),
+            (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$", High, 0.75, "lone script call"),
+            (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
+            (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
+            (r#"(?:document\s*\)?\s*(?:\.\s*|\[\s*["'`])(?:cookie|domain|write|location)|window\s*\)?\s*(?:\.\s*|\[\s*["'`])(?:location|name|open)|\.\s*(?:inner|outer)html\s*=|fromcharcode|\bconstructor\s*\.\s*constructor|\blocation\s*\.\s*(?:href|hash|replace)\b|\bsrcdoc\s*=)"#, Medium, 0.8, "DOM sink"),
             (quote_handler_weak.as_str(), Medium, 0.7, "event handler name after a quote"),
             (r"\b(?:alert|prompt|confirm|eval|btoa|atob)\s*\(", Medium, 0.6, "script call"),
         ];
         Ok(Xss { rules: Rules::new(Family::Xss, &table)? })
     }
+}
+
+/// A pattern for `word` with tabs or line breaks inside it (at least one), which browsers skip in
+/// a URL scheme (`ja\tvascript:`): unlike spaces, nobody types them there.
+fn split_by_controls(word: &str) -> String {
+    let atoms: Vec<String> = word.chars().map(|c| regex::escape(&c.to_string())).collect();
+    let alternatives: Vec<String> = (1..atoms.len())
+        .map(|k| format!("{}[\\t\\n\\r]+{}", atoms[..k].join("[\\t\\n\\r]*"), atoms[k..].join("[\\t\\n\\r]*")))
+        .collect();
+    format!("(?:{})", alternatives.join("|"))
+}
+
+/// Undoes what a script or style parser ignores: `/* ... */` comments (`document/**/.cookie`)
+/// and CSS escapes (`\28` is `(`, `\65 ` is `e`, `\x` is `x`). `None` when there is neither.
+fn script_fold(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"/*") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
+                Some(p) => i += 2 + p + 2,
+                None => break,
+            },
+            b'\\' => {
+                let hex = b[i + 1..].iter().take(6).take_while(|c| c.is_ascii_hexdigit()).count();
+                if hex == 0 {
+                    i += 1;
+                    continue;
+                }
+                let cp = u32::from_str_radix(&text[i + 1..i + 1 + hex], 16).unwrap_or(0xfffd);
+                out.push(char::from_u32(cp).unwrap_or('\u{fffd}').to_ascii_lowercase());
+                i += 1 + hex;
+                if b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                    i += 1;
+                }
+            }
+            _ => {
+                let len = text[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&text[i..i + len]);
+                i += len;
+            }
+        }
+    }
+    Some(out)
 }
 
 impl Check for Xss {
@@ -127,7 +198,7 @@ impl Check for Xss {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        self.rules.best(s.text)
+        self.rules.best_either(s.text, script_fold(s.text).as_deref())
     }
 }
 
@@ -156,6 +227,28 @@ mod tests {
                 "\\u003cimg src=1 onerror=alert(1)\\u003e",
                 "<body onload=alert(1)>",
                 "</title><script>alert(1)</script>",
+                "<g foo:onmouseover=\"run()\">",
+                "<p xmlns:e=\"http://www.w3.org/2001/xml-events\" e:event=\"click\">",
+                "<q:vmlframe src=\"//h.example/y.fml\"/>",
+                "<table datasrc=\"#d\" datafld=\"c\">",
+                "<b title=\"x\" lang=prompt(9)>",
+                "confirm(42)",
+                "top /* c */ [\"ale\"+\"rt\"](1)",
+                "(window)['loc'+'ation']='//h.example'",
+                "<p style=\"width:expr\\65 ssion(alert(2))\">",
+                "<i style=x:\\65\\78\\70\\72\\65\\73\\73\\69\\6f\\6e(write(1))>",
+                "(!![] [])[ ! [] ! []]",
+                "jav\tascript:",
+                "<svg:script>x()</svg:script>",
+                "\u{bc}script\u{be}alert(1)\u{bc}/script\u{be}",
+                "<p style=\"margin:0}p{color:blue\">",
+                "<b style=\"list-style:url(/a b.png)\">",
+                "<b style=\"list-style:url(/a;b:c)\">",
+                "window/**/.name",
+                "btoa(7)",
+                "<b onclick!~/=go()>",
+                "<hr width=\"&{go()};\">",
+                "<b style=\"x[y]:z\">",
             ],
             &[
                 "I <3 you",
@@ -173,6 +266,22 @@ mod tests {
                 "one=1&two=2",
                 "x => x + 1",
                 "<user@example.com>",
+                "Use /* comments */ in CSS",
+                "C:\\Users\\alice\\Documents\\x.txt",
+                "<span style=\"color:#c00\">red</span>",
+                "<table><tr><td>1</td></tr></table>",
+                "Call alert() when done",
+                "confirm (yes/no) before deleting",
+                "\u{bc} cup sugar, \u{be}cup flour",
+                "See ![](a.png) and ![b](c.png)",
+                "{\"a\": [1, 2], \"b\": []}",
+                "document.title is shown in the tab",
+                "if (!a && !b) { return [] }",
+                "<td style=\"background:url( /img/a.png ); width:{{ w }}px; height:${h}px\">",
+                "<p style=\"font-family:'Open Sans', serif;\nline-height:1.5\">",
+                "Use window.open(url) to open a tab",
+                "<div style=\"grid-template-columns: [full-start] 1fr [full-end]\">",
+                "width=&{x}",
             ],
         );
     }
