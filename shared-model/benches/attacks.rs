@@ -23,7 +23,7 @@ fn head(path: &str, method: &str) -> RequestHead {
             ("x-forwarded-for".into(), "203.0.113.7".into()),
             ("cookie".into(), "session=abc123; theme=dark".into()),
         ],
-        source: None,
+        ..Default::default()
     }
 }
 

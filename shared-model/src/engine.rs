@@ -369,6 +369,9 @@ impl Engine {
                 body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut fields)
             };
             self.attacks.scan_fields(&fields, &mut ex.findings);
+            if !encoded {
+                self.attacks.scan_body(&ex.head, ex.request_body.bytes(), &fields, &mut ex.findings);
+            }
             let before = ex.request_matches.len();
             self.sensitive.scan(&fields, &mut ex.request_matches);
             ex.findings.extend(sensitive::findings(&ex.request_matches[before..], &fields));
@@ -564,6 +567,7 @@ mod tests {
             scheme: "http".into(),
             headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             source: Some("127.0.0.1".into()),
+            ..Default::default()
         }
     }
 

@@ -189,7 +189,7 @@ impl Posture {
 
 /// The site of an origin or authority: the last two labels of the host (a naive registrable
 /// domain: `api.example.com` and `https://app.example.com` share `example.com`).
-fn site(host_or_origin: &str) -> String {
+pub(crate) fn site(host_or_origin: &str) -> String {
     let host = host_or_origin.split("://").last().unwrap_or("");
     let host = host.split(['/', ':']).next().unwrap_or("").to_ascii_lowercase();
     let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
@@ -466,6 +466,7 @@ mod tests {
             scheme: "http".into(),
             headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             source: None,
+            ..Default::default()
         }
     }
 
