@@ -184,4 +184,12 @@ mod tests {
         let f = form("Content-Disposition: form-data; name=\"f\"; filename=\"te;st.txt\"", "x");
         assert!(!findings(&f).is_empty() && !flagged(&f));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_parts(s in "(--XyZ|\r\n|\n|:|;|=|\"|\\\\|name|filename|Content-Disposition|Content-Transfer-Encoding|charset|_charset_|\\PC){0,60}") {
+            let _ = findings(&s);
+            let _ = crate::fields::disposition_params(&s);
+        }
+    }
 }

@@ -259,4 +259,21 @@ pub(crate) mod tests {
         api.path = "/v2/droplets/3164444/actions?page=2&per_page=25&tag_name=env%3Aprod".into();
         assert!(clean(&api), "{:?}", findings(&api));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn head_checks_never_panic(
+            method in "[A-Za-z<>~ -]{0,12}",
+            path in "(/|%[0-9A-Fa-f]{0,2}|%|[a-z.~#?&=_]|\\PC){0,40}",
+            value in "(bytes=|[0-9]{0,3}|-|,|;|charset=|boundary=|\"|/|[a-z]|\\PC){0,30}",
+            version in "(HTTP/|[0-9.]|[A-Z]){0,9}",
+        ) {
+            for name in ["range", "content-type", "accept", "connection", "transfer-encoding", "content-length", "x-http-method-override", "referer"] {
+                let mut h = head(&method, &[(name, &value), ("host", "a.example")]);
+                h.path = path.clone();
+                h.version = version.clone();
+                let _ = findings(&h);
+            }
+        }
+    }
 }
