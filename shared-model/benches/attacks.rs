@@ -80,6 +80,16 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The request-level checks alone (method, target, headers, session ids, scanners): once per
+    // request, whatever the body.
+    g.throughput(Throughput::Bytes(get_clean.path.len() as u64));
+    g.bench_function("get_query/clean/head_only", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            d.scan_head(black_box(&get_clean), &mut out);
+            out.len()
+        })
+    });
     let post = head("/v1/orders", "POST");
     for size in [4 * 1024, 64 * 1024] {
         let body = json_body(size, false);

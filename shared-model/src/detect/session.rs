@@ -31,21 +31,28 @@ pub(crate) enum SessionName {
     Generic,
 }
 
+/// Literals every session name contains one of (the cheap pre-test before the patterns).
+const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token"];
+
 /// Recognises session-id parameter names.
 pub(crate) struct SessionNames {
+    hints: aho_corasick::AhoCorasick,
     framework: regex::Regex,
     generic: regex::Regex,
 }
 
 impl SessionNames {
     pub fn new() -> Result<SessionNames, String> {
-        Ok(SessionNames { framework: super::regex(FRAMEWORK_NAMES)?, generic: super::regex(GENERIC_NAMES)? })
+        let hints = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(HINTS)
+            .map_err(|e| format!("session name hints: {e}"))?;
+        Ok(SessionNames { hints, framework: super::regex(FRAMEWORK_NAMES)?, generic: super::regex(GENERIC_NAMES)? })
     }
 
-    /// Cheap pre-test on raw bytes: could `name` be a session name at all?
-    pub fn may_be(name: &[u8]) -> bool {
-        let has = |w: &[u8]| name.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-        name.len() < 64 && (has(b"sess") || has(b"sid") || has(b"cfid") || has(b"cftoken") || has(b"cakephp") || has(b"symfony") || has(b"login_token"))
+    /// Cheap pre-test on raw bytes (one automaton pass): could `text` hold a session name?
+    pub fn may_hold(&self, text: &[u8]) -> bool {
+        self.hints.is_match(text)
     }
 
     /// `name` in lower case.
@@ -91,7 +98,7 @@ impl Check for Session {
         // Parameter names (query names, form and JSON keys) are checked against the session-id
         // names; the cheap test is that the name mentions a session or a known framework cookie.
         let name_like = field.part == Part::QueryName || (field.part == Part::Body && field.ty == ValueType::Key);
-        name_like && SessionNames::may_be(text)
+        name_like && text.len() < 64 && self.names.may_hold(text)
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
@@ -117,9 +124,13 @@ impl Referral {
 
     pub fn check(&self, head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
         let Some(query) = head.query() else { return };
+        // PERF: one automaton pass over the query; names are looked at only when it matches.
+        if !self.names.may_hold(query.as_bytes()) {
+            return;
+        }
         for pair in query.split('&') {
             let name = pair.split_once('=').map_or(pair, |(k, _)| k);
-            if !SessionNames::may_be(name.as_bytes()) {
+            if name.len() >= 64 || !self.names.may_hold(name.as_bytes()) {
                 continue;
             }
             let lower = crate::normalize::percent_decode(name, true).to_ascii_lowercase();
