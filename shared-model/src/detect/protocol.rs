@@ -3,8 +3,9 @@
 //! Smuggling needs two parties to disagree about where a request ends, so the hints are framing
 //! ambiguities: `Content-Length` together with `Transfer-Encoding`, a `Transfer-Encoding` other
 //! than exactly `chunked` (`chunked, identity`, ` chunked`, `xchunked`), repeated or non-numeric
-//! `Content-Length`, and a `Connection` header that contradicts itself (`keep-alive, close`) or
-//! repeats itself. Envoy rejects some of these itself; reporting them anyway costs nothing and
+//! `Content-Length`, and a `Connection` header that contradicts itself (`keep-alive, close`),
+//! repeats itself, or names an end-to-end header so that a proxy strips it (`Connection: close,
+//! X-Forwarded-For`). Envoy rejects some of these itself; reporting them anyway costs nothing and
 //! shows up in the log when a proxy in front is more lenient. Protocol anomalies are shapes no
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
 //! with headers), control characters in header values, invalid header names. The method lives in
@@ -99,19 +100,28 @@ fn transfer_encoding(te: &str, out: &mut Vec<(Hit, String, String)>) {
     push(out, Hit::new(Family::Smuggling, sev, conf, 0, "Transfer-Encoding other than chunked"), "header:transfer-encoding", te);
 }
 
+/// Request headers that authenticate or identify the client, and framing: naming one among the
+/// `Connection` options makes a proxy drop it before the next hop (hop-by-hop stripping), so the
+/// backend never sees the header it relies on (`Connection: close, X-Forwarded-For`).
+const END_TO_END: &[&str] = &[
+    "authorization", "cookie", "host", "content-length", "transfer-encoding", "forwarded", "x-forwarded-for",
+    "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "x-client-ip", "true-client-ip", "cf-connecting-ip",
+    "x-api-key", "x-csrf-token", "x-original-url", "x-rewrite-url",
+];
+
 /// `Connection` options: `close` with `keep-alive`, or one option twice, is a hand-made header
 /// meant to make two hops disagree about whether the connection (and the next request on it)
-/// continues.
+/// continues; an end-to-end header among the options is hop-by-hop stripping.
 fn connection(v: &str, out: &mut Vec<(Hit, String, String)>) {
-    if !v.contains(',') {
-        return;
-    }
     let (mut close, mut keep) = (0u32, 0u32);
     for t in v.split(',').map(str::trim) {
         if t.eq_ignore_ascii_case("close") {
             close += 1;
         } else if t.eq_ignore_ascii_case("keep-alive") {
             keep += 1;
+        } else if END_TO_END.iter().any(|h| h.eq_ignore_ascii_case(t)) {
+            push(out, Hit::new(Family::Smuggling, High, 0.75, 0, "Connection strips an end-to-end header"), "header:connection", v);
+            return;
         }
     }
     if (close > 0 && keep > 0) || close > 1 || keep > 1 {
@@ -226,10 +236,10 @@ pub(crate) mod tests {
 
     #[test]
     fn connection_options() {
-        for c in ["keep-alive,close", "close, close", "keep-alive, keep-alive"] {
+        for c in ["keep-alive,close", "close, close", "keep-alive, keep-alive", "close, X-Forwarded-For", "Authorization"] {
             assert!(flagged(&head("GET", &[("connection", c)]), "attack.smuggling"), "{c}");
         }
-        for c in ["keep-alive", "close", "Upgrade, HTTP2-Settings", "keep-alive, Upgrade"] {
+        for c in ["keep-alive", "close", "Upgrade, HTTP2-Settings", "keep-alive, Upgrade", "TE, close"] {
             assert!(clean(&head("GET", &[("connection", c)])), "{c}");
         }
     }

@@ -143,7 +143,9 @@ impl Referral {
                 Some(_) => continue,
             };
             let hit = Hit::new(Family::Session, High, 0.7, 0, detail);
-            out.push((hit, format!("query-name:{lower}"), pair.to_string()));
+            // The planted id is a credential: only its ends are kept.
+            let value = pair.split_once('=').map_or("", |(_, v)| v);
+            out.push((hit, format!("query-name:{lower}"), format!("{name}={}", crate::redact::mask_ends(value, 2, 2))));
             return;
         }
     }
@@ -198,6 +200,8 @@ mod tests {
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }
+        let f = super::super::protocol::tests::findings(&link("/login?PHPSESSID=a1b2c3d4e5f6", None));
+        assert!(f.iter().all(|f| !f.evidence.contains("a1b2c3d4e5f6")), "{f:?}");
         for (path, referer) in [
             ("/login?jsessionid=abc123", Some("https://www.example.com/home")),
             ("/checkout/success?session_id=cs_test_a1", Some("https://checkout.stripe.com/")),
