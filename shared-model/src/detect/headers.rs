@@ -13,10 +13,12 @@
 //!   `utf-16`): payloads encoded so that the inspection reads noise and the application reads
 //!   SQL. The same charsets requested through `Accept` make the response unreadable to response
 //!   inspection. High.
+//! - `X-HTTP-Method-Override` and its cousins, judged in `method`.
 //! - WebDAV's `If` and `Lock-Token` outside WebDAV methods, an empty `User-Agent` or `Accept`,
 //!   an unknown charset name: weak signals (Low/Medium), which only add to other evidence. A
 //!   missing `User-Agent` or `Accept` is not reported at all: API clients often send neither.
 
+use super::method::{self, OverrideSource};
 use super::{Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::{Critical, High, Low, Medium};
@@ -37,6 +39,8 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "accept" => accept(&head.method, v),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
             "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "WebDAV header outside WebDAV")),
+            // Google, Microsoft and framework conventions for overriding the method.
+            "x-http-method-override" | "x-http-method" | "x-method-override" => method::judge_override(&head.method, v, OverrideSource::Header),
             _ => None,
         };
         if let Some(hit) = hit {
@@ -59,10 +63,9 @@ fn range(v: &str) -> Option<Hit> {
     if !list.contains(',') && !list.contains('-') {
         return None;
     }
-    let mut count = 0usize;
     // The spans seen so far (at most MAX_RANGES) to find overlaps without allocating.
     let mut spans = [(0u64, 0u64); MAX_RANGES];
-    for r in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+    for (count, r) in list.split(',').map(str::trim).filter(|r| !r.is_empty()).enumerate() {
         let (a, b) = r.split_once('-')?;
         let (a, b) = (a.trim(), b.trim());
         let span = match (a.parse::<u64>(), b.parse::<u64>()) {
@@ -80,7 +83,6 @@ fn range(v: &str) -> Option<Hit> {
             return Some(Hit::new(Family::Protocol, High, 0.7, 0, "overlapping byte ranges"));
         }
         spans[count] = span;
-        count += 1;
     }
     None
 }

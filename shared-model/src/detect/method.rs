@@ -34,9 +34,6 @@ const GUARDED: &[&str] = &[
     "CONNECT", "TRACE", "TRACK", "DEBUG", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK",
 ];
 
-/// Headers that override the method (Google, Microsoft and framework conventions).
-const OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
-
 fn is_token(m: &str) -> bool {
     !m.is_empty() && m.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
 }
@@ -97,24 +94,18 @@ pub(crate) fn judge_override(actual: &str, requested: &str, source: OverrideSour
     Some(Hit::new(Family::Protocol, Medium, 0.6, 0, "method override"))
 }
 
-/// Overrides in the query (`_method=`) and in the override headers.
-pub(crate) fn check_override(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
-    if let Some(q) = head.query() {
-        // PERF: one substring test on the clean path.
-        if q.contains("_method=") {
-            for pair in q.split('&') {
-                if let Some(v) = pair.strip_prefix("_method=") {
-                    if let Some(hit) = judge_override(&head.method, v, OverrideSource::Query) {
-                        out.push((hit, "query:_method".to_string(), pair.to_string()));
-                    }
-                }
-            }
-        }
+/// An override in the query string (`_method=`); the override headers are read with the other
+/// headers in `headers`.
+pub(crate) fn check_query_override(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    let Some(q) = head.query() else { return };
+    // PERF: one substring test on the clean path.
+    if !q.contains("_method=") {
+        return;
     }
-    for (name, value) in &head.headers {
-        if OVERRIDE_HEADERS.contains(&name.as_str()) {
-            if let Some(hit) = judge_override(&head.method, value, OverrideSource::Header) {
-                out.push((hit, format!("header:{name}"), value.clone()));
+    for pair in q.split('&') {
+        if let Some(v) = pair.strip_prefix("_method=") {
+            if let Some(hit) = judge_override(&head.method, v, OverrideSource::Query) {
+                out.push((hit, "query:_method".to_string(), pair.to_string()));
             }
         }
     }

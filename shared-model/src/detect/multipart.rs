@@ -44,7 +44,7 @@ fn part(head: &str, content: &str) -> Option<(Hit, String, String)> {
     let mut best: Option<(Hit, String)> = None;
     let mut keep = |hit: Option<Hit>, evidence: &str| {
         if let Some(h) = hit {
-            if best.as_ref().map_or(true, |(b, _)| h.severity.weight() * h.confidence > b.severity.weight() * b.confidence) {
+            if best.as_ref().is_none_or(|(b, _)| h.severity.weight() * h.confidence > b.severity.weight() * b.confidence) {
                 best = Some((h, evidence.to_string()));
             }
         }
@@ -76,10 +76,8 @@ fn part(head: &str, content: &str) -> Option<(Hit, String, String)> {
                     if p.odd_quoting || p.value.contains(['"', '\'', ';', '=', '\\']) {
                         keep(Some(Hit::new(Family::Multipart, High, 0.7, 0, "quoting characters in a form field name")), line);
                     }
-                } else if p.key.eq_ignore_ascii_case("filename") {
-                    if p.odd_quoting || p.value.contains([';', '=']) {
-                        keep(Some(Hit::new(Family::Multipart, Medium, 0.6, 0, "separator characters in a file name")), line);
-                    }
+                } else if p.key.eq_ignore_ascii_case("filename") && (p.odd_quoting || p.value.contains([';', '='])) {
+                    keep(Some(Hit::new(Family::Multipart, Medium, 0.6, 0, "separator characters in a file name")), line);
                 }
             }
         } else if k.eq_ignore_ascii_case("content-transfer-encoding") {

@@ -34,7 +34,7 @@ impl HeadChecks {
     pub fn scan(&self, head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
         framing(head, out);
         method::check_method(head, out);
-        method::check_override(head, out);
+        method::check_query_override(head, out);
         version(head, out);
         target::check(head, out);
         syntax(head, out);
