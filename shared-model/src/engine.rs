@@ -211,6 +211,7 @@ impl Engine {
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
         self.attacks.scan_fields(&fields, &mut findings);
+        self.attacks.scan_referrals(&head, &mut findings);
         let mut request_matches = Vec::new();
         self.sensitive.scan(&fields, &mut request_matches);
         findings.extend(sensitive::findings(&request_matches, &fields));

@@ -48,6 +48,7 @@ fn findings(d: &AttackDetector, case: &HttpCase) -> Vec<Finding> {
     let mut out = Vec::new();
     d.scan_head(&head, &mut out);
     d.scan_fields(&fields, &mut out);
+    d.scan_referrals(&head, &mut out);
     d.scan_body(&head, case.body(), &fields, &mut out);
     out.retain(|f| f.kind.starts_with("attack."));
     out

@@ -139,8 +139,10 @@ pub(crate) fn params<'a>(v: &'a str) -> impl Iterator<Item = (&'a str, &'a str)>
     v.split(';').skip(1).filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim(), v.trim()))
 }
 
-fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+/// An HTTP token (RFC 9110 `tchar`s): method names, header names, media type halves.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'))
 }
 
 /// `x/y` with token halves: a media type (for spotting one hidden among parameters).
@@ -180,7 +182,7 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
         }
     }
     // `charset` written twice (or hidden inside another parameter) lets two parsers pick two.
-    let mentions = v.as_bytes().windows(7).filter(|w| w.eq_ignore_ascii_case(b"charset")).count();
+    let mentions = if v.contains(';') { v.as_bytes().windows(7).filter(|w| w.eq_ignore_ascii_case(b"charset")).count() } else { 0 };
     if charsets > 1 || mentions > charsets.max(1) {
         return Some(Hit::new(Family::Protocol, High, 0.7, 0, "more than one charset in Content-Type"));
     }
@@ -202,7 +204,7 @@ fn accept(method: &str, v: &str) -> Option<Hit> {
     if v.trim().is_empty() {
         return (method != "OPTIONS").then(|| Hit::new(Family::Protocol, Low, 0.6, 0, "empty Accept"));
     }
-    if !v.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"charset")) {
+    if !v.contains(';') || !v.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"charset")) {
         return None;
     }
     let mut worst = None;

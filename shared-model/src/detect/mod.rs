@@ -11,7 +11,8 @@
 //! So work grows with the bytes inspected, not with bytes x patterns. Request-level checks that
 //! are not about one value (smuggling hints, protocol anomalies, method and header policy, session
 //! ids planted through links, scanner fingerprints) run once per request in
-//! [`AttackDetector::scan_head`]; those that need the body (multipart part headers, a method
+//! [`AttackDetector::scan_head`] (and [`AttackDetector::scan_referrals`], which reads what the
+//! field scan found); those that need the body (multipart part headers, a method
 //! override in a form) in [`AttackDetector::scan_body`].
 //!
 //! Severity and confidence are chosen against [`crate::verdict`]: a finding flags a request on its
@@ -38,6 +39,7 @@ mod session;
 mod sqli;
 mod ssrf;
 mod ssti;
+mod swar;
 mod target;
 mod traversal;
 mod xss;
@@ -178,6 +180,7 @@ pub struct AttackDetector {
     wakers: Vec<usize>,
     prefilter: AhoCorasick,
     head: protocol::HeadChecks,
+    referral: session::Referral,
 }
 
 impl std::fmt::Debug for AttackDetector {
@@ -226,7 +229,7 @@ impl AttackDetector {
             return Err("too many checks for the family mask".into());
         }
         let wakers = checks.iter().enumerate().filter(|(_, c)| c.has_wake()).map(|(i, _)| i).collect();
-        Ok(AttackDetector { checks, owner, wakers, prefilter, head: protocol::HeadChecks::new()? })
+        Ok(AttackDetector { checks, owner, wakers, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
     }
 
     /// Request-level checks on the head: smuggling hints, protocol anomalies, scanner
@@ -251,6 +254,13 @@ impl AttackDetector {
                 .collect();
             self.scan_fields(&names, out);
         }
+    }
+
+    /// Session fixation by referral: run after [`AttackDetector::scan_fields`] over the head's
+    /// fields, it upgrades a session-id parameter finding to an attack when the request came from
+    /// another site or from no page (see `session`). Without such a finding it does nothing.
+    pub fn scan_referrals(&self, head: &RequestHead, out: &mut [Finding]) {
+        self.referral.judge(head, out);
     }
 
     /// Request-level checks that need the body, run once the body is complete: the part headers

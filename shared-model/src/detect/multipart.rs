@@ -11,7 +11,7 @@
 //! are High. A `Content-Transfer-Encoding` of `7bit`/`8bit`/`binary` (some Java clients add it to
 //! every part) and a `;` or `=` inside a file name are only reported Low/Medium.
 
-use super::headers::{charset, Charset};
+use super::headers::{charset, is_token, Charset};
 use super::{Family, Hit};
 use crate::fields::disposition_params;
 use crate::finding::Severity::{High, Low, Medium};
@@ -114,10 +114,6 @@ fn charset_hit(name: &str) -> Option<Hit> {
         Charset::Bogus => Some(Hit::new(Family::Multipart, High, 0.7, 0, "form part in a charset that does not exist")),
         Charset::Unknown => Some(Hit::new(Family::Multipart, Medium, 0.6, 0, "form part in an unknown charset")),
     }
-}
-
-fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
 }
 
 #[cfg(test)]

@@ -10,24 +10,24 @@
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
 //! with headers), control characters in header values, invalid header names. The method lives in
 //! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
-//! `headers`, scanner fingerprints in `scanner`, session ids planted through links in `session`.
+//! `headers`, scanner fingerprints in `scanner`; session ids planted through links are judged
+//! after the field scan ([`super::AttackDetector::scan_referrals`]).
 //!
 //! Every check here reads the head once per request, without allocating unless it reports.
 
 use super::scanner::Scanner;
-use super::{headers, method, session, target, Family, Hit};
+use super::{headers, method, swar, target, Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::{Critical, High, Medium};
 
 /// Request-level checks: framing, method, version, target, headers, scanner fingerprints.
 pub(crate) struct HeadChecks {
     scanner: Scanner,
-    session: session::Referral,
 }
 
 impl HeadChecks {
     pub fn new() -> Result<HeadChecks, String> {
-        Ok(HeadChecks { scanner: Scanner::new()?, session: session::Referral::new()? })
+        Ok(HeadChecks { scanner: Scanner::new()? })
     }
 
     /// Pushes (hit, location, evidence text) for every anomaly in `head`.
@@ -39,7 +39,6 @@ impl HeadChecks {
         target::check(head, out);
         syntax(head, out);
         headers::check(head, out);
-        self.session.check(head, out);
         self.scanner.scan(head, out);
     }
 }
@@ -146,10 +145,14 @@ fn version(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
 
 fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     for (name, value) in &head.headers {
-        if name.is_empty() || name.bytes().any(|c| c <= b' ' || c == b':' && !name.starts_with(':') || c >= 0x7f) {
+        let nb = name.as_bytes();
+        if nb.is_empty() || swar::any(nb, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f)) || nb[1..].contains(&b':') {
             push(out, Hit::new(Family::Protocol, High, 0.8, 0, "invalid header name"), "header", name);
         }
-        if let Some(p) = value.find(['\r', '\n', '\0']) {
+        // PERF: a word-at-a-time test first; `position` only when something is there.
+        let v = value.as_bytes();
+        if swar::any(v, |w| swar::eq(w, b'\r') | swar::eq(w, b'\n') | swar::eq(w, 0)) {
+            let p = v.iter().position(|&c| c == b'\r' || c == b'\n' || c == 0).unwrap_or(0);
             push(out, Hit::new(Family::Protocol, High, 0.8, p, "CR, LF or NUL in a header value"), &format!("header:{name}"), value);
         }
         if value.len() > 16 * 1024 {

@@ -15,6 +15,7 @@
 use super::gate::lit;
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::facts::RequestHead;
+use crate::finding::Finding;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{High, Medium};
 
@@ -45,6 +46,8 @@ impl SessionNames {
     pub fn new() -> Result<SessionNames, String> {
         let hints = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(HINTS)
             .map_err(|e| format!("session name hints: {e}"))?;
         Ok(SessionNames { hints, framework: super::regex(FRAMEWORK_NAMES)?, generic: super::regex(GENERIC_NAMES)? })
@@ -112,7 +115,8 @@ impl Check for Session {
 }
 
 /// The request-level judgement: a framework session id in the query of a request that came from
-/// another site or from no page at all.
+/// another site or from no page at all. It reads the findings the field scan already made (a
+/// session-id parameter name), so a request without one costs nothing here.
 pub(crate) struct Referral {
     names: SessionNames,
 }
@@ -122,19 +126,12 @@ impl Referral {
         Ok(Referral { names: SessionNames::new()? })
     }
 
-    pub fn check(&self, head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
-        let Some(query) = head.query() else { return };
-        // PERF: one automaton pass over the query; names are looked at only when it matches.
-        if !self.names.may_hold(query.as_bytes()) {
-            return;
-        }
-        for pair in query.split('&') {
-            let name = pair.split_once('=').map_or(pair, |(k, _)| k);
-            if name.len() >= 64 || !self.names.may_hold(name.as_bytes()) {
-                continue;
-            }
-            let lower = crate::normalize::percent_decode(name, true).to_ascii_lowercase();
-            if self.names.classify(&lower) != Some(SessionName::Framework) {
+    /// Upgrades the session-id parameter findings of `head`'s query when the referral makes them
+    /// a planted id.
+    pub fn judge(&self, head: &RequestHead, out: &mut [Finding]) {
+        for f in out.iter_mut().filter(|f| f.kind == Family::Session.kind() && f.severity < High) {
+            let Some(name) = f.location.strip_prefix("query-name:") else { continue };
+            if self.names.classify(&name.to_ascii_lowercase()) != Some(SessionName::Framework) {
                 continue;
             }
             let detail = match head.header("referer") {
@@ -142,11 +139,9 @@ impl Referral {
                 Some(r) if foreign(r, head) => "session id in a link from another site",
                 Some(_) => continue,
             };
-            let hit = Hit::new(Family::Session, High, 0.7, 0, detail);
-            // The planted id is a credential: only its ends are kept.
-            let value = pair.split_once('=').map_or("", |(_, v)| v);
-            out.push((hit, format!("query-name:{lower}"), format!("{name}={}", crate::redact::mask_ends(value, 2, 2))));
-            return;
+            f.severity = High;
+            f.confidence = 0.7;
+            f.detail = Some(detail.to_string());
         }
     }
 }
@@ -160,7 +155,7 @@ fn foreign(referer: &str, head: &RequestHead) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::protocol::tests::{flagged, head};
+    use super::super::protocol::tests::head;
     use super::super::testing::*;
     use crate::fields::{Part, ValueType};
 
@@ -177,6 +172,22 @@ mod tests {
         }
         let f = scan_at(Part::QueryName, ValueType::Text, "session_type", "session_type");
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    /// Findings of the head as the engine makes them: head checks, head fields, referral.
+    fn flagged(h: &crate::facts::RequestHead, kind: &str) -> bool {
+        let f: Vec<_> = referral_findings(h).into_iter().filter(|f| f.kind == kind).collect();
+        crate::verdict::decide(&f, &Default::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+    }
+
+    fn referral_findings(h: &crate::facts::RequestHead) -> Vec<crate::finding::Finding> {
+        let mut fields = Vec::new();
+        crate::fields::request_head_fields(h, &mut fields);
+        let mut out = Vec::new();
+        detector().scan_head(h, &mut out);
+        detector().scan_fields(&fields, &mut out);
+        detector().scan_referrals(h, &mut out);
+        out
     }
 
     fn link(path: &str, referer: Option<&str>) -> crate::facts::RequestHead {
@@ -200,7 +211,7 @@ mod tests {
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }
-        let f = super::super::protocol::tests::findings(&link("/login?PHPSESSID=a1b2c3d4e5f6", None));
+        let f = referral_findings(&link("/login?PHPSESSID=a1b2c3d4e5f6", None));
         assert!(f.iter().all(|f| !f.evidence.contains("a1b2c3d4e5f6")), "{f:?}");
         for (path, referer) in [
             ("/login?jsessionid=abc123", Some("https://www.example.com/home")),

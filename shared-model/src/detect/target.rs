@@ -15,6 +15,7 @@
 //! forced browsing for secrets.
 
 use super::gate::in_sorted;
+use super::swar;
 use super::{Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::{High, Low, Medium};
@@ -30,8 +31,17 @@ const RESTRICTED_EXTENSIONS: &[&str] = &[
 pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     let path = head.path.as_str();
     let b = path.as_bytes();
-    // PERF: one pass over the target for the rare bytes; the decoding walk runs only when the
-    // target has escapes or non-ASCII bytes.
+    // PERF: a word-at-a-time test for any byte worth a closer look; clean targets stop here. The
+    // decoding walk runs only when the target has escapes or non-ASCII bytes.
+    if swar::any(b, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f) | swar::eq(w, b'#') | swar::eq(w, b'%')) {
+        special_bytes(path, out);
+    }
+    restricted_file(head.path_only(), out);
+}
+
+/// Control characters, spaces, a fragment, and the encoding of escapes and non-ASCII bytes.
+fn special_bytes(path: &str, out: &mut Vec<(Hit, String, String)>) {
+    let b = path.as_bytes();
     let mut escapes = false;
     for (i, &c) in b.iter().enumerate() {
         let hit = match c {
@@ -52,7 +62,6 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             out.push((hit, "path".to_string(), path.to_string()));
         }
     }
-    restricted_file(head.path_only(), out);
 }
 
 /// The byte at `i` of the target, decoding one percent-escape: (byte, width in the target).
@@ -135,6 +144,9 @@ fn encoding(b: &[u8]) -> Option<Hit> {
 /// percent-escapes decoded; any segment counts, since servers run `/index.php~/extra` as the
 /// file with path info.
 fn restricted_file(path: &str, out: &mut Vec<(Hit, String, String)>) {
+    if !swar::any(path.as_bytes(), |w| swar::eq(w, b'.') | swar::eq(w, b'%') | swar::eq(w, b'~')) {
+        return;
+    }
     for segment in path.split('/') {
         if let Some(detail) = restricted_segment(segment.as_bytes()) {
             out.push((Hit::new(Family::Protocol, High, 0.7, 0, detail), "path".to_string(), path.to_string()));
