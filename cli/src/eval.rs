@@ -45,11 +45,11 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                     let out = run_http(&engine, c);
                     let positive = is_positive(c.label);
                     let g = http.entry(http_group(&file, c)).or_default();
-                    g.tally.add(positive, out.is_attack());
+                    g.tally.add(positive, out.detected());
                     if !positive && out.overall != vigil_model::verdict::Decision::Allow {
                         g.benign_flagged_overall += 1;
                     }
-                    if positive != out.is_attack() && g.misses.len() < a.misses {
+                    if positive != out.detected() && g.misses.len() < a.misses {
                         let kinds: Vec<&str> = out.findings.iter().map(|f| f.kind.as_ref()).collect();
                         let what = if positive { "missed" } else { "false positive" };
                         g.misses.push(format!("{what} {}: {} {} {kinds:?}", c.id, c.request.method, c.request.path));
@@ -92,7 +92,7 @@ fn pct(x: f64) -> String {
 }
 
 fn print_http(groups: &BTreeMap<String, Group>) {
-    println!("## HTTP cases (attack = verdict flag or block over attack findings)\n");
+    println!("## HTTP cases (attack = verdict flag or block over attack findings; response-side CRS cases: a leak finding)\n");
     println!("| group | attacks | detected | benign | flagged as attack | flagged (any finding) |");
     println!("|---|---:|---:|---:|---:|---:|");
     let mut per_file: BTreeMap<String, (Tally, u32)> = BTreeMap::new();

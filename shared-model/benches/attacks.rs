@@ -23,7 +23,7 @@ fn head(path: &str, method: &str) -> RequestHead {
             ("x-forwarded-for".into(), "203.0.113.7".into()),
             ("cookie".into(), "session=abc123; theme=dark".into()),
         ],
-        source: None,
+        ..Default::default()
     }
 }
 
@@ -80,6 +80,16 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The request-level checks alone (method, target, headers, session ids, scanners): once per
+    // request, whatever the body.
+    g.throughput(Throughput::Bytes(get_clean.path.len() as u64));
+    g.bench_function("get_query/clean/head_only", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            d.scan_head(black_box(&get_clean), &mut out);
+            out.len()
+        })
+    });
     let post = head("/v1/orders", "POST");
     for size in [4 * 1024, 64 * 1024] {
         let body = json_body(size, false);

@@ -18,7 +18,7 @@ fn head(method: &str, path: &str, body: bool) -> RequestHead {
     if body {
         headers.push(("content-type".to_string(), "application/json".to_string()));
     }
-    RequestHead { method: method.into(), path: path.into(), authority: "api.example.com".into(), scheme: "https".into(), headers, source: Some("10.1.2.3".into()) }
+    RequestHead { method: method.into(), path: path.into(), authority: "api.example.com".into(), scheme: "https".into(), headers, source: Some("10.1.2.3".into()), ..Default::default() }
 }
 
 /// A realistic ~4 KB JSON document: a page of orders with names, addresses, amounts and notes.

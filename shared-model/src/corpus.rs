@@ -99,6 +99,7 @@ impl HttpCase {
             path: self.request.path.clone(),
             authority,
             scheme: "http".into(),
+            version: self.request.version.clone(),
             headers,
             source: None,
         }

@@ -264,6 +264,7 @@ impl Engine {
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
         self.attacks.scan_fields(&fields, &mut findings);
+        self.attacks.scan_referrals(&head, &mut findings);
         let mut request_matches = Vec::new();
         self.sensitive.scan(&fields, &mut request_matches);
         findings.extend(sensitive::findings(&request_matches, &fields));
@@ -453,6 +454,9 @@ impl Engine {
                 body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut fields)
             };
             self.attacks.scan_fields(&fields, &mut ex.findings);
+            if !encoded {
+                self.attacks.scan_body(&ex.head, ex.request_body.bytes(), &fields, &mut ex.findings);
+            }
             let before = ex.request_matches.len();
             self.sensitive.scan(&fields, &mut ex.request_matches);
             ex.findings.extend(sensitive::findings(&ex.request_matches[before..], &fields));
@@ -648,6 +652,7 @@ mod tests {
             scheme: "http".into(),
             headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             source: Some("127.0.0.1".into()),
+            ..Default::default()
         }
     }
 

@@ -4,7 +4,9 @@
 //! tests assert are computed one way. An HTTP case goes through [`Engine`] exactly as the filter
 //! feeds it (head, body, end of request, then the response when the case has one). Two outcomes
 //! are kept apart: `attack` is the verdict over the `attack.*` findings alone (is this request an
-//! attack?), `overall` the full verdict (which may also flag sensitive data or posture). A string
+//! attack?), `overall` the full verdict (which may also flag sensitive data or posture). Cases
+//! that test the response (CRS `RESPONSE-95x`: SQL errors, stack traces, PHP source, web shells
+//! in response bodies) are scored on a leak finding instead ([`LEAK_KINDS`]). A string
 //! case is scanned for sensitive data as free text and as a JSON value under its category's
 //! natural key; [`SENSITIVE_CATEGORIES`] says which Vigil types count as found.
 
@@ -70,6 +72,11 @@ fn ratio(n: u32, d: u32, empty: f64) -> f64 {
     }
 }
 
+/// The finding kinds that say a response leaks what it must not (internals, a backdoor's page).
+/// They are posture of the API (API8), not attacks by the client, so they never enter the attack
+/// verdict; they are what the response-side CRS rules (`RESPONSE-95x`) test.
+pub const LEAK_KINDS: &[&str] = &["posture.verbose_error", "posture.web_shell"];
+
 /// What the engine made of one HTTP case.
 #[derive(Debug, Clone)]
 pub struct HttpOutcome {
@@ -77,6 +84,8 @@ pub struct HttpOutcome {
     pub attack: Decision,
     /// The full verdict.
     pub overall: Decision,
+    /// A response-side case whose response got a [`LEAK_KINDS`] finding.
+    pub leak: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -84,6 +93,16 @@ impl HttpOutcome {
     pub fn is_attack(&self) -> bool {
         self.attack != Decision::Allow
     }
+
+    /// What the case is scored on: the attack verdict, or for a response-side case, a leak.
+    pub fn detected(&self) -> bool {
+        self.is_attack() || self.leak
+    }
+}
+
+/// Whether the case tests the response (a CRS `RESPONSE-*` rule file) rather than the request.
+pub fn is_response_case(case: &HttpCase) -> bool {
+    case.response.is_some() && case.source.contains("/RESPONSE-")
 }
 
 /// Runs one HTTP case through the engine as the filter would.
@@ -99,7 +118,8 @@ pub fn run_http(engine: &Engine, case: &HttpCase) -> HttpOutcome {
     let overall = engine.end_response(&mut ex).decision;
     let attacks: Vec<Finding> = ex.findings.iter().filter(|f| f.kind.starts_with("attack.")).cloned().collect();
     let attack = decide(&attacks, &engine.config().thresholds, 1.0, false).decision;
-    HttpOutcome { attack, overall, findings: ex.findings.clone() }
+    let leak = is_response_case(case) && ex.findings.iter().any(|f| LEAK_KINDS.contains(&f.kind.as_ref()));
+    HttpOutcome { attack, overall, leak, findings: ex.findings.clone() }
 }
 
 /// The group an HTTP case is reported in: the CRS rule file and paranoia level for CRS cases

@@ -14,6 +14,10 @@ pub struct RequestHead {
     pub authority: String,
     /// `http` or `https` as Envoy saw it (`:scheme`).
     pub scheme: String,
+    /// The protocol version as the request line gave it (`HTTP/1.1`); empty when unknown. Envoy's
+    /// codecs reject malformed versions before any filter runs, so the filter leaves it empty;
+    /// recorded and replayed requests (logs, the corpus) carry it.
+    pub version: String,
     /// Lower-case names, in arrival order; repeated headers stay repeated.
     pub headers: Vec<(String, String)>,
     /// Downstream peer address without port, when the proxy knows it.

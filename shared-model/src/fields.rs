@@ -296,10 +296,83 @@ fn multipart_fields<'a>(part: Part, boundary: &str, body: &[u8], out: &mut Vec<F
 
 /// `name="value"` (or unquoted) from a `Content-Disposition` value.
 fn disposition_param(v: &str, key: &str) -> Option<String> {
-    v.split(';').skip(1).find_map(|p| {
-        let (k, val) = p.split_once('=')?;
-        k.trim().eq_ignore_ascii_case(key).then(|| val.trim().trim_matches('"').to_string())
-    })
+    disposition_params(v).into_iter().find(|p| p.key.eq_ignore_ascii_case(key)).map(|p| p.value)
+}
+
+/// One `key=value` parameter of a `Content-Disposition` value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DispositionParam<'a> {
+    pub key: &'a str,
+    /// The value, quotes removed (`\"` read as `"`, other backslashes kept).
+    pub value: String,
+    /// Whether the quoted value escaped a quote, or its quote was never closed.
+    pub odd_quoting: bool,
+}
+
+/// The parameters after the disposition type, reading quoted strings as RFC 7578 browsers write
+/// them: a `;` or `=` inside quotes belongs to the value (`filename="a;b.txt"`), so a parser that
+/// splits on `;` first sees a different file name than the application does.
+pub(crate) fn disposition_params(v: &str) -> Vec<DispositionParam<'_>> {
+    let b = v.as_bytes();
+    let mut out = Vec::new();
+    let Some(mut i) = v.find(';') else { return out };
+    while i < b.len() && out.len() < 16 {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let k0 = i;
+        while i < b.len() && b[i] != b'=' && b[i] != b';' {
+            i += 1;
+        }
+        let key = v[k0..i].trim();
+        if i >= b.len() || b[i] == b';' {
+            continue;
+        }
+        i += 1;
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        let mut value = String::new();
+        let mut odd = false;
+        if b.get(i) == Some(&b'"') {
+            i += 1;
+            let mut closed = false;
+            while i < b.len() {
+                match b[i] {
+                    // Browsers write a backslash as itself (a Windows path) and never escape
+                    // a quote with one; an escaped quote is a parser trick.
+                    b'\\' if b.get(i + 1) == Some(&b'"') => {
+                        odd = true;
+                        value.push('"');
+                        i += 2;
+                        continue;
+                    }
+                    b'"' => {
+                        closed = true;
+                        i += 1;
+                        break;
+                    }
+                    _ => {}
+                }
+                let c = v[i..].chars().next().unwrap_or(' ');
+                value.push(c);
+                i += c.len_utf8();
+            }
+            odd |= !closed;
+            while i < b.len() && b[i] != b';' {
+                i += 1;
+            }
+        } else {
+            let v0 = i;
+            while i < b.len() && b[i] != b';' {
+                i += 1;
+            }
+            value.push_str(v[v0..i].trim());
+        }
+        out.push(DispositionParam { key, value, odd_quoting: odd });
+    }
+    out
 }
 
 /// Element text and attribute values of an XML document, named by element path (`/root/a`,

@@ -74,8 +74,19 @@ const ERROR_SIGNATURES: &[(&str, &str)] = &[
     ("Ruby backtrace", r"(?m)[\w/.-]+\.rb:\d+:in [`'][^'\n]*'\s*$\s*^[^\n]*?[\w/.-]+\.rb:\d+:in [`']"),
     ("PHP error", r"(?:PHP )?(?:Fatal error|Parse error|Warning|Notice)(?:</b>)?:\s+[^\n]+? in (?:<b>)?[\w/\\.-]+\.php(?:</b>)? on line (?:<b>)?\d+|Stack trace:\s*\n#0 [\w/\\.-]+\.php\(\d+\)"),
     ("SQL error", r"(?i)you have an error in your sql syntax|\bORA-\d{5}:|\bSQLSTATE\[\w+\]|PG::\w+Error|psycopg2\.errors\.|unclosed quotation mark after the character string|SQLite3::SQLException|sqlite3\.OperationalError|syntax error at or near \S+|Microsoft OLE DB Provider for SQL Server|com\.mysql\.jdbc\.exceptions|org\.postgresql\.util\.PSQLException"),
+    ("SQL error", r#"Dynamic SQL Error|\[(?:Microsoft|Actian|IBM|Oracle|MySQL|DataDirect|Informix|Sybase|SQLite)\]\[[^\]\n]{1,60}\]|\b(?:pg|mysqli?|mssql|sqlsrv|oci|sqlite|db2|ifx|ingres|maxdb|ibase|sybase)_[a-z_]+\(\)|supplied argument is not a valid (?:MySQL|PostgreSQL|MS SQL|Sybase)|[Tt]he used SELECT statements have a different number of columns|Unexpected end of command in statement|ERROR:\s+(?:syntax error at|invalid input syntax for|relation "[^"\n]+" does not exist|column "[^"\n]+" does not exist|unterminated quoted string)|Incorrect syntax near '|DB2 SQL error|SQLCODE=-\d+|System\.Data\.SqlClient\.SqlException|quoted string not properly terminated|SQL command not properly ended|SQLSTATE=\d+|\bSQLITE_ERROR\b|near "[^"\n]{1,40}": syntax error|\bNpgsql\.|org\.h2\.jdbc|org\.hsqldb\.|Microsoft Access Driver|(?:JET|Access) Database Engine|SybSQLException|Sybase message|com\.informix\.jdbc|\bIfxException|\bPDOException\b|MySqlException|MySQLSyntaxErrorException|Column count doesn't match value count|Unknown column '[^'\n]{1,64}' in '|Table '[^'\n]{1,64}' doesn't exist|check the manual that (?:corresponds to|fits) your (?:MySQL|MariaDB)|Zend_Db_(?:Adapter|Statement)_\w*Exception|FirebirdSql\.|com\.sap\.dbtech|CLI Driver\]\[DB2"#),
+    ("Java exception", r"\b(?:java|javax|jakarta)\.(?:[a-z_]\w*\.)+[A-Z]\w*(?:Exception|Error)\b|\b(?:org\.(?:springframework|hibernate|apache)|com\.(?:fasterxml|sun|mysql|microsoft\.sqlserver)|oracle\.jdbc)\.(?:[a-z_]\w*\.)+[A-Z]\w*(?:Exception|Error)\b"),
+    ("Ruby error", r"undefined (?:local variable or )?method [`'][^'\n]{1,80}' for |[\w/.-]+\.rb:\d+:in [`']|uninitialized constant [A-Z]\w*|wrong number of arguments \(given \d+, expected \d+|\b(?:Rack|Sinatra|ActionPack|Sequel|Mongoid)::(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|NotFound)\b|\b(?:ActionView|ActionController|ActiveRecord|ActiveModel|ActionDispatch|ActiveSupport)::(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|Invalid|NotFound)\b|\bfor nil:NilClass\b"),
+    ("PHP source code", r"(?i)<\?php[\s/]"),
+    ("PHP error", r#"<b>(?:Warning|Notice|Fatal error|Parse error|Deprecated|Catchable fatal error)</b>:|PHP (?:Warning|Notice|Fatal error|Parse error|Deprecated):|Uncaught (?:Error|Exception|TypeError|ArgumentCountError|PDOException)\b|Call to (?:undefined function|a member function) [\w\\]+\(\)|failed to open stream: |Undefined (?:variable|index|offset|array key)\s*:? ?[$"']?\w+["']? in "#),
     ("framework debug page", r"(?i)you're seeing this error because you have <code>DEBUG = True</code>|Werkzeug Debugger|Whitelabel Error Page|Server Error in '[^']*' Application|Action Controller: Exception caught|Whoops! There was an error|<title>[^<]*\(500 Internal Server Error\)</title>|Illuminate\\[A-Za-z\\]+Exception"),
 ];
+
+/// Web shell pages: the titles of well-known shells (c99, r57, WSO, b374k, FilesMan and kin), a
+/// title that calls itself a web shell or a versioned/signed "shell", and the `Safe mode: OFF`
+/// banner PHP shells print above their file manager. A response that renders one means the
+/// server runs an attacker's backdoor.
+const WEB_SHELL: &str = r"(?i)\bsafe[ _-]?mode\s*:\s*(?:<[^>]{0,40}>\s*){0,3}(?:on|off)\b|<title>[^<]{0,80}(?:web[ -]?shell|\bsh[3e]ll\s+(?:v\.?\s?\d|by\b)|jspspy|ani-shell|g00nshell|cybershell|h4ntu|\bwso \d|c99 ?shell|r57 ?shell|b374k|\bfilesman\b|winx shell|ru24postwebshell|indoxploit|\bmini shell\b|antichat shell|phpshell|\balfa shell|marijuana shell|ntdaddy|aZRaiLPhp|\bsimattacker\b)";
 
 /// The compiled posture checks. Build once per configuration; [`Posture::check`] allocates only
 /// for the findings it returns.
@@ -84,6 +95,7 @@ pub struct Posture {
     errors: RegexSet,
     error_res: Vec<Regex>,
     version: Regex,
+    web_shell: Regex,
 }
 
 /// What one exchange showed, as the engine holds it at the end of the response.
@@ -138,6 +150,7 @@ pub fn advice(kind: &str) -> Option<&'static str> {
 
 const ADVICE: &[(&str, &str)] = &[
     ("posture.verbose_error", "the response carries a stack trace, a SQL error or a debug page: it tells attackers the stack, file paths and queries. Fix: return a generic error with a correlation id and log the details server-side."),
+    ("posture.web_shell", "the response is a known web shell's page: the server runs an attacker's backdoor. Fix: take the host out of service, remove the shell, find how it was uploaded."),
     ("posture.version_banner", "a response header announces the product and its version: attackers match it against known vulnerabilities. Fix: remove the header or its version at the server or the gateway."),
     ("posture.cors_wildcard_credentials", "CORS allows any origin (`*`) together with credentials: browsers refuse the pair, and servers that send it usually fall back to reflecting origins. Fix: list the allowed origins explicitly."),
     ("posture.cors_reflected_origin", "CORS echoes a foreign Origin back with credentials: any web site a user visits can call this API as that user and read the answers. Fix: answer only origins on an explicit allow-list (confirm with an arbitrary Origin header)."),
@@ -162,7 +175,8 @@ impl Posture {
             .map(|(what, p)| Regex::new(p).map_err(|e| format!("error signature {what}: {e}")))
             .collect::<Result<_, _>>()?;
         let version = Regex::new(r"\d+\.\d+").map_err(|e| format!("version pattern: {e}"))?;
-        Ok(Posture { errors, error_res, version })
+        let web_shell = Regex::new(WEB_SHELL).map_err(|e| format!("web shell pattern: {e}"))?;
+        Ok(Posture { errors, error_res, version, web_shell })
     }
 
     /// Appends the posture findings of one finished exchange to `out`.
@@ -170,6 +184,7 @@ impl Posture {
         cors(seen, out);
         security_headers(seen, out);
         self.verbose_error(seen, out);
+        self.web_shell(seen, out);
         self.banners(seen, out);
         credentials_in_url(seen, out);
         authorization(seen, out);
@@ -202,6 +217,26 @@ impl Posture {
         }
     }
 
+    /// A web shell's page in a response body: the server is compromised, whatever the request
+    /// looked like. High, so the exchange is flagged.
+    fn web_shell(&self, seen: &Seen<'_>, out: &mut Vec<Finding>) {
+        let pages = seen.response_fields.iter().filter(|f| f.part == Part::ResponseBody && f.ty == ValueType::Text && f.name.is_empty());
+        for f in pages {
+            if let Some(m) = self.web_shell.find(&f.value) {
+                out.push(posture(
+                    "posture.web_shell",
+                    Owasp::Api8,
+                    Severity::High,
+                    0.85,
+                    f.location(),
+                    excerpt(&f.value, m.start()),
+                    None,
+                ));
+                return;
+            }
+        }
+    }
+
     fn banners(&self, seen: &Seen<'_>, out: &mut Vec<Finding>) {
         for &(name, needs_version) in BANNER_HEADERS {
             let Some(v) = seen.response.header(name).map(str::trim).filter(|v| !v.is_empty()) else { continue };
@@ -223,7 +258,7 @@ impl Posture {
 
 /// The site of an origin or authority: the last two labels of the host (a naive registrable
 /// domain: `api.example.com` and `https://app.example.com` share `example.com`).
-fn site(host_or_origin: &str) -> String {
+pub(crate) fn site(host_or_origin: &str) -> String {
     let host = host_or_origin.split("://").last().unwrap_or("");
     let host = host.split(['/', ':']).next().unwrap_or("").to_ascii_lowercase();
     let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
@@ -468,6 +503,7 @@ mod tests {
             scheme: "http".into(),
             headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             source: None,
+            ..Default::default()
         }
     }
 
@@ -599,6 +635,19 @@ mod tests {
             ("SQL", "ERROR: syntax error at or near \"'\" LINE 1: SELECT * FROM accounts WHERE id = '''"),
             ("debug page", "<html><body>You're seeing this error because you have <code>DEBUG = True</code> in your Django settings file.</body></html>"),
             ("debug page", "<html><body><h1>Whitelabel Error Page</h1><p>This application has no explicit mapping for /error</p></body></html>"),
+            ("SQL", "Warning: mysqli_query(): (42000/1064): check the syntax in /var/www/shop/cart.php on line 7"),
+            ("SQL", "[Microsoft][ODBC SQL Server Driver][SQL Server]Invalid column name 'x'."),
+            ("SQL", "ERROR:  relation \"userz\" does not exist"),
+            ("Java", "org.hibernate.exception.SQLGrammarException: could not extract ResultSet"),
+            ("Java", "javax.persistence.PersistenceException: org.hibernate.HibernateException"),
+            ("Ruby", "ActiveRecord::RecordNotFound (Couldn't find User with 'id'=7)"),
+            ("Ruby", "NoMethodError: undefined method 'name' for nil:NilClass"),
+            ("PHP source", "<?php\n$db = new PDO($dsn, 'root', 'secret');\n"),
+            ("PHP", "<b>Warning</b>:  include(config.inc): failed to open stream: No such file or directory"),
+            ("SQL", "SQLite3::query(): near \"FROM\": syntax error"),
+            ("SQL", "Unknown column 'passwd' in 'field list'"),
+            ("Ruby", "app/models/order.rb:31:in `total'"),
+            ("Ruby", "uninitialized constant Api::V1::OrdersController::Ordr"),
         ];
         for (runtime, body) in traces {
             let f = run(&req, &text, body.as_bytes(), &[], &[]);
@@ -610,6 +659,26 @@ mod tests {
         let body = br#"{"error":"internal","trace":"java.lang.IllegalStateException\n\tat com.acme.A.b(A.java:1)\n\tat com.acme.C.d(C.java:2)"}"#;
         let f = run(&req, &json_err, body, &[], &[]);
         assert_eq!(f[0].location, "response.body:$.trace");
+    }
+
+    #[test]
+    fn web_shell_pages_are_flagged() {
+        let req = request("/uploads/img.php", &[]);
+        let html = response(200, &[("content-type", "text/html")]);
+        for page in [
+            "<html><head><title>example.com - WSO 4.1.5</title>", "<title>b374k shell 3.2</title>", "<title>c99shell v. 1.0</title>",
+            "<title>Private Shell by h4x0r</title>", "<span>Uname:</span> Linux web1 <br><span>Safe mode:</span> <font color=green>OFF</font>",
+        ] {
+            let f = run(&req, &html, page.as_bytes(), &[], &[]);
+            assert!(f.iter().any(|f| f.kind == "posture.web_shell" && f.severity == Severity::High), "{page}: {f:?}");
+        }
+        for page in [
+            "<title>Cloud Shell - Console</title>", "<title>Shell Oil investor relations</title>", "<title>Wso2 API Manager</title>",
+            "<p>Safe mode is off by default.</p>", "<title>Shell scripting by example</title>",
+        ] {
+            let f = run(&req, &html, page.as_bytes(), &[], &[]);
+            assert!(!f.iter().any(|f| f.kind == "posture.web_shell"), "{page}: {f:?}");
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub fn mask_ends(value: &str, head: usize, tail: usize) -> String {
         .collect()
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
     }

@@ -8,12 +8,14 @@
 //!
 //! CRS cases are reported per rule file (`REQUEST-942-APPLICATION-ATTACK-SQLI`, ...) and per
 //! paranoia level. In scope (asserted): the rule files whose attacks are our families —
-//! 913 scanners, 921 protocol attacks, 930 LFI, 931 RFI, 932 RCE, 934 generic (Node.js, Perl,
-//! SSRF, SSTI, ORM), 941 XSS, 942 SQLi. Out of scope (reported only): 911 method policy, 920
-//! protocol *policy* (allowed content types, charsets, extensions, Range and Accept headers),
-//! 922 multipart policy, 933 PHP code, 943 session fixation, 944 Java classes and serialisation,
-//! the 949/959/980 scoring pseudo-rules, and the RESPONSE-95x files (response side; the
-//! sensitive-data detectors own those).
+//! 911 method policy, 913 scanners, 920 protocol enforcement, 921 protocol attacks, 922
+//! multipart, 930 LFI, 931 RFI, 932 RCE, 934 generic (Node.js, Perl, SSRF, SSTI, ORM), 941 XSS,
+//! 942 SQLi, 943 session fixation. Some 920 and 911 cases are policy an API must not enforce
+//! (`DELETE`, `application/cloudevents+json`, a missing `User-Agent`, argument-count limits) and
+//! stay misses by design (see `detect::headers`, `detect::method`). Out of scope (reported
+//! only): 933 PHP code, 944 Java classes and serialisation, the 949/959/980 scoring
+//! pseudo-rules, and the RESPONSE-95x files (response side: leaks are posture findings of the
+//! API, `posture.verbose_error`, not attacks by the client).
 //!
 //! Run with `cargo test -p vigil-model --test attack_corpus -- --nocapture` to see the table
 //! (`VIGIL_CORPUS_MISSES=1` also lists every miss and false positive).
@@ -28,7 +30,7 @@ use vigil_model::fields::{body_fields, request_head_fields, Part};
 use vigil_model::finding::Finding;
 use vigil_model::verdict::{decide, Decision, Thresholds};
 
-const IN_SCOPE: &[&str] = &["913", "921", "930", "931", "932", "934", "941", "942"];
+const IN_SCOPE: &[&str] = &["911", "913", "920", "921", "922", "930", "931", "932", "934", "941", "942", "943"];
 
 fn corpus_dir() -> Option<PathBuf> {
     let candidates = [
@@ -46,6 +48,8 @@ fn findings(d: &AttackDetector, case: &HttpCase) -> Vec<Finding> {
     let mut out = Vec::new();
     d.scan_head(&head, &mut out);
     d.scan_fields(&fields, &mut out);
+    d.scan_referrals(&head, &mut out);
+    d.scan_body(&head, case.body(), &fields, &mut out);
     out.retain(|f| f.kind.starts_with("attack."));
     out
 }
@@ -200,10 +204,11 @@ fn attack_rates_do_not_regress() {
     assert!(f.li_sqli.detection() >= 0.94, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
     assert!(f.li_xss.detection() >= 0.985, "libinjection XSS detection {:.4}", f.li_xss.detection());
     assert!(f.li_benign.fp() <= 0.01, "libinjection benign flagged {:.4}", f.li_benign.fp());
-    assert!(f.crs_scope.detection() >= 0.72, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
-    // 0.046, not 0.045: one more CRS "benign" case is flagged, a Referer carrying
-    // `;/bin/ca? /et*/passwd`, which CRS only keeps from its rule 932207 (its other RCE rules catch it).
-    assert!(f.crs_benign.fp() <= 0.046, "CRS benign flagged {:.4}", f.crs_benign.fp());
+    assert!(f.crs_scope.detection() >= 0.75, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
+    // 0.048, not 0.043: two hostile CRS "benign" cases are flagged on purpose, each labelled benign
+    // for one rule only: a Referer carrying `;/bin/ca? /et*/passwd` (kept from rule 932207; other
+    // RCE rules catch it) and crs-920200-9's inverted byte ranges (`110-11`, range abuse).
+    assert!(f.crs_benign.fp() <= 0.048, "CRS benign flagged {:.4}", f.crs_benign.fp());
     assert!(f.digitalocean.fp() <= 0.005, "DigitalOcean flagged {:.4}", f.digitalocean.fp());
 }
 

@@ -9,8 +9,11 @@
 //! 4. asks only those families, and keeps at most one finding per (family, location).
 //!
 //! So work grows with the bytes inspected, not with bytes x patterns. Request-level checks that
-//! are not about one value (smuggling hints, protocol anomalies, scanner fingerprints) run once per
-//! request in [`AttackDetector::scan_head`].
+//! are not about one value (smuggling hints, protocol anomalies, method and header policy, session
+//! ids planted through links, scanner fingerprints) run once per request in
+//! [`AttackDetector::scan_head`] (and [`AttackDetector::scan_referrals`], which reads what the
+//! field scan found); those that need the body (multipart part headers, a method
+//! override in a form) in [`AttackDetector::scan_body`].
 //!
 //! Severity and confidence are chosen against [`crate::verdict`]: a finding flags a request on its
 //! own only when `severity weight x confidence >= 0.5` (High at >= 0.67, Critical at >= 0.53).
@@ -21,9 +24,12 @@
 mod cmdi;
 mod crlf;
 pub(crate) mod gate;
+mod headers;
 mod java;
 mod jndi;
 mod ldapi;
+mod method;
+mod multipart;
 mod nosqli;
 mod php;
 mod proto;
@@ -34,6 +40,8 @@ mod session;
 mod sqli;
 mod ssrf;
 mod ssti;
+mod swar;
+mod target;
 mod traversal;
 mod xss;
 mod xxe;
@@ -69,6 +77,7 @@ pub enum Family {
     Java,
     Session,
     Prototype,
+    Multipart,
 }
 
 impl Family {
@@ -94,6 +103,7 @@ impl Family {
             Family::Java => "attack.java",
             Family::Session => "attack.session_fixation",
             Family::Prototype => "attack.prototype_pollution",
+            Family::Multipart => "attack.multipart",
         }
     }
 
@@ -173,6 +183,7 @@ pub struct AttackDetector {
     wakers: Vec<usize>,
     prefilter: AhoCorasick,
     head: protocol::HeadChecks,
+    referral: session::Referral,
 }
 
 impl std::fmt::Debug for AttackDetector {
@@ -222,7 +233,7 @@ impl AttackDetector {
             return Err("too many checks for the family mask".into());
         }
         let wakers = checks.iter().enumerate().filter(|(_, c)| c.has_wake()).map(|(i, _)| i).collect();
-        Ok(AttackDetector { checks, owner, wakers, prefilter, head: protocol::HeadChecks::new()? })
+        Ok(AttackDetector { checks, owner, wakers, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
     }
 
     /// Request-level checks on the head: smuggling hints, protocol anomalies, scanner
@@ -246,6 +257,42 @@ impl AttackDetector {
                 })
                 .collect();
             self.scan_fields(&names, out);
+        }
+    }
+
+    /// Session fixation by referral: run after [`AttackDetector::scan_fields`] over the head's
+    /// fields, it upgrades a session-id parameter finding to an attack when the request came from
+    /// another site or from no page (see `session`). Without such a finding it does nothing.
+    pub fn scan_referrals(&self, head: &RequestHead, out: &mut [Finding]) {
+        self.referral.judge(head, out);
+    }
+
+    /// Request-level checks that need the body, run once the body is complete: the part headers
+    /// of a multipart form, and a method override sent as a form field (`_method=DELETE`).
+    /// `fields` are the body's fields as the field walk produced them.
+    pub fn scan_body(&self, head: &RequestHead, body: &[u8], fields: &[Field<'_>], out: &mut Vec<Finding>) {
+        if body.is_empty() {
+            return;
+        }
+        let mut hits = Vec::new();
+        if let Some(ct) = head.header("content-type") {
+            let multipart = ct.len() > 10 && ct.as_bytes()[..10].eq_ignore_ascii_case(b"multipart/");
+            if let Some((_, b)) = multipart.then(|| headers::params(ct).find(|(k, _)| k.eq_ignore_ascii_case("boundary"))).flatten() {
+                let b = b.trim_matches('"');
+                if !b.is_empty() {
+                    multipart::check(b, body, &mut hits);
+                }
+            }
+        }
+        for f in fields {
+            if f.part == Part::Body && f.ty == ValueType::Text && f.name == "_method" {
+                if let Some(hit) = method::judge_override(&head.method, &f.value, method::OverrideSource::Body) {
+                    hits.push((hit, "body:_method".to_string(), f.value.to_string()));
+                }
+            }
+        }
+        for (hit, location, evidence) in hits {
+            push_unique(out, hit, location, &evidence);
         }
     }
 

@@ -3,18 +3,78 @@
 //! Fixation works by making the victim's browser use a session id the attacker knows. Frameworks
 //! that accept the id from the query or a form (`;jsessionid=`, `?PHPSESSID=`, `sessionid=`)
 //! make that a link away. A session-id *parameter* in a request is weak evidence (some old
-//! clients still put it there), so it is Medium and never flags alone. Setting a cookie from a
-//! value (`document.cookie=...sessionid`, `<meta http-equiv="Set-Cookie"`, `Set-Cookie:` in a
-//! value) is High: no legitimate API value does that.
+//! clients still put it there), so on its own it is Medium and never flags. It is an attack when
+//! the parameter is a framework's session cookie name and the request arrives from a link on
+//! another site (a foreign `Referer`) or from nowhere (no `Referer`: a link in a mail or a chat),
+//! which is how a planted id reaches its victim; from the application's own pages it stays
+//! Medium. Generic names (`session_id`, `sid`) stay Medium even then: payment and identity
+//! providers redirect back with exactly such parameters (`?session_id=cs_...` after a checkout).
+//! Setting a cookie from a value (`document.cookie=...sessionid`, `<meta http-equiv="Set-Cookie"`,
+//! `Set-Cookie:` in a value) is High: no legitimate API value does that.
 
 use super::gate::lit;
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use crate::facts::RequestHead;
+use crate::finding::Finding;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{High, Medium};
 
+/// Session cookie names of web frameworks (lower-case, `__Secure-`/`__Host-` prefixes removed).
+const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token)$";
+
+/// Generic session parameter names, also used by non-framework flows (payment redirects).
+const GENERIC_NAMES: &str = r"^(?:session|session[_-]?id|session[_-]?token|sess_?id|sid)$";
+
+/// How a parameter name relates to sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionName {
+    Framework,
+    Generic,
+}
+
+/// Literals every session name contains one of (the cheap pre-test before the patterns).
+const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token"];
+
+/// Recognises session-id parameter names.
+pub(crate) struct SessionNames {
+    hints: aho_corasick::AhoCorasick,
+    framework: regex::Regex,
+    generic: regex::Regex,
+}
+
+impl SessionNames {
+    pub fn new() -> Result<SessionNames, String> {
+        let hints = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(HINTS)
+            .map_err(|e| format!("session name hints: {e}"))?;
+        Ok(SessionNames { hints, framework: super::regex(FRAMEWORK_NAMES)?, generic: super::regex(GENERIC_NAMES)? })
+    }
+
+    /// Cheap pre-test on raw bytes (one automaton pass): could `text` hold a session name?
+    pub fn may_hold(&self, text: &[u8]) -> bool {
+        self.hints.is_match(text)
+    }
+
+    /// `name` in lower case.
+    pub fn classify(&self, lower: &str) -> Option<SessionName> {
+        let n = lower.trim();
+        let n = n.strip_prefix("__secure-").or_else(|| n.strip_prefix("__host-")).unwrap_or(n);
+        if self.framework.is_match(n) {
+            Some(SessionName::Framework)
+        } else if self.generic.is_match(n) {
+            Some(SessionName::Generic)
+        } else {
+            None
+        }
+    }
+}
+
 pub(crate) struct Session {
     rules: Rules,
-    names: regex::Regex,
+    names: SessionNames,
 }
 
 impl Session {
@@ -23,10 +83,7 @@ impl Session {
             (r#"http-equiv\s*=\s*["']?\s*set-cookie|\bset-cookie\s*:|document\s*\.\s*cookie\s*=[^;]*(?:sess|sid|token)"#, High, 0.85, "cookie set from a value"),
             (r";\s*(?:jsessionid|phpsessid|sid|aspsessionid[a-z]*)=[a-z0-9_-]{6,}", Medium, 0.8, "session id in a URL"),
         ];
-        Ok(Session {
-            rules: Rules::new(Family::Session, &table)?,
-            names: super::regex(r"^(?:jsessionid|phpsessid|phpsession|sessionid|session[_-]?id|sess_?id|sid|aspsessionid[a-z]*|asp\.net_sessionid|cfid|cftoken|koa\.sess|koa:sess|connect\.sid|_flask_session|flask_session|ci_session|laravel_session|cakephp|jwsession|symfony|_session_id|rack\.session|express:sess|beaker\.session\.id|zend_session|[a-z]+_session)$")?,
-        })
+        Ok(Session { rules: Rules::new(Family::Session, &table)?, names: SessionNames::new()? })
     }
 }
 
@@ -44,16 +101,12 @@ impl Check for Session {
         // Parameter names (query names, form and JSON keys) are checked against the session-id
         // names; the cheap test is that the name mentions a session or a known framework cookie.
         let name_like = field.part == Part::QueryName || (field.part == Part::Body && field.ty == ValueType::Key);
-        name_like && text.len() < 40 && {
-            let t = text;
-            let has = |w: &[u8]| t.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-            has(b"sess") || has(b"sid") || has(b"cfid") || has(b"cftoken") || has(b"cakephp") || has(b"symfony")
-        }
+        name_like && text.len() < 64 && self.names.may_hold(text)
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         if matches!(s.part, Part::QueryName) || (s.part == Part::Body && s.ty == ValueType::Key) {
-            if self.names.is_match(s.text.trim()) {
+            if self.names.classify(s.text).is_some() {
                 return Some(Hit::new(Family::Session, Medium, 0.8, 0, "session id set through a parameter"));
             }
         }
@@ -61,8 +114,48 @@ impl Check for Session {
     }
 }
 
+/// The request-level judgement: a framework session id in the query of a request that came from
+/// another site or from no page at all. It reads the findings the field scan already made (a
+/// session-id parameter name), so a request without one costs nothing here.
+pub(crate) struct Referral {
+    names: SessionNames,
+}
+
+impl Referral {
+    pub fn new() -> Result<Referral, String> {
+        Ok(Referral { names: SessionNames::new()? })
+    }
+
+    /// Upgrades the session-id parameter findings of `head`'s query when the referral makes them
+    /// a planted id.
+    pub fn judge(&self, head: &RequestHead, out: &mut [Finding]) {
+        for f in out.iter_mut().filter(|f| f.kind == Family::Session.kind() && f.severity < High) {
+            let Some(name) = f.location.strip_prefix("query-name:") else { continue };
+            if self.names.classify(&name.to_ascii_lowercase()) != Some(SessionName::Framework) {
+                continue;
+            }
+            let detail = match head.header("referer") {
+                None => "session id in a link followed from outside the site",
+                Some(r) if foreign(r, head) => "session id in a link from another site",
+                Some(_) => continue,
+            };
+            f.severity = High;
+            f.confidence = 0.7;
+            f.detail = Some(detail.to_string());
+        }
+    }
+}
+
+/// Whether the `Referer` names another site than the request's authority.
+fn foreign(referer: &str, head: &RequestHead) -> bool {
+    let authority = if head.authority.is_empty() { head.header("host").unwrap_or("") } else { head.authority.as_str() };
+    let r = crate::posture::site(referer);
+    !r.is_empty() && r != crate::posture::site(authority)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::protocol::tests::head;
     use super::super::testing::*;
     use crate::fields::{Part, ValueType};
 
@@ -79,5 +172,55 @@ mod tests {
         }
         let f = scan_at(Part::QueryName, ValueType::Text, "session_type", "session_type");
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    /// Findings of the head as the engine makes them: head checks, head fields, referral.
+    fn flagged(h: &crate::facts::RequestHead, kind: &str) -> bool {
+        let f: Vec<_> = referral_findings(h).into_iter().filter(|f| f.kind == kind).collect();
+        crate::verdict::decide(&f, &Default::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+    }
+
+    fn referral_findings(h: &crate::facts::RequestHead) -> Vec<crate::finding::Finding> {
+        let mut fields = Vec::new();
+        crate::fields::request_head_fields(h, &mut fields);
+        let mut out = Vec::new();
+        detector().scan_head(h, &mut out);
+        detector().scan_fields(&fields, &mut out);
+        detector().scan_referrals(h, &mut out);
+        out
+    }
+
+    fn link(path: &str, referer: Option<&str>) -> crate::facts::RequestHead {
+        let mut h = head("GET", &[("host", "app.example.com")]);
+        h.authority = "app.example.com".into();
+        h.path = path.into();
+        if let Some(r) = referer {
+            h.headers.push(("referer".into(), r.into()));
+        }
+        h
+    }
+
+    #[test]
+    fn planted_session_ids_by_referral() {
+        for (path, referer) in [
+            ("/login?PHPSESSID=abc123", None),
+            ("/login?connect.sid=s%3Aabc.def", Some("https://evil.example/promo")),
+            ("/a?x=1&__Secure-next-auth.session-token=t", Some("http://other.example.org/")),
+            ("/app?laravel_session=eyJpdiI6", None),
+            ("/portal?weblogicsession=x", Some("https://mail.example.net/")),
+        ] {
+            assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
+        }
+        let f = referral_findings(&link("/login?PHPSESSID=a1b2c3d4e5f6", None));
+        assert!(f.iter().all(|f| !f.evidence.contains("a1b2c3d4e5f6")), "{f:?}");
+        for (path, referer) in [
+            ("/login?jsessionid=abc123", Some("https://www.example.com/home")),
+            ("/checkout/success?session_id=cs_test_a1", Some("https://checkout.stripe.com/")),
+            ("/checkout/success?checkout_session_id=cs_test_a1", None),
+            ("/api/items?sessions=3&sidebar=1", None),
+            ("/login?username=test&password=x", Some("https://evil.example/")),
+        ] {
+            assert!(!flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
+        }
     }
 }

@@ -131,7 +131,7 @@ fn head(method: &str, path: String, json: bool, rng: &mut Rng) -> RequestHead {
     if json {
         headers.push(("content-type".into(), "application/json".into()));
     }
-    RequestHead { method: method.into(), path, authority: "shop.example.com".into(), scheme: "https".into(), headers, source: Some(source) }
+    RequestHead { method: method.into(), path, authority: "shop.example.com".into(), scheme: "https".into(), headers, source: Some(source), ..Default::default() }
 }
 
 fn slug(rng: &mut Rng) -> String {

@@ -1,0 +1,293 @@
+//! Header policy: request headers whose value (or presence) is an attack technique rather than a
+//! payload.
+//!
+//! - `Range` with many, overlapping or inverted ranges, and the obsolete `Request-Range` (only
+//!   the "Apache Killer" range amplification still sends it): High.
+//! - `Proxy` (httpoxy: CGI turns it into `HTTP_PROXY`, and the application then sends its
+//!   outbound calls through the attacker) and `X-Middleware-Subrequest` (skips Next.js
+//!   middleware, authentication included): attacks, whatever the value.
+//! - `Content-Type` that a body parser would misread: not `type/subtype`, `multipart/*` without
+//!   a boundary or of an unknown subtype, a `boundary` or a media type among the parameters of a
+//!   non-multipart type (`application/x-www-form-urlencoded; boundary="application/json"`), more
+//!   than one `charset`, or a charset that is not ASCII-compatible (EBCDIC `ibm037`, `utf-7`,
+//!   `utf-16`): payloads encoded so that the inspection reads noise and the application reads
+//!   SQL. The same charsets requested through `Accept` make the response unreadable to response
+//!   inspection. High.
+//! - `X-HTTP-Method-Override` and its cousins, judged in `method`.
+//! - WebDAV's `If` and `Lock-Token` outside WebDAV methods, an empty `User-Agent` or `Accept`,
+//!   an unknown charset name: weak signals (Low/Medium), which only add to other evidence. A
+//!   missing `User-Agent` or `Accept` is not reported at all: API clients often send neither.
+
+use super::method::{self, OverrideSource};
+use super::{Family, Hit};
+use crate::facts::RequestHead;
+use crate::finding::Severity::{Critical, High, Low, Medium};
+
+/// Most ranges a legitimate client asks for at once (PDF viewers and media players ask for one
+/// or a few).
+const MAX_RANGES: usize = 5;
+
+pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    for (name, value) in &head.headers {
+        let v = value.as_str();
+        let hit = match name.as_str() {
+            "range" => range(v),
+            "request-range" => Some(Hit::new(Family::Protocol, High, 0.7, 0, "obsolete Request-Range header")),
+            "proxy" => Some(Hit::new(Family::Protocol, High, 0.85, 0, "Proxy request header (httpoxy)")),
+            "x-middleware-subrequest" => Some(Hit::new(Family::Protocol, Critical, 0.9, 0, "X-Middleware-Subrequest (middleware bypass)")),
+            "content-type" => content_type(v),
+            "accept" => accept(&head.method, v),
+            "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
+            "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "WebDAV header outside WebDAV")),
+            // Google, Microsoft and framework conventions for overriding the method.
+            "x-http-method-override" | "x-http-method" | "x-method-override" => method::judge_override(&head.method, v, OverrideSource::Header),
+            _ => None,
+        };
+        if let Some(hit) = hit {
+            out.push((hit, format!("header:{name}"), v.to_string()));
+        }
+    }
+}
+
+fn webdav(m: &str) -> bool {
+    matches!(m, "PROPFIND" | "PROPPATCH" | "MKCOL" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "PUT" | "DELETE")
+}
+
+/// `bytes=a-b, c-, -d`: too many ranges, an inverted one, or overlapping ones.
+fn range(v: &str) -> Option<Hit> {
+    let spec = v.trim();
+    let list = match spec.split_once('=') {
+        Some((unit, list)) if unit.trim().eq_ignore_ascii_case("bytes") => list,
+        _ => return None,
+    };
+    if !list.contains(',') && !list.contains('-') {
+        return None;
+    }
+    // The spans seen so far (at most MAX_RANGES) to find overlaps without allocating.
+    let mut spans = [(0u64, 0u64); MAX_RANGES];
+    for (count, r) in list.split(',').map(str::trim).filter(|r| !r.is_empty()).enumerate() {
+        let (a, b) = r.split_once('-')?;
+        let (a, b) = (a.trim(), b.trim());
+        let span = match (a.parse::<u64>(), b.parse::<u64>()) {
+            (Ok(first), Ok(last)) if last < first => return Some(Hit::new(Family::Protocol, High, 0.7, 0, "inverted byte range")),
+            (Ok(first), Ok(last)) => (first, last),
+            (Ok(first), Err(_)) if b.is_empty() => (first, u64::MAX),
+            // Suffix ranges (`-500`) are relative to the end: no overlap test.
+            (Err(_), Ok(_)) if a.is_empty() => (u64::MAX, u64::MAX),
+            _ => return None,
+        };
+        if count >= MAX_RANGES {
+            return Some(Hit::new(Family::Protocol, High, 0.7, 0, "too many byte ranges"));
+        }
+        if span.0 != u64::MAX && spans[..count].iter().any(|s| s.0 != u64::MAX && span.0 <= s.1 && s.0 <= span.1) {
+            return Some(Hit::new(Family::Protocol, High, 0.7, 0, "overlapping byte ranges"));
+        }
+        spans[count] = span;
+    }
+    None
+}
+
+/// What a charset name means for inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Charset {
+    /// ASCII-compatible and in use: markup and SQL read the same in it as in UTF-8.
+    Fine,
+    /// Not ASCII-compatible (EBCDIC, UTF-7, UTF-16/32): a payload in it is noise to inspection.
+    Evasive,
+    /// Not a charset (`utf-88`).
+    Bogus,
+    /// A name we do not know.
+    Unknown,
+}
+
+/// Classifies a charset name (quotes and case ignored).
+pub(crate) fn charset(name: &str) -> Charset {
+    let n = name.trim().trim_matches(['"', '\'']).trim();
+    let lower = |p: &str| n.len() >= p.len() && n.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let is = |p: &str| n.eq_ignore_ascii_case(p);
+    const FINE: &[&str] = &[
+        "utf-8", "utf8", "us-ascii", "ascii", "latin1", "latin-1", "koi8-r", "koi8-u", "shift_jis", "sjis", "euc-jp", "euc-kr",
+        "iso-2022-jp", "gb2312", "gbk", "gb18030", "big5", "tis-620", "macintosh", "ibm437", "ibm850", "ibm852", "ibm866",
+        "cp437", "cp850", "cp852", "cp866", "x-user-defined",
+    ];
+    if FINE.iter().any(|f| is(f)) || lower("iso-8859-") || lower("iso8859-") || lower("windows-125") || lower("cp125") {
+        return Charset::Fine;
+    }
+    if lower("ibm") || lower("cp0") || lower("cp1026") || lower("cp500") || lower("ebcdic") || lower("utf-7") || lower("utf7")
+        || lower("utf-16") || lower("utf16") || lower("utf-32") || lower("utf32") || lower("ucs-") || lower("ucs2") || lower("ucs4")
+        || lower("unicode") || lower("x-imap4-modified-utf7")
+    {
+        return Charset::Evasive;
+    }
+    if lower("utf") {
+        return Charset::Bogus;
+    }
+    Charset::Unknown
+}
+
+fn charset_hit(name: &str) -> Option<Hit> {
+    match charset(name) {
+        Charset::Fine => None,
+        Charset::Evasive => Some(Hit::new(Family::Protocol, High, 0.8, 0, "charset that is not ASCII-compatible")),
+        Charset::Bogus => Some(Hit::new(Family::Protocol, High, 0.7, 0, "charset that does not exist")),
+        Charset::Unknown => Some(Hit::new(Family::Protocol, Medium, 0.6, 0, "unknown charset")),
+    }
+}
+
+/// The value of `key` among `;`-separated parameters (quotes kept), for each occurrence.
+pub(crate) fn params<'a>(v: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    v.split(';').skip(1).filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim(), v.trim()))
+}
+
+/// An HTTP token (RFC 9110 `tchar`s): method names, header names, media type halves.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'))
+}
+
+/// `x/y` with token halves: a media type (for spotting one hidden among parameters).
+fn looks_like_media_type(v: &str) -> bool {
+    let v = v.trim_matches(['"', '\'']);
+    v.split_once('/').is_some_and(|(t, s)| is_token(t) && is_token(s))
+}
+
+/// Multipart subtypes in use (RFC 2046, 7578, 1847, 1341 and server push).
+const MULTIPART: &[&str] = &["form-data", "related", "mixed", "alternative", "byteranges", "digest", "parallel", "signed", "encrypted", "x-mixed-replace", "report"];
+
+pub(crate) fn content_type(v: &str) -> Option<Hit> {
+    let essence = v.split(';').next().unwrap_or("").trim();
+    if essence.is_empty() && v.trim().is_empty() {
+        return None;
+    }
+    let Some((ty, sub)) = essence.split_once('/') else {
+        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "malformed Content-Type"));
+    };
+    if !is_token(ty) || !is_token(sub) {
+        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "malformed Content-Type"));
+    }
+    let multipart = ty.eq_ignore_ascii_case("multipart");
+    let mut charsets = 0;
+    let mut boundary = false;
+    let mut worst: Option<Hit> = None;
+    for (k, val) in params(v) {
+        if k.eq_ignore_ascii_case("charset") {
+            charsets += 1;
+            worst = super::stronger(worst, charset_hit(val));
+        } else if k.eq_ignore_ascii_case("boundary") {
+            boundary = true;
+        }
+        let media_param = ["type", "start-info", "action", "profile"].iter().any(|p| k.eq_ignore_ascii_case(p));
+        if !multipart && !media_param && looks_like_media_type(val) {
+            return Some(Hit::new(Family::Protocol, High, 0.7, 0, "media type hidden in a Content-Type parameter"));
+        }
+    }
+    // `charset` written twice (or hidden inside another parameter) lets two parsers pick two.
+    let mentions = if v.contains(';') { v.as_bytes().windows(7).filter(|w| w.eq_ignore_ascii_case(b"charset")).count() } else { 0 };
+    if charsets > 1 || mentions > charsets.max(1) {
+        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "more than one charset in Content-Type"));
+    }
+    if multipart {
+        if !MULTIPART.iter().any(|m| m.eq_ignore_ascii_case(sub)) {
+            return Some(Hit::new(Family::Protocol, High, 0.7, 0, "unknown multipart subtype"));
+        }
+        if !boundary {
+            return Some(Hit::new(Family::Protocol, High, 0.7, 0, "multipart Content-Type without a boundary"));
+        }
+    } else if boundary {
+        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "boundary on a non-multipart Content-Type"));
+    }
+    worst
+}
+
+/// `Accept` asking for a response in a charset inspection cannot read.
+fn accept(method: &str, v: &str) -> Option<Hit> {
+    if v.trim().is_empty() {
+        return (method != "OPTIONS").then(|| Hit::new(Family::Protocol, Low, 0.6, 0, "empty Accept"));
+    }
+    if !v.contains(';') || !v.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"charset")) {
+        return None;
+    }
+    let mut worst = None;
+    for range in v.split(',') {
+        for (k, val) in params(range) {
+            if k.eq_ignore_ascii_case("charset") {
+                worst = super::stronger(worst, charset_hit(val).filter(|h| h.severity >= High));
+            }
+        }
+    }
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::protocol::tests::{clean, flagged, head, weak_only};
+    use super::{charset, Charset};
+
+    fn with(name: &str, value: &str) -> crate::facts::RequestHead {
+        head("GET", &[(name, value)])
+    }
+
+    #[test]
+    fn range_abuse() {
+        for r in ["bytes=0-,5-0,5-1,5-2,5-3,5-4,5-5,5-6", "bytes=10-1", "bytes=0-99,50-150", "bytes=1-2,3-4,5-6,7-8,9-10,11-12,13-14"] {
+            assert!(flagged(&with("range", r), "attack.protocol"), "{r}");
+        }
+        for r in ["bytes=0-1023", "bytes=0-", "bytes=-500", "bytes=0-100,200-300", "bytes=1-10, 11-20, 21-30, 31-40, 41-50", "items=0-24"] {
+            assert!(clean(&with("range", r)), "{r}");
+        }
+        assert!(flagged(&with("request-range", "bytes=0-1023"), "attack.protocol"));
+    }
+
+    #[test]
+    fn header_attacks() {
+        assert!(flagged(&with("proxy", "http://evil.example:8080"), "attack.protocol"));
+        assert!(flagged(&with("x-middleware-subrequest", "middleware:middleware:middleware"), "attack.protocol"));
+        assert!(weak_only(&with("user-agent", "")));
+        assert!(weak_only(&with("accept", "")));
+        assert!(clean(&head("OPTIONS", &[("accept", "")])));
+        assert!(weak_only(&with("if", "(<urn:uuid:181d4fae>)")));
+        assert!(clean(&head("LOCK", &[("lock-token", "<urn:uuid:181d4fae>")])));
+    }
+
+    #[test]
+    fn content_types_that_confuse_parsers() {
+        for ct in [
+            "my-new-content-type", "multipart/; boundary=0000", "multipart/foo; boundary=0000", "multipart/related",
+            "application/foo; boundary=0000", "application/x-www-form-urlencoded;boundary=\"application/json\"",
+            "application/x-www-form-urlencoded; charset=ibm037", "application/x-www-form-urlencoded;charset=ibm500;charset=UTF-8",
+            "text/plain; charset=utf-7", "application/json; charset=\"utf-88\"", "application/json; charset=utf-8; boundary=\"charset=utf-7\"",
+            "application/json; charset=UTF-16",
+        ] {
+            assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
+        }
+        for ct in [
+            "application/json", "application/json; charset=utf-8", "application/x-www-form-urlencoded; charset=\"UTF-8\"",
+            "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW", "application/vnd.api+json",
+            "application/vnd.mycompany.customer-v2+json", "application/soap+xml; charset=utf-8; action=\"urn:x/y\"",
+            "multipart/related; type=\"application/xop+xml\"; boundary=uuid:1; start-info=\"text/xml\"",
+            "text/html; charset=windows-1252", "application/cloudevents+json", "text/plain;charset=iso-8859-15",
+            "application/octet-stream", "application/grpc+proto",
+        ] {
+            assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
+        }
+        assert!(weak_only(&head("POST", &[("content-type", "text/plain; charset=x-mac-roman")])));
+    }
+
+    #[test]
+    fn accept_charsets() {
+        assert!(flagged(&with("accept", "text/html;q=0.9;charset=CP1026,*/*;q=0.8"), "attack.protocol"));
+        for a in ["text/html;q=0.9;charset=\"iso-8859-1\",*/*;q=0.8", "application/json", "*/*", "text/html;charset=\"utf-8\";,*;q=0.8"] {
+            assert!(clean(&with("accept", a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn charsets() {
+        assert_eq!(charset("UTF-8"), Charset::Fine);
+        assert_eq!(charset("\"windows-1252\""), Charset::Fine);
+        assert_eq!(charset("IBM037"), Charset::Evasive);
+        assert_eq!(charset("utf-7"), Charset::Evasive);
+        assert_eq!(charset("utf-88"), Charset::Bogus);
+        assert_eq!(charset("x-mac-roman"), Charset::Unknown);
+    }
+}

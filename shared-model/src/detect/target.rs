@@ -1,0 +1,227 @@
+//! The request target (`:path` with its query) as bytes on the wire: what no client library sends.
+//!
+//! Clients percent-encode what is not allowed in a URL, so raw control characters or spaces, a
+//! raw `#` (a fragment; user agents strip it before sending), a NUL byte once decoded (`%00`
+//! truncates paths and strings in C-backed code: `file.php%00.jpg`), or percent-escapes that
+//! decode to malformed UTF-8 (overlong forms such as `%C0%AF` for `/`, code points past U+10FFFF,
+//! surrogates, a multi-byte sequence cut short) are crafted. These are High. A raw space is
+//! Medium (it cannot even pass an HTTP/1.1 request line, but hand-written URLs in documentation
+//! and replayed logs carry them); a lone non-ASCII byte (`%E9`, Latin-1 `é` from an old client)
+//! and a `%` that is not an escape (`50%`) are sloppiness and reported Low.
+//!
+//! Path segments are also checked for files an API never serves and scanners always ask
+//! for: editor and backup copies (`index.php~`, `.bak`, `.old`, `.swp`), private keys and
+//! keystores, environment and server configuration, database dumps. High: such a request is
+//! forced browsing for secrets.
+
+use super::gate::in_sorted;
+use super::swar;
+use super::{Family, Hit};
+use crate::facts::RequestHead;
+use crate::finding::Severity::{High, Low, Medium};
+use crate::normalize::hex;
+
+/// Extensions of backups, secrets, configuration and data dumps (sorted, lower-case).
+const RESTRICTED_EXTENSIONS: &[&str] = &[
+    "asa", "asax", "backup", "bak", "cfg", "conf", "config", "crt", "csr", "dbf", "der", "dist", "dump", "env", "history",
+    "htaccess", "htpasswd", "inc", "ini", "jks", "kdbx", "key", "keystore", "mdb", "old", "orig", "ovpn", "p12", "pem",
+    "pfx", "pgpass", "ppk", "pwd", "rdb", "save", "sql", "sqlite", "sqlite3", "swo", "swp", "tfstate", "tmp",
+];
+
+pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    let path = head.path.as_str();
+    let b = path.as_bytes();
+    // PERF: a word-at-a-time test for any byte worth a closer look; clean targets stop here. The
+    // decoding walk runs only when the target has escapes or non-ASCII bytes.
+    if swar::any(b, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f) | swar::eq(w, b'#') | swar::eq(w, b'%')) {
+        special_bytes(path, out);
+    }
+    restricted_file(head.path_only(), out);
+}
+
+/// Control characters, spaces, a fragment, and the encoding of escapes and non-ASCII bytes.
+fn special_bytes(path: &str, out: &mut Vec<(Hit, String, String)>) {
+    let b = path.as_bytes();
+    let mut escapes = false;
+    for (i, &c) in b.iter().enumerate() {
+        let hit = match c {
+            0..=0x1f | 0x7f => Hit::new(Family::Protocol, High, 0.8, i, "raw control character in the request target"),
+            b' ' => Hit::new(Family::Protocol, Medium, 0.7, i, "raw space in the request target"),
+            b'#' => Hit::new(Family::Protocol, High, 0.7, i, "raw fragment in the request target"),
+            b'%' | 0x80..=0xff => {
+                escapes = true;
+                continue;
+            }
+            _ => continue,
+        };
+        out.push((hit, "path".to_string(), path.to_string()));
+        break;
+    }
+    if escapes {
+        if let Some(hit) = encoding(b) {
+            out.push((hit, "path".to_string(), path.to_string()));
+        }
+    }
+}
+
+/// The byte at `i` of the target, decoding one percent-escape: (byte, width in the target).
+fn byte_at(b: &[u8], i: usize) -> Option<(u8, usize, bool)> {
+    let c = *b.get(i)?;
+    if c == b'%' {
+        if let (Some(h), Some(l)) = (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            return Some((h << 4 | l, 3, true));
+        }
+        return Some((c, 1, false));
+    }
+    Some((c, 1, false))
+}
+
+/// Judges the decoded byte stream: NUL, malformed UTF-8 that is crafted (overlong, out of range,
+/// surrogate, cut short) versus merely legacy (a lone Latin-1 byte), and bad escapes.
+fn encoding(b: &[u8]) -> Option<Hit> {
+    let mut weak: Option<Hit> = None;
+    let mut i = 0;
+    while let Some((c, w, escaped)) = byte_at(b, i) {
+        let at = i;
+        i += w;
+        if c == 0 {
+            return Some(Hit::new(Family::Protocol, High, 0.85, at, "NUL byte in the request target"));
+        }
+        if c == b'%' && !escaped {
+            weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "invalid percent-encoding"));
+            continue;
+        }
+        if c < 0x80 {
+            continue;
+        }
+        // Expected continuation bytes and the allowed range of the first one (RFC 3629).
+        let (need, lo, hi) = match c {
+            0xc2..=0xdf => (1, 0x80, 0xbf),
+            0xe0 => (2, 0xa0, 0xbf),
+            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+            0xed => (2, 0x80, 0x9f),
+            0xf0 => (3, 0x90, 0xbf),
+            0xf1..=0xf3 => (3, 0x80, 0xbf),
+            0xf4 => (3, 0x80, 0x8f),
+            // C0/C1 start overlong forms, F5..FF code points past U+10FFFF: crafted when
+            // followed by continuation bytes, a legacy byte otherwise.
+            0xc0 | 0xc1 | 0xf5..=0xff => {
+                if byte_at(b, i).is_some_and(|(n, _, _)| (0x80..=0xbf).contains(&n)) {
+                    return Some(Hit::new(Family::Protocol, High, 0.8, at, "overlong or out-of-range UTF-8"));
+                }
+                weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in the request target"));
+                continue;
+            }
+            _ => {
+                // A continuation byte without a lead: Latin-1 text.
+                weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in the request target"));
+                continue;
+            }
+        };
+        let mut got = 0;
+        while got < need {
+            match byte_at(b, i) {
+                Some((n, w, _)) if (if got == 0 { lo..=hi } else { 0x80..=0xbf }).contains(&n) => {
+                    i += w;
+                    got += 1;
+                }
+                Some((n, _, _)) if got == 0 && (0x80..=0xbf).contains(&n) => {
+                    return Some(Hit::new(Family::Protocol, High, 0.8, at, "overlong, surrogate or out-of-range UTF-8"));
+                }
+                _ => break,
+            }
+        }
+        if got == 0 {
+            weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in the request target"));
+        } else if got < need {
+            return Some(Hit::new(Family::Protocol, High, 0.7, at, "truncated UTF-8 sequence"));
+        }
+    }
+    weak
+}
+
+/// Backup, secret and configuration files by a path segment's extension (or a trailing `~`),
+/// percent-escapes decoded; any segment counts, since servers run `/index.php~/extra` as the
+/// file with path info.
+fn restricted_file(path: &str, out: &mut Vec<(Hit, String, String)>) {
+    if !swar::any(path.as_bytes(), |w| swar::eq(w, b'.') | swar::eq(w, b'%') | swar::eq(w, b'~')) {
+        return;
+    }
+    for segment in path.split('/') {
+        if let Some(detail) = restricted_segment(segment.as_bytes()) {
+            out.push((Hit::new(Family::Protocol, High, 0.7, 0, detail), "path".to_string(), path.to_string()));
+            return;
+        }
+    }
+}
+
+fn restricted_segment(sb: &[u8]) -> Option<&'static str> {
+    if sb.len() < 2 || sb.len() > 256 || !sb.iter().any(|&c| c == b'.' || c == b'%' || c == b'~') {
+        return None;
+    }
+    // Decoded and lower-cased into a stack buffer, so the clean path does not allocate.
+    let mut buf = [0u8; 256];
+    let mut n = 0;
+    let mut i = 0;
+    while let Some((c, w, _)) = byte_at(sb, i) {
+        buf[n] = c.to_ascii_lowercase();
+        n += 1;
+        i += w;
+    }
+    let seg = &buf[..n];
+    if seg.len() > 1 && seg.ends_with(b"~") {
+        return Some("backup or editor copy requested");
+    }
+    match seg.iter().rposition(|&c| c == b'.') {
+        Some(dot) if in_sorted(RESTRICTED_EXTENSIONS, &seg[dot + 1..]) => Some("backup, secret or configuration file requested"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::protocol::tests::{clean, flagged, head, weak_only};
+    use super::RESTRICTED_EXTENSIONS;
+    use crate::facts::RequestHead;
+
+    fn get(path: &str) -> RequestHead {
+        let mut h = head("GET", &[]);
+        h.path = path.into();
+        h
+    }
+
+    #[test]
+    fn extension_list_is_sorted() {
+        assert!(RESTRICTED_EXTENSIONS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn crafted_targets() {
+        for p in [
+            "/?name=foo%00", "/files/report.pdf%00.jpg", "/a#frag", "/?q=%C0%AF", "/?q=%E0%80%AF", "/?q=%F8%88%80%80",
+            "/?q=%ED%A0%80", "/?q=%F4%90%80%80", "/?q=%E2%82", "/x\x01",
+        ] {
+            assert!(flagged(&get(p), "attack.protocol"), "{p}");
+        }
+    }
+
+    #[test]
+    fn ordinary_and_legacy_targets() {
+        for p in ["/api/v1/users?name=J%C3%BCrgen&city=M%C3%BCnchen", "/search?q=%E2%82%AC+10", "/emoji?q=%F0%9F%98%80", "/%23tag", "/a?b=c+d&e=%2F"] {
+            assert!(clean(&get(p)), "{p}");
+        }
+        for p in ["/search?q=caf%E9", "/discount?pct=50%", "/?q=%FD", "/a b"] {
+            assert!(weak_only(&get(p)), "{p}");
+        }
+    }
+
+    #[test]
+    fn backup_and_secret_files() {
+        for p in ["/index.php~", "/index.php~/foo/bar/", "/site/config.php.bak", "/dump.rdb", "/dump%2Erdb", "/.env", "/etc/ssl/private/server.KEY", "/web.config", "/db.sqlite3?x=1"] {
+            assert!(flagged(&get(p), "attack.protocol"), "{p}");
+        }
+        for p in ["/~alice/", "/api/v1/config", "/fonts/Inter.ttf", "/api/keys/123", "/v2/environments/env", "/report.pdf", "/files/a.b.c/data.json"] {
+            assert!(clean(&get(p)), "{p}");
+        }
+    }
+}
