@@ -1,0 +1,78 @@
+//! One benchmark call, N times, through the engine as the filter drives it (event serialised
+//! too): the driver behind the instruction counts in BENCHMARKS.md. Instructions are steady where
+//! wall time on a shared machine is not:
+//!
+//! ```text
+//! cargo build --release -p vigil-model --example exchange
+//! valgrind --tool=callgrind target/release/examples/exchange get 200   # minus the same with 0
+//! ```
+//!
+//! Calls (the Envoy load benchmark's, scripts/bench-envoy.sh): `get` (a GET with a query, small
+//! JSON answer), `post` (a POST of scripts/bench/request.json, small answer), `get4k` (a GET
+//! answered with scripts/bench/response.json). An optional third argument is a plugin
+//! configuration file (default `{}`).
+
+use std::path::Path;
+use vigil_model::config::Config;
+use vigil_model::engine::Engine;
+use vigil_model::facts::{RequestHead, ResponseHead};
+
+/// The benchmark's bearer token: HS256, `sub`, `iat`, `exp`.
+const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEwMDEiLCJzY29wZSI6ImFjY291bnRzIiwiaWF0IjoxNzYzNzAwMDAwLCJleHAiOjE3NjM3MDM2MDB9.dGVzdC1zaWduYXR1cmUtYnl0ZXMtMzItbG9uZy4uLi4";
+
+fn head(method: &str, path: &str, body: bool) -> RequestHead {
+    let mut headers: Vec<(String, String)> = [
+        ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"),
+        ("accept", "application/json"),
+        ("x-request-id", "5b0e7c1a-2f44-4d0e-9c3b-8a1f6d2e9b70"),
+        ("cookie", "session=9f8e7d6c5b4a39281706f5e4d3c2b1a0; theme=dark"),
+        ("x-forwarded-proto", "http"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    headers.push(("authorization".into(), format!("Bearer {JWT}")));
+    if body {
+        headers.push(("content-type".into(), "application/json".into()));
+    }
+    RequestHead { method: method.into(), path: path.into(), authority: "127.0.0.1:10000".into(), scheme: "http".into(), headers, source: Some("127.0.0.1".into()), ..Default::default() }
+}
+
+fn main() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let call = args.next().unwrap_or_else(|| "get".into());
+    let n: usize = args.next().map_or(Ok(1000), |s| s.parse()).map_err(|e| format!("count: {e}"))?;
+    let config = match args.next() {
+        Some(p) => std::fs::read(&p).map_err(|e| format!("{p}: {e}"))?,
+        None => b"{}".to_vec(),
+    };
+    let engine = Engine::new(Config::from_json(&config).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench");
+    let read = |f: &str| std::fs::read(bench.join(f)).map_err(|e| format!("{f}: {e}"));
+    let (request, response) = (read("request.json")?, read("response.json")?);
+    let small: &[u8] = br#"{"id":"tr-20261121-0001","status":"accepted","ok":true}"#;
+    let get = "/api/v1/accounts/1001/transactions?from=2026-11-01&to=2026-11-21&limit=50&cursor=c2VxPTEyMzQ1";
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        let (h, req_body, resp_body): (RequestHead, &[u8], &[u8]) = match call.as_str() {
+            "get" => (head("GET", get, false), b"", small),
+            "post" => (head("POST", "/api/v1/transfers/batch", true), &request, small),
+            "get4k" => (head("GET", "/api/v1/orders?page=1&status=shipped", false), b"", &response),
+            other => return Err(format!("unknown call {other:?}: get, post or get4k")),
+        };
+        let mut ex = engine.start(h);
+        if !req_body.is_empty() {
+            engine.request_body(&mut ex, req_body);
+        }
+        engine.end_request(&mut ex);
+        engine.response_head(&mut ex, ResponseHead { status: 200, headers: vec![("content-type".into(), "application/json".into())] });
+        engine.response_body(&mut ex, resp_body);
+        let verdict = engine.end_response(&mut ex);
+        let event = engine.event(&mut ex, verdict, 0);
+        std::hint::black_box(serde_json::to_vec(&event).map_err(|e| e.to_string())?);
+    }
+    if n > 0 {
+        eprintln!("{call}: {:.2} us per exchange (wall time)", started.elapsed().as_secs_f64() * 1e6 / n as f64);
+    }
+    Ok(())
+}
