@@ -104,7 +104,9 @@ impl Xss {
             ("[\u{bc}\u{fffd}]\\s*/?\\s*script\\b|\u{bc}\\s*/?\\s*(?:img|svg|iframe|body|style|input|object|embed)\\b", High, 0.8, "US-ASCII encoded markup"),
             (r"[\[\]()!+]{24,}", High, 0.85, "JSFuck-style encoding"),
             (r"[(\[!+]\s*!\s*\[\s*\][\s\[\]()!+]{4,}", High, 0.85, "JSFuck-style encoding"),
-            (r#"(?:["'`]\s*[-+*/;|&,)}\]]|;|\*/|-->)\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
+            // After `',` only a dialog or eval: `'click', function(` and `'a', print(` are a
+            // code snippet's argument list; so is a call on the next line (`')\nprint(`).
+            (r#"(?:["'`]\s*[-+*/;|&)}\]]|;|\*/|-->)[ \t]*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]|["'`]\s*,\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
             (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$", High, 0.75, "lone script call"),
             (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
@@ -282,6 +284,8 @@ mod tests {
                 "Use window.open(url) to open a tab",
                 "<div style=\"grid-template-columns: [full-start] 1fr [full-end]\">",
                 "width=&{x}",
+                "document.addEventListener('click', function(){ console.log('hi') })",
+                "import os\nprint(os.path.exists('/etc/hosts'))\nprint(open('/etc/hosts').read())",
             ],
         );
     }
