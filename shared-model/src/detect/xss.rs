@@ -91,6 +91,9 @@ impl Xss {
             (split_scheme.as_str(), Critical, 0.9, "script URL split by control characters"),
             (r#"<[a-z][^>]*?=[^>]*?\b(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|execscript)\s*[(`]"#, High, 0.85, "script call in a tag attribute"),
             (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|svg|math|style|layer|ilayer|bgsound|portal|xss|template|animate|set|handler|listener|vmlframe|stylesheet|transform)\b"#, High, 0.85, "active HTML element"),
+            // Elements whose content the parser reads as raw text: markup hidden inside them
+            // re-parses into live tags (mutation XSS, `<noscript><p title="</noscript><img ...`).
+            (r#"<\s*(?:noscript|noembed|noframes|xmp|plaintext|listing)\b"#, High, 0.75, "raw-text HTML element"),
             (r#"xmlns(?::[a-z0-9_-]+)?\s*=\s*["'`]?\s*(?:https?://www\.w3\.org/(?:2001/xml-events|1999/xsl/transform)|urn:schemas-microsoft-com:(?:vml|xslt))"#, High, 0.85, "active XML namespace"),
             (r#"<[a-z][^>]*?[\s/"'`](?:datasrc|dataformatas|datafld)\s*="#, High, 0.85, "data binding attribute"),
             (r#"(?:src|href|action|formaction|data|xlink:href|background|dynsrc|lowsrc|poster|code|codebase|content)\s*=\s*["'`]?\s*data:(?:[^,]*(?:html|svg|javascript|xml)|[^,]*base64|,)"#, High, 0.85, "data: URL in an attribute"),
@@ -213,6 +216,8 @@ mod tests {
         assert_family(
             "attack.xss",
             &[
+                "<noscript><p title=\"</noscript><img src=x>\">",
+                "<xmp>",
                 "<script>alert(1)</script>",
                 "<img src=x onerror=alert(1)>",
                 "\"><svg/onload=confirm`1`>",
