@@ -11,7 +11,7 @@
 //! spelled with backslashes between its characters (`http://\g\o\o\g\l\e.com`) are High.
 
 use super::gate::{gated, lit, starts_word};
-use super::{stronger, Check, Family, Hit, Subject, Trigger};
+use super::{is_json_text, stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity::{self, Critical, High, Medium};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -102,6 +102,7 @@ impl Check for Ssrf {
             keep(High, 0.8, m.start(), "host written with backslashes");
         }
         let browser_redirect = is_redirect_name(s.name);
+        let prose = is_json_text(s);
         let mut seen = 0;
         let mut found_host = false;
         for m in self.host_start.find_iter(text) {
@@ -121,6 +122,11 @@ impl Check for Ssrf {
                     // `http://localhost:3000/callback` is not a request the server makes.
                     Target::Internal if browser_redirect => {}
                     Target::Metadata => keep(Critical, 0.95, m.start(), "cloud metadata address"),
+                    // A URL a sentence mentions (`set the redirect to http://localhost:8080`) is
+                    // not one a fetcher reads: those take a field that is the URL.
+                    Target::Internal if prose && text[..m.start()].trim().contains(' ') => {
+                        keep(Medium, 0.6, m.start(), "internal URL mentioned in text")
+                    }
                     Target::Internal if in_url => keep(Critical, 0.9, m.start(), "URL to an internal address"),
                     Target::Internal => keep(High, 0.7, m.start(), "internal address after @"),
                     Target::Public if obfuscated => keep(High, 0.8, m.start(), "IP address in obfuscated notation"),
@@ -384,6 +390,9 @@ mod tests {
             "redirect_uri",
             "http://169.254.169.254/latest/meta-data/"
         ));
+        assert!(!any_flag_in_json("Set the redirect to http://localhost:8080 while developing"));
+        assert!(any_flag_in_json("http://localhost:8080/admin"));
+        assert!(any_flag_in_json("see http://169.254.169.254/latest/meta-data/"));
         assert!(flags(
             "attack.ssrf",
             "http://\\\\g\\\\o\\\\o\\\\g\\\\l\\\\e.com/"

@@ -60,7 +60,11 @@ const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|iss
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
-        let chain = r"(?:\.{2,}[/\\;]+(?:\.?[/\\;]+)*){2,}";
+        // A chain of `../` that starts the value or a path; inside a sentence (`paths like
+        // ../../shared/x.js are resolved`) it is High only outside a JSON text field.
+        let steps = r"(?:\.{2,}[/\\;]+(?:\.?[/\\;]+)*){2,}";
+        let chain = format!(r"(?:^\s*|[^\s])(?:{steps})");
+        let chain_in_text = format!(r"\s(?:{steps})");
         let reach = format!(r"\.{{2,}}[/\\;]+(?:[^/\\]*[/\\]+)*?{SENSITIVE}");
         // A system path that is the value, a parameter's or a command's argument, or a file URL;
         // inside prose or a code snippet (`edit /etc/hosts`, `open('/etc/hosts')`) it is High only
@@ -73,7 +77,8 @@ impl Traversal {
         let in_path = r"(?:^|[/\\=])(?:(?:php\.ini|my\.cnf|\.(?:bash|zsh|mysql|psql|python)_history|\.git-credentials|\.kube/config|\.docker/config\.json|\.pgpass|\.netrc|\.npmrc)\b|web-inf[/\\])";
         let table = [
             (reach.as_str(), Critical, 0.95, "traversal to a system file"),
-            (chain, High, 0.85, "repeated ../ traversal"),
+            (chain.as_str(), High, 0.85, "repeated ../ traversal"),
+            (chain_in_text.as_str(), Medium, 0.7, "relative path mentioned in text"),
             (r"(?:^|[/\\=])\.{3,}[/\\]", High, 0.8, "dot-dot-dot traversal"),
             (anchored.as_str(), High, 0.8, "absolute path to a system file"),
             (mentioned.as_str(), Medium, 0.7, "system file path mentioned in text"),
@@ -85,7 +90,11 @@ impl Traversal {
             (r"(?:^|[/\\=\s])\.\.(?:\\|;[/\\.])", High, 0.7, "..\\ or ..; traversal"),
             (r"(?:^|[/\\=\s])\.\.[/\\;]", Medium, 0.7, "single ../"),
         ];
-        let head = [(mentioned.as_str(), High, 0.8, "absolute path to a system file"), (named_in_text.as_str(), High, 0.7, "sensitive file name")];
+        let head = [
+            (mentioned.as_str(), High, 0.8, "absolute path to a system file"),
+            (named_in_text.as_str(), High, 0.7, "sensitive file name"),
+            (chain_in_text.as_str(), High, 0.85, "repeated ../ traversal"),
+        ];
         Ok(Traversal { rules: Rules::new(Family::Traversal, &table)?, strict_rules: Rules::new(Family::Traversal, &head)? })
     }
 }
@@ -237,6 +246,7 @@ mod tests {
             "import os\nprint(open('/etc/hosts').read())",
             "Windows: C:\\Windows\\System32\\drivers\\etc\\hosts",
             "Copy .env.example to .env and fill in the keys",
+            "paths like ../../shared/utils.js are resolved relative to the file",
         ] {
             assert!(!any_flag_in_json(text), "{text}");
         }
