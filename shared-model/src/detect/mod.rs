@@ -135,6 +135,14 @@ impl Hit {
         Hit { family, severity, confidence, at, detail }
     }
 
+    /// This hit lowered to at most `max` severity and `confidence` (a shape that usually is
+    /// something benign).
+    pub fn at_most(mut self, max: Severity, confidence: f64) -> Hit {
+        self.severity = self.severity.min(max);
+        self.confidence = self.confidence.min(confidence);
+        self
+    }
+
     fn weight(&self) -> f64 {
         self.severity.weight() * self.confidence
     }
@@ -475,6 +483,40 @@ pub(crate) fn is_head_part(part: Part) -> bool {
     matches!(part, Part::Path | Part::Query | Part::QueryName | Part::Header | Part::Cookie)
 }
 
+/// Whether a value is a text field of a JSON body: where an API carries prose, code samples,
+/// Markdown and configuration snippets (a gist, a support ticket, a docs page), so code-like text
+/// there is an attack only in an exploit's shape. URLs, headers and form fields stay strict.
+pub(crate) fn is_json_text(s: &Subject<'_>) -> bool {
+    s.part == Part::Body && s.ty == ValueType::Text && s.name.starts_with('$')
+}
+
+/// Whether offset `at` of `text` lies inside Markdown code (an inline `` `span` `` or a fenced
+/// block) of a text that also has prose around its code: a docs page or ticket quoting a command
+/// (`` Run `tail -f x | grep y` ``). A value that is nothing but code is not Markdown.
+pub(crate) fn in_markdown_code(text: &str, at: usize) -> bool {
+    let b = text.as_bytes();
+    let ticks_before = b[..at.min(b.len())].iter().filter(|&&c| c == b'`').count();
+    if ticks_before % 2 == 0 || b.iter().filter(|&&c| c == b'`').count() % 2 == 1 {
+        return false;
+    }
+    // A word of two or more letters outside the code (a heading, a sentence).
+    let (mut words, mut in_code, mut run) = (0, false, 0);
+    for &c in b {
+        if c == b'`' {
+            in_code = !in_code;
+        }
+        if !in_code && c.is_ascii_alphabetic() {
+            run += 1;
+        } else {
+            if run >= 2 {
+                words += 1;
+            }
+            run = 0;
+        }
+    }
+    words > 0 || run >= 2
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for the family tests: run one value through the whole detector at a given place.
@@ -509,6 +551,16 @@ pub(crate) mod testing {
         let found = scan_at(part, ty, "q", value);
         let strong: Vec<Finding> = found.into_iter().filter(|f| f.kind == kind).collect();
         crate::verdict::decide(&strong, &crate::verdict::Thresholds::default(), 1.0, false).decision
+            != crate::verdict::Decision::Allow
+    }
+
+    /// Whether `value` as a JSON body text field flags or blocks on its own with a finding of `kind`.
+    pub fn flags_in_json(kind: &str, value: &str) -> bool {
+        let found: Vec<Finding> = scan_at(Part::Body, ValueType::Text, "$.description", value)
+            .into_iter()
+            .filter(|f| f.kind == kind)
+            .collect();
+        crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision
             != crate::verdict::Decision::Allow
     }
 

@@ -10,7 +10,7 @@
 //! stays Medium.
 
 use super::gate::{gated, lit, whole_word, word_at, word_before};
-use super::{Check, Family, Hit, Subject, Trigger};
+use super::{is_json_text, Check, Family, Hit, Subject, Trigger};
 
 /// Gate for `$`: a query operator name follows (`$ne`, `$where`), not a price.
 fn operator(b: &[u8], _s: usize, e: usize) -> bool {
@@ -122,6 +122,11 @@ impl Check for Nosqli {
             return Some(Hit::new(Family::Nosqli, Critical, 0.85, m.start(), "server-side JavaScript in a query"));
         }
         if let Some(m) = self.inline_op.find(text) {
+            // A JSON text field that *is* an operator object may be parsed into a query; one
+            // quoted in a sentence (`{"$gt": 5} compares`) is documentation.
+            if is_json_text(s) && !text.trim_start().starts_with(['{', '[']) {
+                return Some(Hit::new(Family::Nosqli, Medium, 0.6, m.start(), "query operator object in text"));
+            }
             return Some(Hit::new(Family::Nosqli, High, 0.8, m.start(), "query operator object in a value"));
         }
         None
@@ -161,5 +166,14 @@ mod tests {
             &["'; return true; var x='", "{\"$gt\": \"\"}", "' || this.password.match(/.*/)//", "{$where: 'sleep(5000)'}"],
             &["Save $5 today", "Use the __init__ method", "{\"name\": \"bob\"}", "$ne is a Mongo operator"],
         );
+    }
+
+    #[test]
+    fn an_operator_object_quoted_in_prose_is_documentation() {
+        assert!(!any_flag_in_json(
+            "Use {\"$gt\": 5} to compare numbers in mongo"
+        ));
+        assert!(flags_in_json("attack.nosqli", "{\"$ne\": null}"));
+        assert!(flags("attack.nosqli", "see {\"$ne\": null}"));
     }
 }

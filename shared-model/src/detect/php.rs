@@ -52,8 +52,14 @@ const ENGLISH_NAMES: &[&str] = &["extract", "serialize"];
 /// Functions that run a command or code when called, also by name from a string. A regex.
 const RUNS: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func(?:_array)?|array_map|preg_replace|phpinfo";
 
-/// Functions worth a finding when called at all. A regex.
-const RISKY: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|include(?:_once)?|require(?:_once)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|unpack|ini_set|curl_exec";
+/// The risky functions JavaScript, Python, Perl or C share with PHP: `require("fs")`,
+/// `eval("x")`, `system("clear")` with a plain string are a code snippet in a body's text field
+/// (a gist, a support ticket), so there only a variable, a backquote or a computed argument
+/// (`eval(base64_decode(`) makes the call High; in a URL or header any argument does.
+const SHARED_RISKY: &str = "system|exec|popen|eval|assert|include(?:_once)?|require(?:_once)?|unpack";
+
+/// The risky functions only PHP has. A regex.
+const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|ini_set|curl_exec";
 
 /// Whether the word ending at `end` (past spaces) names a PHP function: a risky one or a
 /// PHP-only built-in. (Extension prefixes such as `sodium_` or `pg_` are not enough: other
@@ -144,8 +150,11 @@ fn php_variable(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Php {
     pub fn new() -> Result<Php, String> {
-        let spaced_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{RISKY})(?:\s*/\*.*?\*/\s*|\s*(?:#|//)[^\n]*\n\s*|[\t\n\r\x0b\x0c]\s*)\(|\b(?:{RISKY})\s*\(\s*(?:[$'"`)]|\$_)"#);
-        let named_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{RISKY})\s*\("#);
+        // Functions worth a finding when called at all.
+        let risky = format!("{SHARED_RISKY}|{PHP_RISKY}");
+        let spaced_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{risky})(?:\s*/\*.*?\*/\s*|\s*(?:#|//)[^\n]*\n\s*|[\t\n\r\x0b\x0c]\s*)\(|\b(?:{risky})\s*\(\s*[$`]|\b(?:{PHP_RISKY})\s*\(\s*['")]|\b(?:eval|assert|system|exec|popen)\s*\(\s*[a-z_][a-z0-9_.]*\s*\("#);
+        let shared_call = format!(r#"\b(?:{SHARED_RISKY})\s*\(\s*['")]"#);
+        let named_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{risky})\s*\("#);
         let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::STRONG);
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
         let table = [
@@ -175,7 +184,10 @@ impl Php {
         let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{})\s*|(?:{}))\(", compound.join("|"), plain.join("|"));
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
-            head_rules: Rules::new(super::Family::Php, &[(head_call.as_str(), High, 0.7, "PHP function call in a URL or header")])?,
+            head_rules: Rules::new(
+                super::Family::Php,
+                &[(head_call.as_str(), High, 0.7, "PHP function call in a URL or header"), (shared_call.as_str(), High, 0.8, "PHP function call")],
+            )?,
             upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config\b[^/\\]*)[.\s]*$")?,
         })
     }
@@ -331,5 +343,32 @@ mod tests {
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
         let f = scan_at(Part::Body, ValueType::Text, "file.filename", "safe.phpinfo");
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
+    }
+
+    #[test]
+    fn shared_function_names_with_a_plain_string_in_a_body_are_a_snippet() {
+        for snippet in [
+            "When I run `const fs = require(\"fs\"); fs.readFileSync(\"./config.json\")` I get ENOENT",
+            "Avoid eval(\"code\") in templates, use JSON.parse(data) instead",
+            "Use system(\"clear\") on windows or exec() to spawn a child",
+            "data = struct.unpack('<I', buf); include('header.php')",
+        ] {
+            assert!(!any_flag_in_json(snippet), "{snippet}");
+        }
+        let body = |v: &str| flags_in_json("attack.php", v);
+        for v in [
+            "eval(base64_decode('ZWNobyAx'))",
+            "system($_GET['c'])",
+            "assert($x)",
+            "shell_exec('id')",
+            "passthru(\"ls\")",
+            "include $_GET['p'];",
+            "exec(`id`)",
+        ] {
+            assert!(body(v), "{v} in a body");
+        }
+        for v in ["eval(\"echo 1;\")", "require('x.php')", "system('ls')"] {
+            assert!(flags("attack.php", v), "{v} in a URL");
+        }
     }
 }

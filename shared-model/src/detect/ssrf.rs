@@ -11,7 +11,7 @@
 //! spelled with backslashes between its characters (`http://\g\o\o\g\l\e.com`) are High.
 
 use super::gate::{gated, lit, starts_word};
-use super::{stronger, Check, Family, Hit, Subject, Trigger};
+use super::{is_json_text, stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity::{self, Critical, High, Medium};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -31,13 +31,26 @@ enum Target {
     Metadata,
 }
 
+/// Whether a parameter or JSON field names where a browser is sent back to after a login or
+/// consent (OAuth `redirect_uri`, `post_logout_redirect_uris`, `return_to`): a URL the server
+/// hands to the client and never fetches itself.
+fn is_redirect_name(name: &str) -> bool {
+    let n = name.as_bytes();
+    let has = |w: &[u8]| n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    has(b"redirect")
+        || has(b"return_to")
+        || has(b"returnto")
+        || has(b"return_url")
+        || has(b"returnurl")
+}
+
 impl Ssrf {
     pub fn new() -> Result<Ssrf, String> {
         Ok(Ssrf {
             // Where a host starts: after `//`, after `@`, or after `http:` style schemes without slashes.
             host_start: super::regex(r"(?:[a-z][a-z0-9+.-]{1,15}:/{1,3}\\*|@|\b(?:https?|ftp):\\*)")?,
             scheme: super::regex(r"(?:^|[^a-z0-9])(gopher|dict|file|ldap|ldaps|jar|netdoc|tftp|sftp|php|expect)://")?,
-            backslashed_host: super::regex(r"[a-z][a-z0-9+.-]{1,15}:/{1,3}[a-z0-9.-]*(?:\\[a-z0-9.-]){3,}")?,
+            backslashed_host: super::regex(r"[a-z][a-z0-9+.-]{1,15}:/{1,3}[a-z0-9.-]*(?:\\+[a-z0-9.-]){3,}")?,
         })
     }
 }
@@ -88,6 +101,8 @@ impl Check for Ssrf {
         if let Some(m) = self.backslashed_host.find(text) {
             keep(High, 0.8, m.start(), "host written with backslashes");
         }
+        let browser_redirect = is_redirect_name(s.name);
+        let prose = is_json_text(s);
         let mut seen = 0;
         let mut found_host = false;
         for m in self.host_start.find_iter(text) {
@@ -103,7 +118,15 @@ impl Check for Ssrf {
             if let Some((target, obfuscated, v6)) = classify(&host) {
                 found_host = true;
                 match target {
+                    // The browser follows a redirect URI, not the server: a developer's
+                    // `http://localhost:3000/callback` is not a request the server makes.
+                    Target::Internal if browser_redirect => {}
                     Target::Metadata => keep(Critical, 0.95, m.start(), "cloud metadata address"),
+                    // A URL a sentence mentions (`set the redirect to http://localhost:8080`) is
+                    // not one a fetcher reads: those take a field that is the URL.
+                    Target::Internal if prose && text[..m.start()].trim().contains(' ') => {
+                        keep(Medium, 0.6, m.start(), "internal URL mentioned in text")
+                    }
                     Target::Internal if in_url => keep(Critical, 0.9, m.start(), "URL to an internal address"),
                     Target::Internal => keep(High, 0.7, m.start(), "internal address after @"),
                     Target::Public if obfuscated => keep(High, 0.8, m.start(), "IP address in obfuscated notation"),
@@ -326,5 +349,53 @@ mod tests {
                 "http://example.com\\path\\to\\file",
             ],
         );
+    }
+
+    #[test]
+    fn a_browser_redirect_uri_to_a_dev_machine_is_not_ssrf() {
+        use crate::fields::{Part, ValueType};
+        let ssrf = |part, name: &str, v: &str| {
+            scan_at(part, ValueType::Text, name, v)
+                .iter()
+                .any(|f| f.kind == "attack.ssrf")
+        };
+        assert!(!ssrf(
+            Part::Query,
+            "redirect_uri",
+            "http://localhost:3000/callback"
+        ));
+        assert!(!ssrf(
+            Part::Body,
+            "$.redirect_uris[0]",
+            "http://127.0.0.1:8080/oauth/cb"
+        ));
+        assert!(!ssrf(
+            Part::Body,
+            "$.post_logout_redirect_uri",
+            "http://localhost/"
+        ));
+        // The server fetches webhooks and image URLs; metadata is never a redirect target.
+        assert!(ssrf(
+            Part::Body,
+            "$.webhook_url",
+            "http://localhost:3000/hook"
+        ));
+        assert!(ssrf(
+            Part::Body,
+            "$.callback_url",
+            "http://127.0.0.1:8080/cb"
+        ));
+        assert!(ssrf(
+            Part::Query,
+            "redirect_uri",
+            "http://169.254.169.254/latest/meta-data/"
+        ));
+        assert!(!any_flag_in_json("Set the redirect to http://localhost:8080 while developing"));
+        assert!(any_flag_in_json("http://localhost:8080/admin"));
+        assert!(any_flag_in_json("see http://169.254.169.254/latest/meta-data/"));
+        assert!(flags(
+            "attack.ssrf",
+            "http://\\\\g\\\\o\\\\o\\\\g\\\\l\\\\e.com/"
+        ));
     }
 }

@@ -19,7 +19,7 @@ pub(crate) struct Ssti {
 impl Ssti {
     pub fn new() -> Result<Ssti, String> {
         let table = [
-            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|\bnew\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|\{\{\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
+            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|\bnew\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|\{\{\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
             (r#"<%=?\s*(?:system|exec|eval|`|%x|io\.popen|runtime|require|file\.read|process)"#, Critical, 0.9, "template code execution"),
             (r#"(?:\{\{|\$\{\{?|#\{|<%=?|\*\{|@\{|\[\[|\{#|\{\$|\$\{\s*\{)\s*-?[\d'"]+\s*[*+/%-]\s*-?[\d'"]+\s*(?:\}\}|\}|%>|\]\])"#, High, 0.85, "template arithmetic probe"),
             (r"#\{[^}]*\b[a-z_]+\s*\([^}]*\}", High, 0.8, "expression language call"),

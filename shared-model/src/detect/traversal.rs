@@ -11,7 +11,7 @@
 //! encoded) is a traversal by itself.
 
 use super::gate::{gated, in_sorted, lit, starts_word, word_at, word_end};
-use super::{is_file_name, stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 
 /// Gate for `..`: a parent-directory step (`../`, `..\`, `..;`, a value or segment that is `..`),
 /// not an ellipsis or a range (`wait...`, `1..10`).
@@ -50,6 +50,9 @@ use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Traversal {
     rules: Rules,
+    /// System paths and file names inside text: an attack outside a JSON text field, where prose
+    /// does not travel.
+    strict_rules: Rules,
 }
 
 /// Files and directories nobody asks for by name except to read them through an inclusion bug.
@@ -57,24 +60,42 @@ const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|iss
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
-        let chain = r"(?:\.{2,}[/\\;]+(?:\.?[/\\;]+)*){2,}";
+        // A chain of `../` that starts the value or a path; inside a sentence (`paths like
+        // ../../shared/x.js are resolved`) it is High only outside a JSON text field.
+        let steps = r"(?:\.{2,}[/\\;]+(?:\.?[/\\;]+)*){2,}";
+        let chain = format!(r"(?:^\s*|[^\s])(?:{steps})");
+        let chain_in_text = format!(r"\s(?:{steps})");
         let reach = format!(r"\.{{2,}}[/\\;]+(?:[^/\\]*[/\\]+)*?{SENSITIVE}");
-        let anchored = format!(r"(?:^|[\s=:'\x22(>|;,&]|file:/+|[a-z]:)[/\\]+{SENSITIVE}");
-        let named = format!(r"(?:^|[/\\\s=])\.?{}", r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secrets?|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b");
+        // A system path that is the value, a parameter's or a command's argument, or a file URL;
+        // inside prose or a code snippet (`edit /etc/hosts`, `open('/etc/hosts')`) it is High only
+        // outside a JSON text field (see `strict_rules`), Medium there.
+        let anchored = format!(r"(?:^\s*(?:[a-z]:)?|[=(>|;&]|file:/+)[/\\]+{SENSITIVE}");
+        let mentioned = format!(r"(?:^|[\s=:'\x22(>|;,&]|file:/+|[a-z]:)[/\\]+{SENSITIVE}");
+        let named_file = r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secrets?|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b";
+        let named = format!(r"(?:^|[/\\=])\.?{named_file}");
+        let named_in_text = format!(r"(?:^|[/\\\s=])\.?{named_file}");
         let in_path = r"(?:^|[/\\=])(?:(?:php\.ini|my\.cnf|\.(?:bash|zsh|mysql|psql|python)_history|\.git-credentials|\.kube/config|\.docker/config\.json|\.pgpass|\.netrc|\.npmrc)\b|web-inf[/\\])";
         let table = [
             (reach.as_str(), Critical, 0.95, "traversal to a system file"),
-            (chain, High, 0.85, "repeated ../ traversal"),
+            (chain.as_str(), High, 0.85, "repeated ../ traversal"),
+            (chain_in_text.as_str(), Medium, 0.7, "relative path mentioned in text"),
             (r"(?:^|[/\\=])\.{3,}[/\\]", High, 0.8, "dot-dot-dot traversal"),
             (anchored.as_str(), High, 0.8, "absolute path to a system file"),
+            (mentioned.as_str(), Medium, 0.7, "system file path mentioned in text"),
             (named.as_str(), High, 0.7, "sensitive file name"),
+            (named_in_text.as_str(), Medium, 0.7, "sensitive file name mentioned in text"),
             (in_path, High, 0.75, "sensitive file in a path"),
             (r"%(?:windir|systemroot|systemdrive|homedrive|userprofile|allusersprofile|appdata|localappdata|programfiles|programdata|comspec|temp|tmp)%[/\\]", High, 0.8, "Windows environment path"),
             (r"(?:^|[\s=:'\x22])[/\\]{2}[a-z0-9._-]+[/\\][a-z]{1,8}\$(?:[/\\]|$)", High, 0.85, "administrative share"),
             (r"(?:^|[/\\=\s])\.\.(?:\\|;[/\\.])", High, 0.7, "..\\ or ..; traversal"),
             (r"(?:^|[/\\=\s])\.\.[/\\;]", Medium, 0.7, "single ../"),
         ];
-        Ok(Traversal { rules: Rules::new(Family::Traversal, &table)? })
+        let head = [
+            (mentioned.as_str(), High, 0.8, "absolute path to a system file"),
+            (named_in_text.as_str(), High, 0.7, "sensitive file name"),
+            (chain_in_text.as_str(), High, 0.85, "repeated ../ traversal"),
+        ];
+        Ok(Traversal { rules: Rules::new(Family::Traversal, &table)?, strict_rules: Rules::new(Family::Traversal, &head)? })
     }
 }
 
@@ -140,7 +161,10 @@ impl Check for Traversal {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let rule = self.rules.best(s.text);
+        let mut rule = self.rules.best(s.text);
+        if !is_json_text(s) {
+            rule = stronger(rule, self.strict_rules.best(s.text));
+        }
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
             // Browsers send an upload's base name only; a parent directory in it aims the write.
             return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.85, 0, "parent directory in an upload's file name")));
@@ -212,5 +236,34 @@ mod tests {
         assert!(!upload("my..photo.png"));
         assert!(!upload("photo.png"));
         assert!(flags_at("attack.traversal", Part::Path, ".."));
+    }
+
+    #[test]
+    fn system_paths_in_prose_or_snippets_in_a_body_stay_below_flag() {
+        for text in [
+            "Check your /etc/hosts file and make sure localhost resolves to 127.0.0.1",
+            "Edit /etc/passwd only with vipw; see the shadow file permissions too",
+            "import os\nprint(open('/etc/hosts').read())",
+            "Windows: C:\\Windows\\System32\\drivers\\etc\\hosts",
+            "Copy .env.example to .env and fill in the keys",
+            "paths like ../../shared/utils.js are resolved relative to the file",
+        ] {
+            assert!(!any_flag_in_json(text), "{text}");
+        }
+        for v in [
+            "/etc/passwd",
+            "file:///etc/shadow",
+            "C:\\Windows\\win.ini",
+            "x=/proc/self/environ",
+            "../../etc/hosts",
+            ".env",
+        ] {
+            assert!(flags_in_json("attack.traversal", v), "{v} in a JSON body");
+        }
+        assert!(flags("attack.traversal", "see /etc/passwd"), "in a URL");
+        assert!(
+            flags_at("attack.traversal", Part::Body, "see /etc/passwd"),
+            "in a form field"
+        );
     }
 }

@@ -91,6 +91,9 @@ impl Xss {
             (split_scheme.as_str(), Critical, 0.9, "script URL split by control characters"),
             (r#"<[a-z][^>]*?=[^>]*?\b(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|execscript)\s*[(`]"#, High, 0.85, "script call in a tag attribute"),
             (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|svg|math|style|layer|ilayer|bgsound|portal|xss|template|animate|set|handler|listener|vmlframe|stylesheet|transform)\b"#, High, 0.85, "active HTML element"),
+            // Elements whose content the parser reads as raw text: markup hidden inside them
+            // re-parses into live tags (mutation XSS, `<noscript><p title="</noscript><img ...`).
+            (r#"<\s*(?:noscript|noembed|noframes|xmp|plaintext|listing)\b"#, High, 0.75, "raw-text HTML element"),
             (r#"xmlns(?::[a-z0-9_-]+)?\s*=\s*["'`]?\s*(?:https?://www\.w3\.org/(?:2001/xml-events|1999/xsl/transform)|urn:schemas-microsoft-com:(?:vml|xslt))"#, High, 0.85, "active XML namespace"),
             (r#"<[a-z][^>]*?[\s/"'`](?:datasrc|dataformatas|datafld)\s*="#, High, 0.85, "data binding attribute"),
             (r#"(?:src|href|action|formaction|data|xlink:href|background|dynsrc|lowsrc|poster|code|codebase|content)\s*=\s*["'`]?\s*data:(?:[^,]*(?:html|svg|javascript|xml)|[^,]*base64|,)"#, High, 0.85, "data: URL in an attribute"),
@@ -104,7 +107,9 @@ impl Xss {
             ("[\u{bc}\u{fffd}]\\s*/?\\s*script\\b|\u{bc}\\s*/?\\s*(?:img|svg|iframe|body|style|input|object|embed)\\b", High, 0.8, "US-ASCII encoded markup"),
             (r"[\[\]()!+]{24,}", High, 0.85, "JSFuck-style encoding"),
             (r"[(\[!+]\s*!\s*\[\s*\][\s\[\]()!+]{4,}", High, 0.85, "JSFuck-style encoding"),
-            (r#"(?:["'`]\s*[-+*/;|&,)}\]]|;|\*/|-->)\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
+            // After `',` only a dialog or eval: `'click', function(` and `'a', print(` are a
+            // code snippet's argument list; so is a call on the next line (`')\nprint(`).
+            (r#"(?:["'`]\s*[-+*/;|&)}\]]|;|\*/|-->)[ \t]*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]|["'`]\s*,\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
             (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$", High, 0.75, "lone script call"),
             (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
@@ -211,6 +216,8 @@ mod tests {
         assert_family(
             "attack.xss",
             &[
+                "<noscript><p title=\"</noscript><img src=x>\">",
+                "<xmp>",
                 "<script>alert(1)</script>",
                 "<img src=x onerror=alert(1)>",
                 "\"><svg/onload=confirm`1`>",
@@ -282,6 +289,8 @@ mod tests {
                 "Use window.open(url) to open a tab",
                 "<div style=\"grid-template-columns: [full-start] 1fr [full-end]\">",
                 "width=&{x}",
+                "document.addEventListener('click', function(){ console.log('hi') })",
+                "import os\nprint(os.path.exists('/etc/hosts'))\nprint(open('/etc/hosts').read())",
             ],
         );
     }
