@@ -354,6 +354,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         if ops >= 2 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
         }
+        if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
+            return Some(Verdict { at, confidence: CONDITION, detail: "operator probe between quotes" });
+        }
     }
     None
 }
@@ -369,6 +372,17 @@ fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
         }
         _ => false,
     })
+}
+
+/// `x'or'y`, `'='`, `ab' - 'c`, `\\'or'1`: the whole value is one operator between the quote
+/// that closes the application's string and the quote that opens the rest of its own string,
+/// each glued to a single token (or to nothing) as an input value is. Quotes set apart by
+/// spaces (`Browning "LIKE"`, `"LIKE" stamp`, `say 'or' here`) are how people quote words.
+fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
+    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
+    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]);
+    let suffix = text.get(last.at + 1..).unwrap_or(&[]);
+    !prefix.iter().any(u8::is_ascii_whitespace) && !suffix.iter().any(u8::is_ascii_whitespace)
 }
 
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
@@ -423,6 +437,17 @@ mod tests {
         // An open end is a condition only when the value appends one; `case` needs its keywords.
         for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+    }
+
+    #[test]
+    fn operator_probes_glued_to_their_quotes() {
+        for s in ["x'or'y", "'='", "' - '", "ab' like 'c", "'<<'", "q' not regexp 'z"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        // Quotes set apart from the words around them, or prose on either side.
+        for s in ["say 'or' now", "'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
 
