@@ -108,6 +108,21 @@ fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
     !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
 }
 
+/// Gate for `=`: the value is one short thing compared with itself (`7=7`, `'a'<=>'a'`), as
+/// [`tautology`] then checks on the tokens.
+fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
+    let mut op_s = s;
+    while op_s > 0 && matches!(b[op_s - 1], b'<' | b'>' | b'!' | b'=') {
+        op_s -= 1;
+    }
+    let mut op_e = e;
+    while op_e < b.len() && matches!(b[op_e], b'>' | b'=') {
+        op_e += 1;
+    }
+    let (left, right) = (b[..op_s].trim_ascii(), b[op_e..].trim_ascii());
+    !left.is_empty() && left.len() <= 32 && left == right
+}
+
 /// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
 fn hex_literal(b: &[u8], s: usize, e: usize) -> bool {
     word_start(b, s) && b.get(e).is_some_and(u8::is_ascii_hexdigit) && b.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
@@ -229,6 +244,7 @@ impl Check for Sqli {
             gated("waitfor", whole_word),
             gated("(", sql_call),
             gated("0x", hex_literal),
+            gated("=", self_comparison),
             lit("@@"),
             lit("information_schema"),
             lit("sysobjects"),
@@ -719,6 +735,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
     if let Some(v) = grammar::judge(text, all, ctx) {
         keep(v);
     }
+    if let Some(v) = tautology(text, &toks, ctx) {
+        keep(v);
+    }
     if let Some(v) = shape(text, all, &toks, ctx) {
         keep(v);
     }
@@ -1052,6 +1071,16 @@ fn apart_after_prose(text: &[u8], end: usize) -> bool {
     spaced && words >= 2
 }
 
+/// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`): a condition
+/// that is always true, which only a probe for an injectable parameter sends. Dates, versions
+/// and sums (`1=2-1`, `x=1`) compare different things.
+fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let [l, op, r] = toks else { return None };
+    let same = word(text, l) == word(text, r) && matches!(l.t, T::Num | T::Str { closed: true, .. });
+    let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || word(text, op) == b"like";
+    (ctx == Ctx::Raw && same && cmp).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
+}
+
 /// Quote contexts: the value closes the application's string and continues as SQL.
 fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict> {
     // toks[0] is the string the application opened; it must close for a breakout.
@@ -1063,6 +1092,10 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
         j += 1;
     }
     let at = toks.get(1).map_or(0, |t| t.at);
+    // `'--`, `';#`: the string closed, the statement ended, the rest of the query cut.
+    if matches!(toks.get(j).map(|t| t.t), Some(T::Semi)) && j + 1 == toks.len() {
+        j = all.iter().position(|t| t.at >= toks[j].end).unwrap_or(all.len());
+    }
     if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
         if terminating_comment(text, c) && !apart_after_prose(text, toks[0].end) {
             return Some(Verdict { at, confidence: 0.85, detail: "string closed then comment" });
@@ -1193,6 +1226,14 @@ mod tests {
                 // stacked procedure calls
                 "1; exec purge_all",
                 "x'; call wipe(1)--",
+                // tautologies, a closed statement cut by a comment, a closed parenthesis compared
+                "7=7",
+                "'ab'='ab'",
+                "3 <=> 3",
+                "x';#",
+                "'; -- ",
+                ") rlike (",
+                ") or (2=",
             ],
             &[
                 "O'Reilly",
@@ -1259,6 +1300,12 @@ mod tests {
                 "x=1&y=2",
                 "redirect=https://example.com/?a=1",
                 "q=best pizza or pasta",
+                "1=2",
+                "x=x",
+                "2=2.0",
+                "12 = 12 inches",
+                "(see above) and so on",
+                "Fix it; #2",
             ],
         );
     }

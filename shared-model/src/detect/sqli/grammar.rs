@@ -299,8 +299,11 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     };
     let mut w = walk(text, all, from, state)?;
     // A raw value that starts with a connective appends a condition to the application's:
-    // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies.
-    let appended = matches!(ctx, Ctx::Raw) && first.t == T::Logic && word(text, first) != b"not";
+    // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies; so
+    // does one that closes the application's parenthesis and compares it (`) like (`).
+    let appended = matches!(ctx, Ctx::Raw)
+        && (first.t == T::Logic && word(text, first) != b"not"
+            || first.t == T::RParen && matches!(all.get(1).map(|t| t.t), Some(T::Logic | T::Cmp | T::Kw(Kw::WordOp))));
     if w.open_end {
         let cmp = w.literal_cmp + w.other_cmp;
         return (appended && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
