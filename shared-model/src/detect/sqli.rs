@@ -666,12 +666,15 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             // ; followed by a statement that has SQL after its keyword
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
-                    (Some(T::Kw(Kw::Stmt)), _) => statement(text, &toks, i + 1, &ends_in_comment),
+                    (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
                         let rest = &toks[i + 2..];
                         sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select)))
                     }
+                    // A value that begins by ending the application's statement: `;drop`,
+                    // `; set @x`, `;update t`.
+                    (Some(T::Kw(Kw::Stmt)), _) | (_, Some(b"set")) if i == 0 && !quoted => true,
                     _ => false,
                 };
                 if stacked {
@@ -1092,9 +1095,13 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
         j += 1;
     }
     let at = toks.get(1).map_or(0, |t| t.at);
-    // `'--`, `';#`: the string closed, the statement ended, the rest of the query cut.
-    if matches!(toks.get(j).map(|t| t.t), Some(T::Semi)) && j + 1 == toks.len() {
-        j = all.iter().position(|t| t.at >= toks[j].end).unwrap_or(all.len());
+    // `';#`, `'; --`: the string closed, the statement ended, the rest of the query cut;
+    // `admin';` after a single token (a user name, an e-mail) ends the query there.
+    if matches!(all.get(j).map(|t| t.t), Some(T::Semi)) && j + 1 == toks.len() {
+        if j + 1 == all.len() && !text[..toks[0].end].iter().any(u8::is_ascii_whitespace) {
+            return Some(Verdict { at, confidence: 0.85, detail: "string closed then statement end" });
+        }
+        j += 1;
     }
     if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
         if terminating_comment(text, c) && !apart_after_prose(text, toks[0].end) {
@@ -1231,6 +1238,10 @@ mod tests {
                 "'ab'='ab'",
                 "3 <=> 3",
                 "x';#",
+                "bob@example.org';",
+                "me'/* x */;",
+                ";truncate logs",
+                "; set @a=1",
                 "'; -- ",
                 ") rlike (",
                 ") or (2=",
@@ -1306,6 +1317,9 @@ mod tests {
                 "12 = 12 inches",
                 "(see above) and so on",
                 "Fix it; #2",
+                "He said 'no';",
+                "; then the rest",
+                "a;b;c",
             ],
         );
     }

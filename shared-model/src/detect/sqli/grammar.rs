@@ -286,6 +286,18 @@ const CONDITION: f64 = 0.9;
 
 /// The grammar's verdict on a value in `ctx`, from its full token stream (comments included).
 pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    // `and 1=1'`: a stray quote after a raw value (an error probe) ends it.
+    let all = match all.split_last() {
+        Some((last, rest))
+            if ctx == Ctx::Raw
+                && last.t == (T::Str { closed: false, blank: true })
+                && last.end == last.at + 1
+                && rest.last().is_some_and(|p| literal(p.t) || matches!(p.t, T::RParen | T::Word { call: false })) =>
+        {
+            rest
+        }
+        _ => all,
+    };
     let first = all.first()?;
     let (from, state) = match ctx {
         // The application's string must close inside the value.
@@ -438,7 +450,8 @@ mod tests {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         // An open end is a condition only when the value appends one; `case` needs its keywords.
-        for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having"] {
+        assert!(sql("and 4=4'", Ctx::Raw));
+        for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having", "4=4'", "5 or 6'"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
         }
     }
