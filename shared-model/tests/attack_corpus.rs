@@ -197,13 +197,16 @@ fn measure() -> Option<Figures> {
 #[test]
 fn attack_rates_do_not_regress() {
     let Some(f) = measure() else { return };
-    assert!(f.li_sqli.detection() >= 0.94, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
+    assert!(f.li_sqli.detection() >= 0.96, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
     assert!(f.li_xss.detection() >= 0.985, "libinjection XSS detection {:.4}", f.li_xss.detection());
     assert!(f.li_benign.fp() <= 0.01, "libinjection benign flagged {:.4}", f.li_benign.fp());
-    assert!(f.crs_scope.detection() >= 0.72, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
+    assert!(f.crs_scope.detection() >= 0.83, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
     // 0.046, not 0.045: one more CRS "benign" case is flagged, a Referer carrying
     // `;/bin/ca? /et*/passwd`, which CRS only keeps from its rule 932207 (its other RCE rules catch it).
-    assert!(f.crs_benign.fp() <= 0.046, "CRS benign flagged {:.4}", f.crs_benign.fp());
+    // 0.051, not 0.046: two more, both SQL injection payloads that CRS keeps from one rule only
+    // (a value that ends the statement and sets a variable; an escaped quote, a closed string
+    // and `or` with an operand left open for the application's quote).
+    assert!(f.crs_benign.fp() <= 0.051, "CRS benign flagged {:.4}", f.crs_benign.fp());
     assert!(f.digitalocean.fp() <= 0.005, "DigitalOcean flagged {:.4}", f.digitalocean.fp());
 }
 

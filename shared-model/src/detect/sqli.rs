@@ -111,6 +111,10 @@ fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
 /// Gate for `=`: the value is one short thing compared with itself (`7=7`, `'a'<=>'a'`), as
 /// [`tautology`] then checks on the tokens.
 fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
+    // Short values only: each `=` of a long one would otherwise rescan it.
+    if b.len() > 72 {
+        return false;
+    }
     let mut op_s = s;
     while op_s > 0 && matches!(b[op_s - 1], b'<' | b'>' | b'!' | b'=') {
         op_s -= 1;
@@ -674,7 +678,11 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     }
                     // A value that begins by ending the application's statement: `;drop`,
                     // `; set @x`, `;update t`.
-                    (Some(T::Kw(Kw::Stmt)), _) | (_, Some(b"set")) if i == 0 && !quoted => true,
+                    (_, Some(b"drop" | b"delete" | b"insert" | b"update" | b"truncate" | b"alter" | b"create" | b"exec" | b"execute" | b"declare" | b"shutdown" | b"set"))
+                        if i == 0 && !quoted =>
+                    {
+                        true
+                    }
                     _ => false,
                 };
                 if stacked {

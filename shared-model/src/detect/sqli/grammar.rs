@@ -393,11 +393,16 @@ fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
 /// that closes the application's string and the quote that opens the rest of its own string,
 /// each glued to a single token (or to nothing) as an input value is. Quotes set apart by
 /// spaces (`Browning "LIKE"`, `"LIKE" stamp`, `say 'or' here`) are how people quote words.
+/// A word operator alone between quotes (`'or'`, `"and"`, `'like'`) is a quoted word unless
+/// values are glued on both sides (`a'or'b`).
 fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
     let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
     let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]);
     let suffix = text.get(last.at + 1..).unwrap_or(&[]);
-    !prefix.iter().any(u8::is_ascii_whitespace) && !suffix.iter().any(u8::is_ascii_whitespace)
+    let worded = all.iter().any(|t| text.get(t.at).is_some_and(u8::is_ascii_alphabetic) && !matches!(t.t, T::Str { .. }));
+    !prefix.iter().any(u8::is_ascii_whitespace)
+        && !suffix.iter().any(u8::is_ascii_whitespace)
+        && (!worded || !prefix.is_empty() && !suffix.is_empty())
 }
 
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
@@ -462,7 +467,7 @@ mod tests {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         // Quotes set apart from the words around them, or prose on either side.
-        for s in ["say 'or' now", "'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please"] {
+        for s in ["say 'or' now", "'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please", "'or'", "'and'"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
