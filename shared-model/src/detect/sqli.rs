@@ -14,6 +14,9 @@
 //! stream as an SQL expression and reports values that parse whole and carry conditions, calls
 //! or operator probes.
 //!
+//! A value that is itself `name=payload` (a form body whose `=` was percent-encoded, which an
+//! application may decode and split) is judged once more from its payload.
+//!
 //! Whitespace, control characters and comments separate tokens, so `UNION/**/SELECT` and
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].

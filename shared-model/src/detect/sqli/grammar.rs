@@ -361,8 +361,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     }
     // Quote contexts: an expression of two operators or more right after the closed string, up
     // to an operand the application's own quote closes: `x' or col&&'1`, `a' / 1 < '3`. A single
-    // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'`) is too little SQL to tell from
-    // how people quote words; the shape rules report it as weak evidence.
+    // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'y`) counts only when the whole
+    // value is that probe, its quotes glued to single tokens (see [`operator_probe`]); quotes
+    // set apart by spaces are how people quote words.
     if let Ctx::Quote(q) = ctx {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
         let ops = w.logic + cmp + w.arith;
