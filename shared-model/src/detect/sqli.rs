@@ -14,6 +14,9 @@
 //! stream as an SQL expression and reports values that parse whole and carry conditions, calls
 //! or operator probes.
 //!
+//! A value that is itself `name=payload` (a form body whose `=` was percent-encoded, which an
+//! application may decode and split) is judged once more from its payload.
+//!
 //! Whitespace, control characters and comments separate tokens, so `UNION/**/SELECT` and
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].
@@ -95,10 +98,10 @@ fn logic(b: &[u8], s: usize, e: usize) -> bool {
     prev_value || next_value
 }
 
-/// Gate for `and`, `or`, `xor`: as [`logic`], or starting the value, where it appends a
-/// condition to the application's (`AND deleted = 0)`).
+/// Gate for `and`, `or`, `xor`: as [`logic`], or starting the value (or the value of a
+/// `name=value` it holds), where it appends a condition to the application's (`AND deleted = 0)`).
 fn connective(b: &[u8], s: usize, e: usize) -> bool {
-    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none())
+    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none_or(|p| b[p] == b'='))
 }
 
 /// Gate for `(`: the word before it is a function SQL injections call.
@@ -106,6 +109,25 @@ fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
     let mut buf = [0u8; 24];
     let w = word_before(b, s, &mut buf);
     !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
+}
+
+/// Gate for `=`: the value is one short thing compared with itself (`7=7`, `'a'<=>'a'`), as
+/// [`tautology`] then checks on the tokens.
+fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
+    // Short values only: each `=` of a long one would otherwise rescan it.
+    if b.len() > 72 {
+        return false;
+    }
+    let mut op_s = s;
+    while op_s > 0 && matches!(b[op_s - 1], b'<' | b'>' | b'!' | b'=') {
+        op_s -= 1;
+    }
+    let mut op_e = e;
+    while op_e < b.len() && matches!(b[op_e], b'>' | b'=') {
+        op_e += 1;
+    }
+    let (left, right) = (b[..op_s].trim_ascii(), b[op_e..].trim_ascii());
+    !left.is_empty() && left.len() <= 32 && left == right
 }
 
 /// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
@@ -229,6 +251,7 @@ impl Check for Sqli {
             gated("waitfor", whole_word),
             gated("(", sql_call),
             gated("0x", hex_literal),
+            gated("=", self_comparison),
             lit("@@"),
             lit("information_schema"),
             lit("sysobjects"),
@@ -264,32 +287,57 @@ impl Check for Sqli {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let text = s.text.as_bytes();
-        let mut best = judge(text, &tokenize(text, Ctx::Raw, true), Ctx::Raw);
-        for q in [b'\'', b'"'] {
-            // A context is tokenized only when the value has that quote and no earlier context
-            // already decided with a blocking confidence.
-            if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
-                continue;
+        let best = judge_value(s.text);
+        // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
+        // `name=payload`; an application that decodes and splits it reads the payload as the
+        // parameter's value, so the payload is judged on its own too.
+        match assigned(s.text) {
+            Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) => {
+                let inner = judge_value(s.text.get(at..).unwrap_or("")).map(|h| Hit { at: h.at + at, ..h });
+                stronger(best, inner)
             }
-            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), true), Ctx::Quote(q)));
-            // `\'`: where the application escapes quotes with a backslash but leaves backslashes
-            // alone, the value's own backslash escapes the escape and its quote closes the string.
-            if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
-                best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
-            }
+            _ => best,
         }
-        // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
-        // drivers and databases turn into `'`, read as that quote.
-        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && s.text.contains(['\u{2018}', '\u{2019}']) {
-            let folded = s.text.replace(['\u{2018}', '\u{2019}'], "'");
-            let f = folded.as_bytes();
-            for ctx in [Ctx::Raw, Ctx::Quote(b'\'')] {
-                best = stronger(best, judge(f, &tokenize(f, ctx, true), ctx));
-            }
-        }
-        best
     }
+}
+
+/// Where the value of `name=value` starts, when the whole text is one such assignment (a
+/// parameter name, `=`, then the value).
+fn assigned(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let eq = b.iter().position(|&c| c == b'=')?;
+    let name = &b[..eq];
+    let is_name = !name.is_empty() && name.len() <= 64 && name[0].is_ascii_alphabetic() && name.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']'));
+    (is_name && b.get(eq + 1).is_some_and(|&c| c != b'=')).then_some(eq + 1)
+}
+
+/// The strongest verdict on one value over its injection contexts.
+fn judge_value(s_text: &str) -> Option<Hit> {
+    let text = s_text.as_bytes();
+    let mut best = judge(text, &tokenize(text, Ctx::Raw, true), Ctx::Raw);
+    for q in [b'\'', b'"'] {
+        // A context is tokenized only when the value has that quote and no earlier context
+        // already decided with a blocking confidence.
+        if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
+            continue;
+        }
+        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), true), Ctx::Quote(q)));
+        // `\'`: where the application escapes quotes with a backslash but leaves backslashes
+        // alone, the value's own backslash escapes the escape and its quote closes the string.
+        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
+            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
+        }
+    }
+    // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
+    // drivers and databases turn into `'`, read as that quote.
+    if best.as_ref().is_none_or(|h| h.confidence < 0.9) && s_text.contains(['\u{2018}', '\u{2019}']) {
+        let folded = s_text.replace(['\u{2018}', '\u{2019}'], "'");
+        let f = folded.as_bytes();
+        for ctx in [Ctx::Raw, Ctx::Quote(b'\'')] {
+            best = stronger(best, judge(f, &tokenize(f, ctx, true), ctx));
+        }
+    }
+    best
 }
 
 /// The value's tokens in `ctx`; `escapes`: whether a backslash escapes a quote in the string
@@ -385,6 +433,11 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             b'=' => {
                 i += 1 + usize::from(b.get(i + 1) == Some(&b'='));
                 T::Cmp
+            }
+            // `<<`, `>>`: bit shifts.
+            b'<' | b'>' if b.get(i + 1) == Some(&c) => {
+                i += 2;
+                T::Op
             }
             b'<' | b'>' | b'!' => {
                 i += 1;
@@ -620,11 +673,18 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             // ; followed by a statement that has SQL after its keyword
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
-                    (Some(T::Kw(Kw::Stmt)), _) => statement(text, &toks, i + 1, &ends_in_comment),
+                    (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
                         let rest = &toks[i + 2..];
                         sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select)))
+                    }
+                    // A value that begins by ending the application's statement: `;drop`,
+                    // `; set @x`, `;update t`.
+                    (_, Some(b"drop" | b"delete" | b"insert" | b"update" | b"truncate" | b"alter" | b"create" | b"exec" | b"execute" | b"declare" | b"shutdown" | b"set"))
+                        if i == 0 && !quoted =>
+                    {
+                        true
                     }
                     _ => false,
                 };
@@ -687,6 +747,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
     if let Some(v) = grammar::judge(text, all, ctx) {
+        keep(v);
+    }
+    if let Some(v) = tautology(text, &toks, ctx) {
         keep(v);
     }
     if let Some(v) = shape(text, all, &toks, ctx) {
@@ -820,13 +883,21 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
+        // `exec xp_cmdshell`, `exec('..')`, `call proc(1)`, `; exec proc`. At the start of a value
+        // `Call Bob`, `Call (555) 123-4567`, `Exec summary; draft` are prose: a procedure
+        // name must then be followed by its arguments.
         b"exec" | b"execute" | b"call" => {
-            matches!(next_t, Some(T::Func { .. } | T::LParen | T::Var { .. } | T::Str { .. }))
+            let stacked = i > 0;
+            let after_name = toks.get(i + 2).map(|t| t.t);
+            matches!(next_t, Some(T::Func { .. } | T::Var { .. }))
+                || kw != b"call" && matches!(next_t, Some(T::LParen))
+                || stacked && matches!(next_t, Some(T::Str { .. }))
                 || next_word == b"immediate"
                 || next_word.starts_with(b"xp_")
                 || next_word.starts_with(b"sp_")
                 || next_word.starts_with(b"master")
-                || (matches!(next_t, Some(T::Word { .. })) && toks.get(i + 2).map_or(true, |t| matches!(t.t, T::LParen | T::Semi | T::Var { .. } | T::Dot)))
+                || matches!(next_t, Some(T::Word { .. }))
+                    && (matches!(after_name, Some(T::LParen | T::Var { .. } | T::Dot)) || stacked && matches!(after_name, None | Some(T::Semi)))
         }
         b"declare" => matches!(next_t, Some(T::Var { .. })),
         b"shutdown" => next_word == b"with" || (i > 0 && (next.is_none() || ends_in_comment(i) || matches!(next_t, Some(T::Semi)))),
@@ -1005,6 +1076,25 @@ fn terminating_comment(text: &[u8], c: &Tok) -> bool {
     body.starts_with(b"/*") || rest.first().map_or(true, |c| c.is_ascii_whitespace() || *c == b'+' || *c == b'-') || rest_trim.len() <= 4
 }
 
+/// Whether the quote ending at `end` stands apart after several words (`soap 1 '#`, a foot
+/// or inch mark in prose) rather than closing a value (`admin'#`, `' --`, `1 '--`).
+fn apart_after_prose(text: &[u8], end: usize) -> bool {
+    let before = text.get(..end.saturating_sub(1)).unwrap_or(&[]);
+    let spaced = before.last().is_some_and(u8::is_ascii_whitespace);
+    let words = before.split(|c| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).count();
+    spaced && words >= 2
+}
+
+/// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`): a condition
+/// that is always true, which only a probe for an injectable parameter sends. Dates, versions
+/// and sums (`1=2-1`, `x=1`) compare different things.
+fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let [l, op, r] = toks else { return None };
+    let same = word(text, l) == word(text, r) && matches!(l.t, T::Num | T::Str { closed: true, .. });
+    let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || word(text, op) == b"like";
+    (ctx == Ctx::Raw && same && cmp).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
+}
+
 /// Quote contexts: the value closes the application's string and continues as SQL.
 fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict> {
     // toks[0] is the string the application opened; it must close for a breakout.
@@ -1016,8 +1106,16 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
         j += 1;
     }
     let at = toks.get(1).map_or(0, |t| t.at);
+    // `';#`, `'; --`: the string closed, the statement ended, the rest of the query cut;
+    // `admin';` after a single token (a user name, an e-mail) ends the query there.
+    if matches!(all.get(j).map(|t| t.t), Some(T::Semi)) && j + 1 == toks.len() {
+        if j + 1 == all.len() && !text[..toks[0].end].iter().any(u8::is_ascii_whitespace) {
+            return Some(Verdict { at, confidence: 0.85, detail: "string closed then statement end" });
+        }
+        j += 1;
+    }
     if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
-        if terminating_comment(text, c) {
+        if terminating_comment(text, c) && !apart_after_prose(text, toks[0].end) {
             return Some(Verdict { at, confidence: 0.85, detail: "string closed then comment" });
         }
     }
@@ -1131,6 +1229,33 @@ mod tests {
                 "x\u{2019} or \u{2019}1\u{2019}=\u{2019}1",
                 "SELECT a GROUP BY b HAVING COUNT(c) >= 2",
                 "https://example.com/?q=x-1 waitfor delay '0:0:9' --",
+                // one operator between the quotes, each glued to a single token
+                "q'or'q",
+                "'<>'",
+                "zz' xor 'y",
+                "'/'",
+                "\\'or'2",
+                "me' not rlike 'x",
+                // `name=payload` whose `=` was encoded
+                "name=AND 42=(",
+                "k=or 8=9=",
+                "filter=AND active = 1)",
+                "sel=1 union select pass from users",
+                // stacked procedure calls
+                "1; exec purge_all",
+                "x'; call wipe(1)--",
+                // tautologies, a closed statement cut by a comment, a closed parenthesis compared
+                "7=7",
+                "'ab'='ab'",
+                "3 <=> 3",
+                "x';#",
+                "bob@example.org';",
+                "me'/* x */;",
+                ";truncate logs",
+                "; set @a=1",
+                "'; -- ",
+                ") rlike (",
+                ") or (2=",
             ],
             &[
                 "O'Reilly",
@@ -1184,6 +1309,28 @@ mod tests {
                 "Use `SELECT` statements carefully",
                 "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc-def_ghi",
                 "My mother's maiden name is O'Hara; I'm from Cork",
+                "Call Bob",
+                "Call (555) 123-4567 after 5",
+                "Exec summary; draft two",
+                "Execute 'the plan' now",
+                "quote 'or' here",
+                "\"LIKE\" stamp",
+                "Browning \"NOT\"",
+                "TEAK BENCH 2 '#",
+                "it's '-' or '+'",
+                "a=b",
+                "x=1&y=2",
+                "redirect=https://example.com/?a=1",
+                "q=best pizza or pasta",
+                "1=2",
+                "x=x",
+                "2=2.0",
+                "12 = 12 inches",
+                "(see above) and so on",
+                "Fix it; #2",
+                "He said 'no';",
+                "; then the rest",
+                "a;b;c",
             ],
         );
     }

@@ -286,6 +286,18 @@ const CONDITION: f64 = 0.9;
 
 /// The grammar's verdict on a value in `ctx`, from its full token stream (comments included).
 pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    // `and 1=1'`: a stray quote after a raw value (an error probe) ends it.
+    let all = match all.split_last() {
+        Some((last, rest))
+            if ctx == Ctx::Raw
+                && last.t == (T::Str { closed: false, blank: true })
+                && last.end == last.at + 1
+                && rest.last().is_some_and(|p| literal(p.t) || matches!(p.t, T::RParen | T::Word { call: false })) =>
+        {
+            rest
+        }
+        _ => all,
+    };
     let first = all.first()?;
     let (from, state) = match ctx {
         // The application's string must close inside the value.
@@ -299,8 +311,11 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     };
     let mut w = walk(text, all, from, state)?;
     // A raw value that starts with a connective appends a condition to the application's:
-    // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies.
-    let appended = matches!(ctx, Ctx::Raw) && first.t == T::Logic && word(text, first) != b"not";
+    // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies; so
+    // does one that closes the application's parenthesis and compares it (`) like (`).
+    let appended = matches!(ctx, Ctx::Raw)
+        && (first.t == T::Logic && word(text, first) != b"not"
+            || first.t == T::RParen && matches!(all.get(1).map(|t| t.t), Some(T::Logic | T::Cmp | T::Kw(Kw::WordOp))));
     if w.open_end {
         let cmp = w.literal_cmp + w.other_cmp;
         return (appended && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
@@ -346,13 +361,17 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     }
     // Quote contexts: an expression of two operators or more right after the closed string, up
     // to an operand the application's own quote closes: `x' or col&&'1`, `a' / 1 < '3`. A single
-    // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'`) is too little SQL to tell from
-    // how people quote words; the shape rules report it as weak evidence.
+    // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'y`) counts only when the whole
+    // value is that probe, its quotes glued to single tokens (see [`operator_probe`]); quotes
+    // set apart by spaces are how people quote words.
     if let Ctx::Quote(q) = ctx {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
         let ops = w.logic + cmp + w.arith;
         if ops >= 2 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
+        }
+        if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
+            return Some(Verdict { at, confidence: CONDITION, detail: "operator probe between quotes" });
         }
     }
     None
@@ -369,6 +388,22 @@ fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
         }
         _ => false,
     })
+}
+
+/// `x'or'y`, `'='`, `ab' - 'c`, `\\'or'1`: the whole value is one operator between the quote
+/// that closes the application's string and the quote that opens the rest of its own string,
+/// each glued to a single token (or to nothing) as an input value is. Quotes set apart by
+/// spaces (`Browning "LIKE"`, `"LIKE" stamp`, `say 'or' here`) are how people quote words.
+/// A word operator alone between quotes (`'or'`, `"and"`, `'like'`) is a quoted word unless
+/// values are glued on both sides (`a'or'b`).
+fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
+    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
+    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]);
+    let suffix = text.get(last.at + 1..).unwrap_or(&[]);
+    let worded = all.iter().any(|t| text.get(t.at).is_some_and(u8::is_ascii_alphabetic) && !matches!(t.t, T::Str { .. }));
+    !prefix.iter().any(u8::is_ascii_whitespace)
+        && !suffix.iter().any(u8::is_ascii_whitespace)
+        && (!worded || !prefix.is_empty() && !suffix.is_empty())
 }
 
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
@@ -421,8 +456,20 @@ mod tests {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         // An open end is a condition only when the value appends one; `case` needs its keywords.
-        for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having"] {
+        assert!(sql("and 4=4'", Ctx::Raw));
+        for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having", "4=4'", "5 or 6'"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+    }
+
+    #[test]
+    fn operator_probes_glued_to_their_quotes() {
+        for s in ["x'or'y", "'='", "' - '", "ab' like 'c", "'<<'", "q' not regexp 'z"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        // Quotes set apart from the words around them, or prose on either side.
+        for s in ["say 'or' now", "'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please", "'or'", "'and'"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
 
