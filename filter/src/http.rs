@@ -56,8 +56,9 @@ pub struct Exchange {
     blocked: bool,
     /// Response headers and body are held for a data policy.
     response_held: bool,
-    /// The client's behaviour-state slot as the request side read it: key, bytes, CAS token.
-    state_read: Option<(String, SharedRead)>,
+    /// The client's behaviour-state slot: its key and, when the request side's read carried a
+    /// compare-and-swap token, that read.
+    state_read: Option<(String, Option<SharedRead>)>,
     /// Host clock at the start of the current callback (one clock read per callback edge: each
     /// read is a host call).
     clock_ns: u64,
@@ -131,8 +132,10 @@ impl Exchange {
                     self.state_event("evicted");
                 }
                 self.with_engine(|e, ex| e.behaviour_request(ex, chosen.stored.as_deref(), now));
+                // Only a read with a token can be swapped against: an empty slot is read again at
+                // the commit (a write without a token would overwrite whoever took it meanwhile).
                 let cas = tokens.into_iter().find(|(k, _)| *k == chosen.key).and_then(|(_, c)| c);
-                self.state_read = Some((chosen.key, (chosen.stored, cas)));
+                self.state_read = Some((chosen.key, cas.map(|c| (chosen.stored, Some(c)))));
             }
             Ok(None) => {}
             Err(_) => self.state_event("busy"),
@@ -144,7 +147,7 @@ impl Exchange {
     fn behaviour_commit(&mut self) {
         let now = self.now_s();
         if let Some((key, read)) = self.state_read.take() {
-            self.compare_and_swap(&key, Some(read), |e, ex, stored| e.behaviour_commit(ex, stored, now));
+            self.compare_and_swap(&key, read, |e, ex, stored| e.behaviour_commit(ex, stored, now));
         }
         let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
         match engine.choose_address_state(ex, now, |key| self.get_shared_data(key).0) {
