@@ -119,11 +119,15 @@ impl Exchange {
     fn behaviour_request(&mut self) {
         let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
         let now = self.now_s();
-        // The compare-and-swap token of each slot read, for the commit's first attempt.
-        let mut tokens: Vec<(String, Option<u32>)> = Vec::with_capacity(2);
+        // The compare-and-swap token of each slot read (at most two), for the commit's first attempt.
+        let mut tokens = [None; 2];
+        let mut reads = 0;
         let chosen = engine.choose_state(ex, now, |key| {
             let (bytes, cas) = self.get_shared_data(key);
-            tokens.push((key.to_string(), cas));
+            if let Some(t) = tokens.get_mut(reads) {
+                *t = cas;
+            }
+            reads += 1;
             bytes
         });
         match chosen {
@@ -134,7 +138,7 @@ impl Exchange {
                 self.with_engine(|e, ex| e.behaviour_request(ex, chosen.stored.as_deref(), now));
                 // Only a read with a token can be swapped against: an empty slot is read again at
                 // the commit (a write without a token would overwrite whoever took it meanwhile).
-                let cas = tokens.into_iter().find(|(k, _)| *k == chosen.key).and_then(|(_, c)| c);
+                let cas = tokens.get(chosen.read).copied().flatten();
                 self.state_read = Some((chosen.key, cas.map(|c| (chosen.stored, Some(c)))));
             }
             Ok(None) => {}

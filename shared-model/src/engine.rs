@@ -127,6 +127,9 @@ pub struct Chosen {
     pub key: String,
     pub stored: Option<Vec<u8>>,
     pub slot: Slot,
+    /// Which of the `read` calls (0 or 1) returned `stored`, so the caller can pair it with
+    /// what else that read gave (the compare-and-swap token).
+    pub read: usize,
 }
 
 /// The result of [`Engine::behaviour_commit`]: the bytes to store (unless the slot is busy) and
@@ -336,15 +339,15 @@ impl Engine {
         let (Some(slots), Some(owner)) = (self.slots(owner), owner) else { return Ok(None) };
         let mut free = None;
         // The second key is only formatted when the first slot is not the owner's.
-        for slot in slots {
+        for (i, slot) in slots.into_iter().enumerate() {
             let key = format!("{}{slot:x}", S::PREFIX);
             let stored = read(&key);
             match self.load::<S>(owner, stored.as_deref(), now).1 {
-                Slot::Own => return Ok(Some(Chosen { key, stored, slot: Slot::Own })),
+                Slot::Own => return Ok(Some(Chosen { key, stored, slot: Slot::Own, read: i })),
                 Slot::Busy => {}
                 slot => {
                     if free.is_none() {
-                        free = Some(Chosen { key, stored, slot });
+                        free = Some(Chosen { key, stored, slot, read: i });
                     }
                 }
             }
