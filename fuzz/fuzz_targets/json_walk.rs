@@ -11,7 +11,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(path.starts_with('$'));
     });
     for ct in [Some("application/json"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=XyZ"), Some("text/xml"), None] {
+        let mut names = String::new();
         let mut out = Vec::new();
-        let _ = body_fields(Part::Body, ct, data, &mut out);
+        let _ = body_fields(Part::Body, ct, data, &mut names, &mut out);
     }
 });

@@ -47,9 +47,10 @@ fn json_body(size: usize, hostile: bool) -> String {
 }
 
 fn run(d: &AttackDetector, h: &RequestHead, body: &[u8]) -> usize {
+    let mut names = String::new();
     let mut fields = Vec::new();
     request_head_fields(h, &mut fields);
-    body_fields(Part::Body, h.header("content-type"), body, &mut fields);
+    body_fields(Part::Body, h.header("content-type"), body, &mut names, &mut fields);
     let mut out = Vec::new();
     d.scan_head(h, &mut out);
     d.scan_fields(&fields, &mut out);
@@ -93,8 +94,9 @@ fn bench(c: &mut Criterion) {
     let post = head("/v1/orders", "POST");
     for size in [4 * 1024, 64 * 1024] {
         let body = json_body(size, false);
+        let mut names = String::new();
         let mut fields = Vec::new();
-        body_fields(Part::Body, Some("application/json"), body.as_bytes(), &mut fields);
+        body_fields(Part::Body, Some("application/json"), body.as_bytes(), &mut names, &mut fields);
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_function(format!("json_{}k/clean/scan_only", size / 1024), |b| {
             b.iter(|| {
@@ -105,8 +107,9 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function(format!("json_{}k/clean/walk_only", size / 1024), |b| {
             b.iter(|| {
+                let mut names = String::new();
                 let mut f = Vec::new();
-                body_fields(Part::Body, Some("application/json"), black_box(body.as_bytes()), &mut f);
+                body_fields(Part::Body, Some("application/json"), black_box(body.as_bytes()), &mut names, &mut f);
                 f.len()
             })
         });

@@ -86,8 +86,9 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("json_4k", |b| {
         b.iter(|| {
+            let mut names = String::new();
             let mut out = Vec::new();
-            vigil_model::fields::body_fields(vigil_model::fields::Part::Body, Some("application/json"), &body, &mut out);
+            vigil_model::fields::body_fields(vigil_model::fields::Part::Body, Some("application/json"), &body, &mut names, &mut out);
             out.len()
         })
     });

@@ -169,8 +169,9 @@ fn callgrind(which: &str) {
                 continue;
             }
             let body = make(size);
+            let mut names = String::new();
             let mut fields = Vec::new();
-            body_fields(Part::ResponseBody, Some("application/json"), &body, &mut fields);
+            body_fields(Part::ResponseBody, Some("application/json"), &body, &mut names, &mut fields);
             let mut n = 0;
             for _ in 0..100 {
                 n += scan_once(&scanner, &fields);
@@ -193,13 +194,15 @@ fn bench(c: &mut Criterion) {
             g.throughput(Throughput::Bytes(body.len() as u64));
             g.bench_function("fields", |b| {
                 b.iter(|| {
+                    let mut names = String::new();
                     let mut fields = Vec::new();
-                    body_fields(Part::ResponseBody, Some("application/json"), black_box(&body), &mut fields);
+                    body_fields(Part::ResponseBody, Some("application/json"), black_box(&body), &mut names, &mut fields);
                     fields.len()
                 })
             });
+            let mut names = String::new();
             let mut fields = Vec::new();
-            body_fields(Part::ResponseBody, Some("application/json"), &body, &mut fields);
+            body_fields(Part::ResponseBody, Some("application/json"), &body, &mut names, &mut fields);
             g.bench_function("scan", |b| b.iter(|| scan_once(&scanner, &fields)));
             let mut check = Vec::new();
             scanner.scan(&fields, &mut check);

@@ -450,11 +450,12 @@ impl Engine {
             ex.request_done = true;
             let ct = ex.head.header("content-type").map(str::to_string);
             let encoded = is_encoded(ex.head.header("content-encoding"));
+            let mut names = String::new();
             let mut fields = Vec::new();
             let parse = if encoded {
                 BodyParse::Skipped
             } else {
-                body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut fields)
+                body_fields(Part::Body, ct.as_deref(), ex.request_body.bytes(), &mut names, &mut fields)
             };
             self.attacks.scan_fields(&fields, &mut ex.findings);
             if !encoded {
@@ -502,12 +503,13 @@ impl Engine {
         ex.response_done = true;
         let ct = resp.header("content-type").map(str::to_string);
         let encoded = is_encoded(resp.header("content-encoding"));
+        let mut names = String::new();
         let mut fields = Vec::new();
         response_head_fields(&resp, &mut fields);
         let parse = if encoded {
             BodyParse::Skipped
         } else {
-            body_fields(Part::ResponseBody, ct.as_deref(), ex.response_body.bytes(), &mut fields)
+            body_fields(Part::ResponseBody, ct.as_deref(), ex.response_body.bytes(), &mut names, &mut fields)
         };
         if self.config.behaviour.capacity > 0 && ex.owner.is_some() {
             ex.returned_ids = returned_ids(&fields, &self.config.client_hash_key);

@@ -183,7 +183,9 @@ pub fn response_head_fields<'a>(head: &'a ResponseHead, out: &mut Vec<Field<'a>>
 }
 
 /// The fields of a body of the given content type, pushed under `part` (`Body` or `ResponseBody`).
-pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], out: &mut Vec<Field<'a>>) -> BodyParse {
+/// JSON paths are written once into `names`, which the fields borrow: a body of a few hundred
+/// leaves costs one growing string, not one allocation per leaf.
+pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], names: &'a mut String, out: &mut Vec<Field<'a>>) -> BodyParse {
     if body.is_empty() {
         return BodyParse::Empty;
     }
@@ -191,6 +193,11 @@ pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], o
     match kind {
         BodyKind::Binary => BodyParse::Skipped,
         BodyKind::Json => {
+            // First the walk, recording each field's path as a range of `names` (keys of one
+            // object share their object's path); then the fields, borrowing their names.
+            names.clear();
+            let mut leaves: Vec<(usize, usize, ValueType, Cow<'a, str>)> = Vec::with_capacity(body.len() / 24);
+            let mut last = (0, 0);
             let r = json::walk(body, |path, leaf| {
                 let (ty, value) = match leaf {
                     Leaf::Key(k) => (ValueType::Key, k),
@@ -199,8 +206,15 @@ pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], o
                     Leaf::Bool(b) => (ValueType::Bool, Cow::Borrowed(if b { "true" } else { "false" })),
                     Leaf::Null => (ValueType::Null, Cow::Borrowed("")),
                 };
-                out.push(Field { part, name: Cow::Owned(path.to_string()), value, ty });
+                if names.get(last.0..last.1) != Some(path) {
+                    last = (names.len(), names.len() + path.len());
+                    names.push_str(path);
+                }
+                leaves.push((last.0, last.1, ty, value));
             });
+            let names: &'a str = names;
+            out.reserve(leaves.len());
+            out.extend(leaves.into_iter().map(|(start, end, ty, value)| Field { part, name: Cow::Borrowed(names.get(start..end).unwrap_or("")), value, ty }));
             match r {
                 Ok(()) => BodyParse::Parsed(kind),
                 Err(_) => {
@@ -518,16 +532,18 @@ mod tests {
             request_head_fields(&h, &mut out);
             assert!(!out.iter().any(|f| f.location() == "query"), "{q}");
         }
+        let mut names = String::new();
         let mut out = Vec::new();
-        body_fields(Part::Body, Some("application/x-www-form-urlencoded"), b"a=ja&tab;vascript:", &mut out);
+        body_fields(Part::Body, Some("application/x-www-form-urlencoded"), b"a=ja&tab;vascript:", &mut names, &mut out);
         assert!(out.iter().any(|f| f.location() == "body" && f.value == "a=ja&tab;vascript:"), "{out:?}");
     }
 
     #[test]
     fn json_body_yields_keys_and_leaves_with_paths() {
         let body = br#"{"user":{"name":"a","tags":["x",2]},"odd key":null,"ok":true}"#;
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, Some("application/json"), body, &mut out), BodyParse::Parsed(BodyKind::Json));
+        assert_eq!(body_fields(Part::Body, Some("application/json"), body, &mut names, &mut out), BodyParse::Parsed(BodyKind::Json));
         let got: Vec<(String, &str, ValueType)> = out.iter().map(|f| (f.location(), f.value.as_ref(), f.ty)).collect();
         assert!(got.contains(&("body:$.user.name".into(), "a", ValueType::Text)));
         assert!(got.contains(&("body:$.user.tags[1]".into(), "2", ValueType::Number)));
@@ -538,8 +554,9 @@ mod tests {
 
     #[test]
     fn bad_json_is_inspected_as_text_and_reported() {
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, Some("application/json"), b"{\"a\": \"' or 1=1", &mut out), BodyParse::JsonError);
+        assert_eq!(body_fields(Part::Body, Some("application/json"), b"{\"a\": \"' or 1=1", &mut names, &mut out), BodyParse::JsonError);
         assert_eq!(out.last().map(|f| f.location()), Some("body".to_string()));
         assert!(out.last().is_some_and(|f| f.value.contains("' or 1=1")));
     }
@@ -547,15 +564,17 @@ mod tests {
     #[test]
     fn deep_json_is_bounded() {
         let body = "[".repeat(10_000) + &"]".repeat(10_000);
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, None, body.as_bytes(), &mut out), BodyParse::JsonError);
+        assert_eq!(body_fields(Part::Body, None, body.as_bytes(), &mut names, &mut out), BodyParse::JsonError);
     }
 
     #[test]
     fn multipart_parts_by_name_with_filenames_and_no_binary() {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nhello <b>\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../a.php\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\0\0\r\n--XyZ--\r\n";
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, Some("multipart/form-data; boundary=XyZ"), body, &mut out), BodyParse::Parsed(BodyKind::Multipart));
+        assert_eq!(body_fields(Part::Body, Some("multipart/form-data; boundary=XyZ"), body, &mut names, &mut out), BodyParse::Parsed(BodyKind::Multipart));
         let got: Vec<(String, String)> = out.iter().map(|f| (f.location(), f.value.to_string())).collect();
         assert_eq!(got, vec![("body:comment".into(), "hello <b>".into()), ("body:file.filename".into(), "../../a.php".into())]);
     }
@@ -563,29 +582,33 @@ mod tests {
     #[test]
     fn xml_text_attributes_and_the_document() {
         let body = br#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><root><a probe="p&amp;1">text<![CDATA[<raw>]]></a><b/></root>"#;
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, Some("application/xml"), body, &mut out), BodyParse::Parsed(BodyKind::Xml));
+        assert_eq!(body_fields(Part::Body, Some("application/xml"), body, &mut names, &mut out), BodyParse::Parsed(BodyKind::Xml));
         let got: Vec<(String, String, ValueType)> = out.iter().map(|f| (f.location(), f.value.to_string(), f.ty)).collect();
         assert!(got.contains(&("body:/root/a/@probe".into(), "p&amp;1".into(), ValueType::Text)), "{got:?}");
         assert!(got.contains(&("body:/root/a".into(), "text".into(), ValueType::Text)));
         assert!(got.contains(&("body:/root/a".into(), "<raw>".into(), ValueType::Text)));
         assert!(got.iter().any(|(l, v, t)| l == "body" && v.contains("<!ENTITY") && *t == ValueType::Markup));
+        let mut names = String::new();
         let mut out = Vec::new();
         let deep = "<a>".repeat(100_000);
-        let _ = body_fields(Part::Body, Some("text/xml"), deep.as_bytes(), &mut out);
+        let _ = body_fields(Part::Body, Some("text/xml"), deep.as_bytes(), &mut names, &mut out);
         assert!(out.len() <= MAX_PARTS + 2);
     }
 
     #[test]
     fn form_body_and_binary() {
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, Some("application/x-www-form-urlencoded"), b"a=1+2&b=%3C", &mut out), BodyParse::Parsed(BodyKind::Form));
+        assert_eq!(body_fields(Part::Body, Some("application/x-www-form-urlencoded"), b"a=1+2&b=%3C", &mut names, &mut out), BodyParse::Parsed(BodyKind::Form));
         let got: Vec<(String, String)> =
             out.iter().filter(|f| f.ty == ValueType::Text).map(|f| (f.location(), f.value.to_string())).collect();
         assert_eq!(got, vec![("body:a".into(), "1 2".into()), ("body:b".into(), "<".into())]);
         assert!(out.iter().any(|f| f.ty == ValueType::Key && f.value == "b"));
+        let mut names = String::new();
         let mut out = Vec::new();
-        assert_eq!(body_fields(Part::Body, Some("image/png"), b"\x89PNG", &mut out), BodyParse::Skipped);
+        assert_eq!(body_fields(Part::Body, Some("image/png"), b"\x89PNG", &mut names, &mut out), BodyParse::Skipped);
         assert!(out.is_empty());
     }
 }

@@ -119,12 +119,20 @@ impl Shape {
 
 fn text_shape(v: &str) -> Shape {
     let b = v.as_bytes();
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    // One pass over the bytes gathers what the shape tests below need.
+    let (mut digits, mut hex, mut word, mut numeric) = (0, true, true, true);
+    for &c in b {
+        digits += usize::from(c.is_ascii_digit());
+        hex &= c.is_ascii_hexdigit();
+        word &= c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':');
+        numeric &= c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E');
+    }
     let unsigned = b.strip_prefix(b"-").unwrap_or(b);
-    if !unsigned.is_empty() && unsigned.len() <= 18 && unsigned.iter().all(u8::is_ascii_digit) {
+    if !unsigned.is_empty() && unsigned.len() <= 18 && unsigned.len() == digits {
         return Shape::Int;
     }
-    if digits > 0 && b.len() <= 32 && v.parse::<f64>().is_ok_and(f64::is_finite) && !v.contains(['i', 'I', 'n', 'N']) {
+    // Only digits, signs, points and exponents can parse as a finite number (`inf` and `NaN` have letters).
+    if numeric && digits > 0 && b.len() <= 32 && v.parse::<f64>().is_ok_and(f64::is_finite) {
         return Shape::Number;
     }
     if v == "true" || v == "false" {
@@ -136,13 +144,13 @@ fn text_shape(v: &str) -> Shape {
     if is_date(b) {
         return Shape::Date;
     }
-    if b.len() >= 16 && digits > 0 && b.iter().all(u8::is_ascii_hexdigit) {
+    if b.len() >= 16 && digits > 0 && hex {
         return Shape::Hex;
     }
     if is_email(v) {
         return Shape::Email;
     }
-    if b.len() <= 64 && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':')) {
+    if b.len() <= 64 && word {
         return Shape::Word;
     }
     Shape::Text
@@ -195,6 +203,9 @@ pub struct ParamObs {
 pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
     let mut dropped = 0;
     let mut name = String::new();
+    // The names' hashes, in `out`'s order: a repeated name (array items) is found by comparing
+    // hashes before names.
+    let mut hashes: Vec<u32> = out.iter().map(|p| value_hash(&p.name)).collect();
     for f in fields {
         if !matches!(f.part, Part::Query | Part::Body) || matches!(f.ty, ValueType::Key | ValueType::Markup) || f.name.is_empty() {
             continue;
@@ -207,7 +218,8 @@ pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
         let num = matches!(shape, Shape::Int | Shape::Number).then(|| f.value.parse::<f64>().ok()).flatten();
         let range = num.filter(|n| n.is_finite()).map(|n| [n, n]);
         let full = out.len() >= MAX_PARAMS;
-        match out.iter_mut().find(|p| p.name == name) {
+        let hash = value_hash(&name);
+        match hashes.iter().zip(out.iter_mut()).find(|(h, p)| **h == hash && p.name == name).map(|(_, p)| p) {
             Some(p) => {
                 p.shape = p.shape.join(shape);
                 p.len = p.len.max(len);
@@ -221,6 +233,7 @@ pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
             }
             None if full => dropped += 1,
             None => {
+                hashes.push(hash);
                 let hash = (shape == Shape::Word && f.value.len() <= MAX_HASHED).then(|| value_hash(&f.value));
                 out.push(ParamObs { name: name.clone(), shape, len, range, hash });
             }
@@ -325,10 +338,11 @@ mod tests {
     #[test]
     fn observes_query_and_json_body_without_raw_text() {
         let head = RequestHead { method: "POST".into(), path: "/o?limit=20&sort=asc&q=red+shoes".into(), ..Default::default() };
+        let mut names = String::new();
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
         let body = br#"{"items":[{"sku":"A-1","qty":2},{"sku":"B-22","qty":5}],"note":"leave at door","meta":{"1234567":true}}"#;
-        assert_eq!(body_fields(Part::Body, Some("application/json"), body, &mut fields), BodyParse::Parsed(crate::fields::BodyKind::Json));
+        assert_eq!(body_fields(Part::Body, Some("application/json"), body, &mut names, &mut fields), BodyParse::Parsed(crate::fields::BodyKind::Json));
         let mut out = Vec::new();
         assert_eq!(observe(&fields, &mut out), 0);
         let by = |n: &str| out.iter().find(|p| p.name == n).unwrap_or_else(|| panic!("{n} in {out:?}"));

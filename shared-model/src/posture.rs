@@ -522,9 +522,10 @@ mod tests {
     }
 
     fn run(req: &RequestHead, resp: &ResponseHead, body: &[u8], resp_matches: &[SensitiveMatch], req_matches: &[SensitiveMatch]) -> Vec<Finding> {
+        let mut names = String::new();
         let mut fields = Vec::new();
         response_head_fields(resp, &mut fields);
-        body_fields(Part::ResponseBody, resp.header("content-type"), body, &mut fields);
+        body_fields(Part::ResponseBody, resp.header("content-type"), body, &mut names, &mut fields);
         let jwt = crate::client::bearer_jwt(req);
         let seen = Seen { request: req, jwt: jwt.as_ref(), response: resp, response_fields: &fields, response_matches: resp_matches, request_matches: req_matches };
         let mut out = Vec::new();

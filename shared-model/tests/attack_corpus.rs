@@ -42,9 +42,10 @@ fn corpus_dir() -> Option<PathBuf> {
 
 fn findings(d: &AttackDetector, case: &HttpCase) -> Vec<Finding> {
     let head = case.request_head();
+    let mut names = String::new();
     let mut fields = Vec::new();
     request_head_fields(&head, &mut fields);
-    body_fields(Part::Body, case.content_type(), case.body(), &mut fields);
+    body_fields(Part::Body, case.content_type(), case.body(), &mut names, &mut fields);
     let mut out = Vec::new();
     d.scan_head(&head, &mut out);
     d.scan_fields(&fields, &mut out);

@@ -214,10 +214,11 @@ fn digitalocean_benign_findings_are_only_real_data() {
         let req_body = req["body"].as_str().unwrap_or("").to_string();
         let resp_body = case["response"]["body"].as_str().unwrap_or("").to_string();
         let (req_ct, resp_ct) = (content_type(&req["headers"]), content_type(&case["response"]["headers"]));
+        let (mut req_names, mut resp_names) = (String::new(), String::new());
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
-        body_fields(Part::Body, req_ct.as_deref(), req_body.as_bytes(), &mut fields);
-        body_fields(Part::ResponseBody, resp_ct.as_deref(), resp_body.as_bytes(), &mut fields);
+        body_fields(Part::Body, req_ct.as_deref(), req_body.as_bytes(), &mut req_names, &mut fields);
+        body_fields(Part::ResponseBody, resp_ct.as_deref(), resp_body.as_bytes(), &mut resp_names, &mut fields);
         let mut matches = Vec::new();
         scanner.scan(&fields, &mut matches);
         assert_no_leak(&matches, &fields);

@@ -127,8 +127,9 @@ mod tests {
     fn findings(body: &str) -> Vec<Finding> {
         let ct = "multipart/form-data; boundary=XyZ";
         let head = RequestHead { method: "POST".into(), path: "/upload".into(), headers: vec![("content-type".into(), ct.into())], ..Default::default() };
+        let mut names = String::new();
         let mut fields = Vec::new();
-        body_fields(crate::fields::Part::Body, Some(ct), body.as_bytes(), &mut fields);
+        body_fields(crate::fields::Part::Body, Some(ct), body.as_bytes(), &mut names, &mut fields);
         let mut out = Vec::new();
         detector().scan_body(&head, body.as_bytes(), &fields, &mut out);
         out.into_iter().filter(|f| f.kind == "attack.multipart").collect()
