@@ -4,8 +4,10 @@
 //! ...) owns only its judgement. For each field the loop
 //! 1. skips values that cannot carry a payload (JSON numbers, booleans, nulls);
 //! 2. computes the matching form once ([`crate::normalize::for_matching`]: decoded, lower-case);
-//! 3. runs one Aho-Corasick automaton holding every family's *trigger* literals over it, which
-//!    yields the set of families worth asking (clean text costs one linear pass and nothing more);
+//! 3. walks one Aho-Corasick DFA holding every family's *trigger* literals over it (our own loop,
+//!    see `literals`: a table lookup per byte and no per-value set-up), which yields the set of
+//!    families worth asking (clean text costs one linear pass and nothing more), plus the few
+//!    families whose [`Check::wake`] test asks for the value whatever its triggers;
 //! 4. asks only those families, and keeps at most one finding per (family, location).
 //!
 //! So work grows with the bytes inspected, not with bytes x patterns. Request-level checks that
@@ -664,7 +666,7 @@ mod tests {
             let mut want = 0u64;
             for m in ac.find_overlapping_iter(text) {
                 let (family, gate) = d.owner[m.pattern().as_usize()];
-                if gate.map_or(true, |g| g(text, m.start(), m.end())) {
+                if gate.is_none_or(|g| g(text, m.start(), m.end())) {
                     want |= 1 << family;
                 }
             }
