@@ -7,7 +7,7 @@
 //! request line (`GET /x HTTP/1.1`) inside a value is reported as `attack.smuggling`.
 
 use super::gate::{gated, lit, skip_space};
-use super::{is_head_part, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_head_part, swar, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::Field;
 
 /// Gate for CR/LF in a body value: a header line (`Name:`), a status line or markup follows,
@@ -57,7 +57,8 @@ impl Check for Crlf {
     }
 
     fn wake(&self, text: &[u8], field: &Field<'_>) -> bool {
-        is_head_part(field.part) && text.iter().any(|&c| c == b'\r' || c == b'\n')
+        // PERF: word-at-a-time; runs on every head value.
+        is_head_part(field.part) && swar::any(text, |w| swar::eq(w, b'\r') | swar::eq(w, b'\n'))
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

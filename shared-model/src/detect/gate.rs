@@ -141,9 +141,10 @@ pub(crate) fn starts_word(b: &[u8], s: usize, _e: usize) -> bool {
     word_start(b, s)
 }
 
-/// Whether `w` is in `sorted` (a sorted list of lower-case words).
+/// Whether `w` is in `sorted` (a sorted list of lower-case words, none empty).
 pub(crate) fn in_sorted(sorted: &[&str], w: &[u8]) -> bool {
-    sorted.binary_search_by(|probe| probe.as_bytes().cmp(w)).is_ok()
+    // PERF: gates often find no word at all (a digit or a space before a parenthesis).
+    !w.is_empty() && sorted.binary_search_by(|probe| probe.as_bytes().cmp(w)).is_ok()
 }
 
 #[cfg(test)]

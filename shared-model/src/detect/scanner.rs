@@ -8,13 +8,13 @@
 //! (`Pingdom`, `UptimeRobot`) is not on the list. A match is High: a scanner is reconnaissance,
 //! not an exploit, but operators want it blocked.
 
+use super::literals::Literals;
 use super::{Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::High;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub(crate) struct Scanner {
-    names: AhoCorasick,
+    names: Literals,
 }
 
 const TOOLS: &[&str] = &[
@@ -31,15 +31,9 @@ const HEADERS: &[&str] = &["acunetix-aspect", "acunetix-aspect-password", "acune
 
 impl Scanner {
     pub fn new() -> Result<Scanner, String> {
-        // PERF: a full DFA; every header value of every request goes through it.
-        let names = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(TOOLS)
-            .map_err(|e| format!("scanner names: {e}"))?;
-        Ok(Scanner { names })
+        // PERF: a full DFA walked in our own loop; every header value of every request goes
+        // through it.
+        Ok(Scanner { names: Literals::new("scanner names", TOOLS)? })
     }
 
     pub fn scan(&self, head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
@@ -53,8 +47,8 @@ impl Scanner {
                 out.push((hit, format!("header:{name}"), format!("{name}: {value}")));
                 return;
             }
-            if let Some(m) = self.names.find(value.as_str()) {
-                let hit = Hit::new(Family::Scanner, High, 0.9, m.start(), "scanner or callback domain");
+            if let Some(at) = self.names.leftmost_start(value.as_bytes()) {
+                let hit = Hit::new(Family::Scanner, High, 0.9, at, "scanner or callback domain");
                 out.push((hit, format!("header:{name}"), value.clone()));
                 return;
             }

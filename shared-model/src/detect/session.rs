@@ -13,6 +13,7 @@
 //! `Set-Cookie:` in a value) is High: no legitimate API value does that.
 
 use super::gate::lit;
+use super::literals::Literals;
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::facts::RequestHead;
 use crate::finding::Finding;
@@ -37,25 +38,23 @@ const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony",
 
 /// Recognises session-id parameter names.
 pub(crate) struct SessionNames {
-    hints: aho_corasick::AhoCorasick,
+    hints: Literals,
     framework: regex::Regex,
     generic: regex::Regex,
 }
 
 impl SessionNames {
     pub fn new() -> Result<SessionNames, String> {
-        let hints = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(HINTS)
-            .map_err(|e| format!("session name hints: {e}"))?;
-        Ok(SessionNames { hints, framework: super::regex(FRAMEWORK_NAMES)?, generic: super::regex(GENERIC_NAMES)? })
+        Ok(SessionNames {
+            hints: Literals::new("session name hints", HINTS)?,
+            framework: super::regex(FRAMEWORK_NAMES)?,
+            generic: super::regex(GENERIC_NAMES)?,
+        })
     }
 
     /// Cheap pre-test on raw bytes (one automaton pass): could `text` hold a session name?
     pub fn may_hold(&self, text: &[u8]) -> bool {
-        self.hints.is_match(text)
+        self.hints.any(text)
     }
 
     /// `name` in lower case.

@@ -36,7 +36,11 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     if swar::any(b, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f) | swar::eq(w, b'#') | swar::eq(w, b'%')) {
         special_bytes(path, out);
     }
-    restricted_file(head.path_only(), out);
+    // PERF: the same kind of test for the bytes a restricted file name needs, over the whole
+    // target (the path is part of it), before the path is split off.
+    if swar::any(b, |w| swar::eq(w, b'.') | swar::eq(w, b'%') | swar::eq(w, b'~')) {
+        restricted_file(head.path_only(), out);
+    }
 }
 
 /// Control characters, spaces, a fragment, and the encoding of escapes and non-ASCII bytes.
@@ -144,9 +148,6 @@ fn encoding(b: &[u8]) -> Option<Hit> {
 /// percent-escapes decoded; any segment counts, since servers run `/index.php~/extra` as the
 /// file with path info.
 fn restricted_file(path: &str, out: &mut Vec<(Hit, String, String)>) {
-    if !swar::any(path.as_bytes(), |w| swar::eq(w, b'.') | swar::eq(w, b'%') | swar::eq(w, b'~')) {
-        return;
-    }
     for segment in path.split('/') {
         if let Some(detail) = restricted_segment(segment.as_bytes()) {
             out.push((Hit::new(Family::Protocol, High, 0.7, 0, detail), "path".to_string(), path.to_string()));
