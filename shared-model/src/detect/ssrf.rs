@@ -7,12 +7,15 @@
 //! `*.nip.io` with an internal address inside) and cloud metadata endpoints. Internal targets in a
 //! URL are Critical; metadata addresses are Critical even bare; an IP literal written in an
 //! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
-//! URL is Medium. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host
+//! URL is Medium. An internal address in `Referer` or `Origin` is only Low: that is the page the
+//! browser was on (an intranet, a developer's machine), which the server does not fetch; a
+//! metadata address or an obfuscated notation there is still crafted. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host
 //! spelled with backslashes between its characters (`http://\g\o\o\g\l\e.com`) are High.
 
 use super::gate::{gated, lit, starts_word};
 use super::{is_json_text, stronger, Check, Family, Hit, Subject, Trigger};
-use crate::finding::Severity::{self, Critical, High, Medium};
+use crate::fields::Part;
+use crate::finding::Severity::{self, Critical, High, Low, Medium};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub(crate) struct Ssrf {
@@ -42,6 +45,12 @@ fn is_redirect_name(name: &str) -> bool {
         || has(b"returnto")
         || has(b"return_url")
         || has(b"returnurl")
+}
+
+/// Whether the value is a `Referer` or `Origin` header: the page a browser was on, which the
+/// server does not fetch.
+fn is_referrer(s: &Subject<'_>) -> bool {
+    s.part == Part::Header && matches!(s.name, "referer" | "origin")
 }
 
 impl Ssrf {
@@ -102,6 +111,7 @@ impl Check for Ssrf {
             keep(High, 0.8, m.start(), "host written with backslashes");
         }
         let browser_redirect = is_redirect_name(s.name);
+        let referrer = is_referrer(s);
         let prose = is_json_text(s);
         let mut seen = 0;
         let mut found_host = false;
@@ -122,6 +132,9 @@ impl Check for Ssrf {
                     // `http://localhost:3000/callback` is not a request the server makes.
                     Target::Internal if browser_redirect => {}
                     Target::Metadata => keep(Critical, 0.95, m.start(), "cloud metadata address"),
+                    // The page the browser came from: an intranet or a developer's machine. A
+                    // browser writes the address it shows, so an obfuscated one is still crafted.
+                    Target::Internal if referrer && !obfuscated => keep(Low, 0.6, m.start(), "internal page as the referrer"),
                     // A URL a sentence mentions (`set the redirect to http://localhost:8080`) is
                     // not one a fetcher reads: those take a field that is the URL.
                     Target::Internal if prose && text[..m.start()].trim().contains(' ') => {
@@ -391,6 +404,23 @@ mod tests {
             "http://169.254.169.254/latest/meta-data/"
         ));
         assert!(!any_flag_in_json("Set the redirect to http://localhost:8080 while developing"));
+    }
+
+    #[test]
+    fn an_internal_referring_page_is_not_ssrf() {
+        use crate::fields::{Part, ValueType};
+        use crate::verdict::{decide, Decision};
+        let flagged = |name: &str, v: &str| {
+            let f: Vec<_> = scan_at(Part::Header, ValueType::Text, name, v).into_iter().filter(|f| f.kind == "attack.ssrf").collect();
+            decide(&f, &Default::default(), 1.0, false).decision != Decision::Allow
+        };
+        // The page the browser was on: an intranet or a dev server. Crafted ones still count.
+        for (name, v) in [("referer", "http://localhost:3000/cart"), ("referer", "http://10.2.0.7/wiki/Home"), ("origin", "http://127.0.0.1:5173")] {
+            assert!(!flagged(name, v), "{name}: {v}");
+        }
+        for (name, v) in [("referer", "http://169.254.169.254/latest/meta-data/"), ("referer", "http://0x7f000001/admin"), ("x-callback", "http://localhost/hook")] {
+            assert!(flagged(name, v), "{name}: {v}");
+        }
         assert!(any_flag_in_json("http://localhost:8080/admin"));
         assert!(any_flag_in_json("see http://169.254.169.254/latest/meta-data/"));
         assert!(flags(
