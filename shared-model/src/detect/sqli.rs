@@ -906,6 +906,12 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         // `begin shutdown end`, `begin drop table ..`: a block around statements.
         b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
+        // `use master;`, `describe users--`: one name and the statement is over. Prose goes on
+        // (`Use of the database, as this crate does, ...`); so does code (`use std::io;`).
+        b"use" | b"describe" => {
+            matches!(next_t, Some(T::Word { call: false } | T::Str { .. }))
+                && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
+        }
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
 }
@@ -1256,8 +1262,15 @@ mod tests {
                 "'; -- ",
                 ") rlike (",
                 ") or (2=",
+                // `use`/`describe` take one name and end
+                "1; use master;",
+                "x'; describe users-- ",
             ],
             &[
+                "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
+                "Use <b>bold</b> for emphasis, and <i>italics</i> for titles.",
+                "use std::error::Error; use std::io::{self, Read};",
+                "Describe the issue (steps, version, logs) in 3 lines or less",
                 "O'Reilly",
                 "O\\'Reilly",
                 "Browning \"LIKE\"",
