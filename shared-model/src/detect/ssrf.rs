@@ -9,8 +9,10 @@
 //! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
 //! URL is Medium. An internal address in `Referer` or `Origin` is only Low: that is the page the
 //! browser was on (an intranet, a developer's machine), which the server does not fetch; a
-//! metadata address or an obfuscated notation there is still crafted. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host
-//! spelled with backslashes between its characters (`http://\g\o\o\g\l\e.com`) are High.
+//! metadata address or an obfuscated notation there is still crafted. Dangerous schemes
+//! (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host spelled with backslashes between its
+//! characters (`http://\g\o\o\g\l\e.com`) are High. An internal or dangerous-scheme URL that a
+//! sentence in a JSON text field mentions is Medium; a metadata address never is.
 
 use super::gate::{gated, lit, starts_word};
 use super::{is_json_text, stronger, Check, Family, Hit, Subject, Trigger};
@@ -101,10 +103,17 @@ impl Check for Ssrf {
         let mut keep = |sev: Severity, conf: f64, at: usize, detail: &'static str| {
             best = stronger(best.take(), Some(Hit::new(Family::Ssrf, sev, conf, at, detail)));
         };
+        let prose = is_json_text(s);
         if let Some(c) = self.scheme.captures(text) {
             if let Some(m) = c.get(1) {
-                let sev = if m.as_str() == "gopher" { Critical } else { High };
-                keep(sev, 0.85, m.start(), "dangerous URL scheme");
+                // A sentence that mentions a file URL (`file:///C:/notes.txt was attached`) is not
+                // a URL a fetcher reads, as for internal URLs below.
+                if prose && text[..m.start()].trim().contains(' ') {
+                    keep(Medium, 0.6, m.start(), "URL scheme mentioned in text");
+                } else {
+                    let sev = if m.as_str() == "gopher" { Critical } else { High };
+                    keep(sev, 0.85, m.start(), "dangerous URL scheme");
+                }
             }
         }
         if let Some(m) = self.backslashed_host.find(text) {
@@ -112,7 +121,6 @@ impl Check for Ssrf {
         }
         let browser_redirect = is_redirect_name(s.name);
         let referrer = is_referrer(s);
-        let prose = is_json_text(s);
         let mut seen = 0;
         let mut found_host = false;
         for m in self.host_start.find_iter(text) {
@@ -404,6 +412,10 @@ mod tests {
             "http://169.254.169.254/latest/meta-data/"
         ));
         assert!(!any_flag_in_json("Set the redirect to http://localhost:8080 while developing"));
+        assert!(!any_flag_in_json("The report at file:///C:/Users/me/report.txt was attached"));
+        assert!(any_flag_in_json("file:///etc/passwd"));
+        assert!(any_flag_in_json("gopher://127.0.0.1:6379/_SET%20x"));
+        assert!(flags("attack.ssrf", "see file:///C:/Users/me/report.txt"), "in a URL");
     }
 
     #[test]
