@@ -147,6 +147,13 @@ fn statement_start(b: &[u8], s: usize, e: usize) -> bool {
 }
 
 
+/// Whether the `@@` at `i` opens (`@@ -12,`) or closes (`,7 @@`) a unified diff's hunk header.
+fn diff_hunk_mark(b: &[u8], i: usize) -> bool {
+    let opens = b.get(i + 2..i + 5).is_some_and(|w| w[0] == b' ' && w[1] == b'-' && w[2].is_ascii_digit());
+    let closes = i >= 2 && b[i - 1] == b' ' && b[i - 2].is_ascii_digit() && b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace());
+    opens || closes
+}
+
 /// Tokens considered per context; payloads are short and real SQL structure shows early.
 const MAX_TOKENS: usize = 512;
 
@@ -420,6 +427,12 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             b'.' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 i = number_end(b, i);
                 T::Num
+            }
+            // `@@version` is a system variable; the `@@` around a unified diff's hunk range
+            // (`@@ -1,3 +1,4 @@`) is not.
+            b'@' if b.get(i + 1) == Some(&b'@') && diff_hunk_mark(b, i) => {
+                i += 2;
+                T::Other
             }
             b'@' => {
                 let system = b.get(i + 1) == Some(&b'@');
@@ -1271,6 +1284,7 @@ mod tests {
                 "Use <b>bold</b> for emphasis, and <i>italics</i> for titles.",
                 "use std::error::Error; use std::io::{self, Read};",
                 "Describe the issue (steps, version, logs) in 3 lines or less",
+                "--- a/app.js\n+++ b/app.js\n@@ -1,3 +1,3 @@\n-const x = 1;\n+const x = 2;",
                 "O'Reilly",
                 "O\\'Reilly",
                 "Browning \"LIKE\"",
