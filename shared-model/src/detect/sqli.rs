@@ -147,6 +147,13 @@ fn statement_start(b: &[u8], s: usize, e: usize) -> bool {
 }
 
 
+/// Whether the `@@` at `i` opens (`@@ -12,`) or closes (`,7 @@`) a unified diff's hunk header.
+fn diff_hunk_mark(b: &[u8], i: usize) -> bool {
+    let opens = b.get(i + 2..i + 5).is_some_and(|w| w[0] == b' ' && w[1] == b'-' && w[2].is_ascii_digit());
+    let closes = i >= 2 && b[i - 1] == b' ' && b[i - 2].is_ascii_digit() && b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace());
+    opens || closes
+}
+
 /// Tokens considered per context; payloads are short and real SQL structure shows early.
 const MAX_TOKENS: usize = 512;
 
@@ -420,6 +427,12 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             b'.' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 i = number_end(b, i);
                 T::Num
+            }
+            // `@@version` is a system variable; the `@@` around a unified diff's hunk range
+            // (`@@ -1,3 +1,4 @@`) is not.
+            b'@' if b.get(i + 1) == Some(&b'@') && diff_hunk_mark(b, i) => {
+                i += 2;
+                T::Other
             }
             b'@' => {
                 let system = b.get(i + 1) == Some(&b'@');
@@ -906,6 +919,12 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         // `begin shutdown end`, `begin drop table ..`: a block around statements.
         b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
+        // `use master;`, `describe users--`: one name and the statement is over. Prose goes on
+        // (`Use of the database, as this crate does, ...`); so does code (`use std::io;`).
+        b"use" | b"describe" => {
+            matches!(next_t, Some(T::Word { call: false } | T::Str { .. }))
+                && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
+        }
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
 }
@@ -1256,8 +1275,16 @@ mod tests {
                 "'; -- ",
                 ") rlike (",
                 ") or (2=",
+                // `use`/`describe` take one name and end
+                "1; use master;",
+                "x'; describe users-- ",
             ],
             &[
+                "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
+                "Use <b>bold</b> for emphasis, and <i>italics</i> for titles.",
+                "use std::error::Error; use std::io::{self, Read};",
+                "Describe the issue (steps, version, logs) in 3 lines or less",
+                "--- a/app.js\n+++ b/app.js\n@@ -1,3 +1,3 @@\n-const x = 1;\n+const x = 2;",
                 "O'Reilly",
                 "O\\'Reilly",
                 "Browning \"LIKE\"",

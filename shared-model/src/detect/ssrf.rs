@@ -7,12 +7,17 @@
 //! `*.nip.io` with an internal address inside) and cloud metadata endpoints. Internal targets in a
 //! URL are Critical; metadata addresses are Critical even bare; an IP literal written in an
 //! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
-//! URL is Medium. Dangerous schemes (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host
-//! spelled with backslashes between its characters (`http://\g\o\o\g\l\e.com`) are High.
+//! URL is Medium. An internal address in `Referer` or `Origin` is only Low: that is the page the
+//! browser was on (an intranet, a developer's machine), which the server does not fetch; a
+//! metadata address or an obfuscated notation there is still crafted. Dangerous schemes
+//! (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host spelled with backslashes between its
+//! characters (`http://\g\o\o\g\l\e.com`) are High. An internal or dangerous-scheme URL that a
+//! sentence in a JSON text field mentions is Medium; a metadata address never is.
 
 use super::gate::{gated, lit, starts_word};
 use super::{is_json_text, stronger, Check, Family, Hit, Subject, Trigger};
-use crate::finding::Severity::{self, Critical, High, Medium};
+use crate::fields::Part;
+use crate::finding::Severity::{self, Critical, High, Low, Medium};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub(crate) struct Ssrf {
@@ -42,6 +47,12 @@ fn is_redirect_name(name: &str) -> bool {
         || has(b"returnto")
         || has(b"return_url")
         || has(b"returnurl")
+}
+
+/// Whether the value is a `Referer` or `Origin` header: the page a browser was on, which the
+/// server does not fetch.
+fn is_referrer(s: &Subject<'_>) -> bool {
+    s.part == Part::Header && matches!(s.name, "referer" | "origin")
 }
 
 impl Ssrf {
@@ -92,17 +103,24 @@ impl Check for Ssrf {
         let mut keep = |sev: Severity, conf: f64, at: usize, detail: &'static str| {
             best = stronger(best.take(), Some(Hit::new(Family::Ssrf, sev, conf, at, detail)));
         };
+        let prose = is_json_text(s);
         if let Some(c) = self.scheme.captures(text) {
             if let Some(m) = c.get(1) {
-                let sev = if m.as_str() == "gopher" { Critical } else { High };
-                keep(sev, 0.85, m.start(), "dangerous URL scheme");
+                // A sentence that mentions a file URL (`file:///C:/notes.txt was attached`) is not
+                // a URL a fetcher reads, as for internal URLs below.
+                if prose && text[..m.start()].trim().contains(' ') {
+                    keep(Medium, 0.6, m.start(), "URL scheme mentioned in text");
+                } else {
+                    let sev = if m.as_str() == "gopher" { Critical } else { High };
+                    keep(sev, 0.85, m.start(), "dangerous URL scheme");
+                }
             }
         }
         if let Some(m) = self.backslashed_host.find(text) {
             keep(High, 0.8, m.start(), "host written with backslashes");
         }
         let browser_redirect = is_redirect_name(s.name);
-        let prose = is_json_text(s);
+        let referrer = is_referrer(s);
         let mut seen = 0;
         let mut found_host = false;
         for m in self.host_start.find_iter(text) {
@@ -122,6 +140,9 @@ impl Check for Ssrf {
                     // `http://localhost:3000/callback` is not a request the server makes.
                     Target::Internal if browser_redirect => {}
                     Target::Metadata => keep(Critical, 0.95, m.start(), "cloud metadata address"),
+                    // The page the browser came from: an intranet or a developer's machine. A
+                    // browser writes the address it shows, so an obfuscated one is still crafted.
+                    Target::Internal if referrer && !obfuscated => keep(Low, 0.6, m.start(), "internal page as the referrer"),
                     // A URL a sentence mentions (`set the redirect to http://localhost:8080`) is
                     // not one a fetcher reads: those take a field that is the URL.
                     Target::Internal if prose && text[..m.start()].trim().contains(' ') => {
@@ -391,6 +412,27 @@ mod tests {
             "http://169.254.169.254/latest/meta-data/"
         ));
         assert!(!any_flag_in_json("Set the redirect to http://localhost:8080 while developing"));
+        assert!(!any_flag_in_json("The report at file:///C:/Users/me/report.txt was attached"));
+        assert!(any_flag_in_json("file:///etc/passwd"));
+        assert!(any_flag_in_json("gopher://127.0.0.1:6379/_SET%20x"));
+        assert!(flags("attack.ssrf", "see file:///C:/Users/me/report.txt"), "in a URL");
+    }
+
+    #[test]
+    fn an_internal_referring_page_is_not_ssrf() {
+        use crate::fields::{Part, ValueType};
+        use crate::verdict::{decide, Decision};
+        let flagged = |name: &str, v: &str| {
+            let f: Vec<_> = scan_at(Part::Header, ValueType::Text, name, v).into_iter().filter(|f| f.kind == "attack.ssrf").collect();
+            decide(&f, &Default::default(), 1.0, false).decision != Decision::Allow
+        };
+        // The page the browser was on: an intranet or a dev server. Crafted ones still count.
+        for (name, v) in [("referer", "http://localhost:3000/cart"), ("referer", "http://10.2.0.7/wiki/Home"), ("origin", "http://127.0.0.1:5173")] {
+            assert!(!flagged(name, v), "{name}: {v}");
+        }
+        for (name, v) in [("referer", "http://169.254.169.254/latest/meta-data/"), ("referer", "http://0x7f000001/admin"), ("x-callback", "http://localhost/hook")] {
+            assert!(flagged(name, v), "{name}: {v}");
+        }
         assert!(any_flag_in_json("http://localhost:8080/admin"));
         assert!(any_flag_in_json("see http://169.254.169.254/latest/meta-data/"));
         assert!(flags(

@@ -12,6 +12,12 @@ use super::gate::{gated, lit, starts_word};
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
+/// Gate for `new()`: a template built-in (FreeMarker `?new()`), not a constructor called on a type
+/// or object in code (`Client::new().get(..)`, `Foo.new()`).
+fn not_a_method(b: &[u8], s: usize, _e: usize) -> bool {
+    s == 0 || !(b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b':' | b'.' | b'_'))
+}
+
 pub(crate) struct Ssti {
     rules: Rules,
 }
@@ -19,7 +25,7 @@ pub(crate) struct Ssti {
 impl Ssti {
     pub fn new() -> Result<Ssti, String> {
         let table = [
-            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|\bnew\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|\{\{\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
+            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|(?:^|[^:.\w])new\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|\{\{\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
             (r#"<%=?\s*(?:system|exec|eval|`|%x|io\.popen|runtime|require|file\.read|process)"#, Critical, 0.9, "template code execution"),
             (r#"(?:\{\{|\$\{\{?|#\{|<%=?|\*\{|@\{|\[\[|\{#|\{\$|\$\{\s*\{)\s*-?[\d'"]+\s*[*+/%-]\s*-?[\d'"]+\s*(?:\}\}|\}|%>|\]\])"#, High, 0.85, "template arithmetic probe"),
             (r"#\{[^}]*\b[a-z_]+\s*\([^}]*\}", High, 0.8, "expression language call"),
@@ -58,7 +64,7 @@ impl Check for Ssti {
             lit("#set"),
             lit("getclass"),
             gated("t(", starts_word),
-            lit("new()"),
+            gated("new()", not_a_method),
         ];
         T
     }
@@ -71,6 +77,20 @@ impl Check for Ssti {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+
+    #[test]
+    fn constructors_in_code_are_not_templates() {
+        for v in [
+            "let client = reqwest::Client::new().get(url).send()?;",
+            "let s = Style::new().cyan(); println!(\"{}\", s)",
+            "obj = Foo.new().bar",
+        ] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+            assert!(!flags("attack.ssti", v), "{v}");
+        }
+        assert!(flags("attack.ssti", "${\"freemarker.template.utility.ObjectConstructor\"?new().x}"));
+        assert!(flags("attack.ssti", "{{ x?new().y }}"));
+    }
 
     #[test]
     fn catches_ssti() {

@@ -63,8 +63,10 @@ impl Traversal {
         // A chain of `../` that starts the value or a path; inside a sentence (`paths like
         // ../../shared/x.js are resolved`) it is High only outside a JSON text field.
         let steps = r"(?:\.{2,}[/\\;]+(?:\.?[/\\;]+)*){2,}";
-        let chain = format!(r"(?:^\s*|[^\s])(?:{steps})");
-        let chain_in_text = format!(r"\s(?:{steps})");
+        // ... also as the target of a Markdown link or a quoted link attribute (`](../../x.md)`,
+        // `href="../../"`): documentation linking a sibling page, not a climb out of a directory.
+        let chain = format!(r#"(?:^\s*['"(]?|[^\s('"]|[^\]]\(|[^=\s]['"])(?:{steps})"#);
+        let chain_in_text = format!(r#"(?:\s|\]\(|=\s*['"])(?:{steps})"#);
         let reach = format!(r"\.{{2,}}[/\\;]+(?:[^/\\]*[/\\]+)*?{SENSITIVE}");
         // A system path that is the value, a parameter's or a command's argument, or a file URL;
         // inside prose or a code snippet (`edit /etc/hosts`, `open('/etc/hosts')`) it is High only
@@ -247,6 +249,8 @@ mod tests {
             "Windows: C:\\Windows\\System32\\drivers\\etc\\hosts",
             "Copy .env.example to .env and fill in the keys",
             "paths like ../../shared/utils.js are resolved relative to the file",
+            "## Contributing\n\nSee [the guide](../../CONTRIBUTING.md) first.",
+            "<p>Read <a href=\"../../docs/intro.html\">the intro</a>.</p>",
         ] {
             assert!(!any_flag_in_json(text), "{text}");
         }
@@ -257,10 +261,14 @@ mod tests {
             "x=/proc/self/environ",
             "../../etc/hosts",
             ".env",
+            "[x](../../../../etc/passwd)",
+            "(../../../x",
+            "'../../../x",
         ] {
             assert!(flags_in_json("attack.traversal", v), "{v} in a JSON body");
         }
         assert!(flags("attack.traversal", "see /etc/passwd"), "in a URL");
+        assert!(flags("attack.traversal", "[x](../../../x)"), "a link target in a URL");
         assert!(
             flags_at("attack.traversal", Part::Body, "see /etc/passwd"),
             "in a form field"

@@ -11,10 +11,13 @@
 //! `/* */` comments (`document/**/.cookie`) and CSS escapes (`expr\65 ssion(`). A JavaScript
 //! call alone (`eval(x)` in a code snippet, `alert()` in prose) is only Medium: API payloads
 //! carry code samples, and those must not block; a value that is nothing *but* a dialog call
-//! (`confirm(1)`) is a probe.
+//! (`confirm(1)`) is a probe. Likewise an element that embeds content or styles a document
+//! (inline `<svg>`, a video `<iframe>`, `<style>`, `<meta charset>`, `<link rel="stylesheet">`) is
+//! only Medium in a JSON text field, where rich text and e-mail HTML travel; what would run in it
+//! (a handler, a script URL) is a rule of its own.
 
 use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, word_before};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 /// Gate for `<`: a tag, end tag, comment or declaration starts (`a < b` and `<3` do not).
@@ -70,6 +73,12 @@ fn then_colon(b: &[u8], _s: usize, e: usize) -> bool {
 }
 
 
+/// Elements that run nothing by themselves and that rich text and HTML documents carry (an inline
+/// SVG icon, a video `<iframe>`, an e-mail's `<meta charset>`, `<link rel="stylesheet">` and
+/// `<style>`): in a JSON text field only Medium when nothing else (a handler, a script URL, a
+/// script tag, a cookie set through `http-equiv`) is there; anywhere else High.
+const EMBEDDED: &str = "embedded content element";
+
 pub(crate) struct Xss {
     rules: Rules,
 }
@@ -90,7 +99,9 @@ impl Xss {
             (r#"(?:^|[\s"'`=(<>/,;])(?:j\s*a\s*v\s*a|v\s*b|l\s*i\s*v\s*e)\s*s\s*c\s*r\s*i\s*p\s*t\s*:(?:[^\s]|\s*[a-z_$][\w$.]*\s*[(`=])"#, Critical, 0.9, "script URL"),
             (split_scheme.as_str(), Critical, 0.9, "script URL split by control characters"),
             (r#"<[a-z][^>]*?=[^>]*?\b(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|execscript)\s*[(`]"#, High, 0.85, "script call in a tag attribute"),
-            (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|frame|frameset|object|embed|applet|base|meta|link|import|isindex|xml|svg|math|style|layer|ilayer|bgsound|portal|xss|template|animate|set|handler|listener|vmlframe|stylesheet|transform)\b"#, High, 0.85, "active HTML element"),
+            (r#"<\s*(?:[a-z0-9]+:)?(?:frame|frameset|object|embed|applet|base|import|isindex|xml|layer|ilayer|bgsound|portal|xss|handler|listener|vmlframe|stylesheet|transform)\b"#, High, 0.85, "active HTML element"),
+            // Listed after the rule above, which wins a tie: see `EMBEDDED`.
+            (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|svg|math|style|template|animate|set|meta|link)\b"#, High, 0.85, EMBEDDED),
             // Elements whose content the parser reads as raw text: markup hidden inside them
             // re-parses into live tags (mutation XSS, `<noscript><p title="</noscript><img ...`).
             (r#"<\s*(?:noscript|noembed|noframes|xmp|plaintext|listing)\b"#, High, 0.75, "raw-text HTML element"),
@@ -203,13 +214,33 @@ impl Check for Xss {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        self.rules.best_either(s.text, script_fold(s.text).as_deref())
+        let hit = self.rules.best_either(s.text, script_fold(s.text).as_deref())?;
+        if hit.detail == EMBEDDED && is_json_text(s) {
+            return Some(hit.at_most(Medium, 0.6));
+        }
+        Some(hit)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+
+    #[test]
+    fn embedded_content_in_a_json_body_needs_script() {
+        for v in [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 8 8\"><path d=\"M0 0h8v8H0z\"/></svg>",
+            "<p>Watch:</p><iframe width=\"560\" src=\"https://www.youtube.com/embed/x\"></iframe>",
+            "<style>p { color: #333 }</style><p>Hello</p>",
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"stylesheet\" href=\"https://cdn.example.com/a.css\"></head><body>Hi</body></html>",
+        ] {
+            assert!(!any_flag_in_json(v), "{v}");
+            assert!(flags("attack.xss", v), "{v} in a URL");
+        }
+        for v in ["<svg onload=alert(1)>", "<iframe src=\"javascript:alert(1)\">", "<svg><base href=//evil.example/>", "<iframe srcdoc=\"<script>x</script>\">", "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">"] {
+            assert!(flags_in_json("attack.xss", v), "{v}");
+        }
+    }
 
     #[test]
     fn catches_xss() {

@@ -331,6 +331,10 @@ fn ipv4(r: &Run<'_>, out: &mut Vec<Candidate>) {
     if r.start > 0 && r.text[r.start - 1] == b'.' {
         return;
     }
+    // `Chrome/120.0.0.0`: a product version (a name, `/`, the version), as in a User-Agent.
+    if r.start > 1 && r.text[r.start - 1] == b'/' && r.text[r.start - 2].is_ascii_alphabetic() {
+        return;
+    }
     let mut end = r.end;
     if r.ng == 5 {
         let suffix = parts.next().unwrap_or(b"");

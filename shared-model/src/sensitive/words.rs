@@ -57,6 +57,14 @@ mod tests {
     }
 
     #[test]
+    fn product_versions_are_not_addresses() {
+        assert!(types("Mozilla/5.0 AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36").is_empty());
+        assert!(types("MyAgent/1.2.3.4").is_empty());
+        assert_eq!(types("http://8.8.8.8/x"), vec![(DataType::IpAddress, 7..14)]);
+        assert_eq!(types("via proxy/ 8.8.4.4"), vec![(DataType::IpAddress, 11..18)]);
+    }
+
+    #[test]
     fn a_glued_run_hides_the_groups_after_it() {
         // The run starting inside `a716` is glued to a letter; its later groups are not a run of
         // their own (12 digits would be a weak Aadhaar/phone shape).
