@@ -12,7 +12,8 @@
 //!   than one `charset`, or a charset that is not ASCII-compatible (EBCDIC `ibm037`, `utf-7`,
 //!   `utf-16`): payloads encoded so that the inspection reads noise and the application reads
 //!   SQL. The same charsets requested through `Accept` make the response unreadable to response
-//!   inspection. High.
+//!   inspection, and declared through `X-Up-Devcap-Post-Charset` (old WAP phones' body charset,
+//!   which some servers still honour) they encode the body just as well. High.
 //! - `X-HTTP-Method-Override` and its cousins, judged in `method`.
 //! - WebDAV's `If` and `Lock-Token` outside WebDAV methods, an empty `User-Agent` or `Accept`,
 //!   an unknown charset name: weak signals (Low/Medium), which only add to other evidence. A
@@ -37,6 +38,9 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "x-middleware-subrequest" => Some(Hit::new(Family::Protocol, Critical, 0.9, 0, "X-Middleware-Subrequest (middleware bypass)")),
             "content-type" => content_type(v),
             "accept" => accept(&head.method, v),
+            // Openwave's WAP header naming the body's charset, which some servers honour:
+            // the EBCDIC-payload trick again, without touching `Content-Type`.
+            "x-up-devcap-post-charset" => charset_hit(v),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
             "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "WebDAV header outside WebDAV")),
             // Google, Microsoft and framework conventions for overriding the method.
@@ -247,6 +251,16 @@ mod tests {
         assert!(clean(&head("OPTIONS", &[("accept", "")])));
         assert!(weak_only(&with("if", "(<urn:uuid:181d4fae>)")));
         assert!(clean(&head("LOCK", &[("lock-token", "<urn:uuid:181d4fae>")])));
+    }
+
+    #[test]
+    fn body_charset_declared_by_wap_header() {
+        for c in ["ibm037", "IBM500", "cp1026", "utf-7"] {
+            assert!(flagged(&head("POST", &[("x-up-devcap-post-charset", c)]), "attack.protocol"), "{c}");
+        }
+        for c in ["utf-8", "ISO-8859-1", "Shift_JIS"] {
+            assert!(clean(&head("POST", &[("x-up-devcap-post-charset", c)])), "{c}");
+        }
     }
 
     #[test]

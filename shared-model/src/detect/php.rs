@@ -78,8 +78,11 @@ fn directive_set(b: &[u8], s: usize, _e: usize) -> bool {
     in_sorted(DIRECTIVES, name) || DIRECTIVE_PREFIXES.iter().any(|p| name.len() > p.len() && name.starts_with(p.as_bytes()))
 }
 
-/// Function names C, Python, JavaScript or Perl share with PHP: not PHP's signature on their own.
-const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "fopen", "fwrite", "include", "popen", "require", "system", "unlink", "unpack"];
+/// Function names other languages share with PHP that are also words of prose or of an API's
+/// vocabulary (`system (admin)`, `include (optional)`, `unlink (account)`): not PHP's signature
+/// on their own in a URL. (C's `fopen`, `fwrite`, `popen` are no word: called in a URL, they are
+/// code whatever the language.)
+const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "include", "require", "system", "unlink", "unpack"];
 
 /// PHP function names that are also English words: in a URL they count only glued to their `(`.
 const ENGLISH_NAMES: &[&str] = &["extract", "serialize"];
@@ -380,11 +383,11 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)"] {
+        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)", "fopen  (x)", "popen(p)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
         }
-        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)"] {
+        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)", "unlink (account)", "fopen"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");

