@@ -5,15 +5,18 @@
 //! non-ASCII. No serializer writes `a` as `\u0061`; a hand-written escape of a plain letter is
 //! there so that a filter matching words (`alert`, `valueOf`) reads noise while the sink that
 //! decodes it (a JavaScript string, a JSON or IIS decoder) reads the word (the "Unicode character
-//! bypass"). A JSON string is left alone: its escapes are the JSON parser's, and an escape that
-//! survives parsing is JSON double-encoded inside JSON, which serializers do write. The other families match the decoded form anyway (see [`crate::normalize`]); this
-//! check reports the evasion itself, from the raw value, and only for values whose decoding
+//! bypass"): High in a form, a header or an XML value. In a query string it is Medium, which
+//! adds to other evidence but does not flag alone: front ends of JSON APIs paste JavaScript
+//! string literals into links, and the CRS rule makes the same exception for JSON clients.
+//! A JSON string is left alone: its escapes are the JSON parser's, and an escape that survives
+//! parsing is JSON double-encoded inside JSON, which serializers do write. The other families
+//! match the decoded form anyway (see [`crate::normalize`]); this check reports the evasion itself, from the raw value, and only for values whose decoding
 //! changed something (or that hold a braced `\u{`): a clean value costs one pointer comparison.
 
 use super::gate::lit;
 use super::{is_json_text, Check, Family, Hit, Subject, Trigger};
 use crate::fields::{Field, Part};
-use crate::finding::Severity::High;
+use crate::finding::Severity::{High, Medium};
 use crate::normalize::hex;
 
 pub(crate) struct Escape;
@@ -66,7 +69,11 @@ impl Check for Escape {
         if is_json_text(s) {
             return None;
         }
-        escaped_plain(s.raw.as_bytes()).map(|at| Hit::new(Family::Protocol, High, 0.75, at, "escaped plain letter or digit (\\u evasion)"))
+        let hit = escaped_plain(s.raw.as_bytes()).map(|at| Hit::new(Family::Protocol, High, 0.75, at, "escaped plain letter or digit (\\u evasion)"));
+        if matches!(s.part, Part::Query | Part::QueryName) {
+            return hit.map(|h| h.at_most(Medium, 0.6));
+        }
+        hit
     }
 }
 
@@ -82,7 +89,8 @@ mod tests {
             f.iter().any(|f| f.kind == "attack.protocol" && f.weight() >= 0.5)
         };
         for v in ["\\u0061lert(1)", "x=\\u0065val", "\"in \\u0076alueOf=", "\\u{70}rompt", "%u0073cript", "id\\u0030"] {
-            assert!(flagged(Part::Query, v), "{v}");
+            assert!(flagged(Part::Header, v), "{v}");
+            assert!(scan_at(Part::Query, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.protocol"), "{v} reported in a query");
             assert!(flagged(Part::Body, v), "{v} in a form field");
             assert!(!flags_in_json("attack.protocol", v), "{v} double-encoded in a JSON string");
         }
@@ -97,7 +105,8 @@ mod tests {
             "\\u00",
             "plain text",
         ] {
-            assert!(!flagged(Part::Query, v), "{v}");
+            assert!(!flagged(Part::Header, v) && !flagged(Part::Body, v), "{v}");
+            assert!(!scan_at(Part::Query, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.protocol"), "{v}");
         }
     }
 }
