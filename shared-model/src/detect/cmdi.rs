@@ -23,8 +23,8 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
-    /// JavaScript, and values that are an automation tool's command line: an injection outside a
-    /// JSON text field, where code samples and job definitions do not travel.
+    /// JavaScript, batch conditionals, and values that are an automation tool's command line: an
+    /// injection outside a JSON text field, where code samples and job definitions do not travel.
     strict_rules: Rules,
 }
 
@@ -282,6 +282,9 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    // Batch `IF a==b command` with any command: in a URL, header or form there is
+                    // no script for it to be a line of.
+                    (r"\bif\s+(?:/i\s+)?(?:not\s+)?[^\s=]+\s*==\s*[^\s=]+\s+[a-z@(]", High, 0.7, "Windows batch IF"),
                 ],
             )?,
         })
@@ -597,7 +600,7 @@ mod tests {
     }
 
     #[test]
-    fn automation_tool_command_lines_outside_json_text() {
+    fn tool_command_lines_and_batch_conditionals_outside_json_text() {
         use crate::fields::Part;
         for v in ["ansible-playbook site.yml -i hosts", "chef-shell", "ansible-console", "cscli decisions delete --all", "/usr/bin/ansible-pull -U x"] {
             assert!(flags("attack.cmdi", v), "{v}");
@@ -605,6 +608,13 @@ mod tests {
         }
         assert!(!flags_in_json("attack.cmdi", "chef-client"), "a job definition in a JSON text field");
         for v in ["ansible", "chef", "the chef-shell docs", "ansible-lint-report.txt", "chef-de-cuisine"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["if a==b net user x y /add", "if %x%==1 del *", "if /i \"%u%\"==\"a\" start calc"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(!flags_in_json("attack.cmdi", "In C, if a==b fails for floats; use an epsilon"), "prose about code in a JSON text field");
+        for v in ["if a == b", "what if x==y?", "a==b if you like"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
