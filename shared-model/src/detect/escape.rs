@@ -60,9 +60,9 @@ impl Check for Escape {
 
     fn wake(&self, text: &[u8], field: &Field<'_>) -> bool {
         // The prefilter's text is the raw value itself unless decoding changed it.
-        !std::ptr::eq(text.as_ptr(), field.value.as_ptr())
-            && !(field.part == Part::Body && field.name.starts_with('$'))
-            && escaped_plain(field.value.as_bytes()).is_some()
+        let decoded = !std::ptr::eq(text.as_ptr(), field.value.as_ptr());
+        let json_string = field.part == Part::Body && field.name.starts_with('$');
+        decoded && !json_string && escaped_plain(field.value.as_bytes()).is_some()
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
