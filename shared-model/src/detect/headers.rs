@@ -12,7 +12,9 @@
 //!   than one `charset`, or a charset that is not ASCII-compatible (EBCDIC `ibm037`, `utf-7`,
 //!   `utf-16`): payloads encoded so that the inspection reads noise and the application reads
 //!   SQL. The same charsets requested through `Accept` make the response unreadable to response
-//!   inspection. High.
+//!   inspection, and declared through `X-Up-Devcap-Post-Charset` by an `UP` user agent (old WAP
+//!   phones' body charset, which some servers still honour) they encode the body just as well.
+//!   High.
 //! - `X-HTTP-Method-Override` and its cousins, judged in `method`.
 //! - WebDAV's `If` and `Lock-Token` outside WebDAV methods, an empty `User-Agent` or `Accept`,
 //!   an unknown charset name: weak signals (Low/Medium), which only add to other evidence. A
@@ -37,6 +39,9 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "x-middleware-subrequest" => Some(Hit::new(Family::Protocol, Critical, 0.9, 0, "X-Middleware-Subrequest (middleware bypass)")),
             "content-type" => content_type(v),
             "accept" => accept(&head.method, v),
+            // Openwave's WAP header naming the body's charset, honoured for its browsers (whose
+            // User-Agent starts `UP`): the EBCDIC-payload trick again, without `Content-Type`.
+            "x-up-devcap-post-charset" => charset_hit(v).map(|h| if wap_browser(head) { h } else { h.at_most(Medium, 0.6) }),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
             "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "WebDAV header outside WebDAV")),
             // Google, Microsoft and framework conventions for overriding the method.
@@ -47,6 +52,11 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             out.push((hit, format!("header:{name}"), v.to_string()));
         }
     }
+}
+
+/// An Openwave (UP.Browser) user agent.
+fn wap_browser(head: &RequestHead) -> bool {
+    head.header("user-agent").is_some_and(|ua| ua.len() >= 2 && ua.as_bytes()[..2].eq_ignore_ascii_case(b"up"))
 }
 
 fn webdav(m: &str) -> bool {
@@ -247,6 +257,18 @@ mod tests {
         assert!(clean(&head("OPTIONS", &[("accept", "")])));
         assert!(weak_only(&with("if", "(<urn:uuid:181d4fae>)")));
         assert!(clean(&head("LOCK", &[("lock-token", "<urn:uuid:181d4fae>")])));
+    }
+
+    #[test]
+    fn body_charset_declared_by_wap_header() {
+        let wap = |c: &str| head("POST", &[("user-agent", "UP.Browser/6.2"), ("x-up-devcap-post-charset", c)]);
+        for c in ["ibm037", "IBM500", "cp1026", "utf-7"] {
+            assert!(flagged(&wap(c), "attack.protocol"), "{c}");
+            assert!(weak_only(&head("POST", &[("user-agent", "curl/8"), ("x-up-devcap-post-charset", c)])), "{c} from a browser that ignores it");
+        }
+        for c in ["utf-8", "ISO-8859-1", "Shift_JIS"] {
+            assert!(clean(&wap(c)), "{c}");
+        }
     }
 
     #[test]

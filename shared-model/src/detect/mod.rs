@@ -25,6 +25,7 @@
 
 mod cmdi;
 mod crlf;
+mod escape;
 pub(crate) mod gate;
 mod headers;
 mod java;
@@ -160,6 +161,8 @@ pub(crate) struct Subject<'a> {
     pub ty: ValueType,
     /// Parameter/header name or JSON path.
     pub name: &'a str,
+    /// The value as it arrived, before decoding (for checks that judge the encoding itself).
+    pub raw: &'a str,
 }
 
 /// A family's judgement over one value. Implementations are compiled once and must be linear in
@@ -224,6 +227,7 @@ impl AttackDetector {
             Box::new(java::Java::new()?),
             Box::new(session::Session::new()?),
             Box::new(proto::Proto::new()?),
+            Box::new(escape::Escape),
         ];
         let mut literals = Vec::new();
         let mut owner = Vec::new();
@@ -336,7 +340,7 @@ impl AttackDetector {
             Cow::Borrowed(t) if t.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Owned(t.to_ascii_lowercase()),
             t => t,
         };
-        let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name };
+        let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name, raw: &field.value };
         let mut location: Option<String> = None;
         for (i, check) in self.checks.iter().enumerate() {
             if mask & (1 << i) == 0 || (field.ty == ValueType::Markup && !check.document_level()) {

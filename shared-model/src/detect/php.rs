@@ -13,7 +13,7 @@
 //! (`strip_tags(`, `php_uname (`) is High too. A bare function *name* (`eval`, `phpinfo` in
 //! prose) is not a call and stays clean.
 
-use super::gate::{gated, in_sorted, lit, skip_space, word_before};
+use super::gate::{gated, in_sorted, is_word, lit, skip_space, word_before};
 use super::{is_file_name, is_head_part, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
@@ -43,8 +43,46 @@ const PHP_ONLY: &[&str] = &[
     "readdir", "scandir", "serialize", "strip_tags", "strrev", "substr", "symlink", "tempnam", "var_dump", "var_export",
 ];
 
-/// Function names C, Python, JavaScript or Perl share with PHP: not PHP's signature on their own.
-const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "fopen", "fwrite", "include", "popen", "require", "system", "unlink", "unpack"];
+/// `php.ini` directives that a request sets through an injected `ini_set`, `.user.ini` or
+/// `-d` option: what turns code execution, file inclusion, error display or mail on, and the
+/// resource limits an attacker raises. Each is PHP's own name (no other configuration spells
+/// it so); the dotted families (`session.*`, `opcache.*`, ...) are matched by prefix. Sorted.
+const DIRECTIVES: &[&str] = &[
+    "allow_url_fopen", "allow_url_include", "auto_append_file", "auto_prepend_file", "default_socket_timeout",
+    "disable_classes", "disable_functions", "display_errors", "display_startup_errors", "doc_root", "enable_dl",
+    "engine", "error_log", "error_reporting", "expose_php", "extension_dir", "file_uploads", "html_errors",
+    "include_path", "log_errors", "max_execution_time", "max_file_uploads", "max_input_time", "max_input_vars",
+    "memory_limit", "open_basedir", "output_handler", "post_max_size", "register_argc_argv", "register_globals",
+    "safe_mode", "sendmail_from", "sendmail_path", "short_open_tag", "smtp", "smtp_port", "sys_temp_dir",
+    "track_errors", "unserialize_callback_func", "unserialize_max_depth", "upload_max_filesize", "upload_tmp_dir",
+    "zend_extension",
+];
+
+/// Directive families matched by prefix (`session.save_path`, `opcache.enable`).
+const DIRECTIVE_PREFIXES: &[&str] = &["assert.", "cgi.", "mail.", "opcache.", "phar.", "session.", "suhosin.", "user_ini.", "xdebug.", "zend."];
+
+/// Gate for `=`: a directive is set (`memory_limit = 512M`, `session.save_path=`).
+fn directive_set(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut end = s;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && end - start < 40 && (is_word(b[start - 1]) || b[start - 1] == b'.') {
+        start -= 1;
+    }
+    let mut buf = [0u8; 40];
+    let name = &mut buf[..end - start];
+    name.copy_from_slice(&b[start..end]);
+    name.make_ascii_lowercase();
+    in_sorted(DIRECTIVES, name) || DIRECTIVE_PREFIXES.iter().any(|p| name.len() > p.len() && name.starts_with(p.as_bytes()))
+}
+
+/// Function names other languages share with PHP that are also words of prose or of an API's
+/// vocabulary (`system (admin)`, `include (optional)`, `unlink (account)`): not PHP's signature
+/// on their own in a URL. (C's `fopen`, `fwrite`, `popen` are no word: called in a URL, they are
+/// code whatever the language.)
+const SHARED_NAMES: &[&str] = &["assert", "eval", "exec", "include", "require", "system", "unlink", "unpack"];
 
 /// PHP function names that are also English words: in a URL they count only glued to their `(`.
 const ENGLISH_NAMES: &[&str] = &["extract", "serialize"];
@@ -61,13 +99,41 @@ const SHARED_RISKY: &str = "system|exec|popen|eval|assert|include(?:_once)?|requ
 /// The risky functions only PHP has. A regex.
 const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_function|call_user_func(?:_array)?|file_put_contents|move_uploaded_file|fsockopen|preg_replace|array_map|show_source|readfile|file_get_contents|phpinfo|unserialize|base64_decode|gzinflate|str_rot13|ini_set|curl_exec";
 
-/// Whether the word ending at `end` (past spaces) names a PHP function: a risky one or a
-/// PHP-only built-in. (Extension prefixes such as `sodium_` or `pg_` are not enough: other
-/// languages and plain identifiers share them, `sodium_mg(`.)
+/// Name prefixes of PHP extensions whose functions no other language or library spells so
+/// (`odbc_exec`, `tidy_parse_string`, `sodium_crypto_box_keypair`, `posix_getpwuid`): a call to
+/// any of them in a URL or header is PHP code, however new or obscure the function. Prefixes
+/// that other code shares stay out (`pg_` is PostgreSQL's too, `sodium_` libsodium's, `mb_`,
+/// `ob_` and `stream_` are ordinary identifier stems). Sorted.
+const EXTENSION_PREFIXES: &[&str] = &[
+    "apache_", "apcu_", "ctype_", "enchant_", "finfo_", "gmp_", "grapheme_", "iconv_", "imap_", "intl_", "libxml_",
+    "mysqli_", "numfmt_", "odbc_", "openssl_", "pcntl_", "posix_", "readline_", "shmop_", "sodium_crypto_", "spl_",
+    "tidy_", "xmlrpc_", "xmlwriter_", "yaml_",
+];
+
+/// Whether the word ending at `end` (past spaces) is a PHP extension function's name: one of
+/// [`EXTENSION_PREFIXES`] and more (words up to 64 bytes; PHP's longest names are about 50).
+fn is_extension_function(b: &[u8], end: usize) -> bool {
+    let mut end = end;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && end - start <= 64 && is_word(b[start - 1]) {
+        start -= 1;
+    }
+    if start > 0 && is_word(b[start - 1]) {
+        return false;
+    }
+    let w = &b[start..end];
+    EXTENSION_PREFIXES.iter().any(|p| w.len() > p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+}
+
+/// Whether the word ending at `end` (past spaces) names a PHP function: a risky one, a PHP-only
+/// built-in, or an extension's function.
 fn is_php_function(b: &[u8], end: usize) -> bool {
     let mut buf = [0u8; 24];
     let w = word_before(b, end, &mut buf);
-    in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w)
+    in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w) || is_extension_function(b, end)
 }
 
 /// Gate for `(` after a string, a parenthesis or an index: PHP 7 calls a function named by any
@@ -157,6 +223,10 @@ impl Php {
         let named_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{risky})\s*\("#);
         let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::STRONG);
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
+        let directive = format!(
+            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend)\.[a-z_]+[a-z_.]*|user_ini\.(?:filename|cache_ttl))\s*=\s*\S",
+            DIRECTIVES.join("|")
+        );
         let table = [
             (r"<\?(?:php\b|=\s*[$`a-z_(])", Critical, 0.9, "PHP opening tag"),
             (dynamic.as_str(), Critical, 0.9, "PHP function called by a string or expression"),
@@ -168,7 +238,7 @@ impl Php {
             (r#"\$[a-z_][a-z0-9_]*\s*\(|\$_(?:get|post|request|cookie)\s*\[[^\]]*\]\s*\("#, High, 0.8, "PHP variable function"),
             (r#"(?:^|[;&\s"'=\[{(])[oc]:\d+:"[a-z_\\][a-z0-9_\\]*":\d+:\{"#, Critical, 0.9, "PHP serialized object"),
             (r#"(?:^|[;&\s"'=\[{(])a:\d+:\{(?:[is]:\d+(?::"[^"]*")?;)"#, High, 0.75, "PHP serialized array"),
-            (r"(?:^|[\s;&])(?:allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|register_globals|enable_dl|engine|zend_extension|extension_dir|unserialize_callback_func|unserialize_max_depth|phar\.readonly|cgi\.force_redirect|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check)|suhosin\.[a-z.]+)\s*=\s*\S", High, 0.75, "PHP configuration directive"),
+            (directive.as_str(), High, 0.75, "PHP configuration directive"),
             (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://)", Critical, 0.9, "PHP stream wrapper"),
             (r"\bpreg_replace\s*\(\s*['\x22][/#~|!@%][^'\x22]*[/#~|!@%][a-z]*e[a-z]*['\x22]", Critical, 0.9, "preg_replace /e"),
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
@@ -181,7 +251,12 @@ impl Php {
             .chain(PHP_ONLY)
             .filter(|n| !SHARED_NAMES.contains(n))
             .partition(|n| !ENGLISH_NAMES.contains(n));
-        let head_call = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{})\s*|(?:{}))\(", compound.join("|"), plain.join("|"));
+        let head_call = format!(
+            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+)\s*|(?:{}))\(",
+            compound.join("|"),
+            EXTENSION_PREFIXES.join("|"),
+            plain.join("|")
+        );
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
             head_rules: Rules::new(
@@ -207,26 +282,10 @@ impl Check for Php {
             lit("' . '"),
             lit("\" . '"),
             lit("' . \""),
-            lit("session."),
-            lit("_extension"),
-            lit("extension_d"),
-            lit("unserialize_"),
-            lit("phar."),
-            lit("cgi."),
             lit("chr("),
             gated("$", php_variable),
             lit(":{"),
-            lit("allow_url_"),
-            lit("auto_prepend_file"),
-            lit("auto_append_file"),
-            lit("disable_functions"),
-            lit("open_basedir"),
-            lit("safe_mode"),
-            lit("register_globals"),
-            lit("enable_dl"),
-            lit("suhosin."),
-            lit("engine="),
-            lit("engine ="),
+            gated("=", directive_set),
             lit("php://"),
             lit("phar://"),
             lit("zlib://"),
@@ -274,6 +333,8 @@ mod tests {
     fn name_lists_are_sorted() {
         assert!(super::CALLS.windows(2).all(|w| w[0] < w[1]));
         assert!(super::PHP_ONLY.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::DIRECTIVES.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::EXTENSION_PREFIXES.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
@@ -322,11 +383,11 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)"] {
+        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)", "fopen  (x)", "popen(p)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
         }
-        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)"] {
+        for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)", "unlink (account)", "fopen"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
@@ -343,6 +404,47 @@ mod tests {
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
         let f = scan_at(Part::Body, ValueType::Text, "file.filename", "safe.phpinfo");
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
+    }
+
+    #[test]
+    fn configuration_directives_being_set() {
+        for v in [
+            "max_execution_time=0",
+            "display_errors = On",
+            "x; sendmail_path=/tmp/x.sh",
+            "opcache.file_cache=/tmp",
+            "SMTP=evil.example",
+            "zend.assertions=1",
+            "ERROR_REPORTING = E_ALL",
+        ] {
+            assert!(flags("attack.php", v), "{v}");
+            assert!(flags_at("attack.php", Part::Body, v), "{v} in a form");
+        }
+        for v in [
+            "memory_limit",
+            "raise the memory_limit to 512M",
+            "smtp_host=mail.example.com",
+            "mail.example.com=primary",
+            "display_errors=",
+            "engine_version=3",
+            "YWJjZA==",
+            "session.id=42",
+        ] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn extension_function_calls_in_a_url() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Path, v), "{v} as a path segment");
+        }
+        for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        assert!(!at(Part::Body, "tidy_repair_string(x)"), "a code sample in a body");
     }
 
     #[test]

