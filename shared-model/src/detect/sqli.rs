@@ -21,7 +21,7 @@
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].
 
-use super::gate::{gated, in_sorted, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
+use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 
@@ -68,7 +68,16 @@ fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
         None => true,
         Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
     };
-    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/'))
+    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/') || ends_variable(b, p + 1))
+}
+
+/// Whether the word ending at `end` is a variable (`@version`, `@@datadir`).
+fn ends_variable(b: &[u8], end: usize) -> bool {
+    let mut i = end;
+    while i > 0 && end - i < 32 && is_word(b[i - 1]) {
+        i -= 1;
+    }
+    i < end && i > 0 && b[i - 1] == b'@'
 }
 
 /// Gate for `;`: a statement keyword follows (a stacked query).
@@ -255,6 +264,15 @@ impl Check for Sqli {
             lit("@@"),
             lit("information_schema"),
             lit("sysobjects"),
+            gated("msdb", whole_word),
+            gated("tempdb", whole_word),
+            lit("sysdatabases"),
+            lit("sqlite_temp_master"),
+            lit("pg_shadow"),
+            gated("mysql.", starts_word),
+            lit(".e("),
+            lit(".e)"),
+            lit(".e,"),
             lit("pg_catalog"),
             lit("sqlite_master"),
             lit("sqlite_schema"),
@@ -311,22 +329,28 @@ fn assigned(text: &str) -> Option<usize> {
     (is_name && b.get(eq + 1).is_some_and(|&c| c != b'=')).then_some(eq + 1)
 }
 
-/// The strongest verdict on one value over its injection contexts.
+/// How the tokenizer reads a value: the lexical rules on which SQL dialects differ.
+#[derive(Clone, Copy)]
+struct Lexing {
+    /// A backslash escapes a quote inside the string the application opened (quote contexts).
+    escapes: bool,
+    /// `--` starts a comment only before whitespace or the end, as in MySQL (`--1` is two
+    /// minus signs there, a comment elsewhere).
+    mysql_dashes: bool,
+}
+
+impl Lexing {
+    const STANDARD: Lexing = Lexing { escapes: true, mysql_dashes: false };
+}
+
+/// The strongest verdict on one value over its injection contexts and lexings.
 fn judge_value(s_text: &str) -> Option<Hit> {
     let text = s_text.as_bytes();
-    let mut best = judge(text, &tokenize(text, Ctx::Raw, true), Ctx::Raw);
-    for q in [b'\'', b'"'] {
-        // A context is tokenized only when the value has that quote and no earlier context
-        // already decided with a blocking confidence.
-        if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
-            continue;
-        }
-        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), true), Ctx::Quote(q)));
-        // `\'`: where the application escapes quotes with a backslash but leaves backslashes
-        // alone, the value's own backslash escapes the escape and its quote closes the string.
-        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
-            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
-        }
+    let mut best = judge_contexts(text, Lexing::STANDARD);
+    // `--1 union select`, `1' == --1 or 1`: where MySQL reads two minus signs, other dialects
+    // read a comment; a value with `--` glued to what follows is read both ways.
+    if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && !w[2].is_ascii_whitespace()) {
+        best = stronger(best, judge_contexts(text, Lexing { mysql_dashes: true, ..Lexing::STANDARD }));
     }
     // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
     // drivers and databases turn into `'`, read as that quote.
@@ -334,19 +358,38 @@ fn judge_value(s_text: &str) -> Option<Hit> {
         let folded = s_text.replace(['\u{2018}', '\u{2019}'], "'");
         let f = folded.as_bytes();
         for ctx in [Ctx::Raw, Ctx::Quote(b'\'')] {
-            best = stronger(best, judge(f, &tokenize(f, ctx, true), ctx));
+            best = stronger(best, judge(f, &tokenize(f, ctx, Lexing::STANDARD), ctx));
         }
     }
     best
 }
 
-/// The value's tokens in `ctx`; `escapes`: whether a backslash escapes a quote in the string
-/// the application opened (quote contexts).
-fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
+/// The strongest verdict on one value read with `lex` in each injection context it can be in.
+fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
+    let mut best = judge(text, &tokenize(text, Ctx::Raw, lex), Ctx::Raw);
+    for q in [b'\'', b'"'] {
+        // A context is tokenized only when the value has that quote and no earlier context
+        // already decided with a blocking confidence.
+        if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
+            continue;
+        }
+        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), lex), Ctx::Quote(q)));
+        // `\'`: where the application escapes quotes with a backslash but leaves backslashes
+        // alone, the value's own backslash escapes the escape and its quote closes the string.
+        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
+            let raw_backslash = Lexing { escapes: false, ..lex };
+            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), raw_backslash), Ctx::Quote(q)));
+        }
+    }
+    best
+}
+
+/// The value's tokens in `ctx`, read with `lex`.
+fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
     let mut toks = Vec::new();
     let mut i = 0;
     if let Ctx::Quote(q) = ctx {
-        let (end, closed) = if escapes { string_end(b, 0, q) } else { b.iter().position(|&c| c == q).map_or((b.len(), false), |p| (p + 1, true)) };
+        let (end, closed) = if lex.escapes { string_end(b, 0, q) } else { b.iter().position(|&c| c == q).map_or((b.len(), false), |p| (p + 1, true)) };
         toks.push(Tok { t: T::Str { closed, blank: false }, at: 0, end });
         i = end;
     }
@@ -394,7 +437,10 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             }
             // `--` starts a comment when what follows could not continue an expression (MySQL
             // wants a space; other dialects do not, but `--'x` is a string after two minuses).
-            b'-' if b.get(i + 1) == Some(&b'-') && !matches!(b.get(i + 2), Some(b'\'' | b'"')) => {
+            b'-' if b.get(i + 1) == Some(&b'-')
+                && !matches!(b.get(i + 2), Some(b'\'' | b'"'))
+                && !(lex.mysql_dashes && b.get(i + 2).is_some_and(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())) =>
+            {
                 i = line_end(b, i);
                 T::Comment { inline: false }
             }
@@ -411,8 +457,13 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
                 let hex = b[start] == b'0' && matches!(b.get(start + 1), Some(b'x' | b'b'));
                 let float = !hex && b[start..i].iter().any(|&c| c == b'.' || c == b'e');
                 if !float && i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
-                    i = word_end(b, i);
-                    T::Word { call: false }
+                    if suffix_before_keyword(b, start, i) {
+                        i += 1;
+                        T::Num
+                    } else {
+                        i = word_end(b, i);
+                        T::Word { call: false }
+                    }
                 } else {
                     T::Num
                 }
@@ -522,6 +573,10 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
         i += 1;
     }
+    // `1.e(`: MySQL reads a point then an empty exponent as part of the number.
+    if b[..i].ends_with(b".") && b.get(i) == Some(&b'e') && matches!(b.get(i + 1), Some(b'(' | b')' | b',')) {
+        return i + 1;
+    }
     if i < b.len() && b[i] == b'e' {
         let mut j = i + 1;
         if j < b.len() && matches!(b[j], b'+' | b'-') {
@@ -535,6 +590,20 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         }
     }
     i
+}
+
+/// `1funion`, `0xunion`: digits `b[start..i]` then a one-letter literal suffix that ends the
+/// number in some dialect (Oracle's `f`/`d` binary float and double, SQL Server's empty binary
+/// `0x`), glued to a keyword. Those dialects read the number then the keyword; elsewhere it is
+/// one identifier (`2fa`, `1day`).
+fn suffix_before_keyword(b: &[u8], start: usize, i: usize) -> bool {
+    let suffix = match b.get(i) {
+        Some(b'f' | b'd') => true,
+        Some(b'x') => &b[start..i] == b"0",
+        _ => false,
+    };
+    let rest = &b[i + 1..word_end(b, i + 1)];
+    suffix && matches!(classify(rest, false), T::Kw(Kw::Union | Kw::Select | Kw::From) | T::Logic)
 }
 
 /// The length of a multi-byte separator at `i`, else 0: U+00A0 (no-break space) and U+FFFD
@@ -564,9 +633,14 @@ fn next_is_paren(b: &[u8], mut i: usize) -> bool {
 /// System catalogs and tables that list a database's schema: only schema enumeration names
 /// them in a request value. Sorted.
 const CATALOGS: &[&str] = &[
-    "all_tab_columns", "all_tables", "information_schema", "msysobjects", "pg_catalog", "pg_tables", "sqlite_master",
-    "sqlite_schema", "syscolumns", "sysobjects", "user_tab_columns", "user_tables",
+    "all_tab_columns", "all_tables", "information_schema", "msdb", "msysobjects", "pg_catalog", "pg_shadow",
+    "pg_tables", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "syscolumns", "sysdatabases", "sysobjects",
+    "tempdb", "user_tab_columns", "user_tables",
 ];
+
+/// MySQL's grant tables, named `mysql.<table>`: where its users, hosts and password hashes live.
+/// Sorted.
+const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "tables_priv", "user"];
 
 /// Functions that report the server's identity, user or schema, called without arguments by
 /// schema-enumeration payloads. Sorted.
@@ -716,6 +790,15 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
+            T::Word { call: false } if word(text, tok) == b"mysql" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| in_sorted(MYSQL_GRANT_TABLES, word(text, t))) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
+            }
+            // `1.e(ascii`, `1.e)`: a number with an empty exponent glued to a parenthesis or a
+            // comma, which MySQL reads as the number and then the SQL after it, while a filter
+            // sees one word `e(`.
+            T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma)) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "scientific-notation obfuscation" })
+            }
             // `database()`, `db_name(`: asking the server who and where it is.
             T::Func { .. } if in_sorted(INFO_FUNCS, word(text, tok)) && next(1) == Some(T::LParen) && matches!(next(2), None | Some(T::RParen)) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
@@ -1065,9 +1148,14 @@ fn clause_probe(text: &[u8], toks: &[Tok], i: usize) -> Option<Verdict> {
 }
 
 /// A comment that cuts the rest of the query: `--`, `-- x`, `/**/`, `#` at the very end. A `#`
-/// followed by text (`7" #2 needle`) or a long `--word` is how people write, not how SQL ends.
+/// followed by text (`7" #2 needle`) or a long `--word` is how people write, not how SQL ends,
+/// unless it names `sp_password`: SQL Server leaves any statement holding that word out of its
+/// traces, so `--sp_password` hides an injection from the audit log.
 fn terminating_comment(text: &[u8], c: &Tok) -> bool {
     let body = text.get(c.at..c.end).unwrap_or(&[]);
+    if body.starts_with(b"--") && find(body, 2, b"sp_password").is_some() {
+        return true;
+    }
     let rest = if body.starts_with(b"#") { &body[1..] } else { body.get(2..).unwrap_or(&[]) };
     let rest_trim: Vec<u8> = rest.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
     if body.starts_with(b"#") {
@@ -1148,11 +1236,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, STATEMENTS};
+    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, STATEMENTS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS] {
+        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -1256,6 +1344,21 @@ mod tests {
                 "'; -- ",
                 ") rlike (",
                 ") or (2=",
+                // MySQL dashes, comments naming sp_password, variables before a comment
+                "--5 union select name from t",
+                "7' == --7 or 7",
+                "abc'--sp_password",
+                "4--9 sp_password",
+                "@ver --",
+                // system databases and grant tables, dialect number suffixes, empty exponents
+                "tempdb",
+                "select * from msdb..backupset",
+                "mysql.user",
+                "9.e(concat(user))",
+                "0xunion select 1",
+                "3dunion select 4",
+                "x 'xor' y",
+                "' rlike '",
             ],
             &[
                 "O'Reilly",
@@ -1331,6 +1434,14 @@ mod tests {
                 "He said 'no';",
                 "; then the rest",
                 "a;b;c",
+                "2fa enabled",
+                "1day or 2days",
+                "mysql.conf backup",
+                "version 1.e5 and 1.2e3",
+                "use --verbose for details",
+                "c--b",
+                "Christmas stocking \"NOT\" stuffer",
+                "the 'or' keyword",
             ],
         );
     }

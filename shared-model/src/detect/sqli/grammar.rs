@@ -151,6 +151,9 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Cmp | T::Kw(Kw::WordOp)) => {
+                if word(text, tok) == b"sounds" && all.get(k).is_some_and(|x| word(text, x) == b"like") {
+                    k += 1; // `sounds like`: one operator
+                }
                 pending_cmp = true;
                 state = State::Operand;
             }
@@ -373,6 +376,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "operator probe between quotes" });
         }
+        if ops == 1 && w.words == 0 && quoted_operator(text, all, q) {
+            return Some(Verdict { at, confidence: 0.7, detail: "SQL operator between single quotes" });
+        }
     }
     None
 }
@@ -406,6 +412,38 @@ fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
         && (!worded || !prefix.is_empty() && !suffix.is_empty())
 }
 
+/// `'OR'`, `' XOR '`, `a 'NOT RLIKE' b`, `x '||' y`: a binary SQL operator alone between two
+/// single quotes, SQL's string delimiter, with at most one short token outside each quote. In
+/// the single-quote context the value closes the application's string, applies the operator and
+/// opens a string the application's quote closes: the shape of a probe for an implicit string
+/// comparison. The quotes hug the operator (`'or'`) or the whole value (`' and '`), and the
+/// outside is symmetric (empty on both sides or one token on both), so a quoted word opening
+/// or inside a phrase (`'like' it`, `use 'or' between terms`) and double-quoted words
+/// (`"NOT" stuffer`, which is how prose quotes) stay prose. Less certain than a condition: it
+/// flags, it does not block on its own.
+fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
+    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
+    let ops = all.get(1..all.len() - 1).unwrap_or(&[]);
+    let (Some(op1), Some(op2)) = (ops.first(), ops.last()) else { return false };
+    let binary = match ops {
+        [one] => one.t == T::Logic && word(text, one) != b"not" || one.t == T::Kw(Kw::WordOp) && !matches!(word(text, one), b"is" | b"in" | b"between" | b"collate" | b"escape"),
+        [a, b] => matches!(word(text, a), b"not" | b"sounds") && matches!(word(text, b), b"like" | b"rlike" | b"regexp" | b"glob"),
+        _ => false,
+    };
+    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii();
+    let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii();
+    let tight = op1.at == first.end && op2.end == last.at;
+    let short = |s: &[u8]| s.len() <= 3 && s.iter().all(u8::is_ascii_alphanumeric);
+    q == b'\''
+        && matches!(last.t, T::Str { closed: false, .. })
+        && text.get(last.at) == Some(&q)
+        && binary
+        && (tight || prefix.is_empty() && suffix.is_empty())
+        && prefix.is_empty() == suffix.is_empty()
+        && short(prefix)
+        && short(suffix)
+}
+
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
 /// both sides, as people quote words; an injection's quote follows its value (`a'or'a`) or
 /// spaces its operator (`a' or 'b`).
@@ -418,12 +456,12 @@ fn quoted_word(text: &[u8], all: &[Tok]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{tokenize, Ctx};
+    use super::super::{tokenize, Ctx, Lexing};
     use super::judge;
 
     fn sql(s: &str, ctx: Ctx) -> bool {
         let b = s.as_bytes();
-        judge(b, &tokenize(b, ctx, true), ctx).is_some()
+        judge(b, &tokenize(b, ctx, Lexing::STANDARD), ctx).is_some()
     }
 
     #[test]
@@ -468,7 +506,23 @@ mod tests {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         // Quotes set apart from the words around them, or prose on either side.
-        for s in ["say 'or' now", "'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please", "'or'", "'and'"] {
+        for s in ["'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please", "use 'or' between terms", "rock 'n' roll"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+    }
+
+    #[test]
+    fn binary_operators_alone_between_single_quotes() {
+        for s in ["'or'", "'and'", "' xor '", "'not regexp'", "' sounds like '", "a 'mod' b", "x '||' y", "q 'not rlike' z", "say 'or' now"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        assert!(sql("a' sounds like 'b", Ctx::Quote(b'\'')));
+        // Double quotes are how prose quotes a word; a lone `not`, `is` or `in` is no binary
+        // operator; one side only, or longer text outside, is a phrase.
+        for s in ["christmas stocking \"not\" stuffer", "\"or\"", "say \"or\" now", "small \"&\" sign"] {
+            assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
+        }
+        for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
