@@ -38,7 +38,7 @@ const AFTER_VALUE: &[&str] = &[
 
 /// Statement keywords that start a stacked query after `;`. Sorted.
 const STATEMENTS: &[&str] = &[
-    "alter", "begin", "call", "create", "declare", "delete", "drop", "exec", "execute", "grant", "handler", "if",
+    "alter", "begin", "call", "create", "declare", "delete", "do", "drop", "exec", "execute", "grant", "handler", "if",
     "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
     "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
 ];
@@ -474,8 +474,18 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             }
             b'@' => {
                 let system = b.get(i + 1) == Some(&b'@');
-                i = word_end(b, i + 1 + usize::from(system));
+                let name = i + 1 + usize::from(system);
+                // `@"x"`, `@'x'`, `` @`x` ``: MySQL user variables may have quoted names.
+                i = match b.get(name) {
+                    Some(&q @ (b'\'' | b'"' | b'`')) => string_end(b, name + 1, q).0,
+                    _ => word_end(b, name),
+                };
                 T::Var { system }
+            }
+            // `\N`: MySQL's shorthand for NULL (matched lower-case).
+            b'\\' if b.get(i + 1) == Some(&b'n') && !b.get(i + 2).is_some_and(|&c| is_word(c)) => {
+                i += 2;
+                T::Kw(Kw::Literal)
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 => {
                 i = word_end(b, i);
@@ -751,7 +761,12 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
                         let rest = &toks[i + 2..];
-                        sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select)))
+                        sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select))) || existence_test(text, rest)
+                    }
+                    // MySQL's `do <expr>`: evaluates an expression (a delay, a comparison).
+                    (_, Some(b"do")) if i > 0 || quoted => {
+                        let rest = &toks[i + 2..];
+                        sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Cmp | T::Func { .. }))
                     }
                     // A value that begins by ending the application's statement: `;drop`,
                     // `; set @x`, `;update t`.
@@ -783,6 +798,11 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             // `waitfor delay '0:0:5'` is a T-SQL statement wherever it appears.
             T::Kw(Kw::Stmt) if word(text, tok) == b"waitfor" && matches!(toks.get(i + 1).map(|t| word(text, t)), Some(b"delay" | b"time")) && matches!(next(2), Some(T::Str { .. })) => {
                 keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay" });
+            }
+            // `... exec xp_cmdshell 'dir'`: T-SQL needs no `;` between statements, and only an
+            // attack runs a system procedure from a request value.
+            T::Kw(Kw::Stmt) if matches!(word(text, tok), b"exec" | b"execute") && toks.get(i + 1).is_some_and(|t| system_procedure(word(text, t))) => {
+                keep(Verdict { at: tok.at, confidence: 0.9, detail: "system procedure call" });
             }
             T::Kw(Kw::Stmt) if (i == 0 || quoted && i == 1) && statement(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement" });
@@ -976,9 +996,7 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 || kw != b"call" && matches!(next_t, Some(T::LParen))
                 || stacked && matches!(next_t, Some(T::Str { .. }))
                 || next_word == b"immediate"
-                || next_word.starts_with(b"xp_")
-                || next_word.starts_with(b"sp_")
-                || next_word.starts_with(b"master")
+                || system_procedure(next_word)
                 || matches!(next_t, Some(T::Word { .. }))
                     && (matches!(after_name, Some(T::LParen | T::Var { .. } | T::Dot)) || stacked && matches!(after_name, None | Some(T::Semi)))
         }
@@ -991,6 +1009,11 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// `xp_cmdshell`, `sp_configure`, `master..xp_dirtree`: SQL Server's system procedures.
+fn system_procedure(w: &[u8]) -> bool {
+    w.starts_with(b"xp_") || w.starts_with(b"sp_") || w.starts_with(b"master")
 }
 
 /// Tokens that only SQL (not prose) puts in these places.
@@ -1106,6 +1129,12 @@ fn boolean(toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize)
         return Some(Verdict { at, confidence: 0.85, detail: "boolean condition then end of query" });
     }
     None
+}
+
+/// `exists (`, `not exists (`: T-SQL's test for a row, the condition of a stacked `if`.
+fn existence_test(text: &[u8], rest: &[Tok]) -> bool {
+    let skip = usize::from(rest.first().is_some_and(|t| word(text, t) == b"not"));
+    rest.get(skip).is_some_and(|t| word(text, t) == b"exists") && rest.get(skip + 1).is_some_and(|t| t.t == T::LParen)
 }
 
 /// A known function whose arguments contain another known function: `conv(hex(substr(..)))`.
@@ -1359,6 +1388,18 @@ mod tests {
                 "3dunion select 4",
                 "x 'xor' y",
                 "' rlike '",
+                // `\N`, quoted variable names, trailing spaces, full-text search, ordering probes
+                "5'*@v is \\N or '5",
+                "1\"or@\"x\" is null #note",
+                "ab\" =+ - \"1 ",
+                "zz'^!'zz ",
+                "x' or match (a,b) against ('z*' in boolean mode); --",
+                "3 order by ifnull(null,name)",
+                "'a' || binary(2)# x",
+                "x'and 2 exec xp_dirtree 'c:",
+                "2;do (3=3)",
+                "4; if not exists ( /* x */",
+                "(select if(2=2,1,0) limit 1)",
             ],
             &[
                 "O'Reilly",
@@ -1442,6 +1483,12 @@ mod tests {
                 "c--b",
                 "Christmas stocking \"NOT\" stuffer",
                 "the 'or' keyword",
+                "(select one)",
+                "Fix; do (a) and (b)",
+                "tennis match against (the champion)",
+                "sorted: 1 order by name",
+                "C:\\new\\Names and \\N files",
+                "\"foo\" or \"bar\"",
             ],
         );
     }

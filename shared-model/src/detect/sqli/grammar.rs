@@ -41,6 +41,8 @@ struct Walk {
     cases: u32,
     /// Filtering clauses (`where`, `having`) opened after a value.
     clauses: u32,
+    /// Ordering and paging clauses (`order by`, `group by`, `limit`) after a value.
+    lists: u32,
     /// `)` closing a parenthesis the application opened.
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
@@ -99,6 +101,14 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
             (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal)) => {
                 w.literals += 1;
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            // MySQL's full-text search, `match (a, b) against ('x' in boolean mode)`, walked whole.
+            (State::Operand, T::Word { .. }) if word(text, tok) == b"match" => {
+                k = match_end(text, all, k)?;
+                w.calls += 1;
                 operand_done(&mut w, &mut pending_cmp, last_operand, t);
                 last_operand = Some(t);
                 state = State::After;
@@ -191,6 +201,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 if matches!(word(text, tok), b"group" | b"order") {
                     k += 1; // `by`
                 }
+                w.lists += 1;
                 state = State::Operand;
             }
             (State::After, T::Kw(Kw::Clause)) if matches!(word(text, tok), b"asc" | b"desc") => {}
@@ -264,6 +275,28 @@ fn case_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Index after `match <columns> against (...)` whose column list starts at `all[from]`; `None`
+/// when the tokens are not that expression.
+fn match_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(t) = all.get(i).filter(|_| i < from + 16) {
+        match t.t {
+            T::Word { .. } if word(text, t) == b"against" => {
+                return (all.get(i + 1).map(|x| x.t) == Some(T::LParen)).then(|| group_end(all, i + 1)).flatten();
+            }
+            T::Word { .. } | T::Comma | T::Dot | T::LParen | T::RParen => i += 1,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether the tokens hold what only SQL writes inside a sub-select: a call, a comparison, a
+/// `case`.
+fn sql_inside(text: &[u8], toks: &[Tok]) -> bool {
+    toks.iter().any(|t| matches!(t.t, T::Func { .. } | T::Word { call: true } | T::Cmp) || word(text, t) == b"case")
 }
 
 /// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
@@ -340,8 +373,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if w.clauses >= 1 && (w.literal_cmp >= 1 || w.logic >= 1 && w.literals >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL clause with a condition" });
     }
-    // A closed string, a connective over literals, then a comment: `1"or!(false) #1`.
-    if quoted && w.commented && w.logic >= 1 && w.literals >= 1 && w.words == 0 {
+    // A closed string, a connective over literals, then a comment: `1"or!(false) #1`, or in
+    // the raw context `'a' || 1# x`.
+    let string_first = quoted || matches!(first.t, T::Str { closed: true, .. });
+    if string_first && w.commented && w.logic >= 1 && w.literals >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL condition then comment" });
     }
     // Comparisons of identifiers or calls with a connective: `' or a=b or '`, `1 and x like y`.
@@ -353,6 +388,16 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     let sql_terms = w.subselects + w.calls + w.cases;
     if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
+    }
+    // Ordering by a call or a sub-select: `1 order by if(1=1,1,(select 1))`, `x group by
+    // ifnull(a,b)`, a probe that makes the row order answer a question.
+    if w.lists >= 1 && sql_terms >= 1 && !quoted {
+        return Some(Verdict { at, confidence: CONDITION, detail: "ordering by an SQL expression" });
+    }
+    // The whole value one sub-select that computes something: `(select if(1=1,1,0) limit 1)`.
+    // (`(select one)` is a form's placeholder.)
+    if !quoted && w.subselects == 1 && w.tokens == 1 && sql_inside(text, all) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "sub-select" });
     }
     if w.cases >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL case expression" });
@@ -404,8 +449,9 @@ fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
 /// values are glued on both sides (`a'or'b`).
 fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
     let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
-    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]);
-    let suffix = text.get(last.at + 1..).unwrap_or(&[]);
+    // Spaces that open or end the whole value separate nothing.
+    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii_start();
+    let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii_end();
     let worded = all.iter().any(|t| text.get(t.at).is_some_and(u8::is_ascii_alphabetic) && !matches!(t.t, T::Str { .. }));
     !prefix.iter().any(u8::is_ascii_whitespace)
         && !suffix.iter().any(u8::is_ascii_whitespace)
