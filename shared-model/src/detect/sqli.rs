@@ -287,6 +287,8 @@ impl Check for Sqli {
             gated("order by", then_number),
             gated("group by", then_number),
             gated("xp_", starts_word),
+            gated("dbms_", starts_word),
+            gated("utl_", starts_word),
             gated("sp_", starts_word),
             gated("exec", statement_start),
             gated("execute", statement_start),
@@ -483,7 +485,7 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 T::Var { system }
             }
             // `\N`: MySQL's shorthand for NULL (matched lower-case).
-            b'\\' if b.get(i + 1) == Some(&b'n') && !b.get(i + 2).is_some_and(|&c| is_word(c)) => {
+            b'\\' if b.get(i + 1) == Some(&b'n') && (!b.get(i + 2).is_some_and(|&c| is_word(c)) || keyword_at(b, i + 2)) => {
                 i += 2;
                 T::Kw(Kw::Literal)
             }
@@ -602,6 +604,12 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Whether the word at `i` is a keyword that joins or starts SQL (`union`, `select`, `from`,
+/// `and`, ...), which the lexer reads apart from a literal glued before it (`\Nunion`).
+fn keyword_at(b: &[u8], i: usize) -> bool {
+    matches!(classify(&b[i..word_end(b, i)], false), T::Kw(Kw::Union | Kw::Select | Kw::From) | T::Logic)
+}
+
 /// `1funion`, `0xunion`: digits `b[start..i]` then a one-letter literal suffix that ends the
 /// number in some dialect (Oracle's `f`/`d` binary float and double, SQL Server's empty binary
 /// `0x`), glued to a keyword. Those dialects read the number then the keyword; elsewhere it is
@@ -612,8 +620,7 @@ fn suffix_before_keyword(b: &[u8], start: usize, i: usize) -> bool {
         Some(b'x') => &b[start..i] == b"0",
         _ => false,
     };
-    let rest = &b[i + 1..word_end(b, i + 1)];
-    suffix && matches!(classify(rest, false), T::Kw(Kw::Union | Kw::Select | Kw::From) | T::Logic)
+    suffix && keyword_at(b, i + 1)
 }
 
 /// The length of a multi-byte separator at `i`, else 0: U+00A0 (no-break space) and U+FFFD
@@ -695,14 +702,14 @@ fn classify(w: &[u8], call: bool) -> T {
         "and" | "or" | "xor" | "not" => T::Logic,
         "null" | "true" | "false" => T::Kw(Kw::Literal),
         _ if in_sorted(CATALOGS, w.as_bytes()) => T::Kw(Kw::Catalog),
-        "like" | "rlike" | "regexp" | "is" | "in" | "between" | "sounds" | "div" | "mod" | "collate" | "escape" => {
+        "like" | "rlike" | "regexp" | "glob" | "is" | "in" | "between" | "sounds" | "div" | "mod" | "collate" | "escape" => {
             T::Kw(Kw::WordOp)
         }
         "insert" | "update" | "delete" | "drop" | "exec" | "execute" | "declare" | "create" | "alter" | "truncate"
         | "shutdown" | "call" | "grant" | "revoke" | "rename" | "handler" | "load" | "waitfor" | "begin"
         | "merge" | "prepare" | "deallocate" | "lock" | "use" | "show" | "describe" => T::Kw(Kw::Stmt),
         "where" | "having" | "limit" | "offset" | "order" | "group" | "by" | "into" | "outfile" | "dumpfile"
-        | "procedure" | "distinct" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
+        | "procedure" | "distinct" | "distinctrow" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
         | "table" | "top" | "delay" | "analyse" | "asc" | "desc" | "set" | "database" | "as" | "on"
         | "exists" | "except" | "intersect" | "minus" | "using" | "natural" | "binary" | "char" | "varchar"
         | "nvarchar" | "int" | "integer" | "elt" => T::Kw(Kw::Clause),
@@ -810,6 +817,10 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
+            // `dbms_pipe.receive_message(`, `utl_http.request(`: Oracle's delay and network packages.
+            T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
+                keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" })
+            }
             T::Word { call: false } if word(text, tok) == b"mysql" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| in_sorted(MYSQL_GRANT_TABLES, word(text, t))) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
             }
@@ -1009,6 +1020,11 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
+fn oracle_package(w: &[u8]) -> bool {
+    (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && in_sorted(DANGER_FUNCS, w)
 }
 
 /// `xp_cmdshell`, `sp_configure`, `master..xp_dirtree`: SQL Server's system procedures.
@@ -1400,6 +1416,15 @@ mod tests {
                 "2;do (3=3)",
                 "4; if not exists ( /* x */",
                 "(select if(2=2,1,0) limit 1)",
+                // glued NULL shorthand, SQL-only operators over literals, exists, Oracle packages
+                "\\Nunion select 3",
+                "7 union distinctrow select 8",
+                "4 xor 5",
+                "9 div 0",
+                "0 or true",
+                "2 and exists(select 3)",
+                "5 or 7=dbms_lock.sleep(3)",
+                "a' glob 'b",
             ],
             &[
                 "O'Reilly",
@@ -1489,6 +1514,9 @@ mod tests {
                 "sorted: 1 order by name",
                 "C:\\new\\Names and \\N files",
                 "\"foo\" or \"bar\"",
+                "true or false",
+                "Go to sleep. Then eat",
+                "a glob of paint",
             ],
         );
     }

@@ -31,6 +31,11 @@ struct Walk {
     arith: u32,
     /// Literal operands: numbers, strings, `null`/`true`/`false`, variables.
     literals: u32,
+    /// Operators only SQL writes: `xor`, `div`, `rlike`, `regexp`, `sounds like`, `<=>`.
+    sql_ops: u32,
+    /// Numbers and the keyword literals (`true`, `null`) among the literals.
+    numbers: u32,
+    keyword_literals: u32,
     /// Bare identifiers used as operands.
     words: u32,
     /// Known SQL function calls.
@@ -101,6 +106,8 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
             (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal)) => {
                 w.literals += 1;
+                w.numbers += u32::from(t == T::Num);
+                w.keyword_literals += u32::from(t == T::Kw(Kw::Literal));
                 operand_done(&mut w, &mut pending_cmp, last_operand, t);
                 last_operand = Some(t);
                 state = State::After;
@@ -141,6 +148,16 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             }
             // `binary x`, `binary binary (..)`: MySQL's cast prefix.
             (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"binary" => {}
+            // `exists (select ..)`: a sub-select as a condition.
+            (State::Operand, T::Kw(Kw::Clause))
+                if word(text, tok) == b"exists" && all.get(k).map(|x| x.t) == Some(T::LParen) && all.get(k + 1).map(|x| x.t) == Some(T::Kw(Kw::Select)) =>
+            {
+                w.subselects += 1;
+                k = group_end(all, k)?;
+                operand_done(&mut w, &mut pending_cmp, last_operand, T::Kw(Kw::Select));
+                last_operand = Some(T::Num);
+                state = State::After;
+            }
             // `case [x] when .. then .. [else ..] end`, walked whole: its keywords are SQL only.
             (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"case" => {
                 k = case_end(text, all, k)?;
@@ -164,6 +181,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 if word(text, tok) == b"sounds" && all.get(k).is_some_and(|x| word(text, x) == b"like") {
                     k += 1; // `sounds like`: one operator
                 }
+                w.sql_ops += u32::from(matches!(word(text, tok), b"div" | b"rlike" | b"regexp" | b"sounds" | b"<=>"));
                 pending_cmp = true;
                 state = State::Operand;
             }
@@ -175,6 +193,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             }
             (State::After, T::Logic) => {
                 w.logic += 1;
+                w.sql_ops += u32::from(word(text, tok) == b"xor");
                 state = State::Operand;
             }
             (State::After, T::Op) => {
@@ -388,6 +407,13 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     let sql_terms = w.subselects + w.calls + w.cases;
     if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
+    }
+    // Literals joined by an operator only SQL has (`1 xor 1`, `2 div 0`), or a number joined
+    // to a boolean literal (`1 or true`, `0 and null`): a value that is a bare SQL expression.
+    // (`true or false`, `1950 or 1960` are prose.)
+    let bool_expr = w.logic >= 1 && w.numbers >= 1 && w.keyword_literals >= 1;
+    if !quoted && w.words == 0 && w.literals >= 2 && (w.sql_ops >= 1 || bool_expr) {
+        return Some(Verdict { at, confidence: 0.7, detail: "SQL operator over literals" });
     }
     // Ordering by a call or a sub-select: `1 order by if(1=1,1,(select 1))`, `x group by
     // ifnull(a,b)`, a probe that makes the row order answer a question.
