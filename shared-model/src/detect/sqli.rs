@@ -190,6 +190,8 @@ enum T {
     Word { call: bool },
     /// `@x`, `@@version`.
     Var { system: bool },
+    /// `?`: a bind-parameter placeholder.
+    Param,
     /// Boolean connectives: and, or, xor, not, &&, ||.
     Logic,
     /// Comparisons: = <> != < > <= >= <=>.
@@ -267,6 +269,8 @@ impl Check for Sqli {
             gated("msdb", whole_word),
             gated("tempdb", whole_word),
             lit("sysdatabases"),
+            gated("msys", starts_word),
+            gated("pg_toast", whole_word),
             lit("sqlite_temp_master"),
             lit("pg_shadow"),
             gated("mysql.", starts_word),
@@ -295,6 +299,7 @@ impl Check for Sqli {
             gated("drop", statement_start),
             gated("insert", statement_start),
             gated("delete", statement_start),
+            gated("merge", statement_start),
             gated("update", statement_start),
             gated("create", statement_start),
             gated("alter", statement_start),
@@ -474,6 +479,11 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i = number_end(b, i);
                 T::Num
             }
+            // PostgreSQL's containment `@>`.
+            b'@' if b.get(i + 1) == Some(&b'>') => {
+                i += 2;
+                T::Cmp
+            }
             b'@' => {
                 let system = b.get(i + 1) == Some(&b'@');
                 let name = i + 1 + usize::from(system);
@@ -496,6 +506,26 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             b'=' => {
                 i += 1 + usize::from(b.get(i + 1) == Some(&b'='));
                 T::Cmp
+            }
+            // PostgreSQL's containment `<@`.
+            b'<' if b.get(i + 1) == Some(&b'@') => {
+                i += 2;
+                T::Cmp
+            }
+            // PostgreSQL's JSON access `->`, `->>`.
+            b'-' if b.get(i + 1) == Some(&b'>') => {
+                i += 2 + usize::from(b.get(i + 2) == Some(&b'>'));
+                T::Op
+            }
+            // `::`, PostgreSQL's cast: an operator whose right side is a type name.
+            b':' if b.get(i + 1) == Some(&b':') => {
+                i += 2;
+                T::Op
+            }
+            // `?`: a bind parameter, which a driver fills with a value.
+            b'?' => {
+                i += 1;
+                T::Param
             }
             // `<<`, `>>`: bit shifts.
             b'<' | b'>' if b.get(i + 1) == Some(&c) => {
@@ -650,9 +680,10 @@ fn next_is_paren(b: &[u8], mut i: usize) -> bool {
 /// System catalogs and tables that list a database's schema: only schema enumeration names
 /// them in a request value. Sorted.
 const CATALOGS: &[&str] = &[
-    "all_tab_columns", "all_tables", "information_schema", "msdb", "msysobjects", "pg_catalog", "pg_shadow",
-    "pg_tables", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "syscolumns", "sysdatabases", "sysobjects",
-    "tempdb", "user_tab_columns", "user_tables",
+    "all_tab_columns", "all_tables", "information_schema", "msdb", "msysaccessobjects", "msysaccessstorage",
+    "msysaces", "msysmodules", "msysmodules2", "msysobjects", "msysqueries", "msysrelationships", "pg_catalog",
+    "pg_shadow", "pg_tables", "pg_toast", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "syscolumns",
+    "sysdatabases", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
 ];
 
 /// MySQL's grant tables, named `mysql.<table>`: where its users, hosts and password hashes live.
@@ -989,11 +1020,21 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
     let next_word = next.map_or(&[][..], |t| word(text, t));
     let next_t = next.map(|t| t.t);
     match kw {
-        b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => matches!(
-            next_word,
-            b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
-        ),
-        b"insert" | b"replace" => next_word == b"into",
+        b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => {
+            matches!(
+                next_word,
+                b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
+            )
+            // `drop logs;--`: a name, then the statement ends and a comment cuts the query, all
+            // glued as a payload is (`drop it; -- later` is a note).
+            || matches!(next_t, Some(T::Word { call: false }))
+                && toks.get(i + 2).is_some_and(|semi| {
+                    semi.t == T::Semi && next.is_some_and(|n| n.end == semi.at) && text.get(semi.end..).is_some_and(|r| r.starts_with(b"--") || r.starts_with(b"#"))
+                })
+                && i + 3 == toks.len()
+                && ends_in_comment(i + 2)
+        }
+        b"insert" | b"replace" | b"merge" => next_word == b"into",
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
@@ -1425,6 +1466,15 @@ mod tests {
                 "2 and exists(select 3)",
                 "5 or 7=dbms_lock.sleep(3)",
                 "a' glob 'b",
+                // PostgreSQL operators, bind placeholders, statements ended and cut
+                "2 or '{\"b\":1}' @> '{\"b\":1}'",
+                "5 and '[2]'::jsonb is not null",
+                "x' or data->>'k' = 'v' or '",
+                "bob'or?--",
+                "me'and x is not?--",
+                "merge into t using u on (1=1) when matched then delete",
+                "drop logs;--",
+                "msysqueries",
             ],
             &[
                 "O'Reilly",
@@ -1517,6 +1567,11 @@ mod tests {
                 "true or false",
                 "Go to sleep. Then eat",
                 "a glob of paint",
+                "What? --",
+                "Really?! Or not?",
+                "x->y and a::b",
+                "drop it; -- later",
+                "merge branch into main",
             ],
         );
     }

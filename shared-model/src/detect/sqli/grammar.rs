@@ -72,7 +72,7 @@ enum State {
 
 /// Whether a token is a literal operand.
 fn literal(t: T) -> bool {
-    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal))
+    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal))
 }
 
 /// Walks `all[from..]` starting in `state`. `None` when the tokens do not form an SQL expression
@@ -104,7 +104,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
         match (state, t) {
             (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {}
             (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
-            (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal)) => {
+            (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal)) => {
                 w.literals += 1;
                 w.numbers += u32::from(t == T::Num);
                 w.keyword_literals += u32::from(t == T::Kw(Kw::Literal));
@@ -364,7 +364,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         Ctx::Raw if first.t == T::Kw(Kw::Clause) && is_filter_clause(text, first) => (1, State::Operand),
         Ctx::Raw => (0, State::Operand),
     };
-    let mut w = walk(text, all, from, state)?;
+    let Some(mut w) = walk(text, all, from, state) else {
+        return list_item(text, all, ctx);
+    };
     // A raw value that starts with a connective appends a condition to the application's:
     // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies; so
     // does one that closes the application's parenthesis and compares it (`) like (`).
@@ -430,7 +432,7 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     }
     // A literal expression then a comment that cuts the query: `1 or 1--`, `1)--`, `' or 1#`,
     // `1--`, `@version /*`. A lone number before `#` is how people number things.
-    if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash) {
+    if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash || w.subselects >= 1) {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL expression then comment" });
     }
     // Quote contexts: an expression of two operators or more right after the closed string, up
@@ -452,6 +454,22 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         }
     }
     None
+}
+
+/// `x,iif(1=2,x,1/0)`, `3,(select ..)`: one operand, a comma, then an expression: the value
+/// extends a list the application writes (`order by <value>`, a column list) with an item that
+/// computes a condition. The item must be a call, sub-select or `case` over a literal comparison,
+/// which a list of words or numbers (`smith, john`, `1, 2, max(3)`) is not.
+fn list_item(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let head = all.first()?;
+    let plain = matches!(head.t, T::Num | T::Str { closed: true, .. } | T::Word { call: false });
+    if ctx != Ctx::Raw || !plain || all.get(1).map(|t| t.t) != Some(T::Comma) {
+        return None;
+    }
+    let w = walk(text, all, 2, State::Operand)?;
+    let terms = w.calls + w.subselects + w.cases;
+    let computes = w.literal_cmp >= 1 || w.subselects >= 1 && sql_inside(text, &all[2..]);
+    (!w.open_end && terms >= 1 && computes).then(|| Verdict { at: all.get(2).map_or(0, |t| t.at), confidence: CONDITION, detail: "SQL condition in a list item" })
 }
 
 /// Whether the value ends inside a short string opened with the context's quote, which the
@@ -567,6 +585,11 @@ mod tests {
         }
         // An open end is a condition only when the value appends one; `case` needs its keywords.
         assert!(sql("and 4=4'", Ctx::Raw));
+        assert!(sql("id,iif(3=4,id,1/0)", Ctx::Raw));
+        assert!(sql("7,(select 1 where 2>1)", Ctx::Raw));
+        for s in ["smith, john", "1, 2, max(3)", "a, b = c", "x, count(y)", "x, (select one)"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
         for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having", "4=4'", "5 or 6'"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
         }
