@@ -395,6 +395,8 @@ fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
 fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
     let mut toks = Vec::new();
     let mut i = 0;
+    // ODBC escapes `{x ..}` open: their `}` closes like `)`.
+    let mut braces = 0u32;
     if let Ctx::Quote(q) = ctx {
         let (end, closed) = if lex.escapes { string_end(b, 0, q) } else { b.iter().position(|&c| c == q).map_or((b.len(), false), |p| (p + 1, true)) };
         toks.push(Tok { t: T::Str { closed, blank: false }, at: 0, end });
@@ -555,6 +557,17 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i += 1;
                 T::LParen
             }
+            // `{x expr}`: MySQL's ODBC escape, an expression in braces after an identifier.
+            b'{' if odbc_escape(b, i) > 0 => {
+                i = odbc_escape(b, i);
+                braces += 1;
+                T::LParen
+            }
+            b'}' if braces > 0 => {
+                i += 1;
+                braces -= 1;
+                T::RParen
+            }
             b')' => {
                 i += 1;
                 T::RParen
@@ -632,6 +645,14 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         }
     }
     i
+}
+
+/// The end of an ODBC escape's opening `{x ` at `i` (a brace, an identifier, whitespace), or 0.
+fn odbc_escape(b: &[u8], i: usize) -> usize {
+    let start = skip_space(b, i + 1);
+    let end = word_end(b, start);
+    let word = end > start && b.get(start).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+    if word && b.get(end).is_some_and(u8::is_ascii_whitespace) { end + 1 } else { 0 }
 }
 
 /// Whether the word at `i` is a keyword that joins or starts SQL (`union`, `select`, `from`,
@@ -1475,6 +1496,7 @@ mod tests {
                 "merge into t using u on (1=1) when matched then delete",
                 "drop logs;--",
                 "msysqueries",
+                "select{x 5}",
             ],
             &[
                 "O'Reilly",
@@ -1572,6 +1594,8 @@ mod tests {
                 "x->y and a::b",
                 "drop it; -- later",
                 "merge branch into main",
+                "{\"select\": 1}",
+                "select {name} and {size}",
             ],
         );
     }

@@ -40,6 +40,8 @@ struct Walk {
     words: u32,
     /// Known SQL function calls.
     calls: u32,
+    /// Calls of other names (`starts_with(x)`), also counted in [`Walk::words`].
+    other_calls: u32,
     /// Parenthesised sub-selects.
     subselects: u32,
     /// `case .. when .. then .. end` expressions.
@@ -135,6 +137,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                     w.calls += 1;
                 } else {
                     w.words += 1;
+                    w.other_calls += 1;
                 }
                 k += 1;
                 depth += 1;
@@ -441,9 +444,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // value is that probe, its quotes glued to single tokens (see [`operator_probe`]); quotes
     // set apart by spaces are how people quote words.
     if let Ctx::Quote(q) = ctx {
-        // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
+        // Identifiers are allowed where operators outnumber them (`x' or col&&'1`); a call's
+        // name is syntax, not one of them (`x' and f(col) and '1`).
         let ops = w.logic + cmp + w.arith;
-        if ops >= 2 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+        if ops >= 2 && ops > w.words - w.other_calls && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
         }
         if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
@@ -559,6 +563,8 @@ mod tests {
         for s in ["1 or 1=1", "1) and (2=2", "-1 or 3>2", "1 and 1 not like 0", "or 1=1", "5 and x is not null--"] {
             assert!(sql(s, Ctx::Raw), "{s}");
         }
+        assert!(sql("k' and has_role(me) and '1", Ctx::Quote(b'\'')));
+        assert!(!sql("k' and has role (me) and 'then some", Ctx::Quote(b'\'')));
         for s in ["x' or 'a'='a", "' or 1=1--", "') or ('1'='1", "abc' and length(user())>1 and '", "' or x like '%"] {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
