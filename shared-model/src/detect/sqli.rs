@@ -715,7 +715,7 @@ const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "table
 /// schema-enumeration payloads. Sorted.
 const INFO_FUNCS: &[&str] = &[
     "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "last_insert_id",
-    "schema", "session_user", "sqlite_version", "system_user", "user_name",
+    "schema", "session_user", "sqlite_version", "system_user", "user", "user_name", "version",
 ];
 
 const DANGER_FUNCS: &[&str] = &[
@@ -1497,6 +1497,8 @@ mod tests {
                 "drop logs;--",
                 "msysqueries",
                 "select{x 5}",
+                "user()",
+                "version(",
             ],
             &[
                 "O'Reilly",
@@ -1596,6 +1598,7 @@ mod tests {
                 "merge branch into main",
                 "{\"select\": 1}",
                 "select {name} and {size}",
+                "the user(s) and version (2)",
             ],
         );
     }
