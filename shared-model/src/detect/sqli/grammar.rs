@@ -33,6 +33,9 @@ struct Walk {
     literals: u32,
     /// Operators only SQL writes: `xor`, `div`, `rlike`, `regexp`, `sounds like`, `<=>`.
     sql_ops: u32,
+    /// Literal syntax only SQL writes: hexadecimal numbers, unary `!`, `~`, `not`
+    /// before an operand, and connectives glued between parentheses (`(1)or(1)`).
+    sql_syntax: u32,
     /// Numbers and the keyword literals (`true`, `null`) among the literals.
     numbers: u32,
     keyword_literals: u32,
@@ -104,11 +107,14 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
         }
         w.tokens += 1;
         match (state, t) {
-            (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {}
-            (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
+            (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {
+                w.sql_syntax += u32::from(matches!(text.get(tok.at), Some(b'~' | b'!')));
+            }
+            (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => w.sql_syntax += 1,
             (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal)) => {
                 w.literals += 1;
                 w.numbers += u32::from(t == T::Num);
+                w.sql_syntax += u32::from(t == T::Num && text.get(tok.at..tok.at + 2) == Some(b"0x"));
                 w.keyword_literals += u32::from(t == T::Kw(Kw::Literal));
                 operand_done(&mut w, &mut pending_cmp, last_operand, t);
                 last_operand = Some(t);
@@ -196,6 +202,8 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             }
             (State::After, T::Logic) => {
                 w.logic += 1;
+                let glued = |c: Option<&u8>| matches!(c, Some(b')' | b'('));
+                w.sql_syntax += u32::from(tok.at > 0 && glued(text.get(tok.at - 1)) && glued(text.get(tok.end)));
                 w.sql_ops += u32::from(word(text, tok) == b"xor");
                 state = State::Operand;
             }
@@ -416,7 +424,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // Literals joined by an operator only SQL has (`1 xor 1`, `2 div 0`), or a number joined
     // to a boolean literal (`1 or true`, `0 and null`): a value that is a bare SQL expression.
     // (`true or false`, `1950 or 1960` are prose.)
-    let bool_expr = w.logic >= 1 && w.numbers >= 1 && w.keyword_literals >= 1;
+    // So does a connective over literals written as only SQL writes them: `1 or !0`, `2 and
+    // 0x41`, `(1)or(1)`. (A user variable, `1 and @v`, is null unless the query set it.)
+    let bool_expr = w.logic >= 1 && (w.numbers >= 1 && w.keyword_literals >= 1 || w.sql_syntax >= 1);
     if !quoted && w.words == 0 && w.literals >= 2 && (w.sql_ops >= 1 || bool_expr) {
         return Some(Verdict { at, confidence: 0.7, detail: "SQL operator over literals" });
     }
@@ -625,6 +635,16 @@ mod tests {
         }
         for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+    }
+
+    #[test]
+    fn connectives_over_sql_literals() {
+        for s in ["1 or !0", "2 and ~0", "1 or not 0", "3 or 0x41", "(1)or(1)", "0 or true"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["1 or 2", "1 or -1", "(1) or (2)", "1 or 2 (see 0x41)", "true or false", "version 2 or 3", "1 and @v"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
         }
     }
 
