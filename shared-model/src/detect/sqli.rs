@@ -817,6 +817,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
+                    // `x";select 1`, `5; select @@version`: a stacked query of values, its first
+                    // one ending the statement or followed by another (`select 2 options` is
+                    // prose).
+                    (Some(T::Kw(Kw::Select)), _) if i > 0 || quoted => {
+                        let value = matches!(next(2), Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::Kw(Kw::Literal)))
+                            || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*");
+                        value && (ends_in_comment(i + 2) || matches!(next(3), Some(T::Comma | T::Semi | T::Kw(Kw::From))))
+                    }
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
                         let rest = &toks[i + 2..];
@@ -1499,6 +1507,8 @@ mod tests {
                 "select{x 5}",
                 "user()",
                 "version(",
+                "q\";select 7",
+                "5; select @@datadir",
             ],
             &[
                 "O'Reilly",
@@ -1599,6 +1609,8 @@ mod tests {
                 "{\"select\": 1}",
                 "select {name} and {size}",
                 "the user(s) and version (2)",
+                "Fix; select one",
+                "Note; select 2 options",
             ],
         );
     }
