@@ -54,11 +54,13 @@ pub fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
     }
 }
 
-/// C0 control characters other than tab, LF and CR, and DEL: browsers skip them inside a URL
-/// scheme (`java\x08script:`, `\x03javascript:`) and parsers skip NUL, so the matching form drops
-/// them. Tab, LF and CR stay: they are whitespace to the SQL and shell tokenizers.
+/// C0 control characters other than the whitespace ones, and DEL: browsers skip them inside a
+/// URL scheme (`java\x08script:`, `\x03javascript:`) and parsers skip NUL, so the matching form
+/// drops them. Tab, LF, VT, FF and CR stay: they separate words in SQL, PHP and JavaScript
+/// (`union\x0bselect` is `union select` to MySQL) and FF in HTML, so dropping them would glue
+/// what the interpreter keeps apart.
 const fn dropped_control(c: u8) -> bool {
-    (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r') || c == 0x7f
+    (c < 0x20 && !matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) || c == 0x7f
 }
 
 /// Whether [`for_matching`] could produce anything other than `s` lower-cased (see the module
@@ -354,6 +356,7 @@ mod tests {
         assert_eq!(for_matching("\\u0024ne \\x27"), "$ne '");
         assert_eq!(for_matching("%03java%08script:"), "javascript:", "controls browsers skip");
         assert_eq!(for_matching("a\tb\nc"), "a\tb\nc", "whitespace stays");
+        assert_eq!(for_matching("UNION%0bSELECT%0c1"), "union\x0bselect\x0c1", "vertical tab and form feed are whitespace");
         assert_eq!(for_matching("a%00b"), "ab");
         assert_eq!(for_matching("SELECT+x%20y"), "select x y");
         assert_eq!(for_matching("1%2B1"), "1+1", "an encoded plus stays a plus");

@@ -21,7 +21,7 @@
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].
 
-use super::gate::{gated, in_sorted, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
+use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 
@@ -38,7 +38,7 @@ const AFTER_VALUE: &[&str] = &[
 
 /// Statement keywords that start a stacked query after `;`. Sorted.
 const STATEMENTS: &[&str] = &[
-    "alter", "begin", "call", "create", "declare", "delete", "drop", "exec", "execute", "grant", "handler", "if",
+    "alter", "begin", "call", "create", "declare", "delete", "do", "drop", "exec", "execute", "grant", "handler", "if",
     "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
     "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
 ];
@@ -68,7 +68,16 @@ fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
         None => true,
         Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
     };
-    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/'))
+    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/') || ends_variable(b, p + 1))
+}
+
+/// Whether the word ending at `end` is a variable (`@version`, `@@datadir`).
+fn ends_variable(b: &[u8], end: usize) -> bool {
+    let mut i = end;
+    while i > 0 && end - i < 32 && is_word(b[i - 1]) {
+        i -= 1;
+    }
+    i < end && i > 0 && b[i - 1] == b'@'
 }
 
 /// Gate for `;`: a statement keyword follows (a stacked query).
@@ -188,6 +197,8 @@ enum T {
     Word { call: bool },
     /// `@x`, `@@version`.
     Var { system: bool },
+    /// `?`: a bind-parameter placeholder.
+    Param,
     /// Boolean connectives: and, or, xor, not, &&, ||.
     Logic,
     /// Comparisons: = <> != < > <= >= <=>.
@@ -262,6 +273,17 @@ impl Check for Sqli {
             lit("@@"),
             lit("information_schema"),
             lit("sysobjects"),
+            gated("msdb", whole_word),
+            gated("tempdb", whole_word),
+            lit("sysdatabases"),
+            gated("msys", starts_word),
+            gated("pg_toast", whole_word),
+            lit("sqlite_temp_master"),
+            lit("pg_shadow"),
+            gated("mysql.", starts_word),
+            lit(".e("),
+            lit(".e)"),
+            lit(".e,"),
             lit("pg_catalog"),
             lit("sqlite_master"),
             lit("sqlite_schema"),
@@ -276,12 +298,15 @@ impl Check for Sqli {
             gated("order by", then_number),
             gated("group by", then_number),
             gated("xp_", starts_word),
+            gated("dbms_", starts_word),
+            gated("utl_", starts_word),
             gated("sp_", starts_word),
             gated("exec", statement_start),
             gated("execute", statement_start),
             gated("drop", statement_start),
             gated("insert", statement_start),
             gated("delete", statement_start),
+            gated("merge", statement_start),
             gated("update", statement_start),
             gated("create", statement_start),
             gated("alter", statement_start),
@@ -318,22 +343,28 @@ fn assigned(text: &str) -> Option<usize> {
     (is_name && b.get(eq + 1).is_some_and(|&c| c != b'=')).then_some(eq + 1)
 }
 
-/// The strongest verdict on one value over its injection contexts.
+/// How the tokenizer reads a value: the lexical rules on which SQL dialects differ.
+#[derive(Clone, Copy)]
+struct Lexing {
+    /// A backslash escapes a quote inside the string the application opened (quote contexts).
+    escapes: bool,
+    /// `--` starts a comment only before whitespace or the end, as in MySQL (`--1` is two
+    /// minus signs there, a comment elsewhere).
+    mysql_dashes: bool,
+}
+
+impl Lexing {
+    const STANDARD: Lexing = Lexing { escapes: true, mysql_dashes: false };
+}
+
+/// The strongest verdict on one value over its injection contexts and lexings.
 fn judge_value(s_text: &str) -> Option<Hit> {
     let text = s_text.as_bytes();
-    let mut best = judge(text, &tokenize(text, Ctx::Raw, true), Ctx::Raw);
-    for q in [b'\'', b'"'] {
-        // A context is tokenized only when the value has that quote and no earlier context
-        // already decided with a blocking confidence.
-        if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
-            continue;
-        }
-        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), true), Ctx::Quote(q)));
-        // `\'`: where the application escapes quotes with a backslash but leaves backslashes
-        // alone, the value's own backslash escapes the escape and its quote closes the string.
-        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
-            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), false), Ctx::Quote(q)));
-        }
+    let mut best = judge_contexts(text, Lexing::STANDARD);
+    // `--1 union select`, `1' == --1 or 1`: where MySQL reads two minus signs, other dialects
+    // read a comment; a value with `--` glued to what follows is read both ways.
+    if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && !w[2].is_ascii_whitespace()) {
+        best = stronger(best, judge_contexts(text, Lexing { mysql_dashes: true, ..Lexing::STANDARD }));
     }
     // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
     // drivers and databases turn into `'`, read as that quote.
@@ -341,19 +372,40 @@ fn judge_value(s_text: &str) -> Option<Hit> {
         let folded = s_text.replace(['\u{2018}', '\u{2019}'], "'");
         let f = folded.as_bytes();
         for ctx in [Ctx::Raw, Ctx::Quote(b'\'')] {
-            best = stronger(best, judge(f, &tokenize(f, ctx, true), ctx));
+            best = stronger(best, judge(f, &tokenize(f, ctx, Lexing::STANDARD), ctx));
         }
     }
     best
 }
 
-/// The value's tokens in `ctx`; `escapes`: whether a backslash escapes a quote in the string
-/// the application opened (quote contexts).
-fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
+/// The strongest verdict on one value read with `lex` in each injection context it can be in.
+fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
+    let mut best = judge(text, &tokenize(text, Ctx::Raw, lex), Ctx::Raw);
+    for q in [b'\'', b'"'] {
+        // A context is tokenized only when the value has that quote and no earlier context
+        // already decided with a blocking confidence.
+        if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
+            continue;
+        }
+        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), lex), Ctx::Quote(q)));
+        // `\'`: where the application escapes quotes with a backslash but leaves backslashes
+        // alone, the value's own backslash escapes the escape and its quote closes the string.
+        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
+            let raw_backslash = Lexing { escapes: false, ..lex };
+            best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), raw_backslash), Ctx::Quote(q)));
+        }
+    }
+    best
+}
+
+/// The value's tokens in `ctx`, read with `lex`.
+fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
     let mut toks = Vec::new();
     let mut i = 0;
+    // ODBC escapes `{x ..}` open: their `}` closes like `)`.
+    let mut braces = 0u32;
     if let Ctx::Quote(q) = ctx {
-        let (end, closed) = if escapes { string_end(b, 0, q) } else { b.iter().position(|&c| c == q).map_or((b.len(), false), |p| (p + 1, true)) };
+        let (end, closed) = if lex.escapes { string_end(b, 0, q) } else { b.iter().position(|&c| c == q).map_or((b.len(), false), |p| (p + 1, true)) };
         toks.push(Tok { t: T::Str { closed, blank: false }, at: 0, end });
         i = end;
     }
@@ -401,7 +453,10 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             }
             // `--` starts a comment when what follows could not continue an expression (MySQL
             // wants a space; other dialects do not, but `--'x` is a string after two minuses).
-            b'-' if b.get(i + 1) == Some(&b'-') && !matches!(b.get(i + 2), Some(b'\'' | b'"')) => {
+            b'-' if b.get(i + 1) == Some(&b'-')
+                && !matches!(b.get(i + 2), Some(b'\'' | b'"'))
+                && !(lex.mysql_dashes && b.get(i + 2).is_some_and(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())) =>
+            {
                 i = line_end(b, i);
                 T::Comment { inline: false }
             }
@@ -418,8 +473,13 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
                 let hex = b[start] == b'0' && matches!(b.get(start + 1), Some(b'x' | b'b'));
                 let float = !hex && b[start..i].iter().any(|&c| c == b'.' || c == b'e');
                 if !float && i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
-                    i = word_end(b, i);
-                    T::Word { call: false }
+                    if suffix_before_keyword(b, start, i) {
+                        i += 1;
+                        T::Num
+                    } else {
+                        i = word_end(b, i);
+                        T::Word { call: false }
+                    }
                 } else {
                     T::Num
                 }
@@ -434,10 +494,25 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
                 i += 2;
                 T::Other
             }
+            // PostgreSQL's containment `@>`.
+            b'@' if b.get(i + 1) == Some(&b'>') => {
+                i += 2;
+                T::Cmp
+            }
             b'@' => {
                 let system = b.get(i + 1) == Some(&b'@');
-                i = word_end(b, i + 1 + usize::from(system));
+                let name = i + 1 + usize::from(system);
+                // `@"x"`, `@'x'`, `` @`x` ``: MySQL user variables may have quoted names.
+                i = match b.get(name) {
+                    Some(&q @ (b'\'' | b'"' | b'`')) => string_end(b, name + 1, q).0,
+                    _ => word_end(b, name),
+                };
                 T::Var { system }
+            }
+            // `\N`: MySQL's shorthand for NULL (matched lower-case).
+            b'\\' if b.get(i + 1) == Some(&b'n') && (!b.get(i + 2).is_some_and(|&c| is_word(c)) || keyword_at(b, i + 2)) => {
+                i += 2;
+                T::Kw(Kw::Literal)
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 => {
                 i = word_end(b, i);
@@ -446,6 +521,26 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             b'=' => {
                 i += 1 + usize::from(b.get(i + 1) == Some(&b'='));
                 T::Cmp
+            }
+            // PostgreSQL's containment `<@`.
+            b'<' if b.get(i + 1) == Some(&b'@') => {
+                i += 2;
+                T::Cmp
+            }
+            // PostgreSQL's JSON access `->`, `->>`.
+            b'-' if b.get(i + 1) == Some(&b'>') => {
+                i += 2 + usize::from(b.get(i + 2) == Some(&b'>'));
+                T::Op
+            }
+            // `::`, PostgreSQL's cast: an operator whose right side is a type name.
+            b':' if b.get(i + 1) == Some(&b':') => {
+                i += 2;
+                T::Op
+            }
+            // `?`: a bind parameter, which a driver fills with a value.
+            b'?' => {
+                i += 1;
+                T::Param
             }
             // `<<`, `>>`: bit shifts.
             b'<' | b'>' if b.get(i + 1) == Some(&c) => {
@@ -474,6 +569,17 @@ fn tokenize(b: &[u8], ctx: Ctx, escapes: bool) -> Vec<Tok> {
             b'(' => {
                 i += 1;
                 T::LParen
+            }
+            // `{x expr}`: MySQL's ODBC escape, an expression in braces after an identifier.
+            b'{' if odbc_escape(b, i) > 0 => {
+                i = odbc_escape(b, i);
+                braces += 1;
+                T::LParen
+            }
+            b'}' if braces > 0 => {
+                i += 1;
+                braces -= 1;
+                T::RParen
             }
             b')' => {
                 i += 1;
@@ -535,6 +641,10 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
         i += 1;
     }
+    // `1.e(`: MySQL reads a point then an empty exponent as part of the number.
+    if b[..i].ends_with(b".") && b.get(i) == Some(&b'e') && matches!(b.get(i + 1), Some(b'(' | b')' | b',')) {
+        return i + 1;
+    }
     if i < b.len() && b[i] == b'e' {
         let mut j = i + 1;
         if j < b.len() && matches!(b[j], b'+' | b'-') {
@@ -548,6 +658,33 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         }
     }
     i
+}
+
+/// The end of an ODBC escape's opening `{x ` at `i` (a brace, an identifier, whitespace), or 0.
+fn odbc_escape(b: &[u8], i: usize) -> usize {
+    let start = skip_space(b, i + 1);
+    let end = word_end(b, start);
+    let word = end > start && b.get(start).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+    if word && b.get(end).is_some_and(u8::is_ascii_whitespace) { end + 1 } else { 0 }
+}
+
+/// Whether the word at `i` is a keyword that joins or starts SQL (`union`, `select`, `from`,
+/// `and`, ...), which the lexer reads apart from a literal glued before it (`\Nunion`).
+fn keyword_at(b: &[u8], i: usize) -> bool {
+    matches!(classify(&b[i..word_end(b, i)], false), T::Kw(Kw::Union | Kw::Select | Kw::From) | T::Logic)
+}
+
+/// `1funion`, `0xunion`: digits `b[start..i]` then a one-letter literal suffix that ends the
+/// number in some dialect (Oracle's `f`/`d` binary float and double, SQL Server's empty binary
+/// `0x`), glued to a keyword. Those dialects read the number then the keyword; elsewhere it is
+/// one identifier (`2fa`, `1day`).
+fn suffix_before_keyword(b: &[u8], start: usize, i: usize) -> bool {
+    let suffix = match b.get(i) {
+        Some(b'f' | b'd') => true,
+        Some(b'x') => &b[start..i] == b"0",
+        _ => false,
+    };
+    suffix && keyword_at(b, i + 1)
 }
 
 /// The length of a multi-byte separator at `i`, else 0: U+00A0 (no-break space) and U+FFFD
@@ -577,15 +714,21 @@ fn next_is_paren(b: &[u8], mut i: usize) -> bool {
 /// System catalogs and tables that list a database's schema: only schema enumeration names
 /// them in a request value. Sorted.
 const CATALOGS: &[&str] = &[
-    "all_tab_columns", "all_tables", "information_schema", "msysobjects", "pg_catalog", "pg_tables", "sqlite_master",
-    "sqlite_schema", "syscolumns", "sysobjects", "user_tab_columns", "user_tables",
+    "all_tab_columns", "all_tables", "information_schema", "msdb", "msysaccessobjects", "msysaccessstorage",
+    "msysaces", "msysmodules", "msysmodules2", "msysobjects", "msysqueries", "msysrelationships", "pg_catalog",
+    "pg_shadow", "pg_tables", "pg_toast", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "syscolumns",
+    "sysdatabases", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
 ];
+
+/// MySQL's grant tables, named `mysql.<table>`: where its users, hosts and password hashes live.
+/// Sorted.
+const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "tables_priv", "user"];
 
 /// Functions that report the server's identity, user or schema, called without arguments by
 /// schema-enumeration payloads. Sorted.
 const INFO_FUNCS: &[&str] = &[
     "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "last_insert_id",
-    "schema", "session_user", "sqlite_version", "system_user", "user_name",
+    "schema", "session_user", "sqlite_version", "system_user", "user", "user_name", "version",
 ];
 
 const DANGER_FUNCS: &[&str] = &[
@@ -624,14 +767,14 @@ fn classify(w: &[u8], call: bool) -> T {
         "and" | "or" | "xor" | "not" => T::Logic,
         "null" | "true" | "false" => T::Kw(Kw::Literal),
         _ if in_sorted(CATALOGS, w.as_bytes()) => T::Kw(Kw::Catalog),
-        "like" | "rlike" | "regexp" | "is" | "in" | "between" | "sounds" | "div" | "mod" | "collate" | "escape" => {
+        "like" | "rlike" | "regexp" | "glob" | "is" | "in" | "between" | "sounds" | "div" | "mod" | "collate" | "escape" => {
             T::Kw(Kw::WordOp)
         }
         "insert" | "update" | "delete" | "drop" | "exec" | "execute" | "declare" | "create" | "alter" | "truncate"
         | "shutdown" | "call" | "grant" | "revoke" | "rename" | "handler" | "load" | "waitfor" | "begin"
         | "merge" | "prepare" | "deallocate" | "lock" | "use" | "show" | "describe" => T::Kw(Kw::Stmt),
         "where" | "having" | "limit" | "offset" | "order" | "group" | "by" | "into" | "outfile" | "dumpfile"
-        | "procedure" | "distinct" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
+        | "procedure" | "distinct" | "distinctrow" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
         | "table" | "top" | "delay" | "analyse" | "asc" | "desc" | "set" | "database" | "as" | "on"
         | "exists" | "except" | "intersect" | "minus" | "using" | "natural" | "binary" | "char" | "varchar"
         | "nvarchar" | "int" | "integer" | "elt" => T::Kw(Kw::Clause),
@@ -687,10 +830,23 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
+                    // `x";select 1`, `5; select @@version`: a stacked query of values, its first
+                    // one ending the statement or followed by another (`select 2 options` is
+                    // prose).
+                    (Some(T::Kw(Kw::Select)), _) if i > 0 || quoted => {
+                        let value = matches!(next(2), Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::Kw(Kw::Literal)))
+                            || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*");
+                        value && (ends_in_comment(i + 2) || matches!(next(3), Some(T::Comma | T::Semi | T::Kw(Kw::From))))
+                    }
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
                         let rest = &toks[i + 2..];
-                        sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select)))
+                        sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select))) || existence_test(text, rest)
+                    }
+                    // MySQL's `do <expr>`: evaluates an expression (a delay, a comparison).
+                    (_, Some(b"do")) if i > 0 || quoted => {
+                        let rest = &toks[i + 2..];
+                        sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Cmp | T::Func { .. }))
                     }
                     // A value that begins by ending the application's statement: `;drop`,
                     // `; set @x`, `;update t`.
@@ -723,12 +879,30 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Kw(Kw::Stmt) if word(text, tok) == b"waitfor" && matches!(toks.get(i + 1).map(|t| word(text, t)), Some(b"delay" | b"time")) && matches!(next(2), Some(T::Str { .. })) => {
                 keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay" });
             }
+            // `... exec xp_cmdshell 'dir'`: T-SQL needs no `;` between statements, and only an
+            // attack runs a system procedure from a request value.
+            T::Kw(Kw::Stmt) if matches!(word(text, tok), b"exec" | b"execute") && toks.get(i + 1).is_some_and(|t| system_procedure(word(text, t))) => {
+                keep(Verdict { at: tok.at, confidence: 0.9, detail: "system procedure call" });
+            }
             T::Kw(Kw::Stmt) if (i == 0 || quoted && i == 1) && statement(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement" });
             }
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
+            // `dbms_pipe.receive_message(`, `utl_http.request(`: Oracle's delay and network packages.
+            T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
+                keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" })
+            }
+            T::Word { call: false } if word(text, tok) == b"mysql" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| in_sorted(MYSQL_GRANT_TABLES, word(text, t))) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
+            }
+            // `1.e(ascii`, `1.e)`: a number with an empty exponent glued to a parenthesis or a
+            // comma, which MySQL reads as the number and then the SQL after it, while a filter
+            // sees one word `e(`.
+            T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma)) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "scientific-notation obfuscation" })
+            }
             // `database()`, `db_name(`: asking the server who and where it is.
             T::Func { .. } if in_sorted(INFO_FUNCS, word(text, tok)) && next(1) == Some(T::LParen) && matches!(next(2), None | Some(T::RParen)) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
@@ -888,11 +1062,21 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
     let next_word = next.map_or(&[][..], |t| word(text, t));
     let next_t = next.map(|t| t.t);
     match kw {
-        b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => matches!(
-            next_word,
-            b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
-        ),
-        b"insert" | b"replace" => next_word == b"into",
+        b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => {
+            matches!(
+                next_word,
+                b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
+            )
+            // `drop logs;--`: a name, then the statement ends and a comment cuts the query, all
+            // glued as a payload is (`drop it; -- later` is a note).
+            || matches!(next_t, Some(T::Word { call: false }))
+                && toks.get(i + 2).is_some_and(|semi| {
+                    semi.t == T::Semi && next.is_some_and(|n| n.end == semi.at) && text.get(semi.end..).is_some_and(|r| r.starts_with(b"--") || r.starts_with(b"#"))
+                })
+                && i + 3 == toks.len()
+                && ends_in_comment(i + 2)
+        }
+        b"insert" | b"replace" | b"merge" => next_word == b"into",
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
@@ -906,9 +1090,7 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 || kw != b"call" && matches!(next_t, Some(T::LParen))
                 || stacked && matches!(next_t, Some(T::Str { .. }))
                 || next_word == b"immediate"
-                || next_word.starts_with(b"xp_")
-                || next_word.starts_with(b"sp_")
-                || next_word.starts_with(b"master")
+                || system_procedure(next_word)
                 || matches!(next_t, Some(T::Word { .. }))
                     && (matches!(after_name, Some(T::LParen | T::Var { .. } | T::Dot)) || stacked && matches!(after_name, None | Some(T::Semi)))
         }
@@ -927,6 +1109,16 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         }
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
+fn oracle_package(w: &[u8]) -> bool {
+    (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && in_sorted(DANGER_FUNCS, w)
+}
+
+/// `xp_cmdshell`, `sp_configure`, `master..xp_dirtree`: SQL Server's system procedures.
+fn system_procedure(w: &[u8]) -> bool {
+    w.starts_with(b"xp_") || w.starts_with(b"sp_") || w.starts_with(b"master")
 }
 
 /// Tokens that only SQL (not prose) puts in these places.
@@ -1044,6 +1236,12 @@ fn boolean(toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize)
     None
 }
 
+/// `exists (`, `not exists (`: T-SQL's test for a row, the condition of a stacked `if`.
+fn existence_test(text: &[u8], rest: &[Tok]) -> bool {
+    let skip = usize::from(rest.first().is_some_and(|t| word(text, t) == b"not"));
+    rest.get(skip).is_some_and(|t| word(text, t) == b"exists") && rest.get(skip + 1).is_some_and(|t| t.t == T::LParen)
+}
+
 /// A known function whose arguments contain another known function: `conv(hex(substr(..)))`.
 fn nested_call(toks: &[Tok], i: usize) -> bool {
     let mut depth = 0usize;
@@ -1084,9 +1282,14 @@ fn clause_probe(text: &[u8], toks: &[Tok], i: usize) -> Option<Verdict> {
 }
 
 /// A comment that cuts the rest of the query: `--`, `-- x`, `/**/`, `#` at the very end. A `#`
-/// followed by text (`7" #2 needle`) or a long `--word` is how people write, not how SQL ends.
+/// followed by text (`7" #2 needle`) or a long `--word` is how people write, not how SQL ends,
+/// unless it names `sp_password`: SQL Server leaves any statement holding that word out of its
+/// traces, so `--sp_password` hides an injection from the audit log.
 fn terminating_comment(text: &[u8], c: &Tok) -> bool {
     let body = text.get(c.at..c.end).unwrap_or(&[]);
+    if body.starts_with(b"--") && find(body, 2, b"sp_password").is_some() {
+        return true;
+    }
     let rest = if body.starts_with(b"#") { &body[1..] } else { body.get(2..).unwrap_or(&[]) };
     let rest_trim: Vec<u8> = rest.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
     if body.starts_with(b"#") {
@@ -1167,11 +1370,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, STATEMENTS};
+    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, STATEMENTS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS] {
+        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -1278,6 +1481,56 @@ mod tests {
                 // `use`/`describe` take one name and end
                 "1; use master;",
                 "x'; describe users-- ",
+                // MySQL dashes, comments naming sp_password, variables before a comment
+                "--5 union select name from t",
+                "7' == --7 or 7",
+                "abc'--sp_password",
+                "4--9 sp_password",
+                "@ver --",
+                // system databases and grant tables, dialect number suffixes, empty exponents
+                "tempdb",
+                "select * from msdb..backupset",
+                "mysql.user",
+                "9.e(concat(user))",
+                "0xunion select 1",
+                "3dunion select 4",
+                "x 'xor' y",
+                "' rlike '",
+                // `\N`, quoted variable names, trailing spaces, full-text search, ordering probes
+                "5'*@v is \\N or '5",
+                "1\"or@\"x\" is null #note",
+                "ab\" =+ - \"1 ",
+                "zz'^!'zz ",
+                "x' or match (a,b) against ('z*' in boolean mode); --",
+                "3 order by ifnull(null,name)",
+                "'a' || binary(2)# x",
+                "x'and 2 exec xp_dirtree 'c:",
+                "2;do (3=3)",
+                "4; if not exists ( /* x */",
+                "(select if(2=2,1,0) limit 1)",
+                // glued NULL shorthand, SQL-only operators over literals, exists, Oracle packages
+                "\\Nunion select 3",
+                "7 union distinctrow select 8",
+                "4 xor 5",
+                "9 div 0",
+                "0 or true",
+                "2 and exists(select 3)",
+                "5 or 7=dbms_lock.sleep(3)",
+                "a' glob 'b",
+                // PostgreSQL operators, bind placeholders, statements ended and cut
+                "2 or '{\"b\":1}' @> '{\"b\":1}'",
+                "5 and '[2]'::jsonb is not null",
+                "x' or data->>'k' = 'v' or '",
+                "bob'or?--",
+                "me'and x is not?--",
+                "merge into t using u on (1=1) when matched then delete",
+                "drop logs;--",
+                "msysqueries",
+                "select{x 5}",
+                "user()",
+                "version(",
+                "q\";select 7",
+                "5; select @@datadir",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -1358,6 +1611,33 @@ mod tests {
                 "He said 'no';",
                 "; then the rest",
                 "a;b;c",
+                "2fa enabled",
+                "1day or 2days",
+                "mysql.conf backup",
+                "version 1.e5 and 1.2e3",
+                "use --verbose for details",
+                "c--b",
+                "Christmas stocking \"NOT\" stuffer",
+                "the 'or' keyword",
+                "(select one)",
+                "Fix; do (a) and (b)",
+                "tennis match against (the champion)",
+                "sorted: 1 order by name",
+                "C:\\new\\Names and \\N files",
+                "\"foo\" or \"bar\"",
+                "true or false",
+                "Go to sleep. Then eat",
+                "a glob of paint",
+                "What? --",
+                "Really?! Or not?",
+                "x->y and a::b",
+                "drop it; -- later",
+                "merge branch into main",
+                "{\"select\": 1}",
+                "select {name} and {size}",
+                "the user(s) and version (2)",
+                "Fix; select one",
+                "Note; select 2 options",
             ],
         );
     }

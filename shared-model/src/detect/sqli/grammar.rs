@@ -31,16 +31,28 @@ struct Walk {
     arith: u32,
     /// Literal operands: numbers, strings, `null`/`true`/`false`, variables.
     literals: u32,
+    /// Operators only SQL writes: `xor`, `div`, `rlike`, `regexp`, `sounds like`, `<=>`.
+    sql_ops: u32,
+    /// Literal syntax only SQL writes: hexadecimal numbers, unary `!`, `~`, `not`
+    /// before an operand, and connectives glued between parentheses (`(1)or(1)`).
+    sql_syntax: u32,
+    /// Numbers and the keyword literals (`true`, `null`) among the literals.
+    numbers: u32,
+    keyword_literals: u32,
     /// Bare identifiers used as operands.
     words: u32,
     /// Known SQL function calls.
     calls: u32,
+    /// Calls of other names (`starts_with(x)`), also counted in [`Walk::words`].
+    other_calls: u32,
     /// Parenthesised sub-selects.
     subselects: u32,
     /// `case .. when .. then .. end` expressions.
     cases: u32,
     /// Filtering clauses (`where`, `having`) opened after a value.
     clauses: u32,
+    /// Ordering and paging clauses (`order by`, `group by`, `limit`) after a value.
+    lists: u32,
     /// `)` closing a parenthesis the application opened.
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
@@ -65,7 +77,7 @@ enum State {
 
 /// Whether a token is a literal operand.
 fn literal(t: T) -> bool {
-    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal))
+    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal))
 }
 
 /// Walks `all[from..]` starting in `state`. `None` when the tokens do not form an SQL expression
@@ -95,10 +107,23 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
         }
         w.tokens += 1;
         match (state, t) {
-            (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {}
-            (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => {}
-            (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal)) => {
+            (State::Operand, T::Op) if matches!(text.get(tok.at), Some(b'-' | b'+' | b'~' | b'!')) => {
+                w.sql_syntax += u32::from(matches!(text.get(tok.at), Some(b'~' | b'!')));
+            }
+            (State::Operand, T::Logic) if word(text, tok) == b"not" || text.get(tok.at) == Some(&b'!') => w.sql_syntax += 1,
+            (State::Operand, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal)) => {
                 w.literals += 1;
+                w.numbers += u32::from(t == T::Num);
+                w.sql_syntax += u32::from(t == T::Num && text.get(tok.at..tok.at + 2) == Some(b"0x"));
+                w.keyword_literals += u32::from(t == T::Kw(Kw::Literal));
+                operand_done(&mut w, &mut pending_cmp, last_operand, t);
+                last_operand = Some(t);
+                state = State::After;
+            }
+            // MySQL's full-text search, `match (a, b) against ('x' in boolean mode)`, walked whole.
+            (State::Operand, T::Word { .. }) if word(text, tok) == b"match" => {
+                k = match_end(text, all, k)?;
+                w.calls += 1;
                 operand_done(&mut w, &mut pending_cmp, last_operand, t);
                 last_operand = Some(t);
                 state = State::After;
@@ -118,6 +143,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                     w.calls += 1;
                 } else {
                     w.words += 1;
+                    w.other_calls += 1;
                 }
                 k += 1;
                 depth += 1;
@@ -131,6 +157,16 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             }
             // `binary x`, `binary binary (..)`: MySQL's cast prefix.
             (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"binary" => {}
+            // `exists (select ..)`: a sub-select as a condition.
+            (State::Operand, T::Kw(Kw::Clause))
+                if word(text, tok) == b"exists" && all.get(k).map(|x| x.t) == Some(T::LParen) && all.get(k + 1).map(|x| x.t) == Some(T::Kw(Kw::Select)) =>
+            {
+                w.subselects += 1;
+                k = group_end(all, k)?;
+                operand_done(&mut w, &mut pending_cmp, last_operand, T::Kw(Kw::Select));
+                last_operand = Some(T::Num);
+                state = State::After;
+            }
             // `case [x] when .. then .. [else ..] end`, walked whole: its keywords are SQL only.
             (State::Operand, T::Kw(Kw::Clause)) if word(text, tok) == b"case" => {
                 k = case_end(text, all, k)?;
@@ -151,6 +187,10 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Cmp | T::Kw(Kw::WordOp)) => {
+                if word(text, tok) == b"sounds" && all.get(k).is_some_and(|x| word(text, x) == b"like") {
+                    k += 1; // `sounds like`: one operator
+                }
+                w.sql_ops += u32::from(matches!(word(text, tok), b"div" | b"rlike" | b"regexp" | b"sounds" | b"<=>"));
                 pending_cmp = true;
                 state = State::Operand;
             }
@@ -162,6 +202,9 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
             }
             (State::After, T::Logic) => {
                 w.logic += 1;
+                let glued = |c: Option<&u8>| matches!(c, Some(b')' | b'('));
+                w.sql_syntax += u32::from(tok.at > 0 && glued(text.get(tok.at - 1)) && glued(text.get(tok.end)));
+                w.sql_ops += u32::from(word(text, tok) == b"xor");
                 state = State::Operand;
             }
             (State::After, T::Op) => {
@@ -188,6 +231,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 if matches!(word(text, tok), b"group" | b"order") {
                     k += 1; // `by`
                 }
+                w.lists += 1;
                 state = State::Operand;
             }
             (State::After, T::Kw(Kw::Clause)) if matches!(word(text, tok), b"asc" | b"desc") => {}
@@ -263,6 +307,28 @@ fn case_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
     None
 }
 
+/// Index after `match <columns> against (...)` whose column list starts at `all[from]`; `None`
+/// when the tokens are not that expression.
+fn match_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(t) = all.get(i).filter(|_| i < from + 16) {
+        match t.t {
+            T::Word { .. } if word(text, t) == b"against" => {
+                return (all.get(i + 1).map(|x| x.t) == Some(T::LParen)).then(|| group_end(all, i + 1)).flatten();
+            }
+            T::Word { .. } | T::Comma | T::Dot | T::LParen | T::RParen => i += 1,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether the tokens hold what only SQL writes inside a sub-select: a call, a comparison, a
+/// `case`.
+fn sql_inside(text: &[u8], toks: &[Tok]) -> bool {
+    toks.iter().any(|t| matches!(t.t, T::Func { .. } | T::Word { call: true } | T::Cmp) || word(text, t) == b"case")
+}
+
 /// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
 fn group_end(all: &[Tok], open: usize) -> Option<usize> {
     let mut depth = 0usize;
@@ -309,7 +375,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         Ctx::Raw if first.t == T::Kw(Kw::Clause) && is_filter_clause(text, first) => (1, State::Operand),
         Ctx::Raw => (0, State::Operand),
     };
-    let mut w = walk(text, all, from, state)?;
+    let Some(mut w) = walk(text, all, from, state) else {
+        return list_item(text, all, ctx);
+    };
     // A raw value that starts with a connective appends a condition to the application's:
     // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies; so
     // does one that closes the application's parenthesis and compares it (`) like (`).
@@ -337,8 +405,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if w.clauses >= 1 && (w.literal_cmp >= 1 || w.logic >= 1 && w.literals >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL clause with a condition" });
     }
-    // A closed string, a connective over literals, then a comment: `1"or!(false) #1`.
-    if quoted && w.commented && w.logic >= 1 && w.literals >= 1 && w.words == 0 {
+    // A closed string, a connective over literals, then a comment: `1"or!(false) #1`, or in
+    // the raw context `'a' || 1# x`.
+    let string_first = quoted || matches!(first.t, T::Str { closed: true, .. });
+    if string_first && w.commented && w.logic >= 1 && w.literals >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL condition then comment" });
     }
     // Comparisons of identifiers or calls with a connective: `' or a=b or '`, `1 and x like y`.
@@ -351,12 +421,31 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
     }
+    // Literals joined by an operator only SQL has (`1 xor 1`, `2 div 0`), or a number joined
+    // to a boolean literal (`1 or true`, `0 and null`): a value that is a bare SQL expression.
+    // (`true or false`, `1950 or 1960` are prose.)
+    // So does a connective over literals written as only SQL writes them: `1 or !0`, `2 and
+    // 0x41`, `(1)or(1)`. (A user variable, `1 and @v`, is null unless the query set it.)
+    let bool_expr = w.logic >= 1 && (w.numbers >= 1 && w.keyword_literals >= 1 || w.sql_syntax >= 1);
+    if !quoted && w.words == 0 && w.literals >= 2 && (w.sql_ops >= 1 || bool_expr) {
+        return Some(Verdict { at, confidence: 0.7, detail: "SQL operator over literals" });
+    }
+    // Ordering by a call or a sub-select: `1 order by if(1=1,1,(select 1))`, `x group by
+    // ifnull(a,b)`, a probe that makes the row order answer a question.
+    if w.lists >= 1 && sql_terms >= 1 && !quoted {
+        return Some(Verdict { at, confidence: CONDITION, detail: "ordering by an SQL expression" });
+    }
+    // The whole value one sub-select that computes something: `(select if(1=1,1,0) limit 1)`.
+    // (`(select one)` is a form's placeholder.)
+    if !quoted && w.subselects == 1 && w.tokens == 1 && sql_inside(text, all) {
+        return Some(Verdict { at, confidence: CONDITION, detail: "sub-select" });
+    }
     if w.cases >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL case expression" });
     }
     // A literal expression then a comment that cuts the query: `1 or 1--`, `1)--`, `' or 1#`,
     // `1--`, `@version /*`. A lone number before `#` is how people number things.
-    if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash) {
+    if w.cut && w.words == 0 && (w.literals + w.calls + w.subselects) >= 1 && (quoted || w.tokens >= 2 || !w.cut_by_hash || w.subselects >= 1) {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL expression then comment" });
     }
     // Quote contexts: an expression of two operators or more right after the closed string, up
@@ -365,16 +454,36 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // value is that probe, its quotes glued to single tokens (see [`operator_probe`]); quotes
     // set apart by spaces are how people quote words.
     if let Ctx::Quote(q) = ctx {
-        // Identifiers are allowed where operators outnumber them (`x' or col&&'1`).
+        // Identifiers are allowed where operators outnumber them (`x' or col&&'1`); a call's
+        // name is syntax, not one of them (`x' and f(col) and '1`).
         let ops = w.logic + cmp + w.arith;
-        if ops >= 2 && ops > w.words && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+        if ops >= 2 && ops > w.words - w.other_calls && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
         }
         if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "operator probe between quotes" });
         }
+        if ops == 1 && w.words == 0 && quoted_operator(text, all, q) {
+            return Some(Verdict { at, confidence: 0.7, detail: "SQL operator between single quotes" });
+        }
     }
     None
+}
+
+/// `x,iif(1=2,x,1/0)`, `3,(select ..)`: one operand, a comma, then an expression: the value
+/// extends a list the application writes (`order by <value>`, a column list) with an item that
+/// computes a condition. The item must be a call, sub-select or `case` over a literal comparison,
+/// which a list of words or numbers (`smith, john`, `1, 2, max(3)`) is not.
+fn list_item(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let head = all.first()?;
+    let plain = matches!(head.t, T::Num | T::Str { closed: true, .. } | T::Word { call: false });
+    if ctx != Ctx::Raw || !plain || all.get(1).map(|t| t.t) != Some(T::Comma) {
+        return None;
+    }
+    let w = walk(text, all, 2, State::Operand)?;
+    let terms = w.calls + w.subselects + w.cases;
+    let computes = w.literal_cmp >= 1 || w.subselects >= 1 && sql_inside(text, &all[2..]);
+    (!w.open_end && terms >= 1 && computes).then(|| Verdict { at: all.get(2).map_or(0, |t| t.at), confidence: CONDITION, detail: "SQL condition in a list item" })
 }
 
 /// Whether the value ends inside a short string opened with the context's quote, which the
@@ -398,12 +507,45 @@ fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
 /// values are glued on both sides (`a'or'b`).
 fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
     let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
-    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]);
-    let suffix = text.get(last.at + 1..).unwrap_or(&[]);
+    // Spaces that open or end the whole value separate nothing.
+    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii_start();
+    let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii_end();
     let worded = all.iter().any(|t| text.get(t.at).is_some_and(u8::is_ascii_alphabetic) && !matches!(t.t, T::Str { .. }));
     !prefix.iter().any(u8::is_ascii_whitespace)
         && !suffix.iter().any(u8::is_ascii_whitespace)
         && (!worded || !prefix.is_empty() && !suffix.is_empty())
+}
+
+/// `'OR'`, `' XOR '`, `a 'NOT RLIKE' b`, `x '||' y`: a binary SQL operator alone between two
+/// single quotes, SQL's string delimiter, with at most one short token outside each quote. In
+/// the single-quote context the value closes the application's string, applies the operator and
+/// opens a string the application's quote closes: the shape of a probe for an implicit string
+/// comparison. The quotes hug the operator (`'or'`) or the whole value (`' and '`), and the
+/// outside is symmetric (empty on both sides or one token on both), so a quoted word opening
+/// or inside a phrase (`'like' it`, `use 'or' between terms`) and double-quoted words
+/// (`"NOT" stuffer`, which is how prose quotes) stay prose. Less certain than a condition: it
+/// flags, it does not block on its own.
+fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
+    let (Some(first), Some(last)) = (all.first(), all.last()) else { return false };
+    let ops = all.get(1..all.len() - 1).unwrap_or(&[]);
+    let (Some(op1), Some(op2)) = (ops.first(), ops.last()) else { return false };
+    let binary = match ops {
+        [one] => one.t == T::Logic && word(text, one) != b"not" || one.t == T::Kw(Kw::WordOp) && !matches!(word(text, one), b"is" | b"in" | b"between" | b"collate" | b"escape"),
+        [a, b] => matches!(word(text, a), b"not" | b"sounds") && matches!(word(text, b), b"like" | b"rlike" | b"regexp" | b"glob"),
+        _ => false,
+    };
+    let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii();
+    let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii();
+    let tight = op1.at == first.end && op2.end == last.at;
+    let short = |s: &[u8]| s.len() <= 3 && s.iter().all(u8::is_ascii_alphanumeric);
+    q == b'\''
+        && matches!(last.t, T::Str { closed: false, .. })
+        && text.get(last.at) == Some(&q)
+        && binary
+        && (tight || prefix.is_empty() && suffix.is_empty())
+        && prefix.is_empty() == suffix.is_empty()
+        && short(prefix)
+        && short(suffix)
 }
 
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
@@ -418,12 +560,12 @@ fn quoted_word(text: &[u8], all: &[Tok]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{tokenize, Ctx};
+    use super::super::{tokenize, Ctx, Lexing};
     use super::judge;
 
     fn sql(s: &str, ctx: Ctx) -> bool {
         let b = s.as_bytes();
-        judge(b, &tokenize(b, ctx, true), ctx).is_some()
+        judge(b, &tokenize(b, ctx, Lexing::STANDARD), ctx).is_some()
     }
 
     #[test]
@@ -431,6 +573,8 @@ mod tests {
         for s in ["1 or 1=1", "1) and (2=2", "-1 or 3>2", "1 and 1 not like 0", "or 1=1", "5 and x is not null--"] {
             assert!(sql(s, Ctx::Raw), "{s}");
         }
+        assert!(sql("k' and has_role(me) and '1", Ctx::Quote(b'\'')));
+        assert!(!sql("k' and has role (me) and 'then some", Ctx::Quote(b'\'')));
         for s in ["x' or 'a'='a", "' or 1=1--", "') or ('1'='1", "abc' and length(user())>1 and '", "' or x like '%"] {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
@@ -457,6 +601,11 @@ mod tests {
         }
         // An open end is a condition only when the value appends one; `case` needs its keywords.
         assert!(sql("and 4=4'", Ctx::Raw));
+        assert!(sql("id,iif(3=4,id,1/0)", Ctx::Raw));
+        assert!(sql("7,(select 1 where 2>1)", Ctx::Raw));
+        for s in ["smith, john", "1, 2, max(3)", "a, b = c", "x, count(y)", "x, (select one)"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
         for s in ["12=(", "x = (", "case closed", "the case when it rains", "1 having", "4=4'", "5 or 6'"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
         }
@@ -468,8 +617,34 @@ mod tests {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         // Quotes set apart from the words around them, or prose on either side.
-        for s in ["say 'or' now", "'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please", "'or'", "'and'"] {
+        for s in ["'like' it", "the '-' sign", "it's a - 'b", "x'or'yes please", "use 'or' between terms", "rock 'n' roll"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+    }
+
+    #[test]
+    fn binary_operators_alone_between_single_quotes() {
+        for s in ["'or'", "'and'", "' xor '", "'not regexp'", "' sounds like '", "a 'mod' b", "x '||' y", "q 'not rlike' z", "say 'or' now"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        assert!(sql("a' sounds like 'b", Ctx::Quote(b'\'')));
+        // Double quotes are how prose quotes a word; a lone `not`, `is` or `in` is no binary
+        // operator; one side only, or longer text outside, is a phrase.
+        for s in ["christmas stocking \"not\" stuffer", "\"or\"", "say \"or\" now", "small \"&\" sign"] {
+            assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
+        }
+        for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+    }
+
+    #[test]
+    fn connectives_over_sql_literals() {
+        for s in ["1 or !0", "2 and ~0", "1 or not 0", "3 or 0x41", "(1)or(1)", "0 or true"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        for s in ["1 or 2", "1 or -1", "(1) or (2)", "1 or 2 (see 0x41)", "true or false", "version 2 or 3", "1 and @v"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
         }
     }
 
