@@ -19,11 +19,13 @@ use crate::alerts::Sender;
 use crate::metrics::Metrics;
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, Bytes, Status};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 use vigil_model::engine::{self, Engine, ResponseAction, Slot};
 use vigil_model::facts::{RequestHead, ResponseHead};
 use vigil_model::alert::Meta;
+use vigil_model::reported::Reported;
 use vigil_model::verdict::Verdict;
 
 /// Headers the filter owns; a client's copies are removed so the upstream can trust them.
@@ -45,6 +47,8 @@ pub struct Exchange {
     engine: Option<Rc<Engine>>,
     metrics: Option<Rc<Metrics>>,
     alerts: Option<Sender>,
+    /// The worker's memory of posture findings reported lately (shared by its exchanges).
+    reported: Rc<RefCell<Reported>>,
     ex: Option<engine::Exchange>,
     /// Request headers are held (block mode, body expected).
     holding: bool,
@@ -69,11 +73,12 @@ pub struct Exchange {
 impl Context for Exchange {}
 
 impl Exchange {
-    pub fn new(engine: Option<Rc<Engine>>, metrics: Option<Rc<Metrics>>, alerts: Option<Sender>) -> Exchange {
+    pub fn new(engine: Option<Rc<Engine>>, metrics: Option<Rc<Metrics>>, alerts: Option<Sender>, reported: Rc<RefCell<Reported>>) -> Exchange {
         Exchange {
             engine,
             metrics,
             alerts,
+            reported,
             ex: None,
             holding: false,
             decided: false,
@@ -418,6 +423,10 @@ impl Exchange {
         self.clock_ns = self.now_ns();
         self.with_engine(|e, ex| e.end_response(ex));
         self.behaviour_commit();
+        let (reported, now) = (self.reported.clone(), self.now_s());
+        if let Ok(mut reported) = reported.try_borrow_mut() {
+            self.with_engine(|e, ex| e.drop_repeated_posture(ex, &mut reported, now));
+        }
         // Measured up to here: the event's own encoding is not in its figure.
         let inspect_us = (self.spent_ns + self.now_ns().saturating_sub(self.clock_ns)) / 1000;
         let Some(event) = self.with_engine(|e, ex| {
@@ -426,7 +435,7 @@ impl Exchange {
         }) else {
             return;
         };
-        match serde_json::to_vec(&event) {
+        match event.to_json() {
             Ok(json) => self.set_property(vec!["vigil"], Some(&json)),
             Err(_) => self.error("event_encode"),
         }

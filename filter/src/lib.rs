@@ -17,9 +17,11 @@ mod metrics;
 use metrics::Metrics;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{ContextType, LogLevel};
+use std::cell::RefCell;
 use std::rc::Rc;
 use vigil_model::config::Config;
 use vigil_model::engine::Engine;
+use vigil_model::reported::Reported;
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -31,6 +33,8 @@ struct Root {
     engine: Option<Rc<Engine>>,
     metrics: Option<Rc<Metrics>>,
     alerts: Option<alerts::Flusher>,
+    /// Posture findings this worker reported lately ([`vigil_model::reported`]).
+    reported: Rc<RefCell<Reported>>,
 }
 
 impl Root {
@@ -81,7 +85,7 @@ impl RootContext for Root {
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
         // Always a context: without an engine (never configured) it passes traffic untouched.
         let alerts = self.alerts.as_ref().map(alerts::Flusher::sender);
-        Some(Box::new(http::Exchange::new(self.engine.clone(), self.metrics.clone(), alerts)))
+        Some(Box::new(http::Exchange::new(self.engine.clone(), self.metrics.clone(), alerts, self.reported.clone())))
     }
 
     fn on_tick(&mut self) {

@@ -18,6 +18,10 @@ use std::path::Path;
 use vigil_model::config::Config;
 use vigil_model::engine::Engine;
 use vigil_model::facts::{RequestHead, ResponseHead};
+use vigil_model::reported::Reported;
+
+/// The clock of every call, in seconds (all within one posture reporting interval).
+const NOW: u32 = 1_763_700_000;
 
 /// The benchmark's bearer token: HS256, `sub`, `iat`, `exp`.
 const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEwMDEiLCJzY29wZSI6ImFjY291bnRzIiwiaWF0IjoxNzYzNzAwMDAwLCJleHAiOjE3NjM3MDM2MDB9.dGVzdC1zaWduYXR1cmUtYnl0ZXMtMzItbG9uZy4uLi4";
@@ -43,7 +47,7 @@ fn head(method: &str, path: &str, body: bool) -> RequestHead {
 /// One exchange as the filter drives it, ending with the serialised event. Kept out of line so
 /// callgrind can count it alone: `--toggle-collect=exchange::exchange`.
 #[inline(never)]
-fn exchange(engine: &Engine, h: RequestHead, req_body: &[u8], resp_body: &[u8]) -> Result<Vec<u8>, String> {
+fn exchange(engine: &Engine, reported: &mut Reported, h: RequestHead, req_body: &[u8], resp_body: &[u8]) -> Result<Vec<u8>, String> {
     let mut ex = engine.start(h);
     if !req_body.is_empty() {
         engine.request_body(&mut ex, req_body);
@@ -51,9 +55,11 @@ fn exchange(engine: &Engine, h: RequestHead, req_body: &[u8], resp_body: &[u8]) 
     engine.end_request(&mut ex);
     engine.response_head(&mut ex, ResponseHead { status: 200, headers: vec![("content-type".into(), "application/json".into())] });
     engine.response_body(&mut ex, resp_body);
+    engine.end_response(&mut ex);
+    engine.drop_repeated_posture(&mut ex, reported, NOW);
     let verdict = engine.end_response(&mut ex);
     let event = engine.event(&mut ex, verdict, 0);
-    serde_json::to_vec(&event).map_err(|e| e.to_string())
+    event.to_json().map_err(|e| e.to_string())
 }
 
 fn main() -> Result<(), String> {
@@ -70,6 +76,8 @@ fn main() -> Result<(), String> {
     let (request, response) = (read("request.json")?, read("response.json")?);
     let small: &[u8] = br#"{"id":"tr-20261121-0001","status":"accepted","ok":true}"#;
     let get = "/api/v1/accounts/1001/transactions?from=2026-11-01&to=2026-11-21&limit=50&cursor=c2VxPTEyMzQ1";
+    // The worker's posture memory, as the filter keeps it: the benchmark's client repeats.
+    let mut reported = Reported::default();
     let started = std::time::Instant::now();
     for _ in 0..n {
         let (h, req_body, resp_body): (RequestHead, &[u8], &[u8]) = match call.as_str() {
@@ -78,7 +86,7 @@ fn main() -> Result<(), String> {
             "get4k" => (head("GET", "/api/v1/orders?page=1&status=shipped", false), b"", &response),
             other => return Err(format!("unknown call {other:?}: get, post or get4k")),
         };
-        std::hint::black_box(exchange(&engine, h, req_body, resp_body)?);
+        std::hint::black_box(exchange(&engine, &mut reported, h, req_body, resp_body)?);
     }
     if n > 0 {
         eprintln!("{call}: {:.2} us per exchange (wall time)", started.elapsed().as_secs_f64() * 1e6 / n as f64);

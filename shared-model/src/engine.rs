@@ -38,10 +38,11 @@ use crate::detect::AttackDetector;
 use crate::event::Event;
 use crate::facts::{Body, RequestHead, ResponseHead};
 use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part, ValueType};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::observe::{BodyObs, ObjectObs, Observations};
 use crate::params;
 use crate::posture::{Posture, Seen};
+use crate::reported::{self, Reported};
 use crate::route::{Route, Router};
 use crate::sensitive::policy::{redact_body, CompiledPolicies, PolicyAction};
 use crate::sensitive::{self, DataType, SensitiveMatch, SensitiveScanner};
@@ -593,6 +594,14 @@ impl Engine {
         v
     }
 
+    /// Drops the posture findings below high severity that this worker already reported for the
+    /// same endpoint, kind and client within [`crate::reported::INTERVAL_S`] (see
+    /// [`crate::reported`]). Call after [`Engine::end_response`], before [`Engine::event`].
+    pub fn drop_repeated_posture(&self, ex: &mut Exchange, reported: &mut Reported, now: u32) {
+        let (endpoint, client) = (ex.endpoint_key, ex.client.id.as_str());
+        ex.findings.retain(|f| !f.kind.starts_with("posture.") || f.severity >= Severity::High || reported.due(reported::key(endpoint, &f.kind, client), now));
+    }
+
     /// The access-log event for a finished exchange. Moves the findings and observations out of
     /// the exchange (no copy per request): call it last.
     pub fn event(&self, ex: &mut Exchange, verdict: Verdict, inspect_us: u64) -> Event {
@@ -668,6 +677,34 @@ mod tests {
             e.response_body(ex, chunk);
         }
         e.end_response(ex)
+    }
+
+    #[test]
+    fn posture_below_high_is_reported_once_per_interval_per_endpoint_kind_and_client() {
+        let e = engine("{}");
+        let mut reported = Reported::default();
+        let posture = |ex: &Exchange| -> Vec<String> { ex.findings.iter().filter(|f| f.kind.starts_with("posture.")).map(|f| f.kind.to_string()).collect() };
+        // An unsigned token that the API accepts (`posture.jwt_alg_none`, high) for subject `u` or `v`.
+        let call = |reported: &mut Reported, path: &str, sub: &str, now: u32| {
+            let payload = if sub == "u" { "eyJzdWIiOiJ1In0" } else { "eyJzdWIiOiJ2In0" };
+            let token = format!("Bearer eyJhbGciOiJub25lIn0.{payload}.");
+            let mut ex = e.start(get(path, &[("authorization", &token)]));
+            let before = response(&e, &mut ex, 200, "application/json", br#"{"id":1}"#);
+            e.drop_repeated_posture(&mut ex, reported, now);
+            (before, e.end_response(&mut ex), ex)
+        };
+        let (before, after, first) = call(&mut reported, "/api/v1/items", "u", 1000);
+        assert!(posture(&first).contains(&"posture.nosniff".to_string()), "{:?}", first.findings);
+        assert_eq!((before.decision, before.score), (after.decision, after.score), "low posture weighs nothing");
+        let (_, _, again) = call(&mut reported, "/api/v1/items", "u", 1100);
+        assert!(!posture(&again).contains(&"posture.nosniff".to_string()), "a repeat within the interval: {:?}", again.findings);
+        // High-severity posture (a stack trace in this very answer) is reported every time.
+        let high: Vec<String> = first.findings.iter().filter(|f| f.kind.starts_with("posture.") && f.severity >= Severity::High).map(|f| f.kind.to_string()).collect();
+        assert!(!high.is_empty() && high.iter().all(|k| posture(&again).contains(k)), "{high:?} vs {:?}", again.findings);
+        let (_, _, other_client) = call(&mut reported, "/api/v1/items", "v", 1100);
+        assert!(posture(&other_client).contains(&"posture.nosniff".to_string()), "another client");
+        let (_, _, later) = call(&mut reported, "/api/v1/items", "u", 1000 + crate::reported::INTERVAL_S);
+        assert!(posture(&later).contains(&"posture.nosniff".to_string()), "after the interval");
     }
 
     #[test]
