@@ -149,6 +149,13 @@ impl Exchange {
             Ok(None) => {}
             Err(_) => self.state_event("busy"),
         }
+        // A login attempt: its source address's failed logins so far (one more shared-data read,
+        // login requests only; the engine reads nothing for any other request).
+        let Some(ex) = self.ex.as_ref() else { return };
+        let findings = engine.address_request(ex, now, |key| self.get_shared_data(key).0);
+        if !findings.is_empty() {
+            self.with_engine(|e, ex| e.add_findings(ex, findings));
+        }
     }
 
     /// End of the exchange: read, update and compare-and-swap the client's state, then (login

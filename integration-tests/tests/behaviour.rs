@@ -273,3 +273,43 @@ fn behaviour_scenarios_are_detected_and_benign_traffic_passes() {
     assert!(missed.is_empty(), "scenarios not detected: {missed:?}");
     assert!(benign_rate <= 0.002, "benign flag rate {:.2}%", benign_rate * 100.0);
 }
+
+/// Block mode: a client that keeps failing logins, and an address whose attempts come under a
+/// new identity each time, are refused before the login endpoint from four times the failed-login
+/// limit (the default 10 per 10 minutes without a model) until the window ends; a user who logs
+/// in fine from elsewhere is untouched.
+#[test]
+fn repeated_failed_logins_are_locked_out_before_the_upstream_in_block_mode() {
+    let paths = Paths::get();
+    paths.require(&[Artifact::Envoy, Artifact::Wasm, Artifact::Vigil]);
+    let stack = Stack::with_filter(json!({"mode": "block"})).start();
+    let mut rng = Rng(0x10c0_u64);
+    for (tag, rotate, addr) in [("lock", false, "203.0.113.21"), ("lockrot", true, "203.0.113.22")] {
+        let mut d = Driver::new(&stack, tag);
+        let mut statuses = Vec::new();
+        for i in 0..45 {
+            let cookie = format!("session={:016x}", rng.below(u64::MAX));
+            let mut headers = vec![("x-forwarded-for", addr)];
+            if rotate {
+                headers.push(("cookie", cookie.as_str()));
+            }
+            let before = stack.api.hits();
+            let r = d.send("POST", "/api/v1/login", &headers, Some(&format!(r#"{{"username":"victim{i}","password":"Autumn2024!"}}"#)));
+            statuses.push((r.status, stack.api.hits() > before));
+        }
+        // Up to four times the limit each attempt reaches the login endpoint and fails there.
+        assert!(statuses[..40].iter().all(|&(s, reached)| s == 401 && reached), "{tag}: {statuses:?}");
+        // From then on the filter answers 403 itself: the upstream never sees the attempt.
+        assert!(statuses[40..].iter().all(|&(s, reached)| s == 403 && !reached), "{tag}: {statuses:?}");
+        let ev = events(&stack, &d.sent);
+        let last = &ev[&d.sent[44]];
+        let f = last["findings"].as_array().and_then(|f| f.iter().find(|f| f["kind"] == "behaviour.auth_failures")).cloned().unwrap_or_default();
+        assert_eq!(f["severity"], "critical", "{tag}: {last}");
+        assert_eq!(f["location"], if rotate { "address" } else { "client" }, "{tag}: {last}");
+        assert_eq!(last["verdict"], "block", "{tag}: {last}");
+    }
+    // Someone else logging in fine is not affected.
+    let mut d = Driver::new(&stack, "lockok");
+    let token = login(&mut d, "alice", "198.51.100.30");
+    assert!(token.len() > "Bearer ".len(), "{token}");
+}

@@ -430,9 +430,32 @@ impl Engine {
         Commit { state: Some(state.encode()), findings, slot }
     }
 
-    /// Adds findings computed outside the exchange's own steps (from [`Engine::behaviour_commit`]).
+    /// The request side of a login attempt against its source address's failed logins so far
+    /// (the address's slot read with `read`; nothing is read for any other request). Reads only:
+    /// the attempt is counted at the end ([`Engine::address_commit`]). Add the findings with
+    /// [`Engine::add_findings`].
+    pub fn address_request(&self, ex: &Exchange, now: u32, read: impl FnMut(&str) -> Option<Vec<u8>>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let owner = ex.address.filter(|a| ex.owner != Some(*a));
+        if let Ok(Some(chosen)) = self.choose::<AddressState>(owner, now, read) {
+            if let (Some(state), Slot::Own) = (chosen.stored.as_deref().and_then(AddressState::decode), chosen.slot) {
+                self.behaviour.address_request(&state, &self.call(ex, now), &mut findings);
+            }
+        }
+        findings
+    }
+
+    /// Adds findings computed outside the exchange's own steps ([`Engine::behaviour_commit`],
+    /// [`Engine::address_request`]); one already there with the same kind and location (the
+    /// request side's report of the same failed logins) is kept once, the stronger of the two.
     pub fn add_findings(&self, ex: &mut Exchange, findings: Vec<Finding>) {
-        ex.findings.extend(findings);
+        for f in findings {
+            match ex.findings.iter_mut().find(|g| g.kind == f.kind && g.location == f.location) {
+                Some(g) if f.weight() > g.weight() => *g = f,
+                Some(_) => {}
+                None => ex.findings.push(f),
+            }
+        }
     }
 
     pub fn request_body(&self, ex: &mut Exchange, chunk: &[u8]) {

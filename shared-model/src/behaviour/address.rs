@@ -67,6 +67,13 @@ impl AddressState {
         Attempts { failures: self.failures, attempts: self.attempts, closed }
     }
 
+    /// The window's attempts as they stand at `now`, before a new attempt is counted; `None`
+    /// when the window has closed or saw no attempt.
+    pub fn so_far(&self, now: u32) -> Option<Attempts> {
+        (self.attempts > 0 && now.saturating_sub(self.window_start) < WINDOW_S)
+            .then_some(Attempts { failures: self.failures, attempts: self.attempts, closed: None })
+    }
+
     /// The failures of the window still open, if it saw any attempt.
     pub fn open_window(&self) -> Option<u16> {
         (self.attempts > 0).then_some(self.failures)

@@ -289,6 +289,9 @@ impl Behaviour {
         }
         let context = state.context(step.now);
         let seen = state.begin(&step);
+        if call.login {
+            self.prior_failures(auth_limit(self.auth), state.auth_failures(), "client", call, out);
+        }
         for r in &self.rules {
             if let CompiledRule::MaxInARow { endpoint, max, action, index } = r {
                 if *endpoint == step.endpoint && seen.run > *max {
@@ -446,6 +449,39 @@ impl Behaviour {
     }
 }
 
+/// Times the failed-login limit from which a further attempt is critical (blocked in block mode).
+const LOCKOUT_RATIO: u64 = 4;
+
+impl Behaviour {
+    /// A login attempt from a client or an address that already failed more than its limit in
+    /// this window, reported on the request side: the login endpoint receives the verdict header
+    /// before it checks the password, and from [`LOCKOUT_RATIO`] times the limit the attempt is
+    /// critical, so block mode answers 403 until the window ends (a lockout).
+    fn prior_failures(&self, limit: Limit, failures: u16, who: &str, call: &Call, out: &mut Vec<Finding>) {
+        let n = u64::from(failures);
+        let Some((sev, conf)) = limit.exceeded(n) else { return };
+        let (sev, conf) = if n >= LOCKOUT_RATIO * limit.limit.max(1) { (Severity::Critical, 0.95) } else { (sev, conf) };
+        let from = if who == "address" { "from this client's address, whichever identity each presented" } else { "by this client" };
+        out.push(
+            Finding::new("behaviour.auth_failures", Owasp::Api2, sev, conf, who, format!("{n} failures / 10 min before this attempt")).with_detail(format!(
+                "this login attempt on {} follows {n} failed logins {from} within 10 minutes; the limit is {} ({} learned), and from {} the attempts are refused in block mode until the window ends - credential stuffing or brute force?",
+                call.name,
+                limit.limit,
+                limit.samples,
+                LOCKOUT_RATIO * limit.limit.max(1)
+            )),
+        );
+    }
+
+    /// The request side of a login attempt against its source address's window so far (see
+    /// [`Behaviour::prior_failures`]); a NAT whose logins mostly succeed is left alone.
+    pub fn address_request(&self, state: &AddressState, call: &Call, out: &mut Vec<Finding>) {
+        if let Some(a) = state.so_far(call.step.now).filter(Attempts::mostly_failing) {
+            self.prior_failures(auth_limit(self.address_auth), a.failures, "address", call, out);
+        }
+    }
+}
+
 /// The failed-login limit learned, or [`DEFAULT_AUTH_LIMIT`].
 fn auth_limit(learned: Option<Limit>) -> Limit {
     learned.unwrap_or(Limit { p50: 0, p90: 0, p99: 0, quantile: DEFAULT_AUTH_LIMIT, limit: DEFAULT_AUTH_LIMIT, samples: 0, confidence: 0.5 })
@@ -472,6 +508,7 @@ pub fn is_login(method: &str, template: &str) -> bool {
 mod tests {
     use super::*;
     use crate::model::Provenance;
+    use state::WINDOW_S;
 
     fn model(bm: BehaviourModel) -> Model {
         Model { behaviour: Some(bm), ..Default::default() }
@@ -582,6 +619,59 @@ mod tests {
         assert_eq!(kinds(&out), ["behaviour.data_volume"]);
         let d = out[0].detail.as_deref().unwrap();
         assert!(d.contains("received 413 sensitive values in a minute, more than 99") && d.contains("the average is 9.5"), "{d}");
+    }
+
+    #[test]
+    fn a_login_after_too_many_failures_is_reported_before_the_upstream_and_locked_out_from_four_times_the_limit() {
+        // No model: the default limit (10 failures in 10 minutes).
+        let b = Behaviour::new(None, &[], |m, t| format!("{m} {t}"));
+        let mut s = ClientState::new(1, 0);
+        let mut severities = Vec::new();
+        for i in 0..45 {
+            let c = call(10 + i, "POST /login", None);
+            let mut before = Vec::new();
+            b.request(&mut s, &c, &mut before);
+            let f: Vec<&Finding> = before.iter().filter(|f| f.kind == "behaviour.auth_failures").collect();
+            severities.push(f.first().map(|f| f.severity));
+            b.response(&mut s, &c, &Outcome { status: 401, sensitive: 0, returned: &[] }, &mut Vec::new());
+        }
+        assert!(severities[..11].iter().all(Option::is_none), "up to the limit nothing is said before the response: {severities:?}");
+        assert_eq!(severities[11], Some(Severity::Medium), "11 failures so far: over the limit");
+        assert_eq!(severities[20], Some(Severity::High), "twice the limit");
+        assert_eq!(severities[40], Some(Severity::Critical), "four times the limit: locked out");
+        let mut before = Vec::new();
+        b.request(&mut s, &call(60, "POST /login", None), &mut before);
+        let d = before[0].detail.as_deref().unwrap_or("");
+        assert!(d.starts_with("this login attempt on POST /login follows 45 failed logins by this client within 10 minutes"), "{d}");
+        // A new window starts clean; other endpoints are never checked.
+        let mut later = Vec::new();
+        b.request(&mut s, &call(10 + WINDOW_S, "POST /login", None), &mut later);
+        assert!(later.iter().all(|f| f.kind != "behaviour.auth_failures"), "{later:?}");
+        let mut other = Vec::new();
+        b.request(&mut s, &call(20, "GET /users", None), &mut other);
+        assert!(other.iter().all(|f| f.kind != "behaviour.auth_failures"), "{other:?}");
+    }
+
+    #[test]
+    fn an_address_failing_logins_is_reported_before_the_upstream() {
+        let b = Behaviour::new(None, &[], |m, t| format!("{m} {t}"));
+        let mut a = AddressState::new(5, 100);
+        for i in 0..12 {
+            b.login_attempt(&mut a, &call(100 + i, LOGIN, None), 401, &mut Vec::new());
+        }
+        let mut out = Vec::new();
+        b.address_request(&a, &call(120, LOGIN, None), &mut out);
+        assert_eq!(kinds(&out), ["behaviour.auth_failures"]);
+        assert_eq!(out[0].location, "address");
+        // A NAT whose logins mostly succeed, and a closed window: nothing.
+        let mut nat = AddressState::new(6, 100);
+        for i in 0..100u32 {
+            b.login_attempt(&mut nat, &call(100 + i, LOGIN, None), if i % 4 == 0 { 401 } else { 200 }, &mut Vec::new());
+        }
+        let mut out = Vec::new();
+        b.address_request(&nat, &call(200, LOGIN, None), &mut out);
+        b.address_request(&a, &call(100 + WINDOW_S, LOGIN, None), &mut out);
+        assert!(out.is_empty(), "{out:?}");
     }
 
     /// A deterministic generator (xorshift).

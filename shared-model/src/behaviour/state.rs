@@ -127,6 +127,11 @@ impl ClientState {
     }
 
     /// Seconds since this client's last request.
+    /// Failed logins in the current 10-minute window (after [`ClientState::begin`] rolled it).
+    pub fn auth_failures(&self) -> u16 {
+        self.window_auth_failures
+    }
+
     pub fn idle(&self, now: u32) -> u32 {
         now.saturating_sub(self.last_seen)
     }
