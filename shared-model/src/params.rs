@@ -119,13 +119,17 @@ impl Shape {
 
 fn text_shape(v: &str) -> Shape {
     let b = v.as_bytes();
-    // One pass over the bytes gathers what the shape tests below need.
+    // One pass over the bytes gathers what the shape tests below need; it stops at the first
+    // byte that rules out every token shape (free text: the digit count no longer matters).
     let (mut digits, mut hex, mut word, mut numeric) = (0, true, true, true);
     for &c in b {
         digits += usize::from(c.is_ascii_digit());
         hex &= c.is_ascii_hexdigit();
         word &= c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':');
         numeric &= c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E');
+        if !(hex || word || numeric) {
+            break;
+        }
     }
     let unsigned = b.strip_prefix(b"-").unwrap_or(b);
     if !unsigned.is_empty() && unsigned.len() <= 18 && unsigned.len() == digits {
