@@ -353,8 +353,7 @@ impl SensitiveScanner {
     fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>, hits: &mut Vec<(usize, usize, usize)>) {
         let b = v.as_bytes();
         if ty == ValueType::Number {
-            // The shortest shape a number-like value can hold is an IPv4 address (`1.1.1.1`).
-            if b.len() >= 7 {
+            if words::may_match(b) {
                 words::walk(b, false, out);
             }
             return;
@@ -389,7 +388,7 @@ impl SensitiveScanner {
             pii::ipv6(b, out);
         }
         // Digit runs need a digit; identifiers a letter, and a digit too but in Twilio SIDs.
-        if has(bytes::DIGIT) || (has(bytes::ALPHA) && b.len() >= 34) {
+        if (has(bytes::DIGIT) || (has(bytes::ALPHA) && b.len() >= 34)) && words::may_match(b) {
             words::walk(b, has(bytes::ALPHA), out);
         }
         // PERF: the capturing assignment search is the costliest pass (a bounded backtracker); it
