@@ -315,6 +315,10 @@ impl<'a> KeyClasses<'a> {
     }
 
     /// The classes of `key`, as [`Context::classes`].
+    ///
+    /// PERF: inlined into the scanner's field loop, which calls it for nearly every field; a
+    /// key met before costs a hash and a compare or two.
+    #[inline]
     pub fn get(&mut self, context: &Context, key: &'a str) -> Ctx {
         let b = key.as_bytes();
         if b.is_empty() {
@@ -334,8 +338,16 @@ impl<'a> KeyClasses<'a> {
                 break;
             }
         }
+        self.learn(context, key, tail, free)
+    }
+
+    /// Classifies a key met for the first time and keeps it in slot `free`.
+    #[cold]
+    fn learn(&mut self, context: &Context, key: &'a str, tail: u64, free: usize) -> Ctx {
         let c = context.classes(key);
-        self.slots[free] = (key, tail, c);
+        if let Some(slot) = self.slots.get_mut(free) {
+            *slot = (key, tail, c);
+        }
         c
     }
 }
@@ -361,16 +373,23 @@ fn tail_word(b: &[u8]) -> u64 {
 }
 
 /// The key a field's name points at: the last JSON path segment, or the name itself.
+///
+/// PERF: inlined where the scanner reads each field's key; a JSON path to an object member
+/// (`$.a.b.key`), the common case, is one backward search eight bytes at a time.
+#[inline]
 pub fn last_key(name: &str) -> &str {
     let b = name.as_bytes();
-    // PERF: a JSON path to an object member (`$.a.b.key`), the common case, in one backward
-    // search eight bytes at a time.
     if b.first() == Some(&b'$') && b.last() != Some(&b']') {
-        return match bytes::rfind(b, b'.') {
-            Some(i) => &name[i + 1..],
-            None => name.trim_start_matches('$'),
-        };
+        if let Some(key) = bytes::rfind(b, b'.').and_then(|i| name.get(i + 1..)) {
+            return key;
+        }
     }
+    last_key_of_any(name)
+}
+
+/// [`last_key`] of names of every other form: array elements and bracketed members
+/// (`$.a[0]`, `$["odd key"]`), parameter and header names.
+fn last_key_of_any(name: &str) -> &str {
     let rfind = |s: &str, c: u8| s.bytes().rposition(|b| b == c);
     let mut s = name;
     while s.ends_with(']') {
