@@ -295,11 +295,15 @@ impl Context {
 /// The classes of the keys met in one scan, remembered by key.
 ///
 /// PERF: the fields of a JSON array of objects repeat the same keys; a slot compare costs a
-/// fraction of classifying the key again. Open addressing over a few slots from the key's hash;
-/// when all are taken by other keys the first is overwritten (a miss only costs a reclassify).
+/// fraction of classifying the key again. Open addressing over a few slots from a hash of the
+/// key's last eight bytes (most keys are no longer), which each slot keeps as one word: a slot
+/// holds the key when the words and lengths agree and so do the bytes before those eight (none,
+/// for most keys). When all probed slots hold other keys the first is overwritten (a miss only
+/// costs a reclassify).
 pub struct KeyClasses<'a> {
-    /// Keys are never empty (an empty key has no classes), so an empty slot needs no flag.
-    slots: [(&'a str, Ctx); KEY_SLOTS],
+    /// Key, [`tail_word`], classes. Keys are never empty (an empty key has no classes), so an
+    /// empty slot needs no flag.
+    slots: [(&'a str, u64, Ctx); KEY_SLOTS],
 }
 
 const KEY_SLOTS: usize = 64;
@@ -307,23 +311,26 @@ const KEY_PROBES: usize = 4;
 
 impl<'a> KeyClasses<'a> {
     pub fn new() -> KeyClasses<'a> {
-        KeyClasses { slots: [("", Ctx::NONE); KEY_SLOTS] }
+        KeyClasses { slots: [("", 0, Ctx::NONE); KEY_SLOTS] }
     }
 
     /// The classes of `key`, as [`Context::classes`].
+    ///
+    /// PERF: inlined into the scanner's field loop, which calls it for nearly every field; a
+    /// key met before costs a hash and a compare or two.
+    #[inline]
     pub fn get(&mut self, context: &Context, key: &'a str) -> Ctx {
         let b = key.as_bytes();
-        let (first, mid, last) = match b {
-            [] => return Ctx::NONE,
-            [f, ..] => (*f, b[b.len() / 2], b[b.len() - 1]),
-        };
-        let mixed = (b.len() as u64 | u64::from(first) << 16 | u64::from(mid) << 24 | u64::from(last) << 32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let home = (mixed >> 58) as usize;
+        if b.is_empty() {
+            return Ctx::NONE;
+        }
+        let tail = tail_word(b);
+        let home = ((tail ^ b.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
         let mut free = home % KEY_SLOTS;
         for probe in 0..KEY_PROBES {
             let i = (home + probe) % KEY_SLOTS;
-            let (k, c) = self.slots[i];
-            if k == key {
+            let (k, t, c) = self.slots[i];
+            if t == tail && k.len() == b.len() && same_head(k.as_bytes(), b) {
                 return c;
             }
             if k.is_empty() {
@@ -331,23 +338,62 @@ impl<'a> KeyClasses<'a> {
                 break;
             }
         }
+        self.learn(context, key, tail, free)
+    }
+
+    /// Classifies a key met for the first time and keeps it in slot `free`.
+    #[cold]
+    fn learn(&mut self, context: &Context, key: &'a str, tail: u64, free: usize) -> Ctx {
         let c = context.classes(key);
-        self.slots[free] = (key, c);
+        if let Some(slot) = self.slots.get_mut(free) {
+            *slot = (key, tail, c);
+        }
         c
     }
 }
 
+/// Whether keys `a` and `b`, of one length and one [`tail_word`], agree before their last
+/// eight bytes: up to 16 bytes long, their first eight bytes cover the rest.
+fn same_head(a: &[u8], b: &[u8]) -> bool {
+    let first = |k: &[u8]| k.get(..8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map(u64::from_le_bytes);
+    match b.len() {
+        0..=8 => true,
+        9..=16 => first(a) == first(b),
+        n => a.get(..n - 8) == b.get(..n - 8),
+    }
+}
+
+/// The last eight bytes of `b` as a word, or all of them when it is shorter (distinct for
+/// distinct keys of one length).
+fn tail_word(b: &[u8]) -> u64 {
+    match b.len().checked_sub(8).and_then(|s| b.get(s..)).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        Some(w) => u64::from_le_bytes(w),
+        None => b.iter().fold(0, |acc, &c| acc << 8 | u64::from(c)),
+    }
+}
+
 /// The key a field's name points at: the last JSON path segment, or the name itself.
+///
+/// PERF: inlined where the scanner reads each field's key. The common cases cost a compare or
+/// a backward search eight bytes at a time: a parameter, header or cookie name is its own key;
+/// a JSON path to an object member (`$.a.b.key`) ends with it.
+#[inline]
 pub fn last_key(name: &str) -> &str {
     let b = name.as_bytes();
-    // PERF: a JSON path to an object member (`$.a.b.key`), the common case, in one backward
-    // search eight bytes at a time.
-    if b.first() == Some(&b'$') && b.last() != Some(&b']') {
-        return match bytes::rfind(b, b'.') {
-            Some(i) => &name[i + 1..],
-            None => name.trim_start_matches('$'),
-        };
+    if b.last() != Some(&b']') {
+        if b.first() != Some(&b'$') {
+            return name;
+        }
+        if let Some(key) = bytes::rfind(b, b'.').and_then(|i| name.get(i + 1..)) {
+            return key;
+        }
     }
+    last_key_of_any(name)
+}
+
+/// [`last_key`] of names of every other form: array elements and bracketed members (`$.a[0]`,
+/// `$["odd key"]`, `items[]`), a bare `$`.
+fn last_key_of_any(name: &str) -> &str {
     let rfind = |s: &str, c: u8| s.bytes().rposition(|b| b == c);
     let mut s = name;
     while s.ends_with(']') {
@@ -406,7 +452,10 @@ mod tests {
     #[test]
     fn key_classes_remember_and_survive_collisions() {
         let c = Context::new().unwrap();
-        let keys: Vec<String> = (0..300).map(|i| ["ssn", "id", "first_name", "token_type", "x"][i % 5].to_string() + &"_".repeat(i % 7)).collect();
+        // Keys that share their last eight bytes, or all but one byte, or a length.
+        let keys: Vec<String> = (0..300).map(|i| ["ssn", "id", "first_name", "token_type", "x", "my_ssn_in_the_record", "my_tsn_in_the_record", "the_record", "Ssn", "ssn_of_record", "tsn_of_record"][i % 11].to_string() + &"_".repeat(i % 7)).collect();
+        assert!(c.classes("my_ssn_in_the_record").has(Ctx::SSN) && !c.classes("my_tsn_in_the_record").has(Ctx::SSN));
+        assert!(c.classes("ssn_of_record").has(Ctx::SSN) && !c.classes("tsn_of_record").has(Ctx::SSN));
         let mut cache = KeyClasses::new();
         for _ in 0..2 {
             for k in &keys {
@@ -423,5 +472,15 @@ mod tests {
         assert_eq!(last_key("$[\"odd key\"]"), "odd key");
         assert_eq!(last_key("x-api-key"), "x-api-key");
         assert_eq!(last_key(""), "");
+        assert_eq!(last_key("$"), "");
+        assert_eq!(last_key("$$a"), "a");
+        assert_eq!(last_key("a.b"), "a.b");
+        assert_eq!(last_key("ids[]"), "ids");
+        assert_eq!(last_key("user[email]"), "email");
+        assert_eq!(last_key("$.a[\"b.c\"]"), "b.c");
+        // The fast paths agree with the general reading of every form.
+        for name in ["$.user.ssn", "$", "$.", "$..a", "$.a.", "x-api-key", "a.b", "$.é.ü", "$[0]", "$.a[0].b", "q[]", "]", "$]", ".$", "$a"] {
+            assert_eq!(last_key(name), last_key_of_any(name), "{name}");
+        }
     }
 }

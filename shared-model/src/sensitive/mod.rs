@@ -25,11 +25,13 @@
 //!
 //! The clean path (no sensitive data, the common case) stays cheap. Each byte of a value is
 //! classified once by table ([`bytes`]); in values of 10 bytes or more the same two loads per
-//! byte also test for token anchors (`secrets::Anchors`). A value without a digit skips the
-//! word walk; the walk costs a few instructions per byte, and more only at words that start a
-//! digit run or have an identifier's length. Runs, words and IPv6 candidates that cannot be
-//! anything are dismissed before they are built; a text value's key classes are remembered for
-//! the scan (`context::KeyClasses`); nothing allocates unless a key class or candidate asks.
+//! byte also test for token anchors (`secrets::Anchors`). A value without a digit, or shorter
+//! than any shape the word walk knows, skips it; the walk costs a few instructions per byte,
+//! and more only at words that start a digit run or have an identifier's length. Runs, words
+//! and IPv6 candidates that cannot be anything are dismissed before they are built; a text
+//! value's key classes are remembered for the scan (`context::KeyClasses`: a key met before
+//! costs a hash and a word compare, inlined into the field loop with the key's extraction from
+//! its JSON path); nothing allocates unless a key class or candidate asks.
 //! Scanner only (fields already extracted), instructions per body byte under callgrind (stable
 //! under load), before (one pass per detector) and after:
 //!
@@ -353,8 +355,7 @@ impl SensitiveScanner {
     fn candidates(&self, v: &str, key_ctx: Ctx, ty: ValueType, free_text: bool, out: &mut Vec<Candidate>, hits: &mut Vec<(usize, usize, usize)>) {
         let b = v.as_bytes();
         if ty == ValueType::Number {
-            // The shortest shape a number-like value can hold is an IPv4 address (`1.1.1.1`).
-            if b.len() >= 7 {
+            if words::may_match(b) {
                 words::walk(b, false, out);
             }
             return;
@@ -389,7 +390,7 @@ impl SensitiveScanner {
             pii::ipv6(b, out);
         }
         // Digit runs need a digit; identifiers a letter, and a digit too but in Twilio SIDs.
-        if has(bytes::DIGIT) || (has(bytes::ALPHA) && b.len() >= 34) {
+        if (has(bytes::DIGIT) || (has(bytes::ALPHA) && b.len() >= 34)) && words::may_match(b) {
             words::walk(b, has(bytes::ALPHA), out);
         }
         // PERF: the capturing assignment search is the costliest pass (a bounded backtracker); it

@@ -14,6 +14,13 @@ use super::national;
 use super::pii;
 use super::Candidate;
 
+/// Whether the walk can find anything in `v` at all: the shortest digit run any shape has is
+/// seven bytes (an IPv4 address, four digits in four groups; every other run has eight digits
+/// or more), the shortest identifier eight (a passport number).
+pub(super) fn may_match(v: &[u8]) -> bool {
+    v.len() >= 7
+}
+
 /// Walks the words of `v`: digit runs always, identifiers when `identifiers` is set.
 pub(super) fn walk(v: &[u8], identifiers: bool, out: &mut Vec<Candidate>) {
     let n = v.len();
@@ -74,6 +81,33 @@ mod tests {
         // Only the weak passport shape of `550e8400` (eight characters, six digits) remains; it
         // needs a passport key or word to be reported.
         assert_eq!(types("550e8400-e29b-41d4-a716-446655440000"), vec![(DataType::Passport, 0..8)]);
+    }
+
+    #[test]
+    fn short_values_hold_nothing_the_walk_finds() {
+        // The shortest of each shape is long enough; every value shorter than seven bytes
+        // over a small alphabet gives nothing.
+        for v in ["1.1.1.1", "X1234567"] {
+            assert!(may_match(v.as_bytes()), "{v}");
+        }
+        assert!(!types("1.1.1.1").is_empty());
+        let alphabet = b"0123456789 .-:/()+XYZABCELGS";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut v = Vec::new();
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            v.clear();
+            let mut c = seed;
+            for _ in 0..(c % 7) {
+                c >>= 5;
+                v.push(alphabet[(c % alphabet.len() as u64) as usize]);
+            }
+            let mut out = Vec::new();
+            walk(&v, true, &mut out);
+            assert!(out.is_empty() || may_match(&v), "{v:?}");
+        }
     }
 
     #[test]
