@@ -143,8 +143,13 @@ pub(crate) fn starts_word(b: &[u8], s: usize, _e: usize) -> bool {
 
 /// Whether `w` is in `sorted` (a sorted list of lower-case words, none empty).
 pub(crate) fn in_sorted(sorted: &[&str], w: &[u8]) -> bool {
-    // PERF: gates often find no word at all (a digit or a space before a parenthesis).
-    !w.is_empty() && sorted.binary_search_by(|probe| probe.as_bytes().cmp(w)).is_ok()
+    // PERF: gates often find no word at all, or a number (a version before a parenthesis in a
+    // User-Agent): the first byte is compared with the list's first and last words' first.
+    let first = |s: Option<&&str>| s.and_then(|s| s.as_bytes().first().copied());
+    match (w.first(), first(sorted.first()), first(sorted.last())) {
+        (Some(c), Some(lo), Some(hi)) if (lo..=hi).contains(c) => sorted.binary_search_by(|probe| probe.as_bytes().cmp(w)).is_ok(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -163,5 +168,8 @@ mod tests {
         assert!(whole_word(b"a union b", 2, 7));
         assert!(!whole_word(b"reunion", 2, 7));
         assert!(in_sorted(&["and", "or", "xor"], b"or"));
+        assert!(in_sorted(&["and", "or", "xor"], b"and") && in_sorted(&["and", "or", "xor"], b"xor"));
+        assert!(!in_sorted(&["and", "or", "xor"], b"0") && !in_sorted(&["and", "or", "xor"], b"zed") && !in_sorted(&["and"], b""));
+        assert!(!in_sorted(&[], b"a"));
     }
 }

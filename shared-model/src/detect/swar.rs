@@ -49,6 +49,48 @@ pub(crate) fn any(b: &[u8], test: impl Fn(u64) -> u64) -> bool {
     acc != 0
 }
 
+/// The eight bytes of `b` from `at` as a word, padded past the end with the byte `a`.
+#[inline]
+pub(crate) fn load(b: &[u8], at: usize) -> u64 {
+    match b.get(at..at + 8) {
+        Some(w) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            u64::from_le_bytes(word)
+        }
+        None => {
+            let mut word = [b'a'; 8];
+            for (k, &c) in b.iter().skip(at).enumerate() {
+                word[k] = c;
+            }
+            u64::from_le_bytes(word)
+        }
+    }
+}
+
+/// Index of the first byte of `b` for which `test` flags, if any. `test` must not match the
+/// byte `a` (the tail padding) and must be exact for the lowest byte it flags in a word, as
+/// [`eq`] and [`below`] are (their borrows only reach higher bytes).
+#[inline]
+pub(crate) fn first(b: &[u8], test: impl Fn(u64) -> u64) -> Option<usize> {
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        let hit = test(u64::from_le_bytes(word));
+        if hit != 0 {
+            return Some(at + (hit.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    let mut word = [b'a'; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    let hit = test(u64::from_le_bytes(word));
+    (hit != 0).then(|| at + (hit.trailing_zeros() / 8) as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{below, eq, HIGH};
@@ -61,6 +103,13 @@ mod tests {
             prop_assert_eq!(super::any(&b, |w| eq(w, c)), b.contains(&c));
             prop_assert_eq!(super::any(&b, |w| below(w, n)), b.iter().any(|&x| x < n));
             prop_assert_eq!(super::any(&b, |w| w & HIGH), b.iter().any(|&x| x >= 0x80));
+            prop_assert_eq!(super::first(&b, |w| eq(w, c)), b.iter().position(|&x| x == c));
+            for at in 0..b.len() + 2 {
+                let mut padded = b.clone();
+                padded.resize(b.len().max(at) + 8, b'a');
+                prop_assert_eq!(super::load(&b, at).to_le_bytes(), <[u8; 8]>::try_from(&padded[at..at + 8]).expect("eight bytes"));
+            }
+            prop_assert_eq!(super::first(&b, |w| below(w, n) | eq(w, c)), b.iter().position(|&x| x < n || x == c));
         }
     }
 }
