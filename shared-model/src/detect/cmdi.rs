@@ -43,6 +43,7 @@ pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc
 const AUTOMATION_TOOL: &str = r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:ansible-[a-z]+|chef-[a-z]+|cscli)(?:\s|$)";
 
 /// Whether a value's first word names one of [`AUTOMATION_TOOL`]'s consoles (the wake test).
+#[inline]
 fn is_automation_tool(word: &[u8]) -> bool {
     if !word.first().is_some_and(|c| matches!(c | 0x20, b'a' | b'c')) {
         return false;
@@ -150,7 +151,7 @@ const BASE64_MARKERS: &[&str] = &[
     "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
 ];
 
-/// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
+/// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`). Sorted.
 const WRAPPERS: &[&str] = &["busybox", "env", "exec", "ltrace", "nice", "nohup", "strace", "sudo", "time", "timeout", "watch", "xargs"];
 
 /// Gate for `>`: a redirection that starts the value or a command (`>/tmp/x`, `; 2>> /dev/x`).
@@ -473,13 +474,13 @@ impl Check for Cmdi {
         if !text.get(i).is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'/' | b'\'' | b'"')) {
             return false;
         }
-        // PERF: the first word's end found eight bytes at a time; most values are one word (a
-        // key, an id, a code) and end here.
+        // PERF: most values are one word (a key, an id, a code) and end here.
         let head = &text[i..text.len().min(i + 33)];
-        let word_len = swar::first(head, |w| swar::below(w, b' ' + 1)).unwrap_or(head.len());
+        let word_len = head.iter().position(|&c| c <= b' ').unwrap_or(head.len());
         let word = &text[i..i + word_len];
         if !text.get(i + word_len).is_some_and(|&c| c <= b' ') {
-            return is_automation_tool(word);
+            // One word: only a console's name wakes (checked on its first letter first).
+            return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
         }
         if is_automation_tool(word) {
             return true;
@@ -498,7 +499,14 @@ impl Check for Cmdi {
         let mut buf = [0u8; 24];
         if !shaped {
             // `nohup ifconfig`: a wrapper, then a command (the wrapper is compared in place).
-            return WRAPPERS.iter().any(|w| word.eq_ignore_ascii_case(w.as_bytes())) && is_command(command_word(text, arg, &mut buf));
+            let mut lower = [0u8; 8];
+            let wrapper = word.len() < lower.len() && {
+                let lower = &mut lower[..word.len()];
+                lower.copy_from_slice(word);
+                lower.make_ascii_lowercase();
+                in_sorted(WRAPPERS, lower)
+            };
+            return wrapper && is_command(command_word(text, arg, &mut buf));
         }
         if in_bin_dir(word) {
             return true;
@@ -549,6 +557,12 @@ mod tests {
                 || w.windows(5).any(|p| p[0] == b' ' && p[4] == b' ' && matches!(&p[1..4].to_ascii_lowercase()[..], b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"));
             proptest::prop_assert_eq!(super::batch_comparison(w), want);
         }
+    }
+
+    #[test]
+    fn command_lists_are_sorted() {
+        assert!(super::COMMANDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::WRAPPERS.windows(2).all(|w| w[0] < w[1]) && super::WRAPPERS.iter().all(|w| w.len() < 8));
     }
 
     #[test]

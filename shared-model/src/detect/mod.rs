@@ -563,24 +563,7 @@ pub(crate) fn is_file_name(name: &str) -> bool {
     let n = name.as_bytes();
     let word = |w: &[u8]| w.get(..4).map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) | 0x2020_2020);
     let (name_word, file_word) = (u32::from_le_bytes(*b"name"), u32::from_le_bytes(*b"file"));
-    if n.len() < 8 || word(&n[n.len() - 4..]) != name_word {
-        return false;
-    }
-    // `file` looked for only where an `f` is, eight bytes at a time (`| 0x20` lower-cases letters
-    // and maps no other byte to `f`).
-    let mut at = 0;
-    while at + 4 <= n.len() {
-        let mut fs = swar::eq(swar::load(n, at) | 0x2020_2020_2020_2020, b'f');
-        while fs != 0 {
-            let k = at + (fs.trailing_zeros() / 8) as usize;
-            if n.get(k..).is_some_and(|w| word(w) == file_word) {
-                return true;
-            }
-            fs &= fs - 1;
-        }
-        at += 8;
-    }
-    false
+    n.len() >= 8 && word(&n[n.len() - 4..]) == name_word && n.windows(4).any(|w| word(w) == file_word)
 }
 
 /// True when the field came from somewhere a browser or HTTP client puts it, not a JSON/form value
