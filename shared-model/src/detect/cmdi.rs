@@ -14,10 +14,8 @@
 //! command-like words, but not in that shape.
 
 use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
-use super::{
-    in_markdown_code, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger,
-};
-use crate::fields::Field;
+use super::{in_markdown_code, is_json_text, stronger, swar, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
 use std::borrow::Cow;
 
@@ -45,7 +43,11 @@ pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc
 const AUTOMATION_TOOL: &str = r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:ansible-[a-z]+|chef-[a-z]+|cscli)(?:\s|$)";
 
 /// Whether a value's first word names one of [`AUTOMATION_TOOL`]'s consoles (the wake test).
+#[inline]
 fn is_automation_tool(word: &[u8]) -> bool {
+    if !word.first().is_some_and(|c| matches!(c | 0x20, b'a' | b'c')) {
+        return false;
+    }
     let starts = |p: &[u8]| word.len() > p.len() && word[..p.len()].eq_ignore_ascii_case(p);
     starts(b"ansible-") || starts(b"chef-") || word.eq_ignore_ascii_case(b"cscli")
 }
@@ -184,20 +186,45 @@ fn batch(b: &[u8], _s: usize, e: usize) -> bool {
     if i == e {
         return false;
     }
-    let window = &b[i..b.len().min(i + 80)];
-    if window.windows(2).any(|w| w == b"==")
-        || window.windows(5).any(|w| w[0] == b' ' && w[4] == b' ' && matches!(&[lower(w[1]), lower(w[2]), lower(w[3])], b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"))
-    {
-        return true;
-    }
-    match b.get(i) {
+    // PERF: what follows first (a byte or a word), then the window, which is longer.
+    let opens = match b.get(i) {
         Some(b'/' | b'%' | b'"' | b'\'' | b'[' | b'(' | b'!') => true,
         Some(c) if c.is_ascii_alphabetic() => {
             let mut buf = [0u8; 24];
             matches!(word_at(b, i, &mut buf), b"not" | b"exist" | b"defined" | b"errorlevel" | b"cmdextversion")
         }
         _ => false,
+    };
+    opens || batch_comparison(&b[i..b.len().min(i + 80)])
+}
+
+/// Whether `window` holds `==` or a batch comparison word between spaces (` equ `, ` geq `, ...).
+fn batch_comparison(window: &[u8]) -> bool {
+    let is_comparison = |k: usize| match window.get(k) {
+        Some(b'=') => window.get(k + 1) == Some(&b'='),
+        Some(b' ') => {
+            window.get(k + 4) == Some(&b' ')
+                && window.get(k + 1..k + 4).is_some_and(|op| {
+                    matches!(&[lower(op[0]), lower(op[1]), lower(op[2])], b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq")
+                })
+        }
+        _ => false,
+    };
+    // PERF: eight bytes at a time, stopping only at an `=` or at a space with another four
+    // bytes on (prose has many spaces, few that far apart).
+    let mut at = 0;
+    while at < window.len() {
+        let w = swar::load(window, at);
+        let mut candidates = swar::eq(w, b'=') | (swar::eq(w, b' ') & swar::eq(swar::load(window, at + 4), b' '));
+        while candidates != 0 {
+            if is_comparison(at + (candidates.trailing_zeros() / 8) as usize) {
+                return true;
+            }
+            candidates &= candidates - 1;
+        }
+        at += 8;
     }
+    false
 }
 
 /// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start (`.shell`, `.system`, `.load`).
@@ -435,7 +462,7 @@ impl Check for Cmdi {
         T
     }
 
-    fn has_wake(&self) -> bool {
+    fn wakes_on(&self, _part: Part, _ty: ValueType) -> bool {
         true
     }
 
@@ -447,16 +474,22 @@ impl Check for Cmdi {
         if !text.get(i).is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'/' | b'\'' | b'"')) {
             return false;
         }
+        // PERF: most values are one word (a key, an id, a code) and end here.
         let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
-        if is_automation_tool(&text[i..i + word_len]) {
+        let word = &text[i..i + word_len];
+        if !text.get(i + word_len).is_some_and(|&c| c <= b' ') {
+            // One word: only a console's name wakes (checked on its first letter first).
+            return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
+        }
+        if is_automation_tool(word) {
             return true;
         }
         let arg = skip_space(text, i + word_len);
-        if word_len > 32 || arg == i + word_len || arg >= text.len() {
+        if word_len > 32 || arg >= text.len() {
             return false;
         }
         let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"' | b'%')
-            || text[i..i + word_len].iter().any(|&c| matches!(c, b'-' | b';' | b'|' | b'&'))
+            || word.iter().any(|&c| matches!(c, b'-' | b';' | b'|' | b'&'))
             || text[arg..].iter().take(24).take_while(|&&c| c > b' ').any(|&c| c == b'.')
             || {
                 let mut buf = [0u8; 24];
@@ -465,10 +498,9 @@ impl Check for Cmdi {
         let mut buf = [0u8; 24];
         if !shaped {
             // `nohup ifconfig`: a wrapper, then a command (the wrapper is compared in place).
-            let first = &text[i..i + word_len];
-            return WRAPPERS.iter().any(|w| first.eq_ignore_ascii_case(w.as_bytes())) && is_command(command_word(text, arg, &mut buf));
+            return WRAPPERS.iter().any(|w| word.eq_ignore_ascii_case(w.as_bytes())) && is_command(command_word(text, arg, &mut buf));
         }
-        if in_bin_dir(&text[i..i + word_len]) {
+        if in_bin_dir(word) {
             return true;
         }
         let w = command_word(text, i, &mut buf);
@@ -507,6 +539,21 @@ mod tests {
             }
         }
         out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn batch_comparison_finds_what_a_window_search_finds(s in "([ =]|equ|NEQ|lss|Leq|gtr|geq|eq|[a-z]){0,40}") {
+            let w = s.as_bytes();
+            let want = w.windows(2).any(|p| p == b"==")
+                || w.windows(5).any(|p| p[0] == b' ' && p[4] == b' ' && matches!(&p[1..4].to_ascii_lowercase()[..], b"equ" | b"neq" | b"lss" | b"leq" | b"gtr" | b"geq"));
+            proptest::prop_assert_eq!(super::batch_comparison(w), want);
+        }
+    }
+
+    #[test]
+    fn command_lists_are_sorted() {
+        assert!(super::COMMANDS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

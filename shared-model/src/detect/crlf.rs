@@ -8,7 +8,7 @@
 
 use super::gate::{gated, lit, skip_space};
 use super::{is_head_part, swar, Check, Family, Hit, Rules, Subject, Trigger};
-use crate::fields::Field;
+use crate::fields::{Field, Part, ValueType};
 
 /// Gate for CR/LF in a body value: a header line (`Name:`), a status line or markup follows,
 /// not the next paragraph of a comment.
@@ -52,13 +52,13 @@ impl Check for Crlf {
         T
     }
 
-    fn has_wake(&self) -> bool {
-        true
+    fn wakes_on(&self, part: Part, _ty: ValueType) -> bool {
+        is_head_part(part)
     }
 
-    fn wake(&self, text: &[u8], field: &Field<'_>) -> bool {
+    fn wake(&self, text: &[u8], _field: &Field<'_>) -> bool {
         // PERF: word-at-a-time; runs on every head value.
-        is_head_part(field.part) && swar::any(text, |w| swar::eq(w, b'\r') | swar::eq(w, b'\n'))
+        swar::any(text, |w| swar::eq(w, b'\r') | swar::eq(w, b'\n'))
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -15,7 +15,7 @@
 
 use super::gate::lit;
 use super::{is_json_text, Check, Family, Hit, Subject, Trigger};
-use crate::fields::{Field, Part};
+use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{High, Medium};
 use crate::normalize::hex;
 
@@ -54,7 +54,7 @@ impl Check for Escape {
         T
     }
 
-    fn has_wake(&self) -> bool {
+    fn wakes_on(&self, _part: Part, _ty: ValueType) -> bool {
         true
     }
 

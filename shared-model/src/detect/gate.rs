@@ -90,15 +90,30 @@ pub(crate) fn prev_non_space(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// Word bytes (`[A-Za-z0-9_]`) as a table: gates read words byte by byte, one lookup each.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric() || c as u8 == b'_';
+        c += 1;
+    }
+    t
+};
+
+#[inline]
 pub(crate) fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    WORD[usize::from(c)]
 }
 
 /// The word (`[a-z0-9_]`, up to 24 bytes) starting at `i`, as lower-case bytes in `buf`.
 pub(crate) fn word_at<'b>(b: &[u8], i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
     let mut n = 0;
-    while i + n < b.len() && n < buf.len() && is_word(b[i + n]) {
-        buf[n] = lower(b[i + n]);
+    for (slot, &c) in buf.iter_mut().zip(b.get(i..).unwrap_or_default()) {
+        if !is_word(c) {
+            break;
+        }
+        *slot = lower(c);
         n += 1;
     }
     &buf[..n]
@@ -115,8 +130,8 @@ pub(crate) fn word_before<'b>(b: &[u8], i: usize, buf: &'b mut [u8; 24]) -> &'b 
         start -= 1;
     }
     let n = end - start;
-    for k in 0..n {
-        buf[k] = lower(b[start + k]);
+    for (slot, &c) in buf.iter_mut().zip(&b[start..end]) {
+        *slot = lower(c);
     }
     &buf[..n]
 }
@@ -143,8 +158,24 @@ pub(crate) fn starts_word(b: &[u8], s: usize, _e: usize) -> bool {
 
 /// Whether `w` is in `sorted` (a sorted list of lower-case words, none empty).
 pub(crate) fn in_sorted(sorted: &[&str], w: &[u8]) -> bool {
-    // PERF: gates often find no word at all (a digit or a space before a parenthesis).
-    !w.is_empty() && sorted.binary_search_by(|probe| probe.as_bytes().cmp(w)).is_ok()
+    // PERF: gates often find no word at all, or a number (a version before a parenthesis in a
+    // User-Agent): the first byte is compared with the list's first and last words' first.
+    let first = |s: Option<&&str>| s.and_then(|s| s.as_bytes().first().copied());
+    match (w.first(), first(sorted.first()), first(sorted.last())) {
+        (Some(c), Some(lo), Some(hi)) if (lo..=hi).contains(c) => sorted.binary_search_by(|probe| compare(probe.as_bytes(), w)).is_ok(),
+        _ => false,
+    }
+}
+
+/// Byte-wise order of two short words (what `<[u8]>::cmp` says, without a call to `memcmp`:
+/// words in these lists mostly differ in their first byte).
+fn compare(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 #[cfg(test)]
@@ -163,5 +194,21 @@ mod tests {
         assert!(whole_word(b"a union b", 2, 7));
         assert!(!whole_word(b"reunion", 2, 7));
         assert!(in_sorted(&["and", "or", "xor"], b"or"));
+        assert!((0..=255u8).all(|c| is_word(c) == (c.is_ascii_alphanumeric() || c == b'_')));
+        assert_eq!(word_at(b"x Delete_9(", 2, &mut buf), b"delete_9");
+        assert_eq!(word_at(b"ab", 2, &mut buf), b"");
+        assert_eq!(word_at(b"ab", 7, &mut buf), b"");
+        assert_eq!(word_at(&[b'a'; 30], 0, &mut buf), &[b'a'; 24]);
+        assert_eq!(word_before(&[b'Q'; 30], 30, &mut buf), &[b'q'; 24]);
+        assert!(in_sorted(&["and", "or", "xor"], b"and") && in_sorted(&["and", "or", "xor"], b"xor"));
+        assert!(!in_sorted(&["and", "or", "xor"], b"0") && !in_sorted(&["and", "or", "xor"], b"zed") && !in_sorted(&["and"], b""));
+        assert!(!in_sorted(&[], b"a"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn compare_is_the_slice_order(a in "[a-c]{0,4}", b in "[a-c]{0,4}") {
+            proptest::prop_assert_eq!(compare(a.as_bytes(), b.as_bytes()), a.as_bytes().cmp(b.as_bytes()));
+        }
     }
 }

@@ -179,23 +179,70 @@ pub(crate) trait Check: Send + Sync {
     }
     /// Whether this check must run on `text` whatever the triggers say (a raw CR in a header
     /// value, a command name at the start of a value, an upload's file name). Runs on every
-    /// value the prefilter left asleep, so it must be a test of a few bytes.
+    /// value of a place [`Check::wakes_on`] names that the prefilter left asleep, so it must be a
+    /// test of a few bytes.
     fn wake(&self, _text: &[u8], _field: &Field<'_>) -> bool {
         false
     }
-    /// Whether [`Check::wake`] is implemented (the scan loop calls only those).
-    fn has_wake(&self) -> bool {
+    /// Whether [`Check::wake`] can say yes for a value of this part and type (the scan loop asks
+    /// each check once per place, when it is built, and calls `wake` only where this is true).
+    fn wakes_on(&self, _part: Part, _ty: ValueType) -> bool {
         false
     }
+    /// Literals (lower-case, matched ASCII case-insensitively) one of which a value must hold
+    /// for [`Check::wake`] to be asked; found by the prefilter's own pass over the value, so a
+    /// wake test needing a word costs nothing on the values without it. Empty: always asked.
+    fn wake_hints(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// Where a field came from, as an index into [`AttackDetector`]'s wake table. Exhaustive, so a
+/// new part or value type cannot be left out of the table.
+fn place(part: Part, ty: ValueType) -> usize {
+    let p = match part {
+        Part::Path => 0,
+        Part::QueryName => 1,
+        Part::Query => 2,
+        Part::Header => 3,
+        Part::Cookie => 4,
+        Part::Body => 5,
+        Part::ResponseHeader => 6,
+        Part::ResponseBody => 7,
+    };
+    let t = match ty {
+        ValueType::Text => 0,
+        ValueType::Number => 1,
+        ValueType::Bool => 2,
+        ValueType::Null => 3,
+        ValueType::Key => 4,
+        ValueType::Markup => 5,
+    };
+    p * TYPES.len() + t
+}
+
+const PARTS: [Part; 8] =
+    [Part::Path, Part::QueryName, Part::Query, Part::Header, Part::Cookie, Part::Body, Part::ResponseHeader, Part::ResponseBody];
+const TYPES: [ValueType; 6] = [ValueType::Text, ValueType::Number, ValueType::Bool, ValueType::Null, ValueType::Key, ValueType::Markup];
+
+/// What a prefilter literal stands for.
+#[derive(Clone, Copy)]
+enum Literal {
+    /// A trigger of check `.0`, with its gate.
+    Trigger(usize, Option<gate::Gate>),
+    /// One of check `.0`'s [`Check::wake_hints`].
+    Hint(usize),
 }
 
 /// Every attack family, compiled once (see the module docs for the scan loop).
 pub struct AttackDetector {
     checks: Vec<Box<dyn Check>>,
-    /// Trigger literal index -> (check index, gate).
-    owner: Vec<(usize, Option<gate::Gate>)>,
-    /// The checks that have a [`Check::wake`] test.
-    wakers: Vec<usize>,
+    /// Prefilter literal index -> what it stands for.
+    owner: Vec<Literal>,
+    /// Per [`place`]: the checks (as a bit mask) whose [`Check::wake`] can say yes there.
+    wakers: [u64; PARTS.len() * TYPES.len()],
+    /// The checks that declare [`Check::wake_hints`].
+    hinted: u64,
     prefilter: Literals,
     head: protocol::HeadChecks,
     referral: session::Referral,
@@ -231,10 +278,25 @@ impl AttackDetector {
         ];
         let mut literals = Vec::new();
         let mut owner = Vec::new();
+        let mut wakers = [0u64; PARTS.len() * TYPES.len()];
+        let mut hinted = 0u64;
         for (i, c) in checks.iter().enumerate() {
             for t in c.triggers() {
                 literals.push(t.lit);
-                owner.push((i, t.gate));
+                owner.push(Literal::Trigger(i, t.gate));
+            }
+            for &h in c.wake_hints() {
+                literals.push(h);
+                owner.push(Literal::Hint(i));
+                hinted |= 1 << i;
+            }
+            for part in PARTS {
+                for ty in TYPES {
+                    // A markup document reaches only the document-level checks (see `scan_field`).
+                    if c.wakes_on(part, ty) && (ty != ValueType::Markup || c.document_level()) {
+                        wakers[place(part, ty)] |= 1 << i;
+                    }
+                }
             }
         }
         // PERF: a full DFA (about 1,600 states over ~60 byte classes) walked in our own loop:
@@ -243,8 +305,7 @@ impl AttackDetector {
         if checks.len() > 64 {
             return Err("too many checks for the family mask".into());
         }
-        let wakers = checks.iter().enumerate().filter(|(_, c)| c.has_wake()).map(|(i, _)| i).collect();
-        Ok(AttackDetector { checks, owner, wakers, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
+        Ok(AttackDetector { checks, owner, wakers, hinted, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
     }
 
     /// Request-level checks on the head: smuggling hints, protocol anomalies, scanner
@@ -327,9 +388,14 @@ impl AttackDetector {
         // Values that need no decoding are prefiltered as they are (case-insensitively);
         // only the woken ones are lower-cased, below.
         let text: Cow<'_, str> = if needs_decoding(raw) { for_matching(raw) } else { Cow::Borrowed(raw) };
-        let mut mask = self.families_for(text.as_bytes());
-        for &i in &self.wakers {
-            if mask & (1 << i) == 0 && self.checks[i].wake(text.as_bytes(), field) {
+        let (mut mask, hints) = self.families_for(text.as_bytes());
+        // PERF: only the wake tests that can say yes for this part and type, and whose hint
+        // literal (if they have one) the prefilter saw; a clean JSON key or date asks two or three.
+        let mut ask = self.wakers[place(field.part, field.ty)] & !mask & !(self.hinted & !hints);
+        while ask != 0 {
+            let i = ask.trailing_zeros() as usize;
+            ask &= ask - 1;
+            if self.checks.get(i).is_some_and(|c| c.wake(text.as_bytes(), field)) {
                 mask |= 1 << i;
             }
         }
@@ -353,13 +419,21 @@ impl AttackDetector {
         }
     }
 
-    /// The checks whose (gated) triggers occur in `text`, as a bit mask. A gate runs only for a
-    /// family not yet woken; stops early once every check is wanted.
-    fn families_for(&self, text: &[u8]) -> u64 {
+    /// The checks whose (gated) triggers occur in `text`, and the checks whose wake hints occur
+    /// in it, as bit masks. A gate runs only for a family not yet woken; stops early once every
+    /// check is wanted (the hints no longer matter then).
+    fn families_for(&self, text: &[u8]) -> (u64, u64) {
         let all = if self.checks.len() == 64 { u64::MAX } else { (1u64 << self.checks.len()) - 1 };
-        let mut mask = 0u64;
+        let (mut mask, mut hints) = (0u64, 0u64);
         let _: Option<()> = self.prefilter.each(text, |p, start, end| {
-            let Some(&(family, gate)) = self.owner.get(p) else { return ControlFlow::Continue(()) };
+            let (family, gate) = match self.owner.get(p) {
+                Some(&Literal::Trigger(family, gate)) => (family, gate),
+                Some(&Literal::Hint(check)) => {
+                    hints |= 1 << check;
+                    return ControlFlow::Continue(());
+                }
+                None => return ControlFlow::Continue(()),
+            };
             let bit = 1u64 << family;
             if mask & bit != 0 || gate.is_some_and(|g| !g(text, start, end)) {
                 return ControlFlow::Continue(());
@@ -371,7 +445,7 @@ impl AttackDetector {
                 ControlFlow::Continue(())
             }
         });
-        mask
+        (mask, hints)
     }
 }
 
@@ -625,11 +699,22 @@ mod tests {
     }
 
     #[test]
+    fn every_place_has_its_own_slot_in_the_wake_table() {
+        let mut seen = std::collections::HashSet::new();
+        for part in PARTS {
+            for ty in TYPES {
+                let slot = place(part, ty);
+                assert!(slot < PARTS.len() * TYPES.len() && seen.insert(slot), "{part:?} {ty:?}");
+            }
+        }
+    }
+
+    #[test]
     fn file_name_fields() {
-        for n in ["X-Filename", "x-file-name", "$.attachment.fileName", "FILENAME", "upload_file#name", "$.profile_nAme"] {
+        for n in ["X-Filename", "x-file-name", "$.attachment.fileName", "FILENAME", "upload_file#name", "$.profile_nAme", "$.a.b.c.d.e.f.g.h.FILE.name", "$.abcdefg.f.file_name"] {
             assert!(is_file_name(n), "{n}");
         }
-        for n in ["$.name", "$.user.display_name", "file", "X-Namefile", "fil_name", "$.fi\u{e9}lename"] {
+        for n in ["$.name", "$.user.display_name", "file", "X-Namefile", "fil_name", "$.fi\u{e9}lename", "$.a.b.c.fil.name", "$.fi.le.name", "$.xxxxxxxfilxxname"] {
             assert!(!is_file_name(n), "{n}");
         }
     }
@@ -661,20 +746,32 @@ mod tests {
         }
 
         #[test]
-        fn trigger_walk_wakes_what_the_overlapping_search_wakes(s in "([' \"`;#()=<>/*\\-&|$%{}.:@!\r\n]|or|OR|and|for|if|select|union|script|java|\\$\\{|jndi|\\.\\.|0x|[a-zA-Z0-9 ]){0,60}") {
+        fn trigger_walk_wakes_what_the_overlapping_search_wakes(s in "([' \"`;#()=<>/*\\-&|$%{}.:@!\r\n]|or|OR|and|for|if|select|union|script|java|\\$\\{|jndi|\\.\\.|0x|sess|SID|cfid|[a-zA-Z0-9 ]){0,60}") {
             // The reference: every occurrence from the library's overlapping search, gated alike.
             let d = detector();
-            let literals: Vec<&str> = d.checks.iter().flat_map(|c| c.triggers().iter().map(|t| t.lit)).collect();
+            let literals: Vec<&str> = d.checks.iter().flat_map(|c| c.triggers().iter().map(|t| t.lit).chain(c.wake_hints().iter().copied())).collect();
             let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&literals).expect("builds");
             let text = s.as_bytes();
-            let mut want = 0u64;
+            let (mut want, mut hints) = (0u64, 0u64);
             for m in ac.find_overlapping_iter(text) {
-                let (family, gate) = d.owner[m.pattern().as_usize()];
-                if gate.is_none_or(|g| g(text, m.start(), m.end())) {
-                    want |= 1 << family;
+                match d.owner[m.pattern().as_usize()] {
+                    Literal::Trigger(family, gate) if gate.is_none_or(|g| g(text, m.start(), m.end())) => want |= 1 << family,
+                    Literal::Trigger(..) => {}
+                    Literal::Hint(check) => hints |= 1 << check,
                 }
             }
-            prop_assert_eq!(d.families_for(text), want);
+            let (mask, seen) = d.families_for(text);
+            prop_assert_eq!(mask, want);
+            let all = (1u64 << d.checks.len()) - 1;
+            prop_assert!(mask == all || seen == hints, "hints are complete unless every family woke");
+        }
+
+        #[test]
+        fn file_names_as_a_window_search_finds_them(n in "([fF]|ile|ILE|name|NAME|[a-z._$]){0,40}") {
+            let word = |w: &[u8]| w.to_ascii_lowercase();
+            let b = n.as_bytes();
+            let want = b.len() >= 8 && word(&b[b.len() - 4..]) == b"name" && b.windows(4).any(|w| word(w) == b"file");
+            prop_assert_eq!(is_file_name(&n), want);
         }
 
         #[test]

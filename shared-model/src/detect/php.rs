@@ -15,6 +15,7 @@
 
 use super::gate::{gated, in_sorted, is_word, lit, skip_space, word_before};
 use super::{is_file_name, is_head_part, stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Php {
@@ -125,6 +126,10 @@ fn is_extension_function(b: &[u8], end: usize) -> bool {
         return false;
     }
     let w = &b[start..end];
+    // PERF: every prefix ends in `_`; most words before a parenthesis have none.
+    if !w.contains(&b'_') {
+        return false;
+    }
     EXTENSION_PREFIXES.iter().any(|p| w.len() > p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
 }
 
@@ -301,7 +306,7 @@ impl Check for Php {
         T
     }
 
-    fn has_wake(&self) -> bool {
+    fn wakes_on(&self, _part: Part, _ty: ValueType) -> bool {
         true
     }
 

@@ -13,7 +13,6 @@
 //! `Set-Cookie:` in a value) is High: no legitimate API value does that.
 
 use super::gate::lit;
-use super::literals::Literals;
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
 use crate::facts::RequestHead;
 use crate::finding::Finding;
@@ -33,28 +32,19 @@ pub(crate) enum SessionName {
     Generic,
 }
 
-/// Literals every session name contains one of (the cheap pre-test before the patterns).
+/// Literals every session name contains one of (the cheap pre-test before the patterns, found by
+/// the prefilter's pass: see [`Check::wake_hints`]).
 const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token"];
 
 /// Recognises session-id parameter names.
 pub(crate) struct SessionNames {
-    hints: Literals,
     framework: regex::Regex,
     generic: regex::Regex,
 }
 
 impl SessionNames {
     pub fn new() -> Result<SessionNames, String> {
-        Ok(SessionNames {
-            hints: Literals::new("session name hints", HINTS)?,
-            framework: super::regex(FRAMEWORK_NAMES)?,
-            generic: super::regex(GENERIC_NAMES)?,
-        })
-    }
-
-    /// Cheap pre-test on raw bytes (one automaton pass): could `text` hold a session name?
-    pub fn may_hold(&self, text: &[u8]) -> bool {
-        self.hints.any(text)
+        Ok(SessionNames { framework: super::regex(FRAMEWORK_NAMES)?, generic: super::regex(GENERIC_NAMES)? })
     }
 
     /// `name` in lower case.
@@ -92,15 +82,18 @@ impl Check for Session {
         T
     }
 
-    fn has_wake(&self) -> bool {
-        true
+    // Parameter names (query names, form and JSON keys) are checked against the session-id
+    // names; the cheap test is that the name mentions a session or a known framework cookie.
+    fn wakes_on(&self, part: Part, ty: ValueType) -> bool {
+        part == Part::QueryName || (part == Part::Body && ty == ValueType::Key)
     }
 
-    fn wake(&self, text: &[u8], field: &Field<'_>) -> bool {
-        // Parameter names (query names, form and JSON keys) are checked against the session-id
-        // names; the cheap test is that the name mentions a session or a known framework cookie.
-        let name_like = field.part == Part::QueryName || (field.part == Part::Body && field.ty == ValueType::Key);
-        name_like && text.len() < 64 && self.names.may_hold(text)
+    fn wake_hints(&self) -> &'static [&'static str] {
+        HINTS
+    }
+
+    fn wake(&self, text: &[u8], _field: &Field<'_>) -> bool {
+        text.len() < 64
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {

@@ -33,20 +33,54 @@ pub(crate) fn below(w: u64, n: u8) -> u64 {
 /// pads the last word.
 #[inline]
 pub(crate) fn any(b: &[u8], test: impl Fn(u64) -> u64) -> bool {
-    let mut chunks = b.chunks_exact(8);
     let mut acc = 0u64;
-    for c in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(c);
-        acc |= test(u64::from_le_bytes(word));
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [b'a'; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        acc |= test(u64::from_le_bytes(word));
+    let mut at = 0;
+    while at < b.len() {
+        acc |= test(load(b, at));
+        at += 8;
     }
     acc != 0
+}
+
+/// The padding byte's word.
+const PAD: u64 = ONES * b'a' as u64;
+
+/// The eight bytes of `b` from `at` as a word, padded past the end with the byte `a`.
+#[inline]
+pub(crate) fn load(b: &[u8], at: usize) -> u64 {
+    let word = |w: &[u8]| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        u64::from_le_bytes(word)
+    };
+    if let Some(w) = b.get(at..at + 8) {
+        return word(w);
+    }
+    let n = b.len().saturating_sub(at);
+    if n == 0 {
+        return PAD;
+    }
+    // PERF: a short tail of a long slice is the top of its last eight bytes (no byte copy).
+    if let Some(last) = b.len().checked_sub(8).and_then(|s| b.get(s..s + 8)) {
+        return word(last) >> (8 * (8 - n)) | PAD << (8 * n);
+    }
+    // A slice shorter than a word: two overlapping loads (or three bytes) cover it.
+    let r = b.get(at..).unwrap_or_default();
+    let w = match (r.get(..4), r.len().checked_sub(4).and_then(|s| r.get(s..s + 4))) {
+        (Some(lo), Some(hi)) => {
+            let half = |h: &[u8]| {
+                let mut half = [0u8; 4];
+                half.copy_from_slice(h);
+                u64::from(u32::from_le_bytes(half))
+            };
+            half(lo) | half(hi) << (8 * (n - 4))
+        }
+        _ => {
+            let byte = |k: usize| r.get(k).map_or(0, |&c| u64::from(c)) << (8 * k);
+            byte(0) | byte(n / 2) | byte(n - 1)
+        }
+    };
+    w | PAD << (8 * n)
 }
 
 #[cfg(test)]
@@ -61,6 +95,11 @@ mod tests {
             prop_assert_eq!(super::any(&b, |w| eq(w, c)), b.contains(&c));
             prop_assert_eq!(super::any(&b, |w| below(w, n)), b.iter().any(|&x| x < n));
             prop_assert_eq!(super::any(&b, |w| w & HIGH), b.iter().any(|&x| x >= 0x80));
+            for at in 0..b.len() + 2 {
+                let mut padded = b.clone();
+                padded.resize(b.len().max(at) + 8, b'a');
+                prop_assert_eq!(super::load(&b, at).to_le_bytes(), <[u8; 8]>::try_from(&padded[at..at + 8]).expect("eight bytes"));
+            }
         }
     }
 }
