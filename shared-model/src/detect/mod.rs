@@ -53,7 +53,7 @@ mod xxe;
 use crate::facts::RequestHead;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
-use crate::normalize::{for_matching, needs_decoding};
+use crate::normalize::{for_matching, for_matching_keeping_controls, hides_controls, needs_decoding};
 use crate::redact::excerpt;
 pub(crate) use gate::Trigger;
 use literals::Literals;
@@ -163,6 +163,10 @@ pub(crate) struct Subject<'a> {
     pub name: &'a str,
     /// The value as it arrived, before decoding (for checks that judge the encoding itself).
     pub raw: &'a str,
+    /// For the checks that [`Check::reads_controls`], when the matching form dropped control
+    /// characters from the value: that form with them kept in place
+    /// ([`crate::normalize::for_matching_keeping_controls`]).
+    pub controls: Option<&'a str>,
 }
 
 /// A family's judgement over one value. Implementations are compiled once and must be linear in
@@ -187,6 +191,12 @@ pub(crate) trait Check: Send + Sync {
     fn has_wake(&self) -> bool {
         false
     }
+    /// Whether this check reads the control characters the matching form drops (as separators:
+    /// `union%01select`). The scan loop then also wakes it by its triggers in the form that keeps
+    /// them, given as [`Subject::controls`].
+    fn reads_controls(&self) -> bool {
+        false
+    }
 }
 
 /// Every attack family, compiled once (see the module docs for the scan loop).
@@ -196,6 +206,8 @@ pub struct AttackDetector {
     owner: Vec<(usize, Option<gate::Gate>)>,
     /// The checks that have a [`Check::wake`] test.
     wakers: Vec<usize>,
+    /// The checks that [`Check::reads_controls`], as a family mask.
+    control_readers: u64,
     prefilter: Literals,
     head: protocol::HeadChecks,
     referral: session::Referral,
@@ -244,7 +256,8 @@ impl AttackDetector {
             return Err("too many checks for the family mask".into());
         }
         let wakers = checks.iter().enumerate().filter(|(_, c)| c.has_wake()).map(|(i, _)| i).collect();
-        Ok(AttackDetector { checks, owner, wakers, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
+        let control_readers = checks.iter().enumerate().filter(|(_, c)| c.reads_controls()).fold(0u64, |m, (i, _)| m | 1 << i);
+        Ok(AttackDetector { checks, owner, wakers, control_readers, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
     }
 
     /// Request-level checks on the head: smuggling hints, protocol anomalies, scanner
@@ -328,6 +341,14 @@ impl AttackDetector {
         // only the woken ones are lower-cased, below.
         let text: Cow<'_, str> = if needs_decoding(raw) { for_matching(raw) } else { Cow::Borrowed(raw) };
         let mut mask = self.families_for(text.as_bytes());
+        // Control characters the matching form dropped (only a decoded value can have had any).
+        let controls = match &text {
+            Cow::Owned(_) if self.control_readers != 0 && hides_controls(raw) => Some(for_matching_keeping_controls(raw)),
+            _ => None,
+        };
+        if let Some(kept) = &controls {
+            mask |= self.families_for(kept.as_bytes()) & self.control_readers;
+        }
         for &i in &self.wakers {
             if mask & (1 << i) == 0 && self.checks[i].wake(text.as_bytes(), field) {
                 mask |= 1 << i;
@@ -340,7 +361,7 @@ impl AttackDetector {
             Cow::Borrowed(t) if t.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Owned(t.to_ascii_lowercase()),
             t => t,
         };
-        let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name, raw: &field.value };
+        let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name, raw: &field.value, controls: controls.as_deref() };
         let mut location: Option<String> = None;
         for (i, check) in self.checks.iter().enumerate() {
             if mask & (1 << i) == 0 || (field.ty == ValueType::Markup && !check.document_level()) {
