@@ -97,10 +97,14 @@ fn stacked(b: &[u8], _s: usize, e: usize) -> bool {
     in_sorted(STATEMENTS, word_at(b, i, &mut buf))
 }
 
-/// Whether what ends before `s` (past spaces) is a value an attacker controls: a number, a
-/// quote, a closing parenthesis.
+/// Whether what ends before `s` (past spaces, and the wide separators of [`wide_space`]) is a
+/// value an attacker controls: a number, a quote, a closing parenthesis.
 fn after_value(b: &[u8], s: usize) -> bool {
-    prev_non_space(b, s).is_some_and(|p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b'/'))
+    let mut end = s;
+    while let Some(w) = [2, 3].into_iter().find(|&w| end >= w && wide_space(b, end - w) == w) {
+        end -= w;
+    }
+    prev_non_space(b, end).is_some_and(|p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b'/'))
 }
 
 /// Gate for `from`: a whole word right after a value (`1) from users`), where the value ends
@@ -1623,6 +1627,9 @@ mod tests {
                 "2) FROM ACCOUNTS WHERE LOGIN=",
                 "1 and (select count(last(id))",
                 "x' or (select ascii(substr(pw,1,1)) from t",
+                // MySQL's latin1 no-break space between words, the paging pair
+                "7%A0and%A03>2",
+                "4 limit 2,1",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -1750,6 +1757,9 @@ mod tests {
                 "Items from store where available",
                 "localtime is 5pm",
                 "today is current_date or so",
+                "limit 1, 2 per customer",
+                "buy 1 limit 2, 3 colors",
+                "5\u{a0}or\u{a0}more",
             ],
         );
     }

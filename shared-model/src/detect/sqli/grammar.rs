@@ -57,6 +57,8 @@ struct Walk {
     tables: u32,
     /// Ordering and paging clauses (`order by`, `group by`, `limit`) after a value.
     lists: u32,
+    /// `limit <offset>, <count>`: the paging pair only SQL writes.
+    limit_pair: bool,
     /// `)` closing a parenthesis the application opened.
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
@@ -223,6 +225,11 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            // `limit 1,1`: the comma of the paging pair.
+            (State::After, T::Comma) if depth == 0 && !w.limit_pair && k >= 3 && all.get(k - 3).is_some_and(|t| word(text, t) == b"limit") => {
+                w.limit_pair = true;
+                state = State::Operand;
+            }
             // `;` ends the statement: the walk stops there (a stacked statement after it is the
             // statement rules' business); `;` then nothing or a comment cuts the query.
             (State::After, T::Semi) if depth == 0 => {
@@ -451,6 +458,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     let whole_call = matches!(first.t, T::Func { .. }) && group_end(all, 1).is_some_and(|e| all[e..].iter().all(|t| matches!(t.t, T::Comment { .. })));
     if !quoted && whole_call && w.sql_syntax >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.75, detail: "SQL function over SQL literals" });
+    }
+    // A value, then the paging pair: `1 limit 1,1`, a probe that walks the rows one by one.
+    if !quoted && w.limit_pair && w.words == 0 && w.literals >= 3 {
+        return Some(Verdict { at, confidence: 0.75, detail: "paging probe" });
     }
     // Ordering by a call or a sub-select: `1 order by if(1=1,1,(select 1))`, `x group by
     // ifnull(a,b)`, a probe that makes the row order answer a question.
