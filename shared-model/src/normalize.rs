@@ -59,7 +59,7 @@ pub fn percent_decode(s: &str, plus_as_space: bool) -> Cow<'_, str> {
 /// drops them. Tab, LF, VT, FF and CR stay: they separate words in SQL, PHP and JavaScript
 /// (`union\x0bselect` is `union select` to MySQL) and FF in HTML, so dropping them would glue
 /// what the interpreter keeps apart.
-const fn dropped_control(c: u8) -> bool {
+pub(crate) const fn dropped_control(c: u8) -> bool {
     (c < 0x20 && !matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) || c == 0x7f
 }
 
@@ -89,6 +89,28 @@ pub fn needs_decoding(s: &str) -> bool {
 
 /// The canonical, lower-case form of `s` that detectors match against (see the module docs).
 pub fn for_matching(s: &str) -> Cow<'_, str> {
+    matching_form(s, false)
+}
+
+/// [`for_matching`] with the control characters it drops ([`dropped_control`]) kept in place:
+/// for the SQL check, whose target lexers read some of them as blanks (`union%01select` is
+/// `union select` to SQL Server). Byte `i` of this form maps to byte `i` minus the number of
+/// dropped controls before it in the matching form.
+pub fn for_matching_keeping_controls(s: &str) -> Cow<'_, str> {
+    matching_form(s, true)
+}
+
+/// Whether `raw` holds a control character that [`for_matching`] drops, as a byte or as one
+/// percent escape (`%01`): whether [`for_matching_keeping_controls`] could read differently.
+pub fn hides_controls(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        dropped_control(c)
+            || c == b'%' && matches!((b.get(i + 1).and_then(|&h| hex(h)), b.get(i + 2).and_then(|&l| hex(l))), (Some(h), Some(l)) if dropped_control(h << 4 | l))
+    })
+}
+
+fn matching_form(s: &str, keep_controls: bool) -> Cow<'_, str> {
     let mut cur: Cow<'_, str> = Cow::Borrowed(s);
     for _ in 0..MAX_PASSES {
         match decode_pass(&cur) {
@@ -96,8 +118,8 @@ pub fn for_matching(s: &str) -> Cow<'_, str> {
             None => break,
         }
     }
-    if needs_fold(&cur) {
-        cur = Cow::Owned(fold(&cur));
+    if needs_fold(&cur, keep_controls) {
+        cur = Cow::Owned(fold(&cur, keep_controls));
     }
     cur
 }
@@ -258,18 +280,18 @@ fn utf8_lossy_overlong(mut v: Vec<u8>) -> String {
     }
 }
 
-fn needs_fold(s: &str) -> bool {
-    s.bytes().any(|c| c.is_ascii_uppercase() || dropped_control(c) || c >= 0x80)
+fn needs_fold(s: &str, keep_controls: bool) -> bool {
+    s.bytes().any(|c| c.is_ascii_uppercase() || !keep_controls && dropped_control(c) || c >= 0x80)
 }
 
-/// Lower-case ASCII, drop control characters ([`dropped_control`]), and map look-alike Unicode
-/// forms to ASCII.
-fn fold(s: &str) -> String {
+/// Lower-case ASCII, drop control characters ([`dropped_control`]) unless `keep_controls`, and
+/// map look-alike Unicode forms to ASCII.
+fn fold(s: &str, keep_controls: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         let cp = c as u32;
         let mapped = match cp {
-            0..=0x7f if dropped_control(cp as u8) => continue,
+            0..=0x7f if !keep_controls && dropped_control(cp as u8) => continue,
             0xff01..=0xff5e => char::from_u32(cp - 0xff01 + 0x21).unwrap_or(c),
             0x3002 | 0xff61 => '.',
             0x2460..=0x2468 => char::from_u32(cp - 0x2460 + u32::from(b'1')).unwrap_or(c),
@@ -390,6 +412,7 @@ mod tests {
         assert_eq!(for_matching("a\tb\nc"), "a\tb\nc", "whitespace stays");
         assert_eq!(for_matching("UNION%0bSELECT%0c1"), "union\x0bselect\x0c1", "vertical tab and form feed are whitespace");
         assert_eq!(for_matching("a%00b"), "ab");
+        assert_eq!(for_matching_keeping_controls("UNION%01Select%1f1"), "union\x01select\x1f1", "kept for the SQL lexers");
         assert_eq!(for_matching("SELECT+x%20y"), "select x y");
         assert_eq!(for_matching("1%2B1"), "1+1", "an encoded plus stays a plus");
         assert_eq!(for_matching("1+1"), "1+1", "a plus is only a space in encoded text");
@@ -403,6 +426,16 @@ mod tests {
         }
         for v in ["Hello World", "O'Brien <b>", "Müller 東京 ü", "2024-05-01", "a+b=c; d|e"] {
             assert!(!needs_decoding(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn hidden_controls_as_bytes_or_one_escape() {
+        for v in ["a\x19b", "a\0b", "x%01y", "x%1Fy", "x%7f"] {
+            assert!(hides_controls(v), "{v:?}");
+        }
+        for v in ["a\tb\nc", "x%0ay%0D", "100%", "%2f%41", "x%1"] {
+            assert!(!hides_controls(v), "{v:?}");
         }
     }
 

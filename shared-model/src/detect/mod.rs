@@ -53,7 +53,7 @@ mod xxe;
 use crate::facts::RequestHead;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
-use crate::normalize::{for_matching, needs_decoding};
+use crate::normalize::{for_matching, for_matching_keeping_controls, hides_controls, needs_decoding};
 use crate::redact::excerpt;
 pub(crate) use gate::Trigger;
 use literals::Literals;
@@ -163,6 +163,10 @@ pub(crate) struct Subject<'a> {
     pub name: &'a str,
     /// The value as it arrived, before decoding (for checks that judge the encoding itself).
     pub raw: &'a str,
+    /// For the checks that [`Check::reads_controls`], when the matching form dropped control
+    /// characters from the value: that form with them kept in place
+    /// ([`crate::normalize::for_matching_keeping_controls`]).
+    pub controls: Option<&'a str>,
 }
 
 /// A family's judgement over one value. Implementations are compiled once and must be linear in
@@ -194,6 +198,12 @@ pub(crate) trait Check: Send + Sync {
     /// wake test needing a word costs nothing on the values without it. Empty: always asked.
     fn wake_hints(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Whether this check reads the control characters the matching form drops (as separators:
+    /// `union%01select`). The scan loop then also wakes it by its triggers in the form that keeps
+    /// them, given as [`Subject::controls`].
+    fn reads_controls(&self) -> bool {
+        false
     }
 }
 
@@ -243,6 +253,8 @@ pub struct AttackDetector {
     wakers: [u64; PARTS.len() * TYPES.len()],
     /// The checks that declare [`Check::wake_hints`].
     hinted: u64,
+    /// The checks that [`Check::reads_controls`], as a family mask.
+    control_readers: u64,
     prefilter: Literals,
     head: protocol::HeadChecks,
     referral: session::Referral,
@@ -305,7 +317,8 @@ impl AttackDetector {
         if checks.len() > 64 {
             return Err("too many checks for the family mask".into());
         }
-        Ok(AttackDetector { checks, owner, wakers, hinted, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
+        let control_readers = checks.iter().enumerate().filter(|(_, c)| c.reads_controls()).fold(0u64, |m, (i, _)| m | 1 << i);
+        Ok(AttackDetector { checks, owner, wakers, hinted, control_readers, prefilter, head: protocol::HeadChecks::new()?, referral: session::Referral::new()? })
     }
 
     /// Request-level checks on the head: smuggling hints, protocol anomalies, scanner
@@ -389,6 +402,14 @@ impl AttackDetector {
         // only the woken ones are lower-cased, below.
         let text: Cow<'_, str> = if needs_decoding(raw) { for_matching(raw) } else { Cow::Borrowed(raw) };
         let (mut mask, hints) = self.families_for(text.as_bytes());
+        // Control characters the matching form dropped (only a decoded value can have had any).
+        let controls = match &text {
+            Cow::Owned(_) if self.control_readers != 0 && hides_controls(raw) => Some(for_matching_keeping_controls(raw)),
+            _ => None,
+        };
+        if let Some(kept) = &controls {
+            mask |= self.families_for(kept.as_bytes()).0 & self.control_readers;
+        }
         // PERF: only the wake tests that can say yes for this part and type, and whose hint
         // literal (if they have one) the prefilter saw; a clean JSON key or date asks two or three.
         let mut ask = self.wakers[place(field.part, field.ty)] & !mask & !(self.hinted & !hints);
@@ -406,7 +427,7 @@ impl AttackDetector {
             Cow::Borrowed(t) if t.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Owned(t.to_ascii_lowercase()),
             t => t,
         };
-        let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name, raw: &field.value };
+        let subject = Subject { text: &text, part: field.part, ty: field.ty, name: &field.name, raw: &field.value, controls: controls.as_deref() };
         let mut location: Option<String> = None;
         for (i, check) in self.checks.iter().enumerate() {
             if mask & (1 << i) == 0 || (field.ty == ValueType::Markup && !check.document_level()) {

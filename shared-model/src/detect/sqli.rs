@@ -2,9 +2,10 @@
 //!
 //! A value is dangerous when, pasted into a query, it changes the query's *structure*. So the
 //! value is tokenized as SQL (strings with both escape styles, numbers including `0x..`, words,
-//! keywords, known functions, operators, comments incl. MySQL `/*! */`, variables) three times,
-//! as libinjection does: as-is (a numeric context), and, when it contains a quote, as if it
-//! started inside a `'...'` or `"..."` literal (the quote then *closes* the application's string).
+//! keywords, known functions, operators, comments incl. MySQL `/*! */`, variables) in each
+//! context it can be in, as libinjection does: as-is (a numeric context), and, when it contains a
+//! quote, as if it started inside a `'...'` or `"..."` literal or a `` `...` `` identifier (the
+//! quote then *closes* the application's string or name).
 //! Rules then look at the token stream, not at words: `O'Reilly` closes a string and continues
 //! with a bare word, which is prose; `' OR 1=1--` closes a string and continues with a boolean
 //! tautology and a comment, which is SQL. `select a size` is a keyword followed by prose, while
@@ -24,14 +25,16 @@
 use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
+use crate::normalize::dropped_control;
 
 mod grammar;
 
 /// Words that can follow a value in SQL (an operator, a clause): what an injected quote or
 /// number is followed by. Sorted (binary search).
 const AFTER_VALUE: &[&str] = &[
-    "and", "as", "asc", "between", "binary", "case", "collate", "desc", "div", "else", "end", "escape", "except",
-    "exec", "execute", "for", "from", "glob", "group", "having", "in", "intersect", "into", "is", "like", "limit",
+    "and", "as", "asc", "between", "binary", "case", "collate", "desc", "div", "else", "end", "eqv", "escape",
+    "except", "exec", "execute", "for", "from", "glob", "group", "having", "imp", "in", "intersect", "into", "is",
+    "like", "limit",
     "match", "minus", "mod", "not", "null", "offset", "or", "order", "procedure", "regexp", "rlike", "select",
     "sounds", "then", "union", "waitfor", "when", "where", "xor",
 ];
@@ -44,8 +47,9 @@ const STATEMENTS: &[&str] = &[
 ];
 
 /// Gate for a quote: what follows it (past spaces, comments and closing parentheses) is an SQL
-/// operator, a terminator or a clause word, as when an injected quote closes the application's
-/// string. `O'Brien`, `it's` and `"quoted" text` stay asleep.
+/// operator, a terminator, a clause word or, past a blank, another quote (`3' '1`, adjacent
+/// literals), as when an injected quote closes the application's string. `O'Brien`, `it's` and
+/// `"quoted" text` stay asleep.
 fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
     let mut i = skip_space_comments(b, e);
     while b.get(i) == Some(&b')') {
@@ -53,6 +57,7 @@ fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
     }
     match b.get(i) {
         None => false,
+        Some(b'\'' | b'"' | b'`') => i > e,
         Some(b'-' | b'+' | b'*' | b'/' | b'%' | b'^' | b'|' | b'&' | b'=' | b'<' | b'>' | b'!' | b'~' | b';' | b'#' | b',' | b'(') => true,
         Some(c) if c.is_ascii_alphabetic() => {
             let mut buf = [0u8; 24];
@@ -62,13 +67,18 @@ fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
     }
 }
 
-/// Gate for `--` and `#`: a comment that cuts the query after a value (`1--`, `admin'#`, `)--`).
+/// Gate for `--` and `#`: a comment that cuts the query after a value (`1--`, `admin'#`, `)--`,
+/// `or utc_date--`).
 fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
     let next_ok = match b.get(e) {
         None => true,
         Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
     };
-    next_ok && prev_non_space(b, s).map_or(true, |p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/') || ends_variable(b, p + 1))
+    next_ok
+        && prev_non_space(b, s).map_or(true, |p| {
+            let mut buf = [0u8; 24];
+            matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b';' | b'/') || ends_variable(b, p + 1) || in_sorted(NILADIC, word_before(b, p + 1, &mut buf))
+        })
 }
 
 /// Whether the word ending at `end` is a variable (`@version`, `@@datadir`).
@@ -87,13 +97,29 @@ fn stacked(b: &[u8], _s: usize, e: usize) -> bool {
     in_sorted(STATEMENTS, word_at(b, i, &mut buf))
 }
 
+/// Whether what ends before `s` (past spaces, and the wide separators of [`wide_space`]) is a
+/// value an attacker controls: a number, a quote, a closing parenthesis.
+fn after_value(b: &[u8], s: usize) -> bool {
+    let mut end = s;
+    while let Some(w) = [2, 3].into_iter().find(|&w| end >= w && wide_space(b, end - w) == w) {
+        end -= w;
+    }
+    prev_non_space(b, end).is_some_and(|p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b'/'))
+}
+
+/// Gate for `from`: a whole word right after a value (`1) from users`), where the value ends
+/// the application's column list.
+fn from_after_value(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && after_value(b, s)
+}
+
 /// Gate for logic and comparison words: a whole word next to a value an attacker controls (a
 /// number, a quote, a parenthesis, a variable) rather than between two prose words.
 fn logic(b: &[u8], s: usize, e: usize) -> bool {
     if !whole_word(b, s, e) {
         return false;
     }
-    let prev_value = prev_non_space(b, s).is_some_and(|p| matches!(b[p], b'0'..=b'9' | b'\'' | b'"' | b'`' | b')' | b'/'));
+    let prev_value = after_value(b, s);
     let n = skip_space_comments(b, e);
     let next_value = match b.get(n) {
         Some(b'0'..=b'9' | b'\'' | b'"' | b'(' | b'-' | b'@' | b'!' | b'~' | b'=' | b'<' | b'>') => true,
@@ -177,7 +203,8 @@ enum Kw {
     Clause,
     /// Word operators: like, rlike, regexp, is, in, between, sounds, div, mod.
     WordOp,
-    /// Literal words: null, true, false.
+    /// Literal words: null, true, false, and the value functions SQL calls without parentheses
+    /// (`current_user`, `utc_date`, [`NILADIC`]).
     Literal,
     /// The system catalogs an attacker enumerates: information_schema, sysobjects, ...
     Catalog,
@@ -199,7 +226,7 @@ enum T {
     Var { system: bool },
     /// `?`: a bind-parameter placeholder.
     Param,
-    /// Boolean connectives: and, or, xor, not, &&, ||.
+    /// Boolean connectives: and, or, xor, not, &&, ||, and Access's eqv and imp.
     Logic,
     /// Comparisons: = <> != < > <= >= <=>.
     Cmp,
@@ -222,6 +249,8 @@ struct Tok {
     end: usize,
 }
 
+/// Where the application pasted the value: bare (a number, a clause) or after an opening quote
+/// (`'`, `"`, or MySQL's `` ` `` around an identifier).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Raw,
@@ -266,6 +295,7 @@ impl Check for Sqli {
             gated("select", whole_word),
             gated("having", whole_word),
             gated("where", logic),
+            gated("from", from_after_value),
             gated("waitfor", whole_word),
             gated("(", sql_call),
             gated("0x", hex_literal),
@@ -319,17 +349,38 @@ impl Check for Sqli {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let best = judge_value(s.text);
-        // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
-        // `name=payload`; an application that decodes and splits it reads the payload as the
-        // parameter's value, so the payload is judged on its own too.
-        match assigned(s.text) {
-            Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) => {
-                let inner = judge_value(s.text.get(at..).unwrap_or("")).map(|h| Hit { at: h.at + at, ..h });
-                stronger(best, inner)
+        let best = judge_field(s.text);
+        // `union%01select`, `1%00or%002=2`: SQL Server reads control characters as blanks
+        // (sqlmap's MSSQL blank tamper uses 0x01-0x0F; libinjection skips all of 0x00-0x1F),
+        // Oracle NUL, while MySQL's character table has only 0x09-0x0D. The matching form drops
+        // them, gluing `unionselect`; the form that keeps them is judged too (the tokenizer
+        // skips them as whitespace).
+        match s.controls {
+            Some(kept) if best.as_ref().is_none_or(|h| h.confidence < 0.9) => {
+                let at_in_text = |at: usize| at - kept.as_bytes().get(..at).unwrap_or(&[]).iter().filter(|&&c| dropped_control(c)).count();
+                stronger(best, judge_field(kept).map(|h| Hit { at: at_in_text(h.at), ..h }))
             }
             _ => best,
         }
+    }
+
+    fn reads_controls(&self) -> bool {
+        true
+    }
+}
+
+/// The strongest verdict on a field's matching form.
+fn judge_field(text: &str) -> Option<Hit> {
+    let best = judge_value(text);
+    // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
+    // `name=payload`; an application that decodes and splits it reads the payload as the
+    // parameter's value, so the payload is judged on its own too.
+    match assigned(text) {
+        Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) => {
+            let inner = judge_value(text.get(at..).unwrap_or("")).map(|h| Hit { at: h.at + at, ..h });
+            stronger(best, inner)
+        }
+        _ => best,
     }
 }
 
@@ -381,16 +432,18 @@ fn judge_value(s_text: &str) -> Option<Hit> {
 /// The strongest verdict on one value read with `lex` in each injection context it can be in.
 fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
     let mut best = judge(text, &tokenize(text, Ctx::Raw, lex), Ctx::Raw);
-    for q in [b'\'', b'"'] {
+    for q in [b'\'', b'"', b'`'] {
         // A context is tokenized only when the value has that quote and no earlier context
         // already decided with a blocking confidence.
         if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
             continue;
         }
-        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), lex), Ctx::Quote(q)));
+        // A backtick-quoted identifier knows no backslash escapes.
+        let lex_q = if q == b'`' { Lexing { escapes: false, ..lex } } else { lex };
+        best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), lex_q), Ctx::Quote(q)));
         // `\'`: where the application escapes quotes with a backslash but leaves backslashes
         // alone, the value's own backslash escapes the escape and its quote closes the string.
-        if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
+        if q != b'`' && best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(2).any(|w| w == [b'\\', q]) {
             let raw_backslash = Lexing { escapes: false, ..lex };
             best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), raw_backslash), Ctx::Quote(q)));
         }
@@ -421,7 +474,9 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i += wide_space(b, i);
                 continue;
             }
-            b'\'' | b'"' => {
+            // In the backtick context, the identifiers its quote opens and closes are the quoted
+            // operands, as strings are in the other quote contexts.
+            b'\'' | b'"' | b'`' if c != b'`' || ctx == Ctx::Quote(b'`') => {
                 let (end, closed) = string_end(b, i + 1, c);
                 let inner = &b[i + 1..if closed { end - 1 } else { end }];
                 let blank = inner.iter().all(|&x| x == c || x == b' ');
@@ -720,6 +775,14 @@ const CATALOGS: &[&str] = &[
     "sysdatabases", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
 ];
 
+/// Value functions that SQL calls without parentheses (standard SQL, MySQL, Oracle, SQL
+/// Server): a value in an expression, as a number is. Sorted.
+const NILADIC: &[&str] = &[
+    "current_catalog", "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+    "current_user", "localtime", "localtimestamp", "session_user", "sysdate", "system_user", "systimestamp",
+    "utc_date", "utc_time", "utc_timestamp",
+];
+
 /// MySQL's grant tables, named `mysql.<table>`: where its users, hosts and password hashes live.
 /// Sorted.
 const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "tables_priv", "user"];
@@ -764,9 +827,11 @@ fn classify(w: &[u8], call: bool) -> T {
         "union" => T::Kw(Kw::Union),
         "select" => T::Kw(Kw::Select),
         "from" => T::Kw(Kw::From),
-        "and" | "or" | "xor" | "not" => T::Logic,
+        // `eqv`, `imp`: the logical equivalence and implication of Access (Jet) SQL.
+        "and" | "or" | "xor" | "not" | "eqv" | "imp" => T::Logic,
         "null" | "true" | "false" => T::Kw(Kw::Literal),
         _ if in_sorted(CATALOGS, w.as_bytes()) => T::Kw(Kw::Catalog),
+        _ if !call && in_sorted(NILADIC, w.as_bytes()) => T::Kw(Kw::Literal),
         "like" | "rlike" | "regexp" | "glob" | "is" | "in" | "between" | "sounds" | "div" | "mod" | "collate" | "escape" => {
             T::Kw(Kw::WordOp)
         }
@@ -908,7 +973,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
             }
             T::Logic => {
-                if let Some(v) = boolean(&toks, i, quoted, &ends_in_comment) {
+                if let Some(v) = boolean(text, &toks, i, quoted, &ends_in_comment) {
                     keep(v);
                 }
             }
@@ -1197,7 +1262,7 @@ fn is_literal(t: T) -> bool {
 }
 
 /// `or 1=1`, `and 'a'='a'`, `or x like y`, `|| 1#`: a boolean tautology or probe.
-fn boolean(toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
+fn boolean(text: &[u8], toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
     let at = toks[i].at;
     let prev = if i == 0 { None } else { Some(toks[i - 1].t) };
     // What precedes the connective must be able to end an SQL expression.
@@ -1211,6 +1276,12 @@ fn boolean(toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &dyn Fn(usize)
         j += 1;
     }
     let lhs = j;
+    // `1 and (select count(*) from ..`, `x' or (select ascii(..`: a sub-select that computes
+    // something, even one the value leaves open for the application's query to close.
+    if toks.get(lhs).is_some_and(|t| t.t == T::Kw(Kw::Select)) && toks[lhs - 1].t == T::LParen {
+        let group = operand(toks, lhs - 1).unwrap_or(toks.len());
+        return grammar::sql_inside(text, &toks[lhs + 1..group]).then_some(Verdict { at, confidence: 0.85, detail: "boolean over a sub-select" });
+    }
     let after_lhs = operand(toks, lhs)?;
     let cmp = toks.get(after_lhs).map(|t| t.t);
     if matches!(cmp, Some(T::Cmp | T::Kw(Kw::WordOp))) {
@@ -1370,11 +1441,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, STATEMENTS};
+    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES] {
+        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -1531,6 +1602,34 @@ mod tests {
                 "version(",
                 "q\";select 7",
                 "5; select @@datadir",
+                // control characters SQL Server and Oracle read as blanks
+                "5 union\u{1}select 2,3",
+                "x' union\u{1c}select pass\u{1c}from users--",
+                "-2\u{0}union\u{0}select\u{0}name\u{0}from\u{0}t",
+                // the backtick context: the value closes the application's identifier
+                "x` or 1=1 -- ",
+                "name` = 1 or `a`=`a",
+                "x`or`1",
+                // adjacent literals, which SQL concatenates
+                "zz' ' 9",
+                "ab\" \"c",
+                // one known function over hexadecimal literals
+                "concat(0x41, 0x42)",
+                "unhex(0x7e7e)--",
+                // Access's logical operators
+                "q' imp 2=2 imp 'q",
+                "x' eqv 'y",
+                // value functions called without parentheses, the table named after a value,
+                // a sub-select left open
+                ".5or-current_date--",
+                "3 and current_user=bob",
+                "1) from members where name='zed')",
+                "2) FROM ACCOUNTS WHERE LOGIN=",
+                "1 and (select count(last(id))",
+                "x' or (select ascii(substr(pw,1,1)) from t",
+                // MySQL's latin1 no-break space between words, the paging pair
+                "7%A0and%A03>2",
+                "4 limit 2,1",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -1638,6 +1737,29 @@ mod tests {
                 "the user(s) and version (2)",
                 "Fix; select one",
                 "Note; select 2 options",
+                "O'Reilly\u{1}",
+                "select\u{1}a size",
+                "run `npm install` and `npm test`",
+                "`a`-`b`",
+                "use the `--force` flag",
+                "'hello' 'world'",
+                "5' 6\"",
+                "the \"a\" \"b\" list",
+                "say ' ' twice",
+                "max(x, 0x10)",
+                "an imp and a goblin",
+                "it's ' okay",
+                "\"quoted\" \"twice\"",
+                "use 'or' here",
+                "sizes 2 and (select one)",
+                "current_user = get_user()",
+                "2) from the list where needed",
+                "Items from store where available",
+                "localtime is 5pm",
+                "today is current_date or so",
+                "limit 1, 2 per customer",
+                "buy 1 limit 2, 3 colors",
+                "5\u{a0}or\u{a0}more",
             ],
         );
     }

@@ -31,7 +31,8 @@ struct Walk {
     arith: u32,
     /// Literal operands: numbers, strings, `null`/`true`/`false`, variables.
     literals: u32,
-    /// Operators only SQL writes: `xor`, `div`, `rlike`, `regexp`, `sounds like`, `<=>`.
+    /// Operators only SQL writes: `xor`, `eqv`, `imp`, `div`, `rlike`, `regexp`, `sounds like`,
+    /// `<=>`.
     sql_ops: u32,
     /// Literal syntax only SQL writes: hexadecimal numbers, unary `!`, `~`, `not`
     /// before an operand, and connectives glued between parentheses (`(1)or(1)`).
@@ -51,8 +52,13 @@ struct Walk {
     cases: u32,
     /// Filtering clauses (`where`, `having`) opened after a value.
     clauses: u32,
+    /// `from <table>` after a value: the value finishes the application's column list and names
+    /// the table itself.
+    tables: u32,
     /// Ordering and paging clauses (`order by`, `group by`, `limit`) after a value.
     lists: u32,
+    /// `limit <offset>, <count>`: the paging pair only SQL writes.
+    limit_pair: bool,
     /// `)` closing a parenthesis the application opened.
     closed_app_parens: u32,
     /// Ended by a comment that cuts the rest of the query.
@@ -204,7 +210,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 w.logic += 1;
                 let glued = |c: Option<&u8>| matches!(c, Some(b')' | b'('));
                 w.sql_syntax += u32::from(tok.at > 0 && glued(text.get(tok.at - 1)) && glued(text.get(tok.end)));
-                w.sql_ops += u32::from(word(text, tok) == b"xor");
+                w.sql_ops += u32::from(matches!(word(text, tok), b"xor" | b"eqv" | b"imp"));
                 state = State::Operand;
             }
             (State::After, T::Op) => {
@@ -219,6 +225,11 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 }
             }
             (State::After, T::Comma) if depth > 0 => state = State::Operand,
+            // `limit 1,1`: the comma of the paging pair.
+            (State::After, T::Comma) if depth == 0 && !w.limit_pair && k >= 3 && all.get(k - 3).is_some_and(|t| word(text, t) == b"limit") => {
+                w.limit_pair = true;
+                state = State::Operand;
+            }
             // `;` ends the statement: the walk stops there (a stacked statement after it is the
             // statement rules' business); `;` then nothing or a comment cuts the query.
             (State::After, T::Semi) if depth == 0 => {
@@ -235,6 +246,16 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 state = State::Operand;
             }
             (State::After, T::Kw(Kw::Clause)) if matches!(word(text, tok), b"asc" | b"desc") => {}
+            // `1) from users where ..`: the value names the table the query reads; the table
+            // name is one of its identifiers.
+            (State::After, T::Kw(Kw::From)) if depth == 0 && matches!(all.get(k).map(|x| x.t), Some(T::Word { call: false })) => {
+                k += 1;
+                if all.get(k).map(|x| x.t) == Some(T::Dot) && matches!(all.get(k + 1).map(|x| x.t), Some(T::Word { call: false })) {
+                    k += 2; // `schema.table`
+                }
+                w.tables += 1;
+                w.words += 1;
+            }
             // `1 having 1=1`, `x where 2>1`: a filtering clause after the value.
             (State::After, T::Kw(Kw::Clause)) if depth == 0 && is_filter_clause(text, tok) => {
                 w.clauses += 1;
@@ -325,7 +346,7 @@ fn match_end(text: &[u8], all: &[Tok], from: usize) -> Option<usize> {
 
 /// Whether the tokens hold what only SQL writes inside a sub-select: a call, a comparison, a
 /// `case`.
-fn sql_inside(text: &[u8], toks: &[Tok]) -> bool {
+pub(super) fn sql_inside(text: &[u8], toks: &[Tok]) -> bool {
     toks.iter().any(|t| matches!(t.t, T::Func { .. } | T::Word { call: true } | T::Cmp) || word(text, t) == b"case")
 }
 
@@ -376,7 +397,7 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         Ctx::Raw => (0, State::Operand),
     };
     let Some(mut w) = walk(text, all, from, state) else {
-        return list_item(text, all, ctx);
+        return list_item(text, all, ctx).or_else(|| adjacent_strings(text, all, ctx));
     };
     // A raw value that starts with a connective appends a condition to the application's:
     // `AND 1234=(`, `or x=` are conditions whose operand the rest of the query supplies; so
@@ -386,7 +407,9 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
             || first.t == T::RParen && matches!(all.get(1).map(|t| t.t), Some(T::Logic | T::Cmp | T::Kw(Kw::WordOp))));
     if w.open_end {
         let cmp = w.literal_cmp + w.other_cmp;
-        return (appended && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+        // So does a literal that goes on to name a table and filter it (`1) from t where x=`).
+        let filtered = w.tables >= 1 && w.clauses >= 1 && matches!(first.t, T::Num | T::Str { .. } | T::RParen);
+        return ((appended || filtered) && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
     }
     if from == 1 && matches!(ctx, Ctx::Raw) {
         w.clauses += 1;
@@ -429,6 +452,16 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     let bool_expr = w.logic >= 1 && (w.numbers >= 1 && w.keyword_literals >= 1 || w.sql_syntax >= 1);
     if !quoted && w.words == 0 && w.literals >= 2 && (w.sql_ops >= 1 || bool_expr) {
         return Some(Verdict { at, confidence: 0.7, detail: "SQL operator over literals" });
+    }
+    // One known function over literals only SQL writes, and nothing else: `concat(0x41,0x42)`,
+    // `unhex(0x7e)`, a string built from hexadecimal as extraction payloads build it.
+    let whole_call = matches!(first.t, T::Func { .. }) && group_end(all, 1).is_some_and(|e| all[e..].iter().all(|t| matches!(t.t, T::Comment { .. })));
+    if !quoted && whole_call && w.sql_syntax >= 1 && w.words == 0 {
+        return Some(Verdict { at, confidence: 0.75, detail: "SQL function over SQL literals" });
+    }
+    // A value, then the paging pair: `1 limit 1,1`, a probe that walks the rows one by one.
+    if !quoted && w.limit_pair && w.words == 0 && w.literals >= 3 {
+        return Some(Verdict { at, confidence: 0.75, detail: "paging probe" });
     }
     // Ordering by a call or a sub-select: `1 order by if(1=1,1,(select 1))`, `x group by
     // ifnull(a,b)`, a probe that makes the row order answer a question.
@@ -484,6 +517,19 @@ fn list_item(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     let terms = w.calls + w.subselects + w.cases;
     let computes = w.literal_cmp >= 1 || w.subselects >= 1 && sql_inside(text, &all[2..]);
     (!w.open_end && terms >= 1 && computes).then(|| Verdict { at: all.get(2).map_or(0, |t| t.at), confidence: CONDITION, detail: "SQL condition in a list item" })
+}
+
+/// `3' ' 1`, `a" "b`: the closed quote, a blank, then a short quoted operand the application's
+/// quote closes: adjacent literals, which SQL concatenates (`'3' ' 1'`), a probe for whether the
+/// quote breaks out. Prose puts words between its quotes, and its quoted text has spaces.
+fn adjacent_strings(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let (Ctx::Quote(q), [first, second]) = (ctx, all) else { return None };
+    let head = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii();
+    let tail = text.get(second.at + 1..).unwrap_or(&[]).trim_ascii();
+    let short = |s: &[u8]| s.len() <= 12 && !s.iter().any(u8::is_ascii_whitespace);
+    let adjacent = matches!(first.t, T::Str { closed: true, .. }) && second.at > first.end && ends_in_app_string(text, all, q);
+    (adjacent && short(head) && short(tail) && !(head.is_empty() && tail.is_empty()))
+        .then_some(Verdict { at: second.at, confidence: 0.7, detail: "adjacent quoted literals" })
 }
 
 /// Whether the value ends inside a short string opened with the context's quote, which the
