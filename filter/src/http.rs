@@ -120,7 +120,8 @@ impl Exchange {
         }
     }
 
-    /// Request side: finds the client's state slot and scores the call against it (reads only).
+    /// Request side: finds the client's state slot and scores the call against it, and a login
+    /// attempt against its source address's failed logins so far (reads only).
     fn behaviour_request(&mut self) {
         let (Some(engine), Some(ex)) = (self.engine.clone(), self.ex.as_ref()) else { return };
         let now = self.now_s();
