@@ -458,9 +458,9 @@ impl Behaviour {
     /// before it checks the password, and from [`LOCKOUT_RATIO`] times the limit the attempt is
     /// critical, so block mode answers 403 until the window ends (a lockout).
     fn prior_failures(&self, limit: Limit, failures: u16, who: &str, call: &Call, out: &mut Vec<Finding>) {
-        let n = u64::from(failures);
+        let (n, lockout) = (u64::from(failures), LOCKOUT_RATIO * limit.limit.max(1));
         let Some((sev, conf)) = limit.exceeded(n) else { return };
-        let (sev, conf) = if n >= LOCKOUT_RATIO * limit.limit.max(1) { (Severity::Critical, 0.95) } else { (sev, conf) };
+        let (sev, conf) = if n >= lockout { (Severity::Critical, 0.95) } else { (sev, conf) };
         let from = if who == "address" { "from this client's address, whichever identity each presented" } else { "by this client" };
         out.push(
             Finding::new("behaviour.auth_failures", Owasp::Api2, sev, conf, who, format!("{n} failures / 10 min before this attempt")).with_detail(format!(
@@ -468,7 +468,7 @@ impl Behaviour {
                 call.name,
                 limit.limit,
                 limit.samples,
-                LOCKOUT_RATIO * limit.limit.max(1)
+                lockout
             )),
         );
     }
