@@ -37,8 +37,9 @@ use crate::config::{Config, ConfigError};
 use crate::detect::AttackDetector;
 use crate::event::Event;
 use crate::facts::{Body, RequestHead, ResponseHead};
-use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Part, ValueType};
+use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Field, Part, ValueType};
 use crate::finding::{Finding, Severity};
+use crate::memo::Memo;
 use crate::observe::{BodyObs, ObjectObs, Observations};
 use crate::params;
 use crate::posture::{Posture, Seen};
@@ -62,6 +63,8 @@ pub struct Engine {
     behaviour: Behaviour,
     /// Per model endpoint: `METHOD template`, its [`endpoint_key`], whether it is a login.
     endpoints: Vec<(String, u32, bool)>,
+    /// Head fields found clean (see [`crate::memo`]).
+    memo: Memo,
 }
 
 /// Object ids remembered from one response.
@@ -235,7 +238,42 @@ impl Engine {
             router,
             baseline,
             config,
+            memo: Memo::new(),
         })
+    }
+
+    /// The attack and sensitive-data scans of the request head's fields, skipping the fields
+    /// the memo knows clean and remembering those found clean now.
+    fn scan_head_fields(&self, fields: &[Field<'_>], findings: &mut Vec<Finding>, matches: &mut Vec<SensitiveMatch>) {
+        enum Scan {
+            Known,
+            Fresh(u64),
+            Reported,
+        }
+        let mut scans: Vec<Scan> = fields
+            .iter()
+            .map(|f| match self.memo.fingerprint(f) {
+                p if self.memo.is_clean(p) => Scan::Known,
+                p => Scan::Fresh(p),
+            })
+            .collect();
+        for (f, scan) in fields.iter().zip(scans.iter_mut()) {
+            if matches!(scan, Scan::Fresh(_)) && self.attacks.scan_field(f, findings) {
+                *scan = Scan::Reported;
+            }
+        }
+        let before = matches.len();
+        self.sensitive.scan_where(fields, |i| !matches!(scans.get(i), Some(Scan::Known)), matches);
+        for m in &matches[before..] {
+            if let Some(scan) = scans.get_mut(m.field_index) {
+                *scan = Scan::Reported;
+            }
+        }
+        for scan in scans {
+            if let Scan::Fresh(p) = scan {
+                self.memo.remember_clean(p);
+            }
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -267,10 +305,9 @@ impl Engine {
         self.attacks.scan_head(&head, &mut findings);
         let mut fields = Vec::new();
         request_head_fields(&head, &mut fields);
-        self.attacks.scan_fields(&fields, &mut findings);
-        self.attacks.scan_referrals(&head, &mut findings);
         let mut request_matches = Vec::new();
-        self.sensitive.scan(&fields, &mut request_matches);
+        self.scan_head_fields(&fields, &mut findings, &mut request_matches);
+        self.attacks.scan_referrals(&head, &mut findings);
         findings.extend(sensitive::findings(&request_matches, &fields));
         obs.params_dropped = params::observe(&fields, &mut obs.params);
         Exchange {
@@ -728,6 +765,34 @@ mod tests {
         assert!(posture(&other_client).contains(&"posture.nosniff".to_string()), "another client");
         let (_, _, later) = call(&mut reported, "/api/v1/items", "u", 1000 + crate::reported::INTERVAL_S);
         assert!(posture(&later).contains(&"posture.nosniff".to_string()), "after the interval");
+    }
+
+    #[test]
+    fn repeated_head_fields_are_judged_as_the_first_time() {
+        let e = engine("{}");
+        let kinds = |headers: &[(&str, &str)]| -> Vec<(String, String)> {
+            let mut ex = e.start(get("/api/v1/items?q=shoes", headers));
+            e.end_request(&mut ex);
+            ex.findings.iter().map(|f| (f.kind.to_string(), f.location.clone())).collect()
+        };
+        let ua = ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0");
+        let attack = ("x-api-filter", "1' UNION SELECT password FROM users--");
+        let secret = ("x-customer", "ssn 536-90-4399, card 4539 1488 0343 6467");
+        let first = [kinds(&[ua, attack, secret]), kinds(&[ua]), kinds(&[ua, secret])];
+        // Again, in another order: the clean value is now remembered, the others never are.
+        let again = [kinds(&[attack, ua, secret]), kinds(&[ua]), kinds(&[secret, ua])];
+        for (a, b) in first.iter().zip(&again) {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            a.sort();
+            b.sort();
+            assert_eq!(a, b);
+        }
+        assert!(first[0].iter().any(|(k, l)| k == "attack.sqli" && l == "header:x-api-filter"), "{:?}", first[0]);
+        assert!(first[2].iter().any(|(k, l)| k == "sensitive.credit_card" && l == "header:x-customer"), "{:?}", first[2]);
+        assert!(first[1].is_empty(), "{:?}", first[1]);
+        // The clean text under another name, and the attack under the clean one's name.
+        assert!(kinds(&[("x-api-filter", ua.1)]).is_empty());
+        assert!(kinds(&[("user-agent", attack.1)]).iter().any(|(k, _)| k == "attack.sqli"));
     }
 
     #[test]

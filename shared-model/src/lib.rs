@@ -40,6 +40,7 @@ pub mod inventory;
 pub mod openapi;
 pub mod params;
 pub mod posture;
+pub mod memo;
 pub mod reported;
 pub mod route;
 pub mod sensitive;

@@ -393,9 +393,10 @@ impl AttackDetector {
         }
     }
 
-    fn scan_field(&self, field: &Field<'_>, out: &mut Vec<Finding>) {
+    /// Every family over one field; whether any of them reported it.
+    pub fn scan_field(&self, field: &Field<'_>, out: &mut Vec<Finding>) -> bool {
         if matches!(field.ty, ValueType::Number | ValueType::Bool | ValueType::Null) || field.value.is_empty() {
-            return;
+            return false;
         }
         let raw: &str = &field.value;
         // Values that need no decoding are prefiltered as they are (case-insensitively);
@@ -421,7 +422,7 @@ impl AttackDetector {
             }
         }
         if mask == 0 {
-            return;
+            return false;
         }
         let text = match text {
             Cow::Borrowed(t) if t.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Owned(t.to_ascii_lowercase()),
@@ -438,6 +439,7 @@ impl AttackDetector {
                 push_unique(out, hit, loc.clone(), &text);
             }
         }
+        location.is_some()
     }
 
     /// The checks whose (gated) triggers occur in `text`, and the checks whose wake hints occur

@@ -321,12 +321,18 @@ impl SensitiveScanner {
 
     /// Appends the sensitive data found in `fields` to `out`.
     pub fn scan(&self, fields: &[Field<'_>], out: &mut Vec<SensitiveMatch>) {
+        self.scan_where(fields, |_| true, out);
+    }
+
+    /// [`SensitiveScanner::scan`] over the fields whose index `wanted` accepts (the others are
+    /// known clean); matches still carry their index in `fields`.
+    pub fn scan_where(&self, fields: &[Field<'_>], wanted: impl Fn(usize) -> bool, out: &mut Vec<SensitiveMatch>) {
         let mut cands = Vec::new();
         let mut hits = Vec::new();
         let mut kept = Vec::new();
         let mut keys = KeyClasses::new();
         for (index, f) in fields.iter().enumerate() {
-            if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 {
+            if matches!(f.ty, ValueType::Bool | ValueType::Null) || f.value.len() < 2 || !wanted(index) {
                 continue;
             }
             // PERF: only text values read their key up front (credentials, dates of birth, names
