@@ -21,7 +21,8 @@
 # envoy.filters.http.buffer filter before the router when the rendered config has none (the body is
 # read fully, as a real upstream would), and warns if connections are not reused. Requests: a GET with a query string, and a POST of a ~4 KB JSON body
 # (scripts/bench/request.json), both with realistic headers (UA, Accept, Authorization: Bearer JWT,
-# X-Request-Id, Cookie). Envoy CPU per request comes from /proc/PID/stat utime+stime deltas divided by
+# X-Request-Id, Cookie); scripts/bench/calls.lua gives each request its own request id and each GET
+# another account and cursor (or page), so the filter cannot skip what it saw on the last call. Envoy CPU per request comes from /proc/PID/stat utime+stime deltas divided by
 # the requests wrk completed: less sensitive than req/s to other load on a shared 2-core box.
 # Access logs go to a temp dir (truncated after each run). Environment: VIGIL_BIN, VIGIL_WASM,
 # ENVOY_BIN, DURATION, WARMUP, ROUNDS, CONNS, BENCH_KEEP=1 (keep the temp dir).
@@ -220,13 +221,8 @@ RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
 run_wrk() { # VARIANT SCENARIO SECONDS OUTFILE
   local v="$1" s="$2" secs="$3" out="$4" url
-  local wargs=(-t1 "-c$CONNS" "-d${secs}s" --latency "${HDRS[@]}")
-  case "$s" in
-    get) url="http://127.0.0.1:${LISTEN[$v]}$GET_PATH" ;;
-    get4k) url="http://127.0.0.1:${LISTEN[$v]}$GET4K_PATH" ;;
-    *) url="http://127.0.0.1:${LISTEN[$v]}$POST_PATH"; wargs+=(-s "$BENCH/post.lua") ;;
-  esac
-  wrk "${wargs[@]}" "$url" >"$out"
+  local wargs=(-t1 "-c$CONNS" "-d${secs}s" --latency "${HDRS[@]}" -s "$BENCH/calls.lua")
+  BENCH_CALL="$s" wrk "${wargs[@]}" "http://127.0.0.1:${LISTEN[$v]}/" >"$out"
 }
 
 echo "benchmark: wrk -t1 -c$CONNS -d${DURATION}s (+${WARMUP}s warm-up), $ROUNDS interleaved round(s), temp dir $TMP"
