@@ -38,7 +38,7 @@ use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
 use crate::redact::{excerpt, mask_ends};
 use crate::sensitive::SensitiveMatch;
-use regex::{Regex, RegexSet};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 /// An access token living longer than this (`exp - iat`) is far beyond common practice (minutes
 /// to hours; refresh tokens are not sent as bearer tokens on API calls).
@@ -169,13 +169,19 @@ const ADVICE: &[(&str, &str)] = &[
 
 impl Posture {
     pub fn new() -> Result<Posture, String> {
-        let errors = RegexSet::new(ERROR_SIGNATURES.iter().map(|(_, p)| p)).map_err(|e| format!("error signatures: {e}"))?;
+        // PERF: ASCII classes (`\w`, `\s`, `\b`, case) over bytes: the signatures are ASCII, and
+        // Unicode classes made these automata about ten times larger (megabytes per VM).
+        let ascii = |p: &str| RegexBuilder::new(p).unicode(false).build();
+        let errors = RegexSetBuilder::new(ERROR_SIGNATURES.iter().map(|(_, p)| p))
+            .unicode(false)
+            .build()
+            .map_err(|e| format!("error signatures: {e}"))?;
         let error_res = ERROR_SIGNATURES
             .iter()
-            .map(|(what, p)| Regex::new(p).map_err(|e| format!("error signature {what}: {e}")))
+            .map(|(what, p)| ascii(p).map_err(|e| format!("error signature {what}: {e}")))
             .collect::<Result<_, _>>()?;
-        let version = Regex::new(r"\d+\.\d+").map_err(|e| format!("version pattern: {e}"))?;
-        let web_shell = Regex::new(WEB_SHELL).map_err(|e| format!("web shell pattern: {e}"))?;
+        let version = ascii(r"\d+\.\d+").map_err(|e| format!("version pattern: {e}"))?;
+        let web_shell = ascii(WEB_SHELL).map_err(|e| format!("web shell pattern: {e}"))?;
         Ok(Posture { errors, error_res, version, web_shell })
     }
 
@@ -198,11 +204,12 @@ impl Posture {
         let fields = seen.response_fields.iter().filter(|f| f.part == Part::ResponseBody && f.ty == ValueType::Text && (error || f.name.is_empty()));
         for f in fields {
             // `is_match` first: `matches` allocates a flag per signature, and most bodies have none.
-            if !self.errors.is_match(&f.value) {
+            let text = f.value.as_bytes();
+            if !self.errors.is_match(text) {
                 continue;
             }
-            let Some(i) = self.errors.matches(&f.value).into_iter().next() else { continue };
-            let Some(m) = self.error_res.get(i).and_then(|re| re.find(&f.value)) else { continue };
+            let Some(i) = self.errors.matches(text).into_iter().next() else { continue };
+            let Some(m) = self.error_res.get(i).and_then(|re| re.find(text)) else { continue };
             let what = ERROR_SIGNATURES[i].0;
             out.push(posture(
                 "posture.verbose_error",
@@ -222,7 +229,7 @@ impl Posture {
     fn web_shell(&self, seen: &Seen<'_>, out: &mut Vec<Finding>) {
         let pages = seen.response_fields.iter().filter(|f| f.part == Part::ResponseBody && f.ty == ValueType::Text && f.name.is_empty());
         for f in pages {
-            if let Some(m) = self.web_shell.find(&f.value) {
+            if let Some(m) = self.web_shell.find(f.value.as_bytes()) {
                 out.push(posture(
                     "posture.web_shell",
                     Owasp::Api8,
@@ -240,7 +247,7 @@ impl Posture {
     fn banners(&self, seen: &Seen<'_>, out: &mut Vec<Finding>) {
         for &(name, needs_version) in BANNER_HEADERS {
             let Some(v) = seen.response.header(name).map(str::trim).filter(|v| !v.is_empty()) else { continue };
-            if needs_version && !self.version.is_match(v) {
+            if needs_version && !self.version.is_match(v.as_bytes()) {
                 continue;
             }
             out.push(posture(
