@@ -501,7 +501,7 @@ pub(crate) fn regex(pattern: &str) -> Result<regex::Regex, String> {
 
 /// One pattern rule of a family: a regex over the matching form and what a match means.
 pub(crate) struct Rule {
-    re: regex::Regex,
+    re: regex::bytes::Regex,
     severity: Severity,
     confidence: f64,
     detail: &'static str,
@@ -516,18 +516,26 @@ pub(crate) struct Rule {
 /// run alone, to find where its evidence starts.
 pub(crate) struct Rules {
     family: Family,
-    set: regex::RegexSet,
+    set: regex::bytes::RegexSet,
     rules: Vec<Rule>,
 }
 
 impl Rules {
     /// `table`: (pattern, severity, confidence, detail).
     pub fn new(family: Family, table: &[(&str, Severity, f64, &'static str)]) -> Result<Rules, String> {
+        // PERF: over bytes with ASCII `\w`, `\s`, `\b` and case folding, as the rules mean them:
+        // Unicode classes made these automata megabytes larger per VM. A table that names a
+        // non-ASCII character itself keeps Unicode mode (byte classes cannot hold one).
+        let unicode = table.iter().any(|r| !r.0.is_ascii());
         let rules = table
             .iter()
-            .map(|&(p, severity, confidence, detail)| Ok(Rule { re: regex(p)?, severity, confidence, detail }))
+            .map(|&(p, severity, confidence, detail)| {
+                let re = regex::bytes::RegexBuilder::new(p).unicode(unicode).size_limit(4 << 20).build();
+                Ok(Rule { re: re.map_err(|e| format!("built-in pattern {p:?}: {e}"))?, severity, confidence, detail })
+            })
             .collect::<Result<Vec<_>, String>>()?;
-        let set = regex::RegexSetBuilder::new(table.iter().map(|r| r.0))
+        let set = regex::bytes::RegexSetBuilder::new(table.iter().map(|r| r.0))
+            .unicode(unicode)
             .size_limit(16 << 20)
             .dfa_size_limit(4 << 20)
             .build()
@@ -538,6 +546,7 @@ impl Rules {
     /// The strongest rule matching `text` (the first listed among equals).
     pub fn best(&self, text: &str) -> Option<Hit> {
         // PERF: `matches` allocates a flag per pattern; most text matches none, so ask first.
+        let text = text.as_bytes();
         if !self.set.is_match(text) {
             return None;
         }
