@@ -19,8 +19,9 @@ use crate::finding::Finding;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{High, Medium};
 
-/// Session cookie names of web frameworks (lower-case, `__Secure-`/`__Host-` prefixes removed).
-const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token)$";
+/// Session cookie names of web frameworks (lower-case, `__Secure-`/`__Host-` prefixes removed);
+/// Rails names its cookie `_<app>_session`, Laravel and CodeIgniter `<app>_session`.
+const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token)$";
 
 /// Generic session parameter names, also used by non-framework flows (payment redirects).
 const GENERIC_NAMES: &str = r"^(?:session|session[_-]?id|session[_-]?token|sess_?id|sid)$";
@@ -158,7 +159,7 @@ mod tests {
             &["<meta http-equiv=\"Set-Cookie\" content=\"sessionid=abc\">", "x\r\nSet-Cookie: PHPSESSID=evil"],
             &["my session was great", "sessionid", "Set the cookie policy"],
         );
-        for name in ["jsessionid", "PHPSESSID", "sessionid", "_flask_session", "ci_session"] {
+        for name in ["jsessionid", "PHPSESSID", "sessionid", "_flask_session", "ci_session", "_shop_session", "_my_app_session"] {
             let f = scan_at(Part::QueryName, ValueType::Text, name, name);
             assert!(f.iter().any(|f| f.kind == "attack.session_fixation" && f.severity == crate::finding::Severity::Medium), "{name}: {f:?}");
         }
@@ -200,6 +201,7 @@ mod tests {
             ("/a?x=1&__Secure-next-auth.session-token=t", Some("http://other.example.org/")),
             ("/app?laravel_session=eyJpdiI6", None),
             ("/portal?weblogicsession=x", Some("https://mail.example.net/")),
+            ("/cart?_storefront_session=BAh7B0kiD3", None),
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }
