@@ -8,7 +8,9 @@
 //! X-Forwarded-For`). Envoy rejects some of these itself; reporting them anyway costs nothing and
 //! shows up in the log when a proxy in front is more lenient. Protocol anomalies are shapes no
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
-//! with headers), control characters in header values, invalid header names. The method lives in
+//! with headers), control characters in header values, invalid header names, and a query string
+//! flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's `max_input_vars`-style hash
+//! flooding, and the way past inspectors that read only the first N parameters). The method lives in
 //! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
 //! `headers`, scanner fingerprints in `scanner`; session ids planted through links are judged
 //! after the field scan ([`super::AttackDetector::scan_referrals`]).
@@ -38,6 +40,7 @@ impl HeadChecks {
         version(head, out);
         target::check(head, out);
         syntax(head, out);
+        parameter_flood(head, out);
         headers::check(head, out);
         self.scanner.scan(head, out);
     }
@@ -143,6 +146,24 @@ fn version(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     push(out, Hit::new(Family::Protocol, High, 0.8, 0, detail), "version", v);
 }
 
+/// Most query parameters a client sends in one request (the limit the Core Rule Set suggests):
+/// search and filter forms use tens, and an API that needs more takes a body.
+const MAX_QUERY_PARAMETERS: usize = 255;
+
+fn parameter_flood(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    // PERF: each parameter past the first takes at least two bytes (`&x`), so a shorter target
+    // cannot hold too many; nearly every request stops at this length test.
+    if head.path.len() <= 2 * MAX_QUERY_PARAMETERS {
+        return;
+    }
+    let Some(q) = head.query() else { return };
+    let n = q.split('&').filter(|p| !p.is_empty()).count();
+    if n > MAX_QUERY_PARAMETERS {
+        let hit = Hit::new(Family::Protocol, High, 0.7, 0, "query string flooded with parameters");
+        push(out, hit, "query", &format!("{n} parameters"));
+    }
+}
+
 fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     for (name, value) in &head.headers {
         let nb = name.as_bytes();
@@ -235,6 +256,23 @@ pub(crate) mod tests {
         for good in ["", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", "HTTP/3"] {
             assert!(clean(&v(good)), "{good}");
         }
+    }
+
+    #[test]
+    fn parameter_floods() {
+        let q = |n: usize, sep: &str| {
+            let mut h = head("GET", &[]);
+            h.path = format!("/search?{}", (0..n).map(|i| format!("f{i}=1")).collect::<Vec<_>>().join(sep));
+            h
+        };
+        assert!(flagged(&q(256, "&"), "attack.protocol"));
+        assert!(flagged(&q(2000, "&"), "attack.protocol"));
+        assert!(clean(&q(255, "&")));
+        assert!(clean(&q(40, "&")));
+        // One long value is not a flood.
+        let mut long = head("GET", &[]);
+        long.path = format!("/a?token={}&x=&&y=2", "e".repeat(5000));
+        assert!(clean(&long));
     }
 
     #[test]
