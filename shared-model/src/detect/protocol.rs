@@ -10,7 +10,10 @@
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
 //! with headers), control characters in header values, invalid header names, and a query string
 //! flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's `max_input_vars`-style hash
-//! flooding, and the way past inspectors that read only the first N parameters). The method lives in
+//! flooding, and the way past inspectors that read only the first N parameters), and an array
+//! parameter name with text after a closing bracket (`foo[1]a=`: PHP keeps `foo[1]` and drops the
+//! rest, so two names an inspector tells apart reach the application as one, parameter
+//! pollution). The method lives in
 //! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
 //! `headers`, scanner fingerprints in `scanner`; session ids planted through links are judged
 //! after the field scan ([`super::AttackDetector::scan_referrals`]).
@@ -41,6 +44,7 @@ impl HeadChecks {
         target::check(head, out);
         syntax(head, out);
         parameter_flood(head, out);
+        bracket_pollution(head, out);
         headers::check(head, out);
         self.scanner.scan(head, out);
     }
@@ -164,6 +168,31 @@ fn parameter_flood(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     }
 }
 
+fn bracket_pollution(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    // PERF: a word-at-a-time test for `]` or an escape (HTML forms send `%5D`) over the whole
+    // target before the query is split; only names with an escape are decoded.
+    if !swar::any(head.path.as_bytes(), |w| swar::eq(w, b']') | swar::eq(w, b'%')) {
+        return;
+    }
+    let Some(q) = head.query() else { return };
+    for pair in q.split('&') {
+        let name = pair.split_once('=').map_or(pair, |(k, _)| k);
+        if !name.contains([']', '%']) {
+            continue;
+        }
+        let name = crate::normalize::for_matching(name);
+        // Form builders write `a[b][c]`, `a[]`, and Spring and ASP.NET bind `items[0].name`: a
+        // closing bracket is followed by another bracket, a dot or the end of the name.
+        let b = name.as_bytes();
+        let bogus = b.iter().enumerate().any(|(i, &c)| c == b']' && b.get(i + 1).is_some_and(|&n| n != b'[' && n != b'.') && b[..i].contains(&b'['));
+        if bogus {
+            let hit = Hit::new(Family::Protocol, High, 0.7, 0, "text after an array parameter's bracket");
+            push(out, hit, "query-name", &name);
+            return;
+        }
+    }
+}
+
 fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     for (name, value) in &head.headers {
         let nb = name.as_bytes();
@@ -273,6 +302,21 @@ pub(crate) mod tests {
         let mut long = head("GET", &[]);
         long.path = format!("/a?token={}&x=&&y=2", "e".repeat(5000));
         assert!(clean(&long));
+    }
+
+    #[test]
+    fn array_parameter_pollution() {
+        let q = |target: &str| {
+            let mut h = head("GET", &[]);
+            h.path = target.into();
+            h
+        };
+        for t in ["/?foo[1]a=bar", "/?x=1&user[role]admin=1", "/?a%5B0%5Db%5B1%5D=2", "/?foo[1]a[2]=bar"] {
+            assert!(flagged(&q(t), "attack.protocol"), "{t}");
+        }
+        for t in ["/?user[address][city]=Paris", "/?ids[]=1&ids[]=2", "/?filter[name]=a]b", "/?q=[1]x", "/?a]b=1", "/items[1]x?page=2", "/?items[0].name=a&items%5B1%5D.name=b"] {
+            assert!(clean(&q(t)), "{t}");
+        }
     }
 
     #[test]
