@@ -7,7 +7,10 @@
 //! the parameter is a framework's session cookie name and the request arrives from a link on
 //! another site (a foreign `Referer`) or from nowhere (no `Referer`: a link in a mail or a chat),
 //! which is how a planted id reaches its victim; from the application's own pages it stays
-//! Medium. Generic names (`session_id`, `sid`) stay Medium even then: payment and identity
+//! Medium. A form field is planted the same way by a page on another site that submits a form
+//! to the application, so a framework session name among a form body's fields is an attack with
+//! a foreign `Referer`; without one it stays Medium (a form is always on some page, and API
+//! clients post forms without a `Referer`). Generic names (`session_id`, `sid`) stay Medium even then: payment and identity
 //! providers redirect back with exactly such parameters (`?session_id=cs_...` after a checkout).
 //! Setting a cookie from a value (`document.cookie=...sessionid`, `<meta http-equiv="Set-Cookie"`,
 //! `Set-Cookie:` in a value) is High: no legitimate API value does that.
@@ -122,16 +125,29 @@ impl Referral {
     /// Upgrades the session-id parameter findings of `head`'s query when the referral makes them
     /// a planted id.
     pub fn judge(&self, head: &RequestHead, out: &mut [Finding]) {
+        self.upgrade(head, out, "query-name:", |referer| match referer {
+            None => Some("session id in a link followed from outside the site"),
+            Some(r) if foreign(r, head) => Some("session id in a link from another site"),
+            Some(_) => None,
+        });
+    }
+
+    /// Upgrades the session-id field findings of a form body posted from another site. Run after
+    /// the body's fields are scanned.
+    pub fn judge_form(&self, head: &RequestHead, out: &mut [Finding]) {
+        self.upgrade(head, out, "body:", |referer| referer.filter(|r| foreign(r, head)).map(|_| "session id in a form posted from another site"));
+    }
+
+    /// Upgrades the Medium session-id findings at a location starting with `prefix` whose name
+    /// is a framework's session cookie, when `referral` (given the `Referer`) names how it was planted.
+    fn upgrade(&self, head: &RequestHead, out: &mut [Finding], prefix: &str, referral: impl Fn(Option<&str>) -> Option<&'static str>) {
         for f in out.iter_mut().filter(|f| f.kind == Family::Session.kind() && f.severity < High) {
-            let Some(name) = f.location.strip_prefix("query-name:") else { continue };
-            if self.names.classify(&name.to_ascii_lowercase()) != Some(SessionName::Framework) {
+            let Some(name) = f.location.strip_prefix(prefix) else { continue };
+            // JSON keys (`body:$.a`) are an API's own data, not a framework's form field.
+            if name.starts_with('$') || self.names.classify(&name.to_ascii_lowercase()) != Some(SessionName::Framework) {
                 continue;
             }
-            let detail = match head.header("referer") {
-                None => "session id in a link followed from outside the site",
-                Some(r) if foreign(r, head) => "session id in a link from another site",
-                Some(_) => continue,
-            };
+            let Some(detail) = referral(head.header("referer")) else { continue };
             f.severity = High;
             f.confidence = 0.7;
             f.detail = Some(detail.to_string());
@@ -191,6 +207,37 @@ mod tests {
             h.headers.push(("referer".into(), r.into()));
         }
         h
+    }
+
+    /// Findings of a form POST as the engine makes them: the body's fields, then the body checks.
+    fn form_findings(body: &str, referer: Option<&str>) -> Vec<crate::finding::Finding> {
+        let mut h = link("/login", referer);
+        h.method = "POST".into();
+        let ct = "application/x-www-form-urlencoded";
+        h.headers.push(("content-type".into(), ct.into()));
+        let (mut names, mut fields) = (String::new(), Vec::new());
+        crate::fields::body_fields(Part::Body, Some(ct), body.as_bytes(), &mut names, &mut fields);
+        let mut out = Vec::new();
+        detector().scan_fields(&fields, &mut out);
+        detector().scan_body(&h, body.as_bytes(), &fields, &mut out);
+        out
+    }
+
+    #[test]
+    fn planted_session_ids_by_cross_site_form() {
+        let flagged = |body: &str, referer: Option<&str>| {
+            let f: Vec<_> = form_findings(body, referer).into_iter().filter(|f| f.kind == "attack.session_fixation").collect();
+            crate::verdict::decide(&f, &Default::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        assert!(flagged("user=a&PHPSESSID=attacker1", Some("https://evil.example/win")));
+        assert!(flagged("laravel_session=eyJpdiI6&x=1", Some("http://promo.example.net/")));
+        // From the site itself, or from a client that sends no Referer: reported, not flagged.
+        assert!(!flagged("user=a&PHPSESSID=attacker1", Some("https://app.example.com/login")));
+        assert!(!flagged("user=a&PHPSESSID=attacker1", None));
+        assert!(!form_findings("user=a&PHPSESSID=attacker1", None).is_empty());
+        // Generic names stay Medium even from another site (checkout and identity redirects).
+        assert!(!flagged("session_id=cs_test_a1", Some("https://checkout.stripe.com/")));
+        assert!(!flagged("username=test&password=x", Some("https://evil.example/")));
     }
 
     #[test]
