@@ -15,10 +15,17 @@
 //!   inspection, and declared through `X-Up-Devcap-Post-Charset` by an `UP` user agent (old WAP
 //!   phones' body charset, which some servers still honour) they encode the body just as well.
 //!   High.
+//! - `Content-Type` naming a native object-serialization format (`application/x-java-serialized-object`,
+//!   Flash remoting's `application/x-amf`, Python pickles, PHP's serialized values): the body is
+//!   an object graph the server deserializes, the classic route to remote code execution
+//!   (BlazeDS/GraniteDS AMF, Java gadget chains). No JSON API takes them: High.
 //! - `X-HTTP-Method-Override` and its cousins, judged in `method`.
-//! - WebDAV's `If` and `Lock-Token` outside WebDAV methods, an empty `User-Agent` or `Accept`,
-//!   an unknown charset name: weak signals (Low/Medium), which only add to other evidence. A
-//!   missing `User-Agent` or `Accept` is not reported at all: API clients often send neither.
+//! - WebDAV's `If` and `Lock-Token` outside WebDAV methods: High. They mean nothing to anything
+//!   but a WebDAV handler, which parses them even on other verbs (IIS's `If:` overflow,
+//!   CVE-2017-7269); no browser or API client sends them, so one on a `GET` is a probe.
+//! - An empty `User-Agent` or `Accept`, an unknown charset name: weak signals (Low/Medium),
+//!   which only add to other evidence: a blanked header is odd, not harmful. A missing
+//!   `User-Agent` or `Accept` is not reported at all: API clients often send neither.
 
 use super::method::{self, OverrideSource};
 use super::{Family, Hit};
@@ -43,7 +50,7 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             // User-Agent starts `UP`): the EBCDIC-payload trick again, without `Content-Type`.
             "x-up-devcap-post-charset" => charset_hit(v).map(|h| if wap_browser(head) { h } else { h.at_most(Medium, 0.6) }),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
-            "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "WebDAV header outside WebDAV")),
+            "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, High, 0.7, 0, "WebDAV header outside WebDAV")),
             // Google, Microsoft and framework conventions for overriding the method.
             "x-http-method-override" | "x-http-method" | "x-method-override" => method::judge_override(&head.method, v, OverrideSource::Header),
             _ => None,
@@ -161,6 +168,12 @@ fn looks_like_media_type(v: &str) -> bool {
     v.split_once('/').is_some_and(|(t, s)| is_token(t) && is_token(s))
 }
 
+/// Media types of native object serialization (lower-case essence).
+const SERIALIZED_OBJECTS: &[&str] = &[
+    "application/x-java-serialized-object", "application/x-java-object", "application/x-amf", "application/x-python-pickle",
+    "application/python-pickle", "application/vnd.php.serialized", "application/x-php-serialized",
+];
+
 /// Multipart subtypes in use (RFC 2046, 7578, 1847, 1341 and server push).
 const MULTIPART: &[&str] = &["form-data", "related", "mixed", "alternative", "byteranges", "digest", "parallel", "signed", "encrypted", "x-mixed-replace", "report"];
 
@@ -174,6 +187,9 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
     };
     if !is_token(ty) || !is_token(sub) {
         return Some(Hit::new(Family::Protocol, High, 0.7, 0, "malformed Content-Type"));
+    }
+    if SERIALIZED_OBJECTS.iter().any(|m| m.eq_ignore_ascii_case(essence)) {
+        return Some(Hit::new(Family::Protocol, High, 0.75, 0, "serialized-object Content-Type (deserialization)"));
     }
     let multipart = ty.eq_ignore_ascii_case("multipart");
     let mut charsets = 0;
@@ -255,8 +271,13 @@ mod tests {
         assert!(weak_only(&with("user-agent", "")));
         assert!(weak_only(&with("accept", "")));
         assert!(clean(&head("OPTIONS", &[("accept", "")])));
-        assert!(weak_only(&with("if", "(<urn:uuid:181d4fae>)")));
+        assert!(flagged(&with("if", "(<urn:uuid:181d4fae>)"), "attack.protocol"));
+        assert!(flagged(&head("POST", &[("lock-token", "<opaquelocktoken:e71d4fae>")]), "attack.protocol"));
         assert!(clean(&head("LOCK", &[("lock-token", "<urn:uuid:181d4fae>")])));
+        assert!(clean(&head("PROPFIND", &[("if", "(<urn:uuid:181d4fae>)")])));
+        // Conditional requests use the If-* headers, which are not `If`.
+        assert!(clean(&with("if-none-match", "\"33a64df5\"")));
+        assert!(clean(&head("PUT", &[("if-match", "\"33a64df5\""), ("if-unmodified-since", "Sat, 21 Nov 2026 10:00:00 GMT")])));
     }
 
     #[test]
@@ -279,6 +300,7 @@ mod tests {
             "application/x-www-form-urlencoded; charset=ibm037", "application/x-www-form-urlencoded;charset=ibm500;charset=UTF-8",
             "text/plain; charset=utf-7", "application/json; charset=\"utf-88\"", "application/json; charset=utf-8; boundary=\"charset=utf-7\"",
             "application/json; charset=UTF-16",
+            "application/x-java-serialized-object", "Application/X-AMF", "application/x-python-pickle; protocol=5",
         ] {
             assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
         }
@@ -288,7 +310,7 @@ mod tests {
             "application/vnd.mycompany.customer-v2+json", "application/soap+xml; charset=utf-8; action=\"urn:x/y\"",
             "multipart/related; type=\"application/xop+xml\"; boundary=uuid:1; start-info=\"text/xml\"",
             "text/html; charset=windows-1252", "application/cloudevents+json", "text/plain;charset=iso-8859-15",
-            "application/octet-stream", "application/grpc+proto",
+            "application/octet-stream", "application/grpc+proto", "application/x-amf-json", "application/java-archive",
         ] {
             assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
         }

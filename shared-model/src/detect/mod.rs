@@ -357,7 +357,9 @@ impl AttackDetector {
     }
 
     /// Request-level checks that need the body, run once the body is complete: the part headers
-    /// of a multipart form, and a method override sent as a form field (`_method=DELETE`).
+    /// of a multipart form, a method override sent as a form field (`_method=DELETE`), and a
+    /// session id planted through a form posted from another site (see `session`), which reads
+    /// the findings [`AttackDetector::scan_fields`] made over the body's fields before this.
     /// `fields` are the body's fields as the field walk produced them.
     pub fn scan_body(&self, head: &RequestHead, body: &[u8], fields: &[Field<'_>], out: &mut Vec<Finding>) {
         if body.is_empty() {
@@ -383,6 +385,7 @@ impl AttackDetector {
         for (hit, location, evidence) in hits {
             push_unique(out, hit, location, &evidence);
         }
+        self.referral.judge_form(head, out);
     }
 
     /// Every family over every field (normalised at most once per field, prefiltered so clean

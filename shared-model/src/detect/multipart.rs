@@ -8,8 +8,11 @@
 //! (`name="a\"b"`, `name="x;y"`), a `Content-Transfer-Encoding` of `base64` or
 //! `quoted-printable` (RFC 7578 dropped it; the payload is encoded where inspection reads it raw),
 //! and charsets that are not ASCII-compatible, per part or through the `_charset_` field. These
-//! are High. A `Content-Transfer-Encoding` of `7bit`/`8bit`/`binary` (some Java clients add it to
-//! every part) and a `;` or `=` inside a file name are only reported Low/Medium.
+//! are High, and so is a file name cut by `;` after an extension (`shell.asp;.jpg`: IIS and
+//! parsers that stop at the parameter separator store an `.asp`, the upload filter saw a `.jpg`).
+//! A `Content-Transfer-Encoding` of `7bit`/`8bit`/`binary` (some Java clients add it to every
+//! part) and any other `;` or `=` inside a file name (browsers send them as typed) are only
+//! reported Low/Medium.
 
 use super::headers::{charset, is_token, Charset};
 use super::{Family, Hit};
@@ -77,7 +80,12 @@ fn part(head: &str, content: &str) -> Option<(Hit, String, String)> {
                         keep(Some(Hit::new(Family::Multipart, High, 0.7, 0, "quoting characters in a form field name")), line);
                     }
                 } else if p.key.eq_ignore_ascii_case("filename") && (p.odd_quoting || p.value.contains([';', '='])) {
-                    keep(Some(Hit::new(Family::Multipart, Medium, 0.6, 0, "separator characters in a file name")), line);
+                    let hit = if extension_cut(&p.value) {
+                        Hit::new(Family::Multipart, High, 0.75, 0, "file name cut by ; after an extension")
+                    } else {
+                        Hit::new(Family::Multipart, Medium, 0.6, 0, "separator characters in a file name")
+                    };
+                    keep(Some(hit), line);
                 }
             }
         } else if k.eq_ignore_ascii_case("content-transfer-encoding") {
@@ -105,6 +113,18 @@ fn part(head: &str, content: &str) -> Option<(Hit, String, String)> {
     }
     let location = if name.is_empty() { "body".to_string() } else { format!("body:{name}") };
     best.map(|(hit, evidence)| (hit, location, evidence))
+}
+
+/// Whether a `;` in file name `v` follows an extension (`x.asp;.jpg`, `a.php;`): what a parser that
+/// stops at the separator keeps is a different file type than the whole name says.
+fn extension_cut(v: &str) -> bool {
+    v.match_indices(';').any(|(i, _)| {
+        let stem = &v[..i];
+        let ext = stem.rsplit('.').next().unwrap_or("");
+        // An extension starts with a letter: `v1.2; final` is a version, not a file type.
+        stem.contains('.') && (1..=5).contains(&ext.len()) && ext.bytes().all(|c| c.is_ascii_alphanumeric())
+            && ext.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+    })
 }
 
 fn charset_hit(name: &str) -> Option<Hit> {
@@ -156,6 +176,8 @@ mod tests {
             ("Content-Disposition: form-data; name=\"q\"\r\nContent-Transfer-Encoding: base64", "JyBPUiAxPTEtLQ=="),
             ("Content-Disposition: form-data; name=\"q\"\r\nContent-Type: text/plain; charset=utf-7", "+ADw-script+AD4-"),
             ("Content-Disposition: form-data; name=\"_charset_\"", "IBM037"),
+            ("Content-Disposition: form-data; name=\"up\"; filename=\"shell.asp;.jpg\"", "x"),
+            ("Content-Disposition: form-data; name=\"up\"; filename=\"report.PHP5;\"", "x"),
         ] {
             assert!(flagged(&form(h, c)), "{h:?}");
         }
@@ -176,8 +198,10 @@ mod tests {
         // Java clients in strict mode: reported, not flagged.
         let f = form("Content-Disposition: form-data; name=\"f\"\r\nContent-Transfer-Encoding: 8bit", "x");
         assert!(!findings(&f).is_empty() && !flagged(&f));
-        let f = form("Content-Disposition: form-data; name=\"f\"; filename=\"te;st.txt\"", "x");
-        assert!(!findings(&f).is_empty() && !flagged(&f));
+        for name in ["te;st.txt", "notes; draft 2.docx", "a=b.csv", "v1.2; final"] {
+            let f = form(&format!("Content-Disposition: form-data; name=\"f\"; filename=\"{name}\""), "x");
+            assert!(!findings(&f).is_empty() && !flagged(&f), "{name}");
+        }
     }
 
     proptest::proptest! {

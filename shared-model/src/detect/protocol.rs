@@ -8,7 +8,12 @@
 //! X-Forwarded-For`). Envoy rejects some of these itself; reporting them anyway costs nothing and
 //! shows up in the log when a proxy in front is more lenient. Protocol anomalies are shapes no
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
-//! with headers), control characters in header values, invalid header names. The method lives in
+//! with headers), control characters in header values, invalid header names, and a query string
+//! flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's `max_input_vars`-style hash
+//! flooding, and the way past inspectors that read only the first N parameters), and an array
+//! parameter name with text after a closing bracket (`foo[1]a=`: PHP keeps `foo[1]` and drops the
+//! rest, so two names an inspector tells apart reach the application as one, parameter
+//! pollution). The method lives in
 //! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
 //! `headers`, scanner fingerprints in `scanner`; session ids planted through links are judged
 //! after the field scan ([`super::AttackDetector::scan_referrals`]).
@@ -38,6 +43,8 @@ impl HeadChecks {
         version(head, out);
         target::check(head, out);
         syntax(head, out);
+        parameter_flood(head, out);
+        bracket_pollution(head, out);
         headers::check(head, out);
         self.scanner.scan(head, out);
     }
@@ -143,6 +150,49 @@ fn version(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     push(out, Hit::new(Family::Protocol, High, 0.8, 0, detail), "version", v);
 }
 
+/// Most query parameters a client sends in one request (the limit the Core Rule Set suggests):
+/// search and filter forms use tens, and an API that needs more takes a body.
+const MAX_QUERY_PARAMETERS: usize = 255;
+
+fn parameter_flood(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    // PERF: each parameter past the first takes at least two bytes (`&x`), so a shorter target
+    // cannot hold too many; nearly every request stops at this length test.
+    if head.path.len() <= 2 * MAX_QUERY_PARAMETERS {
+        return;
+    }
+    let Some(q) = head.query() else { return };
+    let n = q.split('&').filter(|p| !p.is_empty()).count();
+    if n > MAX_QUERY_PARAMETERS {
+        let hit = Hit::new(Family::Protocol, High, 0.7, 0, "query string flooded with parameters");
+        push(out, hit, "query", &format!("{n} parameters"));
+    }
+}
+
+fn bracket_pollution(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    // PERF: a word-at-a-time test for `]` or an escape (HTML forms send `%5D`) over the whole
+    // target before the query is split; only names with an escape are decoded.
+    if !swar::any(head.path.as_bytes(), |w| swar::eq(w, b']') | swar::eq(w, b'%')) {
+        return;
+    }
+    let Some(q) = head.query() else { return };
+    for pair in q.split('&') {
+        let name = pair.split_once('=').map_or(pair, |(k, _)| k);
+        if !name.contains([']', '%']) {
+            continue;
+        }
+        let name = crate::normalize::for_matching(name);
+        // Form builders write `a[b][c]`, `a[]`, and Spring and ASP.NET bind `items[0].name`: a
+        // closing bracket is followed by another bracket, a dot or the end of the name.
+        let b = name.as_bytes();
+        let bogus = b.iter().enumerate().any(|(i, &c)| c == b']' && b.get(i + 1).is_some_and(|&n| n != b'[' && n != b'.') && b[..i].contains(&b'['));
+        if bogus {
+            let hit = Hit::new(Family::Protocol, High, 0.7, 0, "text after an array parameter's bracket");
+            push(out, hit, "query-name", &name);
+            return;
+        }
+    }
+}
+
 fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     for (name, value) in &head.headers {
         let nb = name.as_bytes();
@@ -234,6 +284,38 @@ pub(crate) mod tests {
         }
         for good in ["", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", "HTTP/3"] {
             assert!(clean(&v(good)), "{good}");
+        }
+    }
+
+    #[test]
+    fn parameter_floods() {
+        let q = |n: usize, sep: &str| {
+            let mut h = head("GET", &[]);
+            h.path = format!("/search?{}", (0..n).map(|i| format!("f{i}=1")).collect::<Vec<_>>().join(sep));
+            h
+        };
+        assert!(flagged(&q(256, "&"), "attack.protocol"));
+        assert!(flagged(&q(2000, "&"), "attack.protocol"));
+        assert!(clean(&q(255, "&")));
+        assert!(clean(&q(40, "&")));
+        // One long value is not a flood.
+        let mut long = head("GET", &[]);
+        long.path = format!("/a?token={}&x=&&y=2", "e".repeat(5000));
+        assert!(clean(&long));
+    }
+
+    #[test]
+    fn array_parameter_pollution() {
+        let q = |target: &str| {
+            let mut h = head("GET", &[]);
+            h.path = target.into();
+            h
+        };
+        for t in ["/?foo[1]a=bar", "/?x=1&user[role]admin=1", "/?a%5B0%5Db%5B1%5D=2", "/?foo[1]a[2]=bar"] {
+            assert!(flagged(&q(t), "attack.protocol"), "{t}");
+        }
+        for t in ["/?user[address][city]=Paris", "/?ids[]=1&ids[]=2", "/?filter[name]=a]b", "/?q=[1]x", "/?a]b=1", "/items[1]x?page=2", "/?items[0].name=a&items%5B1%5D.name=b"] {
+            assert!(clean(&q(t)), "{t}");
         }
     }
 

@@ -7,7 +7,10 @@
 //! the parameter is a framework's session cookie name and the request arrives from a link on
 //! another site (a foreign `Referer`) or from nowhere (no `Referer`: a link in a mail or a chat),
 //! which is how a planted id reaches its victim; from the application's own pages it stays
-//! Medium. Generic names (`session_id`, `sid`) stay Medium even then: payment and identity
+//! Medium. A form field is planted the same way by a page on another site that submits a form
+//! to the application, so a framework session name among a form body's fields is an attack with
+//! a foreign `Referer`; without one it stays Medium (a form is always on some page, and API
+//! clients post forms without a `Referer`). Generic names (`session_id`, `sid`) stay Medium even then: payment and identity
 //! providers redirect back with exactly such parameters (`?session_id=cs_...` after a checkout).
 //! Setting a cookie from a value (`document.cookie=...sessionid`, `<meta http-equiv="Set-Cookie"`,
 //! `Set-Cookie:` in a value) is High: no legitimate API value does that.
@@ -19,8 +22,9 @@ use crate::finding::Finding;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{High, Medium};
 
-/// Session cookie names of web frameworks (lower-case, `__Secure-`/`__Host-` prefixes removed).
-const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token)$";
+/// Session cookie names of web frameworks (lower-case, `__Secure-`/`__Host-` prefixes removed);
+/// Rails names its cookie `_<app>_session`, Laravel and CodeIgniter `<app>_session`.
+const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token)$";
 
 /// Generic session parameter names, also used by non-framework flows (payment redirects).
 const GENERIC_NAMES: &str = r"^(?:session|session[_-]?id|session[_-]?token|sess_?id|sid)$";
@@ -121,16 +125,29 @@ impl Referral {
     /// Upgrades the session-id parameter findings of `head`'s query when the referral makes them
     /// a planted id.
     pub fn judge(&self, head: &RequestHead, out: &mut [Finding]) {
+        self.upgrade(head, out, "query-name:", |referer| match referer {
+            None => Some("session id in a link followed from outside the site"),
+            Some(r) if foreign(r, head) => Some("session id in a link from another site"),
+            Some(_) => None,
+        });
+    }
+
+    /// Upgrades the session-id field findings of a form body posted from another site. Run after
+    /// the body's fields are scanned.
+    pub fn judge_form(&self, head: &RequestHead, out: &mut [Finding]) {
+        self.upgrade(head, out, "body:", |referer| referer.filter(|r| foreign(r, head)).map(|_| "session id in a form posted from another site"));
+    }
+
+    /// Upgrades the Medium session-id findings at a location starting with `prefix` whose name
+    /// is a framework's session cookie, when `referral` (given the `Referer`) names how it was planted.
+    fn upgrade(&self, head: &RequestHead, out: &mut [Finding], prefix: &str, referral: impl Fn(Option<&str>) -> Option<&'static str>) {
         for f in out.iter_mut().filter(|f| f.kind == Family::Session.kind() && f.severity < High) {
-            let Some(name) = f.location.strip_prefix("query-name:") else { continue };
-            if self.names.classify(&name.to_ascii_lowercase()) != Some(SessionName::Framework) {
+            let Some(name) = f.location.strip_prefix(prefix) else { continue };
+            // JSON keys (`body:$.a`) are an API's own data, not a framework's form field.
+            if name.starts_with('$') || self.names.classify(&name.to_ascii_lowercase()) != Some(SessionName::Framework) {
                 continue;
             }
-            let detail = match head.header("referer") {
-                None => "session id in a link followed from outside the site",
-                Some(r) if foreign(r, head) => "session id in a link from another site",
-                Some(_) => continue,
-            };
+            let Some(detail) = referral(head.header("referer")) else { continue };
             f.severity = High;
             f.confidence = 0.7;
             f.detail = Some(detail.to_string());
@@ -158,7 +175,7 @@ mod tests {
             &["<meta http-equiv=\"Set-Cookie\" content=\"sessionid=abc\">", "x\r\nSet-Cookie: PHPSESSID=evil"],
             &["my session was great", "sessionid", "Set the cookie policy"],
         );
-        for name in ["jsessionid", "PHPSESSID", "sessionid", "_flask_session", "ci_session"] {
+        for name in ["jsessionid", "PHPSESSID", "sessionid", "_flask_session", "ci_session", "_shop_session", "_my_app_session"] {
             let f = scan_at(Part::QueryName, ValueType::Text, name, name);
             assert!(f.iter().any(|f| f.kind == "attack.session_fixation" && f.severity == crate::finding::Severity::Medium), "{name}: {f:?}");
         }
@@ -192,6 +209,37 @@ mod tests {
         h
     }
 
+    /// Findings of a form POST as the engine makes them: the body's fields, then the body checks.
+    fn form_findings(body: &str, referer: Option<&str>) -> Vec<crate::finding::Finding> {
+        let mut h = link("/login", referer);
+        h.method = "POST".into();
+        let ct = "application/x-www-form-urlencoded";
+        h.headers.push(("content-type".into(), ct.into()));
+        let (mut names, mut fields) = (String::new(), Vec::new());
+        crate::fields::body_fields(Part::Body, Some(ct), body.as_bytes(), &mut names, &mut fields);
+        let mut out = Vec::new();
+        detector().scan_fields(&fields, &mut out);
+        detector().scan_body(&h, body.as_bytes(), &fields, &mut out);
+        out
+    }
+
+    #[test]
+    fn planted_session_ids_by_cross_site_form() {
+        let flagged = |body: &str, referer: Option<&str>| {
+            let f: Vec<_> = form_findings(body, referer).into_iter().filter(|f| f.kind == "attack.session_fixation").collect();
+            crate::verdict::decide(&f, &Default::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        assert!(flagged("user=a&PHPSESSID=attacker1", Some("https://evil.example/win")));
+        assert!(flagged("laravel_session=eyJpdiI6&x=1", Some("http://promo.example.net/")));
+        // From the site itself, or from a client that sends no Referer: reported, not flagged.
+        assert!(!flagged("user=a&PHPSESSID=attacker1", Some("https://app.example.com/login")));
+        assert!(!flagged("user=a&PHPSESSID=attacker1", None));
+        assert!(!form_findings("user=a&PHPSESSID=attacker1", None).is_empty());
+        // Generic names stay Medium even from another site (checkout and identity redirects).
+        assert!(!flagged("session_id=cs_test_a1", Some("https://checkout.stripe.com/")));
+        assert!(!flagged("username=test&password=x", Some("https://evil.example/")));
+    }
+
     #[test]
     fn planted_session_ids_by_referral() {
         for (path, referer) in [
@@ -200,6 +248,7 @@ mod tests {
             ("/a?x=1&__Secure-next-auth.session-token=t", Some("http://other.example.org/")),
             ("/app?laravel_session=eyJpdiI6", None),
             ("/portal?weblogicsession=x", Some("https://mail.example.net/")),
+            ("/cart?_storefront_session=BAh7B0kiD3", None),
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }

@@ -8,7 +8,9 @@
 //! takes: `..\` and `..;` (Windows and servlet path parameters), Windows environment paths
 //! (`%SYSTEMROOT%\win.ini`), administrative shares (`\\host\c$\`), and a parent directory in an
 //! upload's file name. A path segment that *is* `..` (only possible when the client sent it
-//! encoded) is a traversal by itself.
+//! encoded) is a traversal by itself, and so are the Vite dev server's own path prefixes: `/@fs/`
+//! serves any file by its absolute path, and `__x00__` is how Vite writes the NUL that starts a
+//! virtual module id (`/@id/__x00__...`); neither belongs in a request to a deployed API.
 
 use super::gate::{gated, in_sorted, lit, starts_word, word_at, word_end};
 use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
@@ -19,6 +21,11 @@ fn dot_dot(b: &[u8], s: usize, e: usize) -> bool {
     let next_ok = matches!(b.get(e), None | Some(b'/' | b'\\' | b';'));
     let prev_ok = s == 0 || matches!(b[s - 1], b'/' | b'\\' | b'=' | b' ' | b'.' | b';' | b':' | b'\'' | b'"');
     next_ok && prev_ok && !(b.get(e).is_none() && s > 0 && b[s - 1] == b'.' && (s < 2 || b[s - 2] != b'/'))
+}
+
+/// Gate: the literal is the whole value (a path segment `@fs`, not a mention of it).
+fn whole_value(b: &[u8], s: usize, e: usize) -> bool {
+    s == 0 && e == b.len()
 }
 
 /// Gate: the literal ends a word (`.env` but not `.environment`).
@@ -151,6 +158,8 @@ impl Check for Traversal {
             lit(".aiignore"),
             lit(".cursorignore"),
             lit("@fs/"),
+            gated("@fs", whole_value),
+            lit("__x00__"),
             lit("web.config"),
             gated("var/log/", starts_word),
             lit("run/secrets/"),
@@ -170,6 +179,9 @@ impl Check for Traversal {
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
             // Browsers send an upload's base name only; a parent directory in it aims the write.
             return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.85, 0, "parent directory in an upload's file name")));
+        }
+        if s.part == Part::Path && (s.text == "@fs" || s.text.starts_with("__x00__")) {
+            return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.8, 0, "Vite dev-server file path")));
         }
         if s.part == Part::Path && s.text.split(['/', '\\']).any(|seg| seg == ".." || seg == "...") {
             // An encoded `..` segment is a traversal by itself; a rule that saw where it leads may say more.
@@ -238,6 +250,13 @@ mod tests {
         assert!(!upload("my..photo.png"));
         assert!(!upload("photo.png"));
         assert!(flags_at("attack.traversal", Part::Path, ".."));
+        for seg in ["@fs", "__x00__virtual:entry", "__x00__"] {
+            assert!(flags_at("attack.traversal", Part::Path, seg), "{seg}");
+        }
+        for seg in ["@fsociety", "fs", "@me", "x00", "__init__"] {
+            assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
+        }
+        assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
     }
 
     #[test]
