@@ -22,7 +22,7 @@
 //! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
 //! [`MAX_TOKENS`].
 
-use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
+use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, skip_space_comments_back, starts_word, whole_word, word_at, word_before, word_start};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 use crate::normalize::dropped_control;
@@ -41,7 +41,7 @@ const AFTER_VALUE: &[&str] = &[
 
 /// Statement keywords that start a stacked query after `;`. Sorted.
 const STATEMENTS: &[&str] = &[
-    "alter", "begin", "call", "create", "declare", "delete", "do", "drop", "exec", "execute", "grant", "handler", "if",
+    "alter", "begin", "call", "create", "declare", "delete", "desc", "do", "drop", "exec", "execute", "grant", "handler", "if",
     "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
     "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
 ];
@@ -142,7 +142,7 @@ fn connective(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `(`: the word before it is a function SQL injections call.
 fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
     let mut buf = [0u8; 24];
-    let w = word_before(b, s, &mut buf);
+    let w = word_before(b, skip_space_comments_back(b, s), &mut buf);
     !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
 }
 
@@ -163,6 +163,11 @@ fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     }
     let (left, right) = (b[..op_s].trim_ascii(), b[op_e..].trim_ascii());
     !left.is_empty() && left.len() <= 32 && left == right
+}
+
+/// Gate for `set`: a whole word followed by a user variable (`set @x`).
+fn before_variable(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && b.get(skip_space_comments(b, e)) == Some(&b'@')
 }
 
 /// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
@@ -306,6 +311,8 @@ impl Check for Sqli {
             gated("msdb", whole_word),
             gated("tempdb", whole_word),
             lit("sysdatabases"),
+            gated("sysibm", whole_word),
+            gated("sysaux", whole_word),
             gated("msys", starts_word),
             gated("pg_toast", whole_word),
             lit("sqlite_temp_master"),
@@ -344,6 +351,7 @@ impl Check for Sqli {
             gated("shutdown", statement_start),
             gated("declare", statement_start),
             gated("case", whole_word),
+            gated("set", before_variable),
         ];
         T
     }
@@ -417,6 +425,13 @@ fn judge_value(s_text: &str) -> Option<Hit> {
     if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && !w[2].is_ascii_whitespace()) {
         best = stronger(best, judge_contexts(text, Lexing { mysql_dashes: true, ..Lexing::STANDARD }));
     }
+    // `DR/**/OP TABLE`, `SEL/*x*/ECT`: a keyword split by a comment, which a filter or
+    // sanitizer that deletes comments joins again; the joined value is judged too.
+    if best.as_ref().is_none_or(|h| h.confidence < 0.9) {
+        if let Some((joined, at)) = join_split_words(text) {
+            best = stronger(best, judge_contexts(&joined, Lexing::STANDARD).map(|h| Hit { at, ..h }));
+        }
+    }
     // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
     // drivers and databases turn into `'`, read as that quote.
     if best.as_ref().is_none_or(|h| h.confidence < 0.9) && s_text.contains(['\u{2018}', '\u{2019}']) {
@@ -427,6 +442,29 @@ fn judge_value(s_text: &str) -> Option<Hit> {
         }
     }
     best
+}
+
+/// The value with each comment glued between two word characters (`DR/**/OP`) deleted, and
+/// where the first one was; `None` when there is none. MySQL's executable comments (`/*!`)
+/// keep their body, so they are left to the tokenizer.
+fn join_split_words(b: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let mut first = None;
+    let mut out = Vec::new();
+    let mut copied = 0;
+    let mut i = 1;
+    while let Some(p) = find(b, i, b"/*") {
+        let Some(close) = find(b, p + 2, b"*/") else { break };
+        let end = close + 2;
+        if is_word(b[p - 1]) && b.get(end).is_some_and(|&c| is_word(c)) && b.get(p + 2) != Some(&b'!') {
+            first.get_or_insert(p);
+            out.extend_from_slice(&b[copied..p]);
+            copied = end;
+        }
+        i = end;
+    }
+    let at = first?;
+    out.extend_from_slice(&b[copied..]);
+    Some((out, at))
 }
 
 /// The strongest verdict on one value read with `lex` in each injection context it can be in.
@@ -488,7 +526,9 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i = end;
                 T::Word { call: false }
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
+            // `/*/` glued after a path segment (`bucket/*/logs`) is a path's wildcard, not a
+            // comment: SQL comments open on their own or after a word (`union/**/select`).
+            b'/' if b.get(i + 1) == Some(&b'*') && !path_wildcard(b, i) => {
                 if b.get(i + 2) == Some(&b'!') {
                     // MySQL executable comment: its body is SQL. Skip the marker and version.
                     i += 3;
@@ -571,10 +611,21 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 => {
                 i = word_end(b, i);
-                classify(&b[start..i], next_is_paren(b, i))
+                match classify(&b[start..i], next_is_paren(b, i)) {
+                    // `or glob(1)`, `like(a, b)`: SQLite's pattern operators are also functions,
+                    // called where an operand is due.
+                    T::Kw(Kw::WordOp) if next_is_paren(b, i) && matches!(&b[start..i], b"glob" | b"like") && !toks.last().is_some_and(|t: &Tok| ends_operand(t.t)) => {
+                        T::Func { danger: false }
+                    }
+                    t => t,
+                }
             }
+            // `=`, `==`, and `===`, which chained probes borrow from script (`||(x===`).
             b'=' => {
-                i += 1 + usize::from(b.get(i + 1) == Some(&b'='));
+                i += 1;
+                while i < b.len() && b[i] == b'=' && i - start < 3 {
+                    i += 1;
+                }
                 T::Cmp
             }
             // PostgreSQL's containment `<@`.
@@ -656,6 +707,17 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
         toks.push(Tok { t, at: start, end: i });
     }
     toks
+}
+
+/// Whether a token can end an operand, so that an operator may follow it.
+fn ends_operand(t: T) -> bool {
+    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal) | T::Word { call: false } | T::RParen)
+}
+
+/// Whether the `/*` at `i` is a path's wildcard segment: `/*/` glued to a path (`s3://b/*/x`,
+/// `/v1/items/*/tags`).
+fn path_wildcard(b: &[u8], i: usize) -> bool {
+    i > 0 && b.get(i + 2) == Some(&b'/') && (is_word(b[i - 1]) || matches!(b[i - 1], b'/' | b'.' | b'-'))
 }
 
 /// End of a string opened before `i` with delimiter `q`: (index after the closing quote, closed).
@@ -759,20 +821,19 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-fn next_is_paren(b: &[u8], mut i: usize) -> bool {
-    while i < b.len() && (b[i].is_ascii_whitespace() || b[i].is_ascii_control()) {
-        i += 1;
-    }
-    b.get(i) == Some(&b'(')
+/// Whether `(` follows `i` past blanks and comments (`sleep/**/(5)`: SQL reads a comment as a
+/// blank).
+fn next_is_paren(b: &[u8], i: usize) -> bool {
+    b.get(skip_space_comments(b, i)) == Some(&b'(')
 }
 
 /// System catalogs and tables that list a database's schema: only schema enumeration names
 /// them in a request value. Sorted.
 const CATALOGS: &[&str] = &[
     "all_tab_columns", "all_tables", "information_schema", "msdb", "msysaccessobjects", "msysaccessstorage",
-    "msysaces", "msysmodules", "msysmodules2", "msysobjects", "msysqueries", "msysrelationships", "pg_catalog",
-    "pg_shadow", "pg_tables", "pg_toast", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "syscolumns",
-    "sysdatabases", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
+    "msysaccessxml", "msysaces", "msysmodules", "msysmodules2", "msysobjects", "msysqueries", "msysrelationships",
+    "pg_catalog", "pg_shadow", "pg_tables", "pg_toast", "sqlite_master", "sqlite_schema", "sqlite_temp_master",
+    "sysaux", "syscolumns", "sysdatabases", "sysibm", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
 ];
 
 /// Value functions that SQL calls without parentheses (standard SQL, MySQL, Oracle, SQL
@@ -796,7 +857,7 @@ const INFO_FUNCS: &[&str] = &[
 
 const DANGER_FUNCS: &[&str] = &[
     "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
-    "json_keys", "linestring", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
+    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
     "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
     "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
 ];
@@ -895,6 +956,8 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
+                    // `; desc users`: MySQL's short `describe`, one name and the statement is over.
+                    (_, Some(b"desc")) if i > 0 || quoted => described_table(&toks, i + 1, &ends_in_comment),
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
@@ -913,6 +976,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         let rest = &toks[i + 2..];
                         sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Cmp | T::Func { .. }))
                     }
+                    // `;rename table a to b`: a value that begins by ending the application's
+                    // statement, then a statement with what its keyword needs.
+                    (Some(T::Kw(Kw::Stmt)), _) if statement(text, &toks, i + 1, &ends_in_comment) => true,
                     // A value that begins by ending the application's statement: `;drop`,
                     // `; set @x`, `;update t`.
                     (_, Some(b"drop" | b"delete" | b"insert" | b"update" | b"truncate" | b"alter" | b"create" | b"exec" | b"execute" | b"declare" | b"shutdown" | b"set"))
@@ -927,8 +993,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 }
             }
             T::Kw(Kw::Select) => {
-                if let Some(v) = select_statement(&toks, i, &ends_in_comment) {
+                if let Some(v) = select_statement(text, &toks, i, &ends_in_comment) {
                     keep(v);
+                }
+                // `=(select`, `@x:= ( select pass`: a comparison or assignment to a sub-select
+                // the value opens and leaves to the rest of the query.
+                let compared = i >= 2 && toks[i - 1].t == T::LParen && toks[i - 2].t == T::Cmp;
+                if compared && grammar::group_end(&toks, i - 1).is_none() {
+                    keep(Verdict { at: tok.at, confidence: 0.8, detail: "sub-select left open" });
                 }
                 // `select x group by y having count(id) >= 9`: the filter clause holds a condition.
                 // (Asked for the first `select` only, so the search stays linear.)
@@ -951,6 +1023,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             T::Kw(Kw::Stmt) if (i == 0 || quoted && i == 1) && statement(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement" });
+            }
+            T::Kw(Kw::Clause) if word(text, tok) == b"set" && variable_assignment(text, &toks, i, &ends_in_comment) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
             }
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
@@ -1166,14 +1241,34 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         // `begin shutdown end`, `begin drop table ..`: a block around statements.
         b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
-        // `use master;`, `describe users--`: one name and the statement is over. Prose goes on
-        // (`Use of the database, as this crate does, ...`); so does code (`use std::io;`).
-        b"use" | b"describe" => {
-            matches!(next_t, Some(T::Word { call: false } | T::Str { .. }))
-                && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
-        }
+        b"use" | b"describe" => described_table(toks, i, ends_in_comment),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// `set @x = 1`, `;set @a:=(select ..)`, `>SET @OLD_MODE`: MySQL's user-variable assignment
+/// at `toks[i]`, opening the value or after a statement end or an operator. A variable then
+/// the end of the statement counts only after such a boundary: `set @home` alone is a status;
+/// `please set @bob as owner` goes on in prose.
+fn variable_assignment(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let boundary = match i.checked_sub(1).map(|p| toks[p].t) {
+        None => false,
+        Some(T::Semi | T::Op | T::Cmp | T::LParen) => true,
+        Some(_) => return false,
+    };
+    let t = |k: usize| toks.get(k).map(|t| t.t);
+    let assigned = t(i + 2) == Some(T::Cmp) && word(text, &toks[i + 2]) == b"="
+        || t(i + 2) == Some(T::Op) && word(text, &toks[i + 2]) == b":" && t(i + 3) == Some(T::Cmp);
+    let ended = matches!(t(i + 2), None | Some(T::Semi | T::Comma)) || ends_in_comment(i + 1);
+    matches!(t(i + 1), Some(T::Var { system: false })) && (assigned || boundary && ended)
+}
+
+/// `use master;`, `describe users--`, `desc t`: the keyword at `toks[i]` takes one name and the
+/// statement is over. Prose goes on (`Use of the database, as this crate does, ...`); so does
+/// code (`use std::io;`).
+fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    matches!(toks.get(i + 1).map(|t| t.t), Some(T::Word { call: false } | T::Str { .. }))
+        && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
 }
 
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
@@ -1199,9 +1294,15 @@ fn sqlish(toks: &[Tok]) -> usize {
 }
 
 /// `select <list> from <table>` with a list or tail that only SQL writes.
-fn select_statement(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
+fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
     let at = toks[i].at;
     let next = toks.get(i + 1).map(|t| t.t);
+    // `select(.price > 10)`: jq's filter, whose argument starts with a path; no SQL operand
+    // starts with a point glued to a name.
+    let path = |k: usize| toks.get(k).is_some_and(|t| t.t == T::Dot && text.get(t.end).is_some_and(u8::is_ascii_alphabetic));
+    if next == Some(T::LParen) && text.get(toks[i + 1].at) == Some(&b'(') && path(i + 2) {
+        return None;
+    }
     // select followed directly by a value: select 1, select char(..), select @@version, select *.
     let direct = matches!(
         next,
@@ -1630,6 +1731,41 @@ mod tests {
                 // MySQL's latin1 no-break space between words, the paging pair
                 "7%A0and%A03>2",
                 "4 limit 2,1",
+                // SQLite's pattern operators called as functions
+                "z' or glob(7)-- ",
+                "1 and like('a%',name)",
+                // chained probes that append a condition with script's `===`, or a quoted literal
+                "&&(id===",
+                "||(n===",
+                "and 'x9'",
+                // a condition, then a connective a comment leaves hanging
+                "4='4' or-- x",
+                "x' and 2>1 and-- -",
+                // comments that split a keyword, which a comment-stripping filter joins
+                "UNI/**/ON SEL/**/ECT 5,6",
+                "TRUN/*x*/CATE TABLE logs",
+                "DEL/**/ETE FROM sessions",
+                // comments between a function and its parenthesis
+                "benchmark/**/(9,1)",
+                "user/*x*/()",
+                // user-variable assignment
+                "SET @k=9",
+                "7;set @v:=(select 2)",
+                "<SET @SAVED_MODE",
+                // a pattern opened for the application's quote to close
+                "username LIKE '",
+                "sku not like '%",
+                // a comparison to a sub-select left open
+                "=( SELECT name",
+                "@v:=(select",
+                // a chain of conditions ending on a short quoted word
+                "9' and has(secret) and 'yes",
+                // stacked describe and rename, DB2 and Oracle catalogs
+                "5; desc accounts",
+                ";rename table logs to old",
+                "sysibm.systables",
+                "sysaux",
+                "lo_export(16401, '/tmp/x')",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -1760,6 +1896,22 @@ mod tests {
                 "limit 1, 2 per customer",
                 "buy 1 limit 2, 3 colors",
                 "5\u{a0}or\u{a0}more",
+                // path wildcards, spreadsheet formulas, jq filters
+                "gs://media/*/thumbs/*/small.png",
+                "/api/v2/teams/*/members?limit=20",
+                "=IF(C4<=10,\"low\",\"high\")",
+                "=SUM(B2:B40)",
+                ".orders[] | select(.total >= 100)",
+                "map(select(.kind == \"node\"))",
+                // prose that mentions a variable, a pattern word or a sub-select placeholder
+                "please set @carol as owner",
+                "Set @home",
+                "people like 'em",
+                "choose=(select one)",
+                "we like 'jazz'",
+                "a comment/*like this*/ here",
+                "sort=price; desc",
+                "globe (small)",
             ],
         );
     }

@@ -351,7 +351,7 @@ pub(super) fn sql_inside(text: &[u8], toks: &[Tok]) -> bool {
 }
 
 /// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
-fn group_end(all: &[Tok], open: usize) -> Option<usize> {
+pub(super) fn group_end(all: &[Tok], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in all.iter().enumerate().skip(open) {
         match t.t {
@@ -390,12 +390,16 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         // The application's string must close inside the value.
         Ctx::Quote(_) if matches!(first.t, T::Str { closed: true, .. }) => (1, State::After),
         Ctx::Quote(_) => return None,
+        Ctx::Raw if spreadsheet_formula(text, all) => return None,
         // A raw value either is an operand that continues (`1 or 1=1`) or continues an
         // operand the application wrote (`) or (1=1`, `or 1=1`).
         Ctx::Raw if matches!(first.t, T::RParen | T::Logic | T::Cmp) => (0, State::After),
         Ctx::Raw if first.t == T::Kw(Kw::Clause) && is_filter_clause(text, first) => (1, State::Operand),
         Ctx::Raw => (0, State::Operand),
     };
+    if let Some(v) = opened_pattern(text, all, ctx) {
+        return Some(v);
+    }
     let Some(mut w) = walk(text, all, from, state) else {
         return list_item(text, all, ctx).or_else(|| adjacent_strings(text, all, ctx));
     };
@@ -409,7 +413,15 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         let cmp = w.literal_cmp + w.other_cmp;
         // So does a literal that goes on to name a table and filter it (`1) from t where x=`).
         let filtered = w.tables >= 1 && w.clauses >= 1 && matches!(first.t, T::Num | T::Str { .. } | T::RParen);
-        return ((appended || filtered) && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+        // A condition, then a connective a comment leaves hanging (`1='1' or-- -`): the query
+        // goes on after the comment's line.
+        let hanging = w.cut && w.literal_cmp >= 1 && all.iter().rev().find(|t| !matches!(t.t, T::Comment { .. })).is_some_and(|t| t.t == T::Logic);
+        return ((appended || filtered) && cmp >= 1 || hanging).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+    }
+    // `and '5'`, `or 'x'`: the whole value a connective and one quoted literal, a truthy
+    // condition appended to the application's.
+    if appended && all.len() == 2 && matches!(all[1].t, T::Str { closed: true, blank: false }) {
+        return Some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
     }
     if from == 1 && matches!(ctx, Ctx::Raw) {
         w.clauses += 1;
@@ -490,7 +502,7 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`); a call's
         // name is syntax, not one of them (`x' and f(col) and '1`).
         let ops = w.logic + cmp + w.arith;
-        if ops >= 2 && ops > w.words - w.other_calls && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+        if ops >= 2 && ops > w.words - w.other_calls && (ends_in_app_string(text, all, q) || ends_in_app_word(text, all, q)) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
         }
         if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
@@ -501,6 +513,31 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         }
     }
     None
+}
+
+/// `title like '`, `name not like '%`: a column, a pattern operator, then a pattern the value
+/// opens and leaves for the application's next quote to close: a probe that turns the rest of
+/// the query into the pattern. The pattern holds at most wildcards (`'abc` is a word quoted).
+fn opened_pattern(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let (Ctx::Raw, [col, ops @ .., pattern]) = (ctx, all) else { return None };
+    let op = match ops {
+        [op] => op,
+        [not, op] if word(text, not) == b"not" => op,
+        _ => return None,
+    };
+    let body = text.get(pattern.at + 1..pattern.end).unwrap_or(&[]);
+    let wildcards = body.iter().all(|c| matches!(c, b'%' | b'_' | b'*'));
+    let pattern_op = op.t == T::Kw(Kw::WordOp) && matches!(word(text, op), b"like" | b"rlike" | b"regexp" | b"glob");
+    let opened = matches!(pattern.t, T::Str { closed: false, .. }) && text.get(pattern.at) == Some(&b'\'');
+    (col.t == T::Word { call: false } && pattern_op && opened && wildcards).then_some(Verdict { at: op.at, confidence: 0.8, detail: "pattern left open" })
+}
+
+/// `=IF(A2>5,"yes","no")`, `=SUM(B1:B9)`: an `=` glued to a call opens the value, as a
+/// spreadsheet formula opens. Pasted after the application's operand it would compare twice
+/// (`id = =if(`), which no dialect parses.
+fn spreadsheet_formula(text: &[u8], all: &[Tok]) -> bool {
+    let [eq, call, ..] = all else { return false };
+    text.first() == Some(&b'=') && eq.end == 1 && call.at == 1 && matches!(call.t, T::Func { .. } | T::Word { call: true })
 }
 
 /// `x,iif(1=2,x,1/0)`, `3,(select ..)`: one operand, a comma, then an expression: the value
@@ -536,13 +573,22 @@ fn adjacent_strings(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
 /// application's closing quote completes (`'b`, `'0`, `'`). A long one is text, not an operand;
 /// one holding escaped quotes (`''''`) is a run of quotes.
 fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
-    all.last().is_some_and(|x| match x.t {
-        T::Str { closed: false, .. } if text.get(x.at) == Some(&q) => {
-            let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
-            body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3 && !body.contains(&q)
-        }
-        _ => false,
-    })
+    app_string_body(text, all, q).is_some_and(|body| body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3)
+}
+
+/// The body of the string the value ends in, opened with the context's quote for the
+/// application's closing quote to complete; `None` when the value ends otherwise or the body
+/// holds escaped quotes (`''''`, a run of quotes).
+fn app_string_body<'t>(text: &'t [u8], all: &[Tok], q: u8) -> Option<&'t [u8]> {
+    let x = all.last()?;
+    let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
+    (matches!(x.t, T::Str { closed: false, .. }) && text.get(x.at) == Some(&q) && !body.contains(&q)).then_some(body)
+}
+
+/// Whether the value ends in one short word the application's quote closes (`'true`,
+/// `'admin`): the operand a chain of conditions ends on.
+fn ends_in_app_word(text: &[u8], all: &[Tok], q: u8) -> bool {
+    app_string_body(text, all, q).is_some_and(|body| body.len() <= 6 && body.iter().all(u8::is_ascii_alphanumeric))
 }
 
 /// `x'or'y`, `'='`, `ab' - 'c`, `\\'or'1`: the whole value is one operator between the quote
@@ -692,6 +738,29 @@ mod tests {
         for s in ["1 or 2", "1 or -1", "(1) or (2)", "1 or 2 (see 0x41)", "true or false", "version 2 or 3", "1 and @v"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
         }
+    }
+
+    #[test]
+    fn hanging_connectives_quoted_appends_and_open_patterns() {
+        for s in ["2=2 or-- x", "'b'='b' and #", "and 'q'", "or \"1\"", "col like '", "k rlike '%_", "w not like '"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        // A connective with nothing compared, a pattern holding a word, a word operator in prose.
+        for s in ["2 or-- x", "and 'q' more", "col like 'abc", "i like it", "col like"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+        assert!(sql("x' or has(y) or 'maybe", Ctx::Quote(b'\'')));
+        assert!(!sql("x' or has(y) or 'maybe not", Ctx::Quote(b'\'')));
+    }
+
+    #[test]
+    fn spreadsheet_formulas_are_not_conditions() {
+        for s in ["=if(a2>=5,\"y\",\"n\")", "=max(b1:b9)>3 or 1", "=iif(c1=2,1,0)"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+        // `=` set apart from the call, or no call after it, is read as SQL.
+        assert!(sql("= if(1=1,1,0) or 1=1", Ctx::Raw));
+        assert!(sql("=1 or 1=1", Ctx::Raw));
     }
 
     #[test]
