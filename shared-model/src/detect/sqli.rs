@@ -170,6 +170,16 @@ fn before_variable(b: &[u8], s: usize, e: usize) -> bool {
     whole_word(b, s, e) && b.get(skip_space_comments(b, e)) == Some(&b'@')
 }
 
+/// Gate for `:=`: an assignment to a user variable (`@x:=`).
+fn after_variable(b: &[u8], s: usize, _e: usize) -> bool {
+    ends_variable(b, s)
+}
+
+/// Gate for words that SQL follows with `(`: a whole word, then `(` past blanks.
+fn before_paren(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && b.get(skip_space_comments(b, e)) == Some(&b'(')
+}
+
 /// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
 fn hex_literal(b: &[u8], s: usize, e: usize) -> bool {
     word_start(b, s) && b.get(e).is_some_and(u8::is_ascii_hexdigit) && b.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
@@ -352,6 +362,8 @@ impl Check for Sqli {
             gated("declare", statement_start),
             gated("case", whole_word),
             gated("set", before_variable),
+            gated(":=", after_variable),
+            gated("against", before_paren),
         ];
         T
     }
@@ -425,7 +437,7 @@ fn judge_value(s_text: &str) -> Option<Hit> {
     if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && !w[2].is_ascii_whitespace()) {
         best = stronger(best, judge_contexts(text, Lexing { mysql_dashes: true, ..Lexing::STANDARD }));
     }
-    // `DR/**/OP TABLE`, `SEL/*x*/ECT`: a keyword split by a comment, which a filter or
+    // `DR/**/OP TABLE`, `SEL/**/ECT`: a keyword split by an empty comment, which a filter or
     // sanitizer that deletes comments joins again; the joined value is judged too.
     if best.as_ref().is_none_or(|h| h.confidence < 0.9) {
         if let Some((joined, at)) = join_split_words(text) {
@@ -444,9 +456,9 @@ fn judge_value(s_text: &str) -> Option<Hit> {
     best
 }
 
-/// The value with each comment glued between two word characters (`DR/**/OP`) deleted, and
-/// where the first one was; `None` when there is none. MySQL's executable comments (`/*!`)
-/// keep their body, so they are left to the tokenizer.
+/// The value with each empty comment glued between two word characters (`DR/**/OP`) deleted,
+/// and where the first one was; `None` when there is none. A comment with a body stays a blank
+/// (`DR/**/OP/*x*/t` joins to `DROP/*x*/t`), as the database reads it.
 fn join_split_words(b: &[u8]) -> Option<(Vec<u8>, usize)> {
     let mut first = None;
     let mut out = Vec::new();
@@ -455,7 +467,7 @@ fn join_split_words(b: &[u8]) -> Option<(Vec<u8>, usize)> {
     while let Some(p) = find(b, i, b"/*") {
         let Some(close) = find(b, p + 2, b"*/") else { break };
         let end = close + 2;
-        if is_word(b[p - 1]) && b.get(end).is_some_and(|&c| is_word(c)) && b.get(p + 2) != Some(&b'!') {
+        if close == p + 2 && is_word(b[p - 1]) && b.get(end).is_some_and(|&c| is_word(c)) {
             first.get_or_insert(p);
             out.extend_from_slice(&b[copied..p]);
             copied = end;
@@ -1027,8 +1039,16 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Kw(Kw::Clause) if word(text, tok) == b"set" && variable_assignment(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
             }
+            T::Word { .. } if word(text, tok) == b"match" && full_text_search(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "full-text search expression" })
+            }
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
+            // `@x:=1`, `(@v:=(select ..`: MySQL's assignment to a user variable inside an
+            // expression.
+            T::Var { system: false } if text.get(tok.end..).is_some_and(|r| r.starts_with(b":=")) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
+            }
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
             // `dbms_pipe.receive_message(`, `utl_http.request(`: Oracle's delay and network packages.
             T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
@@ -1073,6 +1093,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
+    if let Some(at) = comment_for_blank(all) {
+        keep(Verdict { at, confidence: 0.8, detail: "comment in place of a blank" });
+    }
     if let Some(v) = grammar::judge(text, all, ctx) {
         keep(v);
     }
@@ -1083,6 +1106,18 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         keep(v);
     }
     found.map(|v| Hit::new(Family::Sqli, Severity::Critical, v.confidence, v.at, v.detail))
+}
+
+/// Where a comment stands glued between a statement keyword, `select`, `union`, `from` or a
+/// connective and the next token (`drop/*x*/accounts`, `or/**/1`): a comment in place of the
+/// blank, how a filter that looks for `drop ` is evaded. Prose and code put blanks there.
+fn comment_for_blank(all: &[Tok]) -> Option<usize> {
+    all.windows(3).find_map(|w| {
+        let [kw, c, next] = w else { return None };
+        let keyword = matches!(kw.t, T::Kw(Kw::Stmt | Kw::Select | Kw::Union | Kw::From) | T::Logic);
+        let operand = matches!(next.t, T::Word { .. } | T::Num | T::Str { .. } | T::Var { .. } | T::Kw(_) | T::Func { .. });
+        (keyword && operand && matches!(c.t, T::Comment { inline: true }) && kw.end == c.at && c.end == next.at).then_some(c.at)
+    })
 }
 
 /// Confidence of a shape verdict: evidence that adds to other findings, never a flag on its own.
@@ -1216,7 +1251,18 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 && i + 3 == toks.len()
                 && ends_in_comment(i + 2)
         }
-        b"insert" | b"replace" | b"merge" => next_word == b"into",
+        // `insert into`, and `insert t values (..)`, `merge t using (select ..)`, where MySQL and
+        // T-SQL leave `into` out.
+        b"insert" | b"replace" | b"merge" => {
+            let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
+            let t = |k: usize| toks.get(k).map(|t| t.t);
+            let named = matches!(next_t, Some(T::Word { call: false }));
+            let source = match kw {
+                b"merge" => w(i + 2) == b"using" && (t(i + 3) == Some(T::LParen) && t(i + 4) == Some(T::Kw(Kw::Select)) || w(i + 4) == b"on"),
+                _ => w(i + 2) == b"values" && t(i + 3) == Some(T::LParen),
+            };
+            next_word == b"into" || named && source
+        }
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
@@ -1269,6 +1315,18 @@ fn variable_assignment(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dy
 fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
     matches!(toks.get(i + 1).map(|t| t.t), Some(T::Word { call: false } | T::Str { .. }))
         && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
+}
+
+/// `match (title, body) against ('x' in boolean mode)`, `match(a) against(`: MySQL's full-text
+/// search at `toks[i]`, its search text a string, a placeholder or left open. A match against
+/// a named rival (`the match (final) against (Brazil)`) is prose.
+fn full_text_search(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    if toks.get(i + 1).map(|t| t.t) != Some(T::LParen) {
+        return false;
+    }
+    let Some(g) = grammar::group_end(toks, i + 1) else { return false };
+    let against = toks.get(g).is_some_and(|t| word(text, t) == b"against") && toks.get(g + 1).map(|t| t.t) == Some(T::LParen);
+    against && matches!(toks.get(g + 2).map(|t| t.t), None | Some(T::Str { .. } | T::Param))
 }
 
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
@@ -1743,7 +1801,10 @@ mod tests {
                 "x' and 2>1 and-- -",
                 // comments that split a keyword, which a comment-stripping filter joins
                 "UNI/**/ON SEL/**/ECT 5,6",
-                "TRUN/*x*/CATE TABLE logs",
+                "TRUN/**/CATE TABLE logs",
+                "DEL/**/ETE/*x*/FROM/**/sessions",
+                "DROP/*old*/archive",
+                "x'/**/or/**/2",
                 "DEL/**/ETE FROM sessions",
                 // comments between a function and its parenthesis
                 "benchmark/**/(9,1)",
@@ -1766,6 +1827,13 @@ mod tests {
                 "sysibm.systables",
                 "sysaux",
                 "lo_export(16401, '/tmp/x')",
+                // variables assigned inside an expression, full-text search, `into` left out
+                "@n:=5",
+                "2 and (@c:=(select 1))",
+                "match (body) against ('admin*' in boolean mode)",
+                "match(title) against(",
+                "9; insert logs values (1)",
+                "x'; merge t using (select 1) s on",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -1912,6 +1980,9 @@ mod tests {
                 "a comment/*like this*/ here",
                 "sort=price; desc",
                 "globe (small)",
+                "x := y + 1",
+                "the match (final) against (Brazil)",
+                "insert coins; replace tires values",
             ],
         );
     }
