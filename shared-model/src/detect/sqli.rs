@@ -1309,11 +1309,11 @@ fn variable_assignment(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dy
     matches!(t(i + 1), Some(T::Var { system: false })) && (assigned || boundary && ended)
 }
 
-/// `use master;`, `describe users--`, `desc t`: the keyword at `toks[i]` takes one name and the
-/// statement is over. Prose goes on (`Use of the database, as this crate does, ...`); so does
+/// `use master;`, `describe users--`, `desc t`: the keyword at `toks[i]` takes one name (not a
+/// string: `use 'or'` is prose) and the statement is over. Prose goes on (`Use of the database, as this crate does, ...`); so does
 /// code (`use std::io;`).
 fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
-    matches!(toks.get(i + 1).map(|t| t.t), Some(T::Word { call: false } | T::Str { .. }))
+    matches!(toks.get(i + 1).map(|t| t.t), Some(T::Word { call: false }))
         && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
 }
 
@@ -1980,6 +1980,9 @@ mod tests {
                 "a comment/*like this*/ here",
                 "sort=price; desc",
                 "globe (small)",
+                "use 'or' to combine",
+                "use 'or'",
+                "the 'or' key",
                 "x := y + 1",
                 "the match (final) against (Brazil)",
                 "insert coins; replace tires values",

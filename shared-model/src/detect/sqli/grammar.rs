@@ -613,8 +613,9 @@ fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
 /// the single-quote context the value closes the application's string, applies the operator and
 /// opens a string the application's quote closes: the shape of a probe for an implicit string
 /// comparison. The quotes hug the operator (`'or'`) or the whole value (`' and '`), and the
-/// outside is symmetric (empty on both sides or one token on both), so a quoted word opening
-/// or inside a phrase (`'like' it`, `use 'or' between terms`) and double-quoted words
+/// outside is symmetric (empty on both sides or one short token on both), so a quoted word
+/// opening or inside a phrase (`'like' it`, `use 'or' between terms`, `say 'or' now`) and
+/// double-quoted words
 /// (`"NOT" stuffer`, which is how prose quotes) stay prose. Less certain than a condition: it
 /// flags, it does not block on its own.
 fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
@@ -629,7 +630,9 @@ fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
     let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii();
     let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii();
     let tight = op1.at == first.end && op2.end == last.at;
-    let short = |s: &[u8]| s.len() <= 3 && s.iter().all(u8::is_ascii_alphanumeric);
+    // One operand a side, as probes write (`A 'OR' B`, `1 'xor' 2`); prose words are longer
+    // (`use 'or' to`, `the 'or' key`).
+    let short = |s: &[u8]| s.len() <= 2 && s.iter().all(u8::is_ascii_alphanumeric);
     q == b'\''
         && matches!(last.t, T::Str { closed: false, .. })
         && text.get(last.at) == Some(&q)
@@ -716,7 +719,7 @@ mod tests {
 
     #[test]
     fn binary_operators_alone_between_single_quotes() {
-        for s in ["'or'", "'and'", "' xor '", "'not regexp'", "' sounds like '", "a 'mod' b", "x '||' y", "q 'not rlike' z", "say 'or' now"] {
+        for s in ["'or'", "'and'", "' xor '", "'not regexp'", "' sounds like '", "a 'mod' b", "x '||' y", "q 'not rlike' z", "1 'or' 22"] {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         assert!(sql("a' sounds like 'b", Ctx::Quote(b'\'')));
@@ -725,7 +728,7 @@ mod tests {
         for s in ["christmas stocking \"not\" stuffer", "\"or\"", "say \"or\" now", "small \"&\" sign"] {
             assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
         }
-        for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef"] {
+        for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef", "say 'or' now", "the 'or' key"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
