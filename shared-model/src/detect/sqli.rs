@@ -68,8 +68,13 @@ fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
 }
 
 /// Gate for `--` and `#`: a comment that cuts the query after a value (`1--`, `admin'#`, `)--`,
-/// `or utc_date--`).
+/// `or utc_date--`), or a short one glued to a token and ended by a newline, a blank in disguise
+/// (`1#x\nand#y\n2=2`).
 fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
+    let glued = s > 0 && !b[s - 1].is_ascii_whitespace();
+    if glued && b.get(e..).unwrap_or(&[]).iter().take(64).position(|&c| c == b'\n').is_some_and(|n| b.get(e + n + 1).is_some_and(|c| !c.is_ascii_whitespace())) {
+        return true;
+    }
     let next_ok = match b.get(e) {
         None => true,
         Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
@@ -1008,9 +1013,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 if let Some(v) = select_statement(text, &toks, i, &ends_in_comment) {
                     keep(v);
                 }
-                // `=(select`, `@x:= ( select pass`: a comparison or assignment to a sub-select
-                // the value opens and leaves to the rest of the query.
-                let compared = i >= 2 && toks[i - 1].t == T::LParen && toks[i - 2].t == T::Cmp;
+                // `=(select`, `@x:= ( select pass`, `) like (select`: a comparison or assignment
+                // to a sub-select the value opens and leaves to the rest of the query.
+                let compared = i >= 2 && toks[i - 1].t == T::LParen && matches!(toks[i - 2].t, T::Cmp | T::Kw(Kw::WordOp));
                 if compared && grammar::group_end(&toks, i - 1).is_none() {
                     keep(Verdict { at: tok.at, confidence: 0.8, detail: "sub-select left open" });
                 }
@@ -1063,8 +1068,12 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma)) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "scientific-notation obfuscation" })
             }
-            // `database()`, `db_name(`: asking the server who and where it is.
-            T::Func { .. } if in_sorted(INFO_FUNCS, word(text, tok)) && next(1) == Some(T::LParen) && matches!(next(2), None | Some(T::RParen)) => {
+            // `database()`, `db_name(`, `db_name(0)`: asking the server who and where it is.
+            T::Func { .. }
+                if in_sorted(INFO_FUNCS, word(text, tok))
+                    && next(1) == Some(T::LParen)
+                    && (matches!(next(2), None | Some(T::RParen)) || numbered_call(&toks, i)) =>
+            {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
             }
             T::Logic => {
@@ -1327,6 +1336,14 @@ fn full_text_search(text: &[u8], toks: &[Tok], i: usize) -> bool {
     let Some(g) = grammar::group_end(toks, i + 1) else { return false };
     let against = toks.get(g).is_some_and(|t| word(text, t) == b"against") && toks.get(g + 1).map(|t| t.t) == Some(T::LParen);
     against && matches!(toks.get(g + 2).map(|t| t.t), None | Some(T::Str { .. } | T::Param))
+}
+
+/// `db_name(0)`, `user_name(1)`: the call at `toks[i]` glued to its parenthesis, over one number
+/// (an id), as SQL writes it; prose sets a number in parentheses apart (`version (2)`).
+fn numbered_call(toks: &[Tok], i: usize) -> bool {
+    let t = |k: usize| toks.get(i + k);
+    let glued = t(1).is_some_and(|p| p.at == toks[i].end);
+    glued && t(2).is_some_and(|n| n.t == T::Num) && t(3).is_none_or(|r| r.t == T::RParen)
 }
 
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
@@ -1788,6 +1805,7 @@ mod tests {
                 "x' or (select ascii(substr(pw,1,1)) from t",
                 // MySQL's latin1 no-break space between words, the paging pair
                 "7%A0and%A03>2",
+                "2#qq\nAND#zz\n6=6",
                 "4 limit 2,1",
                 // SQLite's pattern operators called as functions
                 "z' or glob(7)-- ",
@@ -1829,6 +1847,8 @@ mod tests {
                 "lo_export(16401, '/tmp/x')",
                 // variables assigned inside an expression, full-text search, `into` left out
                 "@n:=5",
+                "user_name(1)",
+                "2) rlike (select name",
                 "2 and (@c:=(select 1))",
                 "match (body) against ('admin*' in boolean mode)",
                 "match(title) against(",
@@ -1887,6 +1907,7 @@ mod tests {
                 "10% off; limited time",
                 "from 9am to 5pm",
                 "C# and F# developers",
+                "C#\nF#\nRust",
                 "x = y * 2",
                 "#hashtag #another",
                 "Use `SELECT` statements carefully",

@@ -101,8 +101,8 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
         k += 1;
         let t = tok.t;
         if let T::Comment { inline } = t {
-            if inline && k < all.len() {
-                continue; // `/**/` as whitespace
+            if (inline || line_blank(text, tok)) && k < all.len() {
+                continue; // `/**/`, `#x\n` as whitespace
             }
             // Any comment ends the query for the walk; only one that cuts cleanly (`--`, a `#`
             // at the very end) joins a value to the query on its own (`1#1 blah` is numbering).
@@ -277,6 +277,13 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
         w.other_cmp += 1;
     }
     Some(w)
+}
+
+/// `1#x\nand#y\n2=2`: a line comment glued to the token before it and ended by a newline, so
+/// that the query goes on on the next line: a blank in disguise, as `/**/` is.
+fn line_blank(text: &[u8], c: &Tok) -> bool {
+    let glued = c.at > 0 && text.get(c.at - 1).is_some_and(|b| !b.is_ascii_whitespace());
+    glued && c.end > c.at && text.get(c.end - 1) == Some(&b'\n')
 }
 
 /// Records a completed operand: a pending comparison is classified by its sides.
@@ -754,6 +761,17 @@ mod tests {
         }
         assert!(sql("x' or has(y) or 'maybe", Ctx::Quote(b'\'')));
         assert!(!sql("x' or has(y) or 'maybe not", Ctx::Quote(b'\'')));
+    }
+
+    #[test]
+    fn line_comments_ended_by_a_newline_are_blanks() {
+        for s in ["3#aa\nor#bb\n4=4", "7--x\nand--y\n5>2"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        // A comment set apart (a note, a heading) still ends the expression.
+        for s in ["3 #aa\nor 4=4", "# notes\n1 or 2=2"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
     }
 
     #[test]
