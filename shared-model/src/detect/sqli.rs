@@ -716,6 +716,11 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i += 1;
                 T::Dot
             }
+            // `[users]`, `[dbo]`: T-SQL's bracketed identifier.
+            b'[' if bracketed_name(b, i) > 0 => {
+                i = bracketed_name(b, i);
+                T::Word { call: next_is_paren(b, i) }
+            }
             _ => {
                 i += 1;
                 T::Other
@@ -836,6 +841,16 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The end of a T-SQL bracketed identifier opening at `i` (`[`, a name, `]`), or 0.
+fn bracketed_name(b: &[u8], i: usize) -> usize {
+    let starts = b.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_');
+    let body = b.get(i + 1..).unwrap_or(&[]).iter().take(64).position(|&c| !(is_word(c) || c == b' '));
+    match body {
+        Some(n) if starts && b.get(i + 1 + n) == Some(&b']') => i + n + 2,
+        _ => 0,
+    }
 }
 
 /// Whether `(` follows `i` past blanks and comments (`sleep/**/(5)`: SQL reads a comment as a
@@ -973,8 +988,13 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
-                    // `; desc users`: MySQL's short `describe`, one name and the statement is over.
-                    (_, Some(b"desc")) if i > 0 || quoted => described_table(&toks, i + 1, &ends_in_comment),
+                    // `; desc users--`: MySQL's short `describe`, one name, then the statement ends
+                    // or a comment cuts it (`notes; desc [long]` ends as a note does).
+                    (_, Some(b"desc")) if i > 0 || quoted => {
+                        let after = toks.get(i + 2).map_or(text.len(), |t| skip_space(text, t.end));
+                        let cut = [&b"--"[..], b"#", b"/*"].iter().any(|c| text.get(after..).is_some_and(|r| r.starts_with(c)));
+                        described_table(&toks, i + 1, &ends_in_comment) && (cut || next(3) == Some(T::Semi))
+                    }
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
@@ -1043,6 +1063,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             T::Kw(Kw::Clause) if word(text, tok) == b"set" && variable_assignment(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
+            }
+            T::Kw(Kw::Clause) if word(text, tok) == b"case" && conditional_case(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "SQL case expression" })
             }
             T::Word { .. } if word(text, tok) == b"match" && full_text_search(text, &toks, i) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "full-text search expression" })
@@ -1324,6 +1347,20 @@ fn variable_assignment(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dy
 fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
     matches!(toks.get(i + 1).map(|t| t.t), Some(T::Word { call: false }))
         && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
+}
+
+/// `case when 1=1 then`, `(case when (a>2) then`: a `case` at `toks[i]` whose `when` holds a
+/// comparison with a literal side, even one the value leaves open. Prose says `in case when
+/// you arrive then call` with words between, and compares nothing.
+fn conditional_case(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    if toks.get(i + 1).is_none_or(|t| word(text, t) != b"when") {
+        return false;
+    }
+    let cond = toks.get(i + 2..).unwrap_or(&[]);
+    let Some(then) = cond.iter().take(16).position(|t| word(text, t) == b"then") else { return false };
+    let cond = &cond[..then];
+    let literal = |t: &Tok| matches!(t.t, T::Num | T::Str { .. } | T::Kw(Kw::Literal));
+    cond.windows(3).any(|w| matches!(w[1].t, T::Cmp | T::Kw(Kw::WordOp)) && (literal(&w[0]) || literal(&w[2])))
 }
 
 /// `match (title, body) against ('x' in boolean mode)`, `match(a) against(`: MySQL's full-text
@@ -1840,13 +1877,15 @@ mod tests {
                 // a chain of conditions ending on a short quoted word
                 "9' and has(secret) and 'yes",
                 // stacked describe and rename, DB2 and Oracle catalogs
-                "5; desc accounts",
+                "5; desc accounts;",
                 ";rename table logs to old",
                 "sysibm.systables",
                 "sysaux",
                 "lo_export(16401, '/tmp/x')",
                 // variables assigned inside an expression, full-text search, `into` left out
                 "@n:=5",
+                "x case when 2=2 then",
+                "(case when (id>0) then",
                 "user_name(1)",
                 "2) rlike (select name",
                 "2 and (@c:=(select 1))",
@@ -1854,6 +1893,8 @@ mod tests {
                 "match(title) against(",
                 "9; insert logs values (1)",
                 "x'; merge t using (select 1) s on",
+                "4;update[accounts]set role=1",
+                "2;desc[users]--",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -2005,6 +2046,10 @@ mod tests {
                 "use 'or'",
                 "the 'or' key",
                 "x := y + 1",
+                "filter[status]=open and filter[owner]=me",
+                "[Draft] notes; desc [long]",
+                "just in case when it rains then stay in",
+                "in case when x then y",
                 "the match (final) against (Brazil)",
                 "insert coins; replace tires values",
             ],
