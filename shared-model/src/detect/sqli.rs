@@ -19,8 +19,9 @@
 //! application may decode and split) is judged once more from its payload.
 //!
 //! Whitespace, control characters and comments separate tokens, so `UNION/**/SELECT` and
-//! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
-//! [`MAX_TOKENS`].
+//! `union%0bselect` tokenize like `union select`; a value whose empty comment splits a word
+//! (`SEL/**/ECT`) is judged joined too, as a filter that deletes comments passes it on.
+//! Tokenizing is linear and bounded by [`MAX_TOKENS`].
 
 use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, skip_space_comments_back, starts_word, whole_word, word_at, word_before, word_start};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
