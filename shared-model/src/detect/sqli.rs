@@ -19,10 +19,11 @@
 //! application may decode and split) is judged once more from its payload.
 //!
 //! Whitespace, control characters and comments separate tokens, so `UNION/**/SELECT` and
-//! `union%0bselect` tokenize like `union select`. Tokenizing is linear and bounded by
-//! [`MAX_TOKENS`].
+//! `union%0bselect` tokenize like `union select`; a value whose empty comment splits a word
+//! (`SEL/**/ECT`) is judged joined too, as a filter that deletes comments passes it on.
+//! Tokenizing is linear and bounded by [`MAX_TOKENS`].
 
-use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, starts_word, whole_word, word_at, word_before, word_start};
+use super::gate::{gated, in_sorted, is_word, lit, prev_non_space, skip_space, skip_space_comments, skip_space_comments_back, starts_word, whole_word, word_at, word_before, word_start};
 use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 use crate::normalize::dropped_control;
@@ -41,7 +42,7 @@ const AFTER_VALUE: &[&str] = &[
 
 /// Statement keywords that start a stacked query after `;`. Sorted.
 const STATEMENTS: &[&str] = &[
-    "alter", "begin", "call", "create", "declare", "delete", "do", "drop", "exec", "execute", "grant", "handler", "if",
+    "alter", "begin", "call", "create", "declare", "delete", "desc", "do", "drop", "exec", "execute", "grant", "handler", "if",
     "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
     "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
 ];
@@ -68,8 +69,13 @@ fn after_quote(b: &[u8], _s: usize, e: usize) -> bool {
 }
 
 /// Gate for `--` and `#`: a comment that cuts the query after a value (`1--`, `admin'#`, `)--`,
-/// `or utc_date--`).
+/// `or utc_date--`), or a short one glued to a token and ended by a newline, a blank in disguise
+/// (`1#x\nand#y\n2=2`).
 fn before_comment(b: &[u8], s: usize, e: usize) -> bool {
+    let glued = s > 0 && !b[s - 1].is_ascii_whitespace();
+    if glued && b.get(e..).unwrap_or(&[]).iter().take(64).position(|&c| c == b'\n').is_some_and(|n| b.get(e + n + 1).is_some_and(|c| !c.is_ascii_whitespace())) {
+        return true;
+    }
     let next_ok = match b.get(e) {
         None => true,
         Some(&c) => c <= b' ' || c == b'-' || c == b'+' || (b[s] == b'-' && !c.is_ascii_alphanumeric()),
@@ -142,7 +148,7 @@ fn connective(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `(`: the word before it is a function SQL injections call.
 fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
     let mut buf = [0u8; 24];
-    let w = word_before(b, s, &mut buf);
+    let w = word_before(b, skip_space_comments_back(b, s), &mut buf);
     !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
 }
 
@@ -163,6 +169,21 @@ fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     }
     let (left, right) = (b[..op_s].trim_ascii(), b[op_e..].trim_ascii());
     !left.is_empty() && left.len() <= 32 && left == right
+}
+
+/// Gate for `set`: a whole word followed by a user variable (`set @x`).
+fn before_variable(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && b.get(skip_space_comments(b, e)) == Some(&b'@')
+}
+
+/// Gate for `:=`: an assignment to a user variable (`@x:=`).
+fn after_variable(b: &[u8], s: usize, _e: usize) -> bool {
+    ends_variable(b, s)
+}
+
+/// Gate for words that SQL follows with `(`: a whole word, then `(` past blanks.
+fn before_paren(b: &[u8], s: usize, e: usize) -> bool {
+    whole_word(b, s, e) && b.get(skip_space_comments(b, e)) == Some(&b'(')
 }
 
 /// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
@@ -306,6 +327,8 @@ impl Check for Sqli {
             gated("msdb", whole_word),
             gated("tempdb", whole_word),
             lit("sysdatabases"),
+            gated("sysibm", whole_word),
+            gated("sysaux", whole_word),
             gated("msys", starts_word),
             gated("pg_toast", whole_word),
             lit("sqlite_temp_master"),
@@ -344,6 +367,9 @@ impl Check for Sqli {
             gated("shutdown", statement_start),
             gated("declare", statement_start),
             gated("case", whole_word),
+            gated("set", before_variable),
+            gated(":=", after_variable),
+            gated("against", before_paren),
         ];
         T
     }
@@ -417,6 +443,13 @@ fn judge_value(s_text: &str) -> Option<Hit> {
     if best.as_ref().is_none_or(|h| h.confidence < 0.9) && text.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && !w[2].is_ascii_whitespace()) {
         best = stronger(best, judge_contexts(text, Lexing { mysql_dashes: true, ..Lexing::STANDARD }));
     }
+    // `DR/**/OP TABLE`, `SEL/**/ECT`: a keyword split by an empty comment, which a filter or
+    // sanitizer that deletes comments joins again; the joined value is judged too.
+    if best.as_ref().is_none_or(|h| h.confidence < 0.9) {
+        if let Some((joined, at)) = join_split_words(text) {
+            best = stronger(best, judge_contexts(&joined, Lexing::STANDARD).map(|h| Hit { at, ..h }));
+        }
+    }
     // `’ OR ’1’=’1`: typographic single quotes, which "best fit" charset conversions in
     // drivers and databases turn into `'`, read as that quote.
     if best.as_ref().is_none_or(|h| h.confidence < 0.9) && s_text.contains(['\u{2018}', '\u{2019}']) {
@@ -427,6 +460,29 @@ fn judge_value(s_text: &str) -> Option<Hit> {
         }
     }
     best
+}
+
+/// The value with each empty comment glued between two word characters (`DR/**/OP`) deleted,
+/// and where the first one was; `None` when there is none. A comment with a body stays a blank
+/// (`DR/**/OP/*x*/t` joins to `DROP/*x*/t`), as the database reads it.
+fn join_split_words(b: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let mut first = None;
+    let mut out = Vec::new();
+    let mut copied = 0;
+    let mut i = 1;
+    while let Some(p) = find(b, i, b"/*") {
+        let Some(close) = find(b, p + 2, b"*/") else { break };
+        let end = close + 2;
+        if close == p + 2 && is_word(b[p - 1]) && b.get(end).is_some_and(|&c| is_word(c)) {
+            first.get_or_insert(p);
+            out.extend_from_slice(&b[copied..p]);
+            copied = end;
+        }
+        i = end;
+    }
+    let at = first?;
+    out.extend_from_slice(&b[copied..]);
+    Some((out, at))
 }
 
 /// The strongest verdict on one value read with `lex` in each injection context it can be in.
@@ -488,7 +544,9 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i = end;
                 T::Word { call: false }
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
+            // `/*/` glued after a path segment (`bucket/*/logs`) is a path's wildcard, not a
+            // comment: SQL comments open on their own or after a word (`union/**/select`).
+            b'/' if b.get(i + 1) == Some(&b'*') && !path_wildcard(b, i) => {
                 if b.get(i + 2) == Some(&b'!') {
                     // MySQL executable comment: its body is SQL. Skip the marker and version.
                     i += 3;
@@ -571,10 +629,21 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 => {
                 i = word_end(b, i);
-                classify(&b[start..i], next_is_paren(b, i))
+                match classify(&b[start..i], next_is_paren(b, i)) {
+                    // `or glob(1)`, `like(a, b)`: SQLite's pattern operators are also functions,
+                    // called where an operand is due.
+                    T::Kw(Kw::WordOp) if next_is_paren(b, i) && matches!(&b[start..i], b"glob" | b"like") && !toks.last().is_some_and(|t: &Tok| ends_operand(t.t)) => {
+                        T::Func { danger: false }
+                    }
+                    t => t,
+                }
             }
+            // `=`, `==`, and `===`, which chained probes borrow from script (`||(x===`).
             b'=' => {
-                i += 1 + usize::from(b.get(i + 1) == Some(&b'='));
+                i += 1;
+                while i < b.len() && b[i] == b'=' && i - start < 3 {
+                    i += 1;
+                }
                 T::Cmp
             }
             // PostgreSQL's containment `<@`.
@@ -648,6 +717,11 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i += 1;
                 T::Dot
             }
+            // `[users]`, `[dbo]`: T-SQL's bracketed identifier.
+            b'[' if bracketed_name(b, i) > 0 => {
+                i = bracketed_name(b, i);
+                T::Word { call: next_is_paren(b, i) }
+            }
             _ => {
                 i += 1;
                 T::Other
@@ -656,6 +730,17 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
         toks.push(Tok { t, at: start, end: i });
     }
     toks
+}
+
+/// Whether a token can end an operand, so that an operator may follow it.
+fn ends_operand(t: T) -> bool {
+    matches!(t, T::Num | T::Str { .. } | T::Var { .. } | T::Param | T::Kw(Kw::Literal) | T::Word { call: false } | T::RParen)
+}
+
+/// Whether the `/*` at `i` is a path's wildcard segment: `/*/` glued to a path (`s3://b/*/x`,
+/// `/v1/items/*/tags`).
+fn path_wildcard(b: &[u8], i: usize) -> bool {
+    i > 0 && b.get(i + 2) == Some(&b'/') && (is_word(b[i - 1]) || matches!(b[i - 1], b'/' | b'.' | b'-'))
 }
 
 /// End of a string opened before `i` with delimiter `q`: (index after the closing quote, closed).
@@ -759,20 +844,29 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-fn next_is_paren(b: &[u8], mut i: usize) -> bool {
-    while i < b.len() && (b[i].is_ascii_whitespace() || b[i].is_ascii_control()) {
-        i += 1;
+/// The end of a T-SQL bracketed identifier opening at `i` (`[`, a name, `]`), or 0.
+fn bracketed_name(b: &[u8], i: usize) -> usize {
+    let starts = b.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_');
+    let body = b.get(i + 1..).unwrap_or(&[]).iter().take(64).position(|&c| !(is_word(c) || c == b' '));
+    match body {
+        Some(n) if starts && b.get(i + 1 + n) == Some(&b']') => i + n + 2,
+        _ => 0,
     }
-    b.get(i) == Some(&b'(')
+}
+
+/// Whether `(` follows `i` past blanks and comments (`sleep/**/(5)`: SQL reads a comment as a
+/// blank).
+fn next_is_paren(b: &[u8], i: usize) -> bool {
+    b.get(skip_space_comments(b, i)) == Some(&b'(')
 }
 
 /// System catalogs and tables that list a database's schema: only schema enumeration names
 /// them in a request value. Sorted.
 const CATALOGS: &[&str] = &[
     "all_tab_columns", "all_tables", "information_schema", "msdb", "msysaccessobjects", "msysaccessstorage",
-    "msysaces", "msysmodules", "msysmodules2", "msysobjects", "msysqueries", "msysrelationships", "pg_catalog",
-    "pg_shadow", "pg_tables", "pg_toast", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "syscolumns",
-    "sysdatabases", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
+    "msysaccessxml", "msysaces", "msysmodules", "msysmodules2", "msysobjects", "msysqueries", "msysrelationships",
+    "pg_catalog", "pg_shadow", "pg_tables", "pg_toast", "sqlite_master", "sqlite_schema", "sqlite_temp_master",
+    "sysaux", "syscolumns", "sysdatabases", "sysibm", "sysobjects", "tempdb", "user_tab_columns", "user_tables",
 ];
 
 /// Value functions that SQL calls without parentheses (standard SQL, MySQL, Oracle, SQL
@@ -796,7 +890,7 @@ const INFO_FUNCS: &[&str] = &[
 
 const DANGER_FUNCS: &[&str] = &[
     "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
-    "json_keys", "linestring", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
+    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
     "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
     "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
 ];
@@ -895,6 +989,13 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Semi => {
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
+                    // `; desc users--`: MySQL's short `describe`, one name, then the statement ends
+                    // or a comment cuts it (`notes; desc [long]` ends as a note does).
+                    (_, Some(b"desc")) if i > 0 || quoted => {
+                        let after = toks.get(i + 2).map_or(text.len(), |t| skip_space(text, t.end));
+                        let cut = [&b"--"[..], b"#", b"/*"].iter().any(|c| text.get(after..).is_some_and(|r| r.starts_with(c)));
+                        described_table(&toks, i + 1, &ends_in_comment) && (cut || next(3) == Some(T::Semi))
+                    }
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
@@ -913,6 +1014,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         let rest = &toks[i + 2..];
                         sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Cmp | T::Func { .. }))
                     }
+                    // `;rename table a to b`: a value that begins by ending the application's
+                    // statement, then a statement with what its keyword needs.
+                    (Some(T::Kw(Kw::Stmt)), _) if statement(text, &toks, i + 1, &ends_in_comment) => true,
                     // A value that begins by ending the application's statement: `;drop`,
                     // `; set @x`, `;update t`.
                     (_, Some(b"drop" | b"delete" | b"insert" | b"update" | b"truncate" | b"alter" | b"create" | b"exec" | b"execute" | b"declare" | b"shutdown" | b"set"))
@@ -927,8 +1031,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 }
             }
             T::Kw(Kw::Select) => {
-                if let Some(v) = select_statement(&toks, i, &ends_in_comment) {
+                if let Some(v) = select_statement(text, &toks, i, &ends_in_comment) {
                     keep(v);
+                }
+                // `=(select`, `@x:= ( select pass`, `) like (select`: a comparison or assignment
+                // to a sub-select the value opens and leaves to the rest of the query.
+                let compared = i >= 2 && toks[i - 1].t == T::LParen && matches!(toks[i - 2].t, T::Cmp | T::Kw(Kw::WordOp));
+                if compared && grammar::group_end(&toks, i - 1).is_none() {
+                    keep(Verdict { at: tok.at, confidence: 0.8, detail: "sub-select left open" });
                 }
                 // `select x group by y having count(id) >= 9`: the filter clause holds a condition.
                 // (Asked for the first `select` only, so the search stays linear.)
@@ -952,8 +1062,22 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Kw(Kw::Stmt) if (i == 0 || quoted && i == 1) && statement(text, &toks, i, &ends_in_comment) => {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement" });
             }
+            T::Kw(Kw::Clause) if word(text, tok) == b"set" && variable_assignment(text, &toks, i, &ends_in_comment) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
+            }
+            T::Kw(Kw::Clause) if word(text, tok) == b"case" && conditional_case(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "SQL case expression" })
+            }
+            T::Word { .. } if word(text, tok) == b"match" && full_text_search(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "full-text search expression" })
+            }
             T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
+            // `@x:=1`, `(@v:=(select ..`: MySQL's assignment to a user variable inside an
+            // expression.
+            T::Var { system: false } if text.get(tok.end..).is_some_and(|r| r.starts_with(b":=")) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
+            }
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
             // `dbms_pipe.receive_message(`, `utl_http.request(`: Oracle's delay and network packages.
             T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
@@ -968,8 +1092,12 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma)) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "scientific-notation obfuscation" })
             }
-            // `database()`, `db_name(`: asking the server who and where it is.
-            T::Func { .. } if in_sorted(INFO_FUNCS, word(text, tok)) && next(1) == Some(T::LParen) && matches!(next(2), None | Some(T::RParen)) => {
+            // `database()`, `db_name(`, `db_name(0)`: asking the server who and where it is.
+            T::Func { .. }
+                if in_sorted(INFO_FUNCS, word(text, tok))
+                    && next(1) == Some(T::LParen)
+                    && (matches!(next(2), None | Some(T::RParen)) || numbered_call(&toks, i)) =>
+            {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
             }
             T::Logic => {
@@ -998,6 +1126,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
+    if let Some(at) = comment_for_blank(all) {
+        keep(Verdict { at, confidence: 0.8, detail: "comment in place of a blank" });
+    }
     if let Some(v) = grammar::judge(text, all, ctx) {
         keep(v);
     }
@@ -1008,6 +1139,18 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         keep(v);
     }
     found.map(|v| Hit::new(Family::Sqli, Severity::Critical, v.confidence, v.at, v.detail))
+}
+
+/// Where a comment stands glued between a statement keyword, `select`, `union`, `from` or a
+/// connective and the next token (`drop/*x*/accounts`, `or/**/1`): a comment in place of the
+/// blank, how a filter that looks for `drop ` is evaded. Prose and code put blanks there.
+fn comment_for_blank(all: &[Tok]) -> Option<usize> {
+    all.windows(3).find_map(|w| {
+        let [kw, c, next] = w else { return None };
+        let keyword = matches!(kw.t, T::Kw(Kw::Stmt | Kw::Select | Kw::Union | Kw::From) | T::Logic);
+        let operand = matches!(next.t, T::Word { .. } | T::Num | T::Str { .. } | T::Var { .. } | T::Kw(_) | T::Func { .. });
+        (keyword && operand && matches!(c.t, T::Comment { inline: true }) && kw.end == c.at && c.end == next.at).then_some(c.at)
+    })
 }
 
 /// Confidence of a shape verdict: evidence that adds to other findings, never a flag on its own.
@@ -1141,7 +1284,18 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 && i + 3 == toks.len()
                 && ends_in_comment(i + 2)
         }
-        b"insert" | b"replace" | b"merge" => next_word == b"into",
+        // `insert into`, and `insert t values (..)`, `merge t using (select ..)`, where MySQL and
+        // T-SQL leave `into` out.
+        b"insert" | b"replace" | b"merge" => {
+            let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
+            let t = |k: usize| toks.get(k).map(|t| t.t);
+            let named = matches!(next_t, Some(T::Word { call: false }));
+            let source = match kw {
+                b"merge" => w(i + 2) == b"using" && (t(i + 3) == Some(T::LParen) && t(i + 4) == Some(T::Kw(Kw::Select)) || w(i + 4) == b"on"),
+                _ => w(i + 2) == b"values" && t(i + 3) == Some(T::LParen),
+            };
+            next_word == b"into" || named && source
+        }
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
@@ -1166,14 +1320,68 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         // `begin shutdown end`, `begin drop table ..`: a block around statements.
         b"begin" => matches!(next_t, Some(T::Kw(Kw::Stmt | Kw::Select))),
-        // `use master;`, `describe users--`: one name and the statement is over. Prose goes on
-        // (`Use of the database, as this crate does, ...`); so does code (`use std::io;`).
-        b"use" | b"describe" => {
-            matches!(next_t, Some(T::Word { call: false } | T::Str { .. }))
-                && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
-        }
+        b"use" | b"describe" => described_table(toks, i, ends_in_comment),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// `set @x = 1`, `;set @a:=(select ..)`, `>SET @OLD_MODE`: MySQL's user-variable assignment
+/// at `toks[i]`, opening the value or after a statement end or an operator. A variable then
+/// the end of the statement counts only after such a boundary: `set @home` alone is a status;
+/// `please set @bob as owner` goes on in prose.
+fn variable_assignment(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let boundary = match i.checked_sub(1).map(|p| toks[p].t) {
+        None => false,
+        Some(T::Semi | T::Op | T::Cmp | T::LParen) => true,
+        Some(_) => return false,
+    };
+    let t = |k: usize| toks.get(k).map(|t| t.t);
+    let assigned = t(i + 2) == Some(T::Cmp) && word(text, &toks[i + 2]) == b"="
+        || t(i + 2) == Some(T::Op) && word(text, &toks[i + 2]) == b":" && t(i + 3) == Some(T::Cmp);
+    let ended = matches!(t(i + 2), None | Some(T::Semi | T::Comma)) || ends_in_comment(i + 1);
+    matches!(t(i + 1), Some(T::Var { system: false })) && (assigned || boundary && ended)
+}
+
+/// `use master;`, `describe users--`, `desc t`: the keyword at `toks[i]` takes one name (not a
+/// string: `use 'or'` is prose) and the statement is over. Prose goes on (`Use of the database, as this crate does, ...`); so does
+/// code (`use std::io;`).
+fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    matches!(toks.get(i + 1).map(|t| t.t), Some(T::Word { call: false }))
+        && (matches!(toks.get(i + 2).map(|t| t.t), None | Some(T::Semi)) || ends_in_comment(i + 1))
+}
+
+/// `case when 1=1 then`, `(case when (a>2) then`: a `case` at `toks[i]` whose `when` holds a
+/// comparison with a literal side, even one the value leaves open. Prose says `in case when
+/// you arrive then call` with words between, and compares nothing.
+fn conditional_case(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    if toks.get(i + 1).is_none_or(|t| word(text, t) != b"when") {
+        return false;
+    }
+    let cond = toks.get(i + 2..).unwrap_or(&[]);
+    let Some(then) = cond.iter().take(16).position(|t| word(text, t) == b"then") else { return false };
+    let cond = &cond[..then];
+    let literal = |t: &Tok| matches!(t.t, T::Num | T::Str { .. } | T::Kw(Kw::Literal));
+    cond.windows(3).any(|w| matches!(w[1].t, T::Cmp | T::Kw(Kw::WordOp)) && (literal(&w[0]) || literal(&w[2])))
+}
+
+/// `match (title, body) against ('x' in boolean mode)`, `match(a) against(`: MySQL's full-text
+/// search at `toks[i]`, its search text a string, a placeholder or left open. A match against
+/// a named rival (`the match (final) against (Brazil)`) is prose.
+fn full_text_search(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    if toks.get(i + 1).map(|t| t.t) != Some(T::LParen) {
+        return false;
+    }
+    let Some(g) = grammar::group_end(toks, i + 1) else { return false };
+    let against = toks.get(g).is_some_and(|t| word(text, t) == b"against") && toks.get(g + 1).map(|t| t.t) == Some(T::LParen);
+    against && matches!(toks.get(g + 2).map(|t| t.t), None | Some(T::Str { .. } | T::Param))
+}
+
+/// `db_name(0)`, `user_name(1)`: the call at `toks[i]` glued to its parenthesis, over one number
+/// (an id), as SQL writes it; prose sets a number in parentheses apart (`version (2)`).
+fn numbered_call(toks: &[Tok], i: usize) -> bool {
+    let t = |k: usize| toks.get(i + k);
+    let glued = t(1).is_some_and(|p| p.at == toks[i].end);
+    glued && t(2).is_some_and(|n| n.t == T::Num) && t(3).is_none_or(|r| r.t == T::RParen)
 }
 
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
@@ -1199,9 +1407,15 @@ fn sqlish(toks: &[Tok]) -> usize {
 }
 
 /// `select <list> from <table>` with a list or tail that only SQL writes.
-fn select_statement(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
+fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
     let at = toks[i].at;
     let next = toks.get(i + 1).map(|t| t.t);
+    // `select(.price > 10)`: jq's filter, whose argument starts with a path; no SQL operand
+    // starts with a point glued to a name.
+    let path = |k: usize| toks.get(k).is_some_and(|t| t.t == T::Dot && text.get(t.end).is_some_and(u8::is_ascii_alphabetic));
+    if next == Some(T::LParen) && text.get(toks[i + 1].at) == Some(&b'(') && path(i + 2) {
+        return None;
+    }
     // select followed directly by a value: select 1, select char(..), select @@version, select *.
     let direct = matches!(
         next,
@@ -1629,7 +1843,59 @@ mod tests {
                 "x' or (select ascii(substr(pw,1,1)) from t",
                 // MySQL's latin1 no-break space between words, the paging pair
                 "7%A0and%A03>2",
+                "2#qq\nAND#zz\n6=6",
                 "4 limit 2,1",
+                // SQLite's pattern operators called as functions
+                "z' or glob(7)-- ",
+                "1 and like('a%',name)",
+                // chained probes that append a condition with script's `===`, or a quoted literal
+                "&&(id===",
+                "||(n===",
+                "and 'x9'",
+                // a condition, then a connective a comment leaves hanging
+                "4='4' or-- x",
+                "x' and 2>1 and-- -",
+                // comments that split a keyword, which a comment-stripping filter joins
+                "UNI/**/ON SEL/**/ECT 5,6",
+                "TRUN/**/CATE TABLE logs",
+                "DEL/**/ETE/*x*/FROM/**/sessions",
+                "DROP/*old*/archive",
+                "x'/**/or/**/2",
+                "DEL/**/ETE FROM sessions",
+                // comments between a function and its parenthesis
+                "benchmark/**/(9,1)",
+                "user/*x*/()",
+                // user-variable assignment
+                "SET @k=9",
+                "7;set @v:=(select 2)",
+                "<SET @SAVED_MODE",
+                // a pattern opened for the application's quote to close
+                "username LIKE '",
+                "sku not like '%",
+                // a comparison to a sub-select left open
+                "=( SELECT name",
+                "@v:=(select",
+                // a chain of conditions ending on a short quoted word
+                "9' and has(secret) and 'yes",
+                // stacked describe and rename, DB2 and Oracle catalogs
+                "5; desc accounts;",
+                ";rename table logs to old",
+                "sysibm.systables",
+                "sysaux",
+                "lo_export(16401, '/tmp/x')",
+                // variables assigned inside an expression, full-text search, `into` left out
+                "@n:=5",
+                "x case when 2=2 then",
+                "(case when (id>0) then",
+                "user_name(1)",
+                "2) rlike (select name",
+                "2 and (@c:=(select 1))",
+                "match (body) against ('admin*' in boolean mode)",
+                "match(title) against(",
+                "9; insert logs values (1)",
+                "x'; merge t using (select 1) s on",
+                "4;update[accounts]set role=1",
+                "2;desc[users]--",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -1683,6 +1949,7 @@ mod tests {
                 "10% off; limited time",
                 "from 9am to 5pm",
                 "C# and F# developers",
+                "C#\nF#\nRust",
                 "x = y * 2",
                 "#hashtag #another",
                 "Use `SELECT` statements carefully",
@@ -1760,6 +2027,32 @@ mod tests {
                 "limit 1, 2 per customer",
                 "buy 1 limit 2, 3 colors",
                 "5\u{a0}or\u{a0}more",
+                // path wildcards, spreadsheet formulas, jq filters
+                "gs://media/*/thumbs/*/small.png",
+                "/api/v2/teams/*/members?limit=20",
+                "=IF(C4<=10,\"low\",\"high\")",
+                "=SUM(B2:B40)",
+                ".orders[] | select(.total >= 100)",
+                "map(select(.kind == \"node\"))",
+                // prose that mentions a variable, a pattern word or a sub-select placeholder
+                "please set @carol as owner",
+                "Set @home",
+                "people like 'em",
+                "choose=(select one)",
+                "we like 'jazz'",
+                "a comment/*like this*/ here",
+                "sort=price; desc",
+                "globe (small)",
+                "use 'or' to combine",
+                "use 'or'",
+                "the 'or' key",
+                "x := y + 1",
+                "filter[status]=open and filter[owner]=me",
+                "[Draft] notes; desc [long]",
+                "just in case when it rains then stay in",
+                "in case when x then y",
+                "the match (final) against (Brazil)",
+                "insert coins; replace tires values",
             ],
         );
     }

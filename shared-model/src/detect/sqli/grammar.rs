@@ -101,8 +101,8 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
         k += 1;
         let t = tok.t;
         if let T::Comment { inline } = t {
-            if inline && k < all.len() {
-                continue; // `/**/` as whitespace
+            if (inline || line_blank(text, tok)) && k < all.len() {
+                continue; // `/**/`, `#x\n` as whitespace
             }
             // Any comment ends the query for the walk; only one that cuts cleanly (`--`, a `#`
             // at the very end) joins a value to the query on its own (`1#1 blah` is numbering).
@@ -279,6 +279,13 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
     Some(w)
 }
 
+/// `1#x\nand#y\n2=2`: a line comment glued to the token before it and ended by a newline, so
+/// that the query goes on on the next line: a blank in disguise, as `/**/` is.
+fn line_blank(text: &[u8], c: &Tok) -> bool {
+    let glued = c.at > 0 && text.get(c.at - 1).is_some_and(|b| !b.is_ascii_whitespace());
+    glued && c.end > c.at && text.get(c.end - 1) == Some(&b'\n')
+}
+
 /// Records a completed operand: a pending comparison is classified by its sides.
 fn operand_done(w: &mut Walk, pending_cmp: &mut bool, left: Option<T>, right: T) {
     if std::mem::take(pending_cmp) {
@@ -351,7 +358,7 @@ pub(super) fn sql_inside(text: &[u8], toks: &[Tok]) -> bool {
 }
 
 /// Index after the `)` matching the `(` at `all[open]`; `None` when the group does not close.
-fn group_end(all: &[Tok], open: usize) -> Option<usize> {
+pub(super) fn group_end(all: &[Tok], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in all.iter().enumerate().skip(open) {
         match t.t {
@@ -390,12 +397,16 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         // The application's string must close inside the value.
         Ctx::Quote(_) if matches!(first.t, T::Str { closed: true, .. }) => (1, State::After),
         Ctx::Quote(_) => return None,
+        Ctx::Raw if spreadsheet_formula(text, all) => return None,
         // A raw value either is an operand that continues (`1 or 1=1`) or continues an
         // operand the application wrote (`) or (1=1`, `or 1=1`).
         Ctx::Raw if matches!(first.t, T::RParen | T::Logic | T::Cmp) => (0, State::After),
         Ctx::Raw if first.t == T::Kw(Kw::Clause) && is_filter_clause(text, first) => (1, State::Operand),
         Ctx::Raw => (0, State::Operand),
     };
+    if let Some(v) = opened_pattern(text, all, ctx) {
+        return Some(v);
+    }
     let Some(mut w) = walk(text, all, from, state) else {
         return list_item(text, all, ctx).or_else(|| adjacent_strings(text, all, ctx));
     };
@@ -409,7 +420,15 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         let cmp = w.literal_cmp + w.other_cmp;
         // So does a literal that goes on to name a table and filter it (`1) from t where x=`).
         let filtered = w.tables >= 1 && w.clauses >= 1 && matches!(first.t, T::Num | T::Str { .. } | T::RParen);
-        return ((appended || filtered) && cmp >= 1).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+        // A condition, then a connective a comment leaves hanging (`1='1' or-- -`): the query
+        // goes on after the comment's line.
+        let hanging = w.cut && w.literal_cmp >= 1 && all.iter().rev().find(|t| !matches!(t.t, T::Comment { .. })).is_some_and(|t| t.t == T::Logic);
+        return ((appended || filtered) && cmp >= 1 || hanging).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+    }
+    // `and '5'`, `or 'x'`: the whole value a connective and one quoted literal, a truthy
+    // condition appended to the application's.
+    if appended && all.len() == 2 && matches!(all[1].t, T::Str { closed: true, blank: false }) {
+        return Some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
     }
     if from == 1 && matches!(ctx, Ctx::Raw) {
         w.clauses += 1;
@@ -490,7 +509,7 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`); a call's
         // name is syntax, not one of them (`x' and f(col) and '1`).
         let ops = w.logic + cmp + w.arith;
-        if ops >= 2 && ops > w.words - w.other_calls && ends_in_app_string(text, all, q) && !quoted_word(text, all) {
+        if ops >= 2 && ops > w.words - w.other_calls && (ends_in_app_string(text, all, q) || ends_in_app_word(text, all, q)) && !quoted_word(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "closed string then an operator" });
         }
         if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
@@ -501,6 +520,31 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         }
     }
     None
+}
+
+/// `title like '`, `name not like '%`: a column, a pattern operator, then a pattern the value
+/// opens and leaves for the application's next quote to close: a probe that turns the rest of
+/// the query into the pattern. The pattern holds at most wildcards (`'abc` is a word quoted).
+fn opened_pattern(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
+    let (Ctx::Raw, [col, ops @ .., pattern]) = (ctx, all) else { return None };
+    let op = match ops {
+        [op] => op,
+        [not, op] if word(text, not) == b"not" => op,
+        _ => return None,
+    };
+    let body = text.get(pattern.at + 1..pattern.end).unwrap_or(&[]);
+    let wildcards = body.iter().all(|c| matches!(c, b'%' | b'_' | b'*'));
+    let pattern_op = op.t == T::Kw(Kw::WordOp) && matches!(word(text, op), b"like" | b"rlike" | b"regexp" | b"glob");
+    let opened = matches!(pattern.t, T::Str { closed: false, .. }) && text.get(pattern.at) == Some(&b'\'');
+    (col.t == T::Word { call: false } && pattern_op && opened && wildcards).then_some(Verdict { at: op.at, confidence: 0.8, detail: "pattern left open" })
+}
+
+/// `=IF(A2>5,"yes","no")`, `=SUM(B1:B9)`: an `=` glued to a call opens the value, as a
+/// spreadsheet formula opens. Pasted after the application's operand it would compare twice
+/// (`id = =if(`), which no dialect parses.
+fn spreadsheet_formula(text: &[u8], all: &[Tok]) -> bool {
+    let [eq, call, ..] = all else { return false };
+    text.first() == Some(&b'=') && eq.end == 1 && call.at == 1 && matches!(call.t, T::Func { .. } | T::Word { call: true })
 }
 
 /// `x,iif(1=2,x,1/0)`, `3,(select ..)`: one operand, a comma, then an expression: the value
@@ -536,13 +580,22 @@ fn adjacent_strings(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
 /// application's closing quote completes (`'b`, `'0`, `'`). A long one is text, not an operand;
 /// one holding escaped quotes (`''''`) is a run of quotes.
 fn ends_in_app_string(text: &[u8], all: &[Tok], q: u8) -> bool {
-    all.last().is_some_and(|x| match x.t {
-        T::Str { closed: false, .. } if text.get(x.at) == Some(&q) => {
-            let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
-            body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3 && !body.contains(&q)
-        }
-        _ => false,
-    })
+    app_string_body(text, all, q).is_some_and(|body| body.iter().filter(|c| c.is_ascii_alphabetic()).count() <= 3)
+}
+
+/// The body of the string the value ends in, opened with the context's quote for the
+/// application's closing quote to complete; `None` when the value ends otherwise or the body
+/// holds escaped quotes (`''''`, a run of quotes).
+fn app_string_body<'t>(text: &'t [u8], all: &[Tok], q: u8) -> Option<&'t [u8]> {
+    let x = all.last()?;
+    let body = text.get(x.at + 1..x.end).unwrap_or(&[]);
+    (matches!(x.t, T::Str { closed: false, .. }) && text.get(x.at) == Some(&q) && !body.contains(&q)).then_some(body)
+}
+
+/// Whether the value ends in one short word the application's quote closes (`'true`,
+/// `'admin`): the operand a chain of conditions ends on.
+fn ends_in_app_word(text: &[u8], all: &[Tok], q: u8) -> bool {
+    app_string_body(text, all, q).is_some_and(|body| body.len() <= 6 && body.iter().all(u8::is_ascii_alphanumeric))
 }
 
 /// `x'or'y`, `'='`, `ab' - 'c`, `\\'or'1`: the whole value is one operator between the quote
@@ -567,8 +620,9 @@ fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
 /// the single-quote context the value closes the application's string, applies the operator and
 /// opens a string the application's quote closes: the shape of a probe for an implicit string
 /// comparison. The quotes hug the operator (`'or'`) or the whole value (`' and '`), and the
-/// outside is symmetric (empty on both sides or one token on both), so a quoted word opening
-/// or inside a phrase (`'like' it`, `use 'or' between terms`) and double-quoted words
+/// outside is symmetric (empty on both sides or one short token on both), so a quoted word
+/// opening or inside a phrase (`'like' it`, `use 'or' between terms`, `say 'or' now`) and
+/// double-quoted words
 /// (`"NOT" stuffer`, which is how prose quotes) stay prose. Less certain than a condition: it
 /// flags, it does not block on its own.
 fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
@@ -583,7 +637,9 @@ fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
     let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii();
     let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii();
     let tight = op1.at == first.end && op2.end == last.at;
-    let short = |s: &[u8]| s.len() <= 3 && s.iter().all(u8::is_ascii_alphanumeric);
+    // One operand a side, as probes write (`A 'OR' B`, `1 'xor' 2`); prose words are longer
+    // (`use 'or' to`, `the 'or' key`).
+    let short = |s: &[u8]| s.len() <= 2 && s.iter().all(u8::is_ascii_alphanumeric);
     q == b'\''
         && matches!(last.t, T::Str { closed: false, .. })
         && text.get(last.at) == Some(&q)
@@ -670,7 +726,7 @@ mod tests {
 
     #[test]
     fn binary_operators_alone_between_single_quotes() {
-        for s in ["'or'", "'and'", "' xor '", "'not regexp'", "' sounds like '", "a 'mod' b", "x '||' y", "q 'not rlike' z", "say 'or' now"] {
+        for s in ["'or'", "'and'", "' xor '", "'not regexp'", "' sounds like '", "a 'mod' b", "x '||' y", "q 'not rlike' z", "1 'or' 22"] {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         assert!(sql("a' sounds like 'b", Ctx::Quote(b'\'')));
@@ -679,7 +735,7 @@ mod tests {
         for s in ["christmas stocking \"not\" stuffer", "\"or\"", "say \"or\" now", "small \"&\" sign"] {
             assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
         }
-        for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef"] {
+        for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef", "say 'or' now", "the 'or' key"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
@@ -692,6 +748,40 @@ mod tests {
         for s in ["1 or 2", "1 or -1", "(1) or (2)", "1 or 2 (see 0x41)", "true or false", "version 2 or 3", "1 and @v"] {
             assert!(!sql(s, Ctx::Raw), "{s}");
         }
+    }
+
+    #[test]
+    fn hanging_connectives_quoted_appends_and_open_patterns() {
+        for s in ["2=2 or-- x", "'b'='b' and #", "and 'q'", "or \"1\"", "col like '", "k rlike '%_", "w not like '"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        // A connective with nothing compared, a pattern holding a word, a word operator in prose.
+        for s in ["2 or-- x", "and 'q' more", "col like 'abc", "i like it", "col like"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+        assert!(sql("x' or has(y) or 'maybe", Ctx::Quote(b'\'')));
+        assert!(!sql("x' or has(y) or 'maybe not", Ctx::Quote(b'\'')));
+    }
+
+    #[test]
+    fn line_comments_ended_by_a_newline_are_blanks() {
+        for s in ["3#aa\nor#bb\n4=4", "7--x\nand--y\n5>2"] {
+            assert!(sql(s, Ctx::Raw), "{s}");
+        }
+        // A comment set apart (a note, a heading) still ends the expression.
+        for s in ["3 #aa\nor 4=4", "# notes\n1 or 2=2"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+    }
+
+    #[test]
+    fn spreadsheet_formulas_are_not_conditions() {
+        for s in ["=if(a2>=5,\"y\",\"n\")", "=max(b1:b9)>3 or 1", "=iif(c1=2,1,0)"] {
+            assert!(!sql(s, Ctx::Raw), "{s}");
+        }
+        // `=` set apart from the call, or no call after it, is read as SQL.
+        assert!(sql("= if(1=1,1,0) or 1=1", Ctx::Raw));
+        assert!(sql("=1 or 1=1", Ctx::Raw));
     }
 
     #[test]
