@@ -193,9 +193,11 @@ pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], n
     match kind {
         BodyKind::Binary => BodyParse::Skipped,
         BodyKind::Json => {
-            // First the walk, recording each field's path as a range of `names` (keys of one
-            // object share their object's path); then the fields, borrowing their names.
+            // First the walk, recording each field's path as a range of `names`; then the
+            // fields, borrowing their names. A key's path (its object's) is most often the start
+            // of the path written last (its previous sibling's), and is not written again.
             names.clear();
+            names.reserve(body.len());
             let mut leaves: Vec<(usize, usize, ValueType, Cow<'a, str>)> = Vec::with_capacity(body.len() / 24);
             let mut last = (0, 0);
             let r = json::walk(body, |path, leaf| {
@@ -206,11 +208,13 @@ pub fn body_fields<'a>(part: Part, content_type: Option<&str>, body: &'a [u8], n
                     Leaf::Bool(b) => (ValueType::Bool, Cow::Borrowed(if b { "true" } else { "false" })),
                     Leaf::Null => (ValueType::Null, Cow::Borrowed("")),
                 };
-                if names.get(last.0..last.1) != Some(path) {
+                if names.get(last.0..last.1).is_some_and(|prev| prev.starts_with(path)) {
+                    leaves.push((last.0, last.0 + path.len(), ty, value));
+                } else {
                     last = (names.len(), names.len() + path.len());
                     names.push_str(path);
+                    leaves.push((last.0, last.1, ty, value));
                 }
-                leaves.push((last.0, last.1, ty, value));
             });
             let names: &'a str = names;
             out.reserve(leaves.len());

@@ -6,8 +6,8 @@
 //! escapes, and reports leaves as it reaches them, so a document cut at the inspection limit still
 //! yields everything before the cut. Input must be UTF-8 (checked once up front).
 
+use crate::detect::swar;
 use std::borrow::Cow;
-use std::fmt::Write;
 
 /// Deeper documents stop the walk with [`JsonError::TooDeep`].
 pub const MAX_DEPTH: usize = 512;
@@ -111,7 +111,7 @@ pub fn walk<'a>(input: &'a [u8], mut visit: impl FnMut(&str, Leaf<'a>)) -> Resul
                     path.truncate(*path_len);
                     if p.eat(b',') {
                         *index += 1;
-                        let _ = write!(path, "[{index}]");
+                        push_index(&mut path, *index);
                         continue 'value;
                     }
                     if !p.eat(b']') {
@@ -182,11 +182,15 @@ impl<'a> Parser<'a> {
         if !self.eat(b':') {
             return Err(JsonError::Syntax(self.i));
         }
+        let obj = path.len();
         push_key(path, &k);
-        // The key is reported at the object's path: trim what push_key added.
-        let key_at = path.rfind(['.', '[']).unwrap_or(path.len());
-        let (obj, _) = path.split_at(key_at);
-        visit(obj, Leaf::Key(k));
+        // The key is reported at the object's path: trim what push_key added (at its last `.` or
+        // `[`, which in a quoted key may be the key's own).
+        let key_at = match path.as_bytes().get(obj) {
+            Some(b'.') => obj,
+            _ => path.as_bytes().get(obj..).and_then(|added| added.iter().rposition(|&c| c == b'.' || c == b'[')).map_or(path.len(), |p| obj + p),
+        };
+        visit(path.get(..key_at).unwrap_or(path), Leaf::Key(k));
         Ok(())
     }
 
@@ -194,17 +198,15 @@ impl<'a> Parser<'a> {
         self.i += 1; // opening quote
         let start = self.i;
         // Fast path: no escapes.
-        while let Some(c) = self.peek() {
-            match c {
-                b'"' => {
-                    let s = &self.s[start..self.i];
-                    self.i += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                0..=0x1f => return Err(JsonError::Syntax(self.i)),
-                _ => self.i += 1,
+        self.i = run_end(self.b, start);
+        match self.peek() {
+            Some(b'"') => {
+                let s = &self.s[start..self.i];
+                self.i += 1;
+                return Ok(Cow::Borrowed(s));
             }
+            Some(0..=0x1f) => return Err(JsonError::Syntax(self.i)),
+            _ => {}
         }
         let mut out = String::from(&self.s[start..self.i]);
         loop {
@@ -264,9 +266,55 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Where the unescaped run of a string starting at `from` ends: at its closing quote, an escape,
+/// or a control character (invalid there); `b.len()` if none. Eight bytes per step.
+fn run_end(b: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while at < b.len() {
+        let w = swar::load(b, at);
+        let stop = swar::eq(w, b'"') | swar::eq(w, b'\\') | swar::below(w, 0x20);
+        if stop != 0 {
+            // The lowest flagged byte is the first stop (a word's flags are exact up to it).
+            return (at + stop.trailing_zeros() as usize / 8).min(b.len());
+        }
+        at += 8;
+    }
+    b.len()
+}
+
+/// The bytes of a plain key (written `.key` in a path).
+const PLAIN_KEY: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    t
+};
+
+/// `[n]`, without the formatting machinery (arrays of a few hundred items write it per item).
+fn push_index(path: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    while let Some(d) = at.checked_sub(1).and_then(|a| digits.get_mut(a)) {
+        *d = b'0' + (n % 10) as u8;
+        at -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    path.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+    path.push(']');
+}
+
 /// `$.name` for plain keys, `$["odd key"]` otherwise, so paths stay unambiguous.
 pub fn push_key(path: &mut String, k: &str) {
-    if !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+    if !k.is_empty() && k.bytes().all(|c| PLAIN_KEY[usize::from(c)]) {
+        path.reserve(k.len() + 1);
         path.push('.');
         path.push_str(k);
     } else {
@@ -317,6 +365,23 @@ mod tests {
         assert!(matches!(got[0].1, Leaf::Str(Cow::Borrowed("plain"))));
         assert_eq!(got[1].1, Leaf::Str("A😀\"/".into()));
         assert_eq!(got[2].1, Leaf::Str("\u{fffd}x".into()), "a lone surrogate is replaced, not a panic");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_run_ends_at_the_first_quote_escape_or_control(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), from in 0usize..42) {
+            let want = b.iter().enumerate().skip(from).find(|(_, &c)| c == b'"' || c == b'\\' || c < 0x20).map_or(b.len(), |(i, _)| i);
+            proptest::prop_assert_eq!(run_end(&b, from), want);
+        }
+    }
+
+    #[test]
+    fn array_indices_are_written_in_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, usize::MAX] {
+            let mut p = String::from("$");
+            push_index(&mut p, n);
+            assert_eq!(p, format!("$[{n}]"));
+        }
     }
 
     #[test]

@@ -102,62 +102,98 @@ impl Shape {
 
     /// The shape of one field value.
     pub fn of(value: &str, ty: ValueType) -> Shape {
-        match ty {
-            ValueType::Null => Shape::Null,
-            ValueType::Bool => Shape::Bool,
-            ValueType::Number => {
-                if value.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-                    Shape::Int
-                } else {
-                    Shape::Number
-                }
-            }
-            ValueType::Text | ValueType::Key | ValueType::Markup => text_shape(value),
-        }
+        shape_and_number(value, ty).0
     }
 }
 
-fn text_shape(v: &str) -> Shape {
+/// A value's shape and, for the numeric shapes (`int`, `number`), its value when it parses.
+fn shape_and_number(value: &str, ty: ValueType) -> (Shape, Option<f64>) {
+    let shape = match ty {
+        ValueType::Null => Shape::Null,
+        ValueType::Bool => Shape::Bool,
+        ValueType::Number => {
+            if value.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                Shape::Int
+            } else {
+                Shape::Number
+            }
+        }
+        ValueType::Text | ValueType::Key | ValueType::Markup => return text_shape(value),
+    };
+    let number = matches!(shape, Shape::Int | Shape::Number).then(|| value.parse::<f64>().ok()).flatten();
+    (shape, number)
+}
+
+/// Byte classes for [`text_shape`]'s one pass: one table load per byte answers all four tests.
+const DIGIT: u8 = 1;
+const HEX: u8 = 1 << 1;
+const WORD: u8 = 1 << 2;
+const NUMERIC: u8 = 1 << 3;
+const SHAPE_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut k = 0;
+        if c.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if c.is_ascii_hexdigit() {
+            k |= HEX;
+        }
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':') {
+            k |= WORD;
+        }
+        if c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E') {
+            k |= NUMERIC;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+/// A text value's shape, with its number when the shape is numeric and it parses.
+fn text_shape(v: &str) -> (Shape, Option<f64>) {
     let b = v.as_bytes();
     // One pass over the bytes gathers what the shape tests below need; it stops at the first
     // byte that rules out every token shape (free text: the digit count no longer matters).
-    let (mut digits, mut hex, mut word, mut numeric) = (0, true, true, true);
+    let (mut digits, mut all) = (0, HEX | WORD | NUMERIC);
     for &c in b {
-        digits += usize::from(c.is_ascii_digit());
-        hex &= c.is_ascii_hexdigit();
-        word &= c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':');
-        numeric &= c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E');
-        if !(hex || word || numeric) {
+        let k = SHAPE_BYTES[usize::from(c)];
+        digits += usize::from(k & DIGIT);
+        all &= k;
+        if all == 0 {
             break;
         }
     }
+    let (hex, word, numeric) = (all & HEX != 0, all & WORD != 0, all & NUMERIC != 0);
     let unsigned = b.strip_prefix(b"-").unwrap_or(b);
     if !unsigned.is_empty() && unsigned.len() <= 18 && unsigned.len() == digits {
-        return Shape::Int;
+        return (Shape::Int, v.parse::<f64>().ok());
     }
     // Only digits, signs, points and exponents can parse as a finite number (`inf` and `NaN` have letters).
-    if numeric && digits > 0 && b.len() <= 32 && v.parse::<f64>().is_ok_and(f64::is_finite) {
-        return Shape::Number;
+    if numeric && digits > 0 && b.len() <= 32 {
+        if let Some(n) = v.parse::<f64>().ok().filter(|n| n.is_finite()) {
+            return (Shape::Number, Some(n));
+        }
     }
-    if v == "true" || v == "false" {
-        return Shape::Bool;
-    }
-    if crate::route::is_uuid(b) {
-        return Shape::Uuid;
-    }
-    if is_date(b) {
-        return Shape::Date;
-    }
-    if b.len() >= 16 && digits > 0 && hex {
-        return Shape::Hex;
-    }
-    if is_email(v) {
-        return Shape::Email;
-    }
-    if b.len() <= 64 && word {
-        return Shape::Word;
-    }
-    Shape::Text
+    let shape = if v == "true" || v == "false" {
+        Shape::Bool
+    } else if crate::route::is_uuid(b) {
+        Shape::Uuid
+    } else if is_date(b) {
+        Shape::Date
+    } else if b.len() >= 16 && digits > 0 && hex {
+        Shape::Hex
+    } else if is_email(v) {
+        Shape::Email
+    } else if b.len() <= 64 && word {
+        Shape::Word
+    } else {
+        Shape::Text
+    };
+    (shape, None)
 }
 
 /// `2024-05-01`, optionally followed by a time (`T10:00:00Z`, ` 10:00`).
@@ -181,7 +217,14 @@ fn is_email(v: &str) -> bool {
 
 /// FNV-1a, 32 bits: a stable hash for enum values (the learner and the filter must agree).
 pub fn value_hash(v: &str) -> u32 {
-    v.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    fnv_continue(FNV_START, v)
+}
+
+const FNV_START: u32 = 0x811c_9dc5;
+
+/// FNV-1a over `v` from state `h`: the hash of a string is the hash of its prefix continued.
+fn fnv_continue(h: u32, v: &str) -> u32 {
+    v.bytes().fold(h, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
 /// One parameter as seen in one request.
@@ -206,7 +249,8 @@ pub struct ParamObs {
 /// repeated names, keeping at most [`MAX_PARAMS`]; returns how many new names did not fit.
 pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
     let mut dropped = 0;
-    let mut name = String::new();
+    let mut names = Names::default();
+    let mut next = 0;
     // The names' hashes, in `out`'s order: a repeated name (array items) is found by comparing
     // hashes before names.
     let mut hashes: Vec<u32> = out.iter().map(|p| value_hash(&p.name)).collect();
@@ -214,16 +258,17 @@ pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
         if !matches!(f.part, Part::Query | Part::Body) || matches!(f.ty, ValueType::Key | ValueType::Markup) || f.name.is_empty() {
             continue;
         }
-        name.clear();
-        name.push_str(if f.part == Part::Query { "query:" } else { "body:" });
-        collapse_indices(&f.name, &mut name);
-        let shape = Shape::of(&f.value, f.ty);
+        let (name, hash) = names.collapsed(f.part, &f.name);
+        let (shape, num) = shape_and_number(&f.value, f.ty);
         let len = u32::try_from(f.value.chars().count()).unwrap_or(u32::MAX);
-        let num = matches!(shape, Shape::Int | Shape::Number).then(|| f.value.parse::<f64>().ok()).flatten();
         let range = num.filter(|n| n.is_finite()).map(|n| [n, n]);
         let full = out.len() >= MAX_PARAMS;
-        let hash = value_hash(&name);
-        match hashes.iter().zip(out.iter_mut()).find(|(h, p)| **h == hash && p.name == name).map(|(_, p)| p) {
+        // PERF: the items of an array repeat their names in order, so the name after the last
+        // one found is tried first.
+        let is = |i: &usize| hashes.get(*i) == Some(&hash) && out.get(*i).is_some_and(|p| p.name == name);
+        let found = Some(next).filter(is).or_else(|| (0..out.len()).find(is));
+        next = found.map_or(out.len() + 1, |i| i + 1);
+        match found.and_then(|i| out.get_mut(i)) {
             Some(p) => {
                 p.shape = p.shape.join(shape);
                 p.len = p.len.max(len);
@@ -239,62 +284,122 @@ pub fn observe(fields: &[Field<'_>], out: &mut Vec<ParamObs>) -> u32 {
             None => {
                 hashes.push(hash);
                 let hash = (shape == Shape::Word && f.value.len() <= MAX_HASHED).then(|| value_hash(&f.value));
-                out.push(ParamObs { name: name.clone(), shape, len, range, hash });
+                out.push(ParamObs { name: name.to_string(), shape, len, range, hash });
             }
         }
     }
     dropped
 }
 
+/// The logged names of one request's fields (`body:` + [`collapse_indices`]) with their
+/// [`value_hash`], built a segment at a time. A JSON body's leaves come in document order, so
+/// consecutive names share their parent (`$.items[3]` of `$.items[3].sku` and `$.items[3].qty`):
+/// its collapsed form and hash are kept, and each name costs only its last segment. Exact because
+/// collapsing works segment by segment, each segment starting at a `.` or `[` (see
+/// [`collapse_segments`]).
+#[derive(Default)]
+struct Names {
+    /// The part and raw parent the kept prefix was built for; `None` when nothing is kept.
+    part: Option<Part>,
+    parent: String,
+    /// `body:` + the collapsed parent, then the last name's collapsed last segment.
+    name: String,
+    parent_end: usize,
+    parent_hash: u32,
+}
+
+impl Names {
+    fn collapsed(&mut self, part: Part, raw: &str) -> (&str, u32) {
+        let prefix = if part == Part::Query { "query:" } else { "body:" };
+        let boundary = |c: &u8| *c == b'[' || *c == b'.';
+        let b = raw.as_bytes();
+        // The parent is all before the last `.` or `[` (after the first byte).
+        let kept = self.parent.len();
+        let same_parent = self.part == Some(part)
+            && b.starts_with(self.parent.as_bytes())
+            && (kept == 0 || b.get(kept).is_some_and(boundary))
+            && b.get(kept + 1..).is_some_and(|rest| !rest.iter().any(boundary));
+        let split = if same_parent { kept } else { b.iter().rposition(boundary).unwrap_or(0) };
+        let (parent, last) = raw.split_at(split);
+        if !same_parent {
+            self.name.clear();
+            self.name.push_str(prefix);
+            collapse_segments(parent, &mut self.name);
+            self.parent.clear();
+            self.parent.push_str(parent);
+            self.part = Some(part);
+            self.parent_end = self.name.len();
+            self.parent_hash = value_hash(&self.name);
+        }
+        self.name.truncate(self.parent_end);
+        collapse_segments(last, &mut self.name);
+        if self.name.len() - prefix.len() > MAX_NAME {
+            // Cut: the kept prefix may be cut too, so nothing is kept for the next name.
+            cut_name(&mut self.name, prefix.len());
+            self.part = None;
+            return (&self.name, value_hash(&self.name));
+        }
+        let hash = fnv_continue(self.parent_hash, self.name.get(self.parent_end..).unwrap_or(""));
+        (&self.name, hash)
+    }
+}
+
 /// Copies a field name, replacing `[N]` with `[*]` and identifier-like JSON keys (`.8f3a...`,
 /// `.12345`) with `.*`, cutting at [`MAX_NAME`] bytes.
 pub fn collapse_indices(name: &str, out: &mut String) {
     let start = out.len();
-    let b = name.as_bytes();
-    // Indices and identifiers have digits: most names have none and are copied as they are.
-    if !b.iter().any(u8::is_ascii_digit) {
-        out.push_str(name);
-    } else {
-        let mut i = 0;
-        while i < b.len() {
-            // The end of the segment starting at `from`: the next `[` or `.`.
-            let seg_end = |from: usize| b[from..].iter().position(|&c| c == b'[' || c == b'.').map_or(b.len(), |p| from + p);
-            match b[i] {
-                b'[' => {
-                    let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-                    if digits > 0 && b.get(i + 1 + digits) == Some(&b']') {
-                        out.push_str("[*]");
-                        i += digits + 2;
-                    } else {
-                        out.push('[');
-                        i += 1;
-                    }
-                }
-                b'.' => {
-                    let end = seg_end(i + 1);
-                    let key = &name[i + 1..end];
-                    out.push('.');
-                    if key.bytes().any(|c| c.is_ascii_digit()) && crate::route::looks_like_id(key) {
-                        out.push('*');
-                    } else {
-                        out.push_str(key);
-                    }
-                    i = end;
-                }
-                _ => {
-                    let end = seg_end(i + 1);
-                    out.push_str(&name[i..end]);
-                    i = end;
-                }
-            }
-        }
-    }
+    collapse_segments(name, out);
+    cut_name(out, start);
+}
+
+/// Cuts the name that starts at `start` in `out` to [`MAX_NAME`] bytes, at a character boundary.
+fn cut_name(out: &mut String, start: usize) {
     if out.len() - start > MAX_NAME {
         let mut cut = start + MAX_NAME;
         while !out.is_char_boundary(cut) {
             cut -= 1;
         }
         out.truncate(cut);
+    }
+}
+
+/// [`collapse_indices`] without the cut. Every `.` and `[` starts a segment that is collapsed
+/// on its own (`[N]...` to `[*]...`, an identifier-like `.key` to `.*`, anything else copied), so
+/// the collapsed form of a name is that of its parts split before any `.` or `[`, joined. One
+/// pass: the segments kept as they are are copied in runs.
+fn collapse_segments(name: &str, out: &mut String) {
+    let b = name.as_bytes();
+    // `run..` is copied as it is, up to the first segment that collapses.
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let seg = i;
+        // Indices and identifiers have digits: a segment without any stays as it is.
+        let mut digit = b[i].is_ascii_digit();
+        i += 1;
+        while i < b.len() && b[i] != b'[' && b[i] != b'.' {
+            digit |= b[i].is_ascii_digit();
+            i += 1;
+        }
+        if let Some((with, kept_from)) = digit.then(|| collapse_segment(&name[seg..i])).flatten() {
+            out.push_str(&name[run..seg]);
+            out.push_str(with);
+            run = seg + kept_from;
+        }
+    }
+    out.push_str(&name[run..]);
+}
+
+/// How one segment of [`collapse_segments`] (a `.` or `[` and what follows up to the next one)
+/// collapses: what replaces its start, and where the rest kept as it is begins; `None` to keep it all.
+fn collapse_segment(seg: &str) -> Option<(&'static str, usize)> {
+    let b = seg.as_bytes();
+    match b.first() {
+        Some(b'[') => {
+            let digits = b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            (digits > 0 && b.get(1 + digits) == Some(&b']')).then_some(("[*]", digits + 2))
+        }
+        Some(b'.') => crate::route::looks_like_id(&seg[1..]).then_some((".*", seg.len())),
+        _ => None,
     }
 }
 
@@ -375,6 +480,46 @@ mod tests {
         assert_eq!(c("$[\"odd key\"]"), "$[\"odd key\"]");
         assert_eq!(c("limit"), "limit");
         assert_eq!(c("$.x[]"), "$.x[]");
+    }
+
+    #[test]
+    fn names_built_a_segment_at_a_time_are_the_whole_names_collapsed() {
+        let whole = |part: Part, raw: &str| {
+            let mut n = String::from(if part == Part::Query { "query:" } else { "body:" });
+            collapse_indices(raw, &mut n);
+            let h = value_hash(&n);
+            (n, h)
+        };
+        let long = format!("$.{}[3].x", "k1".repeat(80));
+        let names = [
+            "$.items[3].sku", "$.items[3].qty", "$.items[4].sku", "$.items[4].tags[0]", "$.items[4].tags[12]",
+            "$.users.12345.name", "$.users.12345.a7", "$[\"odd.key1\"]", "$[\"odd.key1\"][2]", "$[\"a[1\"].b",
+            "$.by_id.5f2b9c1e-0d4f-4a8e-9d2c-1b3a4c5d6e7f", "$.x[]", "$.x[1]", "limit", "p1", &long, &long, "$.k1[3].x",
+            "$.é[1]", ".5", "[7]", "$.a.b2.c3",
+        ];
+        let mut built = Names::default();
+        for part in [Part::Body, Part::Query] {
+            for raw in names {
+                let (n, h) = built.collapsed(part, raw);
+                assert_eq!((n.to_string(), h), whole(part, raw), "{raw}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_sequence_of_names_collapses_as_the_whole_names(
+            stem in "([a1\\.\\[\\]\"é$_]|[0-9]{1,3}|[0-9a-f]{16}){0,8}",
+            tails in proptest::collection::vec("([a1\\.\\[\\]\"é$_]|[0-9]{1,3}|[0-9a-f]{16}){0,6}", 1..8),
+        ) {
+            let mut built = Names::default();
+            for raw in tails.iter().map(|t| format!("{stem}{t}")) {
+                let mut n = String::from("body:");
+                collapse_indices(&raw, &mut n);
+                let (got, h) = built.collapsed(Part::Body, &raw);
+                proptest::prop_assert_eq!((got.to_string(), h), (n.clone(), value_hash(&n)));
+            }
+        }
     }
 
     #[test]

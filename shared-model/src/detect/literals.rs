@@ -41,21 +41,35 @@ impl Literals {
     #[inline]
     pub fn each<B>(&self, text: &[u8], mut each: impl FnMut(usize, usize, usize) -> ControlFlow<B>) -> Option<B> {
         let dfa = &self.dfa;
-        let mut sid = self.start;
-        for (i, &b) in text.iter().enumerate() {
+        let (mut from, mut sid) = (0, self.start);
+        loop {
+            let (i, next) = self.next_special(text, from, sid)?;
+            if !dfa.is_match(next) {
+                return None;
+            }
+            let end = i + 1;
+            for k in 0..dfa.match_len(next) {
+                let p = dfa.match_pattern(next, k);
+                let start = end - dfa.pattern_len(p);
+                if let ControlFlow::Break(b) = each(p.as_usize(), start, end) {
+                    return Some(b);
+                }
+            }
+            (from, sid) = (end, next);
+        }
+    }
+
+    /// From state `sid` at `text[from]`, the first byte whose transition reaches a special
+    /// state, with that state; `None` at the end of `text`.
+    // PERF: the byte loop alone, out of line: inlined into a caller's loop around it, its state
+    // spilled to the stack and every byte cost twice the instructions.
+    #[inline(never)]
+    fn next_special(&self, text: &[u8], from: usize, mut sid: StateID) -> Option<(usize, StateID)> {
+        let dfa = &self.dfa;
+        for (i, &b) in text.iter().enumerate().skip(from) {
             sid = dfa.next_state(Anchored::No, sid, b);
             if dfa.is_special(sid) {
-                if !dfa.is_match(sid) {
-                    return None;
-                }
-                let end = i + 1;
-                for k in 0..dfa.match_len(sid) {
-                    let p = dfa.match_pattern(sid, k);
-                    let start = end - dfa.pattern_len(p);
-                    if let ControlFlow::Break(b) = each(p.as_usize(), start, end) {
-                        return Some(b);
-                    }
-                }
+                return Some((i, sid));
             }
         }
         None

@@ -44,7 +44,7 @@ mod session;
 mod sqli;
 mod ssrf;
 mod ssti;
-mod swar;
+pub(crate) mod swar;
 mod target;
 mod traversal;
 mod xss;
