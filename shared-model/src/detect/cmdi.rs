@@ -107,6 +107,37 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
     &buf[..n]
 }
 
+/// Whether the word at `i` hides a known command's name behind quotes, backslashes or empty
+/// expansions *inside* it (`'c'url`, `w\\hoami`, `wh$@oami`): a shell evasion, which no word of
+/// prose is. Names of three letters or more only (`I'd` is no `id`); a word merely quoted whole
+/// (`'ls'`) is not an evasion.
+fn hides_command(b: &[u8], i: usize) -> bool {
+    let word = &b[i.min(b.len())..];
+    let word = &word[..word.iter().take(48).take_while(|&&c| c > b' ' && !matches!(c, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' | b'`')).count()];
+    let mut letters_before = false;
+    let mut evasion = false;
+    for &c in word {
+        if c.is_ascii_alphanumeric() {
+            if evasion {
+                let mut buf = [0u8; 24];
+                let w = command_word(b, i, &mut buf);
+                return w.len() >= 3 && is_command(w);
+            }
+            letters_before = true;
+        } else if matches!(c, b'\'' | b'"' | b'\\' | b'$') && letters_before {
+            evasion = true;
+        }
+    }
+    false
+}
+
+/// The offset of the first command name hidden by [`hides_command`] where a shell reads a command:
+/// at the start of the value or after a separator (`;`, `|`, `&`, a line break, `` ` ``, `$(`).
+fn hidden_command(b: &[u8]) -> Option<usize> {
+    let starts = std::iter::once(0).chain(b.iter().enumerate().filter(|(_, c)| matches!(c, b';' | b'|' | b'&' | b'\n' | b'`' | b'(')).map(|(k, _)| k + 1));
+    starts.map(|k| skip_space(b, k)).find(|&k| hides_command(b, k))
+}
+
 /// Gate for a shell separator: a known command follows (past spaces, `{`, `(` and quotes).
 fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     let mut i = e;
@@ -256,18 +287,24 @@ impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
         // An argument shape: option, path, variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
-        let arg = r#"(?:[\s+]+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
+        // `ends` are the separators that may close the command (`;id;`, `|id|`).
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
         // A line break separates commands in a script, but also the lines of a document, a log
         // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
         // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
-        let command_after = |sep: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
-        let strong_after_sep = command_after(r"(?:[;|]|&&|&|\$\(|<\(|\|\|)");
-        let strong_on_a_line = command_after(r"[\n\r]");
+        let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        // Between two pipes, words are a table's cell (`| date |`, `| file size |`), so a command
+        // after a pipe needs an argument shape of its own.
+        let strong_after_sep = format!("{}|{}", command_after(r"(?:;|&&|&|\$\(|<\(|\|\|)", &arg("|;&")), command_after(r"\|", &arg(";&")));
+        let strong_on_a_line = command_after(r"[\n\r]", &arg("|;&"));
         let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
+        // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
+        // it is how a shell line is typed; prose puts the space after the punctuation.
+        let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?(?:\s|$)");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         // `$(` runs a command only when a command follows: `$(document)` is jQuery.
@@ -299,6 +336,7 @@ impl Cmdi {
             (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
+            (glued.as_str(), High, 0.8, "command glued to a shell separator"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
             (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
@@ -477,6 +515,9 @@ impl Check for Cmdi {
         // PERF: most values are one word (a key, an id, a code) and end here.
         let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
         let word = &text[i..i + word_len];
+        if word.iter().any(|&c| matches!(c, b'\'' | b'"' | b'\\' | b'$')) && hides_command(text, i) {
+            return true;
+        }
         if !text.get(i + word_len).is_some_and(|&c| c <= b' ') {
             // One word: only a console's name wakes (checked on its first letter first).
             return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
@@ -510,6 +551,8 @@ impl Check for Cmdi {
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let folded = shell_fold(s.text);
         let hit = self.rules.best_either(s.text, Some(&folded));
+        let hidden = hidden_command(s.text.as_bytes()).map(|at| Hit::new(Family::Cmdi, High, 0.8, at, "command name hidden by shell quoting"));
+        let hit = stronger(hit, hidden);
         if !is_json_text(s) {
             return stronger(hit, self.strict_rules.best(s.text));
         }
@@ -702,6 +745,49 @@ mod tests {
         ] {
             assert!(flags("attack.cmdi", v), "{v}");
         }
+    }
+
+    #[test]
+    fn separators_glued_to_a_command_and_command_names_hidden_by_quoting() {
+        for v in [
+            "x ;top",
+            ";top Monday report",
+            "a |id",
+            "&&uname",
+            "report.txt ;more",
+            "'c'url example.org",
+            "w'h'oami",
+            "x; c\\at notes",
+            "1|wh$@oami",
+            "$(c\"a\"t x)",
+            "ok\np\"in\"g host",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form");
+        }
+        for v in [
+            "Bonjour ; top du matin",
+            "a; top of the list",
+            ";environment",
+            "I'd like a cat",
+            "O'Brien's cat",
+            "she said \"ls\" twice",
+            "'cat' is a word",
+            "it's 'top' secret",
+            "Rock ;-)",
+            "x ;topology",
+            "a ;-) b",
+            "a \\n b",
+        ] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["| name | date | size |\n|---|---|---|", "|date|time|"] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+        }
+        for v in ["I'd", "don't", "we'd", "l's", "a\\b", "who'd", "cat's"] {
+            assert!(!super::hides_command(v.as_bytes(), 0), "{v}");
+        }
+        assert!(super::hides_command(b"c'a't", 0) && super::hides_command(b"p\\ing", 0) && super::hides_command(b"/bin/c''at", 0));
     }
 
     #[test]

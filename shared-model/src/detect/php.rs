@@ -9,19 +9,22 @@
 //! superglobals (`$_GET[`, `$_SERVER`), variable functions (`$f(`), serialized objects
 //! (`O:8:"stdClass":1:{`), configuration directives (`allow_url_include=on`,
 //! `auto_prepend_file=`), and a script or server configuration file name in an upload field.
-//! In a URL or header, where code samples do not travel, a call to any PHP-only built-in
-//! (`strip_tags(`, `php_uname (`) is High too. A bare function *name* (`eval`, `phpinfo` in
+//! Outside a JSON text field (a URL, header, form or XML value), where code samples do not
+//! travel, a call to any PHP-only built-in (`strip_tags(`, `php_uname (`, `pg_fetch_row(`) is
+//! High too. PHP 7+ also accepts the stream wrappers `compress.zlib://`, `ssh2.exec://`,
+//! `zip://`, `data://text/plain,...` wherever a file name goes. A bare function *name* (`eval`, `phpinfo` in
 //! prose) is not a call and stays clean.
 
 use super::gate::{gated, in_sorted, is_word, lit, skip_space, word_before};
-use super::{is_file_name, is_head_part, stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Php {
     rules: Rules,
-    /// Calls that are PHP code in a URL or header, where code samples do not travel.
-    head_rules: Rules,
+    /// Calls that are PHP code outside a JSON text field (a URL, header, form or XML value), where
+    /// code samples do not travel.
+    strict_rules: Rules,
     upload: regex::Regex,
 }
 
@@ -35,7 +38,7 @@ const CALLS: &[&str] = &[
 ];
 
 /// Built-in functions only PHP has (no other language or English word spells them so), whose
-/// call in a URL or header is PHP code. Sorted.
+/// call outside a JSON text field is PHP code. Sorted.
 const PHP_ONLY: &[&str] = &[
     "bzdecompress", "bzopen", "convert_uudecode", "debug_zval_dump", "extract", "file_exists", "filegroup", "fileowner",
     "fileperms", "fpassthru", "fputs", "get_current_user", "get_defined_vars", "getmypid", "gzcompress", "gzdecode",
@@ -94,7 +97,7 @@ const RUNS: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|a
 /// The risky functions JavaScript, Python, Perl or C share with PHP: `require("fs")`,
 /// `eval("x")`, `system("clear")` with a plain string are a code snippet in a body's text field
 /// (a gist, a support ticket), so there only a variable, a backquote or a computed argument
-/// (`eval(base64_decode(`) makes the call High; in a URL or header any argument does.
+/// (`eval(base64_decode(`) makes the call High; elsewhere (a URL, header, form) any argument does.
 const SHARED_RISKY: &str = "system|exec|popen|eval|assert|include(?:_once)?|require(?:_once)?|unpack";
 
 /// The risky functions only PHP has. A regex.
@@ -102,7 +105,7 @@ const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_functio
 
 /// Name prefixes of PHP extensions whose functions no other language or library spells so
 /// (`odbc_exec`, `tidy_parse_string`, `sodium_crypto_box_keypair`, `posix_getpwuid`): a call to
-/// any of them in a URL or header is PHP code, however new or obscure the function. Prefixes
+/// any of them outside a JSON text field is PHP code, however new or obscure the function. Prefixes
 /// that other code shares stay out (`pg_` is PostgreSQL's too, `sodium_` libsodium's, `mb_`,
 /// `ob_` and `stream_` are ordinary identifier stems). Sorted.
 const EXTENSION_PREFIXES: &[&str] = &[
@@ -110,6 +113,11 @@ const EXTENSION_PREFIXES: &[&str] = &[
     "mysqli_", "numfmt_", "odbc_", "openssl_", "pcntl_", "posix_", "readline_", "shmop_", "sodium_crypto_", "spl_",
     "tidy_", "xmlrpc_", "xmlwriter_", "yaml_",
 ];
+
+/// PHP's PostgreSQL client functions (`pg_connect`, `pg_fetch_assoc`, `pg_enter_pipeline_mode`),
+/// by stem: PostgreSQL's own SQL functions share the `pg_` prefix (`pg_size_pretty(` in an admin
+/// console's query), so only the client API's names count. A regex.
+const PGSQL_CLIENT: &str = "pg_(?:p?connect|query|send_|fetch_|lo_|escape_|unescape_|enter_pipeline|exit_pipeline|pipeline_|prepare|execute|num_|affected_rows|free_result|last_|result_|field_|copy_|meta_data|convert|insert|update|delete|select|close|ping|connection_|transaction_status|put_line|end_copy|set_error|set_client|consume_input|socket|change_password|cancel_query|get_notify|get_pid|get_result|dbname|trace|untrace)[a-z0-9_]*";
 
 /// Whether the word ending at `end` (past spaces) is a PHP extension function's name: one of
 /// [`EXTENSION_PREFIXES`] and more (words up to 64 bytes; PHP's longest names are about 50).
@@ -130,7 +138,7 @@ fn is_extension_function(b: &[u8], end: usize) -> bool {
     if !w.contains(&b'_') {
         return false;
     }
-    EXTENSION_PREFIXES.iter().any(|p| w.len() > p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    EXTENSION_PREFIXES.iter().chain(&["pg_"]).any(|p| w.len() > p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
 }
 
 /// Whether the word ending at `end` (past spaces) names a PHP function: a risky one, a PHP-only
@@ -244,7 +252,7 @@ impl Php {
             (r#"(?:^|[;&\s"'=\[{(])[oc]:\d+:"[a-z_\\][a-z0-9_\\]*":\d+:\{"#, Critical, 0.9, "PHP serialized object"),
             (r#"(?:^|[;&\s"'=\[{(])a:\d+:\{(?:[is]:\d+(?::"[^"]*")?;)"#, High, 0.75, "PHP serialized array"),
             (directive.as_str(), High, 0.75, "PHP configuration directive"),
-            (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://)", Critical, 0.9, "PHP stream wrapper"),
+            (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://|compress\.(?:zlib|bzip2)://|ssh2\.(?:shell|exec|tunnel|sftp|scp)://|rar://|ogg://|zip://|data://[a-z]+/)", Critical, 0.9, "PHP stream wrapper"),
             (r"\bpreg_replace\s*\(\s*['\x22][/#~|!@%][^'\x22]*[/#~|!@%][a-z]*e[a-z]*['\x22]", Critical, 0.9, "preg_replace /e"),
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
         ];
@@ -256,19 +264,19 @@ impl Php {
             .chain(PHP_ONLY)
             .filter(|n| !SHARED_NAMES.contains(n))
             .partition(|n| !ENGLISH_NAMES.contains(n));
-        let head_call = format!(
-            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+)\s*|(?:{}))\(",
+        let strict_call = format!(
+            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+|{PGSQL_CLIENT})\s*|(?:{}))\(",
             compound.join("|"),
             EXTENSION_PREFIXES.join("|"),
             plain.join("|")
         );
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
-            head_rules: Rules::new(
+            strict_rules: Rules::new(
                 super::Family::Php,
-                &[(head_call.as_str(), High, 0.7, "PHP function call in a URL or header"), (shared_call.as_str(), High, 0.8, "PHP function call")],
+                &[(strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"), (shared_call.as_str(), High, 0.8, "PHP function call")],
             )?,
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config\b[^/\\]*)[.\s]*$")?,
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config[^/\\]*)[.\s]*$")?,
         })
     }
 }
@@ -296,6 +304,12 @@ impl Check for Php {
             lit("zlib://"),
             lit("glob://"),
             lit("expect://"),
+            lit("compress."),
+            lit("ssh2."),
+            lit("rar://"),
+            lit("ogg://"),
+            lit("zip://"),
+            lit("data://"),
             lit("phpinfo"),
             lit("shell_exec"),
             lit("passthru"),
@@ -321,8 +335,8 @@ impl Check for Php {
         }
         let joined = join_strings(s.text);
         let hit = self.rules.best_either(s.text, joined.as_deref());
-        if is_head_part(s.part) {
-            return stronger(hit, self.head_rules.best(s.text));
+        if !is_json_text(s) {
+            return stronger(hit, self.strict_rules.best(s.text));
         }
         hit
     }
@@ -388,16 +402,18 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        let in_json = |v: &str| scan_at(Part::Body, ValueType::Text, "$.q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
         for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)", "fopen  (x)", "popen(p)"] {
             assert!(at(Part::Query, v), "{v}");
-            assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
+            assert!(at(Part::Body, v), "{v} in a form field");
+            assert!(!in_json(v) || v.contains('$'), "{v} in a JSON body");
         }
         for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)", "unlink (account)", "fopen"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini"] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
@@ -449,7 +465,39 @@ mod tests {
         for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
-        assert!(!at(Part::Body, "tidy_repair_string(x)"), "a code sample in a body");
+        assert!(!scan_at(Part::Body, ValueType::Text, "$.body", "tidy_repair_string(x)").iter().any(|f| f.kind == "attack.php"), "a code sample in a JSON body");
+        assert!(at(Part::Body, "tidy_repair_string(x)"), "in a form field or XML value");
+    }
+
+    #[test]
+    fn postgresql_client_calls_but_not_postgresql_sql_functions() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["pg_connect(\"host=db\")", "pg_fetch_assoc ($r)", "pg_exit_pipeline_mode (", "pg_lo_export($c, 1, '/tmp/x')"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Path, v), "{v} as a path segment");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["pg_size_pretty(x)", "pg_sleep(1)", "pg_stat_activity(x)", "pg_connect", "see pg_query docs (v2)"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+    }
+
+    #[test]
+    fn stream_wrappers() {
+        for v in [
+            "compress.zlib://php://input",
+            "compress.bzip2:///tmp/x.bz2",
+            "ssh2.exec://user:pw@host:22/id",
+            "ssh2.shell://h:22/xterm",
+            "zip://uploads/a.jpg#shell.php",
+            "rar://x.rar#a",
+            "data://text/plain;base64,PD9waHAgaWQ7",
+        ] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        for v in ["data:image/png;base64,iVBORw0KGgo=", "the compress.level option", "gzip://", "mzip://x", "ssh2.example.org"] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
     }
 
     #[test]
