@@ -35,8 +35,9 @@ pub(crate) struct Cmdi {
 const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b";
 
 /// Commands that are an attack after a separator when an argument shape follows (also what the
-/// PHP check looks for in `system(...)`).
-pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount)";
+/// PHP check looks for in `system(...)`). The Windows administration tools among them (`icacls`,
+/// `vssadmin`, `wevtutil`, ...) are no word of English or of any other program.
+pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
 /// `chef-shell`, `cscli alerts list`).
@@ -57,23 +58,27 @@ const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|ne
 
 /// Command names for the trigger gates (a superset of [`STRONG`] as plain words). Sorted.
 const COMMANDS: &[&str] = &[
-    "alias", "ansible", "arp", "at", "awk", "base64", "bash", "bcdboot", "bcdedit", "bitsadmin", "busybox",
-    "c89", "c99", "call", "cat", "cc", "certutil", "chattr", "chef", "chmod", "chown", "cmd", "cmd.exe",
-    "copy", "cp", "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd",
-    "del", "dig", "dir", "docker", "echo", "env", "eval", "ex", "exec", "expect", "export", "file", "find",
-    "flock", "forfiles", "ftp", "gcc", "gdb", "git", "grep", "groupadd", "gzip", "head", "hexdump",
-    "hostname", "id", "ifconfig", "ipconfig", "irb", "java", "jrunscript", "kill", "killall", "ksh",
-    "kubectl", "last", "less", "ll", "ls", "lsb_release", "lsof", "ltrace", "lua", "mail", "mkfifo", "more",
-    "mount", "mshta", "msiexec", "mv", "mysql", "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat",
-    "nl", "nmap", "node", "nohup", "npm", "npx", "nslookup", "od", "openssl", "passwd", "perf", "perl", "php",
-    "ping", "pip", "pip3", "pipx", "pkill", "powershell", "powershell.exe", "printf", "ps", "psql", "pwsh",
-    "python", "python2", "python3", "rc", "reboot", "reg", "regedit", "regsvr32", "rev", "rm", "rmt", "route",
-    "rsync", "ruby", "rundll32", "schtasks", "scp", "sed", "sendmail", "set", "sh", "shutdown", "sleep",
-    "socat", "sort", "source", "sqlite3", "ss", "ssh", "start", "stat", "strace", "strings", "sudo",
-    "systemctl", "systeminfo", "tac", "tail", "tar", "taskkill", "tasklist", "tclsh", "tcsh", "tee", "telnet",
-    "tftp", "time", "timeout", "top", "touch", "tr", "type", "uconv", "uname", "uniq", "unset", "unzip",
-    "useradd", "usermod", "vi", "vim", "visudo", "w", "wc", "wget", "who", "whoami", "wish", "wmic",
-    "wscript", "xargs", "xxd", "zip", "zsh",
+    "alias", "ansible", "arp", "at", "attrib", "awk", "base64", "bash", "bcdboot", "bcdedit", "bitsadmin",
+    "busybox", "c89", "c99", "cacls", "call", "cat", "cc", "certreq", "certutil", "chattr", "chef", "chmod",
+    "chown", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpulimit", "crontab", "cscli", "cscript",
+    "csh", "curl", "cut", "dash", "date", "dd", "del", "dig", "dir", "diskpart", "dism", "dnscmd", "docker",
+    "driverquery", "dsquery", "echo", "env", "esentutl", "eval", "ex", "exec", "expect", "export", "file",
+    "find", "flock", "forfiles", "fsutil", "ftp", "gcc", "gdb", "git", "gpresult", "grep", "groupadd", "gzip",
+    "head", "hexdump", "hostname", "icacls", "id", "ieexec", "ifconfig", "installutil", "ipconfig", "irb",
+    "java", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "less", "ll", "ls", "lsb_release",
+    "lsof", "ltrace", "lua", "mail", "makecab", "mkfifo", "mofcomp", "more", "mount", "msbuild", "msdt",
+    "mshta", "msiexec", "mv", "mysql", "nbtstat", "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat",
+    "nl", "nltest", "nmap", "node", "nohup", "npm", "npx", "nslookup", "ntdsutil", "od", "odbcconf",
+    "openssl", "passwd", "pathping", "perf", "perl", "php", "ping", "pip", "pip3", "pipx", "pkill", "pnputil",
+    "powershell", "powershell.exe", "presentationhost", "printf", "ps", "psql", "pwsh", "python", "python2",
+    "python3", "quser", "qwinsta", "rc", "reboot", "reg", "regasm", "regedit", "regsvcs", "regsvr32", "rev",
+    "rm", "rmt", "robocopy", "route", "rsync", "ruby", "rundll32", "schtasks", "scp", "sdbinst", "sed",
+    "sendmail", "set", "setx", "sh", "shutdown", "sleep", "socat", "sort", "source", "sqlite3", "ss", "ssh",
+    "start", "stat", "strace", "strings", "sudo", "systemctl", "systeminfo", "tac", "tail", "takeown", "tar",
+    "taskkill", "tasklist", "tclsh", "tcsh", "tee", "telnet", "tftp", "time", "timeout", "top", "touch", "tr",
+    "tracert", "type", "uconv", "uname", "uniq", "unset", "unzip", "useradd", "usermod", "vi", "vim",
+    "visudo", "vssadmin", "w", "wbadmin", "wc", "wevtutil", "wget", "who", "whoami", "winrm", "winrs", "wish",
+    "wmic", "wscript", "wusa", "xargs", "xcopy", "xxd", "zip", "zsh",
 ];
 
 /// The command word at `i`, read the way a shell would after its evasions are undone: quotes,
@@ -258,7 +263,15 @@ fn batch_comparison(window: &[u8]) -> bool {
     false
 }
 
-/// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start (`.shell`, `.system`, `.load`).
+/// The SQLite shell's dot-commands that run programs, load code or read and write files
+/// (`.shell`, `.load`, `.output`, `.backup`), each also a trigger. An injection into a statement
+/// the `sqlite3` shell runs puts one at the start of a line or after `;`.
+const SQLITE_DOT_COMMANDS: &[&str] = &[
+    "archive", "backup", "clone", "databases", "dbinfo", "dump", "excel", "import", "iotrace", "load", "once", "open",
+    "output", "read", "recover", "restore", "save", "schema", "sh", "shell", "system", "tables",
+];
+
+/// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start or after `;`.
 fn sqlite_dot_command(b: &[u8], s: usize, e: usize) -> bool {
     let line_start = b[..s].iter().rev().take_while(|&&c| c != b'\n' && c != b';').all(|&c| c <= b' ');
     line_start && b.get(e).map_or(true, |c| !c.is_ascii_alphanumeric())
@@ -285,10 +298,10 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
-        // An argument shape: option, path, variable, redirection, glob, or end of the value. A `+`
+        // An argument shape: option, path (also `C:\`), variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+[a-z]:[\\/]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -305,6 +318,7 @@ impl Cmdi {
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
         // it is how a shell line is typed; prose puts the space after the punctuation.
         let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?(?:\s|$)");
+        let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         // `$(` runs a command only when a command follows: `$(document)` is jQuery.
@@ -319,6 +333,7 @@ impl Cmdi {
         let brace_expansion = format!(
             r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
         );
+        let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
             // Bash imports a function from any variable whose value *starts* with `() {`.
@@ -343,16 +358,17 @@ impl Cmdi {
             (substitution.as_str(), Critical, 0.85, "command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
+            (start_redirect.as_str(), High, 0.8, "command line with a redirection"),
             // A value that starts with a program in a system binary directory and its arguments.
             (r"^\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+\s+[-/$~]", High, 0.8, "command line by absolute path"),
             (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
             (shell_escape.as_str(), High, 0.8, "shell escape"),
             (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
             (brace_expansion.as_str(), High, 0.7, "brace expansion"),
-            (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
+            (r"(?:^|[;|&\s])~[+-]\d*(?:$|/|\s*[;|&])", High, 0.7, "tilde expansion"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
-            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
-            (r"(?:^|[;\n])\s*\.(?:shell|sh|system|databases|import|load)\b", High, 0.8, "SQLite shell command"),
+            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
+            (sqlite.as_str(), High, 0.8, "SQLite shell command"),
         ];
         Ok(Cmdi {
             rules: Rules::new(Family::Cmdi, &table)?,
@@ -490,6 +506,26 @@ impl Check for Cmdi {
             gated(".import", sqlite_dot_command),
             gated(".load", sqlite_dot_command),
             gated(".sh", sqlite_dot_command),
+            gated(".archive", sqlite_dot_command),
+            gated(".backup", sqlite_dot_command),
+            gated(".clone", sqlite_dot_command),
+            gated(".dbinfo", sqlite_dot_command),
+            gated(".dump", sqlite_dot_command),
+            gated(".excel", sqlite_dot_command),
+            gated(".iotrace", sqlite_dot_command),
+            gated(".once", sqlite_dot_command),
+            gated(".open", sqlite_dot_command),
+            gated(".output", sqlite_dot_command),
+            gated(".read", sqlite_dot_command),
+            gated(".recover", sqlite_dot_command),
+            gated(".restore", sqlite_dot_command),
+            gated(".save", sqlite_dot_command),
+            gated(".schema", sqlite_dot_command),
+            gated(".tables", sqlite_dot_command),
+            lit("\nhelo"),
+            lit("\nehlo"),
+            lit("\nvrfy"),
+            lit("\nexpn"),
             gated("-e", exec_option),
             gated(">", redirection),
             gated("!", command_follows),
@@ -519,7 +555,13 @@ impl Check for Cmdi {
             return true;
         }
         if !text.get(i + word_len).is_some_and(|&c| c <= b' ') {
-            // One word: only a console's name wakes (checked on its first letter first).
+            // One word: a command glued to an expansion or a redirection (`cat${IFS}/etc/hosts`,
+            // `cat</etc/hosts`) or a console's name (checked on its first letter first).
+            let name = word.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+            if name > 1 && matches!(word.get(name), Some(b'$' | b'<' | b'>')) {
+                let mut buf = [0u8; 24];
+                return is_command(command_word(text, i, &mut buf));
+            }
             return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
         }
         if is_automation_tool(word) {
@@ -597,6 +639,9 @@ mod tests {
     #[test]
     fn command_lists_are_sorted() {
         assert!(super::COMMANDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::SQLITE_DOT_COMMANDS.windows(2).all(|w| w[0] < w[1]));
+        let triggers: Vec<String> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit.to_string()).collect();
+        assert!(super::SQLITE_DOT_COMMANDS.iter().all(|c| triggers.contains(&format!(".{c}"))), "each dot-command has its trigger");
     }
 
     #[test]
@@ -761,6 +806,17 @@ mod tests {
             "1|wh$@oami",
             "$(c\"a\"t x)",
             "ok\np\"in\"g host",
+            "cat${IFS}/etc/hosts",
+            "cat$IFS$9/etc/hosts",
+            "cat</etc/hosts",
+            "x; netstat -an",
+            "a|icacls C:\\Windows /grant x:F",
+            "1;.output /tmp/x",
+            "~+/notes",
+            "\r\nEHLO evil.example",
+            "\r\nA7 EXPUNGE",
+            "\r\na2 select INBOX",
+            "\na3 fetch 1:* (FLAGS)",
         ] {
             assert!(flags("attack.cmdi", v), "{v}");
             assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form");
@@ -776,12 +832,17 @@ mod tests {
             "it's 'top' secret",
             "Rock ;-)",
             "x ;topology",
+            "date>2020-01-01",
+            "price$5",
+            "file.open(x)",
+            "Use the .dump command",
+            "~+z",
             "a ;-) b",
             "a \\n b",
         ] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
-        for v in ["| name | date | size |\n|---|---|---|", "|date|time|"] {
+        for v in ["| name | date | size |\n|---|---|---|", "|date|time|", "Steps:\nB2 examine the draft\nC3 select a reviewer"] {
             assert!(!any_flag_in_json(v), "{v} in a JSON body");
         }
         for v in ["I'd", "don't", "we'd", "l's", "a\\b", "who'd", "cat's"] {
