@@ -13,7 +13,7 @@
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
-use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
+use super::gate::{gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
 use super::{in_markdown_code, is_json_text, stronger, swar, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
@@ -37,7 +37,7 @@ const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsol
 /// Commands that are an attack after a separator when an argument shape follows (also what the
 /// PHP check looks for in `system(...)`). The Windows administration tools among them (`icacls`,
 /// `vssadmin`, `wevtutil`, ...) are no word of English or of any other program.
-pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
+pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
 /// `chef-shell`, `cscli alerts list`).
@@ -58,27 +58,36 @@ const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|ne
 
 /// Command names for the trigger gates (a superset of [`STRONG`] as plain words). Sorted.
 const COMMANDS: &[&str] = &[
-    "alias", "ansible", "arp", "at", "attrib", "awk", "base64", "bash", "bcdboot", "bcdedit", "bitsadmin",
-    "busybox", "c89", "c99", "cacls", "call", "cat", "cc", "certreq", "certutil", "chattr", "chef", "chmod",
-    "chown", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpulimit", "crontab", "cscli", "cscript",
-    "csh", "curl", "cut", "dash", "date", "dd", "del", "dig", "dir", "diskpart", "dism", "dnscmd", "docker",
-    "driverquery", "dsquery", "echo", "env", "esentutl", "eval", "ex", "exec", "expect", "export", "file",
-    "find", "flock", "forfiles", "fsutil", "ftp", "gcc", "gdb", "git", "gpresult", "grep", "groupadd", "gzip",
-    "head", "hexdump", "hostname", "icacls", "id", "ieexec", "ifconfig", "installutil", "ipconfig", "irb",
-    "java", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "less", "ll", "ls", "lsb_release",
-    "lsof", "ltrace", "lua", "mail", "makecab", "mkfifo", "mofcomp", "more", "mount", "msbuild", "msdt",
-    "mshta", "msiexec", "mv", "mysql", "nbtstat", "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat",
-    "nl", "nltest", "nmap", "node", "nohup", "npm", "npx", "nslookup", "ntdsutil", "od", "odbcconf",
-    "openssl", "passwd", "pathping", "perf", "perl", "php", "ping", "pip", "pip3", "pipx", "pkill", "pnputil",
-    "powershell", "powershell.exe", "presentationhost", "printf", "ps", "psql", "pwsh", "python", "python2",
-    "python3", "quser", "qwinsta", "rc", "reboot", "reg", "regasm", "regedit", "regsvcs", "regsvr32", "rev",
-    "rm", "rmt", "robocopy", "route", "rsync", "ruby", "rundll32", "schtasks", "scp", "sdbinst", "sed",
-    "sendmail", "set", "setx", "sh", "shutdown", "sleep", "socat", "sort", "source", "sqlite3", "ss", "ssh",
-    "start", "stat", "strace", "strings", "sudo", "systemctl", "systeminfo", "tac", "tail", "takeown", "tar",
-    "taskkill", "tasklist", "tclsh", "tcsh", "tee", "telnet", "tftp", "time", "timeout", "top", "touch", "tr",
-    "tracert", "type", "uconv", "uname", "uniq", "unset", "unzip", "useradd", "usermod", "vi", "vim",
-    "visudo", "vssadmin", "w", "wbadmin", "wc", "wevtutil", "wget", "who", "whoami", "winrm", "winrs", "wish",
-    "wmic", "wscript", "wusa", "xargs", "xcopy", "xxd", "zip", "zsh",
+    "7z", "7za", "alias", "ansible", "apt", "apt-get", "aria2c", "arp", "arping", "at", "attrib", "awk",
+    "base32", "base64", "basename", "bash", "bc", "bcdboot", "bcdedit", "bitsadmin", "bunzip2", "busybox",
+    "bzip2", "c89", "c99", "cacls", "call", "capsh", "cat", "cc", "certreq", "certutil", "chattr", "chef",
+    "chmod", "chown", "chpasswd", "chroot", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpio",
+    "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd", "del", "df", "dig",
+    "dir", "dirname", "diskpart", "dism", "dmesg", "dnf", "dnscmd", "doas", "docker", "dpkg", "driverquery",
+    "dsquery", "du", "echo", "emacs", "env", "esentutl", "eval", "ex", "exec", "expect", "export", "file",
+    "find", "flock", "forfiles", "fsutil", "ftp", "gcc", "gdb", "getcap", "getent", "git", "gpresult", "grep",
+    "groupadd", "gunzip", "gzip", "head", "hexdump", "hostname", "hping3", "icacls", "id", "ieexec",
+    "ifconfig", "insmod", "installutil", "iostat", "ip", "ipconfig", "iptables", "irb", "java", "journalctl",
+    "jq", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "ldd", "less", "ll", "ln", "ls",
+    "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace", "lua", "lynx", "mail",
+    "makecab", "masscan", "md5sum", "mkdir", "mkfifo", "mktemp", "modprobe", "mofcomp", "more", "mount",
+    "msbuild", "msdt", "msfconsole", "msfvenom", "mshta", "msiexec", "mv", "mysql", "nano", "nbtstat", "nc",
+    "ncat", "net", "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "node", "nohup", "npm",
+    "npx", "nsenter", "nslookup", "ntdsutil", "objdump", "od", "odbcconf", "openssl", "passwd", "pathping",
+    "perf", "perl", "php", "ping", "pip", "pip3", "pipx", "pkexec", "pkill", "pnputil", "powershell",
+    "powershell.exe", "presentationhost", "printenv", "printf", "ps", "psql", "pwd", "pwsh", "python",
+    "python2", "python3", "quser", "qwinsta", "rc", "readelf", "readlink", "realpath", "reboot", "reg",
+    "regasm", "regedit", "regsvcs", "regsvr32", "renice", "rev", "rlogin", "rm", "rmdir", "rmmod", "rmt",
+    "robocopy", "route", "rpm", "rsh", "rsync", "ruby", "rundll32", "runuser", "schtasks", "scp", "sdbinst",
+    "sed", "sendmail", "set", "setcap", "setsid", "setx", "sftp", "sh", "sha1sum", "sha256sum", "shred",
+    "shutdown", "sleep", "smbclient", "socat", "sort", "source", "sqlite3", "sqlmap", "ss", "ssh", "start",
+    "stat", "strace", "strings", "sudo", "systemctl", "systeminfo", "tac", "tail", "takeown", "tar",
+    "taskkill", "tasklist", "tclsh", "tcpdump", "tcsh", "tee", "telnet", "tftp", "time", "timeout", "tmux",
+    "top", "touch", "tr", "traceroute", "tracert", "tshark", "type", "uconv", "uname", "uniq", "unrar",
+    "unset", "unshare", "unxz", "unzip", "uptime", "useradd", "usermod", "vi", "vim", "visudo", "vmstat",
+    "vssadmin", "w", "w3m", "wbadmin", "wc", "wevtutil", "wget", "whereis", "who", "whoami", "whois", "winrm",
+    "winrs", "wish", "wmic", "wscript", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "yum", "zcat",
+    "zgrep", "zip", "zsh",
 ];
 
 /// The command word at `i`, read the way a shell would after its evasions are undone: quotes,
@@ -94,6 +103,7 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
             b'\'' | b'"' | b'\\' => i += 1,
             b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'!' | b'_' | b'0'..=b'9')) => i += 2,
             b'$' if b.get(i + 1) == Some(&b'{') && b.get(i + 2) == Some(&b'}') => i += 3,
+            b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
             b'/' => {
                 n = 0; // a path: keep only its last component
                 i += 1;
@@ -117,11 +127,18 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
 /// prose is. Names of three letters or more only (`I'd` is no `id`); a word merely quoted whole
 /// (`'ls'`) is not an evasion.
 fn hides_command(b: &[u8], i: usize) -> bool {
-    let word = &b[i.min(b.len())..];
-    let word = &word[..word.iter().take(48).take_while(|&&c| c > b' ' && !matches!(c, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' | b'`')).count()];
-    let mut letters_before = false;
-    let mut evasion = false;
-    for &c in word {
+    let (mut k, mut letters_before, mut evasion) = (i, false, false);
+    while k < b.len() && k - i < 48 {
+        let c = b[k];
+        let empty = empty_substitution(b, k);
+        if empty > 0 {
+            evasion |= letters_before;
+            k += empty;
+            continue;
+        }
+        if c <= b' ' || matches!(c, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' | b'`') {
+            break;
+        }
         if c.is_ascii_alphanumeric() {
             if evasion {
                 let mut buf = [0u8; 24];
@@ -132,8 +149,19 @@ fn hides_command(b: &[u8], i: usize) -> bool {
         } else if matches!(c, b'\'' | b'"' | b'\\' | b'$') && letters_before {
             evasion = true;
         }
+        k += 1;
     }
     false
+}
+
+/// The length of an empty command substitution at `i` (`$()`, two backquotes), which expands
+/// to nothing and so splits a command name without changing it (`who$()ami`); 0 if none.
+fn empty_substitution(b: &[u8], i: usize) -> usize {
+    match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+        (Some(b'$'), Some(b'('), Some(b')')) => 3,
+        (Some(b'`'), Some(b'`'), _) => 2,
+        _ => 0,
+    }
 }
 
 /// The offset of the first command name hidden by [`hides_command`] where a shell reads a command:
@@ -291,6 +319,13 @@ fn in_bin_dir(word: &[u8]) -> bool {
     .any(|d| word.len() > d.len() && word[..d.len()].eq_ignore_ascii_case(d.as_bytes()))
 }
 
+/// Gate for `${`: a substring expansion (`${HOME:0:1}`, `${PATH:-1}`) follows, not a template
+/// placeholder (`${name}`).
+fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
+    let name = b[e.min(b.len())..].iter().take(24).take_while(|&&c| is_word(c)).count();
+    b.get(e + name) == Some(&b':') && b.get(e + name + 1).is_some_and(|&c| c.is_ascii_digit() || c == b'-')
+}
+
 /// Gate for Node.js `process`: a member that reaches the runtime follows.
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
     matches!(b.get(e), Some(b'.' | b'['))
@@ -298,10 +333,11 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
-        // An argument shape: option, path (also `C:\`), variable, redirection, glob, or end of the value. A `+`
+        // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`),
+        // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+[a-z]:[\\/]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -319,6 +355,7 @@ impl Cmdi {
         // it is how a shell line is typed; prose puts the space after the punctuation.
         let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?(?:\s|$)");
         let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
+        let ansi_c = format!(r"\$\{{[a-z_][a-z0-9_]*:-?\d+(?::-?\d+)?\}}|\$'(?:\\[0-7]{{1,3}})+'|(?:^|[\s;|&(`])\$'\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         // `$(` runs a command only when a command follows: `$(document)` is jQuery.
@@ -363,7 +400,10 @@ impl Cmdi {
             (r"^\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+\s+[-/$~]", High, 0.8, "command line by absolute path"),
             (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
             (shell_escape.as_str(), High, 0.8, "shell escape"),
-            (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
+            (r"[;|&`(]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
+            // `${HOME:0:1}` (a `/` cut from a variable), `$'\143\141\164'`: only a shell spells
+            // characters so; `$'\x63at'` reads `$'cat'` once the escapes are decoded.
+            (ansi_c.as_str(), High, 0.8, "shell expansion spelling characters"),
             (brace_expansion.as_str(), High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*(?:$|/|\s*[;|&])", High, 0.7, "tilde expansion"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
@@ -380,6 +420,8 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    // An SMTP verb alone on a line after a line break: a line of an SMTP session.
+                    (r"\r?\n\s*(?:data|quit|rset|noop)\s*(?:\r?\n|$)", High, 0.7, "SMTP command injection"),
                     // Batch `IF a==b command` with any command: in a URL, header or form there is
                     // no script for it to be a line of.
                     (r"\bif\s+(?:/i\s+)?(?:not\s+)?[^\s=]+\s*==\s*[^\s=]+\s+[a-z@(]", High, 0.7, "Windows batch IF"),
@@ -391,7 +433,7 @@ impl Cmdi {
 
 /// Undoes shell-level obfuscation: quotes and backslashes inside words, empty expansions.
 fn shell_fold(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$')) {
+    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`')) {
         return Cow::Borrowed(text);
     }
     let b = text.as_bytes();
@@ -400,6 +442,7 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
     while i < b.len() {
         match b[i] {
             b'\'' | b'"' => i += 1,
+            b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
             b'\\' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') => i += 1,
             b'$' => match b.get(i + 1) {
                 Some(b'@' | b'*' | b'!' | b'?' | b'-' | b'_' | b'$' | b'0'..=b'9') => i += 2,
@@ -526,7 +569,13 @@ impl Check for Cmdi {
             lit("\nehlo"),
             lit("\nvrfy"),
             lit("\nexpn"),
+            lit("\ndata"),
+            lit("\nquit"),
+            lit("\nrset"),
+            lit("\nnoop"),
             gated("-e", exec_option),
+            gated("${", substring_expansion),
+            lit("$'"),
             gated(">", redirection),
             gated("!", command_follows),
             gated("?", glob_component),
@@ -551,7 +600,7 @@ impl Check for Cmdi {
         // PERF: most values are one word (a key, an id, a code) and end here.
         let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
         let word = &text[i..i + word_len];
-        if word.iter().any(|&c| matches!(c, b'\'' | b'"' | b'\\' | b'$')) && hides_command(text, i) {
+        if word.iter().any(|&c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`')) && hides_command(text, i) {
             return true;
         }
         if !text.get(i + word_len).is_some_and(|&c| c <= b' ') {
@@ -815,6 +864,14 @@ mod tests {
             "~+/notes",
             "\r\nEHLO evil.example",
             "\r\nA7 EXPUNGE",
+            "who$()ami",
+            "w``hoami",
+            "x;$(rev<<<'imaohw')",
+            "cat ${HOME:0:1}etc${HOME:0:1}hosts",
+            "$'\\x77\\x68\\x6f\\x61\\x6d\\x69'",
+            "x; df -h",
+            "a|apt-get install -y nmap",
+            "\r\nDATA\r\n",
             "\r\na2 select INBOX",
             "\na3 fetch 1:* (FLAGS)",
         ] {
@@ -837,12 +894,14 @@ mod tests {
             "file.open(x)",
             "Use the .dump command",
             "~+z",
+            "Hello ${name}, total ${order.total}",
+            "it's $'5'",
             "a ;-) b",
             "a \\n b",
         ] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
-        for v in ["| name | date | size |\n|---|---|---|", "|date|time|", "Steps:\nB2 examine the draft\nC3 select a reviewer"] {
+        for v in ["| name | date | size |\n|---|---|---|", "|date|time|", "Steps:\nB2 examine the draft\nC3 select a reviewer", "Report\nData\nQuit the app\n"] {
             assert!(!any_flag_in_json(v), "{v} in a JSON body");
         }
         for v in ["I'd", "don't", "we'd", "l's", "a\\b", "who'd", "cat's"] {

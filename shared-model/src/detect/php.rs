@@ -303,7 +303,7 @@ impl Php {
                 super::Family::Php,
                 &[(strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"), (shared_call.as_str(), High, 0.8, "PHP function call")],
             )?,
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config[^/\\]*)[.\s]*$")?,
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*)[.\s]*$")?,
         })
     }
 }
@@ -440,11 +440,11 @@ mod tests {
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt"] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env "] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
-        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf"] {
+        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
