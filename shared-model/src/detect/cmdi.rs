@@ -7,9 +7,9 @@
 //! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`, `; $a cat`)
 //! and `$IFS`; a command name split by quoting (`'c'url`, `who$()ami`), spelled by an ANSI-C
 //! string (`$'\143at'`) or a substring expansion (`${HOME:0:1}`), or glued to its separator
-//! against the spacing of prose (`x ;top`) counts on its own. Commands run through a wrapper (`nohup`, `strace`, `sudo`) or from a variable
-//! assigned earlier (`c=cat; $c /etc/hosts`), wildcard paths (`/???/c?t`), redirections into
-//! system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
+//! against the spacing of prose (`x ;top`) counts on its own. Commands run through a wrapper
+//! (`nohup`, `strace`, `sudo`) or from a variable assigned earlier (`c=cat; $c /etc/hosts`),
+//! wildcard paths (`/???/c?t`), redirections into system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
 //! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), and Node.js / Perl
 //! code that reaches a shell (`require('child_process')`, `process.mainModule`, node-serialize
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
