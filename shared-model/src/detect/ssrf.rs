@@ -201,6 +201,14 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
     if let Some((ip, obfuscated)) = parse_ipv4(host) {
         return Some((v4_target(ip), obfuscated, false));
     }
+    // A URL host that is a hex number wider than 32 bits: lenient parsers keep its low 32 bits,
+    // an overflow filters do not expect. (A bare value so spelled is a number, not an address.)
+    if let Some(h) = host.strip_prefix("0x").map(|h| h.trim_start_matches('0')) {
+        if (9..=32).contains(&h.len()) && h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            let low = u32::from_str_radix(h.get(h.len() - 8..)?, 16).ok()?;
+            return Some((v4_target(Ipv4Addr::from(low)), true, false));
+        }
+    }
     let name = host;
     const METADATA: &[&str] = &["metadata.google.internal", "metadata", "instance-data", "metadata.azure.com", "instance-data.ec2.internal"];
     if METADATA.contains(&name) {
@@ -234,7 +242,8 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
 
 /// `inet_aton`: 1-4 parts, each decimal, `0x` hex or `0`-prefixed octal; the last part fills the
 /// remaining bytes. Returns the address and whether the notation was anything but dotted decimal.
-/// Hex longer than 32 bits keeps its low 32 bits, as some parsers do.
+/// A part too big for the bytes it fills is no address (`0x41414141a9fea9fe` is a 64-bit number,
+/// which `inet_aton` and the WHATWG URL parser both reject, not `169.254.169.254`).
 fn parse_ipv4(host: &str) -> Option<(Ipv4Addr, bool)> {
     if host.is_empty() || host.len() > 64 || !host.bytes().all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b'x') {
         return None;
@@ -247,7 +256,10 @@ fn parse_ipv4(host: &str) -> Option<(Ipv4Addr, bool)> {
     let mut vals = Vec::with_capacity(4);
     for p in &parts {
         let (v, odd) = if let Some(h) = p.strip_prefix("0x") {
-            let h = if h.len() > 8 { &h[h.len() - 8..] } else { h };
+            let h = h.trim_start_matches('0');
+            if h.len() > 8 {
+                return None;
+            }
             (if h.is_empty() { 0 } else { u64::from_str_radix(h, 16).ok()? }, true)
         } else if p.len() > 1 && p.starts_with('0') {
             (u64::from_str_radix(p, 8).ok()?, true)
@@ -327,6 +339,11 @@ mod tests {
         assert_eq!(p("2024"), None);
         assert_eq!(p("1.2.3.4.5"), None);
         assert_eq!(p("cafe"), None);
+        assert_eq!(p("0x41414141a9fea9fe"), None, "more than 32 bits");
+        assert_eq!(p("0x00000000a9fea9fe"), Some(("169.254.169.254".into(), true)), "leading zeros are no bits");
+        assert!(flags("attack.ssrf", "http://0x41414141a9fea9fe/latest"), "a URL host overflowing into the metadata address");
+        assert!(!flags("attack.ssrf", "0x41414141a9fea9fe"), "a bare 64-bit number");
+        assert!(!flags("attack.ssrf", "0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060"), "a transaction hash");
     }
 
     #[test]
