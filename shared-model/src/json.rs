@@ -184,13 +184,8 @@ impl<'a> Parser<'a> {
         }
         let obj = path.len();
         push_key(path, &k);
-        // The key is reported at the object's path: trim what push_key added (at its last `.` or
-        // `[`, which in a quoted key may be the key's own).
-        let key_at = match path.as_bytes().get(obj) {
-            Some(b'.') => obj,
-            _ => path.as_bytes().get(obj..).and_then(|added| added.iter().rposition(|&c| c == b'.' || c == b'[')).map_or(path.len(), |p| obj + p),
-        };
-        visit(path.get(..key_at).unwrap_or(path), Leaf::Key(k));
+        // The key is reported at its object's path, what the path was before the key.
+        visit(path.get(..obj).unwrap_or(path), Leaf::Key(k));
         Ok(())
     }
 
@@ -339,6 +334,14 @@ mod tests {
         let mut out = Vec::new();
         let r = walk(s.as_bytes(), |p, l| out.push((p.to_string(), l)));
         (out, r)
+    }
+
+    #[test]
+    fn a_key_with_path_characters_is_reported_at_its_objects_path() {
+        let (got, r) = leaves(r#"{"a.b": {"c[0]": 1}}"#);
+        assert_eq!(r, Ok(()));
+        assert_eq!(got[0], ("$".into(), Leaf::Key("a.b".into())));
+        assert_eq!(got[1], (r#"$["a.b"]"#.into(), Leaf::Key("c[0]".into())));
     }
 
     #[test]
