@@ -6,7 +6,7 @@
 //! escapes, and reports leaves as it reaches them, so a document cut at the inspection limit still
 //! yields everything before the cut. Input must be UTF-8 (checked once up front).
 
-use crate::detect::swar;
+use crate::swar;
 use std::borrow::Cow;
 
 /// Deeper documents stop the walk with [`JsonError::TooDeep`].

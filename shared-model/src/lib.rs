@@ -31,6 +31,7 @@ pub mod observe;
 pub mod record;
 pub mod redact;
 pub mod sketch;
+pub(crate) mod swar;
 pub mod verdict;
 // floor 2: one concept each
 pub mod baseline;

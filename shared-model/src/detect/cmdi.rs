@@ -16,7 +16,8 @@
 //! command-like words, but not in that shape.
 
 use super::gate::{gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
-use super::{in_markdown_code, is_json_text, stronger, swar, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{in_markdown_code, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::swar;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
 use std::borrow::Cow;

@@ -7,7 +7,8 @@
 //! request line (`GET /x HTTP/1.1`) inside a value is reported as `attack.smuggling`.
 
 use super::gate::{gated, lit, skip_space};
-use super::{is_head_part, swar, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_head_part, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::swar;
 use crate::fields::{Field, Part, ValueType};
 
 /// Gate for CR/LF in a body value: a header line (`Name:`), a status line or markup follows,

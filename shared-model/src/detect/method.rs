@@ -18,7 +18,8 @@
 //! (`_method=UNSUBSCRIBE`) is refused by the framework and only Medium.
 
 use super::headers::is_token;
-use super::{swar, Family, Hit};
+use super::{Family, Hit};
+use crate::swar;
 use crate::facts::RequestHead;
 use crate::finding::Severity::{High, Medium};
 

@@ -44,7 +44,6 @@ mod session;
 mod sqli;
 mod ssrf;
 mod ssti;
-pub(crate) mod swar;
 mod target;
 mod traversal;
 mod xss;

@@ -21,7 +21,8 @@
 //! Every check here reads the head once per request, without allocating unless it reports.
 
 use super::scanner::Scanner;
-use super::{headers, method, swar, target, Family, Hit};
+use super::{headers, method, target, Family, Hit};
+use crate::swar;
 use crate::facts::RequestHead;
 use crate::finding::Severity::{Critical, High, Medium};
 

@@ -15,7 +15,7 @@
 //! forced browsing for secrets.
 
 use super::gate::in_sorted;
-use super::swar;
+use crate::swar;
 use super::{Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::{High, Low, Medium};

@@ -1,7 +1,8 @@
 //! Word-at-a-time byte tests: eight bytes per step in plain integer arithmetic.
 //!
 //! The request-level checks must ask "is there any control character, `%`, `#`, CR or LF in
-//! here?" of every request target and header value, and nearly always hear "no". The filter runs
+//! here?" of every request target and header value, and nearly always hear "no" (the JSON
+//! walker asks the same of every string for a quote or backslash). The filter runs
 //! as WebAssembly without SIMD, so a byte loop costs several instructions per byte; testing a
 //! 64-bit word at once ("SWAR") costs a few per eight bytes. A test is written once, over a word,
 //! with [`eq`], [`below`] and [`HIGH`]; [`any`] applies it to a slice, padding the tail with a
