@@ -289,15 +289,13 @@ fn learn(logs: &[PathBuf], output: &Path, openapi: Option<&Path>, target_fpr: f6
     .target_fpr(target_fpr);
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
-    for path in logs {
-        logs::for_each_line(path, |line| {
-            learner.add_line(line);
-            if learner.stats.lines % 65_536 == 0 {
-                let secs = started.elapsed().as_secs_f64().max(1e-9);
-                progress.set_message(format!("{}: {} lines ({:.0}/s)", path.display(), learner.stats.lines, learner.stats.lines as f64 / secs));
-            }
-        })?;
-    }
+    logs::parse_in_parallel(logs, vigil_model::learn::parse_line, |line| {
+        learner.add(line);
+        if learner.stats.lines % 65_536 == 0 {
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            progress.set_message(format!("{} lines ({:.0}/s)", learner.stats.lines, learner.stats.lines as f64 / secs));
+        }
+    })?;
     progress.finish_and_clear();
     let stats = learner.stats.clone();
     let model = learner.finish();

@@ -13,9 +13,7 @@ use vigil_model::sketch::Sketch;
 
 pub fn run(paths: &[PathBuf], top: usize) -> Result<()> {
     let mut learner = Learner::new();
-    for path in paths {
-        logs::for_each_line(path, |line| learner.add_line(line))?;
-    }
+    logs::parse_in_parallel(paths, vigil_model::learn::parse_line, |line| learner.add(line))?;
     let requests = learner.stats.learned;
     let (model, report) = learner.finish_with(true);
     let (Some(bm), Some(report)) = (model.behaviour.as_ref(), report) else {

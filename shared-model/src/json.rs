@@ -203,26 +203,41 @@ impl<'a> Parser<'a> {
             Some(0..=0x1f) => return Err(JsonError::Syntax(self.i)),
             _ => {}
         }
-        let mut out = String::from(&self.s[start..self.i]);
+        // Escaped: decode into a buffer, eight bytes per step up to each stop (an event logged as
+        // a JSON string has an escape every few bytes, so per-run copies would cost too much).
+        let mut out = Vec::with_capacity((self.b.len() - start).min(1024));
+        out.extend_from_slice(&self.b[start..self.i]);
         loop {
+            let w = swar::load(self.b, self.i);
+            let stop = swar::eq(w, b'"') | swar::eq(w, b'\\') | swar::below(w, 0x20);
+            // The bytes before the first stop; the padding past the end is no stop, so clamp.
+            let n = (stop.trailing_zeros() as usize / 8).min(self.b.len() - self.i);
+            let keep = out.len() + n;
+            out.extend_from_slice(&w.to_le_bytes());
+            out.truncate(keep);
+            self.i += n;
+            if n == 8 {
+                continue;
+            }
             match self.peek() {
-                None => return Err(JsonError::Syntax(self.i)),
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(Cow::Owned(out));
+                    // Valid: copied bytes are whole UTF-8 sequences (the input is UTF-8 and every
+                    // stop is ASCII), decoded escapes are encoded chars.
+                    return String::from_utf8(out).map(Cow::Owned).map_err(|_| JsonError::NotUtf8);
                 }
                 Some(b'\\') => {
                     let esc = self.b.get(self.i + 1).copied().ok_or(JsonError::Syntax(self.i))?;
                     self.i += 2;
-                    match esc {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
+                    let c = match esc {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
                         b'u' => {
                             let hi = self.hex4()?;
                             let c = if (0xd800..0xdc00).contains(&hi) && self.b[self.i..].starts_with(b"\\u") {
@@ -232,20 +247,64 @@ impl<'a> Parser<'a> {
                             } else {
                                 char::from_u32(hi)
                             };
-                            out.push(c.unwrap_or('\u{fffd}'));
+                            c.unwrap_or('\u{fffd}')
                         }
                         _ => return Err(JsonError::Syntax(self.i)),
-                    }
+                    };
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
                 }
-                Some(0..=0x1f) => return Err(JsonError::Syntax(self.i)),
+                _ => return Err(JsonError::Syntax(self.i)),
+            }
+        }
+    }
+
+    /// Steps over one value: strings by their escapes, containers by bracket depth.
+    fn skip_value(&mut self) -> Result<(), JsonError> {
+        let mut depth = 0usize;
+        loop {
+            self.ws();
+            match self.peek() {
+                None => return Err(JsonError::Syntax(self.i)),
+                Some(b'"') => {
+                    self.i += 1;
+                    loop {
+                        self.i = run_end(self.b, self.i);
+                        match self.peek() {
+                            Some(b'"') => break,
+                            Some(b'\\') => self.i += 2,
+                            _ => return Err(JsonError::Syntax(self.i)),
+                        }
+                    }
+                    self.i += 1;
+                }
+                Some(b'{' | b'[') => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(JsonError::TooDeep);
+                    }
+                    self.i += 1;
+                    continue;
+                }
+                Some(b'}' | b']') if depth > 0 => {
+                    depth -= 1;
+                    self.i += 1;
+                }
+                Some(b',' | b':') if depth > 0 => {
+                    self.i += 1;
+                    continue;
+                }
                 Some(_) => {
-                    // Copy the run up to the next quote or escape in one go (UTF-8 safe: both are ASCII).
-                    let run = self.i;
-                    while !matches!(self.peek(), None | Some(b'"' | b'\\' | 0..=0x1f)) {
+                    let from = self.i;
+                    while !matches!(self.peek(), None | Some(b',' | b':' | b'}' | b']' | b'"' | b' ' | b'\t' | b'\n' | b'\r')) {
                         self.i += 1;
                     }
-                    out.push_str(&self.s[run..self.i]);
+                    if self.i == from {
+                        return Err(JsonError::Syntax(self.i));
+                    }
                 }
+            }
+            if depth == 0 {
+                return Ok(());
             }
         }
     }
@@ -259,6 +318,63 @@ impl<'a> Parser<'a> {
         self.i += 4;
         Ok(v)
     }
+}
+
+/// A member's value as [`members`] gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Member<'a> {
+    /// A string, decoded.
+    Str(Cow<'a, str>),
+    /// Any other value, as its raw text.
+    Raw(&'a str),
+}
+
+/// The members of one JSON object as (key, value), strings decoded and other values left as raw
+/// text: for a flat record (an access-log line) whose few fields are read one by one, where
+/// decoding every value would cost more than the record's use. Nested values are only
+/// bracket-matched here; parse a raw value to validate it.
+pub fn members(text: &str) -> Result<Vec<(Cow<'_, str>, Member<'_>)>, JsonError> {
+    let mut p = Parser { s: text, b: text.as_bytes(), i: 0 };
+    let mut out = Vec::new();
+    p.ws();
+    if !p.eat(b'{') {
+        return Err(JsonError::Syntax(p.i));
+    }
+    p.ws();
+    if !p.eat(b'}') {
+        loop {
+            p.ws();
+            if p.peek() != Some(b'"') {
+                return Err(JsonError::Syntax(p.i));
+            }
+            let key = p.string()?;
+            p.ws();
+            if !p.eat(b':') {
+                return Err(JsonError::Syntax(p.i));
+            }
+            p.ws();
+            let value = if p.peek() == Some(b'"') {
+                Member::Str(p.string()?)
+            } else {
+                let from = p.i;
+                p.skip_value()?;
+                Member::Raw(&text[from..p.i])
+            };
+            out.push((key, value));
+            p.ws();
+            if p.eat(b'}') {
+                break;
+            }
+            if !p.eat(b',') {
+                return Err(JsonError::Syntax(p.i));
+            }
+        }
+    }
+    p.ws();
+    if p.i != text.len() {
+        return Err(JsonError::Syntax(p.i));
+    }
+    Ok(out)
 }
 
 /// Where the unescaped run of a string starting at `from` ends: at its closing quote, an escape,
@@ -290,7 +406,15 @@ const PLAIN_KEY: [bool; 256] = {
 };
 
 /// `[n]`, without the formatting machinery (arrays of a few hundred items write it per item).
-fn push_index(path: &mut String, mut n: usize) {
+fn push_index(path: &mut String, n: usize) {
+    path.push('[');
+    push_decimal(path, n as u64);
+    path.push(']');
+}
+
+/// `n` in decimal, without the formatting machinery (per array item here, per log line in the
+/// learner).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     while let Some(d) = at.checked_sub(1).and_then(|a| digits.get_mut(a)) {
@@ -301,9 +425,7 @@ fn push_index(path: &mut String, mut n: usize) {
             break;
         }
     }
-    path.push('[');
-    path.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
-    path.push(']');
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// `$.name` for plain keys, `$["odd key"]` otherwise, so paths stay unambiguous.
@@ -370,6 +492,41 @@ mod tests {
         assert_eq!(got[2].1, Leaf::Str("\u{fffd}x".into()), "a lone surrogate is replaced, not a panic");
     }
 
+    #[test]
+    fn members_are_split_strings_decoded_others_raw() {
+        let line = r#" {"a": 1, "b":"x\"y", "c" : {"d":[1,{"e":"}"}]}, "e":null,"f":-2.5e3, "g":"plain" } "#;
+        let got = members(line).unwrap();
+        let keys: Vec<&str> = got.iter().map(|(k, _)| &**k).collect();
+        assert_eq!(keys, ["a", "b", "c", "e", "f", "g"]);
+        let values: Vec<Member> = got.into_iter().map(|(_, v)| v).collect();
+        assert_eq!(
+            values,
+            [
+                Member::Raw("1"),
+                Member::Str("x\"y".into()),
+                Member::Raw(r#"{"d":[1,{"e":"}"}]}"#),
+                Member::Raw("null"),
+                Member::Raw("-2.5e3"),
+                Member::Str("plain".into())
+            ]
+        );
+        assert_eq!(members("{}").unwrap(), vec![]);
+        for bad in ["", "[]", "{", r#"{"a"}"#, r#"{"a":}"#, r#"{"a":1,}"#, r#"{"a":"open}"#, r#"{"a":{"b":1}"#, r#"{"a":1} x"#, r#"{a:1}"#] {
+            assert!(members(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Escaped strings decode as serde_json decodes them, whatever their text.
+        #[test]
+        fn escaped_strings_decode_as_serde_json_does(text in "\\PC{0,40}", ctl in 0u8..0x20) {
+            let text = format!("{text}\"{}\\", char::from(ctl));
+            let line = serde_json::json!({"s": text}).to_string();
+            let got = members(&line).unwrap();
+            proptest::prop_assert_eq!(&got[0].1, &Member::Str(Cow::Owned(text)));
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn a_run_ends_at_the_first_quote_escape_or_control(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), from in 0usize..42) {
@@ -384,6 +541,9 @@ mod tests {
             let mut p = String::from("$");
             push_index(&mut p, n);
             assert_eq!(p, format!("$[{n}]"));
+            let mut d = String::new();
+            push_decimal(&mut d, n as u64);
+            assert_eq!(d, n.to_string());
         }
     }
 

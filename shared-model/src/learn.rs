@@ -11,31 +11,48 @@
 //! and start time ([`crate::behaviour::learn`]).
 
 use crate::behaviour::learn::{parse_time, SequenceReport, SessionLearner};
+use crate::json::{self, Member};
 use crate::model::{bump, EndpointModel, Model, SensitiveStats};
 use crate::observe::Observations;
 use crate::route::Router;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
-/// The Envoy fields of an access-log line the learner reads (others are skipped unparsed).
-/// Strings borrow from the line when they hold no escapes.
-#[derive(Debug, Deserialize)]
+/// The Envoy fields of an access-log line the learner reads; the line is split into raw members
+/// ([`json::members`]) and only these are decoded. Strings borrow from the line when they hold
+/// no escapes.
+#[derive(Debug, Default)]
 struct LogLine<'a> {
-    #[serde(default, borrow)]
     start_time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     method: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     path: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "loose")]
     status: Option<u64>,
-    #[serde(default, deserialize_with = "loose")]
     duration_ms: Option<u64>,
-    #[serde(default, deserialize_with = "event")]
-    vigil: Option<LoggedEvent>,
+    /// The event (see [`logged_event`]).
+    vigil: Option<Member<'a>>,
+}
+
+impl<'a> LogLine<'a> {
+    fn parse(line: &'a str) -> Option<LogLine<'a>> {
+        let mut l = LogLine::default();
+        for (key, value) in json::members(line).ok()? {
+            let text = || match value.clone() {
+                Member::Str(s) => Some(s),
+                Member::Raw(_) => None,
+            };
+            match &*key {
+                "start_time" => l.start_time = text(),
+                "method" => l.method = text(),
+                "path" => l.path = text(),
+                "status" => l.status = loose(&value),
+                "duration_ms" => l.duration_ms = loose(&value),
+                "vigil" => l.vigil = Some(value),
+                _ => {}
+            }
+        }
+        Some(l)
+    }
 }
 
 /// The parts of the `vigil` event the learner needs ([`crate::event::Event`] is the full type).
@@ -55,68 +72,80 @@ struct LoggedFinding {
 }
 
 /// A number Envoy may log as a number or a string (`"200"`, `"-"`); anything else is absent.
-fn loose<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<u64>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a number")
-        }
-        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
-            Ok(Some(n))
-        }
-        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
-            Ok(u64::try_from(n).ok())
-        }
-        fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
-            Ok((n >= 0.0 && n.is_finite()).then_some(n as u64))
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            Ok(s.trim().parse().ok())
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
+fn loose(value: &Member) -> Option<u64> {
+    let text = match value {
+        Member::Str(s) => s.trim(),
+        Member::Raw(r) => r,
+    };
+    text.parse().ok().or_else(|| text.parse::<f64>().ok().filter(|n| *n >= 0.0 && n.is_finite()).map(|n| n as u64))
 }
 
 /// The `vigil` field: a string holding JSON (`%FILTER_STATE(wasm.vigil:PLAIN)%`), or an object;
-/// anything else (`"-"`, `null`) means the filter did not run.
-fn event<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LoggedEvent>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<LoggedEvent>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("the vigil event, as a JSON string or an object")
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            Ok(serde_json::from_str(s).ok())
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            LoggedEvent::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+/// anything else (`"-"`, `null`) means the filter did not run. The string is most of a line and
+/// escapes every quote: decoded by [`json::members`], which costs far less than serde_json there.
+fn logged_event(value: Member) -> Option<LoggedEvent> {
+    match value {
+        Member::Str(s) => serde_json::from_str(&s).ok(),
+        Member::Raw(r) if r.starts_with('{') => serde_json::from_str(r).ok(),
+        Member::Raw(_) => None,
     }
-    d.deserialize_any(V)
+}
+
+/// One access-log line as the learner reads it. Parsing is most of learning's cost and needs no
+/// learner state, so [`parse_line`] may run on other threads while one [`Learner`] takes the
+/// results in log order ([`Learner::add`]), which is how `vigil learn` uses every core.
+pub struct ParsedLine(Parsed);
+
+enum Parsed {
+    Blank,
+    Malformed,
+    WithoutEvent,
+    Attack,
+    Exchange(Box<Exchange>),
+}
+
+/// What one exchange teaches.
+struct Exchange {
+    method: String,
+    /// The path without its query or fragment.
+    path_only: String,
+    start_time: Option<String>,
+    status: u64,
+    duration_ms: Option<u64>,
+    client: String,
+    obs: Observations,
+}
+
+/// Parses one access-log line (see [`ParsedLine`]).
+pub fn parse_line(line: &str) -> ParsedLine {
+    let line = line.trim();
+    if line.is_empty() {
+        return ParsedLine(Parsed::Blank);
+    }
+    let Some(l) = LogLine::parse(line) else {
+        return ParsedLine(Parsed::Malformed);
+    };
+    let (Some(method), Some(path)) = (l.method.filter(|m| !m.is_empty()), l.path.filter(|p| p.starts_with('/'))) else {
+        return ParsedLine(Parsed::Malformed);
+    };
+    let Some(event) = l.vigil.and_then(logged_event) else {
+        return ParsedLine(Parsed::WithoutEvent);
+    };
+    if event.findings.iter().any(|f| f.kind.starts_with("attack.")) {
+        return ParsedLine(Parsed::Attack);
+    }
+    let obs = event.obs;
+    let status = l.status.unwrap_or_else(|| obs.response.as_ref().map_or(0, |r| u64::from(r.status)));
+    let path_only = path.split(['?', '#']).next().unwrap_or(&path).to_string();
+    ParsedLine(Parsed::Exchange(Box::new(Exchange {
+        method: method.into_owned(),
+        path_only,
+        start_time: l.start_time.map(Cow::into_owned),
+        status,
+        duration_ms: l.duration_ms,
+        client: event.client,
+        obs,
+    })))
 }
 
 /// What happened to the lines fed in.
@@ -143,6 +172,8 @@ pub struct Learner {
     last: Option<String>,
     target_fpr: Option<f64>,
     sessions: SessionLearner,
+    /// Reused for each line's lookup keys (no allocation per line).
+    scratch: String,
     pub stats: LearnStats,
 }
 
@@ -171,37 +202,41 @@ impl Learner {
 
     /// Feeds one access-log line.
     pub fn add_line(&mut self, line: &str) {
-        let line = line.trim();
-        if line.is_empty() {
-            return;
-        }
+        self.add(parse_line(line));
+    }
+
+    /// Feeds one parsed line (see [`parse_line`]); lines must come in log order.
+    pub fn add(&mut self, line: ParsedLine) {
+        let x = match line.0 {
+            Parsed::Blank => return,
+            Parsed::Malformed => Err(&mut self.stats.malformed),
+            Parsed::WithoutEvent => Err(&mut self.stats.without_event),
+            Parsed::Attack => Err(&mut self.stats.attacks),
+            Parsed::Exchange(x) => Ok(x),
+        };
         self.stats.lines += 1;
-        let Ok(l) = serde_json::from_str::<LogLine>(line) else {
-            self.stats.malformed += 1;
-            return;
-        };
-        let (Some(method), Some(path)) = (l.method.filter(|m| !m.is_empty()), l.path.filter(|p| p.starts_with('/'))) else {
-            self.stats.malformed += 1;
-            return;
-        };
-        let Some(event) = l.vigil else {
-            self.stats.without_event += 1;
-            return;
-        };
-        if event.findings.iter().any(|f| f.kind.starts_with("attack.")) {
-            self.stats.attacks += 1;
-            return;
+        match x {
+            Ok(x) => self.learn(*x),
+            Err(count) => *count += 1,
         }
-        let obs = event.obs;
-        let status = l.status.unwrap_or_else(|| obs.response.as_ref().map_or(0, |r| u64::from(r.status)));
-        let path_only = path.split(['?', '#']).next().unwrap_or(&path);
-        let route = self.seeds.route(&method, path_only);
+    }
+
+    fn learn(&mut self, x: Exchange) {
+        let Exchange { method, path_only, start_time, status, duration_ms, client, obs } = x;
+        let route = self.seeds.route(&method, &path_only);
         let template = route.endpoint.and_then(|i| self.seed_templates.get(i).cloned()).unwrap_or(route.template);
-        let start = l.start_time.as_deref().and_then(parse_time);
+        let start = start_time.as_deref().and_then(parse_time);
         if let Some(t) = start {
-            self.sessions.add(&event.client, t, &method, &template, &obs, u16::try_from(status).unwrap_or(0));
+            self.sessions.add(&client, t, &method, &template, &obs, u16::try_from(status).unwrap_or(0));
         }
-        let e = self.endpoints.entry(format!("{method} {template}")).or_insert_with(|| EndpointModel::new(&method, &template));
+        self.scratch.clear();
+        self.scratch.push_str(&method);
+        self.scratch.push(' ');
+        self.scratch.push_str(&template);
+        if !self.endpoints.contains_key(&self.scratch) {
+            self.endpoints.insert(self.scratch.clone(), EndpointModel::new(&method, &template));
+        }
+        let Some(e) = self.endpoints.get_mut(&self.scratch) else { return };
         e.count += 1;
         e.request_bytes.add(obs.request.bytes);
         if obs.request.bytes > 0 {
@@ -213,10 +248,12 @@ impl Learner {
                 EndpointModel::add_type(&mut e.response_types, r.content_type.as_deref(), 1);
             }
         }
-        if let Some(ms) = l.duration_ms {
+        if let Some(ms) = duration_ms {
             e.latency_ms.add(ms);
         }
-        bump(&mut e.status, &status.to_string(), 1);
+        self.scratch.clear();
+        json::push_decimal(&mut self.scratch, status);
+        bump(&mut e.status, &self.scratch, 1);
         bump(&mut e.auth, if obs.auth.is_empty() { "none" } else { obs.auth.as_str() }, 1);
         e.add_params(&obs.params);
         for (ty, n) in &obs.sensitive {
@@ -225,12 +262,12 @@ impl Learner {
             s.total += u64::from(*n);
             s.max = s.max.max(*n);
         }
-        if let Some(t) = l.start_time.filter(|t| !t.is_empty()) {
+        if let Some(t) = start_time.filter(|t| !t.is_empty()) {
             if self.first.as_deref().is_none_or(|f| *t < *f) {
-                self.first = Some(t.to_string());
+                self.first = Some(t.clone());
             }
             if self.last.as_deref().is_none_or(|f| *t > *f) {
-                self.last = Some(t.into_owned());
+                self.last = Some(t);
             }
         }
         self.stats.learned += 1;
@@ -273,6 +310,14 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_read_as_envoy_writes_them() {
+        let (s, r) = (|t: &'static str| Member::Str(t.into()), Member::Raw);
+        for (value, want) in [(r("200"), Some(200)), (s(" 200"), Some(200)), (r("12.7"), Some(12)), (s("-"), None), (r("null"), None), (r("-3"), None), (r("{}"), None)] {
+            assert_eq!(loose(&value), want, "{value:?}");
+        }
+    }
+
+    #[test]
     fn learns_inventory_sizes_status_and_auth() {
         let mut l = Learner::new();
         for i in 0..10 {
@@ -281,23 +326,26 @@ mod tests {
         l.add_line(&line("GET", "/users/me", &event(0, 50, "none", "/users/me", "")));
         l.add_line("not json");
         l.add_line(r#"{"method":"GET","path":"/x","vigil":null}"#);
+        l.add_line(r#"{"method":"GET","path":"/x","vigil":"-"}"#);
+        // A log format that writes the event as an object rather than a string is read the same.
+        l.add_line(&format!(r#"{{"method":"GET","path":"/users/7","status":200,"vigil":{}}}"#, event(0, 100, "bearer", "/users/{user_id}", "")));
         let attack = r#"{"kind":"attack.sqli","owasp":"API8:2023","severity":"critical","confidence":0.9,"location":"query:q","evidence":"x"}"#;
         l.add_line(&line("GET", "/users/1", &event(0, 1, "bearer", "/users/{user_id}", attack)));
-        assert_eq!(l.stats, LearnStats { lines: 14, learned: 11, malformed: 1, without_event: 1, attacks: 1 });
+        assert_eq!(l.stats, LearnStats { lines: 16, learned: 12, malformed: 1, without_event: 2, attacks: 1 });
         let m = l.finish();
         assert_eq!(m.endpoints.len(), 2);
         let users = &m.endpoints[0];
         assert_eq!((users.template.as_str(), users.count), ("/users/me", 1));
         let byid = &m.endpoints[1];
-        assert_eq!(byid.count, 10);
-        assert_eq!(byid.response_bytes.count, 10);
-        assert_eq!(byid.status.get("200"), Some(&10));
-        assert_eq!(byid.auth.get("bearer"), Some(&10));
+        assert_eq!(byid.count, 11);
+        assert_eq!(byid.response_bytes.count, 11);
+        assert_eq!(byid.status.get("200"), Some(&11));
+        assert_eq!(byid.auth.get("bearer"), Some(&11));
         assert_eq!(byid.latency_ms.count, 10);
-        assert_eq!(byid.response_types.get("application/json"), Some(&10));
+        assert_eq!(byid.response_types.get("application/json"), Some(&11));
         let x = &byid.params["query:x"];
-        assert_eq!((x.count, x.min, x.max), (10, Some(0.0), Some(0.0)));
-        assert_eq!(m.trained.events, 11);
+        assert_eq!((x.count, x.min, x.max), (11, Some(0.0), Some(0.0)));
+        assert_eq!(m.trained.events, 12);
         assert!(m.validate().is_ok());
     }
 

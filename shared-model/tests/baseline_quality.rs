@@ -3,8 +3,10 @@
 //! Prints the figures; asserts each anomaly kind is detected in >= 90% of cases and that benign
 //! traffic is flagged in <= 0.2%.
 //!
-//! Learning speed (release, ~500k lines):
-//! `cargo test --release -p vigil-model --test baseline_quality -- --ignored --nocapture`
+//! Learning speed (release, ~500k lines), one thread:
+//! `cargo test --release -p vigil-model --test baseline_quality -- --ignored --nocapture`;
+//! with `VIGIL_LEARN_LOG=/tmp/train.jsonl` it also writes the lines, for timing the CLI on all
+//! cores: `vigil learn /tmp/train.jsonl -o /tmp/model.json` prints lines per second.
 
 #[path = "support/traffic.rs"]
 mod traffic;
@@ -120,6 +122,10 @@ fn sharded_learning_merges_to_the_model_of_the_union() {
 #[ignore = "timing: run in release"]
 fn learning_speed() {
     let lines = training_lines(4, 500_000);
+    if let Some(path) = std::env::var_os("VIGIL_LEARN_LOG") {
+        // The same lines as a log file, to time `vigil learn` (which parses on every core) on them.
+        std::fs::write(&path, lines.join("\n") + "\n").expect("writing the log");
+    }
     let bytes: usize = lines.iter().map(String::len).sum();
     let (t, cpu) = (Instant::now(), thread_cpu_secs());
     let mut l = Learner::new();
