@@ -1,5 +1,5 @@
-//! The JSON walker and the body field extraction on arbitrary bytes: never panics, and every
-//! content type's parser returns.
+//! The JSON walker, the access-log member splitter and the body field extraction on arbitrary
+//! bytes: never panics, and every content type's parser returns.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use vigil_model::fields::{body_fields, Part};
@@ -10,6 +10,9 @@ fuzz_target!(|data: &[u8]| {
         n += 1;
         assert!(path.starts_with('$'));
     });
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = vigil_model::json::members(text);
+    }
     for ct in [Some("application/json"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=XyZ"), Some("text/xml"), None] {
         let mut names = String::new();
         let mut out = Vec::new();

@@ -74,10 +74,10 @@ const ERROR_SIGNATURES: &[(&str, &str)] = &[
     ("Ruby backtrace", r"(?m)[\w/.-]+\.rb:\d+:in [`'][^'\n]*'\s*$\s*^[^\n]*?[\w/.-]+\.rb:\d+:in [`']"),
     ("PHP error", r"(?:PHP )?(?:Fatal error|Parse error|Warning|Notice)(?:</b>)?:\s+[^\n]+? in (?:<b>)?[\w/\\.-]+\.php(?:</b>)? on line (?:<b>)?\d+|Stack trace:\s*\n#0 [\w/\\.-]+\.php\(\d+\)"),
     ("SQL error", r"(?i)you have an error in your sql syntax|\bORA-\d{5}:|\bSQLSTATE\[\w+\]|PG::\w+Error|psycopg2\.errors\.|unclosed quotation mark after the character string|SQLite3::SQLException|sqlite3\.OperationalError|syntax error at or near \S+|Microsoft OLE DB Provider for SQL Server|com\.mysql\.jdbc\.exceptions|org\.postgresql\.util\.PSQLException"),
-    ("SQL error", r#"Dynamic SQL Error|\[(?:Microsoft|Actian|IBM|Oracle|MySQL|DataDirect|Informix|Sybase|SQLite)\]\[[^\]\n]{1,60}\]|\b(?:pg|mysqli?|mssql|sqlsrv|oci|sqlite|db2|ifx|ingres|maxdb|ibase|sybase)_[a-z_]+\(\)|supplied argument is not a valid (?:MySQL|PostgreSQL|MS SQL|Sybase)|[Tt]he used SELECT statements have a different number of columns|Unexpected end of command in statement|ERROR:\s+(?:syntax error at|invalid input syntax for|relation "[^"\n]+" does not exist|column "[^"\n]+" does not exist|unterminated quoted string)|Incorrect syntax near '|DB2 SQL error|SQLCODE=-\d+|System\.Data\.SqlClient\.SqlException|quoted string not properly terminated|SQL command not properly ended|SQLSTATE=\d+|\bSQLITE_ERROR\b|near "[^"\n]{1,40}": syntax error|\bNpgsql\.|org\.h2\.jdbc|org\.hsqldb\.|Microsoft Access Driver|(?:JET|Access) Database Engine|SybSQLException|Sybase message|com\.informix\.jdbc|\bIfxException|\bPDOException\b|MySqlException|MySQLSyntaxErrorException|Column count doesn't match value count|Unknown column '[^'\n]{1,64}' in '|Table '[^'\n]{1,64}' doesn't exist|check the manual that (?:corresponds to|fits) your (?:MySQL|MariaDB)|Zend_Db_(?:Adapter|Statement)_\w*Exception|FirebirdSql\.|com\.sap\.dbtech|CLI Driver\]\[DB2"#),
+    ("SQL error", r#"Dynamic SQL Error|\[(?:Microsoft|Actian|IBM|Oracle|MySQL|DataDirect|Informix|Sybase|SQLite)\]\[[^\]\n]{1,60}\]|\b(?:pg|mysqli?|mssql|sqlsrv|oci|sqlite|db2|ifx|ingres|maxdb|ibase|sybase)_[a-z_]+\(\)|supplied argument is not a valid (?:MySQL|PostgreSQL|MS SQL|Sybase)|(?i:the used select statements have (?:a )?different number of columns)|Unexpected end of command in statement|ERROR:\s+(?:syntax error at|invalid input syntax for|relation "[^"\n]+" does not exist|column "[^"\n]+" does not exist|unterminated quoted string)|Incorrect syntax near '|DB2 SQL error|SQLCODE=-\d+|System\.Data\.SqlClient\.SqlException|quoted string not properly terminated|SQL command not properly ended|SQLSTATE=\d+|\bSQLITE_ERROR\b|near "[^"\n]{1,40}": syntax error|\bNpgsql\.|org\.h2\.jdbc|org\.hsqldb\.|Microsoft Access Driver|(?:JET|Access) Database Engine|SybSQLException|Sybase message|com\.informix\.jdbc|\bIfxException|\bPDOException\b|MySqlException|MySQLSyntaxErrorException|Column count doesn't match value count|Unknown column '[^'\n]{1,64}' in '|Table '[^'\n]{1,64}' doesn't exist|check the manual that (?:corresponds to|fits) your (?:MySQL|MariaDB)|Zend_Db_(?:Adapter|Statement)_\w*Exception|FirebirdSql\.|com\.sap\.dbtech|CLI Driver\]\[DB2"#),
     ("Java exception", r"\b(?:java|javax|jakarta)\.(?:[a-z_]\w*\.)+[A-Z]\w*(?:Exception|Error)\b|\b(?:org\.(?:springframework|hibernate|apache)|com\.(?:fasterxml|sun|mysql|microsoft\.sqlserver)|oracle\.jdbc)\.(?:[a-z_]\w*\.)+[A-Z]\w*(?:Exception|Error)\b"),
-    ("Ruby error", r"undefined (?:local variable or )?method [`'][^'\n]{1,80}' for |[\w/.-]+\.rb:\d+:in [`']|uninitialized constant [A-Z]\w*|wrong number of arguments \(given \d+, expected \d+|\b(?:Rack|Sinatra|ActionPack|Sequel|Mongoid)::(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|NotFound)\b|\b(?:ActionView|ActionController|ActiveRecord|ActiveModel|ActionDispatch|ActiveSupport)::(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|Invalid|NotFound)\b|\bfor nil:NilClass\b"),
-    ("PHP source code", r"(?i)<\?php[\s/]"),
+    ("Ruby error", r"undefined (?:local variable or )?method [`'][^'\n]{1,80}' for |[\w/.-]+\.rb:\d+:(?:in [`']| syntax error, )|no implicit conversion (?:of|from) (?:[A-Z]\w*|nil) (?:into|to) [A-Z]\w*|uninitialized constant [A-Z]\w*|wrong number of arguments \(given \d+, expected \d+|\b(?:Rack|Sinatra|ActionPack|Sequel|Mongoid)::(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|NotFound)\b|\b(?:ActionView|ActionController|ActiveRecord|ActiveModel|ActionDispatch|ActiveSupport)::(?:[A-Z]\w*::)*(?:[A-Z]\w*(?:Error|Exception|Invalid|NotFound)\b|[A-Z]\w*:\s)|\bfor nil:NilClass\b"),
+    ("PHP source code", r"(?i)<\?(?:php[\s/]|=?\s)"),
     ("PHP error", r#"<b>(?:Warning|Notice|Fatal error|Parse error|Deprecated|Catchable fatal error)</b>:|PHP (?:Warning|Notice|Fatal error|Parse error|Deprecated):|Uncaught (?:Error|Exception|TypeError|ArgumentCountError|PDOException)\b|Call to (?:undefined function|a member function) [\w\\]+\(\)|failed to open stream: |Undefined (?:variable|index|offset|array key)\s*:? ?[$"']?\w+["']? in "#),
     ("framework debug page", r"(?i)you're seeing this error because you have <code>DEBUG = True</code>|Werkzeug Debugger|Whitelabel Error Page|Server Error in '[^']*' Application|Action Controller: Exception caught|Whoops! There was an error|<title>[^<]*\(500 Internal Server Error\)</title>|Illuminate\\[A-Za-z\\]+Exception"),
 ];
@@ -86,7 +86,7 @@ const ERROR_SIGNATURES: &[(&str, &str)] = &[
 /// title that calls itself a web shell or a versioned/signed "shell", and the `Safe mode: OFF`
 /// banner PHP shells print above their file manager. A response that renders one means the
 /// server runs an attacker's backdoor.
-const WEB_SHELL: &str = r"(?i)\bsafe[ _-]?mode\s*:\s*(?:<[^>]{0,40}>\s*){0,3}(?:on|off)\b|<title>[^<]{0,80}(?:web[ -]?shell|\bsh[3e]ll\s+(?:v\.?\s?\d|by\b)|jspspy|ani-shell|g00nshell|cybershell|h4ntu|\bwso \d|c99 ?shell|r57 ?shell|b374k|\bfilesman\b|winx shell|ru24postwebshell|indoxploit|\bmini shell\b|antichat shell|phpshell|\balfa shell|marijuana shell|ntdaddy|aZRaiLPhp|\bsimattacker\b)";
+const WEB_SHELL: &str = r"(?i)\bsafe[ _-]?mode\s*:\s*(?:<[^>]{0,40}>\s*){0,3}(?:on|off)\b|<title>[^<]{0,80}(?:web[ -]?shell|\bsh[3e]ll\s+(?:v\.?\s?\d|by\b)|jspspy|ani-shell|g00nshell|cybershell|h4ntu|\bwso \d|c99 ?shell|r57 ?shell|b374k|\bfilesman\b|winx shell|ru24postwebshell|indoxploit|\bmini shell\b|antichat shell|phpshell|\balfa shell|marijuana shell|ntdaddy|aZRaiLPhp|\bsimattacker\b)|\.:NCC:\. Shell v|Simple PHP backdoor by DK|<title>\s*PhpSpy|Dive Shell - Emperor Hacking Team|\bSTUNSHELL\b|\bzehir4\b|GRP WebShell";
 
 /// The compiled posture checks. Build once per configuration; [`Posture::check`] allocates only
 /// for the findings it returns.
@@ -656,6 +656,12 @@ mod tests {
             ("SQL", "Unknown column 'passwd' in 'field list'"),
             ("Ruby", "app/models/order.rb:31:in `total'"),
             ("Ruby", "uninitialized constant Api::V1::OrdersController::Ordr"),
+            ("Ruby", "SyntaxError (/srv/app/app/models/user.rb:10: syntax error, unexpected end-of-input)"),
+            ("Ruby", "TypeError: no implicit conversion of Symbol into Integer"),
+            ("Ruby", "ActionController::UnknownFormat: ActionController::UnknownFormat"),
+            ("SQL", "The used SELECT statements have a different number of columns"),
+            ("PHP source", "<?= $user['email'] ?>"),
+            ("PHP source", "<? echo $config['db_pass']; ?>"),
         ];
         for (runtime, body) in traces {
             let f = run(&req, &text, body.as_bytes(), &[], &[]);
@@ -676,6 +682,7 @@ mod tests {
         for page in [
             "<html><head><title>example.com - WSO 4.1.5</title>", "<title>b374k shell 3.2</title>", "<title>c99shell v. 1.0</title>",
             "<title>Private Shell by h4x0r</title>", "<span>Uname:</span> Linux web1 <br><span>Safe mode:</span> <font color=green>OFF</font>",
+            "<!-- Simple PHP backdoor by DK (http://example.org) --><form><input name=cmd>", "<h1>.:NCC:. Shell v1.0.3</h1>",
         ] {
             let f = run(&req, &html, page.as_bytes(), &[], &[]);
             assert!(f.iter().any(|f| f.kind == "posture.web_shell" && f.severity == Severity::High), "{page}: {f:?}");
@@ -694,6 +701,15 @@ mod tests {
         let req = request("/p", &[]);
         let ok = response(200, &[JSON]);
         let body = br#"{"ticket":"customer pasted: at com.acme.A.b(A.java:1)\n\tat com.acme.C.d(C.java:2)","status":"open"}"#;
+        for text in [
+            "<?xml version=\"1.0\"?><order><id>7</id></order>",
+            "Rails guide: ActionController::Base is the parent of your controllers",
+            "Use a conversion of String into Integer with Integer()",
+            "<?=!@#$%^&",
+        ] {
+            let page = response(500, &[("content-type", "text/plain")]);
+            assert!(run(&req, &page, text.as_bytes(), &[], &[]).is_empty(), "{text}");
+        }
         assert!(run(&req, &ok, body, &[], &[]).is_empty(), "a successful JSON answer may quote anything");
         let err = response(400, &[JSON]);
         let prose = br#"{"error":"invalid id: look at the docs (Accounts.java:1 is not a valid id)"}"#;
