@@ -11,6 +11,11 @@
 //! encoded) is a traversal by itself, and so are the Vite dev server's own path prefixes: `/@fs/`
 //! serves any file by its absolute path, and `__x00__` is how Vite writes the NUL that starts a
 //! virtual module id (`/@id/__x00__...`); neither belongs in a request to a deployed API.
+//!
+//! The field walk hands path segments over one at a time, so a system path spread over the
+//! request path's own segments (`/download/proc/self/environ`, `/files/sys/class/net`) is judged
+//! on the path as a whole by [`SystemPath`], once per request: only a path with a segment naming a
+//! system directory (`etc`, `proc`, `sys`, `windows`, ...) costs more than one pass over it.
 
 use super::gate::{gated, in_sorted, lit, starts_word, word_at, word_end};
 use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
@@ -54,6 +59,8 @@ fn admin_share(b: &[u8], s: usize, e: usize) -> bool {
 }
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
+use crate::normalize::for_matching;
+use std::borrow::Cow;
 
 pub(crate) struct Traversal {
     rules: Rules,
@@ -195,6 +202,47 @@ impl Check for Traversal {
     }
 }
 
+/// The first directories of the system paths in [`SENSITIVE`] (lower-case), as a request path
+/// names them in a segment of their own.
+const SYSTEM_ROOTS: &[&str] = &[
+    ".aws", ".docker", ".git", ".kube", ".ssh", ".svn", "apache", "apache2", "dev", "etc", "inetpub", "meta-inf", "proc", "run",
+    "sys", "usr", "var", "web-inf", "windows", "winnt",
+];
+
+/// A system path in the request path itself, across its segments (see the module docs).
+pub(crate) struct SystemPath {
+    rule: Rules,
+}
+
+impl SystemPath {
+    pub fn new() -> Result<SystemPath, String> {
+        let reach = format!(r"^[/\\]+{SENSITIVE}");
+        Ok(SystemPath { rule: Rules::new(Family::Traversal, &[(reach.as_str(), High, 0.8, "system file in the request path")])? })
+    }
+
+    /// The hit for the first system directory segment of `path` (without its query) that starts
+    /// a sensitive path, with the path from that segment on as evidence.
+    pub fn check(&self, path: &str) -> Option<(Hit, String)> {
+        let mut at = 0;
+        for seg in path.split('/') {
+            let start = at;
+            at += seg.len() + 1;
+            // PERF: a length test, then a compare with at most a few names of that length; only a
+            // segment with an escape (`%65tc`) is decoded first.
+            let name = if seg.contains('%') { for_matching(seg) } else { Cow::Borrowed(seg) };
+            if name.len() < 3 || name.len() > 8 || !SYSTEM_ROOTS.iter().any(|r| r.len() == name.len() && r.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            let rest = path.get(start.saturating_sub(1)..).unwrap_or("");
+            let text = for_matching(rest);
+            if let Some(hit) = self.rule.best(&text) {
+                return Some((hit, text.into_owned()));
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
@@ -257,6 +305,23 @@ mod tests {
             assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
         }
         assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
+    }
+
+    #[test]
+    fn system_paths_across_the_request_path() {
+        use super::super::protocol::tests::{findings, head};
+        let at = |path: &str| {
+            let mut h = head("GET", &[]);
+            h.path = path.into();
+            findings(&h).into_iter().filter(|f| f.kind == "attack.traversal").collect::<Vec<_>>()
+        };
+        for p in ["/download/proc/self/environ", "/files/SYS/Class/net", "/a/proc/cpuinfo?x=1", "/static/etc/shadow", "/x/Windows/win.ini", "/v1/var/log/auth.log", "/repo/.git/config", "/app/%65tc/passwd"] {
+            let f = at(p);
+            assert!(f.iter().any(|f| f.location == "path" && f.severity >= crate::finding::Severity::High), "{p}: {f:?}");
+        }
+        for p in ["/v2/etc/settings", "/api/sys/health", "/runs/42/dev", "/proc/jobs/7", "/var/items?path=/etc/passwd", "/users/usr/local", "/sys", "/etc"] {
+            assert!(at(p).iter().all(|f| f.location != "path"), "{p}: {:?}", at(p));
+        }
     }
 
     #[test]
