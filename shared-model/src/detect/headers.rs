@@ -32,19 +32,15 @@ use super::{Family, Hit};
 use crate::facts::RequestHead;
 use crate::finding::Severity::{Critical, High, Low, Medium};
 
-/// Most ranges a legitimate client asks for at once (media players and download managers ask
-/// for one or a few).
+/// Most ranges a legitimate client asks for at once (PDF viewers and media players ask for one
+/// or a few).
 const MAX_RANGES: usize = 5;
-
-/// Most ranges a PDF viewer asks for at once: byte serving fetches the pages in view and the
-/// objects they use in one request, tens of ranges.
-const MAX_PDF_RANGES: usize = 62;
 
 pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     for (name, value) in &head.headers {
         let v = value.as_str();
         let hit = match name.as_str() {
-            "range" => range(v, if pdf(head.path_only()) { MAX_PDF_RANGES } else { MAX_RANGES }),
+            "range" => range(v),
             "request-range" => Some(Hit::new(Family::Protocol, High, 0.7, 0, "obsolete Request-Range header")),
             "proxy" => Some(Hit::new(Family::Protocol, High, 0.85, 0, "Proxy request header (httpoxy)")),
             "x-middleware-subrequest" => Some(Hit::new(Family::Protocol, Critical, 0.9, 0, "X-Middleware-Subrequest (middleware bypass)")),
@@ -74,13 +70,8 @@ fn webdav(m: &str) -> bool {
     matches!(m, "PROPFIND" | "PROPPATCH" | "MKCOL" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "PUT" | "DELETE")
 }
 
-/// Whether the request path names a PDF document.
-fn pdf(path: &str) -> bool {
-    path.len() > 4 && path.as_bytes()[path.len() - 4..].eq_ignore_ascii_case(b".pdf")
-}
-
-/// `bytes=a-b, c-, -d`: more than `max` ranges, an inverted one, or overlapping ones.
-fn range(v: &str, max: usize) -> Option<Hit> {
+/// `bytes=a-b, c-, -d`: too many ranges, an inverted one, or overlapping ones.
+fn range(v: &str) -> Option<Hit> {
     let spec = v.trim();
     let list = match spec.split_once('=') {
         Some((unit, list)) if unit.trim().eq_ignore_ascii_case("bytes") => list,
@@ -89,9 +80,8 @@ fn range(v: &str, max: usize) -> Option<Hit> {
     if !list.contains(',') && !list.contains('-') {
         return None;
     }
-    // The spans seen so far (at most MAX_PDF_RANGES) to find overlaps without allocating.
-    let mut spans = [(0u64, 0u64); MAX_PDF_RANGES];
-    let max = max.min(MAX_PDF_RANGES);
+    // The spans seen so far (at most MAX_RANGES) to find overlaps without allocating.
+    let mut spans = [(0u64, 0u64); MAX_RANGES];
     for (count, r) in list.split(',').map(str::trim).filter(|r| !r.is_empty()).enumerate() {
         let (a, b) = r.split_once('-')?;
         let (a, b) = (a.trim(), b.trim());
@@ -103,7 +93,7 @@ fn range(v: &str, max: usize) -> Option<Hit> {
             (Err(_), Ok(_)) if a.is_empty() => (u64::MAX, u64::MAX),
             _ => return None,
         };
-        if count >= max {
+        if count >= MAX_RANGES {
             return Some(Hit::new(Family::Protocol, High, 0.7, 0, "too many byte ranges"));
         }
         if span.0 != u64::MAX && spans[..count].iter().any(|s| s.0 != u64::MAX && span.0 <= s.1 && s.0 <= span.1) {
@@ -155,16 +145,22 @@ pub(crate) fn charset(name: &str) -> Charset {
     Charset::Unknown
 }
 
-/// Whether `name` is an IBM code page number (`cp037`, `IBM-1047`, `csIBM500`, `x-IBM1140`) of
-/// an EBCDIC code page.
+/// Whether `name` is an EBCDIC code page by number: an IBM name (`IBM038`, `IBM-1047`,
+/// `csIBM500`, `x-IBM1140`, `IBM-Thai`) of anything but the ASCII-based DOS and CJK pages, or a `cp` name of
+/// a page known to be EBCDIC (`cp` also names the ASCII-based Windows and ISO pages, `cp28591`).
 fn ebcdic_code_page(name: &str) -> bool {
     const EBCDIC: &[u32] = &[
-        37, 273, 277, 278, 280, 284, 285, 290, 297, 420, 423, 424, 500, 870, 871, 875, 880, 905, 918, 1025, 1026, 1027, 1047,
-        1140, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149,
+        37, 38, 273, 274, 275, 277, 278, 280, 281, 284, 285, 290, 297, 420, 423, 424, 500, 870, 871, 875, 880, 905, 918, 924,
+        1025, 1026, 1027, 1047, 1140, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149,
     ];
+    const ASCII_BASED: &[u32] = &[437, 737, 775, 850, 851, 852, 855, 857, 858, 860, 861, 862, 863, 864, 865, 866, 868, 869, 874, 891, 903, 904, 932, 936, 949, 950];
     let lower = name.to_ascii_lowercase();
-    let digits = ["csibm", "x-ibm", "ibm-", "ibm", "cp-", "cp"].iter().find_map(|p| lower.strip_prefix(p));
-    digits.filter(|d| (1..=6).contains(&d.len()) && d.bytes().all(|c| c.is_ascii_digit())).and_then(|d| d.parse::<u32>().ok()).is_some_and(|n| EBCDIC.contains(&n))
+    let number = |rest: &str| (1..=6).contains(&rest.len()).then_some(rest).filter(|d| d.bytes().all(|c| c.is_ascii_digit())).and_then(|d| d.parse::<u32>().ok());
+    if let Some(rest) = ["csibm", "x-ibm", "ibm-", "ibm"].iter().find_map(|p| lower.strip_prefix(p)) {
+        // Named IBM pages (`IBM-Thai`) are EBCDIC too.
+        return number(rest).is_none_or(|n| !ASCII_BASED.contains(&n));
+    }
+    ["cp-", "cp"].iter().find_map(|p| lower.strip_prefix(p)).and_then(number).is_some_and(|n| EBCDIC.contains(&n))
 }
 
 fn charset_hit(name: &str) -> Option<Hit> {
@@ -287,17 +283,6 @@ mod tests {
             assert!(clean(&with("range", r)), "{r}");
         }
         assert!(flagged(&with("request-range", "bytes=0-1023"), "attack.protocol"));
-        // A PDF viewer fetching the objects of the pages in view.
-        let spans = |n: u64| (0..n).map(|i| format!("{}-{}", i * 1000, i * 1000 + 499)).collect::<Vec<_>>().join(",");
-        let pdf = |path: &str, r: &str| {
-            let mut h = with("range", r);
-            h.path = path.into();
-            h
-        };
-        assert!(clean(&pdf("/files/Report.PDF", &format!("bytes={}", spans(30)))));
-        assert!(flagged(&pdf("/files/report.pdf", &format!("bytes={}", spans(63))), "attack.protocol"));
-        assert!(flagged(&pdf("/files/report.pdf", "bytes=0-99,50-150"), "attack.protocol"));
-        assert!(flagged(&pdf("/files/report.pdf.zip", &format!("bytes={}", spans(6))), "attack.protocol"));
     }
 
     #[test]
@@ -369,7 +354,7 @@ mod tests {
         assert_eq!(charset("utf-7"), Charset::Evasive);
         assert_eq!(charset("utf-88"), Charset::Bogus);
         assert_eq!(charset("x-mac-roman"), Charset::Unknown);
-        for ebcdic in ["cp037", "CP1140", "cp1047", "cp273", "cp875", "csIBM500", "ebcdic-cp-us", "IBM-1047", "ISO-10646-UCS-2", "csUnicode"] {
+        for ebcdic in ["cp037", "CP1140", "cp1047", "cp273", "cp875", "csIBM500", "ebcdic-cp-us", "IBM-1047", "ISO-10646-UCS-2", "csUnicode", "IBM038", "ibm01141", "IBM-Thai"] {
             assert_eq!(charset(ebcdic), Charset::Evasive, "{ebcdic}");
         }
         for ascii_based in ["cp1252", "CP850", "cp866", "ibm866", "cp437", "windows-1251", "cp874", "cp28591", "IBM00858", "ibm775", "cp1250"] {
