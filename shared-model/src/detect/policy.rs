@@ -105,42 +105,30 @@ impl ProtocolPolicy {
         super::finding(hit, location, evidence)
     }
 
-    /// The head's violations: method, content type and charset, and the query's arguments
-    /// (counted into `tally` for [`ProtocolPolicy::check_body`]).
+    /// The head's violations: the method, and the query's arguments (counted into `tally` for
+    /// [`ProtocolPolicy::check_body`]).
     pub fn check_head(&self, head: &RequestHead, fields: &[Field<'_>], tally: &mut ArgumentTally, out: &mut Vec<Finding>) {
         if let Some(methods) = &self.allowed_methods {
             if !methods.iter().any(|m| *m == head.method) {
                 out.push(self.violation("method".into(), &head.method, "method outside policies.protocol.allowed_methods"));
             }
         }
-        if let Some(ct) = head.header("content-type") {
-            let essence = ct.split(';').next().unwrap_or("").trim();
-            if let Some(types) = &self.allowed_content_types {
-                if !types.iter().any(|t| media_range_matches(t, essence)) {
-                    out.push(self.violation("header:content-type".into(), ct, "Content-Type outside policies.protocol.allowed_content_types"));
-                }
-            }
-            if let Some(charsets) = &self.allowed_charsets {
-                for (k, v) in super::headers::params(ct) {
-                    let v = v.trim_matches(['"', '\'']);
-                    if k.eq_ignore_ascii_case("charset") && !charsets.iter().any(|c| c.eq_ignore_ascii_case(v)) {
-                        out.push(self.violation("header:content-type".into(), ct, "charset outside policies.protocol.allowed_charsets"));
-                        break;
-                    }
-                }
-            }
-        }
         self.arguments(fields, tally, out);
     }
 
-    /// The body's violations, once it is complete: a body without a `Content-Type`, an upload
-    /// too large, and the form's arguments (`fields`, the body's fields as the field walk
-    /// produced them) with the query's already in `tally`.
+    /// The body's violations, once it is complete: its media type and charset, a body without a
+    /// `Content-Type`, an upload too large, and the form's arguments (`fields`, the body's fields
+    /// as the field walk produced them) with the query's already in `tally`. A request without a
+    /// body is judged on its arguments only: the `Content-Type` of a body that is not there
+    /// (`GET` with the header set by habit) describes nothing.
     pub fn check_body(&self, head: &RequestHead, received: usize, fields: &[Field<'_>], tally: &mut ArgumentTally, out: &mut Vec<Finding>) {
         let declared = head.header("content-length").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
         let size = declared.max(received as u64);
-        let ct = head.header("content-type");
-        if self.require_content_type && size > 0 && ct.is_none_or(|c| c.trim().is_empty()) {
+        let ct = head.header("content-type").filter(|c| !c.trim().is_empty());
+        if size > 0 {
+            self.media_type(ct, out);
+        }
+        if self.require_content_type && size > 0 && ct.is_none() {
             out.push(self.violation("body".into(), &format!("{size} bytes"), "body without a Content-Type"));
         }
         if let Some(max) = self.max_upload_bytes {
@@ -150,6 +138,26 @@ impl ProtocolPolicy {
             }
         }
         self.arguments(fields, tally, out);
+    }
+
+    /// The body's media type and charset against the allowed lists.
+    fn media_type(&self, ct: Option<&str>, out: &mut Vec<Finding>) {
+        let Some(ct) = ct else { return };
+        let essence = ct.split(';').next().unwrap_or("").trim();
+        if let Some(types) = &self.allowed_content_types {
+            if !types.iter().any(|t| media_range_matches(t, essence)) {
+                out.push(self.violation("header:content-type".into(), ct, "Content-Type outside policies.protocol.allowed_content_types"));
+            }
+        }
+        if let Some(charsets) = &self.allowed_charsets {
+            for (k, v) in super::headers::params(ct) {
+                let v = v.trim_matches(['"', '\'']);
+                if k.eq_ignore_ascii_case("charset") && !charsets.iter().any(|c| c.eq_ignore_ascii_case(v)) {
+                    out.push(self.violation("header:content-type".into(), ct, "charset outside policies.protocol.allowed_charsets"));
+                    break;
+                }
+            }
+        }
     }
 
     /// Counts the arguments among `fields` and reports the first name and value over their
@@ -292,6 +300,8 @@ mod tests {
             ("POST", "/v1/login", &[("content-type", "application/x-www-form-urlencoded")][..], "user=a&pass=b"),
             ("POST", "/v1/upload", &[("content-type", "multipart/form-data; boundary=X"), ("content-length", "90")][..], "--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nx\r\n--X--\r\n"),
             ("POST", "/v1/actions", &[][..], ""),
+            // A Content-Type set by habit on a request without a body.
+            ("GET", "/v1/invoices/7/csv", &[("content-type", "text/csv")][..], ""),
         ] {
             let f = violations(&p, method, target, headers, body);
             assert!(f.is_empty(), "{method} {target}: {f:?}");
