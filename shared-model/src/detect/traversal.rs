@@ -202,12 +202,26 @@ impl Check for Traversal {
     }
 }
 
-/// The first directories of the system paths in [`SENSITIVE`] (lower-case), as a request path
-/// names them in a segment of their own.
+/// The first directories of the system paths in [`SENSITIVE`] (lower-case, sorted), as a
+/// request path names them in a segment of their own.
 const SYSTEM_ROOTS: &[&str] = &[
     ".aws", ".docker", ".git", ".kube", ".ssh", ".svn", "apache", "apache2", "dev", "etc", "inetpub", "meta-inf", "proc", "run",
     "sys", "usr", "var", "web-inf", "windows", "winnt",
 ];
+
+/// For each ASCII byte, the lengths (as bits) of the [`SYSTEM_ROOTS`] that start with it in either
+/// case: a segment whose first byte and length match no root is passed over at one lookup.
+const ROOT_SHAPES: [u16; 128] = {
+    let mut t = [0u16; 128];
+    let mut i = 0;
+    while i < SYSTEM_ROOTS.len() {
+        let r = SYSTEM_ROOTS[i].as_bytes();
+        t[r[0].to_ascii_lowercase() as usize] |= 1 << r.len();
+        t[r[0].to_ascii_uppercase() as usize] |= 1 << r.len();
+        i += 1;
+    }
+    t
+};
 
 /// A system path in the request path itself, across its segments (see the module docs).
 pub(crate) struct SystemPath {
@@ -223,21 +237,38 @@ impl SystemPath {
     /// The hit for the first system directory segment of `path` (without its query) that starts
     /// a sensitive path, with the path from that segment on as evidence.
     pub fn check(&self, path: &str) -> Option<(Hit, String)> {
-        let mut at = 0;
-        for seg in path.split('/') {
-            let start = at;
-            at += seg.len() + 1;
-            // PERF: a length test, then a compare with at most a few names of that length; only a
-            // segment with an escape (`%65tc`) is decoded first.
-            let name = if seg.contains('%') { for_matching(seg) } else { Cow::Borrowed(seg) };
-            if name.len() < 3 || name.len() > 8 || !SYSTEM_ROOTS.iter().any(|r| r.len() == name.len() && r.eq_ignore_ascii_case(&name)) {
-                continue;
+        // PERF: one pass over the bytes; a segment is looked up (lower-cased into a small buffer,
+        // then a binary search) only when its first byte and length fit a root name
+        // ([`ROOT_SHAPES`]); only a path with an escape (`%65tc`) is decoded, once.
+        if path.contains('%') {
+            return self.scan(&for_matching(path), true);
+        }
+        self.scan(path, false)
+    }
+
+    /// [`SystemPath::check`] over `path`, already in its matching form (decoded, lower-case)
+    /// when `matching`.
+    fn scan(&self, path: &str, matching: bool) -> Option<(Hit, String)> {
+        let b = path.as_bytes();
+        let mut start = 0;
+        while start < b.len() {
+            let end = b[start..].iter().position(|&c| c == b'/').map_or(b.len(), |p| start + p);
+            let seg = &b[start..end];
+            let shape = seg.first().and_then(|&c| ROOT_SHAPES.get(usize::from(c))).map_or(0, |&m| m >> seg.len().min(15) & 1);
+            let mut buf = [0u8; 8];
+            if let Some(lower) = buf.get_mut(..seg.len()).filter(|_| shape == 1) {
+                for (d, c) in lower.iter_mut().zip(seg) {
+                    *d = c.to_ascii_lowercase();
+                }
+                if in_sorted(SYSTEM_ROOTS, lower) {
+                    let rest = path.get(start.saturating_sub(1)..).unwrap_or("");
+                    let text = if matching { Cow::Borrowed(rest) } else { Cow::Owned(rest.to_ascii_lowercase()) };
+                    if let Some(hit) = self.rule.best(&text) {
+                        return Some((hit, text.into_owned()));
+                    }
+                }
             }
-            let rest = path.get(start.saturating_sub(1)..).unwrap_or("");
-            let text = for_matching(rest);
-            if let Some(hit) = self.rule.best(&text) {
-                return Some((hit, text.into_owned()));
-            }
+            start = end + 1;
         }
         None
     }
@@ -310,12 +341,13 @@ mod tests {
     #[test]
     fn system_paths_across_the_request_path() {
         use super::super::protocol::tests::{findings, head};
+        assert!(super::SYSTEM_ROOTS.windows(2).all(|w| w[0] < w[1]), "sorted for the binary search");
         let at = |path: &str| {
             let mut h = head("GET", &[]);
             h.path = path.into();
             findings(&h).into_iter().filter(|f| f.kind == "attack.traversal").collect::<Vec<_>>()
         };
-        for p in ["/download/proc/self/environ", "/files/SYS/Class/net", "/a/proc/cpuinfo?x=1", "/static/etc/shadow", "/x/Windows/win.ini", "/v1/var/log/auth.log", "/repo/.git/config", "/app/%65tc/passwd"] {
+        for p in ["/download/proc/self/environ", "/files/SYS/Class/net", "/a/proc/cpuinfo?x=1", "/static/etc/shadow", "/x/Windows/win.ini", "/v1/var/log/auth.log", "/repo/.git/config", "/app/%65tc/passwd", "/app/etc%2Fpasswd"] {
             let f = at(p);
             assert!(f.iter().any(|f| f.location == "path" && f.severity >= crate::finding::Severity::High), "{p}: {f:?}");
         }
