@@ -8,6 +8,7 @@
 
 use crate::behaviour::rules::{self, Rule, SequenceRule};
 use crate::client::{ClientSource, HashKey};
+use crate::detect::ProtocolPolicy;
 use crate::finding::Severity;
 use crate::model::Model;
 use crate::sensitive::policy::{CompiledPolicies, DataPolicy};
@@ -191,6 +192,9 @@ pub struct Policies {
     pub data: Vec<DataPolicy>,
     /// Sequence rules: call order and repetition (see [`crate::behaviour::rules`]).
     pub sequences: Vec<SequenceRule>,
+    /// The API's protocol limits (methods, content types, argument sizes); absent means none
+    /// (see [`crate::detect::ProtocolPolicy`]).
+    pub protocol: Option<ProtocolPolicy>,
 }
 
 impl Default for Config {
@@ -339,6 +343,9 @@ impl Config {
                 "expose_verdict_to_client" => c.expose_verdict_to_client = take("expose_verdict_to_client", v)?,
                 "policies" => {
                     let p: Policies = take_in("policies", v)?;
+                    if let Some(protocol) = &p.protocol {
+                        protocol.validate().map_err(|(field, why)| ConfigError { field, value: String::new(), reason: why })?;
+                    }
                     c.policies = p;
                     c.compile_policies()?;
                     c.sequence_rules()?;

@@ -34,7 +34,7 @@ use crate::behaviour::{is_login, Behaviour, Call, Outcome};
 use crate::client::{address, auth_kind, bearer_jwt, identify, Client};
 use crate::jwt::Jwt;
 use crate::config::{Config, ConfigError};
-use crate::detect::AttackDetector;
+use crate::detect::{ArgumentTally, AttackDetector};
 use crate::event::Event;
 use crate::facts::{Body, RequestHead, ResponseHead};
 use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Field, Part, ValueType};
@@ -191,6 +191,8 @@ pub struct Exchange {
     /// From [`Engine::behaviour_request`]: the time, the bytes read and the state after the
     /// request, reused by [`Engine::behaviour_commit`] when the slot still holds those bytes.
     pending: Option<(u32, Option<Vec<u8>>, ClientState)>,
+    /// The query's arguments, counted for the protocol policy's totals over the whole request.
+    arguments: ArgumentTally,
 }
 
 impl Exchange {
@@ -308,6 +310,10 @@ impl Engine {
         let mut request_matches = Vec::new();
         self.scan_head_fields(&fields, &mut findings, &mut request_matches);
         self.attacks.scan_referrals(&head, &mut findings);
+        let mut arguments = ArgumentTally::default();
+        if let Some(p) = &self.config.policies.protocol {
+            p.check_head(&head, &fields, &mut arguments, &mut findings);
+        }
         findings.extend(sensitive::findings(&request_matches, &fields));
         obs.params_dropped = params::observe(&fields, &mut obs.params);
         Exchange {
@@ -328,6 +334,7 @@ impl Engine {
             redact: Vec::new(),
             owner,
             unknown_name,
+            arguments,
             endpoint_key,
             login,
             object,
@@ -521,6 +528,10 @@ impl Engine {
             self.attacks.scan_fields(&fields, &mut ex.findings);
             if !encoded {
                 self.attacks.scan_body(&ex.head, ex.request_body.bytes(), &fields, &mut ex.findings);
+            }
+            if let Some(p) = &self.config.policies.protocol {
+                let received = usize::try_from(ex.request_body.seen()).unwrap_or(usize::MAX);
+                p.check_body(&ex.head, received, &fields, &mut ex.arguments, &mut ex.findings);
             }
             let before = ex.request_matches.len();
             self.sensitive.scan(&fields, &mut ex.request_matches);
@@ -765,6 +776,27 @@ mod tests {
         assert!(posture(&other_client).contains(&"posture.nosniff".to_string()), "another client");
         let (_, _, later) = call(&mut reported, "/api/v1/items", "u", 1000 + crate::reported::INTERVAL_S);
         assert!(posture(&later).contains(&"posture.nosniff".to_string()), "after the interval");
+    }
+
+    #[test]
+    fn protocol_policy_counts_arguments_over_query_and_body() {
+        let e = engine(r#"{"policies":{"protocol":{"allowed_methods":["GET","POST"],"max_arguments":3}}}"#);
+        let run = |method: &str, path: &str, body: &[u8]| {
+            let mut head = get(path, &[("content-type", "application/x-www-form-urlencoded")]);
+            head.method = method.into();
+            let mut ex = e.start(head);
+            e.request_body(&mut ex, body);
+            let v = e.end_request(&mut ex);
+            (v.decision, ex.findings.iter().filter(|f| f.kind == "attack.protocol").map(|f| f.location.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(run("POST", "/v1/a?x=1&y=2", b"z=3"), (Decision::Allow, vec![]));
+        assert_eq!(run("POST", "/v1/a?x=1&y=2", b"z=3&w=4"), (Decision::Flag, vec!["request".to_string()]));
+        assert_eq!(run("DELETE", "/v1/a/1", b""), (Decision::Flag, vec!["method".to_string()]));
+        // Without the section nothing is checked.
+        let plain = engine("{}");
+        let mut ex = plain.start(RequestHead { method: "DELETE".into(), ..get("/v1/a/1?a=1&b=2&c=3&d=4", &[]) });
+        plain.end_request(&mut ex);
+        assert!(ex.findings.iter().all(|f| f.kind != "attack.protocol"), "{:?}", ex.findings);
     }
 
     #[test]

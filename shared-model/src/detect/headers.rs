@@ -130,16 +130,37 @@ pub(crate) fn charset(name: &str) -> Charset {
     if FINE.iter().any(|f| is(f)) || lower("iso-8859-") || lower("iso8859-") || lower("windows-125") || lower("cp125") {
         return Charset::Fine;
     }
-    if lower("ibm") || lower("cp0") || lower("cp1026") || lower("cp500") || lower("ebcdic") || lower("utf-7") || lower("utf7")
-        || lower("utf-16") || lower("utf16") || lower("utf-32") || lower("utf32") || lower("ucs-") || lower("ucs2") || lower("ucs4")
-        || lower("unicode") || lower("x-imap4-modified-utf7")
-    {
+    // The EBCDIC code pages by number, under any of the prefixes that name IBM code pages, and
+    // the Unicode forms that are not ASCII-based.
+    const EVASIVE: &[&str] = &[
+        "ebcdic", "csebcdic", "utf-7", "utf7", "csutf7", "utf-16", "utf16", "utf-32", "utf32", "ucs-", "ucs2", "ucs4", "iso-10646",
+        "csunicode", "unicode", "x-imap4-modified-utf7",
+    ];
+    if EVASIVE.iter().any(|p| lower(p)) || ebcdic_code_page(n) {
         return Charset::Evasive;
     }
     if lower("utf") {
         return Charset::Bogus;
     }
     Charset::Unknown
+}
+
+/// Whether `name` is an EBCDIC code page by number: an IBM name (`IBM038`, `IBM-1047`,
+/// `csIBM500`, `x-IBM1140`, `IBM-Thai`) of anything but the ASCII-based DOS and CJK pages, or a `cp` name of
+/// a page known to be EBCDIC (`cp` also names the ASCII-based Windows and ISO pages, `cp28591`).
+fn ebcdic_code_page(name: &str) -> bool {
+    const EBCDIC: &[u32] = &[
+        37, 38, 273, 274, 275, 277, 278, 280, 281, 284, 285, 290, 297, 420, 423, 424, 500, 870, 871, 875, 880, 905, 918, 924,
+        1025, 1026, 1027, 1047, 1140, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149,
+    ];
+    const ASCII_BASED: &[u32] = &[437, 737, 775, 850, 851, 852, 855, 857, 858, 860, 861, 862, 863, 864, 865, 866, 868, 869, 874, 891, 903, 904, 932, 936, 949, 950];
+    let lower = name.to_ascii_lowercase();
+    let number = |rest: &str| (1..=6).contains(&rest.len()).then_some(rest).filter(|d| d.bytes().all(|c| c.is_ascii_digit())).and_then(|d| d.parse::<u32>().ok());
+    if let Some(rest) = ["csibm", "x-ibm", "ibm-", "ibm"].iter().find_map(|p| lower.strip_prefix(p)) {
+        // Named IBM pages (`IBM-Thai`) are EBCDIC too.
+        return number(rest).is_none_or(|n| !ASCII_BASED.contains(&n));
+    }
+    ["cp-", "cp"].iter().find_map(|p| lower.strip_prefix(p)).and_then(number).is_some_and(|n| EBCDIC.contains(&n))
 }
 
 fn charset_hit(name: &str) -> Option<Hit> {
@@ -333,5 +354,11 @@ mod tests {
         assert_eq!(charset("utf-7"), Charset::Evasive);
         assert_eq!(charset("utf-88"), Charset::Bogus);
         assert_eq!(charset("x-mac-roman"), Charset::Unknown);
+        for ebcdic in ["cp037", "CP1140", "cp1047", "cp273", "cp875", "csIBM500", "ebcdic-cp-us", "IBM-1047", "ISO-10646-UCS-2", "csUnicode", "IBM038", "ibm01141", "IBM-Thai"] {
+            assert_eq!(charset(ebcdic), Charset::Evasive, "{ebcdic}");
+        }
+        for ascii_based in ["cp1252", "CP850", "cp866", "ibm866", "cp437", "windows-1251", "cp874", "cp28591", "IBM00858", "ibm775", "cp1250"] {
+            assert_ne!(charset(ascii_based), Charset::Evasive, "{ascii_based}");
+        }
     }
 }

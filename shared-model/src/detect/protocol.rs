@@ -15,12 +15,14 @@
 //! rest, so two names an inspector tells apart reach the application as one, parameter
 //! pollution). The method lives in
 //! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
-//! `headers`, scanner fingerprints in `scanner`; session ids planted through links are judged
+//! `headers`, scanner fingerprints in `scanner`, a system path across the path's segments in
+//! `traversal`; session ids planted through links are judged
 //! after the field scan ([`super::AttackDetector::scan_referrals`]).
 //!
 //! Every check here reads the head once per request, without allocating unless it reports.
 
 use super::scanner::Scanner;
+use super::traversal::SystemPath;
 use super::{headers, method, target, Family, Hit};
 use crate::swar;
 use crate::facts::RequestHead;
@@ -29,11 +31,12 @@ use crate::finding::Severity::{Critical, High, Medium};
 /// Request-level checks: framing, method, version, target, headers, scanner fingerprints.
 pub(crate) struct HeadChecks {
     scanner: Scanner,
+    system_path: SystemPath,
 }
 
 impl HeadChecks {
     pub fn new() -> Result<HeadChecks, String> {
-        Ok(HeadChecks { scanner: Scanner::new()? })
+        Ok(HeadChecks { scanner: Scanner::new()?, system_path: SystemPath::new()? })
     }
 
     /// Pushes (hit, location, evidence text) for every anomaly in `head`.
@@ -43,6 +46,9 @@ impl HeadChecks {
         method::check_query_override(head, out);
         version(head, out);
         target::check(head, out);
+        if let Some((hit, evidence)) = self.system_path.check(head.path_only()) {
+            out.push((hit, "path".to_string(), evidence));
+        }
         syntax(head, out);
         parameter_flood(head, out);
         bracket_pollution(head, out);

@@ -11,6 +11,11 @@
 //! encoded) is a traversal by itself, and so are the Vite dev server's own path prefixes: `/@fs/`
 //! serves any file by its absolute path, and `__x00__` is how Vite writes the NUL that starts a
 //! virtual module id (`/@id/__x00__...`); neither belongs in a request to a deployed API.
+//!
+//! The field walk hands path segments over one at a time, so a system path spread over the
+//! request path's own segments (`/download/proc/self/environ`, `/files/sys/class/net`) is judged
+//! on the path as a whole by [`SystemPath`], once per request: only a path with a segment naming a
+//! system directory (`etc`, `proc`, `sys`, `windows`, ...) costs more than one pass over it.
 
 use super::gate::{gated, in_sorted, lit, starts_word, word_at, word_end};
 use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
@@ -54,6 +59,8 @@ fn admin_share(b: &[u8], s: usize, e: usize) -> bool {
 }
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
+use crate::normalize::for_matching;
+use std::borrow::Cow;
 
 pub(crate) struct Traversal {
     rules: Rules,
@@ -195,6 +202,78 @@ impl Check for Traversal {
     }
 }
 
+/// The first directories of the system paths in [`SENSITIVE`] (lower-case, sorted), as a
+/// request path names them in a segment of their own.
+const SYSTEM_ROOTS: &[&str] = &[
+    ".aws", ".docker", ".git", ".kube", ".ssh", ".svn", "apache", "apache2", "dev", "etc", "inetpub", "meta-inf", "proc", "run",
+    "sys", "usr", "var", "web-inf", "windows", "winnt",
+];
+
+/// For each ASCII byte, the lengths (as bits) of the [`SYSTEM_ROOTS`] that start with it in either
+/// case: a segment whose first byte and length match no root is passed over at one lookup.
+const ROOT_SHAPES: [u16; 128] = {
+    let mut t = [0u16; 128];
+    let mut i = 0;
+    while i < SYSTEM_ROOTS.len() {
+        let r = SYSTEM_ROOTS[i].as_bytes();
+        t[r[0].to_ascii_lowercase() as usize] |= 1 << r.len();
+        t[r[0].to_ascii_uppercase() as usize] |= 1 << r.len();
+        i += 1;
+    }
+    t
+};
+
+/// A system path in the request path itself, across its segments (see the module docs).
+pub(crate) struct SystemPath {
+    rule: Rules,
+}
+
+impl SystemPath {
+    pub fn new() -> Result<SystemPath, String> {
+        let reach = format!(r"^[/\\]+{SENSITIVE}");
+        Ok(SystemPath { rule: Rules::new(Family::Traversal, &[(reach.as_str(), High, 0.8, "system file in the request path")])? })
+    }
+
+    /// The hit for the first system directory segment of `path` (without its query) that starts
+    /// a sensitive path, with the path from that segment on as evidence.
+    pub fn check(&self, path: &str) -> Option<(Hit, String)> {
+        // PERF: one pass over the bytes; a segment is looked up (lower-cased into a small buffer,
+        // then a binary search) only when its first byte and length fit a root name
+        // ([`ROOT_SHAPES`]); only a path with an escape (`%65tc`) is decoded, once.
+        if path.contains('%') {
+            return self.scan(&for_matching(path), true);
+        }
+        self.scan(path, false)
+    }
+
+    /// [`SystemPath::check`] over `path`, already in its matching form (decoded, lower-case)
+    /// when `matching`.
+    fn scan(&self, path: &str, matching: bool) -> Option<(Hit, String)> {
+        let b = path.as_bytes();
+        let mut start = 0;
+        while start < b.len() {
+            let end = b[start..].iter().position(|&c| c == b'/').map_or(b.len(), |p| start + p);
+            let seg = &b[start..end];
+            let shape = seg.first().and_then(|&c| ROOT_SHAPES.get(usize::from(c))).map_or(0, |&m| m >> seg.len().min(15) & 1);
+            let mut buf = [0u8; 8];
+            if let Some(lower) = buf.get_mut(..seg.len()).filter(|_| shape == 1) {
+                for (d, c) in lower.iter_mut().zip(seg) {
+                    *d = c.to_ascii_lowercase();
+                }
+                if in_sorted(SYSTEM_ROOTS, lower) {
+                    let rest = path.get(start.saturating_sub(1)..).unwrap_or("");
+                    let text = if matching { Cow::Borrowed(rest) } else { Cow::Owned(rest.to_ascii_lowercase()) };
+                    if let Some(hit) = self.rule.best(&text) {
+                        return Some((hit, text.into_owned()));
+                    }
+                }
+            }
+            start = end + 1;
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
@@ -257,6 +336,24 @@ mod tests {
             assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
         }
         assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
+    }
+
+    #[test]
+    fn system_paths_across_the_request_path() {
+        use super::super::protocol::tests::{findings, head};
+        assert!(super::SYSTEM_ROOTS.windows(2).all(|w| w[0] < w[1]), "sorted for the binary search");
+        let at = |path: &str| {
+            let mut h = head("GET", &[]);
+            h.path = path.into();
+            findings(&h).into_iter().filter(|f| f.kind == "attack.traversal").collect::<Vec<_>>()
+        };
+        for p in ["/download/proc/self/environ", "/files/SYS/Class/net", "/a/proc/cpuinfo?x=1", "/static/etc/shadow", "/x/Windows/win.ini", "/v1/var/log/auth.log", "/repo/.git/config", "/app/%65tc/passwd", "/app/etc%2Fpasswd"] {
+            let f = at(p);
+            assert!(f.iter().any(|f| f.location == "path" && f.severity >= crate::finding::Severity::High), "{p}: {f:?}");
+        }
+        for p in ["/v2/etc/settings", "/api/sys/health", "/runs/42/dev", "/proc/jobs/7", "/var/items?path=/etc/passwd", "/users/usr/local", "/sys", "/etc"] {
+            assert!(at(p).iter().all(|f| f.location != "path"), "{p}: {:?}", at(p));
+        }
     }
 
     #[test]
