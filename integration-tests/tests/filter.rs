@@ -196,6 +196,33 @@ fn body_attack_is_blocked_before_the_upstream() {
     assert!(f["location"].as_str().unwrap_or("").contains("memo"), "location names the field: {f}");
 }
 
+/// `policies.protocol` through Envoy: requests outside the operator's stated shape are refused
+/// in block mode (severity critical) before the upstream, ordinary ones pass.
+#[test]
+fn protocol_policy_violations_are_blocked_before_the_upstream() {
+    let policy = json!({"allowed_methods": ["GET", "POST"], "allowed_content_types": ["application/json"], "max_arguments": 5, "severity": "critical"});
+    let stack = Stack::with_filter(json!({"mode": "block", "policies": {"protocol": policy}})).start();
+    let post = |id: &str, content_type: &str, body: &str| {
+        format!("POST /api/v1/transfers HTTP/1.1\r\nHost: api.example.com\r\nx-request-id: {id}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    };
+    let cases = [
+        ("xml", post("policy-xml", "text/xml", "<transfer><amount>1</amount></transfer>")),
+        ("method", b"DELETE /api/v1/accounts/1001 HTTP/1.1\r\nHost: api.example.com\r\nx-request-id: policy-method\r\n\r\n".to_vec()),
+        ("args", b"GET /api/v1/search?a=1&b=2&c=3&d=4&e=5&f=6 HTTP/1.1\r\nHost: api.example.com\r\nx-request-id: policy-args\r\n\r\n".to_vec()),
+    ];
+    for (what, request) in cases {
+        let before = stack.api.hits();
+        let r = raw_http1(&stack.listen_addr(), &[request]).remove(0);
+        assert_eq!(r.status, 403, "{what}: {} {}", r.text(), stack.wait_log(&format!("policy-{what}")));
+        assert_eq!(stack.api.hits(), before, "{what} must not reach the upstream");
+        let v = vigil_of(&stack.wait_log(&format!("policy-{what}")));
+        assert!(finding(&v, "attack.protocol").is_some(), "{what}: {v}");
+    }
+    let ok = raw_http1(&stack.listen_addr(), &[post("policy-ok", "application/json", r#"{"from":"1001","to":"2002","amount":"1.00"}"#)]).remove(0);
+    assert_eq!(ok.status, 201, "{}", ok.text());
+    assert_eq!(vigil_of(&stack.wait_log("policy-ok"))["verdict"], "allow");
+}
+
 #[test]
 fn card_number_in_a_response_is_reported_redacted() {
     let stack = Stack::with_filter(json!({})).start();

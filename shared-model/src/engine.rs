@@ -792,6 +792,11 @@ mod tests {
         assert_eq!(run("POST", "/v1/a?x=1&y=2", b"z=3"), (Decision::Allow, vec![]));
         assert_eq!(run("POST", "/v1/a?x=1&y=2", b"z=3&w=4"), (Decision::Flag, vec!["request".to_string()]));
         assert_eq!(run("DELETE", "/v1/a/1", b""), (Decision::Flag, vec!["method".to_string()]));
+        // At `critical` a violation alone is a block, enforced in block mode.
+        let strict = engine(r#"{"mode":"block","policies":{"protocol":{"allowed_methods":["GET"],"severity":"critical"}}}"#);
+        let mut ex = strict.start(RequestHead { method: "DELETE".into(), ..get("/v1/a/1", &[]) });
+        let v = strict.end_request(&mut ex);
+        assert_eq!((v.decision, v.enforced), (Decision::Block, true), "{:?}", ex.findings);
         // Without the section nothing is checked.
         let plain = engine("{}");
         let mut ex = plain.start(RequestHead { method: "DELETE".into(), ..get("/v1/a/1?a=1&b=2&c=3&d=4", &[]) });

@@ -49,8 +49,9 @@ pub struct ProtocolPolicy {
 
 /// What a violation is reported with when no severity is configured.
 const DEFAULT_SEVERITY: Severity = Severity::High;
-/// Confidence of a violation: the request broke a rule the operator stated.
-const CONFIDENCE: f64 = 0.8;
+/// Confidence of a violation: certain, the request broke a rule the operator stated (so the
+/// severity alone sets its weight: `critical` reaches the block threshold on its own).
+const CONFIDENCE: f64 = 1.0;
 
 /// Arguments counted so far in one request (query first, then the body's form fields).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
