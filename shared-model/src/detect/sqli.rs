@@ -43,7 +43,7 @@ const AFTER_VALUE: &[&str] = &[
 /// Statement keywords that start a stacked query after `;`. Sorted.
 const STATEMENTS: &[&str] = &[
     "alter", "begin", "call", "create", "declare", "delete", "desc", "do", "drop", "exec", "execute", "grant", "handler", "if",
-    "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
+    "insert", "kill", "load", "lock", "merge", "prepare", "print", "rename", "replace", "revoke", "select", "set", "show",
     "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
 ];
 
@@ -1045,6 +1045,13 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         let rest = &toks[i + 2..];
                         sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select))) || existence_test(text, rest)
                     }
+                    // T-SQL's `print <expr>`: one operand, then the statement or the query ends
+                    // (`';print @@version--`, `x';print'`); `notes; print two copies` goes on in prose.
+                    (_, Some(b"print")) if i > 0 || quoted => {
+                        let value = matches!(next(2), Some(T::Num | T::Str { .. } | T::Var { .. } | T::Func { .. } | T::Kw(Kw::Literal)));
+                        let end = operand(&toks, i + 2);
+                        value && end.is_some_and(|e| e >= toks.len() || ends_in_comment(e - 1) || toks[e].t == T::Semi)
+                    }
                     // MySQL's `do <expr>`: evaluates an expression (a delay, a comparison).
                     (_, Some(b"do")) if i > 0 || quoted => {
                         let rest = &toks[i + 2..];
@@ -1107,7 +1114,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Word { .. } if word(text, tok) == b"match" && full_text_search(text, &toks, i) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "full-text search expression" })
             }
-            T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
+            T::Func { danger: true } if sql_arguments(&toks, i) => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
             // `@x:=1`, `(@v:=(select ..`: MySQL's assignment to a user variable inside an
             // expression.
@@ -1469,6 +1476,26 @@ fn numbered_call(toks: &[Tok], i: usize) -> bool {
 /// a compound name, never an English word.
 fn sql_only_name(w: &[u8]) -> bool {
     in_sorted(SYSTEM_PROCEDURES, w) || w.contains(&b'_') && in_sorted(DANGER_FUNCS, w)
+}
+
+/// Whether the arguments of the call at `toks[i]` read as SQL, as far as the value goes: no
+/// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose).
+fn sql_arguments(toks: &[Tok], i: usize) -> bool {
+    let mut depth = 0usize;
+    for w in toks.get(i + 1..).unwrap_or(&[]).windows(2).take(64) {
+        match w[0].t {
+            T::LParen => depth += 1,
+            T::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return true;
+                }
+            }
+            T::Num | T::Str { .. } | T::Word { call: false } | T::Kw(Kw::Literal) if w[1].t == T::Word { call: false } => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 /// `if(1=1,`, `iif(ascii(x)>64,`, `if(7=`: the conditional call at `toks[i]` opens with a
@@ -2109,6 +2136,9 @@ mod tests {
                 "x' rlike '^",
                 "'[1]' @> '[1]'",
                 "and exists(select 2)",
+                // T-SQL's print stacked after the closed string or a value
+                "x';print 2--",
+                "5;print @@servername",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -2279,6 +2309,10 @@ mod tests {
                 "the kids' like 'em",
                 "a=b, c=d",
                 "x=x, y=y",
+                // delay-function names over prose, print in prose
+                "sleep(8 hours)",
+                "benchmark(q3 results)",
+                "notes; print two copies",
             ],
         );
     }
