@@ -1673,10 +1673,13 @@ fn boolean(text: &[u8], toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &
     }
     let lhs = j;
     // `1 and (select count(*) from ..`, `x' or (select ascii(..`: a sub-select that computes
-    // something, even one the value leaves open for the application's query to close.
+    // something, even one the value leaves open for the application's query to close; a
+    // sub-select left open is such a fragment whatever it holds (`or (select 1`), as prose
+    // closes what it opens.
     if toks.get(lhs).is_some_and(|t| t.t == T::Kw(Kw::Select)) && toks[lhs - 1].t == T::LParen {
         let group = operand(toks, lhs - 1).unwrap_or(toks.len());
-        return grammar::sql_inside(text, &toks[lhs + 1..group]).then_some(Verdict { at, confidence: 0.85, detail: "boolean over a sub-select" });
+        let open = grammar::group_end(toks, lhs - 1).is_none();
+        return (open || grammar::sql_inside(text, &toks[lhs + 1..group])).then_some(Verdict { at, confidence: 0.85, detail: "boolean over a sub-select" });
     }
     let after_lhs = operand(toks, lhs)?;
     let cmp = toks.get(after_lhs).map(|t| t.t);
@@ -2139,6 +2142,9 @@ mod tests {
                 // T-SQL's print stacked after the closed string or a value
                 "x';print 2--",
                 "5;print @@servername",
+                // a sub-select a connective opens and leaves open
+                "or (select 7",
+                "and (select",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -2313,6 +2319,7 @@ mod tests {
                 "sleep(8 hours)",
                 "benchmark(q3 results)",
                 "notes; print two copies",
+                "sizes and (select one) or two",
             ],
         );
     }
