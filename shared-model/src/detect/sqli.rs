@@ -43,7 +43,7 @@ const AFTER_VALUE: &[&str] = &[
 /// Statement keywords that start a stacked query after `;`. Sorted.
 const STATEMENTS: &[&str] = &[
     "alter", "begin", "call", "create", "declare", "delete", "desc", "do", "drop", "exec", "execute", "grant", "handler", "if",
-    "insert", "kill", "load", "lock", "merge", "prepare", "rename", "replace", "revoke", "select", "set", "show",
+    "insert", "kill", "load", "lock", "merge", "prepare", "print", "rename", "replace", "revoke", "select", "set", "show",
     "shutdown", "truncate", "union", "update", "use", "waitfor", "with",
 ];
 
@@ -152,13 +152,9 @@ fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
     !w.is_empty() && (in_sorted(FUNCS, w) || in_sorted(DANGER_FUNCS, w) || w.starts_with(b"pg_") || w.starts_with(b"xp_") || w.starts_with(b"sp_"))
 }
 
-/// Gate for `=`: the value is one short thing compared with itself (`7=7`, `'a'<=>'a'`), as
-/// [`tautology`] then checks on the tokens.
+/// Gate for `=`: one short operand compared with itself (`7=7`, `'a'<=>'a'`, `x,2=2`), as
+/// [`tautology`] then checks on the tokens. Reads at most 32 bytes on each side.
 fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
-    // Short values only: each `=` of a long one would otherwise rescan it.
-    if b.len() > 72 {
-        return false;
-    }
     let mut op_s = s;
     while op_s > 0 && matches!(b[op_s - 1], b'<' | b'>' | b'!' | b'=') {
         op_s -= 1;
@@ -167,8 +163,29 @@ fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     while op_e < b.len() && matches!(b[op_e], b'>' | b'=') {
         op_e += 1;
     }
-    let (left, right) = (b[..op_s].trim_ascii(), b[op_e..].trim_ascii());
-    !left.is_empty() && left.len() <= 32 && left == right
+    let l_end = skip_space_back(b, op_s);
+    let r_start = skip_space(b, op_e);
+    let left = b.get(operand_start(b, l_end)..l_end).unwrap_or(&[]);
+    let right = b.get(r_start..).unwrap_or(&[]);
+    !left.is_empty() && right.len() >= left.len() && right[..left.len()].eq_ignore_ascii_case(left) && right.get(left.len()).is_none_or(|&c| !is_word(c))
+}
+
+/// The index just past the last non-blank byte before `i`.
+fn skip_space_back(b: &[u8], mut i: usize) -> usize {
+    while i > 0 && b[i - 1] <= b' ' {
+        i -= 1;
+    }
+    i
+}
+
+/// Where the operand ending at `end` starts: a quoted literal or a run of word characters, up
+/// to 32 bytes back.
+fn operand_start(b: &[u8], end: usize) -> usize {
+    let floor = end.saturating_sub(32);
+    match end.checked_sub(1).map(|p| b[p]) {
+        Some(q @ (b'\'' | b'"')) => (floor..end - 1).rev().find(|&p| b[p] == q).unwrap_or(end),
+        _ => (floor..end).rev().find(|&p| !is_word(b[p])).map_or(floor, |p| p + 1),
+    }
 }
 
 /// Gate for `set`: a whole word followed by a user variable (`set @x`).
@@ -311,6 +328,7 @@ impl Check for Sqli {
             gated("limit", logic),
             gated("collate", logic),
             lit("||"),
+            lit("@>"),
             lit("&&"),
             gated("union", whole_word),
             gated("select", whole_word),
@@ -325,6 +343,7 @@ impl Check for Sqli {
             lit("information_schema"),
             lit("sysobjects"),
             gated("msdb", whole_word),
+            gated("sys.", starts_word),
             gated("tempdb", whole_word),
             lit("sysdatabases"),
             gated("sysibm", whole_word),
@@ -877,6 +896,23 @@ const NILADIC: &[&str] = &[
     "utc_date", "utc_time", "utc_timestamp",
 ];
 
+/// SQL Server's catalog views, named `sys.<view>`: its databases, tables, logins. Sorted.
+const SYS_VIEWS: &[&str] = &[
+    "all_columns", "all_objects", "columns", "database_principals", "databases", "objects", "procedures", "schemas",
+    "server_principals", "sql_logins", "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
+];
+
+/// SQL Server's procedures that run operating-system commands, SQL text or COM objects, or
+/// read the registry and file system: an API value has no reason to name them. Sorted.
+const SYSTEM_PROCEDURES: &[&str] = &[
+    "sp_addextendedproc", "sp_configure", "sp_executesql", "sp_makewebtask", "sp_oacreate", "sp_oamethod",
+    "xp_cmdshell", "xp_dirtree", "xp_fileexist", "xp_regread", "xp_regwrite", "xp_servicecontrol", "xp_subdirs",
+];
+
+/// Calls that build one string from many rows or values (MySQL's aggregate and set functions),
+/// how extraction payloads fit a whole column into one result. Sorted.
+const STRING_BUILDERS: &[&str] = &["concat_ws", "export_set", "group_concat", "make_set"];
+
 /// MySQL's grant tables, named `mysql.<table>`: where its users, hosts and password hashes live.
 /// Sorted.
 const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "tables_priv", "user"];
@@ -999,7 +1035,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
-                    (Some(T::Kw(Kw::Select)), _) if i > 0 || quoted => {
+                    (Some(T::Kw(Kw::Select)), _) => {
                         let value = matches!(next(2), Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::Kw(Kw::Literal)))
                             || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*");
                         value && (ends_in_comment(i + 2) || matches!(next(3), Some(T::Comma | T::Semi | T::Kw(Kw::From))))
@@ -1008,6 +1044,13 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     (_, Some(b"if" | b"while")) => {
                         let rest = &toks[i + 2..];
                         sqlish(rest) >= 3 && rest.iter().any(|t| matches!(t.t, T::Kw(Kw::Stmt | Kw::Select))) || existence_test(text, rest)
+                    }
+                    // T-SQL's `print <expr>`: one operand, then the statement or the query ends
+                    // (`';print @@version--`, `x';print'`); `notes; print two copies` goes on in prose.
+                    (_, Some(b"print")) if i > 0 || quoted => {
+                        let value = matches!(next(2), Some(T::Num | T::Str { .. } | T::Var { .. } | T::Func { .. } | T::Kw(Kw::Literal)));
+                        let end = operand(&toks, i + 2);
+                        value && end.is_some_and(|e| e >= toks.len() || ends_in_comment(e - 1) || toks[e].t == T::Semi)
                     }
                     // MySQL's `do <expr>`: evaluates an expression (a delay, a comparison).
                     (_, Some(b"do")) if i > 0 || quoted => {
@@ -1071,7 +1114,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Word { .. } if word(text, tok) == b"match" && full_text_search(text, &toks, i) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "full-text search expression" })
             }
-            T::Func { danger: true } => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
+            T::Func { danger: true } if sql_arguments(&toks, i) => keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" }),
             T::Var { system: true } => keep(Verdict { at: tok.at, confidence: 0.8, detail: "system variable" }),
             // `@x:=1`, `(@v:=(select ..`: MySQL's assignment to a user variable inside an
             // expression.
@@ -1079,6 +1122,24 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 keep(Verdict { at: tok.at, confidence: 0.85, detail: "variable assignment" })
             }
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
+            // `sys.databases`, `sys.sql_logins`: SQL Server's catalog views.
+            T::Word { call: false } if word(text, tok) == b"sys" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| t.at == toks[i + 1].end && in_sorted(SYS_VIEWS, word(text, t))) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
+            }
+            // `xp_cmdshell`, `sp_executesql`: SQL Server procedures that run commands or SQL text.
+            T::Word { .. } if in_sorted(SYSTEM_PROCEDURES, word(text, tok)) => {
+                keep(Verdict { at: tok.at, confidence: 0.8, detail: "system procedure name" })
+            }
+            // `if(1=1,sleep(5),0)`, `iif(ascii(x)>64,1,0)`, `if(7=`: SQL's conditional function
+            // over a comparison, how blind injections ask their yes/no questions.
+            T::Func { .. } if matches!(word(text, tok), b"if" | b"iif") && conditional_call(&toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "conditional SQL function" })
+            }
+            // `group_concat(table_name)`, `char(97,98)`: calls that build one string out of many
+            // rows or character codes, how extraction payloads assemble what they read.
+            T::Func { .. } if string_builder(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.75, detail: "SQL string-building call" })
+            }
             // `dbms_pipe.receive_message(`, `utl_http.request(`: Oracle's delay and network packages.
             T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
                 keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" })
@@ -1126,6 +1187,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
+    if let Some(at) = executable_comment(text, all) {
+        keep(Verdict { at, confidence: 0.85, detail: "MySQL executable comment" });
+    }
     if let Some(at) = comment_for_blank(all) {
         keep(Verdict { at, confidence: 0.8, detail: "comment in place of a blank" });
     }
@@ -1139,6 +1203,30 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
         keep(v);
     }
     found.map(|v| Hit::new(Family::Sqli, Severity::Critical, v.confidence, v.at, v.detail))
+}
+
+/// Where a MySQL executable comment (`/*!`, `/*!50000`) opens on SQL: a keyword, a connective,
+/// a known function. MySQL runs its body while other parsers and filters skip it as a comment;
+/// a script's banner (`/*! lib v1.2 | MIT */`) opens on a name.
+fn executable_comment(text: &[u8], all: &[Tok]) -> Option<usize> {
+    let mut from = 0;
+    // Bounded: the first few markers decide.
+    for _ in 0..4 {
+        let at = find(text, from, b"/*!")?;
+        let mut body = at + 3;
+        while text.get(body).is_some_and(u8::is_ascii_digit) {
+            body += 1;
+        }
+        let body = skip_space(text, body);
+        let opens_sql = all.iter().find(|t| t.at >= body).is_some_and(|t| {
+            t.at == body && matches!(t.t, T::Kw(Kw::Union | Kw::Select | Kw::From | Kw::Stmt | Kw::WordOp) | T::Logic | T::Func { .. })
+        });
+        if opens_sql {
+            return Some(at);
+        }
+        from = at + 3;
+    }
+    None
 }
 
 /// Where a comment stands glued between a statement keyword, `select`, `union`, `from` or a
@@ -1384,6 +1472,82 @@ fn numbered_call(toks: &[Tok], i: usize) -> bool {
     glued && t(2).is_some_and(|n| n.t == T::Num) && t(3).is_none_or(|r| r.t == T::RParen)
 }
 
+/// A name only SQL gives a function or procedure (`pg_sleep`, `load_file`, `xp_cmdshell`):
+/// a compound name, never an English word.
+fn sql_only_name(w: &[u8]) -> bool {
+    in_sorted(SYSTEM_PROCEDURES, w) || w.contains(&b'_') && in_sorted(DANGER_FUNCS, w)
+}
+
+/// Whether the arguments of the call at `toks[i]` read as SQL, as far as the value goes: no
+/// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose).
+fn sql_arguments(toks: &[Tok], i: usize) -> bool {
+    let mut depth = 0usize;
+    for w in toks.get(i + 1..).unwrap_or(&[]).windows(2).take(64) {
+        match w[0].t {
+            T::LParen => depth += 1,
+            T::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return true;
+                }
+            }
+            T::Num | T::Str { .. } | T::Word { call: false } | T::Kw(Kw::Literal) if w[1].t == T::Word { call: false } => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// `if(1=1,`, `iif(ascii(x)>64,`, `if(7=`: the conditional call at `toks[i]` opens with a
+/// comparison whose left side is a literal, a variable, a call or a group (not a bare name, as
+/// code's `if (x > 1)` and a spreadsheet's `IF(A1>5,..)` have), followed by the next argument or
+/// left open. A formula (`=IF(..)`) opens with `=`.
+fn conditional_call(toks: &[Tok], i: usize) -> bool {
+    let t = |k: usize| toks.get(k).map(|x| x.t);
+    if t(i + 1) != Some(T::LParen) || i == 1 && toks[i].at == 1 && t(0) == Some(T::Cmp) {
+        return false;
+    }
+    let lhs = i + 2;
+    let left_ok = matches!(t(lhs), Some(T::Num | T::Str { .. } | T::Var { .. } | T::Kw(Kw::Literal) | T::Func { .. } | T::LParen));
+    let Some(after) = operand(toks, lhs) else { return false };
+    if !left_ok || !matches!(t(after), Some(T::Cmp | T::Kw(Kw::WordOp))) {
+        return false;
+    }
+    match operand(toks, after + 1) {
+        None => after + 1 >= toks.len(),
+        Some(end) => end >= toks.len() || t(end) == Some(T::Comma),
+    }
+}
+
+/// `group_concat(name)`, `char(97,98)`, `chr(0x41)`: the call at `toks[i]` is a
+/// [`STRING_BUILDERS`] function with an argument, or builds characters from codes only (two or
+/// more numbers, or a hexadecimal one): a column type (`char(10)`) has one decimal length.
+fn string_builder(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    let name = word(text, &toks[i]);
+    if toks.get(i + 1).map(|t| t.t) != Some(T::LParen) || toks.get(i + 2).is_none_or(|t| t.t == T::RParen) {
+        return false;
+    }
+    if in_sorted(STRING_BUILDERS, name) {
+        return true;
+    }
+    if !matches!(name, b"char" | b"chr" | b"nchar") {
+        return false;
+    }
+    let args = toks[i + 2..].iter().take_while(|t| t.t != T::RParen).take(64);
+    let (mut numbers, mut hex) = (0, false);
+    for a in args {
+        match a.t {
+            T::Num => {
+                numbers += 1;
+                hex |= text.get(a.at..a.at + 2) == Some(b"0x");
+            }
+            T::Comma => {}
+            _ => return false,
+        }
+    }
+    numbers >= 2 || hex
+}
+
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
 fn oracle_package(w: &[u8]) -> bool {
     (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && in_sorted(DANGER_FUNCS, w)
@@ -1416,11 +1580,16 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
     if next == Some(T::LParen) && text.get(toks[i + 1].at) == Some(&b'(') && path(i + 2) {
         return None;
     }
-    // select followed directly by a value: select 1, select char(..), select @@version, select *.
-    let direct = matches!(
-        next,
-        Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::LParen | T::Op | T::Kw(Kw::Literal | Kw::Clause))
-    );
+    // select followed directly by a value: select 1, select char(..), select @@version, select *,
+    // select -1 (a sign before an operand: `select-all` is one hyphenated word), select pg_sleep
+    // (a name only SQL knows, its parenthesis in another parameter or cut off).
+    let operand_after_op = |k: usize| toks.get(k).is_some_and(|t| matches!(t.t, T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::LParen | T::Kw(Kw::Literal)));
+    let direct = match next {
+        Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::LParen | T::Kw(Kw::Literal | Kw::Clause)) => true,
+        Some(T::Op) => word(text, &toks[i + 1]) == b"*" || operand_after_op(i + 2),
+        Some(T::Word { call: false }) => sql_only_name(word(text, &toks[i + 1])),
+        _ => false,
+    };
     let stmt_end = toks[i + 1..].iter().position(|t| t.t == T::Semi).map_or(toks.len(), |p| i + 1 + p);
     let from = toks[i + 1..stmt_end].iter().position(|t| t.t == T::Kw(Kw::From)).map(|p| i + 1 + p);
     match from {
@@ -1428,10 +1597,23 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
             let list = &toks[i + 1..f];
             let list_sql = list.iter().any(|t| matches!(t.t, T::Op | T::Num | T::Func { .. } | T::Var { .. } | T::Comma | T::Dot | T::Str { .. }));
             let after = toks.get(f + 2).map(|t| t.t);
+            // After the table: the end, a clause that goes on as SQL does (`where`, `group by`,
+            // `limit`, `union`), a schema-qualified name; prose goes on with words
+            // (`select their reps from the group`, `from the top`).
+            let clause_after = toks.get(f + 2).is_some_and(|t| match t.t {
+                T::Kw(Kw::Clause) => match word(text, t) {
+                    b"group" | b"order" => toks.get(f + 3).is_some_and(|b| word(text, b) == b"by"),
+                    w => matches!(w, b"where" | b"having" | b"limit" | b"offset" | b"into" | b"join" | b"procedure" | b"as" | b"except" | b"intersect" | b"minus"),
+                },
+                T::Kw(Kw::Union | Kw::Select | Kw::Stmt) => true,
+                _ => false,
+            });
             let tail_sql = toks.get(f + 1).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Clause)))
-                && (matches!(after, None | Some(T::Kw(_) | T::Semi | T::RParen | T::Dot | T::Comma)) || ends_in_comment(f + 1));
+                && (clause_after || matches!(after, None | Some(T::Semi | T::RParen | T::Dot | T::Comma)) || ends_in_comment(f + 1));
             (list_sql || tail_sql || direct).then_some(Verdict { at, confidence: 0.9, detail: "select statement" })
         }
+        // `select pg_sleep`: the name alone is SQL's.
+        None if matches!(next, Some(T::Word { .. })) && direct => Some(Verdict { at, confidence: 0.85, detail: "select of an SQL-only function" }),
         None if direct && i + 2 < stmt_end => {
             // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword.
             (sqlish(&toks[i + 1..stmt_end]) >= 2).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
@@ -1491,10 +1673,13 @@ fn boolean(text: &[u8], toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &
     }
     let lhs = j;
     // `1 and (select count(*) from ..`, `x' or (select ascii(..`: a sub-select that computes
-    // something, even one the value leaves open for the application's query to close.
+    // something, even one the value leaves open for the application's query to close; a
+    // sub-select left open is such a fragment whatever it holds (`or (select 1`), as prose
+    // closes what it opens.
     if toks.get(lhs).is_some_and(|t| t.t == T::Kw(Kw::Select)) && toks[lhs - 1].t == T::LParen {
         let group = operand(toks, lhs - 1).unwrap_or(toks.len());
-        return grammar::sql_inside(text, &toks[lhs + 1..group]).then_some(Verdict { at, confidence: 0.85, detail: "boolean over a sub-select" });
+        let open = grammar::group_end(toks, lhs - 1).is_none();
+        return (open || grammar::sql_inside(text, &toks[lhs + 1..group])).then_some(Verdict { at, confidence: 0.85, detail: "boolean over a sub-select" });
     }
     let after_lhs = operand(toks, lhs)?;
     let cmp = toks.get(after_lhs).map(|t| t.t);
@@ -1549,13 +1734,20 @@ fn nested_call(toks: &[Tok], i: usize) -> bool {
 /// Clause keywords used as probes after a value: `order by 3--`, `group by 1`,
 /// `into outfile '..'`, `waitfor delay '0:0:5'`, `procedure analyse(`.
 fn clause_probe(text: &[u8], toks: &[Tok], i: usize) -> Option<Verdict> {
+    let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
+    let t = |k: usize| toks.get(k).map(|t| t.t);
+    let at = toks[i].at;
+    // MySQL-only phrases, whole wherever they stand: `into outfile '/tmp/x'`, `procedure
+    // analyse(`.
+    match (w(i), w(i + 1)) {
+        (b"into", b"outfile" | b"dumpfile") if matches!(t(i + 2), Some(T::Str { .. })) => return Some(Verdict { at, confidence: 0.9, detail: "file write" }),
+        (b"procedure", b"analyse") if t(i + 2) == Some(T::LParen) => return Some(Verdict { at, confidence: 0.85, detail: "procedure analyse" }),
+        _ => {}
+    }
     let prev_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { .. } | T::RParen | T::Word { .. } | T::Var { .. });
     if !prev_value {
         return None;
     }
-    let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
-    let t = |k: usize| toks.get(k).map(|t| t.t);
-    let at = toks[i].at;
     match (w(i), w(i + 1)) {
         (b"order" | b"group", b"by") if matches!(t(i + 2), Some(T::Num)) => {
             Some(Verdict { at, confidence: 0.8, detail: "order/group by probe" })
@@ -1595,11 +1787,25 @@ fn apart_after_prose(text: &[u8], end: usize) -> bool {
 /// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`): a condition
 /// that is always true, which only a probe for an injectable parameter sends. Dates, versions
 /// and sums (`1=2-1`, `x=1`) compare different things.
+///
+/// The comparison may also stand as one item of a list or group (`x,1=1`, `(2=2)`) or be
+/// appended by a connective, where it may compare a column with itself (`or id=id`): it is set
+/// apart from what surrounds it by a comma, a parenthesis, a connective or the ends of the value,
+/// while prose runs words into it (`where is the 5=5 rule`).
 fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
-    let [l, op, r] = toks else { return None };
-    let same = word(text, l) == word(text, r) && matches!(l.t, T::Num | T::Str { closed: true, .. });
-    let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || word(text, op) == b"like";
-    (ctx == Ctx::Raw && same && cmp).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
+    if ctx != Ctx::Raw {
+        return None;
+    }
+    toks.windows(3).enumerate().find_map(|(k, w)| {
+        let [l, op, r] = w else { return None };
+        let before = k.checked_sub(1).map(|p| toks[p].t);
+        let after = toks.get(k + 3).map(|t| t.t);
+        let apart = matches!(before, None | Some(T::Comma | T::LParen | T::Logic)) && matches!(after, None | Some(T::Comma | T::RParen | T::Logic | T::Semi));
+        let literal = matches!(l.t, T::Num | T::Str { closed: true, .. }) || l.t == T::Word { call: false } && before == Some(T::Logic);
+        let same = word(text, l) == word(text, r) && l.t == r.t && literal;
+        let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || word(text, op) == b"like";
+        (same && cmp && apart).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
+    })
 }
 
 /// Quote contexts: the value closes the application's string and continues as SQL.
@@ -1655,11 +1861,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS};
+    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC] {
+        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -1896,6 +2102,49 @@ mod tests {
                 "x'; merge t using (select 1) s on",
                 "4;update[accounts]set role=1",
                 "2;desc[users]--",
+                // a name only SQL has after `select`; conditional calls over a literal comparison
+                "select get_lock",
+                "IIF(5>",
+                "if(ascii(x)>64,1,0)",
+                // self-comparisons set apart as a list item, a group or an appended condition
+                "x,7=7",
+                "(4=4)",
+                "or uid=uid",
+                // a known function left open after a connective
+                "and ord(",
+                "or hex(",
+                // the string and the application's parenthesis closed, then a comparison
+                "') = ('",
+                // an alias and a table named after the closed string; a sub-select as a list item
+                "x' as pw from accounts",
+                "`, (select 2)--",
+                "'), (select name from t)--",
+                // MySQL executable comments opening on SQL
+                "/*!40000union*/",
+                "1 /*!and*/ 2",
+                // catalog views and system procedures named bare
+                "sys.sql_logins",
+                "sp_oacreate",
+                // file writes and procedure analyse wherever they stand
+                "into dumpfile '/var/x'",
+                "procedure analyse(1,1)",
+                // strings built from rows or character codes
+                "group_concat(name)",
+                "char(104,105)",
+                "chr(0x41)",
+                // a stacked select opening the value, patterns after the closed string, PostgreSQL
+                // containment between literals, an appended existence test
+                ";select 9",
+                "' like '%_",
+                "x' rlike '^",
+                "'[1]' @> '[1]'",
+                "and exists(select 2)",
+                // T-SQL's print stacked after the closed string or a value
+                "x';print 2--",
+                "5;print @@servername",
+                // a sub-select a connective opens and leaves open
+                "or (select 7",
+                "and (select",
             ],
             &[
                 "Use of the character database, as this crate does, is (mostly) fine: 1, 2, 3",
@@ -2053,6 +2302,24 @@ mod tests {
                 "in case when x then y",
                 "the match (final) against (Brazil)",
                 "insert coins; replace tires values",
+                // prose around select/from, hyphenated words, code's conditions
+                "union members select their delegates from the group",
+                "select a name from the top",
+                "select-all",
+                "if(x>1){y()}",
+                // a column type, a script banner, Python's sys module, quoted words and likes
+                "char(10)",
+                "varchar(255)",
+                "/*! lib v2 | MIT */",
+                "sys.path",
+                "the kids' like 'em",
+                "a=b, c=d",
+                "x=x, y=y",
+                // delay-function names over prose, print in prose
+                "sleep(8 hours)",
+                "benchmark(q3 results)",
+                "notes; print two copies",
+                "sizes and (select one) or two",
             ],
         );
     }

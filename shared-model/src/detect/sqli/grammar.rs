@@ -67,6 +67,8 @@ struct Walk {
     commented: bool,
     /// The ending comment is `#` (also how people number things: `1# blah`).
     cut_by_hash: bool,
+    /// `as <name>` aliases after a value (also counted in [`Walk::words`]).
+    aliases: u32,
     /// Tokens walked.
     tokens: u32,
     /// The value ends where an operand is due (`and x=(`): valid only for appended conditions.
@@ -168,6 +170,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 if word(text, tok) == b"exists" && all.get(k).map(|x| x.t) == Some(T::LParen) && all.get(k + 1).map(|x| x.t) == Some(T::Kw(Kw::Select)) =>
             {
                 w.subselects += 1;
+                w.sql_syntax += 1;
                 k = group_end(all, k)?;
                 operand_done(&mut w, &mut pending_cmp, last_operand, T::Kw(Kw::Select));
                 last_operand = Some(T::Num);
@@ -196,7 +199,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 if word(text, tok) == b"sounds" && all.get(k).is_some_and(|x| word(text, x) == b"like") {
                     k += 1; // `sounds like`: one operator
                 }
-                w.sql_ops += u32::from(matches!(word(text, tok), b"div" | b"rlike" | b"regexp" | b"sounds" | b"<=>"));
+                w.sql_ops += u32::from(matches!(word(text, tok), b"div" | b"rlike" | b"regexp" | b"sounds" | b"<=>" | b"@>" | b"<@"));
                 pending_cmp = true;
                 state = State::Operand;
             }
@@ -246,6 +249,12 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 state = State::Operand;
             }
             (State::After, T::Kw(Kw::Clause)) if matches!(word(text, tok), b"asc" | b"desc") => {}
+            // `x' as name from ..`: an alias for the value in a column list.
+            (State::After, T::Kw(Kw::Clause)) if depth == 0 && word(text, tok) == b"as" && matches!(all.get(k).map(|x| x.t), Some(T::Word { call: false })) => {
+                k += 1;
+                w.aliases += 1;
+                w.words += 1;
+            }
             // `1) from users where ..`: the value names the table the query reads; the table
             // name is one of its identifiers.
             (State::After, T::Kw(Kw::From)) if depth == 0 && matches!(all.get(k).map(|x| x.t), Some(T::Word { call: false })) => {
@@ -423,7 +432,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         // A condition, then a connective a comment leaves hanging (`1='1' or-- -`): the query
         // goes on after the comment's line.
         let hanging = w.cut && w.literal_cmp >= 1 && all.iter().rev().find(|t| !matches!(t.t, T::Comment { .. })).is_some_and(|t| t.t == T::Logic);
-        return ((appended || filtered) && cmp >= 1 || hanging).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
+        // A known function left open after a connective (`and ascii(`, `or sleep(`) is the head
+        // of a blind condition the rest of the request completes.
+        let open_call = appended && w.calls >= 1;
+        return ((appended || filtered) && cmp >= 1 || hanging || open_call).then_some(Verdict { at: first.at, confidence: CONDITION, detail: "appended SQL condition" });
     }
     // `and '5'`, `or 'x'`: the whole value a connective and one quoted literal, a truthy
     // condition appended to the application's.
@@ -460,7 +472,10 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // Sub-selects, known functions or `case` expressions joined to the query: `' and (select
     // ..)`, `1 or sleep(1)`, `database() like schema()`, `chr(1)||chr(2)`.
     let sql_terms = w.subselects + w.calls + w.cases;
-    if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2) {
+    // (Appended to the application's condition, a sub-select needs no literal: `and
+    // exists(select 1)`, `or (select count(*) from t)`.)
+    let appended_subselect = appended && w.subselects >= 1 && (w.sql_syntax >= 1 || sql_inside(text, all));
+    if sql_terms >= 1 && (w.logic + cmp + w.arith) >= 1 && (quoted || w.cut || w.literals >= 1 || sql_terms >= 2 || appended_subselect) {
         return Some(Verdict { at, confidence: CONDITION, detail: "SQL expression with a call or sub-select" });
     }
     // Literals joined by an operator only SQL has (`1 xor 1`, `2 div 0`), or a number joined
@@ -515,6 +530,16 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         if ops == 1 && w.words == 0 && w.tokens <= 4 && ends_in_app_string(text, all, q) && operator_probe(text, all) {
             return Some(Verdict { at, confidence: CONDITION, detail: "operator probe between quotes" });
         }
+        // `') like ('`, `') = ('`: the string and the application's parenthesis closed, then a
+        // comparison with a group the application's own `')` closes.
+        if w.closed_app_parens >= 1 && cmp >= 1 && w.words == 0 && depth_opened(all) && ends_in_app_string(text, all, q) {
+            return Some(Verdict { at, confidence: CONDITION, detail: "closed string and parenthesis then a comparison" });
+        }
+        // `x' as name from users`, `1' from accounts--`: the value ends the application's
+        // column list and names the table itself.
+        if w.tables >= 1 && w.aliases + w.tables == w.words && (w.aliases >= 1 || w.cut || w.clauses >= 1) && !w.open_end {
+            return Some(Verdict { at, confidence: 0.85, detail: "closed string then a table" });
+        }
         if ops == 1 && w.words == 0 && quoted_operator(text, all, q) {
             return Some(Verdict { at, confidence: 0.7, detail: "SQL operator between single quotes" });
         }
@@ -525,18 +550,29 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
 /// `title like '`, `name not like '%`: a column, a pattern operator, then a pattern the value
 /// opens and leaves for the application's next quote to close: a probe that turns the rest of
 /// the query into the pattern. The pattern holds at most wildcards (`'abc` is a word quoted).
+///
+/// In a quote context the column is the application's string, closed by the value's first
+/// quote glued to at most one word (`' like '%`, `x' rlike '^`), and the pattern opens with
+/// that quote.
 fn opened_pattern(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
-    let (Ctx::Raw, [col, ops @ .., pattern]) = (ctx, all) else { return None };
+    let [col, ops @ .., pattern] = all else { return None };
+    let (col_ok, q) = match ctx {
+        Ctx::Raw => (col.t == T::Word { call: false }, b'\''),
+        Ctx::Quote(q) => {
+            let head = text.get(..col.end.saturating_sub(1)).unwrap_or(&[]);
+            (matches!(col.t, T::Str { closed: true, .. }) && !head.iter().any(u8::is_ascii_whitespace), q)
+        }
+    };
     let op = match ops {
         [op] => op,
         [not, op] if word(text, not) == b"not" => op,
         _ => return None,
     };
     let body = text.get(pattern.at + 1..pattern.end).unwrap_or(&[]);
-    let wildcards = body.iter().all(|c| matches!(c, b'%' | b'_' | b'*'));
+    let wildcards = body.iter().all(|c| matches!(c, b'%' | b'_' | b'*' | b'^' | b'$' | b'.'));
     let pattern_op = op.t == T::Kw(Kw::WordOp) && matches!(word(text, op), b"like" | b"rlike" | b"regexp" | b"glob");
-    let opened = matches!(pattern.t, T::Str { closed: false, .. }) && text.get(pattern.at) == Some(&b'\'');
-    (col.t == T::Word { call: false } && pattern_op && opened && wildcards).then_some(Verdict { at: op.at, confidence: 0.8, detail: "pattern left open" })
+    let opened = matches!(pattern.t, T::Str { closed: false, .. }) && text.get(pattern.at) == Some(&q);
+    (col_ok && pattern_op && opened && wildcards).then_some(Verdict { at: op.at, confidence: 0.8, detail: "pattern left open" })
 }
 
 /// `=IF(A2>5,"yes","no")`, `=SUM(B1:B9)`: an `=` glued to a call opens the value, as a
@@ -550,17 +586,35 @@ fn spreadsheet_formula(text: &[u8], all: &[Tok]) -> bool {
 /// `x,iif(1=2,x,1/0)`, `3,(select ..)`: one operand, a comma, then an expression: the value
 /// extends a list the application writes (`order by <value>`, a column list) with an item that
 /// computes a condition. The item must be a call, sub-select or `case` over a literal comparison,
-/// which a list of words or numbers (`smith, john`, `1, 2, max(3)`) is not.
+/// which a list of words or numbers (`smith, john`, `1, 2, max(3)`) is not; a sub-select
+/// followed by a comment that cuts the query (`x', (select 1)--`) is such an item too.
+/// In the quote contexts the head is the application's closed string (and parentheses).
 fn list_item(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     let head = all.first()?;
-    let plain = matches!(head.t, T::Num | T::Str { closed: true, .. } | T::Word { call: false });
-    if ctx != Ctx::Raw || !plain || all.get(1).map(|t| t.t) != Some(T::Comma) {
+    let mut comma = 1;
+    let plain = match ctx {
+        Ctx::Raw => matches!(head.t, T::Num | T::Str { closed: true, .. } | T::Word { call: false }),
+        Ctx::Quote(_) => {
+            while all.get(comma).is_some_and(|t| t.t == T::RParen) {
+                comma += 1;
+            }
+            matches!(head.t, T::Str { closed: true, .. })
+        }
+    };
+    if !plain || all.get(comma).map(|t| t.t) != Some(T::Comma) {
         return None;
     }
-    let w = walk(text, all, 2, State::Operand)?;
+    let items = all.get(comma + 1..).unwrap_or(&[]);
+    let w = walk(text, all, comma + 1, State::Operand)?;
     let terms = w.calls + w.subselects + w.cases;
-    let computes = w.literal_cmp >= 1 || w.subselects >= 1 && sql_inside(text, &all[2..]);
-    (!w.open_end && terms >= 1 && computes).then(|| Verdict { at: all.get(2).map_or(0, |t| t.at), confidence: CONDITION, detail: "SQL condition in a list item" })
+    let computes = w.literal_cmp >= 1 || w.subselects >= 1 && (sql_inside(text, items) || w.cut);
+    (!w.open_end && terms >= 1 && computes).then(|| Verdict { at: items.first().map_or(0, |t| t.at), confidence: CONDITION, detail: "SQL condition in a list item" })
+}
+
+/// Whether the value opens a parenthesis it does not close (`('`): a group the application's
+/// own closing parenthesis ends.
+fn depth_opened(all: &[Tok]) -> bool {
+    all.iter().rposition(|t| t.t == T::LParen).is_some_and(|p| all[p..].iter().all(|t| t.t != T::RParen))
 }
 
 /// `3' ' 1`, `a" "b`: the closed quote, a blank, then a short quoted operand the application's
