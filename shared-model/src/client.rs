@@ -8,7 +8,7 @@
 //! with SipHash-2-4 under a configured key, so logs can correlate a client without holding its token.
 
 use crate::facts::RequestHead;
-use crate::jwt::Jwt;
+use crate::jwt::{Jwt, Tokens};
 use serde::{Deserialize, Serialize};
 
 /// One way of telling clients apart.
@@ -153,11 +153,12 @@ pub fn auth_kind(head: &RequestHead) -> &'static str {
     "none"
 }
 
-/// The request's bearer token parsed as a JWT (unverified), when it is one.
-pub fn bearer_jwt(head: &RequestHead) -> Option<Jwt> {
+/// The request's bearer token parsed as a JWT (unverified), when it is one; `tokens` remembers
+/// the tokens parsed lately.
+pub fn bearer_jwt(head: &RequestHead, tokens: &Tokens) -> Option<Jwt> {
     let a = head.header("authorization")?;
     let (scheme, token) = a.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| Jwt::parse(token.trim()))?
+    scheme.eq_ignore_ascii_case("bearer").then(|| tokens.parse(token.trim()))?
 }
 
 fn cookie<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
@@ -238,7 +239,7 @@ mod tests {
 
     /// `identify` as the engine calls it, with the head's bearer JWT.
     fn identify_(head: &RequestHead, sources: &[ClientSource], key: &HashKey) -> Client {
-        identify(head, bearer_jwt(head).as_ref(), sources, key)
+        identify(head, bearer_jwt(head, &Tokens::default()).as_ref(), sources, key)
     }
 
     fn sources() -> Vec<ClientSource> {

@@ -32,7 +32,7 @@ use crate::behaviour::address::AddressState;
 use crate::behaviour::state::{endpoint_key, ClientState, Step};
 use crate::behaviour::{is_login, Behaviour, Call, Outcome};
 use crate::client::{address, auth_kind, bearer_jwt, identify, Client};
-use crate::jwt::Jwt;
+use crate::jwt::{Jwt, Tokens};
 use crate::config::{Config, ConfigError};
 use crate::detect::{ArgumentTally, AttackDetector};
 use crate::event::Event;
@@ -65,6 +65,8 @@ pub struct Engine {
     endpoints: Vec<(String, u32, bool)>,
     /// Head fields found clean (see [`crate::memo`]).
     memo: Memo,
+    /// Bearer tokens parsed lately (see [`Tokens`]).
+    tokens: Tokens,
 }
 
 /// Object ids remembered from one response.
@@ -241,6 +243,7 @@ impl Engine {
             baseline,
             config,
             memo: Memo::new(),
+            tokens: Tokens::default(),
         })
     }
 
@@ -286,7 +289,7 @@ impl Engine {
     /// the path, query, headers and cookies.
     pub fn start(&self, head: RequestHead) -> Exchange {
         let route = self.router.route(&head.method, head.path_only());
-        let jwt = bearer_jwt(&head);
+        let jwt = bearer_jwt(&head, &self.tokens);
         let client = identify(&head, jwt.as_ref(), &self.config.client_id, &self.config.client_hash_key);
         let mut obs = Observations { route: route.template.clone(), auth: auth_kind(&head).to_string(), ..Default::default() };
         let model_endpoint = route.endpoint.and_then(|i| Some((self.config.model.as_ref()?.endpoints.get(i)?, self.endpoints.get(i)?)));

@@ -7,6 +7,9 @@
 
 use crate::normalize::base64url_decode;
 use serde::Deserialize;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Jwt {
@@ -115,6 +118,44 @@ impl Jwt {
     }
 }
 
+/// Slots of [`Tokens`].
+const TOKEN_SLOTS: usize = 256;
+
+/// Bearer tokens parsed lately. A client presents the same token on every call, and decoding it
+/// (two base64url parts, two JSON objects) was about a fifteenth of a GET's work; parsing is a
+/// pure function of the token, so a remembered result is exactly what parsing again would give.
+/// Direct-mapped by a fingerprint under a key drawn per engine (as [`crate::memo`] does), 256
+/// slots: bounded, and a lost entry costs one parse.
+pub struct Tokens {
+    key: RandomState,
+    /// (fingerprint, what the token parsed to); fingerprint 0 is an empty slot (they are odd).
+    slots: Mutex<Vec<(u64, Option<Jwt>)>>,
+}
+
+impl Default for Tokens {
+    fn default() -> Tokens {
+        Tokens { key: RandomState::new(), slots: Mutex::new(vec![(0, None); TOKEN_SLOTS]) }
+    }
+}
+
+impl Tokens {
+    /// [`Jwt::parse`], remembered.
+    pub fn parse(&self, token: &str) -> Option<Jwt> {
+        let fingerprint = self.key.hash_one(token) | 1;
+        let slot = (fingerprint >> 1) as usize % TOKEN_SLOTS;
+        if let Some((seen, jwt)) = self.slots.lock().ok().as_ref().and_then(|s| s.get(slot)) {
+            if *seen == fingerprint {
+                return jwt.clone();
+            }
+        }
+        let jwt = Jwt::parse(token);
+        if let Some(entry) = self.slots.lock().ok().as_mut().and_then(|s| s.get_mut(slot)) {
+            *entry = (fingerprint, jwt.clone());
+        }
+        jwt
+    }
+}
+
 /// A JSON object into `T` (serde would also accept an array for a struct; a JWT part never is one).
 fn object<T: serde::de::DeserializeOwned>(json: &[u8]) -> Option<T> {
     let first = json.iter().find(|b| !b.is_ascii_whitespace())?;
@@ -150,6 +191,26 @@ mod tests {
         let t = token(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"user-1","scope":["a"],"iat":1700000000,"exp":1700003600.5}"#);
         let j = Jwt::parse(&t).unwrap();
         assert_eq!(j, Jwt { alg: "HS256".into(), sub: Some("user-1".into()), exp: Some(1700003600), iat: Some(1700000000) });
+    }
+
+    #[test]
+    fn remembered_tokens_parse_as_parsing_does() {
+        let tokens = Tokens::default();
+        // More tokens than slots, each asked twice, interleaved: hits, misses and evictions.
+        let all: Vec<String> = (0..3 * TOKEN_SLOTS)
+            .map(|i| match i % 3 {
+                0 => token(r#"{"alg":"HS256"}"#, &format!(r#"{{"sub":"user-{i}","exp":{i}}}"#)),
+                1 => format!("opaque-{i}"),
+                _ => token(r#"{"alg":"none"}"#, &format!(r#"{{"sub":{i}}}"#)),
+            })
+            .collect();
+        for round in 0..2 {
+            for (i, t) in all.iter().enumerate() {
+                let t = if round == 1 { &all[all.len() - 1 - i] } else { t };
+                assert_eq!(tokens.parse(t), Jwt::parse(t), "{t}");
+                assert_eq!(tokens.parse(t), Jwt::parse(t), "{t} again");
+            }
+        }
     }
 
     #[test]

@@ -533,7 +533,7 @@ mod tests {
         let mut fields = Vec::new();
         response_head_fields(resp, &mut fields);
         body_fields(Part::ResponseBody, resp.header("content-type"), body, &mut names, &mut fields);
-        let jwt = crate::client::bearer_jwt(req);
+        let jwt = crate::client::bearer_jwt(req, &crate::jwt::Tokens::default());
         let seen = Seen { request: req, jwt: jwt.as_ref(), response: resp, response_fields: &fields, response_matches: resp_matches, request_matches: req_matches };
         let mut out = Vec::new();
         posture().check(&seen, &mut out);
