@@ -37,10 +37,57 @@ pub(crate) struct Cmdi {
 /// High anywhere.
 const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)";
 
-/// Commands that are an attack after a separator when an argument shape follows (also what the
-/// PHP check looks for in `system(...)`). The Windows administration tools among them (`icacls`,
+/// Commands that are an attack after a separator when an argument shape follows, together with
+/// [`TOOLS`] (see [`strong_commands`]). The Windows administration tools among them (`icacls`,
 /// `vssadmin`, `wevtutil`, ...) are no word of English or of any other program.
-pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
+const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
+
+/// More programs, Unix and Windows, whose names are no word of prose (`bzcat`, `sshpass`,
+/// `sysctl`, `findstr`, `mklink`, `auditpol`): after a separator with an argument shape they are a
+/// command line like any of [`STRONG`]. Sorted; also gate words.
+const TOOLS: &[&str] = &[
+    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii85", "aspell", "assoc", "auditpol", "aws",
+    "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar", "busctl", "byebug", "bzcat", "bzcmp",
+    "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore", "certbot", "chcp", "chflags", "chgrp", "chkdsk",
+    "chsh", "cleanmgr", "cmdl32", "cobc", "composer", "conhost", "coproc", "cowsay", "cpan", "cpanm", "csc",
+    "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
+    "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "egrep",
+    "eventcreate", "eventvwr", "exiftool", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype", "gawk",
+    "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2", "gpupdate",
+    "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv", "iftop",
+    "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife", "ksetup",
+    "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp", "lftpget",
+    "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror", "lz4",
+    "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc", "mosquitto",
+    "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk",
+    "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn", "openvt", "opkg",
+    "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp", "pgrep",
+    "php-cgi", "pidstat", "pigz", "pktmon", "powershell_ise", "psftp", "ptar", "puppet", "pypy", "qprocess", "raku",
+    "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser", "rnano", "rpcping", "rpmdb",
+    "rpmquery", "rpmverify", "run-mailcap", "run-parts", "rview", "rvim", "rwinsta", "scriptrunner", "secedit",
+    "setarch", "setfacl", "sfc", "shuf", "slsh", "soelim", "sqlcmd", "ssh-keygen", "ssh-keyscan", "sshpass",
+    "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl", "systemd-resolve", "systemd-run", "tailf",
+    "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool", "traceroute6", "tracerpt", "troff", "tscon",
+    "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma", "unpigz", "unzstd", "update-alternatives",
+    "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh", "waitfor", "wdsutil",
+    "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xzcat", "xzdec", "xzgrep", "xzless",
+    "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+];
+
+/// The alternation of every command that counts after a separator with an argument shape:
+/// [`STRONG`] and [`TOOLS`] (also what the PHP check looks for in `system(...)`).
+pub(crate) fn strong_commands() -> String {
+    format!("(?:{STRONG}|{})", TOOLS.join("|"))
+}
+
+/// Programs whose names are also words of English (`make`, `screen`, `patch`, `tree`, `su`):
+/// after a separator they count only with an option, a path or a redirection right after them
+/// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
+const WORD_TOOLS: &[&str] = &[
+    "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger", "format",
+    "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "paste", "patch", "pax", "rename",
+    "replace", "screen", "script", "service", "snap", "split", "su", "task", "tree", "wall", "watch",
+];
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
 /// `chef-shell`, `cscli alerts list`).
@@ -194,7 +241,7 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
 /// A known command, also as the head of a hyphenated tool name (`ansible-config`, `chef-client`).
 fn is_command(w: &[u8]) -> bool {
     let w = w.strip_suffix(b".exe").unwrap_or(w);
-    in_sorted(COMMANDS, w) || w.iter().position(|&c| c == b'-').is_some_and(|p| p > 1 && in_sorted(COMMANDS, &w[..p]))
+    in_sorted(COMMANDS, w) || in_sorted(TOOLS, w) || in_sorted(WORD_TOOLS, w) || w.iter().position(|&c| c == b'-').is_some_and(|p| p > 1 && in_sorted(COMMANDS, &w[..p]))
 }
 
 /// Gate for `{`: a command follows, or a brace list (`{cat,/etc/passwd}`, `{l,-lh}s`).
@@ -336,18 +383,19 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
+        let strong = strong_commands();
         // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`),
         // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
         // A line break separates commands in a script, but also the lines of a document, a log
         // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
         // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
-        let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{arg}");
         // Between two pipes, words are a table's cell (`| date |`, `| file size |`), so a command
         // after a pipe needs an argument shape of its own.
         let strong_after_sep = format!("{}|{}", command_after(r"(?:;|&&|&|\$\(|<\(|\|\|)", &arg("|;&")), command_after(r"\|", &arg(";&")));
@@ -356,13 +404,13 @@ impl Cmdi {
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
         // it is how a shell line is typed; prose puts the space after the punctuation.
-        let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?(?:\s|$)");
-        let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
-        let ansi_c = format!(r"\$\{{[a-z_][a-z0-9_]*:-?\d+(?::-?\d+)?\}}|\$'(?:\\[0-7]{{1,3}})+'|(?:^|[\s;|&(`])\$'\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b");
+        let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?(?:\s|$)");
+        let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
+        let ansi_c = format!(r"\$\{{[a-z_][a-z0-9_]*:-?\d+(?::-?\d+)?\}}|\$'(?:\\[0-7]{{1,3}})+'|(?:^|[\s;|&(`])\$'\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
-        let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
+        let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         // `$(` runs a command only when a command follows: `$(document)` is jQuery.
-        let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
+        let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
         let base64_js = BASE64_MARKERS.join("|");
         let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
         // A brace list the shell expands into a command line: a command and an argument shaped
@@ -371,8 +419,11 @@ impl Cmdi {
         // `{id,}`), or a list inside a word (`c{a,oun}t`). Lists of names (`fetch_{add,sub}`,
         // `const {id,name} =`, `use serde::{Serialize,Deserialize}`, `*.{js,ts}`) are code.
         let brace_expansion = format!(
-            r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
+            r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
         );
+        // `;make -C /tmp`, `&tree c:\ /f`: an English word that names a program, with an option,
+        // a path or a redirection right after it.
+        let word_tool = format!(r"(?:;|&&|&|\||\$\(|`)\s*(?:{})\s+(?:--?[a-z]|/[a-z]|[<>]|[a-z]:\\)", WORD_TOOLS.join("|"));
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
@@ -391,6 +442,7 @@ impl Cmdi {
             (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
+            (word_tool.as_str(), High, 0.8, "program named by a word, with arguments, after a shell separator"),
             (glued.as_str(), High, 0.8, "command glued to a shell separator"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
@@ -917,6 +969,42 @@ mod tests {
             assert!(!super::hides_command(v.as_bytes(), 0), "{v}");
         }
         assert!(super::hides_command(b"c'a't", 0) && super::hides_command(b"p\\ing", 0) && super::hides_command(b"/bin/c''at", 0));
+    }
+
+    #[test]
+    fn more_programs_and_windows_arguments_after_a_separator() {
+        for v in [
+            "10.0.0.2;xzcat /var/backups/db.xz",
+            "a|sysctl -w net.ipv4.ip_forward=1",
+            "x&&sshpass -p hunter2 ssh admin@db",
+            "1;dmidecode --type memory",
+            "&mklink /j c:\\x c:\\users",
+            "x&auditpol /set /category:logon",
+            "&findstr /si secret *.config",
+            "a;reg query HKCU\\Software\\Run",
+            "q|net localgroup administrators eve /add",
+            "x;gem install rails-backdoor",
+            "x;yarn add left-pad && id",
+            "id;make -f /tmp/Makefile",
+            "a&&patch -p0 < /tmp/x.diff",
+            "x|tree c:\\ /f",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form");
+        }
+        for v in [
+            "Notes; make sure the patch is tested",
+            "Clean code; service - oriented design",
+            "Done; gem install is the next step in the tutorial",
+            "Team A & Team B; join us at the event",
+            "Rock & roll; diff between genres",
+            "Apples & pears; screen them for bruises",
+            "Budget; history of spending 2019 to 2024",
+            "a & b; tree c is the tallest",
+        ] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        assert!(super::TOOLS.windows(2).all(|w| w[0] < w[1]) && super::WORD_TOOLS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
