@@ -84,7 +84,7 @@ pub(crate) fn strong_commands() -> String {
 /// after a separator they count only with an option, a path or a redirection right after them
 /// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
 const WORD_TOOLS: &[&str] = &[
-    "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger", "format",
+    "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger",
     "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "paste", "patch", "pax", "rename",
     "replace", "screen", "script", "service", "snap", "split", "su", "task", "tree", "wall", "watch",
 ];
@@ -101,6 +101,16 @@ fn is_automation_tool(word: &[u8]) -> bool {
     }
     let starts = |p: &[u8]| word.len() > p.len() && word[..p.len()].eq_ignore_ascii_case(p);
     starts(b"ansible-") || starts(b"chef-") || word.eq_ignore_ascii_case(b"cscli")
+}
+
+/// Commands an attacker sends alone as a whole value to see whether it is run (`cmd=whoami`): they
+/// print who and where the server is, and no value of an API's own is one of them.
+const PROBES: &[&str] = &["ifconfig", "ipconfig", "systeminfo", "uname", "whoami"];
+
+/// Whether a word is one of [`PROBES`] (`.exe` allowed).
+fn is_probe(word: &[u8]) -> bool {
+    let w = word.strip_suffix(b".exe").or_else(|| word.strip_suffix(b".EXE")).unwrap_or(word);
+    PROBES.iter().any(|p| w.eq_ignore_ascii_case(p.as_bytes()))
 }
 
 /// Commands that are an attack after a separator whatever their arguments.
@@ -433,7 +443,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
@@ -465,6 +475,7 @@ impl Cmdi {
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
         ];
+        let probe = format!(r"^\s*(?:{})(?:\.exe)?\s*$", PROBES.join("|"));
         Ok(Cmdi {
             rules: Rules::new(Family::Cmdi, &table)?,
             strict_rules: Rules::new(
@@ -475,6 +486,7 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    (&probe, High, 0.75, "reconnaissance command as the whole value"),
                     // An SMTP verb alone on a line after a line break: a line of an SMTP session.
                     (r"\r?\n\s*(?:data|quit|rset|noop)\s*(?:\r?\n|$)", High, 0.7, "SMTP command injection"),
                     // Batch `IF a==b command` with any command: in a URL, header or form there is
@@ -585,6 +597,10 @@ impl Check for Cmdi {
             lit("jaglszf9wc"),
             lit("constructor"),
             lit("runinnewcontext"),
+            lit("reflect."),
+            lit("execsync"),
+            lit("execfilesync"),
+            lit("spawnsync"),
             lit("runinthiscontext"),
             lit("runincontext"),
             lit("globalthis"),
@@ -672,14 +688,14 @@ impl Check for Cmdi {
                 let mut buf = [0u8; 24];
                 return is_command(command_word(text, i, &mut buf));
             }
-            return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
+            return (matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word)) || is_probe(word);
         }
         if is_automation_tool(word) {
             return true;
         }
         let arg = skip_space(text, i + word_len);
         if word_len > 32 || arg >= text.len() {
-            return false;
+            return arg >= text.len() && is_probe(word);
         }
         let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"' | b'%')
             || word.iter().any(|&c| matches!(c, b'-' | b';' | b'|' | b'&'))
@@ -1005,6 +1021,21 @@ mod tests {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
         assert!(super::TOOLS.windows(2).all(|w| w[0] < w[1]) && super::WORD_TOOLS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn node_runtime_reach_and_reconnaissance_probes() {
+        for v in ["Function('return process')()", "Reflect.construct(Function, ['return this'])", "require('child_process').execSync('id')", "spawnSync('sh', ['-c', 'id'])"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
+        }
+        for v in ["whoami", " ipconfig ", "systeminfo.exe", "UNAME"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["whoami page", "the uname", "Reflect.apply(fn, obj, args)", "syncExec(x)", "function('a')"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        assert!(!any_flag_in_json("whoami"), "a word in a JSON text field");
     }
 
     #[test]

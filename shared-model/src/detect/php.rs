@@ -347,7 +347,12 @@ impl Php {
                 super::Family::Php,
                 &[(strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"), (shared_call.as_str(), High, 0.8, "PHP function call")],
             )?,
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*)[.\s]*$")?,
+            // A script extension at the end (also past trailing dots and spaces), or before what
+            // a Windows server cuts off: an NTFS stream (`::$DATA`), IIS's `;`.
+            // Server configuration, and the dotfiles a shell or tool runs or trusts on login
+            // (`.bashrc`, `.netrc`, `.gitconfig`): planting one is code
+            // execution or access later.
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[.\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|npmrc|pearrc|procmailrc|vimrc|exrc|xauthority))[.\s]*$")?,
         })
     }
 }
@@ -484,11 +489,11 @@ mod tests {
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env "] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env ", "a.aspx;.jpg", "s.php::$DATA", ".bashrc", "home/u/.zshrc", ".netrc "] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
-        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt"] {
+        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt", "bashrc-tips.md", "profile.jpg", "authorized_keys_guide.pdf", "my.profile"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }

