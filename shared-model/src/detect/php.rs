@@ -345,7 +345,13 @@ impl Php {
             rules: Rules::new(super::Family::Php, &table)?,
             strict_rules: Rules::new(
                 super::Family::Php,
-                &[(strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"), (shared_call.as_str(), High, 0.8, "PHP function call")],
+                &[
+                    (strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"),
+                    (shared_call.as_str(), High, 0.8, "PHP function call"),
+                    // `chr(123)`: a character spelled by its code, how a payload hides the
+                    // letters a filter looks for; no URL, form or XML value of an API is one.
+                    (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
+                ],
             )?,
             // A script extension at the end (also past trailing dots and spaces), or before what
             // a Windows server cuts off: an NTFS stream (`::$DATA`), IIS's `;`.
@@ -563,6 +569,8 @@ mod tests {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Path, v), "{v} as a path segment");
         }
+        assert!(at(Part::Query, "chr(99)") && at(Part::Body, "x=chr( 47 )"), "a character code");
+        assert!(!at(Part::Query, "chr (see docs)") && !scan_at(Part::Body, ValueType::Text, "$.body", "use chr(65) for A").iter().any(|f| f.kind == "attack.php"), "prose, a code sample");
         for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
