@@ -269,13 +269,15 @@ fn is_imap_tag(w: &[u8]) -> bool {
 }
 
 /// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
-/// `__js_function`, `child_process`) as they read inside base64 at each of the three byte
+/// `__js_function`, `child_process`, `process.mainModule`, `eval(String.fromCharCode`) as they read inside base64 at each of the three byte
 /// alignments, lower-cased like the matching form: only the characters that depend on the marker
 /// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
 const BASE64_MARKERS: &[&str] = &[
     "xyqktkrfrlvoqyqkx", "8kje5ex0zvtkmkjf", "fjcrorf9gvu5djcrf",
     "x19qc19mdw5jdglvb", "9fannfznvuy3rpb2", "fx2pzx2z1bmn0aw9u",
     "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
+    "chjvy2vzcy5tywlutw9kdwxl", "byb2nlc3mubwfpbk1vzhvsz", "wcm9jzxnzlm1haw5nb2r1bg",
+    "zxzhbchtdhjpbmcuznjvbunoyxjdb2rl", "v2ywwou3ryaw5nlmzyb21dagfyq29kz", "ldmfskfn0cmluzy5mcm9tq2hhcknvzg",
 ];
 
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
@@ -389,9 +391,9 @@ fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
     b.get(e + name) == Some(&b':') && b.get(e + name + 1).is_some_and(|&c| c.is_ascii_digit() || c == b'-')
 }
 
-/// Gate for Node.js `process`: a member that reaches the runtime follows.
+/// Gate for Node.js `process`: a member that reaches the runtime follows (also past spaces).
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
-    matches!(b.get(e), Some(b'.' | b'['))
+    matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
 }
 
 impl Cmdi {
@@ -452,7 +454,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
@@ -610,6 +612,12 @@ impl Check for Cmdi {
             lit("y2hpbgrfch"),
             lit("noawxkx3by"),
             lit("jaglszf9wc"),
+            lit("chjvy2vzcy"),
+            lit("byb2nlc3mu"),
+            lit("wcm9jzxnzl"),
+            lit("zxzhbchtdh"),
+            lit("v2ywwou3ry"),
+            lit("ldmfskfn0c"),
             lit("constructor"),
             lit("runinnewcontext"),
             lit("reflect."),
@@ -805,7 +813,7 @@ mod tests {
     #[test]
     fn base64_markers_are_the_markers_encoded_at_each_alignment() {
         let mut expected = Vec::new();
-        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process"] {
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode"] {
             for k in 0..3usize {
                 let mut bytes = vec![0u8; k];
                 bytes.extend_from_slice(marker);
@@ -863,6 +871,8 @@ mod tests {
                 ":silent !bash",
                 "session=eyJ4IjoiXyQkTkRfRlVOQyQkX2Z1bmN0aW9uKCl7fSJ9",
                 "cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLnNwYXduKCdscycp",
+                "eD1wcm9jZXNzLm1haW5Nb2R1bGU=",
+                "ZXZhbChTdHJpbmcuZnJvbUNoYXJDb2RlKDk3KSk=",
                 "process[\"mainModule\"]",
                 "__js_function",
             ],
@@ -1057,7 +1067,7 @@ mod tests {
 
     #[test]
     fn node_runtime_reach_and_reconnaissance_probes() {
-        for v in ["Function('return process')()", "Reflect.construct(Function, ['return this'])", "require('child_process').execSync('id')", "spawnSync('sh', ['-c', 'id'])"] {
+        for v in ["x.constructor['constructor']('return this')()", "process . mainModule", "Function('return process')()", "Reflect.construct(Function, ['return this'])", "require('child_process').execSync('id')", "spawnSync('sh', ['-c', 'id'])"] {
             assert!(flags("attack.cmdi", v), "{v}");
             assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
         }
