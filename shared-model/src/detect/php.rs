@@ -40,40 +40,84 @@ const CALLS: &[&str] = &[
 /// Built-in functions only PHP has (no other language or English word spells them so), whose
 /// call outside a JSON text field is PHP code. Sorted.
 const PHP_ONLY: &[&str] = &[
-    "array_filter", "array_reduce", "array_walk", "array_walk_recursive", "assert_options", "bzdecompress", "bzopen",
-    "call_user_method", "convert_uudecode", "debug_zval_dump", "escapeshellarg", "extract", "file_exists",
-    "filegroup", "fileowner", "fileperms", "forward_static_call", "forward_static_call_array", "fpassthru", "fputs",
-    "ftp_connect", "ftp_exec", "ftp_get", "ftp_login", "ftp_put", "get_cfg_var", "get_current_user",
-    "get_defined_vars", "get_included_files", "get_loaded_extensions", "getlastmod", "getmygid", "getmyinode",
-    "getmypid", "getmyuid", "gzcompress", "gzdecode", "gzdeflate", "gzencode", "gzfile", "gzopen", "gzpassthru",
-    "gzread", "gzwrite", "hex2bin", "highlight_file", "highlight_string", "htmlspecialchars_decode", "ini_get",
-    "ini_get_all", "ini_restore", "is_uploaded_file", "is_writable", "iterator_apply", "lchgrp", "lchown", "linkinfo",
-    "mb_send_mail", "ob_start", "parse_ini_file", "parse_str", "pfsockopen", "php_strip_whitespace", "php_uname",
-    "phpversion", "print_r", "proc_close", "proc_get_status", "proc_nice", "proc_terminate", "putenv", "rawurldecode",
-    "readdir", "register_shutdown_function", "register_tick_function", "scandir", "serialize", "set_error_handler",
-    "set_exception_handler", "socket_create", "stream_get_contents", "stream_socket_client", "stream_socket_server",
-    "strip_tags", "strrev", "substr", "symlink", "tempnam", "uasort", "uksort", "usort", "var_dump", "var_export",
+    "array_diff_ukey", "array_filter", "array_intersect_uassoc", "array_reduce", "array_udiff", "array_uintersect",
+    "array_walk", "array_walk_recursive", "assert_options", "base64_encode", "bzdecompress", "bzopen",
+    "call_user_method", "class_exists", "convert_uudecode", "convert_uuencode", "debug_backtrace", "debug_zval_dump",
+    "escapeshellarg", "exif_imagetype", "exif_read_data", "exif_thumbnail", "extract", "file_exists", "fileatime",
+    "filegroup", "fileowner", "fileperms", "forward_static_call",
+    "forward_static_call_array", "fpassthru", "fputs", "ftp_connect", "ftp_exec", "ftp_get", "ftp_login", "ftp_put",
+    "function_exists", "get_cfg_var", "get_class_methods", "get_current_user", "get_defined_constants",
+    "get_defined_functions", "get_defined_vars", "get_included_files", "get_loaded_extensions", "get_meta_tags",
+    "getcwd", "getimagesize", "getlastmod", "getmygid", "getmyinode", "getmypid", "getmyuid", "gzcompress",
+    "gzdecode", "gzdeflate", "gzencode", "gzfile", "gzopen", "gzpassthru", "gzread", "gzwrite", "hash_file",
+    "hash_hmac_file", "header_register_callback", "hex2bin", "highlight_file", "highlight_string",
+    "html_entity_decode", "htmlentities", "htmlspecialchars", "htmlspecialchars_decode", "imagecreatefromgif",
+    "imagecreatefromjpeg", "imagecreatefrompng", "ini_get", "ini_get_all", "ini_restore", "is_executable",
+    "is_uploaded_file", "is_writable", "iterator_apply", "json_decode", "json_encode", "lchgrp",
+    "lchown", "linkinfo", "mb_ereg_replace", "mb_eregi_replace", "mb_parse_str", "mb_send_mail", "md5_file",
+    "method_exists", "ob_end_clean", "ob_end_flush", "ob_get_clean", "ob_get_contents", "ob_start", "opendir",
+    "parse_ini_file", "parse_str", "pfsockopen", "php_strip_whitespace", "php_uname", "phpversion", "preg_match_all",
+    "preg_replace_callback", "preg_replace_callback_array", "preg_split", "print_r", "proc_close", "proc_get_status",
+    "proc_nice", "proc_terminate", "putenv", "rawurldecode", "rawurlencode", "readdir", "register_shutdown_function",
+    "register_tick_function", "runkit_function_redefine", "runkit_function_rename", "scandir", "serialize",
+    "session_set_save_handler", "session_start", "set_error_handler", "set_exception_handler", "set_include_path",
+    "sha1_file", "simplexml_load_file", "simplexml_load_string", "socket_create", "sqlite_create_function",
+    "sqlite_exec", "sqlite_open", "sqlite_query", "stream_get_contents", "stream_socket_client",
+    "stream_socket_server", "strip_tags", "stripcslashes", "stripslashes", "strrev", "substr", "symlink", "tempnam",
+    "tmpfile", "uasort", "uksort", "urlencode", "usort", "var_dump", "var_export",
 ];
 
 /// `php.ini` directives that a request sets through an injected `ini_set`, `.user.ini` or
-/// `-d` option: what turns code execution, file inclusion, error display or mail on, and the
-/// resource limits an attacker raises. Each is PHP's own name (no other configuration spells
-/// it so); the dotted families (`session.*`, `opcache.*`, ...) are matched by prefix. Sorted.
+/// `-d` option: what turns code execution, file inclusion, error display or mail on, the
+/// resource limits an attacker raises, and the extensions' settings (`mssql.*`, `oci8.*`,
+/// `com.allow_dcom`). Each is PHP's own name (no other configuration spells it so); the dotted
+/// families (`session.*`, `opcache.*`, ...) are matched by prefix. Names any configuration
+/// has (`user_agent`, `input_encoding`) stay out. Sorted.
 const DIRECTIVES: &[&str] = &[
     "allow_call_time_pass_reference", "allow_url_fopen", "allow_url_include", "always_populate_raw_post_data",
     "arg_separator.input", "arg_separator.output", "asp_tags", "auto_append_file", "auto_detect_line_endings",
-    "auto_globals_jit", "auto_prepend_file", "browscap", "child_terminate", "date.timezone", "default_charset",
-    "default_mimetype", "default_socket_timeout", "detect_unicode", "disable_classes", "disable_functions",
-    "display_errors", "display_startup_errors", "doc_root", "docref_ext", "docref_root", "enable_dl",
-    "enable_post_data_reading", "engine", "error_append_string", "error_log", "error_prepend_string",
-    "error_reporting", "exit_on_timeout", "expose_php", "extension_dir", "file_uploads", "filter.default",
-    "filter.default_flags", "hard_timeout", "html_errors", "ignore_repeated_errors", "ignore_repeated_source",
-    "ignore_user_abort", "implicit_flush", "include_path", "log_errors", "log_errors_max_len", "max_execution_time",
-    "max_file_uploads", "max_input_nesting_level", "max_input_time", "max_input_vars", "memory_limit", "open_basedir",
-    "output_buffering", "output_handler", "post_max_size", "realpath_cache_size", "realpath_cache_ttl",
-    "register_argc_argv", "register_globals", "register_long_arrays", "report_memleaks", "report_zend_debug",
-    "request_order", "safe_mode", "sendmail_from", "sendmail_path", "serialize_precision", "short_open_tag", "smtp",
-    "smtp_port", "sql.safe_mode", "sys_temp_dir", "track_errors", "unserialize_callback_func",
+    "auto_globals_jit", "auto_prepend_file", "bcmath.scale", "birdstep.max_links", "browscap", "child_terminate",
+    "cli_server.color", "com.allow_dcom", "com.autoregister_casesensitive", "com.autoregister_typelib",
+    "com.autoregister_verbose", "com.code_page", "com.dotnet_version", "com.typelib_file", "curl.cainfo",
+    "date.default_latitude", "date.default_longitude", "date.sunrise_zenith", "date.sunset_zenith", "date.timezone",
+    "dba.default_handler", "default_charset", "default_mimetype", "default_socket_timeout",
+    "define_syslog_variables", "detect_unicode", "disable_classes", "disable_functions", "display_errors",
+    "display_startup_errors", "doc_root", "docref_ext", "docref_root", "enable_dl", "enable_post_data_reading",
+    "engine", "error_append_string", "error_log", "error_prepend_string", "error_reporting", "exif.decode_jis_intel",
+    "exif.decode_jis_motorola", "exif.decode_unicode_intel", "exif.decode_unicode_motorola", "exif.encode_jis",
+    "exif.encode_unicode", "exit_on_timeout", "expose_php", "extension_dir", "ffi.enable", "ffi.preload",
+    "file_uploads", "filter.default", "filter.default_flags", "gd.jpeg_ignore_warning", "hard_timeout",
+    "highlight.bg", "highlight.comment", "highlight.default", "highlight.html", "highlight.keyword",
+    "highlight.string", "html_errors", "ibase.allow_persistent", "ibase.dateformat", "ibase.default_charset",
+    "ibase.default_db", "ibase.default_password", "ibase.default_user", "ibase.max_links", "ibase.max_persistent",
+    "ibase.timeformat", "ibase.timestampformat", "iconv.input_encoding", "iconv.internal_encoding",
+    "iconv.output_encoding", "ignore_repeated_errors", "ignore_repeated_source", "ignore_user_abort",
+    "imap.enable_insecure_rsh", "implicit_flush", "include_path", "intl.default_locale", "intl.error_level",
+    "intl.use_exceptions", "ldap.max_links", "log_errors", "log_errors_max_len", "magic_quotes_gpc",
+    "magic_quotes_runtime", "magic_quotes_sybase", "max_execution_time", "max_file_uploads",
+    "max_input_nesting_level", "max_input_time", "max_input_vars", "mcrypt.algorithms_dir", "mcrypt.modes_dir",
+    "memory_limit", "mssql.allow_persistent", "mssql.batchsize", "mssql.charset", "mssql.compatability_mode",
+    "mssql.connect_timeout", "mssql.datetimeconvert", "mssql.max_links", "mssql.max_persistent", "mssql.max_procs",
+    "mssql.min_error_severity", "mssql.min_message_severity", "mssql.secure_connection", "mssql.textlimit",
+    "mssql.textsize", "mssql.timeout", "mysql.allow_local_infile", "mysql.allow_persistent", "mysql.cache_size",
+    "mysql.connect_timeout", "mysql.default_host", "mysql.default_password", "mysql.default_port",
+    "mysql.default_socket", "mysql.default_user", "mysql.max_links", "mysql.max_persistent", "mysql.trace_mode",
+    "oci8.connection_class", "oci8.default_prefetch", "oci8.events", "oci8.max_persistent",
+    "oci8.old_oci_close_semantics", "oci8.persistent_timeout", "oci8.ping_interval", "oci8.privileged_connect",
+    "oci8.statement_cache_size", "odbc.allow_persistent", "odbc.check_persistent", "odbc.default_db",
+    "odbc.default_pw", "odbc.default_user", "odbc.defaultbinmode", "odbc.defaultlrl", "odbc.max_links",
+    "odbc.max_persistent", "open_basedir", "openssl.cafile", "openssl.capath", "output_buffering", "output_handler",
+    "pdo_odbc.connection_pooling", "pgsql.allow_persistent", "pgsql.auto_reset_persistent", "pgsql.ignore_notice",
+    "pgsql.log_notice", "pgsql.max_links", "pgsql.max_persistent", "post_max_size", "realpath_cache_size",
+    "realpath_cache_ttl", "register_argc_argv", "register_globals", "register_long_arrays", "report_memleaks",
+    "report_zend_debug", "request_order", "safe_mode", "safe_mode_allowed_env_vars", "safe_mode_exec_dir",
+    "safe_mode_gid", "safe_mode_include_dir", "safe_mode_protected_env_vars", "sendmail_from", "sendmail_path",
+    "serialize_precision", "short_open_tag", "smtp", "smtp_port", "soap.wsdl_cache_dir", "soap.wsdl_cache_enabled",
+    "soap.wsdl_cache_limit", "soap.wsdl_cache_ttl", "sql.safe_mode", "sqlite.assoc_case", "sqlite3.defensive",
+    "sqlite3.extension_dir", "sybct.allow_persistent", "sybct.deadlock_retry_count", "sybct.hostname",
+    "sybct.login_timeout", "sybct.max_links", "sybct.max_persistent", "sybct.min_client_severity",
+    "sybct.min_server_severity", "sybct.timeout", "sys_temp_dir", "syslog.facility", "syslog.filter", "syslog.ident",
+    "sysvshm.init_mem", "tidy.clean_output", "tidy.default_config", "track_errors", "unserialize_callback_func",
     "unserialize_max_depth", "upload_max_filesize", "upload_tmp_dir", "url_rewriter.tags", "variables_order",
     "xbithack", "xmlrpc_error_number", "xmlrpc_errors", "y2k_compliance", "zend_extension",
 ];
@@ -247,7 +291,7 @@ fn join_strings(text: &str) -> Option<String> {
 /// Gate for `$`: a superglobal or a variable called as a function (`$_GET`, `$f(`).
 fn php_variable(b: &[u8], _s: usize, e: usize) -> bool {
     let rest = &b[e.min(b.len())..];
-    if rest.first() == Some(&b'_') || rest.starts_with(b"GLOBALS") || rest.starts_with(b"globals") {
+    if rest.first() == Some(&b'_') || (rest.first() == Some(&b'{') && rest.iter().skip(1).take(3).any(|&c| c == b'_')) || rest.starts_with(b"GLOBALS") || rest.starts_with(b"globals") || rest.starts_with(b"HTTP_") {
         return true;
     }
     let n = rest.iter().take(24).take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
@@ -261,7 +305,7 @@ impl Php {
         let spaced_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{risky})(?:\s*/\*.*?\*/\s*|\s*(?:#|//)[^\n]*\n\s*|[\t\n\r\x0b\x0c]\s*)\(|\b(?:{risky})\s*\(\s*[$`]|\b(?:{PHP_RISKY})\s*\(\s*['")]|\b(?:eval|assert|system|exec|popen)\s*\(\s*[a-z_][a-z0-9_.]*\s*\("#);
         let shared_call = format!(r#"\b(?:{SHARED_RISKY})\s*\(\s*['")]"#);
         let named_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{risky})\s*\("#);
-        let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::STRONG);
+        let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::strong_commands());
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
         let directive = format!(
             r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S",
@@ -274,7 +318,7 @@ impl Php {
             (spaced_call.as_str(), High, 0.8, "PHP function call"),
             (named_call.as_str(), Medium, 0.6, "PHP function name called"),
             (r"\bchr\s*\(\s*\d+\s*\)\s*\.\s*chr\s*\(", High, 0.8, "PHP string built from chr()"),
-            (r"\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b", High, 0.8, "PHP superglobal"),
+            (r#"\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b|\$http_(?:raw_post_data|(?:get|post|cookie|server|env|session|post_files)_vars)\b|\$\{\s*['"]?_(?:get|post|request|cookie|server|files|env|session)\b"#, High, 0.8, "PHP superglobal"),
             (r#"\$[a-z_][a-z0-9_]*\s*\(|\$_(?:get|post|request|cookie)\s*\[[^\]]*\]\s*\("#, High, 0.8, "PHP variable function"),
             (r#"(?:^|[;&\s"'=\[{(])[oc]:\d+:"[a-z_\\][a-z0-9_\\]*":\d+:\{"#, Critical, 0.9, "PHP serialized object"),
             (r#"(?:^|[;&\s"'=\[{(])a:\d+:\{(?:[is]:\d+(?::"[^"]*")?;)"#, High, 0.75, "PHP serialized array"),
@@ -301,9 +345,20 @@ impl Php {
             rules: Rules::new(super::Family::Php, &table)?,
             strict_rules: Rules::new(
                 super::Family::Php,
-                &[(strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"), (shared_call.as_str(), High, 0.8, "PHP function call")],
+                &[
+                    (strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"),
+                    (shared_call.as_str(), High, 0.8, "PHP function call"),
+                    // `chr(123)`: a character spelled by its code, how a payload hides the
+                    // letters a filter looks for; no URL, form or XML value of an API is one.
+                    (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
+                ],
             )?,
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)[.\s]*$|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*)[.\s]*$")?,
+            // A script extension at the end (also past trailing dots and spaces), or before what
+            // a Windows server cuts off: an NTFS stream (`::$DATA`), IIS's `;`.
+            // Server configuration, and the dotfiles a shell or tool runs or trusts on login
+            // (`.bashrc`, `.netrc`, `.gitconfig`): planting one is code
+            // execution or access later.
+            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[.\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|npmrc|pearrc|procmailrc|vimrc|exrc|xauthority))[.\s]*$")?,
         })
     }
 }
@@ -440,11 +495,11 @@ mod tests {
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env "] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env ", "a.aspx;.jpg", "s.php::$DATA", ".bashrc", "home/u/.zshrc", ".netrc "] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
-        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt"] {
+        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt", "bashrc-tips.md", "profile.jpg", "authorized_keys_guide.pdf", "my.profile"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
@@ -490,12 +545,32 @@ mod tests {
     }
 
     #[test]
+    fn more_php_calls_superglobals_and_extension_directives() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["simplexml_load_file('http://x.example/a.xml')", "get_defined_functions()", "md5_file('/etc/hosts')", "json_decode (file_get_contents('php://input'))", "set_include_path('/tmp')"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["$HTTP_RAW_POST_DATA", "echo $HTTP_GET_VARS['x']", "${'_GET'}['c']", "${_POST}[0]"] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        for v in ["mssql.max_procs=-1", "com.allow_dcom = 1", "magic_quotes_gpc=Off", "safe_mode_exec_dir=/tmp"] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        for v in ["${name}", "$HTTP status", "user_agent=curl", "mssql.port is 1433", "json decode (fast)"] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
+    }
+
+    #[test]
     fn extension_function_calls_in_a_url() {
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
         for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Path, v), "{v} as a path segment");
         }
+        assert!(at(Part::Query, "chr(99)") && at(Part::Body, "x=chr( 47 )"), "a character code");
+        assert!(!at(Part::Query, "chr (see docs)") && !scan_at(Part::Body, ValueType::Text, "$.body", "use chr(65) for A").iter().any(|f| f.kind == "attack.php"), "prose, a code sample");
         for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)"] {
             assert!(!at(Part::Query, v), "{v}");
         }

@@ -28,7 +28,12 @@ impl Proto {
         )?;
         let values = Rules::new(
             Family::Prototype,
-            &[(r#"__proto__\s*(?:\[|\.\s*[a-z_$]|["']\s*:)|\bconstructor\s*\]?\s*(?:\.\s*|\[\s*["']?)prototype\b["']?\s*\]?\s*(?:\.\s*[a-z_$]|\[)"#, High, 0.8, "prototype path in a value")],
+            &[
+                (r#"__proto__\s*(?:\[|\.\s*[a-z_$]|["']\s*:)|\bconstructor\s*\]?\s*(?:\.\s*|\[\s*["']?)prototype\b["']?\s*\]?\s*(?:\.\s*[a-z_$]|\[)"#, High, 0.8, "prototype path in a value"),
+                // `Object.prototype.isAdmin = true`: an assignment onto every object's prototype
+                // (code that only reads it, `Object.prototype.toString.call(x)`, is left alone).
+                (r#"\bobject\s*\.\s*prototype\s*(?:\.\s*[a-z_$][a-z0-9_$]*|\[\s*["'][^"']*["']\s*\])\s*=[^=]"#, High, 0.8, "assignment to Object.prototype"),
+            ],
         )?;
         Ok(Proto { names, values })
     }
@@ -58,6 +63,16 @@ mod tests {
     }
     fn as_query_name(v: &str) -> bool {
         scan_at(Part::QueryName, ValueType::Text, v, v).iter().any(|f| f.kind == "attack.prototype_pollution")
+    }
+
+    #[test]
+    fn assignments_to_object_prototype() {
+        for v in ["Object.prototype.isAdmin = true", "Object.prototype['polluted']=1"] {
+            assert!(flags("attack.prototype_pollution", v), "{v}");
+        }
+        for v in ["Object.prototype.toString.call(x)", "if (Object.prototype.x == y)", "the object prototype chain"] {
+            assert!(!flags("attack.prototype_pollution", v), "{v}");
+        }
     }
 
     #[test]

