@@ -202,10 +202,10 @@ fn measure() -> Option<Figures> {
 #[test]
 fn attack_rates_do_not_regress() {
     let Some(f) = measure() else { return };
-    assert!(f.li_sqli.detection() >= 0.9885, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
+    assert!(f.li_sqli.detection() >= 0.9888, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
     assert!(f.li_xss.detection() >= 0.990, "libinjection XSS detection {:.4}", f.li_xss.detection());
     assert!(f.li_benign.fp() <= 0.007, "libinjection benign flagged {:.4}", f.li_benign.fp());
-    assert!(f.crs_scope.detection() >= 0.880, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
+    assert!(f.crs_scope.detection() >= 0.887, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
     // Above the 4.3% of the start: four hostile CRS "benign" cases are flagged on purpose, each
     // labelled benign for one rule only: a Referer carrying `;/bin/ca? /et*/passwd` (kept from
     // rule 932207; other RCE rules catch it), crs-920200-9's inverted byte ranges (`110-11`, range
