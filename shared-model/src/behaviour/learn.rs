@@ -19,6 +19,32 @@ use crate::model::{BehaviourModel, ContextCounts, Model};
 use crate::observe::Observations;
 use crate::route::Router;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The hasher of maps keyed by values already hashed here (context hashes, endpoint keys, object
+/// ids): one multiply folds them in. SipHash over them again was most of the replay's cost.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by hashes (see [`PreHashed`]).
+type ByHash<K, V> = HashMap<K, V, BuildHasherDefault<PreHashed>>;
 
 #[derive(Debug, Clone, Copy)]
 struct Record {
@@ -45,6 +71,8 @@ pub struct SessionLearner {
     names: Vec<(String, String)>,
     index: HashMap<String, u32>,
     clients: HashMap<String, Vec<Record>>,
+    /// Reused for each request's `METHOD template` lookup.
+    key: String,
 }
 
 /// A frequent call sequence.
@@ -69,13 +97,13 @@ pub struct SequenceReport {
 /// A session being replayed.
 #[derive(Default)]
 struct Session {
-    rates: HashMap<u32, u16>,
+    rates: ByHash<u32, u16>,
     /// Id-bearing endpoint -> most distinct objects in a window.
-    objects: HashMap<u32, u16>,
+    objects: ByHash<u32, u16>,
     auth: Option<u16>,
     /// Collapsed operations with their times (report only).
     ops: Vec<(u32, u32)>,
-    runs: HashMap<u32, u8>,
+    runs: ByHash<u32, u8>,
 }
 
 impl SessionLearner {
@@ -84,12 +112,19 @@ impl SessionLearner {
         if client.is_empty() {
             return;
         }
-        let key = format!("{method} {template}");
-        let next = self.names.len() as u32;
-        let name = *self.index.entry(key).or_insert_with(|| next);
-        if name == next {
-            self.names.push((method.to_string(), template.to_string()));
-        }
+        self.key.clear();
+        self.key.push_str(method);
+        self.key.push(' ');
+        self.key.push_str(template);
+        let name = match self.index.get(&self.key) {
+            Some(&name) => name,
+            None => {
+                let name = self.names.len() as u32;
+                self.index.insert(self.key.clone(), name);
+                self.names.push((method.to_string(), template.to_string()));
+                name
+            }
+        };
         let record = Record {
             t,
             name,
@@ -121,7 +156,7 @@ impl SessionLearner {
                 (name, key, login)
             })
             .collect();
-        let mut names: HashMap<u32, &str> = finals.iter().map(|(n, k, _)| (*k, n.as_str())).collect();
+        let mut names: ByHash<u32, &str> = finals.iter().map(|(n, k, _)| (*k, n.as_str())).collect();
         names.insert(START, START_NAME);
         let mut r = Replay { bm: BehaviourModel::default(), names, contexts: Contexts::default(), report: report.then(ReportAcc::default) };
         r.addresses(self.clients.values().flatten(), &finals);
@@ -137,7 +172,7 @@ impl SessionLearner {
 
 struct Replay<'a> {
     bm: BehaviourModel,
-    names: HashMap<u32, &'a str>,
+    names: ByHash<u32, &'a str>,
     contexts: Contexts,
     report: Option<ReportAcc>,
 }
@@ -146,10 +181,10 @@ struct Replay<'a> {
 /// contexts are rare: only those followed [`MIN_TRANSITIONS`] times keep their operations.
 #[derive(Default)]
 struct Contexts {
-    next: HashMap<(u64, u32), u64>,
-    total: HashMap<u64, u64>,
+    next: ByHash<(u64, u32), u64>,
+    total: ByHash<u64, u64>,
     /// Most recent first.
-    kept: HashMap<u64, Vec<u32>>,
+    kept: ByHash<u64, Vec<u32>>,
 }
 
 impl Replay<'_> {
@@ -159,7 +194,7 @@ impl Replay<'_> {
 
     /// Failed logins per address and window: each address's login attempts replayed in time order.
     fn addresses<'r>(&mut self, records: impl Iterator<Item = &'r Record>, finals: &[(String, u32, bool)]) {
-        let mut by_address: HashMap<u32, Vec<(u32, bool)>> = HashMap::new();
+        let mut by_address: ByHash<u32, Vec<(u32, bool)>> = ByHash::default();
         for rec in records {
             if let (Some(a), Some((_, _, true)), true) = (rec.address, finals.get(rec.name as usize), rec.status != 0) {
                 by_address.entry(a).or_default().push((rec.t, failed_login(true, rec.status)));
@@ -205,7 +240,7 @@ impl Replay<'_> {
         let mut kept: Vec<(u64, u64, Vec<u32>)> = c.kept.into_iter().map(|(h, keys)| (c.total.get(&h).copied().unwrap_or(0), h, keys)).collect();
         kept.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.len().cmp(&b.2.len())).then(a.2.cmp(&b.2)));
         kept.truncate(MAX_CONTEXTS);
-        let index: HashMap<u64, usize> = kept.iter().enumerate().map(|(i, (_, h, _))| (*h, i)).collect();
+        let index: ByHash<u64, usize> = kept.iter().enumerate().map(|(i, (_, h, _))| (*h, i)).collect();
         let mut contexts: Vec<ContextCounts> =
             kept.iter().map(|(_, _, keys)| ContextCounts { after: keys.iter().rev().map(|k| self.name(*k)).collect(), next: Default::default() }).collect();
         for ((h, next), n) in c.next {
