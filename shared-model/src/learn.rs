@@ -19,9 +19,9 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// The Envoy fields of an access-log line the learner reads; the line is split into raw members
-/// ([`json::members`]) and only these are decoded. Strings borrow from the line when they hold
-/// no escapes.
+/// The Envoy fields of an access-log line the learner reads, from the line's members
+/// ([`json::members`]: strings decoded, other values raw; nested values are not parsed unless
+/// read). Strings borrow from the line when they hold no escapes.
 #[derive(Debug, Default)]
 struct LogLine<'a> {
     start_time: Option<Cow<'a, str>>,
