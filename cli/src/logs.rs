@@ -37,8 +37,10 @@ pub fn for_each_line(path: &Path, mut f: impl FnMut(&str)) -> Result<()> {
     }
 }
 
-/// Lines handed to a parsing thread at a time.
+/// Lines handed to a parsing thread at a time, at most (and at most [`BATCH_BYTES`] of them, so
+/// that a log of long lines keeps a bounded amount in flight).
 const BATCH: usize = 1024;
+const BATCH_BYTES: usize = 1 << 20;
 
 /// Lines read but not parsed yet, in one buffer.
 #[derive(Default)]
@@ -84,7 +86,7 @@ pub fn parse_in_parallel<T: Send>(paths: &[PathBuf], parse: impl Fn(&str) -> T +
             for path in paths {
                 for_each_line(path, |line| {
                     batch.push(line);
-                    if batch.ends.len() == BATCH {
+                    if batch.ends.len() == BATCH || batch.text.len() >= BATCH_BYTES {
                         // A send fails only when every parser has stopped; the reader then stops too.
                         let _ = batch_tx.send((seq, std::mem::take(&mut batch)));
                         seq += 1;
@@ -126,6 +128,12 @@ mod tests {
         want.insert(3 * BATCH + 8, None);
         want.push(Some(3 * BATCH + 8));
         assert_eq!(got, want);
+        // Long lines make smaller batches; the order holds.
+        let c = dir.join("c.log");
+        std::fs::write(&c, (0..40).map(|i| format!("{}{i}\n", "0".repeat(100_000))).collect::<String>()).unwrap();
+        let mut long = Vec::new();
+        parse_in_parallel(&[c], |line| line.trim().parse::<usize>().ok(), |n| long.push(n)).unwrap();
+        assert_eq!(long, (0..40).map(Some).collect::<Vec<_>>());
         assert!(parse_in_parallel(&[dir.join("missing.log")], |l| l.len(), |_| ()).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
