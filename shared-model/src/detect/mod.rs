@@ -811,7 +811,7 @@ mod tests {
         }
 
         #[test]
-        fn never_panics_on_attack_alphabet(s in "([' \"`;#()=<>/*\\-\\\\&|$%{}.:@!]|or|and|select|union|script|on|java|\\$\\{|jndi|\\.\\.|%2e|%c0%af|&#x|0x|[a-z0-9]){0,80}") {
+        fn never_panics_on_attack_alphabet(s in "([' \"`;#()=<>/*\\-\\\\&|$%{}.:@!^,~+]|or|and|select|union|script|on|java|\\$\\{|jndi|\\.\\.|%2e|%c0%af|&#x|0x|if\\(|iif\\(|/\\*!|sys\\.|print|xp_|char\\(|group_concat|like|sleep|timeout /t|%comspec%|Function\\(|execSync|<\\?|php|\\{%|[a-z0-9]){0,80}") {
             let _ = scan(&s);
         }
     }
