@@ -87,7 +87,7 @@ pub fn parse_in_parallel<T: Send>(paths: &[PathBuf], parse: impl Fn(&str) -> T +
                 for_each_line(path, |line| {
                     batch.push(line);
                     if batch.ends.len() == BATCH || batch.text.len() >= BATCH_BYTES {
-                        // A send fails only when every parser has stopped; the reader then stops too.
+                        // A send fails only when every parser has panicked, which the scope then raises.
                         let _ = batch_tx.send((seq, std::mem::take(&mut batch)));
                         seq += 1;
                     }

@@ -174,6 +174,16 @@ impl<'a> Parser<'a> {
 
     /// Reads `"key":` and appends the key to `path`.
     fn key(&mut self, path: &mut String, visit: &mut impl FnMut(&str, Leaf<'a>)) -> Result<(), JsonError> {
+        let k = self.member_name()?;
+        let obj = path.len();
+        push_key(path, &k);
+        // The key is reported at its object's path, what the path was before the key.
+        visit(path.get(..obj).unwrap_or(path), Leaf::Key(k));
+        Ok(())
+    }
+
+    /// Reads `"name":`, the name decoded.
+    fn member_name(&mut self) -> Result<Cow<'a, str>, JsonError> {
         if self.peek() != Some(b'"') {
             return Err(JsonError::Syntax(self.i));
         }
@@ -182,11 +192,7 @@ impl<'a> Parser<'a> {
         if !self.eat(b':') {
             return Err(JsonError::Syntax(self.i));
         }
-        let obj = path.len();
-        push_key(path, &k);
-        // The key is reported at its object's path, what the path was before the key.
-        visit(path.get(..obj).unwrap_or(path), Leaf::Key(k));
-        Ok(())
+        Ok(k)
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
@@ -209,9 +215,8 @@ impl<'a> Parser<'a> {
         out.extend_from_slice(&self.b[start..self.i]);
         loop {
             let w = swar::load(self.b, self.i);
-            let stop = swar::eq(w, b'"') | swar::eq(w, b'\\') | swar::below(w, 0x20);
             // The bytes before the first stop; the padding past the end is no stop, so clamp.
-            let n = (stop.trailing_zeros() as usize / 8).min(self.b.len() - self.i);
+            let n = (string_stops(w).trailing_zeros() as usize / 8).min(self.b.len() - self.i);
             let keep = out.len() + n;
             out.extend_from_slice(&w.to_le_bytes());
             out.truncate(keep);
@@ -329,6 +334,16 @@ pub enum Member<'a> {
     Raw(&'a str),
 }
 
+impl<'a> Member<'a> {
+    /// The string, if the value is one.
+    pub fn into_str(self) -> Option<Cow<'a, str>> {
+        match self {
+            Member::Str(s) => Some(s),
+            Member::Raw(_) => None,
+        }
+    }
+}
+
 /// The members of one JSON object as (key, value), strings decoded and other values left as raw
 /// text: for a flat record (an access-log line) whose few fields are read one by one, where
 /// decoding every value would cost more than the record's use. Nested values are only
@@ -344,14 +359,7 @@ pub fn members(text: &str) -> Result<Vec<(Cow<'_, str>, Member<'_>)>, JsonError>
     if !p.eat(b'}') {
         loop {
             p.ws();
-            if p.peek() != Some(b'"') {
-                return Err(JsonError::Syntax(p.i));
-            }
-            let key = p.string()?;
-            p.ws();
-            if !p.eat(b':') {
-                return Err(JsonError::Syntax(p.i));
-            }
+            let key = p.member_name()?;
             p.ws();
             let value = if p.peek() == Some(b'"') {
                 Member::Str(p.string()?)
@@ -382,8 +390,7 @@ pub fn members(text: &str) -> Result<Vec<(Cow<'_, str>, Member<'_>)>, JsonError>
 fn run_end(b: &[u8], from: usize) -> usize {
     let mut at = from;
     while at < b.len() {
-        let w = swar::load(b, at);
-        let stop = swar::eq(w, b'"') | swar::eq(w, b'\\') | swar::below(w, 0x20);
+        let stop = string_stops(swar::load(b, at));
         if stop != 0 {
             // The lowest flagged byte is the first stop (a word's flags are exact up to it).
             return (at + stop.trailing_zeros() as usize / 8).min(b.len());
@@ -391,6 +398,12 @@ fn run_end(b: &[u8], from: usize) -> usize {
         at += 8;
     }
     b.len()
+}
+
+/// The bytes of `w` that end a run of string text: a quote, a backslash, a control character.
+/// Exact up to the first one (the lowest flagged byte).
+fn string_stops(w: u64) -> u64 {
+    swar::eq(w, b'"') | swar::eq(w, b'\\') | swar::below(w, 0x20)
 }
 
 /// The bytes of a plain key (written `.key` in a path).

@@ -37,14 +37,10 @@ impl<'a> LogLine<'a> {
     fn parse(line: &'a str) -> Option<LogLine<'a>> {
         let mut l = LogLine::default();
         for (key, value) in json::members(line).ok()? {
-            let text = || match value.clone() {
-                Member::Str(s) => Some(s),
-                Member::Raw(_) => None,
-            };
             match &*key {
-                "start_time" => l.start_time = text(),
-                "method" => l.method = text(),
-                "path" => l.path = text(),
+                "start_time" => l.start_time = value.into_str(),
+                "method" => l.method = value.into_str(),
+                "path" => l.path = value.into_str(),
                 "status" => l.status = loose(&value),
                 "duration_ms" => l.duration_ms = loose(&value),
                 "vigil" => l.vigil = Some(value),
