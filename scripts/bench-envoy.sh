@@ -3,6 +3,7 @@
 #
 #   scripts/bench-envoy.sh [--model model.json] [--duration 10] [--rounds 2]
 #   scripts/bench-envoy.sh --learn-model scripts/bench/model.json   (re-learns variant (iii)'s model)
+#   scripts/bench-envoy.sh --floor   (adds the proxy-wasm floor: scripts/bench/floor, three builds)
 #
 # Three Envoys run at once (--concurrency 1, --disable-hot-restart, each on its own ports) and are
 # loaded one at a time by wrk -t1 -c16, in interleaved rounds, after a 2 s warm-up each:
@@ -11,6 +12,9 @@
 #         the state's cost: two shared-data reads, one compare-and-swap write, the update)
 #   (ii)  the filter, `{}`     `vigil render-config --config {} --direct-response-file ...`
 #   (iii) the filter + model   `vigil render-config --model FILE --direct-response-file ...` (with --model)
+#   (f0) (f1) (f2) with --floor: the same bootstrap with scripts/bench/floor's probe instead of Vigil:
+#         callbacks that return at once; + reading the request and response (headers and bodies);
+#         + a 965-byte event property for the access log. What any inspecting filter pays.
 # All bootstraps come from render-config, so they differ only in the filter. No upstream is measured:
 # routes answer with direct_response 200, a small JSON body for /api/v1/accounts/ and
 # /api/v1/transfers (the script adds those two routes) and a ~4 KB JSON body (scripts/bench/response.json)
@@ -38,15 +42,17 @@ ROUNDS="${ROUNDS:-2}"
 CONNS="${CONNS:-16}"
 MODEL=""
 LEARN_OUT=""
+FLOOR=""
 BENCH="$ROOT/scripts/bench"
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL="$2"; shift 2 ;;
     --learn-model) LEARN_OUT="$2"; shift 2 ;;
+    --floor) FLOOR=1; shift ;;
     --duration) DURATION="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -72,13 +78,26 @@ trap 'exit 143' TERM
 
 VARIANTS=(nofilter nostate filter)
 [ -n "$MODEL" ] && VARIANTS+=(model)
+declare -A LABEL=([nofilter]="(i) no wasm filter" [nostate]="(i') vigil, no client state" [filter]="(ii) vigil, {} config" [model]="(iii) vigil + model"
+  [floor0]="(f0) floor: callbacks only" [floor1]="(f1) floor: + read request and response" [floor2]="(f2) floor: + read + 1 KB event")
+declare -A PID LISTEN ADMIN WASM
+for v in nofilter nostate filter model; do WASM[$v]="$VIGIL_WASM"; done
+# The floor probe, built once per level (features: none, read, read+event).
+if [ -n "$FLOOR" ]; then
+  FLOOR_DIR="$ROOT/scripts/bench/floor"
+  for level in 0 1 2; do
+    features=("" "--features=read" "--features=read,event")
+    cargo build -q --release --target wasm32-wasip1 --manifest-path "$FLOOR_DIR/Cargo.toml" ${features[$level]}
+    cp "$FLOOR_DIR/target/wasm32-wasip1/release/vigil_floor_probe.wasm" "$TMP/floor$level.wasm"
+    WASM[floor$level]="$TMP/floor$level.wasm"
+    VARIANTS+=("floor$level")
+  done
+fi
 [ -n "$LEARN_OUT" ] && VARIANTS=(filter)
-declare -A LABEL=([nofilter]="(i) no wasm filter" [nostate]="(i') vigil, no client state" [filter]="(ii) vigil, {} config" [model]="(iii) vigil + model")
-declare -A PID LISTEN ADMIN
 
 # Ephemeral ports, two per variant (listener, admin).
 read -r -a PORTS <<<"$(python3 -c 'import socket
-ss=[socket.socket() for _ in range(8)]
+ss=[socket.socket() for _ in range(14)]
 [s.bind(("127.0.0.1",0)) for s in ss]
 print(" ".join(str(s.getsockname()[1]) for s in ss))')"
 
@@ -129,10 +148,10 @@ for v in "${VARIANTS[@]}"; do
   case "$v" in
     nofilter) extra=(--no-filter) ;;
     nostate) echo '{"behaviour":{"capacity":0}}' >"$d/config.json"; extra=(--config "$d/config.json") ;;
-    filter) echo '{}' >"$d/config.json"; extra=(--config "$d/config.json") ;;
+    filter|floor*) echo '{}' >"$d/config.json"; extra=(--config "$d/config.json") ;;
     model) extra=(--model "$MODEL") ;;
   esac
-  "$VIGIL_BIN" render-config --wasm "$VIGIL_WASM" --listen "127.0.0.1:${LISTEN[$v]}" \
+  "$VIGIL_BIN" render-config --wasm "${WASM[$v]}" --listen "127.0.0.1:${LISTEN[$v]}" \
     --admin "127.0.0.1:${ADMIN[$v]}" --access-log "$d/access.jsonl" \
     --direct-response-file "$BENCH/response.json" "${extra[@]}" -o "$d/envoy.yaml"
   add_buffer_filter "$d/envoy.yaml"
@@ -261,7 +280,7 @@ PY
 done
 
 for v in "${VARIANTS[@]}"; do
-  if [ "$v" != nofilter ]; then
+  if [ "$v" != nofilter ] && [ "${v#floor}" = "$v" ]; then
     n="$(curl -s "http://127.0.0.1:${ADMIN[$v]}/stats/prometheus" | awk '/^vigil_requests_total/ {s += $NF} END {print s + 0}')"
     engine="$(curl -s "http://127.0.0.1:${ADMIN[$v]}/stats/prometheus" | awk '/^vigil_inspect_microseconds_sum/ {s = $NF} /^vigil_inspect_microseconds_count/ {c = $NF} END {if (c > 0) printf "%.1f", s / c; else print "n/a"}')"
     echo "  ${LABEL[$v]}: vigil_requests_total = $n, time in the engine (vigil_inspect_microseconds) $engine us/request"
@@ -273,7 +292,8 @@ echo "Envoy $("$ENVOY_BIN" --version | sed -n 's/.*version: \([^ ]*\).*/\1/p' | 
 python3 - "$RESULTS" "${VARIANTS[@]}" <<'PY'
 import sys, statistics
 path, variants = sys.argv[1], sys.argv[2:]
-label = {"nofilter": "(i) no wasm filter", "nostate": "(i') vigil, no client state", "filter": "(ii) vigil, `{}` config", "model": "(iii) vigil + model"}
+label = {"nofilter": "(i) no wasm filter", "nostate": "(i') vigil, no client state", "filter": "(ii) vigil, `{}` config", "model": "(iii) vigil + model",
+         "floor0": "(f0) floor: callbacks only", "floor1": "(f1) floor: + read request and response", "floor2": "(f2) floor: + read + 1 KB event"}
 rows = [l.rstrip("\n").split("\t") for l in open(path) if l.strip()]
 agg = {}
 for v, s, r, reqs, rps, p50, p99, cpu, bad, errs in rows:
