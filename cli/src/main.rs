@@ -68,6 +68,9 @@ enum Cmd {
         /// List up to N missed attacks and false positives per group.
         #[arg(long, default_value_t = 0)]
         misses: usize,
+        /// Evaluate one half of the held-out split only (cases by the parity of the MD5 of their id).
+        #[arg(long, value_enum)]
+        half: Option<eval::Half>,
     },
     /// Print the most important call sequences, per-endpoint rate limits and the sequence rules
     /// that held in the training traffic (ready for `policies.sequences`).
@@ -255,7 +258,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Merge { models, output } => merge(&models, &output),
         Cmd::Check { file } => check(&file),
         Cmd::RenderConfig(args) => render_config(args),
-        Cmd::Eval { files, config, misses } => eval::run(&eval::EvalArgs { files: &files, config: config.as_deref(), misses }),
+        Cmd::Eval { files, config, misses, half } => eval::run(&eval::EvalArgs { files: &files, config: config.as_deref(), misses, half }),
         Cmd::Push(args) => push(args),
         Cmd::Cases { logs, window, evidence, json } => cases::run(&logs, &window, evidence, json),
         Cmd::Report { logs, model, window, output } => {
