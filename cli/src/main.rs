@@ -11,7 +11,6 @@ mod render;
 mod sequences;
 mod sha256;
 mod report;
-mod yaml;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -541,7 +540,7 @@ fn render_config(a: RenderArgs) -> Result<()> {
         let resource = render::ecds_resource(&render::wasm_path(a.wasm.as_deref())?, json);
         write_output(path, &(serde_json::to_string_pretty(&resource)? + "\n"))?;
     }
-    write_output(&a.output, &yaml::to_yaml(&bootstrap))
+    write_output(&a.output, &serde_yaml_ng::to_string(&bootstrap)?)
 }
 
 fn render_mesh(a: &RenderArgs, plugin_json: String, alerts: Option<render::AlertsUrl>) -> Result<()> {
@@ -592,6 +591,6 @@ fn render_mesh(a: &RenderArgs, plugin_json: String, alerts: Option<render::Alert
         Target::IstioTrafficExtension => mesh::istio_traffic_extension(&o)?,
         _ => mesh::envoy_gateway(&o)?,
     };
-    let text: Vec<String> = docs.iter().map(yaml::to_yaml).collect();
+    let text = docs.iter().map(serde_yaml_ng::to_string).collect::<Result<Vec<_>, _>>()?;
     write_output(&a.output, &text.join("---\n"))
 }

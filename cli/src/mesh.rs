@@ -337,9 +337,9 @@ mod tests {
         }
     }
 
-    /// Emits YAML with the CLI's emitter and parses it back, as kubectl would.
+    /// Emits YAML as the CLI does and parses it back, as kubectl would.
     fn through_yaml(docs: &[Value]) -> Vec<Value> {
-        let text: Vec<String> = docs.iter().map(crate::yaml::to_yaml).collect();
+        let text: Vec<String> = docs.iter().map(|d| serde_yaml_ng::to_string(d).unwrap()).collect();
         let text = text.join("---\n");
         serde_yaml_ng::Deserializer::from_str(&text).map(|d| serde_yaml_ng::with::singleton_map_recursive::deserialize(d).unwrap()).collect()
     }
