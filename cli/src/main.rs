@@ -198,6 +198,10 @@ struct RenderArgs {
     /// replace the configuration and model without a restart.
     #[arg(long)]
     ecds: Option<PathBuf>,
+    /// Envoy: proxies in front whose `x-forwarded-for` entries are trusted (a load balancer: 1).
+    /// The client address comes from the connection past them, never from what a client writes.
+    #[arg(long, default_value_t = 0)]
+    xff_trusted_hops: u32,
     /// Send alerts to http://HOST:PORT/PATH: adds the cluster (Envoy: `vigil_alerts`; Istio: a
     /// ServiceEntry; Envoy Gateway: an EnvoyPatchPolicy) and points the `alerts` section at it.
     #[arg(long)]
@@ -528,6 +532,7 @@ fn render_config(a: RenderArgs) -> Result<()> {
         plugin_config: plugin.as_ref().map(|(json, _)| json.clone()),
         ecds: ecds.as_deref(),
         alerts: alerts.as_ref().map(|u| (u.host.clone(), u.port)),
+        xff_trusted_hops: a.xff_trusted_hops,
         mirror: if a.target == Target::EnvoyMirror {
             Some(render::Mirror { listen: render::host_port(&a.mirror_listen, "--mirror-listen")?, access_log: &mirror_log, role })
         } else {

@@ -126,6 +126,10 @@ pub struct EnvoyOptions<'a> {
     pub alerts: Option<(String, u16)>,
     /// Out-of-band: the filter runs on an analyzer listener fed by request mirroring.
     pub mirror: Option<Mirror<'a>>,
+    /// Proxies in front of this Envoy whose `x-forwarded-for` entries are trusted (a load
+    /// balancer: 1). The client-facing listener takes the client address from the connection
+    /// (`use_remote_address`) past these hops, so a client cannot name its own address.
+    pub xff_trusted_hops: u32,
 }
 
 /// Which listeners an out-of-band (`envoy-mirror`) bootstrap holds.
@@ -217,7 +221,22 @@ fn router() -> Value {
     })
 }
 
-fn listener(name: &str, addr: &(String, u16), access_log: &Path, route: Value, http_filters: Vec<Value>, buffer: usize) -> Value {
+/// Where a listener takes the client's address (`source.address`, which exceptions by source trust).
+#[derive(Clone, Copy)]
+enum ClientAddress {
+    /// From the connection, past this many trusted proxies' `x-forwarded-for` entries: a
+    /// client-facing listener, which also appends the peer to `x-forwarded-for`.
+    Edge(u32),
+    /// The last `x-forwarded-for` entry, as the client-facing listener in front wrote it: the
+    /// analyzer fed by mirroring.
+    Forwarded,
+}
+
+fn listener(name: &str, addr: &(String, u16), access_log: &Path, route: Value, http_filters: Vec<Value>, buffer: usize, client: ClientAddress) -> Value {
+    let (use_remote_address, hops) = match client {
+        ClientAddress::Edge(hops) => (true, hops),
+        ClientAddress::Forwarded => (false, 0),
+    };
     json!({
         "name": name,
         "address": socket(&addr.0, addr.1),
@@ -230,6 +249,8 @@ fn listener(name: &str, addr: &(String, u16), access_log: &Path, route: Value, h
                 "codec_type": "AUTO",
                 "generate_request_id": true,
                 "preserve_external_request_id": true,
+                "use_remote_address": use_remote_address,
+                "xff_num_trusted_hops": hops,
                 "access_log": [{
                     "name": "envoy.access_loggers.file",
                     "typed_config": {
@@ -274,7 +295,7 @@ pub fn envoy_bootstrap(o: &EnvoyOptions) -> Result<Value> {
                 filters.push(vigil_filter(o, cfg)?);
             }
             filters.push(router());
-            listeners.push(listener("vigil", &o.listen, o.access_log, route, filters, buffer));
+            listeners.push(listener("vigil", &o.listen, o.access_log, route, filters, buffer, ClientAddress::Edge(o.xff_trusted_hops)));
         }
         Some(m) => {
             if m.role != MirrorRole::Analyzer {
@@ -286,14 +307,14 @@ pub fn envoy_bootstrap(o: &EnvoyOptions) -> Result<Value> {
                 } else {
                     bail!("--target envoy-mirror needs --upstream (a direct response is not mirrored)");
                 }
-                listeners.push(listener("front", &o.listen, o.access_log, route, vec![router()], buffer));
+                listeners.push(listener("front", &o.listen, o.access_log, route, vec![router()], buffer, ClientAddress::Edge(o.xff_trusted_hops)));
                 clusters.push(static_cluster("vigil_mirror", &m.listen.0, m.listen.1));
             }
             if m.role != MirrorRole::Front {
                 let cfg = o.plugin_config.as_deref().context("the analyzer needs the filter (no --no-filter)")?;
                 let sink = json!({"match": {"prefix": "/"}, "direct_response": {"status": 200}});
                 let filters = vec![vigil_filter(o, cfg)?, router()];
-                listeners.push(listener("vigil_analyzer", &m.listen, m.access_log, sink, filters, buffer));
+                listeners.push(listener("vigil_analyzer", &m.listen, m.access_log, sink, filters, buffer, ClientAddress::Forwarded));
             }
         }
     }
@@ -350,12 +371,15 @@ mod tests {
             ecds: None,
             alerts: None,
             mirror: None,
+            xff_trusted_hops: 0,
         };
         let b = envoy_bootstrap(&o).unwrap();
         let hcm = &b["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"];
         assert_eq!(hcm["http_filters"][0]["typed_config"]["config"]["configuration"]["value"], Value::String(cfg));
         assert_eq!(b["static_resources"]["clusters"][0]["type"], "STRICT_DNS");
         assert_eq!(hcm["access_log"][0]["typed_config"]["log_format"]["json_format"]["vigil"], "%FILTER_STATE(wasm.vigil:PLAIN)%");
+        // The client address comes from the connection, not from what a client writes.
+        assert_eq!((&hcm["use_remote_address"], &hcm["xff_num_trusted_hops"]), (&Value::Bool(true), &Value::from(0)));
     }
 
     #[test]
