@@ -370,6 +370,25 @@ fn check(path: &Path) -> Result<()> {
     } else {
         let config = Config::from_json(text.as_bytes()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         println!("{}: valid plugin configuration, mode {:?}, thresholds flag {} block {}", path.display(), config.mode, config.thresholds.flag, config.thresholds.block);
+        let p = &config.policies;
+        println!(
+            "policies: {} data, {} sequence, protocol {}, {} exceptions",
+            p.data.len(),
+            p.sequences.len(),
+            if p.protocol.is_some() { "on" } else { "off" },
+            p.exceptions.len()
+        );
+        for e in &p.exceptions {
+            let any = |list: &[String], none: &str| if list.is_empty() { none.to_string() } else { list.join(", ") };
+            println!(
+                "  silences {} at {} on {} from {}{}",
+                any(&e.kinds, "every finding"),
+                any(&e.locations, "any location"),
+                e.endpoint.as_deref().unwrap_or("any endpoint"),
+                if e.sources.is_empty() { "any client".to_string() } else { e.sources.join(", ") },
+                e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            );
+        }
         match &config.model {
             Some(m) => print_model_summary(m, model_json(m)?.len()),
             None => println!("no model: embedded defaults only"),

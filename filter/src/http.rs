@@ -448,7 +448,7 @@ impl Exchange {
             Err(_) => self.error("event_encode"),
         }
         if let Some(m) = &self.metrics {
-            m.request(event.verdict.decision, &event.findings, inspect_us);
+            m.request(event.verdict.decision, &event.findings, event.findings_suppressed, inspect_us);
         }
         if let (Some(alerts), Some(ex)) = (&self.alerts, &self.ex) {
             let head = ex.head();

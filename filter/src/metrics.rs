@@ -15,6 +15,7 @@ use vigil_model::verdict::Decision;
 pub struct Metrics {
     requests: [Option<u32>; 3],
     inspect_us: Option<u32>,
+    suppressed: Option<u32>,
     findings: RefCell<HashMap<String, Option<u32>>>,
     errors: RefCell<HashMap<&'static str, Option<u32>>>,
     alerts: RefCell<HashMap<&'static str, Option<u32>>>,
@@ -28,6 +29,7 @@ impl Metrics {
             requests: [Decision::Allow, Decision::Flag, Decision::Block]
                 .map(|d| counter(&format!("vigil_requests_total.verdict.{}", d.as_str()))),
             inspect_us: hostcalls::define_metric(MetricType::Histogram, "vigil_inspect_microseconds").ok(),
+            suppressed: counter("vigil_findings_suppressed_total"),
             findings: RefCell::default(),
             errors: RefCell::default(),
             alerts: RefCell::default(),
@@ -35,7 +37,9 @@ impl Metrics {
         }
     }
 
-    pub fn request(&self, decision: Decision, findings: &[Finding], inspect_us: u64) {
+    /// Counts a finished exchange: its verdict, its findings by kind, the findings an exception
+    /// silenced, and the time in the filter.
+    pub fn request(&self, decision: Decision, findings: &[Finding], suppressed: usize, inspect_us: u64) {
         let i = match decision {
             Decision::Allow => 0,
             Decision::Flag => 1,
@@ -44,6 +48,9 @@ impl Metrics {
         bump(self.requests[i]);
         if let Some(id) = self.inspect_us {
             let _ = hostcalls::record_metric(id, inspect_us);
+        }
+        if let (Some(id), n @ 1..) = (self.suppressed, suppressed) {
+            let _ = hostcalls::increment_metric(id, i64::try_from(n).unwrap_or(i64::MAX));
         }
         let mut defined = self.findings.borrow_mut();
         for f in findings {

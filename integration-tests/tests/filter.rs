@@ -147,6 +147,37 @@ fn attacks_are_blocked_in_block_mode_before_the_upstream() {
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
+/// An operator's exception lets one parameter of one endpoint carry what the detectors call an
+/// attack, in block mode; the same payload anywhere else is still blocked, and an address
+/// exception cannot be claimed with `x-forwarded-for`.
+#[test]
+fn exceptions_let_one_parameter_through_in_block_mode() {
+    let exceptions = json!([
+        {"endpoint": "GET /api/v1/search", "locations": ["query:q"], "kinds": ["attack.sqli"], "reason": "analysts' SQL console"},
+        {"sources": ["192.0.2.0/24"], "kinds": ["attack.*"], "reason": "the scanner's range"}
+    ]);
+    let stack = Stack::with_filter(json!({"mode": "block", "policies": {"exceptions": exceptions}})).start();
+    let before = stack.api.hits();
+    let r = raw(&stack, SQLI, "exception-q", &[]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(stack.api.hits(), before + 1, "the excepted request reaches the upstream");
+    let v = vigil_of(&stack.wait_log("exception-q"));
+    assert_eq!(v["verdict"], "allow", "{v}");
+    assert_eq!(v["findings_suppressed"], 1, "{v}");
+    assert!(!has_kind(&stack.wait_log("exception-q"), "attack."), "{v}");
+    for (id, path, extra) in [
+        ("exception-other-param", SQLI.replace("?q=", "?sort="), None),
+        ("exception-spoofed-source", SQLI.replace("?q=", "?sort="), Some(("x-forwarded-for", "192.0.2.7"))),
+    ] {
+        let before = stack.api.hits();
+        let r = raw(&stack, &path, id, extra.as_slice());
+        assert_eq!(r.status, 403, "{id}: {}", r.text());
+        assert_eq!(stack.api.hits(), before, "{id} must not reach the upstream");
+        assert!(has_kind(&stack.wait_log(id), "attack.sqli"), "{id}");
+    }
+    assert!(stack.wait_prometheus("vigil_findings_suppressed_total", 1.0) >= 1.0);
+}
+
 /// A POST with a chunked JSON body, sent in two chunks split inside the JSON: the filter must
 /// inspect a streamed body, not only a single buffer.
 fn chunked_post(path: &str, id: &str, body: &[u8]) -> Vec<u8> {

@@ -9,6 +9,7 @@
 use crate::behaviour::rules::{self, Rule, SequenceRule};
 use crate::client::{ClientSource, HashKey};
 use crate::detect::ProtocolPolicy;
+use crate::exceptions::{Exception, Exceptions};
 use crate::finding::Severity;
 use crate::model::Model;
 use crate::sensitive::policy::{CompiledPolicies, DataPolicy};
@@ -195,6 +196,8 @@ pub struct Policies {
     /// The API's protocol limits (methods, content types, argument sizes); absent means none
     /// (see [`crate::detect::ProtocolPolicy`]).
     pub protocol: Option<ProtocolPolicy>,
+    /// Where findings are known to be wrong and are silenced (see [`crate::exceptions`]).
+    pub exceptions: Vec<Exception>,
 }
 
 impl Default for Config {
@@ -349,6 +352,7 @@ impl Config {
                     c.policies = p;
                     c.compile_policies()?;
                     c.sequence_rules()?;
+                    c.compile_exceptions()?;
                 }
                 "alerts" => {
                     let a: Alerts = take_in("alerts", v.clone())?;
@@ -386,6 +390,15 @@ impl Config {
         self.mode == Mode::Block
     }
 
+    /// Compiles the exceptions; an error names the field (`policies.exceptions[0].sources[1]`).
+    pub fn compile_exceptions(&self) -> Result<Exceptions, ConfigError> {
+        Exceptions::new(&self.policies.exceptions).map_err(|(field, why)| ConfigError {
+            field: format!("policies.exceptions{field}"),
+            value: String::new(),
+            reason: why,
+        })
+    }
+
     /// Compiles the data policies; an error names the policy field (`policies.data[1].endpoint`).
     pub fn compile_policies(&self) -> Result<CompiledPolicies, ConfigError> {
         CompiledPolicies::new(&self.policies.data).map_err(|(field, why)| ConfigError {
@@ -409,6 +422,13 @@ mod tests {
         assert_eq!(Config::from_json(b"").unwrap(), Config::default());
         assert_eq!(Config::from_json(b"{}").unwrap(), Config::default());
         assert_eq!(Config::default().client_id.len(), 5);
+    }
+
+    #[test]
+    fn a_bad_exception_is_refused_with_its_field() {
+        assert_eq!(bad(r#"{"policies":{"exceptions":[{"kinds":["attack.*"],"sources":["10.0.0.0/40"]}]}}"#).field, "policies.exceptions[0].sources[0]");
+        assert_eq!(bad(r#"{"policies":{"exceptions":[{}]}}"#).field, "policies.exceptions[0]");
+        assert_eq!(bad(r#"{"policies":{"exceptions":[{"endpoint":"/a","kind":"attack.sqli"}]}}"#).field, "policies.exceptions");
     }
 
     #[test]

@@ -36,6 +36,7 @@ use crate::jwt::{Jwt, Tokens};
 use crate::config::{Config, ConfigError};
 use crate::detect::{ArgumentTally, AttackDetector};
 use crate::event::Event;
+use crate::exceptions::{Exceptions, Scope};
 use crate::facts::{Body, RequestHead, ResponseHead};
 use crate::fields::{body_fields, request_head_fields, response_head_fields, BodyParse, Field, Part, ValueType};
 use crate::finding::{Finding, Severity};
@@ -48,6 +49,7 @@ use crate::route::{Route, Router};
 use crate::sensitive::policy::{redact_body, CompiledPolicies, PolicyAction};
 use crate::sensitive::{self, DataType, SensitiveMatch, SensitiveScanner};
 use crate::verdict::{decide, Decision, Verdict};
+use std::net::IpAddr;
 
 /// Share of confidence lost when a body could not be inspected (past the limit, compressed).
 const UNINSPECTED_PENALTY: f64 = 0.2;
@@ -59,6 +61,7 @@ pub struct Engine {
     attacks: AttackDetector,
     sensitive: SensitiveScanner,
     policies: CompiledPolicies,
+    exceptions: Exceptions,
     posture: Posture,
     behaviour: Behaviour,
     /// Per model endpoint: `METHOD template`, its [`endpoint_key`], whether it is a login.
@@ -195,6 +198,11 @@ pub struct Exchange {
     pending: Option<(u32, Option<Vec<u8>>, ClientState)>,
     /// The query's arguments, counted for the protocol policy's totals over the whole request.
     arguments: ArgumentTally,
+    /// The client address the exceptions' `sources` are checked against (parsed only when one
+    /// has sources).
+    source_ip: Option<IpAddr>,
+    /// Findings silenced by an exception so far.
+    suppressed: usize,
 }
 
 impl Exchange {
@@ -238,6 +246,7 @@ impl Engine {
             attacks: AttackDetector::new().map_err(|e| internal("attack patterns", e))?,
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             policies: config.compile_policies()?,
+            exceptions: config.compile_exceptions()?,
             posture: Posture::new().map_err(|e| internal("posture checks", e))?,
             router,
             baseline,
@@ -319,7 +328,8 @@ impl Engine {
         }
         findings.extend(sensitive::findings(&request_matches, &fields));
         obs.params_dropped = params::observe(&fields, &mut obs.params);
-        Exchange {
+        let source_ip = self.exceptions.need_source().then(|| head.source.as_deref()?.parse().ok()).flatten();
+        let mut ex = Exchange {
             request_body: Body::with_limit(self.config.inspect.request_body_bytes),
             response_body: Body::with_limit(self.config.inspect.response_body_bytes),
             head,
@@ -344,7 +354,23 @@ impl Engine {
             address,
             returned_ids: Vec::new(),
             pending: None,
+            source_ip,
+            suppressed: 0,
+        };
+        self.silence(&mut ex);
+        ex
+    }
+
+    /// Drops the findings an exception silences, counting them ([`crate::exceptions`]). Called
+    /// wherever findings join the exchange, so the verdict, headers and event never see them.
+    fn silence(&self, ex: &mut Exchange) {
+        if self.exceptions.is_empty() {
+            return;
         }
+        let scope = Scope { method: &ex.head.method, endpoint: &ex.route.template, source: ex.source_ip };
+        let before = ex.findings.len();
+        ex.findings.retain(|f| !self.exceptions.silences(&scope, f));
+        ex.suppressed += before - ex.findings.len();
     }
 
     /// The shared-data keys of this client's two candidate slots; `None` without a client id,
@@ -435,6 +461,7 @@ impl Engine {
             o.known = seen.known;
         }
         ex.findings.extend(findings);
+        self.silence(ex);
         ex.pending = Some((now, stored.map(<[u8]>::to_vec), state));
     }
 
@@ -503,6 +530,7 @@ impl Engine {
                 None => ex.findings.push(f),
             }
         }
+        self.silence(ex);
     }
 
     pub fn request_body(&self, ex: &mut Exchange, chunk: &[u8]) {
@@ -549,6 +577,7 @@ impl Engine {
             if let Some(b) = &self.baseline {
                 b.score_request(ex.route.endpoint, &ex.head.method, &ex.obs, &mut ex.findings);
             }
+            self.silence(ex);
         }
         self.verdict(ex)
     }
@@ -607,6 +636,7 @@ impl Engine {
         if let Some(b) = &self.baseline {
             b.score_response(ex.route.endpoint, &ex.obs, &mut ex.findings);
         }
+        self.silence(ex);
         ex.response = Some(resp);
         self.verdict(ex)
     }
@@ -687,6 +717,7 @@ impl Engine {
             client_kind: ex.client.kind.clone(),
             findings: std::mem::take(&mut ex.findings),
             findings_dropped: 0,
+            findings_suppressed: ex.suppressed,
             obs: std::mem::take(&mut ex.obs),
             inspect_us,
         };
@@ -833,6 +864,39 @@ mod tests {
         // The clean text under another name, and the attack under the clean one's name.
         assert!(kinds(&[("x-api-filter", ua.1)]).is_empty());
         assert!(kinds(&[("user-agent", attack.1)]).iter().any(|(k, _)| k == "attack.sqli"));
+    }
+
+    #[test]
+    fn exceptions_silence_findings_only_where_they_apply() {
+        let e = engine(
+            r#"{"mode":"block","policies":{"exceptions":[
+                {"endpoint":"GET /api/v1/search","locations":["query:q"],"kinds":["attack.sqli"],"reason":"SQL console"},
+                {"sources":["203.0.113.0/24"],"kinds":["attack.*"],"reason":"our scanner"}]}}"#,
+        );
+        let run = |path: &str, source: &str| {
+            let mut head = get(path, &[]);
+            head.source = Some(source.into());
+            let mut ex = e.start(head);
+            let v = e.end_request(&mut ex);
+            let kinds: Vec<String> = ex.findings.iter().map(|f| f.kind.to_string()).collect();
+            let ev = e.event(&mut ex, v, 0);
+            (ev.verdict.decision, kinds, ev.findings_suppressed)
+        };
+        let sqli = "1'%20UNION%20SELECT%20password%20FROM%20users--";
+        // The excepted parameter passes; its finding is counted, not reported.
+        assert_eq!(run(&format!("/api/v1/search?q={sqli}"), "198.51.100.7"), (Decision::Allow, vec![], 1));
+        // The same payload in another parameter, or on another endpoint, still blocks.
+        let other = run(&format!("/api/v1/search?sort={sqli}"), "198.51.100.7");
+        assert_eq!((other.0, other.2), (Decision::Block, 0));
+        assert!(other.1.contains(&"attack.sqli".to_string()), "{other:?}");
+        assert_eq!(run(&format!("/api/v1/users?q={sqli}"), "198.51.100.7").0, Decision::Block);
+        // The scanner's addresses: every attack finding silenced, anywhere.
+        assert_eq!(run(&format!("/api/v1/users?q={sqli}"), "203.0.113.50"), (Decision::Allow, vec![], 1));
+        // A header cannot claim the scanner's address: only the connection's source counts.
+        let mut head = get(&format!("/api/v1/users?q={sqli}"), &[("x-forwarded-for", "203.0.113.50")]);
+        head.source = Some("198.51.100.7".into());
+        let mut ex = e.start(head);
+        assert_eq!(e.end_request(&mut ex).decision, Decision::Block);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct Event {
     /// Findings left out of `findings` by the cap.
     #[serde(skip_serializing_if = "is_zero")]
     pub findings_dropped: usize,
+    /// Findings an operator's exception silenced ([`crate::exceptions`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub findings_suppressed: usize,
     pub obs: Observations,
     /// Time spent in the filter's callbacks for this exchange (the engine and the host calls
     /// around it, up to writing this event), in microseconds; 0 when not measured (offline tools).

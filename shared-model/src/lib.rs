@@ -5,10 +5,12 @@
 //!
 //! Floors (each uses only the floors below it):
 //! 1. plain data and small helpers: [`facts`], [`fields`], [`finding`], [`verdict`], [`redact`],
-//!    [`normalize`], [`config`], [`model`], [`sketch`], [`jwt`], [`client`], [`alert`], [`record`];
+//!    [`normalize`], [`config`], [`model`], [`sketch`], [`jwt`], [`client`], [`alert`], [`record`],
+//!    [`endpoint_pattern`];
 //! 2. one concept each: [`detect`] (attack families), [`sensitive`] (data types and policies),
-//!    [`posture`] (the API's own misconfigurations), [`route`], [`params`] (parameter features,
-//!    shared by the filter and the learner), [`baseline`] (scoring against the model),
+//!    [`posture`] (the API's own misconfigurations), [`exceptions`] (findings operators silence),
+//!    [`route`], [`params`] (parameter features, shared by the filter and the learner),
+//!    [`baseline`] (scoring against the model),
 //!    [`inventory`] (template inference), [`openapi`] (seeding from an API description),
 //!    [`behaviour`] (per-client state, sequences, rates, BOLA);
 //! 3. the [`engine`], the [`learn`]er, [`eval`] (corpus evaluation) and [`cases`] (findings from
@@ -17,6 +19,7 @@
 // floor 1: plain data and small helpers
 pub mod alert;
 pub mod client;
+pub mod endpoint_pattern;
 pub mod config;
 pub mod corpus;
 pub mod event;
@@ -37,6 +40,7 @@ pub mod verdict;
 pub mod baseline;
 pub mod behaviour;
 pub mod detect;
+pub mod exceptions;
 pub mod inventory;
 pub mod openapi;
 pub mod params;

@@ -10,16 +10,14 @@
 //! flag) of all matching policies that object to the type, so a global `forbid: [private_key]`
 //! with `block` still blocks on an endpoint whose own allow-list merely flags.
 //!
-//! Endpoints: `"*"` (everything), `"METHOD /path"` or `"/path"` (any method), where a path
-//! segment is a literal, `{name}` (one segment), `*` (one segment) or a final `*` (one or more
-//! segments); the method may be `*`. The engine passes the route's endpoint template (or the
-//! raw path when no template is known); `{id}` in a policy also matches a template's `{id}`.
+//! Endpoints are [`EndpointPattern`]s, matched against the route's endpoint template.
 //!
 //! [`redact_body`] rewrites a buffered JSON or text body, replacing matches with their masks. JSON
 //! is rewritten token by token, so everything but the redacted strings keeps its bytes (key
 //! order, spacing, numbers); a number that is, say, a card becomes a masked string.
 
 use super::{DataType, SensitiveMatch, SensitiveScanner};
+use crate::endpoint_pattern::EndpointPattern;
 use crate::fields::{BodyKind, Field, Part, ValueType};
 use crate::finding::{Finding, Owasp, Severity};
 use serde::{Deserialize, Serialize};
@@ -49,21 +47,11 @@ pub struct DataPolicy {
     pub action: PolicyAction,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Seg {
-    Literal(String),
-    One,
-    Rest,
-}
-
 #[derive(Debug, Clone)]
 struct Compiled {
     index: usize,
-    method: Option<String>,
-    /// `None`: every path.
-    path: Option<Vec<Seg>>,
+    endpoint: EndpointPattern,
     policy: DataPolicy,
-    specificity: (usize, usize, bool),
 }
 
 /// Validated policies, most specific first.
@@ -84,21 +72,17 @@ impl CompiledPolicies {
             if let Some(t) = p.allow.iter().find(|t| p.forbid.contains(t)) {
                 return Err((field("allow"), format!("{} is both allowed and forbidden", t.as_str())));
             }
-            let (method, path) = parse_endpoint(&p.endpoint).map_err(|m| (field("endpoint"), format!("{:?}: {m}", p.endpoint)))?;
-            let specificity = path.as_ref().map_or((0, 0, false), |segs| {
-                let lit = segs.iter().filter(|s| matches!(s, Seg::Literal(_))).count();
-                (lit, segs.len(), method.is_some())
-            });
-            out.push(Compiled { index: i, method, path, policy: p.clone(), specificity });
+            let endpoint = EndpointPattern::parse(&p.endpoint).map_err(|m| (field("endpoint"), format!("{:?}: {m}", p.endpoint)))?;
+            out.push(Compiled { index: i, endpoint, policy: p.clone() });
         }
-        out.sort_by(|a, b| b.specificity.cmp(&a.specificity).then(a.index.cmp(&b.index)));
+        out.sort_by(|a, b| b.endpoint.specificity().cmp(&a.endpoint.specificity()).then(a.index.cmp(&b.index)));
         Ok(CompiledPolicies { policies: out })
     }
 
     /// Whether a policy that blocks or redacts applies to this endpoint: the proxy must then
     /// buffer the response (headers held) so the action can still be taken.
     pub fn acts_on_response(&self, method: &str, endpoint: &str) -> bool {
-        self.policies.iter().any(|c| c.policy.action != PolicyAction::Flag && c.applies(method, endpoint))
+        self.policies.iter().any(|c| c.policy.action != PolicyAction::Flag && c.endpoint.matches(method, endpoint))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -108,7 +92,7 @@ impl CompiledPolicies {
     /// Findings and actions for the matches of one direction of one exchange: one per violated
     /// (policy, type), located at the type's first match.
     pub fn evaluate(&self, method: &str, endpoint: &str, matches: &[SensitiveMatch], response: bool) -> Vec<(Finding, PolicyAction)> {
-        let applicable: Vec<&Compiled> = self.policies.iter().filter(|c| c.applies(method, endpoint)).collect();
+        let applicable: Vec<&Compiled> = self.policies.iter().filter(|c| c.endpoint.matches(method, endpoint)).collect();
         let mut out = Vec::new();
         let mut seen: Vec<DataType> = Vec::new();
         for m in matches {
@@ -144,56 +128,6 @@ impl CompiledPolicies {
         }
         out
     }
-}
-
-impl Compiled {
-    fn applies(&self, method: &str, endpoint: &str) -> bool {
-        if self.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case(method)) {
-            return false;
-        }
-        let Some(segs) = &self.path else { return true };
-        let path = endpoint.split('?').next().unwrap_or("");
-        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let mut i = 0;
-        for s in segs {
-            match s {
-                Seg::Rest => return i < parts.len(),
-                Seg::One if i < parts.len() => i += 1,
-                Seg::Literal(l) if parts.get(i) == Some(&l.as_str()) => i += 1,
-                _ => return false,
-            }
-        }
-        i == parts.len()
-    }
-}
-
-fn parse_endpoint(e: &str) -> Result<(Option<String>, Option<Vec<Seg>>), String> {
-    let e = e.trim();
-    if e == "*" {
-        return Ok((None, None));
-    }
-    let (method, path) = match e.split_once(' ') {
-        Some((m, p)) => (m.trim(), p.trim()),
-        None => ("*", e),
-    };
-    if method != "*" && (method.is_empty() || !method.bytes().all(|c| c.is_ascii_uppercase())) {
-        return Err(format!("method {method:?} is not an upper-case HTTP method or *"));
-    }
-    if !path.starts_with('/') {
-        return Err("the path must start with /".into());
-    }
-    let raw: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let mut segs = Vec::with_capacity(raw.len());
-    for (k, s) in raw.iter().enumerate() {
-        segs.push(match *s {
-            "*" if k + 1 == raw.len() => Seg::Rest,
-            "*" => Seg::One,
-            s if s.starts_with('{') && s.ends_with('}') && s.len() > 2 => Seg::One,
-            s if s.contains(['{', '}', '*']) => return Err(format!("segment {s:?}: use {{name}} or * for a whole segment")),
-            s => Seg::Literal(s.to_string()),
-        });
-    }
-    Ok(((method != "*").then(|| method.to_string()), Some(segs)))
 }
 
 /// Rewrites a buffered body with the matches of `types` replaced by their masks. JSON stays
