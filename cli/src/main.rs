@@ -370,6 +370,9 @@ fn check(path: &Path) -> Result<()> {
     } else {
         let config = Config::from_json(text.as_bytes()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         println!("{}: valid plugin configuration, mode {:?}, thresholds flag {} block {}", path.display(), config.mode, config.thresholds.flag, config.thresholds.block);
+        for m in &config.endpoint_modes {
+            println!("  mode {:?} on {}", m.mode, m.endpoint);
+        }
         let p = &config.policies;
         println!(
             "policies: {} data, {} sequence, protocol {}, {} exceptions",

@@ -307,7 +307,7 @@ impl Exchange {
             let verdict = self.with_engine(|e, ex| e.end_request(ex)).unwrap_or_default();
             return self.decide_request(verdict);
         }
-        if engine.config().enforcing() && engine.config().inspect.request_body_bytes > 0 {
+        if self.ex.as_ref().is_some_and(engine::Exchange::enforcing) && engine.config().inspect.request_body_bytes > 0 {
             self.holding = true;
             return Action::Pause;
         }
@@ -372,8 +372,7 @@ impl Exchange {
             }
         });
         // Only block mode holds traffic: in monitor mode a policy violation is reported, not acted on.
-        let hold = !end_of_stream && self.engine.as_ref().is_some_and(|e| e.config().enforcing())
-            && self.ex.as_ref().zip(self.engine.as_ref()).is_some_and(|(ex, e)| e.response_needs_buffer(ex));
+        let hold = !end_of_stream && self.ex.as_ref().zip(self.engine.as_ref()).is_some_and(|(ex, e)| ex.enforcing() && e.response_needs_buffer(ex));
         if let Some(v) = verdict.filter(|_| self.engine.as_ref().is_some_and(|e| e.config().expose_verdict_to_client)) {
             self.set_http_response_header("x-vigil-verdict", Some(v.decision.as_str()));
             self.set_http_response_header("x-vigil-score", Some(&format!("{:.3}", v.score)));

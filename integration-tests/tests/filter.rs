@@ -147,6 +147,21 @@ fn attacks_are_blocked_in_block_mode_before_the_upstream() {
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
+/// Block mode for one endpoint while the rest of the API stays in monitor mode.
+#[test]
+fn endpoint_modes_block_only_where_configured() {
+    let stack = Stack::with_filter(json!({"endpoint_modes": [{"endpoint": "/api/v1/files/*", "mode": "block"}]})).start();
+    let before = stack.api.hits();
+    let r = raw(&stack, TRAVERSAL, "modes-files", &[]);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(stack.api.hits(), before, "the blocked request must not reach the upstream");
+    assert_eq!(vigil_of(&stack.wait_log("modes-files"))["enforced"], true);
+    let r = raw(&stack, SQLI, "modes-search", &[]);
+    assert_eq!(r.status, 200, "monitor mode elsewhere: {}", r.text());
+    let v = vigil_of(&stack.wait_log("modes-search"));
+    assert_eq!((v["verdict"].as_str(), v["enforced"].as_bool()), (Some("block"), Some(false)), "{v}");
+}
+
 /// An operator's exception lets one parameter of one endpoint carry what the detectors call an
 /// attack, in block mode; the same payload anywhere else is still blocked, and an address
 /// exception cannot be claimed with `x-forwarded-for`.

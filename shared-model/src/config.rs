@@ -9,6 +9,7 @@
 use crate::behaviour::rules::{self, Rule, SequenceRule};
 use crate::client::{ClientSource, HashKey};
 use crate::detect::ProtocolPolicy;
+use crate::endpoint_pattern::EndpointPattern;
 use crate::exceptions::{Exception, Exceptions};
 use crate::finding::Severity;
 use crate::model::Model;
@@ -28,6 +29,16 @@ pub enum Mode {
     Monitor,
     /// Enforces `block` verdicts with a 403 before the upstream sees the request.
     Block,
+}
+
+/// A mode for some endpoints only: block on the endpoints that are ready while the rest of the
+/// API stays in monitor mode, or the reverse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointMode {
+    /// An [`EndpointPattern`].
+    pub endpoint: String,
+    pub mode: Mode,
 }
 
 /// How much of each body is inspected; the rest passes uninspected and is reported as such.
@@ -152,6 +163,8 @@ impl Alerts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub mode: Mode,
+    /// Per-endpoint modes; the most specific matching pattern wins over `mode`.
+    pub endpoint_modes: Vec<EndpointMode>,
     pub thresholds: Thresholds,
     pub client_id: Vec<ClientSource>,
     pub client_hash_key: HashKey,
@@ -204,6 +217,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             mode: Mode::Monitor,
+            endpoint_modes: Vec::new(),
             thresholds: Thresholds::default(),
             client_id: DEFAULT_CLIENT_ID.iter().filter_map(|s| ClientSource::parse(s).ok()).collect(),
             client_hash_key: HashKey::new(DEFAULT_HASH_KEY),
@@ -223,6 +237,7 @@ const DEFAULT_HASH_KEY: &str = "vigil";
 /// The configuration's top-level keys, in the order the README documents them.
 pub const FIELDS: &[&str] = &[
     "mode",
+    "endpoint_modes",
     "thresholds",
     "client_id",
     "client_hash_key",
@@ -308,6 +323,13 @@ impl Config {
         for (key, v) in map {
             match key.as_str() {
                 "mode" => c.mode = take("mode", v)?,
+                "endpoint_modes" => {
+                    let list: Vec<EndpointMode> = take("endpoint_modes", v)?;
+                    for (i, m) in list.iter().enumerate() {
+                        EndpointPattern::parse(&m.endpoint).map_err(|why| err(format!("endpoint_modes[{i}].endpoint"), &Value::from(m.endpoint.as_str()), why))?;
+                    }
+                    c.endpoint_modes = list;
+                }
                 "thresholds" => {
                     let t: Thresholds = take("thresholds", v.clone())?;
                     let ok = |x: f64| x > 0.0 && x <= 1.0;
@@ -390,6 +412,14 @@ impl Config {
         self.mode == Mode::Block
     }
 
+    /// The per-endpoint modes as patterns, most specific first (ties: the order written).
+    pub fn endpoint_modes(&self) -> Vec<(EndpointPattern, Mode)> {
+        let mut out: Vec<(EndpointPattern, Mode)> =
+            self.endpoint_modes.iter().filter_map(|m| Some((EndpointPattern::parse(&m.endpoint).ok()?, m.mode))).collect();
+        out.sort_by_key(|(p, _)| std::cmp::Reverse(p.specificity()));
+        out
+    }
+
     /// Compiles the exceptions; an error names the field (`policies.exceptions[0].sources[1]`).
     pub fn compile_exceptions(&self) -> Result<Exceptions, ConfigError> {
         Exceptions::new(&self.policies.exceptions).map_err(|(field, why)| ConfigError {
@@ -422,6 +452,12 @@ mod tests {
         assert_eq!(Config::from_json(b"").unwrap(), Config::default());
         assert_eq!(Config::from_json(b"{}").unwrap(), Config::default());
         assert_eq!(Config::default().client_id.len(), 5);
+    }
+
+    #[test]
+    fn a_bad_endpoint_mode_is_refused_with_its_field() {
+        assert_eq!(bad(r#"{"endpoint_modes":[{"endpoint":"/a","mode":"block"},{"endpoint":"a/b","mode":"block"}]}"#).field, "endpoint_modes[1].endpoint");
+        assert_eq!(bad(r#"{"endpoint_modes":[{"endpoint":"/a","mode":"enforce"}]}"#).field, "endpoint_modes");
     }
 
     #[test]

@@ -33,7 +33,8 @@ use crate::behaviour::state::{endpoint_key, ClientState, Step};
 use crate::behaviour::{is_login, Behaviour, Call, Outcome};
 use crate::client::{address, auth_kind, bearer_jwt, identify, Client};
 use crate::jwt::{Jwt, Tokens};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Mode};
+use crate::endpoint_pattern::EndpointPattern;
 use crate::detect::{ArgumentTally, AttackDetector};
 use crate::event::Event;
 use crate::exceptions::{Exceptions, Scope};
@@ -62,6 +63,8 @@ pub struct Engine {
     sensitive: SensitiveScanner,
     policies: CompiledPolicies,
     exceptions: Exceptions,
+    /// `endpoint_modes`, most specific first.
+    modes: Vec<(EndpointPattern, Mode)>,
     posture: Posture,
     behaviour: Behaviour,
     /// Per model endpoint: `METHOD template`, its [`endpoint_key`], whether it is a login.
@@ -203,11 +206,19 @@ pub struct Exchange {
     source_ip: Option<IpAddr>,
     /// Findings silenced by an exception so far.
     suppressed: usize,
+    /// Block mode applies to this exchange (`mode`, or the endpoint's entry in `endpoint_modes`).
+    enforcing: bool,
 }
 
 impl Exchange {
     pub fn head(&self) -> &RequestHead {
         &self.head
+    }
+
+    /// Whether block mode applies to this exchange: the configuration's `mode`, or its endpoint's
+    /// entry in `endpoint_modes`.
+    pub fn enforcing(&self) -> bool {
+        self.enforcing
     }
 
     /// Request body bytes that would still be inspected; the proxy need not copy more than this.
@@ -247,6 +258,7 @@ impl Engine {
             sensitive: SensitiveScanner::new().map_err(|e| internal("sensitive-data patterns", e))?,
             policies: config.compile_policies()?,
             exceptions: config.compile_exceptions()?,
+            modes: config.endpoint_modes(),
             posture: Posture::new().map_err(|e| internal("posture checks", e))?,
             router,
             baseline,
@@ -329,6 +341,10 @@ impl Engine {
         findings.extend(sensitive::findings(&request_matches, &fields));
         obs.params_dropped = params::observe(&fields, &mut obs.params);
         let source_ip = self.exceptions.need_source().then(|| head.source.as_deref()?.parse().ok()).flatten();
+        let enforcing = match self.modes.iter().find(|(p, _)| p.matches(&head.method, &route.template)) {
+            Some((_, mode)) => *mode == Mode::Block,
+            None => self.config.enforcing(),
+        };
         let mut ex = Exchange {
             request_body: Body::with_limit(self.config.inspect.request_body_bytes),
             response_body: Body::with_limit(self.config.inspect.response_body_bytes),
@@ -356,6 +372,7 @@ impl Engine {
             pending: None,
             source_ip,
             suppressed: 0,
+            enforcing,
         };
         self.silence(&mut ex);
         ex
@@ -690,10 +707,10 @@ impl Engine {
 
     /// The verdict over every finding so far. A data policy's `block` decides on its own.
     pub fn verdict(&self, ex: &Exchange) -> Verdict {
-        let mut v = decide(&ex.findings, &self.config.thresholds, ex.coverage, self.config.enforcing());
+        let mut v = decide(&ex.findings, &self.config.thresholds, ex.coverage, ex.enforcing);
         if ex.policy_block {
             v.decision = Decision::Block;
-            v.enforced = self.config.enforcing();
+            v.enforced = ex.enforcing;
         }
         v
     }
@@ -897,6 +914,27 @@ mod tests {
         head.source = Some("198.51.100.7".into());
         let mut ex = e.start(head);
         assert_eq!(e.end_request(&mut ex).decision, Decision::Block);
+    }
+
+    #[test]
+    fn endpoint_modes_enforce_where_they_say() {
+        let attack = |e: &Engine, path: &str| {
+            let mut ex = e.start(get(path, &[]));
+            let v = e.end_request(&mut ex);
+            (v.decision, v.enforced, ex.enforcing())
+        };
+        let traversal = "/api/v1/files/..%2f..%2fetc%2fpasswd";
+        let sqli = "/api/v1/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--";
+        // Monitor everywhere but the files endpoint.
+        let e = engine(r#"{"endpoint_modes":[{"endpoint":"/api/v1/files/*","mode":"block"}]}"#);
+        assert_eq!(attack(&e, traversal), (Decision::Block, true, true));
+        assert_eq!(attack(&e, sqli), (Decision::Block, false, false));
+        // Block everywhere but search; the more specific pattern wins over the broader one.
+        let e = engine(
+            r#"{"mode":"block","endpoint_modes":[{"endpoint":"/api/*","mode":"block"},{"endpoint":"GET /api/v1/search","mode":"monitor"}]}"#,
+        );
+        assert_eq!(attack(&e, traversal), (Decision::Block, true, true));
+        assert_eq!(attack(&e, sqli), (Decision::Block, false, false));
     }
 
     #[test]
