@@ -295,6 +295,17 @@ const MIN_TOKEN: usize = 10;
 /// How far before a weak candidate the scanner looks for context words in the same value.
 const CONTEXT_WINDOW: usize = 48;
 
+/// Request headers whose addresses route the request (the client and the proxies on its way):
+/// an address there is how the request arrived, not data the API sends or receives. Envoy itself
+/// appends the peer to `x-forwarded-for`, so every request would otherwise report one.
+const ROUTING_HEADERS: &[&str] =
+    &["x-forwarded-for", "forwarded", "x-real-ip", "x-envoy-external-address", "true-client-ip", "x-client-ip", "cf-connecting-ip", "via"];
+
+/// Whether a match of `ty` in `f` is routing, not data ([`ROUTING_HEADERS`]).
+fn is_routing(f: &Field<'_>, ty: DataType) -> bool {
+    matches!(ty, DataType::IpAddress | DataType::InternalIp) && f.part == Part::Header && ROUTING_HEADERS.contains(&&*f.name)
+}
+
 /// The compiled detectors. Build once (per plugin configuration) and share.
 #[derive(Debug)]
 pub struct SensitiveScanner {
@@ -350,7 +361,7 @@ impl SensitiveScanner {
             };
             self.resolve(&f.value, key_ctx, &cands, &mut kept);
             let mut location = None;
-            for c in kept.iter().filter_map(|&i| cands.get(i)) {
+            for c in kept.iter().filter_map(|&i| cands.get(i)).filter(|c| !is_routing(f, c.ty)) {
                 let loc = location.get_or_insert_with(|| f.location()).clone();
                 let masked = c.ty.mask(f.value.get(c.span.clone()).unwrap_or(""));
                 out.push(SensitiveMatch { ty: c.ty, location: loc, masked, field_index: index, span: c.span.clone() });
@@ -551,6 +562,24 @@ mod tests {
         let mut out = Vec::new();
         s.scan(&[f(Part::ResponseBody, name, value)], &mut out);
         out
+    }
+
+    #[test]
+    fn addresses_in_routing_headers_are_not_data() {
+        let s = scanner();
+        let types = |part: Part, name: &str, value: &str| {
+            let mut out = Vec::new();
+            s.scan(&[f(part, name, value)], &mut out);
+            out.into_iter().map(|m| m.ty).collect::<Vec<_>>()
+        };
+        // How the request arrived: the client and the proxies (Envoy appends the peer itself).
+        assert_eq!(types(Part::Header, "x-forwarded-for", "203.0.113.7, 10.0.0.1"), vec![]);
+        assert_eq!(types(Part::Header, "forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43"), vec![]);
+        // The same addresses elsewhere in a request, or in a response header, are still reported.
+        assert_eq!(types(Part::Header, "x-backend", "10.0.0.1"), vec![DataType::InternalIp]);
+        assert_eq!(types(Part::ResponseHeader, "x-forwarded-for", "10.0.0.1"), vec![DataType::InternalIp]);
+        // Other data in a routing header is reported as anywhere else.
+        assert_eq!(types(Part::Header, "x-forwarded-for", "jane.doe@example.com"), vec![DataType::Email]);
     }
 
     fn positives() -> Vec<(&'static str, String, DataType)> {
