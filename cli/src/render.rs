@@ -249,6 +249,12 @@ fn listener(name: &str, addr: &(String, u16), access_log: &Path, route: Value, h
                 "codec_type": "AUTO",
                 "generate_request_id": true,
                 "preserve_external_request_id": true,
+                // A client's x-request-id stays as sent: Envoy would otherwise write its tracing
+                // decision into the 15th character of any 36-character id.
+                "request_id_extension": {"typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig",
+                    "pack_trace_reason": false
+                }},
                 "use_remote_address": use_remote_address,
                 "xff_num_trusted_hops": hops,
                 "access_log": [{

@@ -68,6 +68,12 @@ fn normal_request_is_allowed_and_logged_with_endpoint_and_client() {
     );
     assert_eq!(vigil_of(&stack.wait_log(&id2))["client"], v["client"]);
     assert_ne!(vigil_of(&stack.wait_log(&id3))["client"], v["client"]);
+
+    // A client's UUID request id is logged as sent (Envoy would write its tracing decision into
+    // the 15th character of a 36-character id).
+    let uuid = "0193f2a4-7c1e-7d0e-9c3b-8a1f6d2e9b70"; // a version 7 UUID: its 15th character is 7
+    stack.client().get("/api/v1/accounts/1001", &[("x-request-id", uuid), ("authorization", &token)]);
+    assert_eq!(stack.wait_log(uuid)["request_id"], uuid);
 }
 
 #[test]
