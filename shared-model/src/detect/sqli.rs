@@ -29,6 +29,7 @@ use crate::finding::Severity;
 use crate::normalize::dropped_control;
 
 mod grammar;
+mod overflow;
 
 /// Words that can follow a value in SQL (an operator, a clause): what an injected quote or
 /// number is followed by. Sorted (binary search).
@@ -196,6 +197,11 @@ fn before_variable(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `:=`: an assignment to a user variable (`@x:=`).
 fn after_variable(b: &[u8], s: usize, _e: usize) -> bool {
     ends_variable(b, s)
+}
+
+/// Gate for a numeric edge probe: the whole value is shaped as a number.
+fn whole_number(b: &[u8], _s: usize, _e: usize) -> bool {
+    overflow::number_shaped(b)
 }
 
 /// Gate for words that SQL follows with `(`: a whole word, then `(` past blanks.
@@ -389,6 +395,19 @@ impl Check for Sqli {
             gated("set", before_variable),
             gated(":=", after_variable),
             gated("against", before_paren),
+            // A whole value that is a number at a numeric type's edge ([`overflow`]): the
+            // integers one past 32- and 64-bit ranges, and exponents beyond a double's.
+            gated("2147483648", whole_number),
+            gated("2147483649", whole_number),
+            gated("4294967296", whole_number),
+            gated("9223372036854775808", whole_number),
+            gated("9223372036854775809", whole_number),
+            gated("18446744073709551616", whole_number),
+            gated("e3", whole_number),
+            gated("e+3", whole_number),
+            gated("e-3", whole_number),
+            gated("e4", whole_number),
+            gated("e+4", whole_number),
         ];
         T
     }
@@ -416,6 +435,9 @@ impl Check for Sqli {
 
 /// The strongest verdict on a field's matching form.
 fn judge_field(text: &str) -> Option<Hit> {
+    if overflow::edge_number(text.as_bytes()) {
+        return Some(Hit::new(Family::Sqli, Severity::Critical, 0.6, 0, "number at a numeric type's edge"));
+    }
     let best = judge_value(text);
     // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
     // `name=payload`; an application that decodes and splits it reads the payload as the
@@ -924,27 +946,42 @@ const INFO_FUNCS: &[&str] = &[
     "schema", "session_user", "sqlite_version", "system_user", "user", "user_name", "version",
 ];
 
+/// Functions that delay, read or write files, load code or raise errors that carry data: no
+/// business in an API value. Sorted.
 const DANGER_FUNCS: &[&str] = &[
     "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
-    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
+    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file", "master_pos_wait", "multipoint", "name_const",
     "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
     "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
 ];
 
+/// Functions of the SQL dialects (MySQL, PostgreSQL, SQL Server, Oracle, SQLite) that
+/// injections call to read, convert and compare what they extract. Sorted.
 const FUNCS: &[&str] = &[
-    "abs", "aes_decrypt", "aes_encrypt", "ascii", "avg", "bin", "bit_length", "cast", "ceil", "char", "char_",
-    "char_length", "chr", "coalesce", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
-    "cos", "count", "current_database", "current_schema", "current_user", "database", "db_name",
-    "dbms_xmlgen", "decode", "elt", "encode", "exists", "export_set", "field", "find_in_set", "floor",
-    "from_base64", "glob", "greatest", "group_concat", "has_dbaccess", "hex", "host_name", "if", "ifnull",
-    "iif", "inet_server_addr", "instr", "instrb", "is_srvrolemember", "isnull", "json_extract",
-    "last_insert_id", "lcase", "least", "left", "len", "length", "locate", "lower", "lpad", "ltrim", "make_set",
-    "max", "md5", "mid", "min", "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "ord",
-    "pg_read_file", "position", "quote", "rand", "rawtohex", "repeat", "replace", "reverse", "right", "round",
-    "row", "rownum", "rpad", "rtrim", "schema", "schema_name", "session_user", "sha1", "sin", "soundex", "space",
-    "sqlite_version", "strcmp", "substr", "substring", "sum", "sys_context", "sysdate", "system_user",
-    "to_base64", "to_char", "to_number", "trim", "typeof", "ucase", "uncompress", "unhex", "unicode", "upper",
-    "user", "user_name", "utl_raw", "uuid", "values", "varchar", "version", "xmltype",
+    "abs", "adddate", "addtime", "aes_decrypt", "aes_encrypt", "ascii", "avg", "bin", "bit_and", "bit_count",
+    "bit_length", "bit_or", "bit_xor", "cast", "ceil", "char", "char_", "char_length", "character_length", "chr",
+    "coalesce", "coercibility", "collation", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
+    "convert_tz", "cos", "count", "crc32", "curdate", "current_database", "current_schema", "current_setting",
+    "current_user", "curtime", "database", "date_add", "date_format", "date_sub", "datediff", "dayofmonth",
+    "dayofweek", "dayofyear", "db_name", "dbms_xmlgen", "decode", "des_decrypt", "des_encrypt", "elt", "encode",
+    "exists", "export_set", "field", "find_in_set", "floor", "found_rows", "from_base64", "from_days",
+    "from_unixtime", "get_format", "glob", "greatest", "group_concat", "gtid_subset", "has_dbaccess", "hex",
+    "hextoraw", "host_name", "if", "ifnull", "iif", "inet6_aton", "inet6_ntoa", "inet_aton", "inet_ntoa",
+    "inet_server_addr", "instr", "instrb", "is_free_lock", "is_ipv4", "is_ipv6", "is_srvrolemember", "is_superuser",
+    "is_used_lock", "isnull", "json_array", "json_extract", "json_object", "json_search", "json_type", "json_unquote",
+    "json_valid", "julianday", "last_insert_id", "last_insert_rowid", "lcase", "least", "left", "len", "length",
+    "locate", "lower", "lpad", "ltrim", "make_set", "makedate", "maketime", "max", "md5", "mid", "min", "monthname",
+    "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "old_password", "ord", "period_add",
+    "period_diff", "pg_read_file", "position", "quote", "rand", "rawtohex", "release_lock", "repeat", "replace",
+    "reverse", "right", "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema",
+    "schema_name", "sec_to_time", "session_user", "sha1", "sha2", "sin", "soundex", "space",
+    "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id", "sqlite_version", "str_to_date",
+    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "sys_context", "sysdate",
+    "system_user", "time_format", "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char",
+    "to_days", "to_number", "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress",
+    "uncompressed_length", "unhex", "unicode", "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time",
+    "utc_timestamp", "utl_raw", "uuid", "uuid_short", "values", "varchar", "version", "weekday", "weekofyear",
+    "weight_string", "xmltype", "yearweek", "zeroblob",
 ];
 
 /// A word's token kind; `call` when it is followed by `(`.
@@ -973,8 +1010,8 @@ fn classify(w: &[u8], call: bool) -> T {
         | "table" | "top" | "delay" | "analyse" | "asc" | "desc" | "set" | "database" | "as" | "on"
         | "exists" | "except" | "intersect" | "minus" | "using" | "natural" | "binary" | "char" | "varchar"
         | "nvarchar" | "int" | "integer" | "elt" => T::Kw(Kw::Clause),
-        _ if call && DANGER_FUNCS.contains(&w) => T::Func { danger: true },
-        _ if call && (FUNCS.contains(&w) || w.starts_with("pg_") || w.starts_with("sp_") || w.starts_with("xp_")) => {
+        _ if call && in_sorted(DANGER_FUNCS, w.as_bytes()) => T::Func { danger: true },
+        _ if call && (in_sorted(FUNCS, w.as_bytes()) || w.starts_with("pg_") || w.starts_with("sp_") || w.starts_with("xp_")) => {
             T::Func { danger: false }
         }
         _ => T::Word { call },
@@ -1076,6 +1113,15 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Kw(Kw::Select) => {
                 if let Some(v) = select_statement(text, &toks, i, &ends_in_comment) {
                     keep(v);
+                }
+                // `' select 1 --`, `x' select @@version--`: T-SQL needs no `;` between
+                // statements, so a select of one value right after the closed string, cut by a
+                // comment, is a second statement.
+                let cut = all.last().is_some_and(|c| matches!(c.t, T::Comment { .. }) && terminating_comment(text, c));
+                if quoted && i == 1 && cut && operand(&toks, i + 1) == Some(toks.len())
+                    && matches!(next(1), Some(T::Num | T::Str { closed: true, .. } | T::Var { .. } | T::Func { .. } | T::Kw(Kw::Literal)))
+                {
+                    keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement after the closed string" });
                 }
                 // `=(select`, `@x:= ( select pass`, `) like (select`: a comparison or assignment
                 // to a sub-select the value opens and leaves to the rest of the query.
@@ -1403,7 +1449,8 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         }
         b"declare" => matches!(next_t, Some(T::Var { .. })),
         b"shutdown" => next_word == b"with" || (i > 0 && (next.is_none() || ends_in_comment(i) || matches!(next_t, Some(T::Semi)))),
-        b"waitfor" => next_word == b"delay" || next_word == b"time",
+        // `waitfor delay '0:0:5'`, `waitfor time @t`: the keyword pair takes a time.
+        b"waitfor" => matches!(next_word, b"delay" | b"time") && matches!(toks.get(i + 2).map(|t| t.t), Some(T::Str { .. } | T::Var { .. })),
         b"load" => next_word == b"data" || next_word == b"xml",
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         // `begin shutdown end`, `begin drop table ..`: a block around statements.
@@ -1615,8 +1662,14 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
         // `select pg_sleep`: the name alone is SQL's.
         None if matches!(next, Some(T::Word { .. })) && direct => Some(Verdict { at, confidence: 0.85, detail: "select of an SQL-only function" }),
         None if direct && i + 2 < stmt_end => {
-            // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword.
-            (sqlish(&toks[i + 1..stmt_end]) >= 2).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
+            // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword. (A string the
+            // value leaves open is the application's own, as in `'select all' button`.)
+            let list = &toks[i + 1..stmt_end];
+            let list = match list.split_last() {
+                Some((last, rest)) if matches!(last.t, T::Str { closed: false, .. }) => rest,
+                _ => list,
+            };
+            (sqlish(list) >= 2).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
         }
         None => None,
     }
@@ -1700,7 +1753,10 @@ fn boolean(text: &[u8], toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &
     }
     // `' or 1--`, `' || true#`, `' and sleep(..)`: a truthy operand, then the end of the query.
     let truthy = is_literal(toks[lhs].t) && !matches!(toks[lhs].t, T::Str { .. }) || matches!(toks[lhs].t, T::Func { .. });
-    if quoted && truthy && after_lhs >= toks.len() && ends_in_comment(lhs) {
+    // The connective must follow the breakout: `it's 5 or 6` closes the string in `it'` and
+    // goes on in prose words before its `or`.
+    let prose_before = toks[..i].iter().any(|t| matches!(t.t, T::Word { .. }));
+    if quoted && truthy && !prose_before && after_lhs >= toks.len() && ends_in_comment(lhs) {
         return Some(Verdict { at, confidence: 0.85, detail: "boolean condition then end of query" });
     }
     None
@@ -2321,6 +2377,72 @@ mod tests {
                 "notes; print two copies",
                 "sizes and (select one) or two",
             ],
+        );
+    }
+
+    /// Rule class "SQL function names" (CRS 942150/942151/942410): functions of each dialect,
+    /// called in a condition; the same names in prose stay quiet.
+    #[test]
+    fn catches_function_calls_of_each_dialect() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "1 and utc_time()",
+                "1 and is_superuser()",
+                "1 and crc32(user())>0",
+                "x' and str_to_date(1,1) and '1",
+                "1 and weekofyear(now())=1--",
+                "1 or substring_index(user(),'@',1)='root'",
+                "' or last_insert_rowid()>0--",
+                "' and load_extension('x')--",
+                "1 AND INET_ATON('1.1.1.1')",
+                "1 and found_rows()",
+            ],
+            &["weekday (monday)", "the crc32 of the file", "Row count (approx)", "to days (2)", "uuid short form", "found rows (3)"],
+        );
+    }
+
+    /// Rule class "integer overflow" (CRS 942220): a whole value one past a numeric type's
+    /// range; limits and sizes inside the range stay quiet.
+    #[test]
+    fn catches_numbers_at_a_types_edge() {
+        assert_family(
+            "attack.sqli",
+            &["2147483648", "-2147483649", "4294967296", "9223372036854775808", "18446744073709551616", "1e309", "-1E400", "2.2250738585072011e-308"],
+            &["2147483647", "-2147483648", "4294967295", "1e10", "3.14", "20240101", "1e308", "12345678901", "version 2147483648", "e309"],
+        );
+    }
+
+    /// PostgreSQL's `::` cast inside an injected expression (CRS 942320); C++ and Rust paths and
+    /// times stay quiet.
+    #[test]
+    fn reads_postgres_casts() {
+        assert_family(
+            "attack.sqli",
+            &["' or 1::bool--", "x'::text || '", "1 and (select 1)::text='1'", "' or 1::int=1--", "1 and version()::int=1", "' and '1'::varchar(9)='1'--"],
+            &["std::string", "Foo::bar()", "time 10::20", "a::b::c", "use crate::detect::sqli;"],
+        );
+    }
+
+    /// T-SQL runs a second statement without `;` (CRS 942190's class): a select of one value
+    /// after the closed string, cut by a comment.
+    #[test]
+    fn catches_a_statement_after_the_closed_string() {
+        assert_family(
+            "attack.sqli",
+            &["' select 1 --", "x' select @@version--", "1' select 0x41--", "' SELECT user_name()--"],
+            &["'select all' button", "it' select one", "'Select' the option below", "waitfor delay", "WAITFOR DELAY tomorrow"],
+        );
+    }
+
+    /// A connective after the breakout is a condition; one after prose words is prose, whatever
+    /// quote came before (`I'd say 1 or 2`).
+    #[test]
+    fn a_connective_after_prose_is_prose() {
+        assert_family(
+            "attack.sqli",
+            &["x' or 1--", "1' and 2", "') or 1#", "' || 1#", "\" or 1-- -"],
+            &["I'd say 1 or 2", "it's 5 or 6 or 7", "we'd need 3 or 4", "Tom's size: 9 or 10", "\"Top\" pick 1 or 2"],
         );
     }
 }

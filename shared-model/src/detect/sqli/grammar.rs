@@ -216,6 +216,13 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 w.sql_ops += u32::from(matches!(word(text, tok), b"xor" | b"eqv" | b"imp"));
                 state = State::Operand;
             }
+            // `1::int`, `x::varchar(9)`, `y::double precision`: PostgreSQL's cast, a type name
+            // after the operand.
+            (State::After, T::Op) if word(text, tok) == b"::" => {
+                k = cast_type_end(text, all, k)?;
+                w.arith += 1;
+                w.sql_syntax += 1;
+            }
             (State::After, T::Op) => {
                 w.arith += 1;
                 state = State::Operand;
@@ -293,6 +300,21 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
 fn line_blank(text: &[u8], c: &Tok) -> bool {
     let glued = c.at > 0 && text.get(c.at - 1).is_some_and(|b| !b.is_ascii_whitespace());
     glued && c.end > c.at && text.get(c.end - 1) == Some(&b'\n')
+}
+
+/// Index after the type name of a `::` cast whose name starts at `all[k]`: a word, optionally
+/// a second one (`double precision`) or a length (`varchar(9)`); `None` when no name follows.
+fn cast_type_end(text: &[u8], all: &[Tok], k: usize) -> Option<usize> {
+    let name = |i: usize| all.get(i).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Clause)) && text.get(t.at).is_some_and(u8::is_ascii_alphabetic));
+    if !name(k) {
+        return None;
+    }
+    let t = |i: usize| all.get(i).map(|x| x.t);
+    Some(match (t(k + 1), t(k + 2), t(k + 3)) {
+        (Some(T::LParen), Some(T::Num), Some(T::RParen)) => k + 4,
+        _ if all.get(k + 1).is_some_and(|x| word(text, x) == b"precision") => k + 2,
+        _ => k + 1,
+    })
 }
 
 /// Records a completed operand: a pending comparison is classified by its sides.
