@@ -949,10 +949,10 @@ const INFO_FUNCS: &[&str] = &[
 /// Functions that delay, read or write files, load code or raise errors that carry data: no
 /// business in an API value. Sorted.
 const DANGER_FUNCS: &[&str] = &[
-    "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
+    "benchmark", "dbms_java", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
     "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file", "master_pos_wait", "multipoint", "name_const",
     "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
-    "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
+    "sys_exec", "updatexml", "utl_file", "utl_http", "utl_inaddr", "utl_smtp", "utl_tcp", "xp_cmdshell",
 ];
 
 /// Functions of the SQL dialects (MySQL, PostgreSQL, SQL Server, Oracle, SQLite) that
@@ -991,7 +991,9 @@ fn classify(w: &[u8], call: bool) -> T {
         return T::Func { danger: false };
     }
     match w {
-        "union" => T::Kw(Kw::Union),
+        // The set operators: `except` and `intersect` (standard SQL) and `minus` (Oracle) join
+        // a second select as `union` does.
+        "union" | "except" | "intersect" | "minus" => T::Kw(Kw::Union),
         "select" => T::Kw(Kw::Select),
         "from" => T::Kw(Kw::From),
         // `eqv`, `imp`: the logical equivalence and implication of Access (Jet) SQL.
@@ -1008,7 +1010,7 @@ fn classify(w: &[u8], call: bool) -> T {
         "where" | "having" | "limit" | "offset" | "order" | "group" | "by" | "into" | "outfile" | "dumpfile"
         | "procedure" | "distinct" | "distinctrow" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
         | "table" | "top" | "delay" | "analyse" | "asc" | "desc" | "set" | "database" | "as" | "on"
-        | "exists" | "except" | "intersect" | "minus" | "using" | "natural" | "binary" | "char" | "varchar"
+        | "exists" | "using" | "natural" | "binary" | "char" | "varchar"
         | "nvarchar" | "int" | "integer" | "elt" => T::Kw(Kw::Clause),
         _ if call && in_sorted(DANGER_FUNCS, w.as_bytes()) => T::Func { danger: true },
         _ if call && (in_sorted(FUNCS, w.as_bytes()) || w.starts_with("pg_") || w.starts_with("sp_") || w.starts_with("xp_")) => {
@@ -1054,7 +1056,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 while matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Clause) | T::LParen)) {
                     j += 1;
                 }
-                if matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Select))) {
+                // `except`, `intersect` and `minus` are English words too: their select must
+                // select a value or be a statement (`except select members` is prose).
+                let select = matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Select)));
+                let selects_sql = word(text, tok) == b"union"
+                    || matches!(toks.get(j + 1).map(|t| t.t), Some(T::Num | T::Str { closed: true, .. } | T::Func { .. } | T::Var { .. } | T::Kw(Kw::Literal) | T::LParen))
+                    || toks.get(j + 1).is_some_and(|t| word(text, t) == b"*")
+                    || select && select_statement(text, &toks, j, &ends_in_comment).is_some();
+                if select && selects_sql {
                     keep(Verdict { at: tok.at, confidence: 0.95, detail: "union select" });
                 }
             }
@@ -1650,7 +1659,7 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
             let clause_after = toks.get(f + 2).is_some_and(|t| match t.t {
                 T::Kw(Kw::Clause) => match word(text, t) {
                     b"group" | b"order" => toks.get(f + 3).is_some_and(|b| word(text, b) == b"by"),
-                    w => matches!(w, b"where" | b"having" | b"limit" | b"offset" | b"into" | b"join" | b"procedure" | b"as" | b"except" | b"intersect" | b"minus"),
+                    w => matches!(w, b"where" | b"having" | b"limit" | b"offset" | b"into" | b"join" | b"procedure" | b"as"),
                 },
                 T::Kw(Kw::Union | Kw::Select | Kw::Stmt) => true,
                 _ => false,
@@ -2443,6 +2452,35 @@ mod tests {
             "attack.sqli",
             &["x' or 1--", "1' and 2", "') or 1#", "' || 1#", "\" or 1-- -"],
             &["I'd say 1 or 2", "it's 5 or 6 or 7", "we'd need 3 or 4", "Tom's size: 9 or 10", "\"Top\" pick 1 or 2"],
+        );
+    }
+
+    /// The set operators other than `union` (CRS 942340's `except select`): each joins a second
+    /// select; the words in prose stay quiet.
+    #[test]
+    fn catches_every_set_operator() {
+        assert_family(
+            "attack.sqli",
+            &["' except select 1--", "1 except select null--", "' intersect select 1--", "1 minus select password from users", "x') INTERSECT (SELECT 1)--"],
+            &["everyone except select members", "intersect the lines", "5 minus 3", "in (select cases) only", "except when raining"],
+        );
+    }
+
+    /// Grammar pieces of conditions: `count(*)`, PostgreSQL's `similar to`, and Oracle's code,
+    /// file and network packages (CRS 942470's names).
+    #[test]
+    fn reads_count_star_similar_to_and_oracle_packages() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "' group by x having count(*)>1--",
+                "1 and (select count(*) from t)>0",
+                "x' and 1 similar to 1--",
+                "' or 'a' similar to 'a' or '",
+                "1 and dbms_java.runjava('x')=1",
+                "' || utl_file.fopen('/tmp','x','r')--",
+            ],
+            &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package"],
         );
     }
 }

@@ -184,6 +184,10 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 last_operand = Some(t);
                 state = State::After;
             }
+            // `count(*)`: the star that stands for every row, a call's only argument.
+            (State::Operand, T::Op) if word(text, tok) == b"*" && k >= 2 && all[k - 2].t == T::LParen && all.get(k).is_some_and(|x| x.t == T::RParen) => {
+                state = State::After;
+            }
             (State::Operand, T::LParen) => {
                 if matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::Select))) {
                     w.subselects += 1;
@@ -200,6 +204,13 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                     k += 1; // `sounds like`: one operator
                 }
                 w.sql_ops += u32::from(matches!(word(text, tok), b"div" | b"rlike" | b"regexp" | b"sounds" | b"<=>" | b"@>" | b"<@"));
+                pending_cmp = true;
+                state = State::Operand;
+            }
+            // `similar to`: PostgreSQL's regular-expression match.
+            (State::After, T::Word { call: false }) if word(text, tok) == b"similar" && all.get(k).is_some_and(|x| word(text, x) == b"to") => {
+                k += 1;
+                w.sql_ops += 1;
                 pending_cmp = true;
                 state = State::Operand;
             }
