@@ -117,7 +117,21 @@ fn after_value(b: &[u8], s: usize) -> bool {
 /// Gate for `from`: a whole word right after a value (`1) from users`), where the value ends
 /// the application's column list.
 fn from_after_value(b: &[u8], s: usize, e: usize) -> bool {
-    whole_word(b, s, e) && after_value(b, s)
+    whole_word(b, s, e) && (after_value(b, s) || after_alias(b, s))
+}
+
+/// Whether what ends before `s` is a value given an alias (`1 as x`, `'a' as name`): the
+/// value, `as`, one name.
+fn after_alias(b: &[u8], s: usize) -> bool {
+    let name_end = skip_space_back(b, s);
+    let name_start = (name_end.saturating_sub(32)..name_end).rev().find(|&p| !is_word(b[p])).map_or(name_end.saturating_sub(32), |p| p + 1);
+    let as_end = skip_space_back(b, name_start);
+    name_start < name_end
+        && as_end < name_start
+        && as_end >= 2
+        && b[as_end - 2..as_end].eq_ignore_ascii_case(b"as")
+        && (as_end == 2 || !is_word(b[as_end - 3]))
+        && after_value(b, as_end - 2)
 }
 
 /// Gate for logic and comparison words: a whole word next to a value an attacker controls (a
@@ -583,7 +597,7 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             b'`' => {
                 let (end, _) = string_end(b, i + 1, b'`');
                 i = end;
-                T::Word { call: false }
+                T::Word { call: next_is_paren(b, end) }
             }
             // `/*/` glued after a path segment (`bucket/*/logs`) is a path's wildcard, not a
             // comment: SQL comments open on their own or after a word (`union/**/select`).
@@ -842,8 +856,13 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The end of an ODBC escape's opening `{x ` at `i` (a brace, an identifier, whitespace), or 0.
+/// A backtick-quoted name opens one too (`` {`if`(1=1)} ``): the escape then ends at the brace,
+/// and the name is the escape's first token.
 fn odbc_escape(b: &[u8], i: usize) -> usize {
     let start = skip_space(b, i + 1);
+    if b.get(start) == Some(&b'`') {
+        return i + 1;
+    }
     let end = word_end(b, start);
     let word = end > start && b.get(start).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
     if word && b.get(end).is_some_and(u8::is_ascii_whitespace) { end + 1 } else { 0 }
@@ -2481,6 +2500,17 @@ mod tests {
                 "' || utl_file.fopen('/tmp','x','r')--",
             ],
             &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package"],
+        );
+    }
+
+    /// CRS 942510's class: a backtick-quoted name called inside an ODBC escape brace; and a
+    /// number that ends a column list, names a table and cuts the query (942360's `as .. from`).
+    #[test]
+    fn catches_backtick_calls_and_a_number_then_a_table() {
+        assert_family(
+            "attack.sqli",
+            &["9999 or {`if`(2=(select 2 from t))}", "1 or {`x`(1=1)}", "1 as x from users--", "0 as a from dual--", "-1 from users#"],
+            &["run `make` (twice)", "{`code`} block", "1 as in one", "2 from the top", "1 as x from the list", "use `git log` for history"],
         );
     }
 }

@@ -553,6 +553,12 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'y`) counts only when the whole
     // value is that probe, its quotes glued to single tokens (see [`operator_probe`]); quotes
     // set apart by spaces are how people quote words.
+    // `1 as x from users--`, `0 from dual--`: a number ends the application's column list, then
+    // the value names the table and cuts the query (prose says `1 as in one`, and cuts nothing).
+    let number_first = first.t == T::Num || first.t == T::Op && all.get(1).is_some_and(|t| t.t == T::Num);
+    if !quoted && number_first && w.tables >= 1 && w.aliases + w.tables == w.words && w.cut && !w.open_end {
+        return Some(Verdict { at, confidence: 0.85, detail: "value then a table" });
+    }
     if let Ctx::Quote(q) = ctx {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`); a call's
         // name is syntax, not one of them (`x' and f(col) and '1`).
