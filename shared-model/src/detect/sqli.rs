@@ -1691,13 +1691,14 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
         None if matches!(next, Some(T::Word { .. })) && direct => Some(Verdict { at, confidence: 0.85, detail: "select of an SQL-only function" }),
         None if direct && i + 2 < stmt_end => {
             // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword. (A string the
-            // value leaves open is the application's own, as in `'select all' button`.)
+            // value leaves open is the application's own, as in `'select all' button`; a
+            // statement keyword is no item of a list, as in `use 'select' or 'insert'`.)
             let list = &toks[i + 1..stmt_end];
             let list = match list.split_last() {
                 Some((last, rest)) if matches!(last.t, T::Str { closed: false, .. }) => rest,
                 _ => list,
             };
-            (sqlish(list) >= 2).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
+            (sqlish(list) >= 2 && !list.iter().any(|t| t.t == T::Kw(Kw::Stmt))).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
         }
         None => None,
     }
@@ -2459,7 +2460,7 @@ mod tests {
         assert_family(
             "attack.sqli",
             &["' select 1 --", "x' select @@version--", "1' select 0x41--", "' SELECT user_name()--"],
-            &["'select all' button", "it' select one", "'Select' the option below", "waitfor delay", "WAITFOR DELAY tomorrow"],
+            &["'select all' button", "it' select one", "'Select' the option below", "Use 'select' or 'insert' keywords", "waitfor delay", "WAITFOR DELAY tomorrow"],
         );
     }
 
