@@ -1456,7 +1456,20 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 b"merge" => w(i + 2) == b"using" && (t(i + 3) == Some(T::LParen) && t(i + 4) == Some(T::Kw(Kw::Select)) || w(i + 4) == b"on"),
                 _ => w(i + 2) == b"values" && t(i + 3) == Some(T::LParen),
             };
-            next_word == b"into" || named && source
+            // `insert into t (..)`, `insert into t values`, `insert into db.t select ..`: a
+            // table, then its columns or rows (`insert into the slot` goes on in prose).
+            let name = |k: usize| matches!(t(k), Some(T::Word { .. }));
+            let after = if name(i + 2) && t(i + 3) == Some(T::Dot) && name(i + 4) { i + 5 } else { i + 3 };
+            // (Or the statement ends there: after a `;`, or cut by a comment.)
+            let cut = toks.get(after - 1).is_some_and(|n| {
+                let rest = text.get(skip_space(text, n.end)..).unwrap_or(&[]);
+                [&b"--"[..], b"#", b"/*"].iter().any(|c| rest.starts_with(c))
+            });
+            let rows = matches!(t(after), Some(T::LParen | T::Semi | T::Kw(Kw::Select)))
+                || t(after).is_none() && i > 0
+                || matches!(w(after), b"values" | b"value" | b"set" | b"default")
+                || cut;
+            next_word == b"into" && name(i + 2) && rows || named && source
         }
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
@@ -1556,6 +1569,12 @@ fn sql_only_name(w: &[u8]) -> bool {
 /// Whether the arguments of the call at `toks[i]` read as SQL, as far as the value goes: no
 /// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose).
 fn sql_arguments(toks: &[Tok], i: usize) -> bool {
+    // `sleep(soon)`: one bare word is how prose parenthesises; a delay or probe takes a number,
+    // a string or an expression.
+    let t = |k: usize| toks.get(i + k).map(|x| x.t);
+    if t(1) == Some(T::LParen) && t(2) == Some(T::Word { call: false }) && t(3) == Some(T::RParen) {
+        return false;
+    }
     let mut depth = 0usize;
     for w in toks.get(i + 1..).unwrap_or(&[]).windows(2).take(64) {
         match w[0].t {
@@ -2425,9 +2444,13 @@ mod tests {
                 "' or last_insert_rowid()>0--",
                 "' and load_extension('x')--",
                 "1 AND INET_ATON('1.1.1.1')",
+                "1; insert into users (name) values ('x')--",
+                "x'; insert into db.users select * from t--",
+                "insert into logs values (1)",
+                "1 or sleep(5)#",
                 "1 and found_rows()",
             ],
-            &["weekday (monday)", "the crc32 of the file", "Row count (approx)", "to days (2)", "uuid short form", "found rows (3)"],
+            &["I need to sleep(soon)", "benchmark(results) soon", "insert into the slot", "Insert into cart", "weekday (monday)", "the crc32 of the file", "Row count (approx)", "to days (2)", "uuid short form", "found rows (3)"],
         );
     }
 
