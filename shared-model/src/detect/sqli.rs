@@ -29,6 +29,7 @@ use crate::finding::Severity;
 use crate::normalize::dropped_control;
 
 mod grammar;
+mod overflow;
 
 /// Words that can follow a value in SQL (an operator, a clause): what an injected quote or
 /// number is followed by. Sorted (binary search).
@@ -116,7 +117,21 @@ fn after_value(b: &[u8], s: usize) -> bool {
 /// Gate for `from`: a whole word right after a value (`1) from users`), where the value ends
 /// the application's column list.
 fn from_after_value(b: &[u8], s: usize, e: usize) -> bool {
-    whole_word(b, s, e) && after_value(b, s)
+    whole_word(b, s, e) && (after_value(b, s) || after_alias(b, s))
+}
+
+/// Whether what ends before `s` is a value given an alias (`1 as x`, `'a' as name`): the
+/// value, `as`, one name.
+fn after_alias(b: &[u8], s: usize) -> bool {
+    let name_end = skip_space_back(b, s);
+    let name_start = (name_end.saturating_sub(32)..name_end).rev().find(|&p| !is_word(b[p])).map_or(name_end.saturating_sub(32), |p| p + 1);
+    let as_end = skip_space_back(b, name_start);
+    name_start < name_end
+        && as_end < name_start
+        && as_end >= 2
+        && b[as_end - 2..as_end].eq_ignore_ascii_case(b"as")
+        && (as_end == 2 || !is_word(b[as_end - 3]))
+        && after_value(b, as_end - 2)
 }
 
 /// Gate for logic and comparison words: a whole word next to a value an attacker controls (a
@@ -196,6 +211,11 @@ fn before_variable(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `:=`: an assignment to a user variable (`@x:=`).
 fn after_variable(b: &[u8], s: usize, _e: usize) -> bool {
     ends_variable(b, s)
+}
+
+/// Gate for a numeric edge probe: the whole value is shaped as a number.
+fn whole_number(b: &[u8], _s: usize, _e: usize) -> bool {
+    overflow::number_shaped(b)
 }
 
 /// Gate for words that SQL follows with `(`: a whole word, then `(` past blanks.
@@ -389,6 +409,19 @@ impl Check for Sqli {
             gated("set", before_variable),
             gated(":=", after_variable),
             gated("against", before_paren),
+            // A whole value that is a number at a numeric type's edge ([`overflow`]): the
+            // integers one past 32- and 64-bit ranges, and exponents beyond a double's.
+            gated("2147483648", whole_number),
+            gated("2147483649", whole_number),
+            gated("4294967296", whole_number),
+            gated("9223372036854775808", whole_number),
+            gated("9223372036854775809", whole_number),
+            gated("18446744073709551616", whole_number),
+            gated("e3", whole_number),
+            gated("e+3", whole_number),
+            gated("e-3", whole_number),
+            gated("e4", whole_number),
+            gated("e+4", whole_number),
         ];
         T
     }
@@ -416,6 +449,9 @@ impl Check for Sqli {
 
 /// The strongest verdict on a field's matching form.
 fn judge_field(text: &str) -> Option<Hit> {
+    if overflow::edge_number(text.as_bytes()) {
+        return Some(Hit::new(Family::Sqli, Severity::Critical, 0.6, 0, "number at a numeric type's edge"));
+    }
     let best = judge_value(text);
     // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
     // `name=payload`; an application that decodes and splits it reads the payload as the
@@ -561,7 +597,7 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             b'`' => {
                 let (end, _) = string_end(b, i + 1, b'`');
                 i = end;
-                T::Word { call: false }
+                T::Word { call: next_is_paren(b, end) }
             }
             // `/*/` glued after a path segment (`bucket/*/logs`) is a path's wildcard, not a
             // comment: SQL comments open on their own or after a word (`union/**/select`).
@@ -820,8 +856,13 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The end of an ODBC escape's opening `{x ` at `i` (a brace, an identifier, whitespace), or 0.
+/// A backtick-quoted name opens one too (`` {`if`(1=1)} ``): the escape then ends at the brace,
+/// and the name is the escape's first token.
 fn odbc_escape(b: &[u8], i: usize) -> usize {
     let start = skip_space(b, i + 1);
+    if b.get(start) == Some(&b'`') {
+        return i + 1;
+    }
     let end = word_end(b, start);
     let word = end > start && b.get(start).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
     if word && b.get(end).is_some_and(u8::is_ascii_whitespace) { end + 1 } else { 0 }
@@ -924,27 +965,42 @@ const INFO_FUNCS: &[&str] = &[
     "schema", "session_user", "sqlite_version", "system_user", "user", "user_name", "version",
 ];
 
+/// Functions that delay, read or write files, load code or raise errors that carry data: no
+/// business in an API value. Sorted.
 const DANGER_FUNCS: &[&str] = &[
-    "benchmark", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
-    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_file", "master_pos_wait", "multipoint", "name_const",
+    "benchmark", "dbms_java", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
+    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file", "master_pos_wait", "multipoint", "name_const",
     "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
-    "sys_exec", "updatexml", "utl_http", "utl_inaddr", "xp_cmdshell",
+    "sys_exec", "updatexml", "utl_file", "utl_http", "utl_inaddr", "utl_smtp", "utl_tcp", "xp_cmdshell",
 ];
 
+/// Functions of the SQL dialects (MySQL, PostgreSQL, SQL Server, Oracle, SQLite) that
+/// injections call to read, convert and compare what they extract. Sorted.
 const FUNCS: &[&str] = &[
-    "abs", "aes_decrypt", "aes_encrypt", "ascii", "avg", "bin", "bit_length", "cast", "ceil", "char", "char_",
-    "char_length", "chr", "coalesce", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
-    "cos", "count", "current_database", "current_schema", "current_user", "database", "db_name",
-    "dbms_xmlgen", "decode", "elt", "encode", "exists", "export_set", "field", "find_in_set", "floor",
-    "from_base64", "glob", "greatest", "group_concat", "has_dbaccess", "hex", "host_name", "if", "ifnull",
-    "iif", "inet_server_addr", "instr", "instrb", "is_srvrolemember", "isnull", "json_extract",
-    "last_insert_id", "lcase", "least", "left", "len", "length", "locate", "lower", "lpad", "ltrim", "make_set",
-    "max", "md5", "mid", "min", "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "ord",
-    "pg_read_file", "position", "quote", "rand", "rawtohex", "repeat", "replace", "reverse", "right", "round",
-    "row", "rownum", "rpad", "rtrim", "schema", "schema_name", "session_user", "sha1", "sin", "soundex", "space",
-    "sqlite_version", "strcmp", "substr", "substring", "sum", "sys_context", "sysdate", "system_user",
-    "to_base64", "to_char", "to_number", "trim", "typeof", "ucase", "uncompress", "unhex", "unicode", "upper",
-    "user", "user_name", "utl_raw", "uuid", "values", "varchar", "version", "xmltype",
+    "abs", "adddate", "addtime", "aes_decrypt", "aes_encrypt", "ascii", "avg", "bin", "bit_and", "bit_count",
+    "bit_length", "bit_or", "bit_xor", "cast", "ceil", "char", "char_", "char_length", "character_length", "chr",
+    "coalesce", "coercibility", "collation", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
+    "convert_tz", "cos", "count", "crc32", "curdate", "current_database", "current_schema", "current_setting",
+    "current_user", "curtime", "database", "date_add", "date_format", "date_sub", "datediff", "dayofmonth",
+    "dayofweek", "dayofyear", "db_name", "dbms_xmlgen", "decode", "des_decrypt", "des_encrypt", "elt", "encode",
+    "exists", "export_set", "field", "find_in_set", "floor", "found_rows", "from_base64", "from_days",
+    "from_unixtime", "get_format", "glob", "greatest", "group_concat", "gtid_subset", "has_dbaccess", "hex",
+    "hextoraw", "host_name", "if", "ifnull", "iif", "inet6_aton", "inet6_ntoa", "inet_aton", "inet_ntoa",
+    "inet_server_addr", "instr", "instrb", "is_free_lock", "is_ipv4", "is_ipv6", "is_srvrolemember", "is_superuser",
+    "is_used_lock", "isnull", "json_array", "json_extract", "json_object", "json_search", "json_type", "json_unquote",
+    "json_valid", "julianday", "last_insert_id", "last_insert_rowid", "lcase", "least", "left", "len", "length",
+    "locate", "lower", "lpad", "ltrim", "make_set", "makedate", "maketime", "max", "md5", "mid", "min", "monthname",
+    "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "old_password", "ord", "period_add",
+    "period_diff", "pg_read_file", "position", "quote", "rand", "rawtohex", "release_lock", "repeat", "replace",
+    "reverse", "right", "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema",
+    "schema_name", "sec_to_time", "session_user", "sha1", "sha2", "sin", "soundex", "space",
+    "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id", "sqlite_version", "str_to_date",
+    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "sys_context", "sysdate",
+    "system_user", "time_format", "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char",
+    "to_days", "to_number", "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress",
+    "uncompressed_length", "unhex", "unicode", "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time",
+    "utc_timestamp", "utl_raw", "uuid", "uuid_short", "values", "varchar", "version", "weekday", "weekofyear",
+    "weight_string", "xmltype", "yearweek", "zeroblob",
 ];
 
 /// A word's token kind; `call` when it is followed by `(`.
@@ -954,7 +1010,9 @@ fn classify(w: &[u8], call: bool) -> T {
         return T::Func { danger: false };
     }
     match w {
-        "union" => T::Kw(Kw::Union),
+        // The set operators: `except` and `intersect` (standard SQL) and `minus` (Oracle) join
+        // a second select as `union` does.
+        "union" | "except" | "intersect" | "minus" => T::Kw(Kw::Union),
         "select" => T::Kw(Kw::Select),
         "from" => T::Kw(Kw::From),
         // `eqv`, `imp`: the logical equivalence and implication of Access (Jet) SQL.
@@ -971,10 +1029,10 @@ fn classify(w: &[u8], call: bool) -> T {
         "where" | "having" | "limit" | "offset" | "order" | "group" | "by" | "into" | "outfile" | "dumpfile"
         | "procedure" | "distinct" | "distinctrow" | "all" | "case" | "when" | "then" | "else" | "end" | "join" | "values"
         | "table" | "top" | "delay" | "analyse" | "asc" | "desc" | "set" | "database" | "as" | "on"
-        | "exists" | "except" | "intersect" | "minus" | "using" | "natural" | "binary" | "char" | "varchar"
+        | "exists" | "using" | "natural" | "binary" | "char" | "varchar"
         | "nvarchar" | "int" | "integer" | "elt" => T::Kw(Kw::Clause),
-        _ if call && DANGER_FUNCS.contains(&w) => T::Func { danger: true },
-        _ if call && (FUNCS.contains(&w) || w.starts_with("pg_") || w.starts_with("sp_") || w.starts_with("xp_")) => {
+        _ if call && in_sorted(DANGER_FUNCS, w.as_bytes()) => T::Func { danger: true },
+        _ if call && (in_sorted(FUNCS, w.as_bytes()) || w.starts_with("pg_") || w.starts_with("sp_") || w.starts_with("xp_")) => {
             T::Func { danger: false }
         }
         _ => T::Word { call },
@@ -1017,7 +1075,14 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 while matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Clause) | T::LParen)) {
                     j += 1;
                 }
-                if matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Select))) {
+                // `except`, `intersect` and `minus` are English words too: their select must
+                // select a value or be a statement (`except select members` is prose).
+                let select = matches!(toks.get(j).map(|t| t.t), Some(T::Kw(Kw::Select)));
+                let selects_sql = word(text, tok) == b"union"
+                    || matches!(toks.get(j + 1).map(|t| t.t), Some(T::Num | T::Str { closed: true, .. } | T::Func { .. } | T::Var { .. } | T::Kw(Kw::Literal) | T::LParen))
+                    || toks.get(j + 1).is_some_and(|t| word(text, t) == b"*")
+                    || select && select_statement(text, &toks, j, &ends_in_comment).is_some();
+                if select && selects_sql {
                     keep(Verdict { at: tok.at, confidence: 0.95, detail: "union select" });
                 }
             }
@@ -1076,6 +1141,15 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Kw(Kw::Select) => {
                 if let Some(v) = select_statement(text, &toks, i, &ends_in_comment) {
                     keep(v);
+                }
+                // `' select 1 --`, `x' select @@version--`: T-SQL needs no `;` between
+                // statements, so a select of one value right after the closed string, cut by a
+                // comment, is a second statement.
+                let cut = all.last().is_some_and(|c| matches!(c.t, T::Comment { .. }) && terminating_comment(text, c));
+                if quoted && i == 1 && cut && operand(&toks, i + 1) == Some(toks.len())
+                    && matches!(next(1), Some(T::Num | T::Str { closed: true, .. } | T::Var { .. } | T::Func { .. } | T::Kw(Kw::Literal)))
+                {
+                    keep(Verdict { at: tok.at, confidence: 0.85, detail: "statement after the closed string" });
                 }
                 // `=(select`, `@x:= ( select pass`, `) like (select`: a comparison or assignment
                 // to a sub-select the value opens and leaves to the rest of the query.
@@ -1382,7 +1456,20 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 b"merge" => w(i + 2) == b"using" && (t(i + 3) == Some(T::LParen) && t(i + 4) == Some(T::Kw(Kw::Select)) || w(i + 4) == b"on"),
                 _ => w(i + 2) == b"values" && t(i + 3) == Some(T::LParen),
             };
-            next_word == b"into" || named && source
+            // `insert into t (..)`, `insert into t values`, `insert into db.t select ..`: a
+            // table, then its columns or rows (`insert into the slot` goes on in prose).
+            let name = |k: usize| matches!(t(k), Some(T::Word { .. }));
+            let after = if name(i + 2) && t(i + 3) == Some(T::Dot) && name(i + 4) { i + 5 } else { i + 3 };
+            // (Or the statement ends there: after a `;`, or cut by a comment.)
+            let cut = toks.get(after - 1).is_some_and(|n| {
+                let rest = text.get(skip_space(text, n.end)..).unwrap_or(&[]);
+                [&b"--"[..], b"#", b"/*"].iter().any(|c| rest.starts_with(c))
+            });
+            let rows = matches!(t(after), Some(T::LParen | T::Semi | T::Kw(Kw::Select)))
+                || t(after).is_none() && i > 0
+                || matches!(w(after), b"values" | b"value" | b"set" | b"default")
+                || cut;
+            next_word == b"into" && name(i + 2) && rows || named && source
         }
         // `delete from`, `delete quick|ignore|low_priority from`
         b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
@@ -1403,7 +1490,8 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         }
         b"declare" => matches!(next_t, Some(T::Var { .. })),
         b"shutdown" => next_word == b"with" || (i > 0 && (next.is_none() || ends_in_comment(i) || matches!(next_t, Some(T::Semi)))),
-        b"waitfor" => next_word == b"delay" || next_word == b"time",
+        // `waitfor delay '0:0:5'`, `waitfor time @t`: the keyword pair takes a time.
+        b"waitfor" => matches!(next_word, b"delay" | b"time") && matches!(toks.get(i + 2).map(|t| t.t), Some(T::Str { .. } | T::Var { .. })),
         b"load" => next_word == b"data" || next_word == b"xml",
         b"grant" | b"revoke" => sqlish(&toks[i + 1..]) >= 1 && toks[i + 1..].iter().any(|t| word(text, t) == b"to" || word(text, t) == b"on"),
         // `begin shutdown end`, `begin drop table ..`: a block around statements.
@@ -1481,6 +1569,12 @@ fn sql_only_name(w: &[u8]) -> bool {
 /// Whether the arguments of the call at `toks[i]` read as SQL, as far as the value goes: no
 /// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose).
 fn sql_arguments(toks: &[Tok], i: usize) -> bool {
+    // `sleep(soon)`: one bare word is how prose parenthesises; a delay or probe takes a number,
+    // a string or an expression.
+    let t = |k: usize| toks.get(i + k).map(|x| x.t);
+    if t(1) == Some(T::LParen) && t(2) == Some(T::Word { call: false }) && t(3) == Some(T::RParen) {
+        return false;
+    }
     let mut depth = 0usize;
     for w in toks.get(i + 1..).unwrap_or(&[]).windows(2).take(64) {
         match w[0].t {
@@ -1603,7 +1697,7 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
             let clause_after = toks.get(f + 2).is_some_and(|t| match t.t {
                 T::Kw(Kw::Clause) => match word(text, t) {
                     b"group" | b"order" => toks.get(f + 3).is_some_and(|b| word(text, b) == b"by"),
-                    w => matches!(w, b"where" | b"having" | b"limit" | b"offset" | b"into" | b"join" | b"procedure" | b"as" | b"except" | b"intersect" | b"minus"),
+                    w => matches!(w, b"where" | b"having" | b"limit" | b"offset" | b"into" | b"join" | b"procedure" | b"as"),
                 },
                 T::Kw(Kw::Union | Kw::Select | Kw::Stmt) => true,
                 _ => false,
@@ -1615,8 +1709,15 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
         // `select pg_sleep`: the name alone is SQL's.
         None if matches!(next, Some(T::Word { .. })) && direct => Some(Verdict { at, confidence: 0.85, detail: "select of an SQL-only function" }),
         None if direct && i + 2 < stmt_end => {
-            // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword.
-            (sqlish(&toks[i + 1..stmt_end]) >= 2).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
+            // `select 1,2,3`, `select char(0x66)`: enough SQL after the keyword. (A string the
+            // value leaves open is the application's own, as in `'select all' button`; a
+            // statement keyword is no item of a list, as in `use 'select' or 'insert'`.)
+            let list = &toks[i + 1..stmt_end];
+            let list = match list.split_last() {
+                Some((last, rest)) if matches!(last.t, T::Str { closed: false, .. }) => rest,
+                _ => list,
+            };
+            (sqlish(list) >= 2 && !list.iter().any(|t| t.t == T::Kw(Kw::Stmt))).then_some(Verdict { at, confidence: 0.8, detail: "select expression" })
         }
         None => None,
     }
@@ -1700,7 +1801,10 @@ fn boolean(text: &[u8], toks: &[Tok], i: usize, quoted: bool, ends_in_comment: &
     }
     // `' or 1--`, `' || true#`, `' and sleep(..)`: a truthy operand, then the end of the query.
     let truthy = is_literal(toks[lhs].t) && !matches!(toks[lhs].t, T::Str { .. }) || matches!(toks[lhs].t, T::Func { .. });
-    if quoted && truthy && after_lhs >= toks.len() && ends_in_comment(lhs) {
+    // The connective must follow the breakout: `it's 5 or 6` closes the string in `it'` and
+    // goes on in prose words before its `or`.
+    let prose_before = toks[..i].iter().any(|t| matches!(t.t, T::Word { .. }));
+    if quoted && truthy && !prose_before && after_lhs >= toks.len() && ends_in_comment(lhs) {
         return Some(Verdict { at, confidence: 0.85, detail: "boolean condition then end of query" });
     }
     None
@@ -2321,6 +2425,116 @@ mod tests {
                 "notes; print two copies",
                 "sizes and (select one) or two",
             ],
+        );
+    }
+
+    /// Rule class "SQL function names" (CRS 942150/942151/942410): functions of each dialect,
+    /// called in a condition; the same names in prose stay quiet.
+    #[test]
+    fn catches_function_calls_of_each_dialect() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "1 and utc_time()",
+                "1 and is_superuser()",
+                "1 and crc32(user())>0",
+                "x' and str_to_date(1,1) and '1",
+                "1 and weekofyear(now())=1--",
+                "1 or substring_index(user(),'@',1)='root'",
+                "' or last_insert_rowid()>0--",
+                "' and load_extension('x')--",
+                "1 AND INET_ATON('1.1.1.1')",
+                "1; insert into users (name) values ('x')--",
+                "x'; insert into db.users select * from t--",
+                "insert into logs values (1)",
+                "1 or sleep(5)#",
+                "1 and found_rows()",
+            ],
+            &["I need to sleep(soon)", "benchmark(results) soon", "insert into the slot", "Insert into cart", "weekday (monday)", "the crc32 of the file", "Row count (approx)", "to days (2)", "uuid short form", "found rows (3)"],
+        );
+    }
+
+    /// Rule class "integer overflow" (CRS 942220): a whole value one past a numeric type's
+    /// range; limits and sizes inside the range stay quiet.
+    #[test]
+    fn catches_numbers_at_a_types_edge() {
+        assert_family(
+            "attack.sqli",
+            &["2147483648", "-2147483649", "4294967296", "9223372036854775808", "18446744073709551616", "1e309", "-1E400", "2.2250738585072011e-308"],
+            &["2147483647", "-2147483648", "4294967295", "1e10", "3.14", "20240101", "1e308", "12345678901", "version 2147483648", "e309"],
+        );
+    }
+
+    /// PostgreSQL's `::` cast inside an injected expression (CRS 942320); C++ and Rust paths and
+    /// times stay quiet.
+    #[test]
+    fn reads_postgres_casts() {
+        assert_family(
+            "attack.sqli",
+            &["' or 1::bool--", "x'::text || '", "1 and (select 1)::text='1'", "' or 1::int=1--", "1 and version()::int=1", "' and '1'::varchar(9)='1'--"],
+            &["std::string", "Foo::bar()", "time 10::20", "a::b::c", "use crate::detect::sqli;"],
+        );
+    }
+
+    /// T-SQL runs a second statement without `;` (CRS 942190's class): a select of one value
+    /// after the closed string, cut by a comment.
+    #[test]
+    fn catches_a_statement_after_the_closed_string() {
+        assert_family(
+            "attack.sqli",
+            &["' select 1 --", "x' select @@version--", "1' select 0x41--", "' SELECT user_name()--"],
+            &["'select all' button", "it' select one", "'Select' the option below", "Use 'select' or 'insert' keywords", "waitfor delay", "WAITFOR DELAY tomorrow"],
+        );
+    }
+
+    /// A connective after the breakout is a condition; one after prose words is prose, whatever
+    /// quote came before (`I'd say 1 or 2`).
+    #[test]
+    fn a_connective_after_prose_is_prose() {
+        assert_family(
+            "attack.sqli",
+            &["x' or 1--", "1' and 2", "') or 1#", "' || 1#", "\" or 1-- -"],
+            &["I'd say 1 or 2", "it's 5 or 6 or 7", "we'd need 3 or 4", "Tom's size: 9 or 10", "\"Top\" pick 1 or 2"],
+        );
+    }
+
+    /// The set operators other than `union` (CRS 942340's `except select`): each joins a second
+    /// select; the words in prose stay quiet.
+    #[test]
+    fn catches_every_set_operator() {
+        assert_family(
+            "attack.sqli",
+            &["' except select 1--", "1 except select null--", "' intersect select 1--", "1 minus select password from users", "x') INTERSECT (SELECT 1)--"],
+            &["everyone except select members", "intersect the lines", "5 minus 3", "in (select cases) only", "except when raining"],
+        );
+    }
+
+    /// Grammar pieces of conditions: `count(*)`, PostgreSQL's `similar to`, and Oracle's code,
+    /// file and network packages (CRS 942470's names).
+    #[test]
+    fn reads_count_star_similar_to_and_oracle_packages() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "' group by x having count(*)>1--",
+                "1 and (select count(*) from t)>0",
+                "x' and 1 similar to 1--",
+                "' or 'a' similar to 'a' or '",
+                "1 and dbms_java.runjava('x')=1",
+                "' || utl_file.fopen('/tmp','x','r')--",
+            ],
+            &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package"],
+        );
+    }
+
+    /// CRS 942510's class: a backtick-quoted name called inside an ODBC escape brace; and a
+    /// number that ends a column list, names a table and cuts the query (942360's `as .. from`).
+    #[test]
+    fn catches_backtick_calls_and_a_number_then_a_table() {
+        assert_family(
+            "attack.sqli",
+            &["9999 or {`if`(2=(select 2 from t))}", "1 or {`x`(1=1)}", "1 as x from users--", "0 as a from dual--", "-1 from users#"],
+            &["run `make` (twice)", "{`code`} block", "1 as in one", "2 from the top", "1 as x from the list", "use `git log` for history"],
         );
     }
 }

@@ -184,6 +184,10 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 last_operand = Some(t);
                 state = State::After;
             }
+            // `count(*)`: the star that stands for every row, a call's only argument.
+            (State::Operand, T::Op) if word(text, tok) == b"*" && k >= 2 && all[k - 2].t == T::LParen && all.get(k).is_some_and(|x| x.t == T::RParen) => {
+                state = State::After;
+            }
             (State::Operand, T::LParen) => {
                 if matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::Select))) {
                     w.subselects += 1;
@@ -203,6 +207,13 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 pending_cmp = true;
                 state = State::Operand;
             }
+            // `similar to`: PostgreSQL's regular-expression match.
+            (State::After, T::Word { call: false }) if word(text, tok) == b"similar" && all.get(k).is_some_and(|x| word(text, x) == b"to") => {
+                k += 1;
+                w.sql_ops += 1;
+                pending_cmp = true;
+                state = State::Operand;
+            }
             // `not like`, `not in`, `not between`
             (State::After, T::Logic) if word(text, tok) == b"not" && matches!(all.get(k).map(|x| x.t), Some(T::Kw(Kw::WordOp))) => {
                 k += 1;
@@ -215,6 +226,13 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 w.sql_syntax += u32::from(tok.at > 0 && glued(text.get(tok.at - 1)) && glued(text.get(tok.end)));
                 w.sql_ops += u32::from(matches!(word(text, tok), b"xor" | b"eqv" | b"imp"));
                 state = State::Operand;
+            }
+            // `1::int`, `x::varchar(9)`, `y::double precision`: PostgreSQL's cast, a type name
+            // after the operand.
+            (State::After, T::Op) if word(text, tok) == b"::" => {
+                k = cast_type_end(text, all, k)?;
+                w.arith += 1;
+                w.sql_syntax += 1;
             }
             (State::After, T::Op) => {
                 w.arith += 1;
@@ -293,6 +311,21 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
 fn line_blank(text: &[u8], c: &Tok) -> bool {
     let glued = c.at > 0 && text.get(c.at - 1).is_some_and(|b| !b.is_ascii_whitespace());
     glued && c.end > c.at && text.get(c.end - 1) == Some(&b'\n')
+}
+
+/// Index after the type name of a `::` cast whose name starts at `all[k]`: a word, optionally
+/// a second one (`double precision`) or a length (`varchar(9)`); `None` when no name follows.
+fn cast_type_end(text: &[u8], all: &[Tok], k: usize) -> Option<usize> {
+    let name = |i: usize| all.get(i).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Clause)) && text.get(t.at).is_some_and(u8::is_ascii_alphabetic));
+    if !name(k) {
+        return None;
+    }
+    let t = |i: usize| all.get(i).map(|x| x.t);
+    Some(match (t(k + 1), t(k + 2), t(k + 3)) {
+        (Some(T::LParen), Some(T::Num), Some(T::RParen)) => k + 4,
+        _ if all.get(k + 1).is_some_and(|x| word(text, x) == b"precision") => k + 2,
+        _ => k + 1,
+    })
 }
 
 /// Records a completed operand: a pending comparison is classified by its sides.
@@ -520,6 +553,12 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // operator between quotes (`' - '`, `A' LIKE 'B`, `x'or'y`) counts only when the whole
     // value is that probe, its quotes glued to single tokens (see [`operator_probe`]); quotes
     // set apart by spaces are how people quote words.
+    // `1 as x from users--`, `0 from dual--`: a number ends the application's column list, then
+    // the value names the table and cuts the query (prose says `1 as in one`, and cuts nothing).
+    let number_first = first.t == T::Num || first.t == T::Op && all.get(1).is_some_and(|t| t.t == T::Num);
+    if !quoted && number_first && w.tables >= 1 && w.aliases + w.tables == w.words && w.cut && !w.open_end {
+        return Some(Verdict { at, confidence: 0.85, detail: "value then a table" });
+    }
     if let Ctx::Quote(q) = ctx {
         // Identifiers are allowed where operators outnumber them (`x' or col&&'1`); a call's
         // name is syntax, not one of them (`x' and f(col) and '1`).
