@@ -378,13 +378,13 @@ impl Php {
                     (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
                 ],
             )?,
-            // A script extension at the end (also past trailing dots and spaces), or before what
+            // A script extension at the end (also past trailing dots, slashes and spaces), or before what
             // a Windows server cuts off: an NTFS stream (`::$DATA`), IIS's `;`.
             // Server configuration, the dotfiles a shell or tool runs or trusts on login
             // (`.bashrc`, `.netrc`, `.gitconfig`), and an application's own configuration,
             // dependency manifest or build script (`config.yml`, `composer.json`,
             // `webpack.config.js`): planting one is code execution or access later.
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[.\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|gitattributes|gitignore|gitlab-ci\.yml|travis\.yml|npmrc|pearrc|procmailrc|vimrc|viminfo|exrc|xauthority|ds_store|(?:bash|sh|zsh|ksh|mysql|psql|php|python|node_repl|sqlite|rediscli|nano|lldb)_history)|desktop\.ini|thumbs\.db|composer\.(?:json|lock)|package(?:-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|bower\.json|auth\.json|sftp-config\.json|config(?:_(?:dev|prod|test))?\.(?:yml|php)|(?:database|parameters|routing|security|services)\.yml|(?:default\.)?settings(?:\.local|\.inc)?\.php|parameters\.php|local\.xml|weblogic\.xml|soapconfig\.xml|gruntfile\.js|webpack\.config\.js)[.\s]*$")?,
+            upload: super::regex(r"\.\s*(?:php\d*|phtml|pht|phpt|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[./\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|gitattributes|gitignore|gitlab-ci\.yml|travis\.yml|npmrc|pearrc|procmailrc|vimrc|viminfo|exrc|xauthority|ds_store|(?:bash|sh|zsh|ksh|mysql|psql|php|python|node_repl|sqlite|rediscli|nano|lldb)_history)|desktop\.ini|thumbs\.db|composer\.(?:json|lock)|package(?:-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|bower\.json|auth\.json|sftp-config\.json|config(?:_(?:dev|prod|test))?\.(?:yml|php)|(?:database|parameters|routing|security|services)\.yml|(?:default\.)?settings(?:\.local|\.inc)?\.php|parameters\.php|local\.xml|weblogic\.xml|soapconfig\.xml|gruntfile\.js|webpack\.config\.js)[.\s]*$")?,
         })
     }
 }
@@ -565,11 +565,11 @@ mod tests {
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env ", "a.aspx;.jpg", "s.php::$DATA", ".bashrc", "home/u/.zshrc", ".netrc ", "config.yml ", "app/composer.json", "package-lock.json", ".gitlab-ci.yml", "settings.local.php", ".php_history"] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env ", "a.aspx;.jpg", "s.php::$DATA", ".bashrc", "home/u/.zshrc", ".netrc ", "config.yml ", "app/composer.json", "package-lock.json", ".gitlab-ci.yml", "settings.local.php", ".php_history", "test.phpt", "a.php56", "x.jspx/", "y.jsp./"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
-        for name in ["my.htaccess-notes.txt", "team-config.yml", "composer.json.md", "report.pdf", "prod.env", ".envrc", "php.ini.txt", "bashrc-tips.md", "profile.jpg", "authorized_keys_guide.pdf", "my.profile"] {
+        for name in ["my.htaccess-notes.txt", "team-config.yml", "composer.json.md", "report.pdf", "prod.env", ".envrc", "php.ini.txt", "bashrc-tips.md", "phptutorial.pdf", "a.php-notes.txt", "profile.jpg", "authorized_keys_guide.pdf", "my.profile"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
