@@ -10,8 +10,10 @@
 //! against the spacing of prose (`x ;top`) counts on its own. Commands run through a wrapper
 //! (`nohup`, `strace`, `sudo`) or from a variable assigned earlier (`c=cat; $c /etc/hosts`),
 //! wildcard paths (`/???/c?t`), redirections into system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
-//! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), and Node.js / Perl
-//! code that reaches a shell (`require('child_process')`, `process.mainModule`, node-serialize
+//! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), Windows administration
+//! tools with any argument (`&wevtutil cl system`), scripts sourced by `.` (`; . /tmp/x.sh`), and
+//! Node.js / Ruby / Perl code that reaches a shell or the file system (`require('child_process')`,
+//! `process.mainModule`, `fs.unlinkSync(`, `while(true)`, `Process.spawn(`, node-serialize
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
