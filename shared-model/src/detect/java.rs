@@ -12,7 +12,7 @@
 //! family's upload check.
 
 use super::gate::{gated, lit, word_start};
-use super::{is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::finding::Severity::{Critical, High, Medium};
 
 /// Packages and classes of deserialization gadgets and of the runtime (`java.io.*`, `java.lang.*`,
@@ -21,8 +21,17 @@ const CLASS_NAME: &str = r"\bjava\s*\.\s*(?:io|net|nio|beans|rmi|util\s*\.\s*(?:
 
 pub(crate) struct Java {
     rules: Rules,
+    /// Names that are a payload outside a JSON text field (a URL, header, form or XML value),
+    /// where dependency lists and docs do not travel.
+    strict_rules: Rules,
     class_name: regex::Regex,
 }
+
+/// Classes of the Commons Collections, Groovy and `java.beans` deserialization gadget chains,
+/// lower-cased: what a chain names to reach a method call (`InvokerTransformer`,
+/// `InstantiateFactory`, `XMLDecoder`, Groovy's `ForClosure`). With a process call
+/// (`Runtime`, `ProcessBuilder`) in the same value they are a chain built to run a command.
+const GADGETS: &str = "(?:invoker|instantiate|clone|chained|constant)transformer|instantiatefactory|prototype(?:clone|serialization)factory|whileclosure|forclosure|xmldecoder|filewriter|getproperty";
 
 /// Gate for package prefixes: the package name starts a word and a package path follows
 /// (`java.io.`, `org.omg.`; not `myjava`, `example.com`).
@@ -45,14 +54,22 @@ fn magic(b: &[u8], s: usize, _e: usize) -> bool {
 
 impl Java {
     pub fn new() -> Result<Java, String> {
+        let gadget_chain = format!(r"(?s)(?:{GADGETS}).*\b(?:runtime|processbuilder)\b|\b(?:runtime|processbuilder)\b.*(?:{GADGETS})");
         let table = [
             (r"\bjava\s*\.\s*lang\s*\.\s*(?:runtime|processbuilder|process\b|reflect|classloader|system\b|thread\b)|\bprocessbuilder\b|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\bjavax\s*\.\s*script\b|\bjavax\.naming\b", Critical, 0.9, "Java runtime class"),
             (r"(?:^|[^a-z0-9+/])(?:ro0ab|h4siaaaaaaaa|kztaa|cs7qa)|(?:^|[^a-f0-9])aced0005", Critical, 0.9, "serialized Java object"),
             (r"%\{\s*\(?\s*#|\$\{\s*#(?:context|_memberaccess|request|session|application|attr)|#_memberaccess|@ognl\.|ognlcontext|#context\s*\[|\.getclass\s*\(\s*\)\s*\.\s*forname|@java\.lang\.", Critical, 0.9, "OGNL expression"),
             (r"#\{\s*t\s*\(|\bt\s*\(\s*java\.|new\s+java\.(?:lang|io|net)\.", Critical, 0.9, "SpEL/EL expression reaching Java"),
             (CLASS_NAME, High, 0.85, CLASS_NAME_DETAIL),
+            (gadget_chain.as_str(), Critical, 0.9, "deserialization gadget chain running a process"),
+            // XStream and JAXB payloads: an unmarshalled or base64-data element beside the call.
+            (r"(?s)\b(?:runtime|processbuilder)\b.*\b(?:unmarshaller|base64data)\b|\b(?:unmarshaller|base64data)\b.*\b(?:runtime|processbuilder)\b", High, 0.8, "unmarshalled payload running a process"),
         ];
-        Ok(Java { rules: Rules::new(Family::Java, &table)?, class_name: super::regex(CLASS_NAME)? })
+        // `org.apache.commons` alone: the package family of the best-known gadget chains. A
+        // dependency list in a JSON body names it too, and a Maven search its artifacts
+        // (`org.apache.commons:commons-text`, `org.apache.commons-lang3`), which stay clean.
+        let strict = [(r"\borg\s*\.\s*apache\s*\.\s*commons(?:$|[^a-z0-9_:-])", High, 0.75, "Java gadget package name outside a JSON text")];
+        Ok(Java { rules: Rules::new(Family::Java, &table)?, strict_rules: Rules::new(Family::Java, &strict)?, class_name: super::regex(CLASS_NAME)? })
     }
 }
 
@@ -81,12 +98,27 @@ impl Check for Java {
             lit("@ognl"),
             lit("ognlcontext"),
             lit("#context"),
+            lit("invokertransformer"),
+            lit("instantiatetransformer"),
+            lit("clonetransformer"),
+            lit("chainedtransformer"),
+            lit("constanttransformer"),
+            lit("instantiatefactory"),
+            lit("prototypeclonefactory"),
+            lit("prototypeserializationfactory"),
+            lit("whileclosure"),
+            lit("forclosure"),
+            lit("xmldecoder"),
+            lit("filewriter"),
+            lit("getproperty"),
+            lit("unmarshaller"),
+            lit("base64data"),
         ];
         T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let hit = self.rules.best(s.text)?;
+        let hit = if is_json_text(s) { self.rules.best(s.text) } else { stronger(self.rules.best(s.text), self.strict_rules.best(s.text)) }?;
         // A log or a stack trace in a JSON text field names exceptions and the frames they went
         // through (`java.io.IOException`, `at org.apache.catalina...invoke(Valve.java:197)`);
         // a payload names a gadget. Only Medium when every class named is of the first kind.
@@ -116,6 +148,7 @@ fn logged(text: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+    use crate::fields::{Part, ValueType};
 
     #[test]
     fn catches_java() {
@@ -147,6 +180,30 @@ mod tests {
                 "Runtime rt = Runtime.getRuntime(); long mem = rt.totalMemory();",
             ],
         );
+    }
+
+    #[test]
+    fn gadget_chains_and_unmarshalled_payloads_beside_a_process_call() {
+        for v in [
+            "InvokerTransformer ... java.lang.Runtime",
+            "<map><entry><jdk.nashorn.internal.objects.NativeString><value class=\"com.sun.xml.internal.bind.v2.runtime.unmarshaller.Base64Data\"><dataHandler/></value></jdk.nashorn.internal.objects.NativeString></entry></map> ProcessBuilder",
+            "ChainedTransformer(new ConstantTransformer(Runtime.class))",
+            "processbuilder ... ForClosure",
+            "<java><object class=\"java.beans.XMLDecoder\"/> Runtime</java>",
+        ] {
+            assert!(flags("attack.java", v), "{v}");
+        }
+        for v in ["transformer runtime is 3 ms", "getProperty('x')", "the unmarshaller failed", "for closure, call us"] {
+            assert!(!flags("attack.java", v), "{v}");
+        }
+        // The gadget package family alone: a payload in a URL, form or XML value, a dependency
+        // in a JSON body.
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.java" && f.weight() >= 0.5);
+        assert!(at(Part::Query, "org.apache.commons") && at(Part::Body, "test=org.apache.commons"));
+        assert!(!any_flag_in_json("org.apache.commons:commons-text:1.10.0"));
+        for v in ["org.apache.commonsense", "apache commons", "org.apache.commons:commons-text", "org.apache.commons-lang3"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
     }
 
     #[test]

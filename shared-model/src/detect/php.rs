@@ -40,32 +40,49 @@ const CALLS: &[&str] = &[
 /// Built-in functions only PHP has (no other language or English word spells them so), whose
 /// call outside a JSON text field is PHP code. Sorted.
 const PHP_ONLY: &[&str] = &[
-    "array_diff_ukey", "array_filter", "array_intersect_uassoc", "array_reduce", "array_udiff", "array_uintersect",
-    "array_walk", "array_walk_recursive", "assert_options", "base64_encode", "bzdecompress", "bzopen",
-    "call_user_method", "class_exists", "convert_uudecode", "convert_uuencode", "debug_backtrace", "debug_zval_dump",
-    "escapeshellarg", "exif_imagetype", "exif_read_data", "exif_thumbnail", "extract", "file_exists", "fileatime",
-    "filegroup", "fileowner", "fileperms", "forward_static_call",
-    "forward_static_call_array", "fpassthru", "fputs", "ftp_connect", "ftp_exec", "ftp_get", "ftp_login", "ftp_put",
-    "function_exists", "get_cfg_var", "get_class_methods", "get_current_user", "get_defined_constants",
-    "get_defined_functions", "get_defined_vars", "get_included_files", "get_loaded_extensions", "get_meta_tags",
-    "getcwd", "getimagesize", "getlastmod", "getmygid", "getmyinode", "getmypid", "getmyuid", "gzcompress",
-    "gzdecode", "gzdeflate", "gzencode", "gzfile", "gzopen", "gzpassthru", "gzread", "gzwrite", "hash_file",
-    "hash_hmac_file", "header_register_callback", "hex2bin", "highlight_file", "highlight_string",
-    "html_entity_decode", "htmlentities", "htmlspecialchars", "htmlspecialchars_decode", "imagecreatefromgif",
-    "imagecreatefromjpeg", "imagecreatefrompng", "ini_get", "ini_get_all", "ini_restore", "is_executable",
-    "is_uploaded_file", "is_writable", "iterator_apply", "json_decode", "json_encode", "lchgrp",
-    "lchown", "linkinfo", "mb_ereg_replace", "mb_eregi_replace", "mb_parse_str", "mb_send_mail", "md5_file",
-    "method_exists", "ob_end_clean", "ob_end_flush", "ob_get_clean", "ob_get_contents", "ob_start", "opendir",
-    "parse_ini_file", "parse_str", "pfsockopen", "php_strip_whitespace", "php_uname", "phpversion", "preg_match_all",
-    "preg_replace_callback", "preg_replace_callback_array", "preg_split", "print_r", "proc_close", "proc_get_status",
-    "proc_nice", "proc_terminate", "putenv", "rawurldecode", "rawurlencode", "readdir", "register_shutdown_function",
-    "register_tick_function", "runkit_function_redefine", "runkit_function_rename", "scandir", "serialize",
-    "session_set_save_handler", "session_start", "set_error_handler", "set_exception_handler", "set_include_path",
-    "sha1_file", "simplexml_load_file", "simplexml_load_string", "socket_create", "sqlite_create_function",
-    "sqlite_exec", "sqlite_open", "sqlite_query", "stream_get_contents", "stream_socket_client",
-    "stream_socket_server", "strip_tags", "stripcslashes", "stripslashes", "strrev", "substr", "symlink", "tempnam",
-    "tmpfile", "uasort", "uksort", "urlencode", "usort", "var_dump", "var_export",
+    "array_diff_uassoc", "array_diff_ukey", "array_filter", "array_intersect_uassoc", "array_intersect_ukey",
+    "array_reduce", "array_udiff", "array_udiff_assoc", "array_udiff_uassoc", "array_uintersect",
+    "array_uintersect_assoc", "array_uintersect_uassoc", "array_walk", "array_walk_recursive", "assert_options",
+    "base64_encode", "bson_decode", "bson_encode", "bzdecompress", "bzopen", "call_user_method", "class_exists",
+    "convert_uudecode", "convert_uuencode", "curl_file_create", "curl_init", "debug_backtrace", "debug_zval_dump",
+    "error_reporting", "escapeshellarg", "exif_imagetype", "exif_read_data", "exif_tagname", "exif_thumbnail",
+    "extract", "file_exists", "fileatime", "filegroup", "fileowner", "fileperms", "forward_static_call",
+    "forward_static_call_array", "fpassthru", "fputs", "ftp_connect", "ftp_exec", "ftp_get", "ftp_login",
+    "ftp_nb_get", "ftp_nb_put", "ftp_put", "function_exists", "get_cfg_var", "get_class_methods", "get_current_user",
+    "get_defined_constants", "get_defined_functions", "get_defined_vars", "get_included_files",
+    "get_loaded_extensions", "get_meta_tags", "getcwd", "getenv", "getimagesize", "getlastmod", "getmygid",
+    "getmyinode", "getmypid", "getmyuid", "gzcompress", "gzdecode", "gzdeflate", "gzencode", "gzfile", "gzopen",
+    "gzpassthru", "gzread", "gzwrite", "hash_file", "hash_hmac_file", "hash_update_file", "header_register_callback",
+    "hex2bin", "highlight_file", "highlight_string", "html_entity_decode", "htmlentities", "htmlspecialchars",
+    "htmlspecialchars_decode", "image2wbmp", "imagecreatefromgif", "imagecreatefromjpeg", "imagecreatefrompng",
+    "imagecreatefromwbmp", "imagecreatefromxbm", "imagecreatefromxpm", "imagegd", "imagegd2", "imagegif", "imagejpeg",
+    "imagepng", "imagewbmp", "imagexbm", "ini_get", "ini_get_all", "ini_restore", "iptcembed", "is_executable",
+    "is_uploaded_file", "is_writable", "is_writeable", "iterator_apply", "json_decode", "json_encode", "lchgrp",
+    "lchown", "linkinfo", "mb_ereg", "mb_ereg_match", "mb_ereg_replace", "mb_ereg_replace_callback", "mb_eregi",
+    "mb_eregi_replace", "mb_parse_str", "mb_send_mail", "md5_file", "method_exists", "ob_clean", "ob_end_clean",
+    "ob_end_flush", "ob_flush", "ob_get_clean", "ob_get_contents", "ob_get_flush", "ob_start", "opendir",
+    "parse_ini_file", "parse_str", "pfsockopen", "php_strip_whitespace", "php_uname", "phpversion", "preg_match",
+    "preg_match_all", "preg_replace_callback", "preg_replace_callback_array", "preg_split", "print_r", "proc_close",
+    "proc_get_status", "proc_nice", "proc_terminate", "putenv", "rawurldecode", "rawurlencode", "read_exif_data",
+    "readdir", "readgzfile", "register_shutdown_function", "register_tick_function", "rename_function",
+    "runkit_constant_add", "runkit_constant_redefine", "runkit_function_add", "runkit_function_copy",
+    "runkit_function_redefine", "runkit_function_rename", "runkit_method_add", "runkit_method_copy",
+    "runkit_method_redefine", "runkit_method_rename", "scandir", "serialize", "session_set_save_handler",
+    "session_start", "set_error_handler", "set_exception_handler", "set_include_path", "set_magic_quotes_runtime",
+    "setdefaultstub", "sha1_file", "simplexml_load_file", "simplexml_load_string", "socket_connect", "socket_create",
+    "sqlite_array_query", "sqlite_create_aggregate", "sqlite_create_function", "sqlite_exec", "sqlite_open",
+    "sqlite_popen", "sqlite_query", "sqlite_single_query", "sqlite_unbuffered_query", "stream_context_create",
+    "stream_get_contents", "stream_socket_client", "stream_socket_server", "strip_tags", "stripcslashes",
+    "stripslashes", "strrev", "substr", "symlink", "tempnam", "tmpfile", "uasort", "uksort", "urldecode", "urlencode",
+    "usort", "var_dump", "var_export",
 ];
+
+/// Names of functions that only a PHP payload spells, so that even without their call (a name
+/// passed as a callback, `array_map('shell_exec', ...)`, or probed alone) they are code outside a
+/// JSON text field: commands, code from strings, decoders that unwrap a payload, the process and
+/// environment an attacker maps, sockets. Names that are also an API's field names
+/// (`is_file`, `strlen`, `json_encode`) stay out. A regex.
+const BARE_NAMES: &str = "__halt_compiler|apache_child_terminate|base64_decode|bzdecompress|call_user_func(?:_array)?|convert_uu(?:de|en)code|create_function|curl_exec|curl_file_create|escapeshell(?:arg|cmd)|exif_read_data|read_exif_data|file_(?:get|put)_contents|p?fsockopen|ftp_(?:ssl_)?connect|get_cfg_var|get_current_user|get_defined_(?:constants|functions|vars)|get_class_(?:methods|vars)|getmy(?:gid|inode|pid|uid)|gz(?:decode|inflate|uncompress)|header_register_callback|highlight_file|ini_get_all|ini_set|iterator_apply|move_uploaded_file|pcntl_(?:exec|fork)|php_uname|posix_(?:get(?:pwnam|pwuid|login|e?[ug]id)|kill|mkfifo|mknod|uname|ttyname)|preg_replace_callback(?:_array)?|proc_(?:open|close|get_status|nice|terminate)|register_(?:shutdown|tick)_function|rename_function|runkit_(?:constant|function|method)_[a-z]+|shell_exec|show_source|simplexml_load_(?:file|string)|str_rot13|stream_socket_client|sys_get_temp_dir";
 
 /// `php.ini` directives that a request sets through an injected `ini_set`, `.user.ini` or
 /// `-d` option: what turns code execution, file inclusion, error display or mail on, the
@@ -173,7 +190,7 @@ const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_functio
 /// `ob_` and `stream_` are ordinary identifier stems). Sorted.
 const EXTENSION_PREFIXES: &[&str] = &[
     "apache_", "apcu_", "ctype_", "enchant_", "finfo_", "gmp_", "grapheme_", "iconv_", "imap_", "intl_", "libxml_",
-    "mysqli_", "numfmt_", "odbc_", "openssl_", "pcntl_", "posix_", "readline_", "shmop_", "sodium_crypto_", "spl_",
+    "mysql_", "mysqli_", "numfmt_", "odbc_", "openssl_", "pcntl_", "posix_", "readline_", "shmop_", "sodium_crypto_", "spl_",
     "tidy_", "xmlrpc_", "xmlwriter_", "yaml_",
 ];
 
@@ -288,10 +305,14 @@ fn join_strings(text: &str) -> Option<String> {
     joined.then_some(out)
 }
 
+fn starts_with_ignoring_case(b: &[u8], prefix: &[u8]) -> bool {
+    b.get(..prefix.len()).is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+}
+
 /// Gate for `$`: a superglobal or a variable called as a function (`$_GET`, `$f(`).
 fn php_variable(b: &[u8], _s: usize, e: usize) -> bool {
     let rest = &b[e.min(b.len())..];
-    if rest.first() == Some(&b'_') || (rest.first() == Some(&b'{') && rest.iter().skip(1).take(3).any(|&c| c == b'_')) || rest.starts_with(b"GLOBALS") || rest.starts_with(b"globals") || rest.starts_with(b"HTTP_") {
+    if rest.first() == Some(&b'_') || (rest.first() == Some(&b'{') && rest.iter().skip(1).take(3).any(|&c| c == b'_')) || starts_with_ignoring_case(rest, b"globals") || starts_with_ignoring_case(rest, b"http_") || starts_with_ignoring_case(rest, b"php_errormsg") {
         return true;
     }
     let n = rest.iter().take(24).take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
@@ -313,17 +334,19 @@ impl Php {
         );
         let table = [
             (r"<\?(?:php\b|=\s*[$`a-z_(])", Critical, 0.9, "PHP opening tag"),
+            // `[php]...[/php]`: the tags some CMSs and forum engines run as PHP.
+            (r"\[[/\\]?php\]", High, 0.8, "PHP block tag"),
             (dynamic.as_str(), Critical, 0.9, "PHP function called by a string or expression"),
             (command_call.as_str(), High, 0.85, "PHP call running a shell command"),
             (spaced_call.as_str(), High, 0.8, "PHP function call"),
             (named_call.as_str(), Medium, 0.6, "PHP function name called"),
             (r"\bchr\s*\(\s*\d+\s*\)\s*\.\s*chr\s*\(", High, 0.8, "PHP string built from chr()"),
-            (r#"\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b|\$http_(?:raw_post_data|(?:get|post|cookie|server|env|session|post_files)_vars)\b|\$\{\s*['"]?_(?:get|post|request|cookie|server|files|env|session)\b"#, High, 0.8, "PHP superglobal"),
+            (r#"\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b|\$http_(?:raw_post_data|response_header|post_files|(?:get|post|cookie|server|env|session|post_files)_vars)\b|\$php_errormsg\b|\$\{\s*['"]?_(?:get|post|request|cookie|server|files|env|session)\b"#, High, 0.8, "PHP superglobal"),
             (r#"\$[a-z_][a-z0-9_]*\s*\(|\$_(?:get|post|request|cookie)\s*\[[^\]]*\]\s*\("#, High, 0.8, "PHP variable function"),
-            (r#"(?:^|[;&\s"'=\[{(])[oc]:\d+:"[a-z_\\][a-z0-9_\\]*":\d+:\{"#, Critical, 0.9, "PHP serialized object"),
+            (r#"(?:^|[;&\s"'=\[{(])[oc]:\+?\d+:"[a-z_\\][a-z0-9_\\]*":\+?\d+:\{"#, Critical, 0.9, "PHP serialized object"),
             (r#"(?:^|[;&\s"'=\[{(])a:\d+:\{(?:[is]:\d+(?::"[^"]*")?;)"#, High, 0.75, "PHP serialized array"),
             (directive.as_str(), High, 0.75, "PHP configuration directive"),
-            (r"(?:^|[^a-z])(?:php://(?:input|filter|memory|temp|fd|stdin)|phar://|zlib://|glob://|expect://|compress\.(?:zlib|bzip2)://|ssh2\.(?:shell|exec|tunnel|sftp|scp)://|rar://|ogg://|zip://|data://[a-z]+/)", Critical, 0.9, "PHP stream wrapper"),
+            (r"(?:^|[^a-z])(?:php://(?:input|output|filter|memory|temp|fd|std(?:in|out|err))|phar://|zlib://|glob://|expect://|compress\.(?:zlib|bzip2)://|bzip2://|ssh2\.(?:shell|exec|tunnel|sftp|scp)://|rar://|ogg://|zip://|data://[a-z]+/)", Critical, 0.9, "PHP stream wrapper"),
             (r"\bpreg_replace\s*\(\s*['\x22][/#~|!@%][^'\x22]*[/#~|!@%][a-z]*e[a-z]*['\x22]", Critical, 0.9, "preg_replace /e"),
             (r"(?:^|[\s;'\x22=(])(?:phpinfo|shell_exec|passthru|proc_open|pcntl_exec|create_function)\s*$", Medium, 0.6, "PHP function name"),
         ];
@@ -336,11 +359,12 @@ impl Php {
             .filter(|n| !SHARED_NAMES.contains(n))
             .partition(|n| !ENGLISH_NAMES.contains(n));
         let strict_call = format!(
-            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+|{PGSQL_CLIENT})\s*|(?:{}))\(",
+            r"(?:^|[^a-z0-9_$>:.\\])(?:(?:{}|(?:{})[a-z0-9_]+|{PGSQL_CLIENT})(?:\s|/\*[^*]*\*/|(?://|#)[^\n]*\n)*|(?:{}))\(",
             compound.join("|"),
             EXTENSION_PREFIXES.join("|"),
             plain.join("|")
         );
+        let bare_name = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:{BARE_NAMES})(?:$|[^a-z0-9_])");
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
             strict_rules: Rules::new(
@@ -348,17 +372,19 @@ impl Php {
                 &[
                     (strict_call.as_str(), High, 0.7, "PHP function call outside a JSON text"),
                     (shared_call.as_str(), High, 0.8, "PHP function call"),
+                    (bare_name.as_str(), High, 0.7, "high-risk PHP function name outside a JSON text"),
                     // `chr(123)`: a character spelled by its code, how a payload hides the
                     // letters a filter looks for; no URL, form or XML value of an API is one.
                     (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
                 ],
             )?,
-            // A script extension at the end (also past trailing dots and spaces), or before what
+            // A script extension at the end (also past trailing dots, slashes and spaces), or before what
             // a Windows server cuts off: an NTFS stream (`::$DATA`), IIS's `;`.
-            // Server configuration, and the dotfiles a shell or tool runs or trusts on login
-            // (`.bashrc`, `.netrc`, `.gitconfig`): planting one is code
-            // execution or access later.
-            upload: super::regex(r"\.\s*(?:php\d?|phtml|pht|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[.\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|npmrc|pearrc|procmailrc|vimrc|exrc|xauthority))[.\s]*$")?,
+            // Server configuration, the dotfiles a shell or tool runs or trusts on login
+            // (`.bashrc`, `.netrc`, `.gitconfig`), and an application's own configuration,
+            // dependency manifest or build script (`config.yml`, `composer.json`,
+            // `webpack.config.js`): planting one is code execution or access later.
+            upload: super::regex(r"\.\s*(?:php\d*|phtml|pht|phpt|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[./\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|gitattributes|gitignore|gitlab-ci\.yml|travis\.yml|npmrc|pearrc|procmailrc|vimrc|viminfo|exrc|xauthority|ds_store|(?:bash|sh|zsh|ksh|mysql|psql|php|python|node_repl|sqlite|rediscli|nano|lldb)_history)|desktop\.ini|thumbs\.db|composer\.(?:json|lock)|package(?:-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|bower\.json|auth\.json|sftp-config\.json|config(?:_(?:dev|prod|test))?\.(?:yml|php)|(?:database|parameters|routing|security|services)\.yml|(?:default\.)?settings(?:\.local|\.inc)?\.php|parameters\.php|local\.xml|weblogic\.xml|soapconfig\.xml|gruntfile\.js|webpack\.config\.js)[.\s]*$")?,
         })
     }
 }
@@ -398,6 +424,50 @@ impl Check for Php {
             lit("proc_open"),
             lit("pcntl_exec"),
             lit("create_function"),
+            lit("[php]"),
+            lit("[/php]"),
+            lit("[\\php]"),
+            lit("bzip2://"),
+            // The stems of [`BARE_NAMES`].
+            lit("__halt_compiler"),
+            lit("apache_child"),
+            lit("base64_decode"),
+            lit("bzdecompress"),
+            lit("call_user_func"),
+            lit("convert_uu"),
+            lit("curl_"),
+            lit("escapeshell"),
+            lit("exif_data"),
+            lit("exif_read"),
+            lit("_contents"),
+            lit("sockopen"),
+            lit("ftp_"),
+            lit("get_cfg_var"),
+            lit("get_current_user"),
+            lit("get_defined_"),
+            lit("get_class_"),
+            lit("getmy"),
+            lit("gzdecode"),
+            lit("gzinflate"),
+            lit("gzuncompress"),
+            lit("header_register"),
+            lit("highlight_file"),
+            lit("ini_get_all"),
+            lit("ini_set"),
+            lit("iterator_apply"),
+            lit("move_uploaded"),
+            lit("pcntl_"),
+            lit("php_uname"),
+            lit("posix_"),
+            lit("preg_replace_callback"),
+            lit("proc_"),
+            lit("_function"),
+            lit("runkit_"),
+            lit("show_source"),
+            lit("simplexml_"),
+            lit("str_rot13"),
+            lit("stream_socket"),
+            lit("sys_get_temp"),
         ];
         T
     }
@@ -495,11 +565,11 @@ mod tests {
         }
         let f = scan_at(Part::Header, ValueType::Text, "x-filename", "fda.php5...");
         assert!(f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
-        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env ", "a.aspx;.jpg", "s.php::$DATA", ".bashrc", "home/u/.zshrc", ".netrc "] {
+        for name in ["shell. php", ".htaccess", "wp-config.php.bak", "x/.user.ini", "wp-config_old.txt", "php.ini", ".env", "app/.env ", "a.aspx;.jpg", "s.php::$DATA", ".bashrc", "home/u/.zshrc", ".netrc ", "config.yml ", "app/composer.json", "package-lock.json", ".gitlab-ci.yml", "settings.local.php", ".php_history", "test.phpt", "a.php56", "x.jspx/", "y.jsp./"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
-        for name in ["my.htaccess-notes.txt", "config.yml", "report.pdf", "prod.env", ".envrc", "php.ini.txt", "bashrc-tips.md", "profile.jpg", "authorized_keys_guide.pdf", "my.profile"] {
+        for name in ["my.htaccess-notes.txt", "team-config.yml", "composer.json.md", "report.pdf", "prod.env", ".envrc", "php.ini.txt", "bashrc-tips.md", "phptutorial.pdf", "a.php-notes.txt", "profile.jpg", "authorized_keys_guide.pdf", "my.profile"] {
             let f = scan_at(Part::Body, ValueType::Text, "upload.filename", name);
             assert!(!f.iter().any(|f| f.kind == "attack.php"), "{name}: {f:?}");
         }
@@ -589,6 +659,30 @@ mod tests {
         for v in ["pg_size_pretty(x)", "pg_sleep(1)", "pg_stat_activity(x)", "pg_connect", "see pg_query docs (v2)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
+    }
+
+    #[test]
+    fn high_risk_names_block_tags_variables_and_signed_objects() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        // A high-risk function named alone or as a callback, outside a JSON text field.
+        for v in ["base64_decode", "x=gzinflate", "'str_rot13'", "get_defined_vars", "posix_getpwuid", "pcntl_fork", "FILE_GET_CONTENTS", "sys_get_temp_dir", "runkit_function_add"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["my_base64_decoder", "base64_decoded", "is_file", "strlen", "json_encode", "proc_status", "ftp_host", "the curl_options", "get_defined"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        assert!(!scan_at(Part::Body, ValueType::Text, "$.note", "decode it with base64_decode first").iter().any(|f| f.kind == "attack.php"), "prose in a JSON text");
+        for v in ["[php]echo 1;[/php]", "[PHP]x", "a[\\php]", "$http_response_header", "$PHP_ERRORMSG", "$HTTP_POST_FILES", "O:+8:\"stdClass\":0:{}", "bzip2:///tmp/a.bz2", "php://stdout", "php://output"] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        for v in ["[phpBB]", "[php manual]", "$http status", "O: 8 items", "bzip2 -d x", "php:/output"] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
+        for v in ["getenv('PATH')", "urldecode($x)", "mysql_query('select 1')"] {
+            assert!(at(Part::Query, v), "{v}");
+        }
+        assert!(!at(Part::Query, "mysql_native_password"), "a plugin name");
     }
 
     #[test]

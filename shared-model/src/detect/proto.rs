@@ -6,10 +6,12 @@
 //! `?__proto__[isAdmin]=1`, `?constructor[prototype][isAdmin]=1`). As a key or parameter name
 //! these have no other use and are Critical. Inside a text value the same paths
 //! (`a.__proto__.b`, `constructor["prototype"]`) are High: a string the application parses as
-//! a path or as JSON; prose that only names `__proto__` or a prototype is left alone.
+//! a path or as JSON. Outside a JSON text field (a URL, header, form or XML value), where prose
+//! does not travel, `__proto__`, `constructor.prototype` and a `[constructor]` index are High
+//! wherever they stand; in a JSON text, prose that only names them is left alone.
 
-use super::gate::lit;
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::gate::{gated, lit};
+use super::{is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High};
 
@@ -18,6 +20,8 @@ pub(crate) struct Proto {
     names: Rules,
     /// For text values.
     values: Rules,
+    /// For text values outside a JSON text field.
+    strict_values: Rules,
 }
 
 impl Proto {
@@ -35,13 +39,20 @@ impl Proto {
                 (r#"\bobject\s*\.\s*prototype\s*(?:\.\s*[a-z_$][a-z0-9_$]*|\[\s*["'][^"']*["']\s*\])\s*=[^=]"#, High, 0.8, "assignment to Object.prototype"),
             ],
         )?;
-        Ok(Proto { names, values })
+        let strict_values = Rules::new(
+            Family::Prototype,
+            &[
+                (r#"__proto__|\bconstructor\s*(?:\.|\[)\s*["'`]?\s*prototype\b"#, High, 0.75, "prototype path outside a JSON text"),
+                (r#"\[\s*["'`]?\s*constructor\s*["'`]?\s*\]"#, High, 0.7, "constructor index outside a JSON text"),
+            ],
+        )?;
+        Ok(Proto { names, values, strict_values })
     }
 }
 
 impl Check for Proto {
     fn triggers(&self) -> &'static [Trigger] {
-        const T: &[Trigger] = &[lit("__proto__"), lit("prototype")];
+        const T: &[Trigger] = &[lit("__proto__"), lit("prototype"), gated("constructor", indexed)];
         T
     }
 
@@ -49,8 +60,18 @@ impl Check for Proto {
         if s.ty == ValueType::Key || s.part == Part::QueryName {
             return self.names.best(s.text);
         }
-        self.values.best(s.text)
+        if is_json_text(s) {
+            return self.values.best(s.text);
+        }
+        stronger(self.values.best(s.text), self.strict_values.best(s.text))
     }
+}
+
+/// Gate for `constructor`: an index (`[constructor]`, `['constructor']`).
+fn indexed(b: &[u8], s: usize, e: usize) -> bool {
+    let before = b[..s].iter().rev().take(3).find(|&&c| !matches!(c, b' ' | b'"' | b'\'' | b'`'));
+    let after = b[e..].iter().take(3).find(|&&c| !matches!(c, b' ' | b'"' | b'\'' | b'`'));
+    before == Some(&b'[') && after == Some(&b']')
 }
 
 #[cfg(test)]
@@ -73,6 +94,19 @@ mod tests {
         for v in ["Object.prototype.toString.call(x)", "if (Object.prototype.x == y)", "the object prototype chain"] {
             assert!(!flags("attack.prototype_pollution", v), "{v}");
         }
+    }
+
+    #[test]
+    fn prototype_paths_outside_a_json_text() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.prototype_pollution" && f.weight() >= 0.5);
+        for v in ["__proto__", "x=__PROTO__", "constructor.prototype", "constructor [ 'prototype' ]", "[constructor][prototype]", "a[ constructor ]", "['constructor']"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["constructor", "prototype", "the constructor (new)", "[constructors]", "constructor_id", "prototypes"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        assert!(!any_flag_in_json("The constructor.prototype property is shared"));
     }
 
     #[test]

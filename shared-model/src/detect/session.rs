@@ -23,8 +23,11 @@ use crate::fields::{Field, Part, ValueType};
 use crate::finding::Severity::{High, Medium};
 
 /// Session cookie names of web frameworks (lower-case, `__Secure-`/`__Host-` prefixes removed);
-/// Rails names its cookie `_<app>_session`, Laravel and CodeIgniter `<app>_session`.
-const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token)$";
+/// Rails names its cookie `_<app>_session`, Laravel and CodeIgniter `<app>_session`, Zend and
+/// other PHP and Java frameworks `<framework>_session_id`, Roundcube and SquirrelMail
+/// `<app>_sessid`/`<app>sessid`, Drupal `SESS` and 32 hex digits, WordPress
+/// `wordpress_logged_in_<hash>`, phpBB `phpbb3_<id>_sid`, ASP.NET Core `.AspNetCore.Session`.
+const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token|(?:zend|laminas|yii|kohana|fuel|phalcon|slim|silex|typo3|joomla|drupal|magento|grails|wicket|seam|vaadin|liferay|ofbiz)_?session_?id|[a-z0-9]+_?sessid|s?sess[0-9a-f]{32}|\.aspnetcore\.session|jsessionidsso|wordpress_(?:logged_in_|sec_)?[0-9a-f]{32}|phpbb[0-9]*_[a-z0-9]+_sid|prestashop-[0-9a-f]{32})$";
 
 /// Generic session parameter names, also used by non-framework flows (payment redirects).
 const GENERIC_NAMES: &str = r"^(?:session|session[_-]?id|session[_-]?token|sess_?id|sid)$";
@@ -38,7 +41,7 @@ pub(crate) enum SessionName {
 
 /// Literals every session name contains one of (the cheap pre-test before the patterns, found by
 /// the prefilter's pass: see [`Check::wake_hints`]).
-const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token"];
+const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token", "wordpress_", "prestashop-"];
 
 /// Recognises session-id parameter names.
 pub(crate) struct SessionNames {
@@ -74,6 +77,8 @@ impl Session {
     pub fn new() -> Result<Session, String> {
         let table = [
             (r#"http-equiv\s*=\s*["']?\s*set-cookie|\bset-cookie\s*:|document\s*\.\s*cookie\s*=[^;]*(?:sess|sid|token)"#, High, 0.85, "cookie set from a value"),
+            // `x.cookie = "id=1; domain=.example.com"`: a script writing a cookie with its scope.
+            (r#"\.cookie\b[^;\n]{0,256};\W{0,8}(?:expires|domain)\W{0,8}="#, High, 0.8, "cookie set with its scope from a value"),
             (r";\s*(?:jsessionid|phpsessid|sid|aspsessionid[a-z]*)=[a-z0-9_-]{6,}", Medium, 0.8, "session id in a URL"),
         ];
         Ok(Session { rules: Rules::new(Family::Session, &table)?, names: SessionNames::new()? })
@@ -82,7 +87,7 @@ impl Session {
 
 impl Check for Session {
     fn triggers(&self) -> &'static [Trigger] {
-        const T: &[Trigger] = &[lit("set-cookie"), lit("document.cookie"), lit("jsessionid"), lit("phpsessid"), lit(";sid="), lit("aspsessionid")];
+        const T: &[Trigger] = &[lit("set-cookie"), lit(".cookie"), lit("jsessionid"), lit("phpsessid"), lit(";sid="), lit("aspsessionid")];
         T
     }
 
@@ -179,6 +184,12 @@ mod tests {
             let f = scan_at(Part::QueryName, ValueType::Text, name, name);
             assert!(f.iter().any(|f| f.kind == "attack.session_fixation" && f.severity == crate::finding::Severity::Medium), "{name}: {f:?}");
         }
+        for v in ["document.cookie=\"uid=1; domain=.example.com\"", "x.cookie = 'a=b;expires=Thu, 01 Jan 2099 00:00:00 GMT'"] {
+            assert!(flags("attack.session_fixation", v), "{v}");
+        }
+        for v in ["document.cookie is readable", "the cookie; expires soon", "cookie domain = example.com"] {
+            assert!(!flags("attack.session_fixation", v), "{v}");
+        }
         let f = scan_at(Part::QueryName, ValueType::Text, "session_type", "session_type");
         assert!(f.is_empty(), "{f:?}");
     }
@@ -249,6 +260,13 @@ mod tests {
             ("/app?laravel_session=eyJpdiI6", None),
             ("/portal?weblogicsession=x", Some("https://mail.example.net/")),
             ("/cart?_storefront_session=BAh7B0kiD3", None),
+            ("/auth?zend_session_id=abc123", Some("https://phish.example/")),
+            ("/mail/?roundcube_sessid=abc123", None),
+            ("/node/1?SESS0123456789abcdef0123456789abcdef=x", Some("https://evil.example/")),
+            ("/a?.AspNetCore.Session=CfDJ8", None),
+            ("/wp-admin/?wordpress_logged_in_0123456789abcdef0123456789abcdef=admin", None),
+            ("/forum/?phpbb3_x7k2q_sid=abc", Some("https://evil.example/")),
+            ("/webmail/?SQMSESSID=abc", None),
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }
@@ -258,6 +276,8 @@ mod tests {
             ("/login?jsessionid=abc123", Some("https://www.example.com/home")),
             ("/checkout/success?session_id=cs_test_a1", Some("https://checkout.stripe.com/")),
             ("/checkout/success?checkout_session_id=cs_test_a1", None),
+            ("/twilio/status?AccountSid=AC123&CallSid=CA456", None),
+            ("/a?wordpress_theme=dark", None),
             ("/api/items?sessions=3&sidebar=1", None),
             ("/login?username=test&password=x", Some("https://evil.example/")),
         ] {
