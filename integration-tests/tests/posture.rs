@@ -32,7 +32,8 @@ fn assert_kinds(v: &Value, kinds: &[&str]) {
 
 #[test]
 fn misconfigurations_are_found_in_the_access_log() {
-    let stack = Stack::with_filter(json!({})).start();
+    // As behind a TLS-terminating load balancer: one trusted hop, whose x-forwarded-proto Envoy keeps.
+    let stack = Stack::with_filter(json!({})).render_arg("--xff-trusted-hops").render_arg("1").start();
 
     let v = get(&stack, "/api/v1/debug/error", &[]);
     assert_kinds(&v, &["posture.verbose_error", "posture.version_banner", "posture.nosniff"]);
@@ -71,9 +72,10 @@ fn misconfigurations_are_found_in_the_access_log() {
     assert_kinds(&v, &["posture.unauthenticated_sensitive"]);
     assert_ne!(v["verdict"], "allow", "{v}");
 
-    // Behind a TLS front (x-forwarded-proto: https) the answer lacks HSTS.
+    // Behind the TLS front (x-forwarded-proto: https, its x-forwarded-for entry) the answer lacks HSTS.
     let careful = format!("Bearer {}", signed_jwt("user-1001"));
-    let v = get(&stack, "/api/v1/accounts/1001/balance", &[("authorization", &careful), ("x-forwarded-proto", "https")]);
+    let tls = [("authorization", careful.as_str()), ("x-forwarded-proto", "https"), ("x-forwarded-for", "203.0.113.20")];
+    let v = get(&stack, "/api/v1/accounts/1001/balance", &tls);
     assert_kinds(&v, &["posture.hsts"]);
 
     // A careful request to a careful endpoint: nothing but, over plain HTTP, the token's transport.
