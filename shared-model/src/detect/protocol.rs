@@ -258,10 +258,12 @@ fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             push(out, Hit::new(Family::Protocol, High, 0.8, 0, "invalid header name"), "header", name);
         }
         // PERF: a word-at-a-time test first (any control byte, or `%` for an escaped NUL);
-        // the byte-wise look only when something is there.
+        // then a second one for controls and a substring search for `%00` (cookies and
+        // `Referer`s often hold escapes), the byte-wise look only when a control is there.
         let v = value.as_bytes();
         if swar::any(v, |w| swar::below(w, b' ') | swar::eq(w, 0x7f) | swar::eq(w, b'%')) {
-            if let Some((p, detail)) = value_control(v) {
+            let control = swar::any(v, |w| swar::below(w, b' ') | swar::eq(w, 0x7f)).then(|| value_control(v)).flatten();
+            if let Some((p, detail)) = control.or_else(|| value.find("%00").map(|p| (p, "escaped NUL in a header value"))) {
                 push(out, Hit::new(Family::Protocol, High, 0.8, p, detail), &format!("header:{name}"), value);
             }
         }
@@ -272,15 +274,15 @@ fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
 }
 
 /// The first byte of a header value that no client writes: CR, LF or NUL (response splitting,
-/// C-string truncation), any other control character but tab (RFC 9110 field values are
-/// visible characters, spaces and tabs), or an escaped NUL (`%00`), which the headers an
-/// application decodes (cookies, `Referer`) turn into a truncating NUL after inspection.
+/// C-string truncation), or any other control character but tab (RFC 9110 field values are
+/// visible characters, spaces and tabs). An escaped NUL (`%00`) is reported too, by the caller:
+/// the headers an application decodes (cookies, `Referer`) turn it into a truncating NUL after
+/// inspection.
 fn value_control(v: &[u8]) -> Option<(usize, &'static str)> {
     v.iter().enumerate().find_map(|(i, &c)| match c {
         b'\r' | b'\n' | 0 => Some((i, "CR, LF or NUL in a header value")),
         b'\t' => None,
         0..=0x1f | 0x7f => Some((i, "control character in a header value")),
-        b'%' if v.get(i + 1..i + 3) == Some(b"00") => Some((i, "escaped NUL in a header value")),
         _ => None,
     })
 }
