@@ -126,7 +126,7 @@ fn expect(v: &str, content: bool) -> Option<Hit> {
 
 /// Whether a `Cookie` header carries a `$Version` attribute.
 fn legacy_cookie(v: &str) -> bool {
-    v.split([';', ',']).any(|c| c.split_once('=').is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("$version")))
+    v.split([';', ',']).any(|c| c.split_once('=').is_some_and(|(k, _)| k.trim().trim_matches('"').eq_ignore_ascii_case("$version")))
 }
 
 /// An Openwave (UP.Browser) user agent.
@@ -257,6 +257,15 @@ fn looks_like_media_type(v: &str) -> bool {
     v.split_once('/').is_some_and(|(t, s)| is_token(t) && is_token(s))
 }
 
+/// A parameter value that names a JSON or XML media type among other text (`x="a application/json"`):
+/// the body processor a WAF picks by searching the header for `json` reads a format the
+/// application does not (and the reverse).
+fn names_body_format(v: &str) -> bool {
+    let b = v.as_bytes();
+    let has = |w: &[u8]| b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    v.contains('/') && (has(b"json") || has(b"xml"))
+}
+
 /// Media types of native object serialization (lower-case essence).
 const SERIALIZED_OBJECTS: &[&str] = &[
     "application/x-java-serialized-object", "application/x-java-object", "application/x-amf", "application/x-python-pickle",
@@ -297,7 +306,7 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
             boundaries += 1;
         }
         let media_param = ["type", "start-info", "action", "profile"].iter().any(|p| k.eq_ignore_ascii_case(p));
-        if !multipart && !media_param && looks_like_media_type(val) {
+        if !multipart && !media_param && (looks_like_media_type(val) || names_body_format(val)) {
             return Some(Hit::new(Family::Protocol, High, 0.7, 0, "media type hidden in a Content-Type parameter"));
         }
     }
@@ -404,7 +413,7 @@ mod tests {
         for ae in ["gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8, deflate;q=0.6, compress;q=0.4, identity;q=0.2, *;q=0.1", "identity"] {
             assert!(clean(&with("accept-encoding", ae)), "{ae}");
         }
-        for c in ["$Version=1; session=abc", "session=abc; $Version=\"1\"; $Path=/", "$version=0,a=b"] {
+        for c in ["$Version=1; session=abc", "\"$Version\"=1; a=b", "session=abc; $Version=\"1\"; $Path=/", "$version=0,a=b"] {
             assert!(flagged(&with("cookie", c), "attack.protocol"), "{c}");
         }
         for c in ["session=abc; theme=dark", "price=$5; a=b", "v=$Version"] {
@@ -414,7 +423,10 @@ mod tests {
 
     #[test]
     fn content_types_with_two_readings() {
-        for ct in ["text/plain; application/json", "application/x-www-form-urlencoded;text/xml", "multipart/form-data; boundary=a; boundary=b"] {
+        for ct in [
+            "text/plain; application/json", "application/x-www-form-urlencoded;text/xml", "multipart/form-data; boundary=a; boundary=b",
+            "text/plain; x=\"y application/json\"", "application/octet-stream; note=\"see text/xml\"",
+        ] {
             assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
         }
         for ct in ["text/plain; format=flowed", "multipart/form-data; boundary=a/b", "application/json;", "text/html; charset=utf-8; foo"] {

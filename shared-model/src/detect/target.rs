@@ -46,8 +46,9 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     if swar::any(b, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f) | swar::eq(w, b'#') | swar::eq(w, b'%')) {
         special_bytes(path, out);
     }
-    // PERF: `|` is rare in targets; only then is `unix:` looked for.
-    if swar::any(b, |w| swar::eq(w, b'|')) {
+    // PERF: `|` is rare in targets (and `%7C` is looked for with a substring search); only
+    // then is `unix:` looked for.
+    if swar::any(b, |w| swar::eq(w, b'|')) || path.contains("%7C") || path.contains("%7c") {
         unix_socket(path, out);
     }
     // PERF: the same kind of test for the bytes a restricted file name needs, over the whole
@@ -63,7 +64,9 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
 fn unix_socket(t: &str, out: &mut Vec<(Hit, String, String)>) {
     let b = t.as_bytes();
     let Some(u) = b.windows(5).position(|w| w.eq_ignore_ascii_case(b"unix:")) else { return };
-    if let Some(pipe) = b[u..].iter().position(|&c| c == b'|') {
+    let rest = &b[u..];
+    let pipe = rest.iter().position(|&c| c == b'|').or_else(|| rest.windows(3).position(|w| w.eq_ignore_ascii_case(b"%7c")));
+    if let Some(pipe) = pipe {
         out.push((Hit::new(Family::Ssrf, High, 0.8, u + pipe, "Unix socket before a pipe in the target (mod_proxy)"), "path".to_string(), t.to_string()));
     }
 }
@@ -279,10 +282,10 @@ mod tests {
 
     #[test]
     fn unix_socket_through_mod_proxy() {
-        for p in ["/?unix:/run/docker.sock|http://localhost/containers/json", "/proxy/UNIX:/var/run/app.sock|http://internal/"] {
+        for p in ["/?unix:/run/docker.sock|http://localhost/containers/json", "/proxy/UNIX:/var/run/app.sock|http://internal/", "/?unix:AAAA%7Chttp://internal/"] {
             assert!(flagged(&get(p), "attack.ssrf"), "{p}");
         }
-        for p in ["/docs/unix:sockets", "/?filter=a|b", "/?q=unix%3Asocket"] {
+        for p in ["/docs/unix:sockets", "/?filter=a|b", "/?q=unix%3Asocket", "/?a=b%7Cc"] {
             assert!(clean(&get(p)), "{p}");
         }
     }
