@@ -10,9 +10,10 @@
 //! shows up in the log when a proxy in front is more lenient. Protocol anomalies are shapes no
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
 //! with headers), control characters or an escaped NUL in header values, invalid header names,
-//! `Content-Type` or `Host` sent twice (parsers pick different ones), and a query string
-//! flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's `max_input_vars`-style hash
-//! flooding, and the way past inspectors that read only the first N parameters), and an array
+//! `Host` sent twice or `Content-Type` twice on a request with content (parsers pick different
+//! ones), a query string flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's
+//! `max_input_vars`-style hash flooding, and the way past inspectors that read only the first N
+//! parameters), and an array
 //! parameter name with text after a closing bracket (`foo[1]a=`: PHP keeps `foo[1]` and drops the
 //! rest, so two names an inspector tells apart reach the application as one, parameter
 //! pollution). The method lives in
@@ -120,14 +121,16 @@ fn framing(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
         push(out, Hit::new(Family::Smuggling, High, 0.85, 0, "repeated Content-Length"), "header:content-length", &format!("{a}, {b}"));
     }
     // Two `Content-Type`s: one server joins them with a comma, another keeps the first, a third
-    // the last, so the inspector and the application parse the body as different formats. Two
-    // `Host`s: the router and the application pick different virtual hosts (and caches key on
-    // one of them).
-    for (name, seen) in [("content-type", &ct), ("host", &host)] {
-        if let (Some(a), Some(b)) = (seen.first, seen.second) {
-            let hit = Hit::new(Family::Protocol, High, 0.8, 0, "repeated header that must be single");
-            push(out, hit, &format!("header:{name}"), &format!("{a}, {b}"));
-        }
+    // the last, so the inspector and the application parse the body as different formats (on a
+    // request without content there is nothing to misparse: Medium). Two `Host`s: the router
+    // and the application pick different virtual hosts (and caches key on one of them).
+    if let (Some(a), Some(b)) = (ct.first, ct.second) {
+        let hit = Hit::new(Family::Protocol, High, 0.8, 0, "repeated Content-Type");
+        let hit = if headers::declares_content(head) { hit } else { hit.at_most(Medium, 0.6) };
+        push(out, hit, "header:content-type", &format!("{a}, {b}"));
+    }
+    if let (Some(a), Some(b)) = (host.first, host.second) {
+        push(out, Hit::new(Family::Protocol, High, 0.8, 0, "repeated Host"), "header:host", &format!("{a}, {b}"));
     }
     if bodyless(&head.method) {
         if let Some(te) = te.first {
@@ -363,7 +366,9 @@ pub(crate) mod tests {
 
     #[test]
     fn headers_that_must_be_single() {
-        assert!(flagged(&head("POST", &[("content-type", "application/json"), ("content-type", "text/plain")]), "attack.protocol"));
+        assert!(flagged(&head("POST", &[("content-type", "application/json"), ("content-type", "text/plain"), ("content-length", "2")]), "attack.protocol"));
+        assert!(flagged(&head("PUT", &[("transfer-encoding", "chunked"), ("content-type", "application/json"), ("content-type", "application/xml")]), "attack.protocol"));
+        assert!(weak_only(&head("GET", &[("content-type", "application/json"), ("content-type", "application/xml")])));
         assert!(flagged(&head("GET", &[("host", "api.example.com"), ("host", "admin.internal")]), "attack.protocol"));
         // Repeating a list-valued header is ordinary.
         assert!(clean(&head("GET", &[("accept", "application/json"), ("accept", "text/plain"), ("host", "api.example.com")])));
