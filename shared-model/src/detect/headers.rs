@@ -23,6 +23,17 @@
 //! - WebDAV's `If` and `Lock-Token` outside WebDAV methods: High. They mean nothing to anything
 //!   but a WebDAV handler, which parses them even on other verbs (IIS's `If:` overflow,
 //!   CVE-2017-7269); no browser or API client sends them, so one on a `GET` is a probe.
+//! - Framing-adjacent headers on the wrong request: `Content-Encoding` on a request without
+//!   content, a `Content-Encoding` nobody registered or several stacked, an `Expect` other than
+//!   `100-continue` or without content (the expect-based desync): High. A single known coding on
+//!   a body is Medium: uploads are compressed for real, but the body then goes uninspected; so
+//!   is a `Content-Range` without content (resumable uploads send it with theirs). An
+//!   `Accept-Encoding` longer than every coding listed together (the HTTP.sys overflow,
+//!   CVE-2022-21907), and `X-Original-URL`/`X-Rewrite-URL` (IIS and Symfony route by them, past
+//!   a proxy that authorised the request line's path): High.
+//! - A `Cookie` with RFC 2965's `$Version` attribute (switches Java containers to the legacy
+//!   cookie parser; no client has sent it since 2011) and a `Content-Type` with two boundaries
+//!   or a bare media type among its parameters: High.
 //! - An empty `User-Agent` or `Accept`, an unknown charset name: weak signals (Low/Medium),
 //!   which only add to other evidence: a blanked header is odd, not harmful. A missing
 //!   `User-Agent` or `Accept` is not reported at all: API clients often send neither.
@@ -51,6 +62,19 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "x-up-devcap-post-charset" => charset_hit(v).map(|h| if wap_browser(head) { h } else { h.at_most(Medium, 0.6) }),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
             "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, High, 0.7, 0, "WebDAV header outside WebDAV")),
+            "content-encoding" => content_encoding(v, declares_content(head)),
+            // Describes content the request does not carry: nothing for a server to misapply.
+            "content-range" if !declares_content(head) => Some(Hit::new(Family::Protocol, Medium, 0.6, 0, "Content-Range on a request without content")),
+            "expect" => expect(v, declares_content(head)),
+            "accept-encoding" if v.len() > MAX_ACCEPT_ENCODING => Some(Hit::new(Family::Protocol, High, 0.75, 0, "oversized Accept-Encoding")),
+            // IIS URL Rewrite and Symfony take the path from these instead of the request line,
+            // so a front proxy authorises `/public` and the application serves `/admin`.
+            // RFC 2965's `$Version` attribute switches Java servlet containers (Tomcat, Jetty,
+            // Undertow) to the legacy cookie parser, which unquotes and unescapes values and
+            // splits on commas: the cookie the application reads is not the one inspected.
+            // Clients stopped sending it with RFC 6265 (2011).
+            "cookie" if v.contains('$') && legacy_cookie(v) => Some(Hit::new(Family::Protocol, High, 0.75, 0, "legacy $Version cookie (parser switch)")),
+            "x-original-url" | "x-rewrite-url" => Some(Hit::new(Family::Protocol, High, 0.8, 0, "URL override header (access-control bypass)")),
             // Google, Microsoft and framework conventions for overriding the method.
             "x-http-method-override" | "x-http-method" | "x-method-override" => method::judge_override(&head.method, v, OverrideSource::Header),
             _ => None,
@@ -59,6 +83,52 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             out.push((hit, format!("header:{name}"), v.to_string()));
         }
     }
+}
+
+/// Longest `Accept-Encoding` a client sends: every registered content coding listed once takes
+/// 93 characters; HTTP.sys overflowed on longer ones (CVE-2022-21907).
+const MAX_ACCEPT_ENCODING: usize = 100;
+
+/// Whether the head announces content: a non-zero `Content-Length` or a `Transfer-Encoding`.
+pub(crate) fn declares_content(head: &RequestHead) -> bool {
+    head.headers.iter().any(|(k, v)| {
+        k == "transfer-encoding" || (k == "content-length" && v.trim().trim_start_matches('0').bytes().any(|c| c.is_ascii_digit()))
+    })
+}
+
+/// Content codings in use for request bodies: IANA's registry, the `x-` aliases, and `snappy`
+/// (Prometheus remote write).
+const CONTENT_CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "identity", "aes128gcm", "exi", "pack200-gzip", "snappy"];
+
+/// `Content-Encoding` on a request: compressed uploads are real (telemetry exporters, bulk
+/// APIs) but hide the body from inspection, so one known coding on content is Medium. A coding
+/// nobody registered, codings stacked (`gzip, gzip`, the decompression bomb), or the header on
+/// a request without content (`GET`) is a client written to confuse a parser: High.
+fn content_encoding(v: &str, content: bool) -> Option<Hit> {
+    let mut codings = v.split(',').map(str::trim);
+    let single = codings.next().is_some_and(|c| CONTENT_CODINGS.iter().any(|k| k.eq_ignore_ascii_case(c))) && codings.next().is_none();
+    if !single {
+        return Some(Hit::new(Family::Protocol, High, 0.75, 0, "unknown or stacked request Content-Encoding"));
+    }
+    if !content {
+        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "Content-Encoding on a request without content"));
+    }
+    (!v.trim().eq_ignore_ascii_case("identity")).then(|| Hit::new(Family::Protocol, Medium, 0.6, 0, "compressed request body (not inspected)"))
+}
+
+/// `Expect`: `100-continue` is the only expectation HTTP defines, and clients send it before a
+/// body. Any other value, or one on a request without content, is the shape of the expect-based
+/// desync (a hop that answers `100` and one that waits disagree on where the request ends).
+fn expect(v: &str, content: bool) -> Option<Hit> {
+    if !v.trim().eq_ignore_ascii_case("100-continue") {
+        return Some(Hit::new(Family::Smuggling, High, 0.75, 0, "Expect other than 100-continue"));
+    }
+    (!content).then(|| Hit::new(Family::Smuggling, High, 0.7, 0, "Expect on a request without content"))
+}
+
+/// Whether a `Cookie` header carries a `$Version` attribute.
+fn legacy_cookie(v: &str) -> bool {
+    v.split([';', ',']).any(|c| c.split_once('=').is_some_and(|(k, _)| k.trim().trim_matches('"').eq_ignore_ascii_case("$version")))
 }
 
 /// An Openwave (UP.Browser) user agent.
@@ -189,6 +259,15 @@ fn looks_like_media_type(v: &str) -> bool {
     v.split_once('/').is_some_and(|(t, s)| is_token(t) && is_token(s))
 }
 
+/// A parameter value that names a JSON or XML media type among other text (`x="a application/json"`):
+/// the body processor a WAF picks by searching the header for `json` reads a format the
+/// application does not (and the reverse).
+fn names_body_format(v: &str) -> bool {
+    let b = v.as_bytes();
+    let has = |w: &[u8]| b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    v.contains('/') && (has(b"json") || has(b"xml"))
+}
+
 /// Media types of native object serialization (lower-case essence).
 const SERIALIZED_OBJECTS: &[&str] = &[
     "application/x-java-serialized-object", "application/x-java-object", "application/x-amf", "application/x-python-pickle",
@@ -213,18 +292,23 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
         return Some(Hit::new(Family::Protocol, High, 0.75, 0, "serialized-object Content-Type (deserialization)"));
     }
     let multipart = ty.eq_ignore_ascii_case("multipart");
+    // A parameter that is a bare media type (`text/plain; application/json`): a parser that
+    // takes the last type it sees reads another format than the one that reads the first.
+    if v.split(';').skip(1).any(|p| !p.contains('=') && looks_like_media_type(p.trim())) {
+        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "media type hidden in a Content-Type parameter"));
+    }
     let mut charsets = 0;
-    let mut boundary = false;
+    let mut boundaries = 0;
     let mut worst: Option<Hit> = None;
     for (k, val) in params(v) {
         if k.eq_ignore_ascii_case("charset") {
             charsets += 1;
             worst = super::stronger(worst, charset_hit(val));
         } else if k.eq_ignore_ascii_case("boundary") {
-            boundary = true;
+            boundaries += 1;
         }
         let media_param = ["type", "start-info", "action", "profile"].iter().any(|p| k.eq_ignore_ascii_case(p));
-        if !multipart && !media_param && looks_like_media_type(val) {
+        if !multipart && !media_param && (looks_like_media_type(val) || names_body_format(val)) {
             return Some(Hit::new(Family::Protocol, High, 0.7, 0, "media type hidden in a Content-Type parameter"));
         }
     }
@@ -233,14 +317,18 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
     if charsets > 1 || mentions > charsets.max(1) {
         return Some(Hit::new(Family::Protocol, High, 0.7, 0, "more than one charset in Content-Type"));
     }
+    // Two boundaries: the inspector splits the body at one, the application at the other.
+    if boundaries > 1 {
+        return Some(Hit::new(Family::Protocol, High, 0.75, 0, "more than one boundary in Content-Type"));
+    }
     if multipart {
         if !MULTIPART.iter().any(|m| m.eq_ignore_ascii_case(sub)) {
             return Some(Hit::new(Family::Protocol, High, 0.7, 0, "unknown multipart subtype"));
         }
-        if !boundary {
+        if boundaries == 0 {
             return Some(Hit::new(Family::Protocol, High, 0.7, 0, "multipart Content-Type without a boundary"));
         }
-    } else if boundary {
+    } else if boundaries > 0 {
         return Some(Hit::new(Family::Protocol, High, 0.7, 0, "boundary on a non-multipart Content-Type"));
     }
     worst
@@ -299,6 +387,53 @@ mod tests {
         // Conditional requests use the If-* headers, which are not `If`.
         assert!(clean(&with("if-none-match", "\"33a64df5\"")));
         assert!(clean(&head("PUT", &[("if-match", "\"33a64df5\""), ("if-unmodified-since", "Sat, 21 Nov 2026 10:00:00 GMT")])));
+    }
+
+    #[test]
+    fn framing_headers_on_the_wrong_request() {
+        let body = |name: &str, value: &str| head("POST", &[("content-length", "20"), (name, value)]);
+        assert!(flagged(&with("content-encoding", "gzip"), "attack.protocol"));
+        assert!(flagged(&body("content-encoding", "gzip, gzip"), "attack.protocol"));
+        assert!(flagged(&body("content-encoding", "base64"), "attack.protocol"));
+        assert!(weak_only(&body("content-encoding", "gzip")));
+        assert!(weak_only(&body("content-encoding", "snappy")));
+        assert!(clean(&body("content-encoding", "identity")));
+        assert!(weak_only(&with("content-range", "bytes 0-10/100")));
+        assert!(clean(&head("PUT", &[("content-length", "11"), ("content-range", "bytes 0-10/100")])));
+        assert!(flagged(&with("expect", "100-continue"), "attack.smuggling"));
+        assert!(flagged(&body("expect", "y 100-continue"), "attack.smuggling"));
+        assert!(flagged(&body("expect", "200-ok"), "attack.smuggling"));
+        assert!(clean(&body("expect", "100-Continue")));
+        assert!(clean(&head("PUT", &[("transfer-encoding", "chunked"), ("expect", "100-continue")])));
+    }
+
+    #[test]
+    fn request_headers_that_reroute_or_overflow() {
+        assert!(flagged(&with("x-original-url", "/admin"), "attack.protocol"));
+        assert!(flagged(&with("x-rewrite-url", "/admin/users"), "attack.protocol"));
+        assert!(flagged(&with("accept-encoding", &"gzip, ".repeat(20)), "attack.protocol"));
+        for ae in ["gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8, deflate;q=0.6, compress;q=0.4, identity;q=0.2, *;q=0.1", "identity"] {
+            assert!(clean(&with("accept-encoding", ae)), "{ae}");
+        }
+        for c in ["$Version=1; session=abc", "\"$Version\"=1; a=b", "session=abc; $Version=\"1\"; $Path=/", "$version=0,a=b"] {
+            assert!(flagged(&with("cookie", c), "attack.protocol"), "{c}");
+        }
+        for c in ["session=abc; theme=dark", "price=$5; a=b", "v=$Version"] {
+            assert!(clean(&with("cookie", c)), "{c}");
+        }
+    }
+
+    #[test]
+    fn content_types_with_two_readings() {
+        for ct in [
+            "text/plain; application/json", "application/x-www-form-urlencoded;text/xml", "multipart/form-data; boundary=a; boundary=b",
+            "text/plain; x=\"y application/json\"", "application/octet-stream; note=\"see text/xml\"",
+        ] {
+            assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
+        }
+        for ct in ["text/plain; format=flowed", "multipart/form-data; boundary=a/b", "application/json;", "text/html; charset=utf-8; foo"] {
+            assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
+        }
     }
 
     #[test]

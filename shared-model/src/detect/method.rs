@@ -110,7 +110,9 @@ pub(crate) fn check_query_override(head: &RequestHead, out: &mut Vec<(Hit, Strin
     }
     for pair in q.split('&') {
         if let Some(v) = pair.strip_prefix("_method=") {
-            if let Some(hit) = judge_override(&head.method, v, OverrideSource::Query) {
+            // Frameworks decode the value before they read it (`%44%45%4C%45%54%45` is `DELETE`).
+            let v = crate::normalize::percent_decode(v, true);
+            if let Some(hit) = judge_override(&head.method, &v, OverrideSource::Query) {
                 out.push((hit, "query:_method".to_string(), pair.to_string()));
             }
         }
@@ -144,6 +146,9 @@ mod tests {
         assert!(flagged(&q("POST", "/dav?_method=PROPPATCH"), "attack.protocol"));
         assert!(flagged(&head("POST", &[("x-http-method-override", "CONNECT")]), "attack.protocol"));
         assert!(flagged(&q("POST", "/posts/1?_method=delete"), "attack.protocol"));
+        assert!(flagged(&q("POST", "/posts/1?_method=%50%55%54"), "attack.protocol"));
+        assert!(flagged(&q("GET", "/a?_method=P%4fST"), "attack.protocol"));
+        assert!(weak_only(&q("POST", "/search?_method=%47ET")));
         // Rails forms and Google-style long queries: reported, not flagged.
         assert!(judge_override("POST", "DELETE", Body).is_some_and(|h| h.severity == crate::finding::Severity::Medium));
         assert!(weak_only(&head("POST", &[("x-http-method-override", "PATCH")])));

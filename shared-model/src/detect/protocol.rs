@@ -3,14 +3,17 @@
 //! Smuggling needs two parties to disagree about where a request ends, so the hints are framing
 //! ambiguities: `Content-Length` together with `Transfer-Encoding`, a `Transfer-Encoding` other
 //! than exactly `chunked` (`chunked, identity`, ` chunked`, `xchunked`), repeated or non-numeric
-//! `Content-Length`, and a `Connection` header that contradicts itself (`keep-alive, close`),
+//! `Content-Length`, content (`Content-Length`, `Transfer-Encoding`) on `GET`, `HEAD` or
+//! `TRACE`, `Transfer-Encoding` in an HTTP/1.0, HTTP/2 or HTTP/3 request, and a `Connection` header that contradicts itself (`keep-alive, close`),
 //! repeats itself, or names an end-to-end header so that a proxy strips it (`Connection: close,
 //! X-Forwarded-For`). Envoy rejects some of these itself; reporting them anyway costs nothing and
 //! shows up in the log when a proxy in front is more lenient. Protocol anomalies are shapes no
 //! client produces: a protocol version that does not exist (`HTTP/4.0`, `JUNK/1.0`, `HTTP/0.9`
-//! with headers), control characters in header values, invalid header names, and a query string
-//! flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's `max_input_vars`-style hash
-//! flooding, and the way past inspectors that read only the first N parameters), and an array
+//! with headers), control characters or an escaped NUL in header values, invalid header names,
+//! `Host` sent twice or `Content-Type` twice on a request with content (parsers pick different
+//! ones), a query string flooded with parameters (more than [`MAX_QUERY_PARAMETERS`]: PHP's
+//! `max_input_vars`-style hash flooding, and the way past inspectors that read only the first N
+//! parameters), and an array
 //! parameter name with text after a closing bracket (`foo[1]a=`: PHP keeps `foo[1]` and drops the
 //! rest, so two names an inspector tells apart reach the application as one, parameter
 //! pollution). The method lives in
@@ -61,42 +64,93 @@ fn push(out: &mut Vec<(Hit, String, String)>, hit: Hit, location: &str, evidence
     out.push((hit, location.to_string(), evidence.to_string()));
 }
 
+/// The first two values of one header, seen in a single pass over the head.
+#[derive(Default)]
+struct FirstTwo<'a> {
+    first: Option<&'a str>,
+    second: Option<&'a str>,
+}
+
+impl<'a> FirstTwo<'a> {
+    fn see(&mut self, v: &'a str) {
+        if self.first.is_none() {
+            self.first = Some(v);
+        } else if self.second.is_none() {
+            self.second = Some(v);
+        }
+    }
+}
+
+/// Methods whose request carries no content: RFC 9110 gives content on `GET` and `HEAD` no
+/// meaning (and warns that some implementations take it for smuggling), and forbids it on
+/// `TRACE`. A body there is a second request waiting for a hop that ignores the first one's
+/// `Content-Length` (the CL.0 desync).
+fn bodyless(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "TRACE")
+}
+
 fn framing(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     // PERF: one pass remembering the first two of each; no allocation unless something is wrong.
-    let (mut cl, mut cl2, mut te, mut te2): (Option<&str>, Option<&str>, Option<&str>, Option<&str>) = (None, None, None, None);
+    let (mut cl, mut te, mut ct, mut host) = (FirstTwo::default(), FirstTwo::default(), FirstTwo::default(), FirstTwo::default());
     for (k, v) in &head.headers {
         match k.as_str() {
             "content-length" => {
-                if cl.is_none() {
-                    cl = Some(v);
-                } else if cl2.is_none() {
-                    cl2 = Some(v);
-                }
+                cl.see(v);
                 if v.is_empty() || !v.trim().bytes().all(|c| c.is_ascii_digit()) || v.len() > 19 {
                     push(out, Hit::new(Family::Smuggling, High, 0.85, 0, "malformed Content-Length"), "header:content-length", v);
                 }
             }
             "transfer-encoding" => {
-                if te.is_none() {
-                    te = Some(v);
-                } else if te2.is_none() {
-                    te2 = Some(v);
-                }
+                te.see(v);
                 transfer_encoding(v, out);
             }
+            "content-type" => ct.see(v),
+            "host" => host.see(v),
             "connection" => connection(v, out),
             _ => {}
         }
     }
-    if let (Some(cl), Some(te)) = (cl, te) {
+    if let (Some(cl), Some(te)) = (cl.first, te.first) {
         let ev = format!("content-length: {cl}; transfer-encoding: {te}");
         push(out, Hit::new(Family::Smuggling, Critical, 0.85, 0, "both Content-Length and Transfer-Encoding"), "header:transfer-encoding", &ev);
     }
-    if let Some(te2) = te2 {
+    if let Some(te2) = te.second {
         push(out, Hit::new(Family::Smuggling, High, 0.85, 0, "repeated Transfer-Encoding"), "header:transfer-encoding", te2);
     }
-    if let (Some(a), Some(b)) = (cl, cl2) {
+    if let (Some(a), Some(b)) = (cl.first, cl.second) {
         push(out, Hit::new(Family::Smuggling, High, 0.85, 0, "repeated Content-Length"), "header:content-length", &format!("{a}, {b}"));
+    }
+    // Two `Content-Type`s: one server joins them with a comma, another keeps the first, a third
+    // the last, so the inspector and the application parse the body as different formats (on a
+    // request without content there is nothing to misparse: Medium). Two `Host`s: the router
+    // and the application pick different virtual hosts (and caches key on one of them).
+    if let (Some(a), Some(b)) = (ct.first, ct.second) {
+        let hit = Hit::new(Family::Protocol, High, 0.8, 0, "repeated Content-Type");
+        let hit = if headers::declares_content(head) { hit } else { hit.at_most(Medium, 0.6) };
+        push(out, hit, "header:content-type", &format!("{a}, {b}"));
+    }
+    if let (Some(a), Some(b)) = (host.first, host.second) {
+        push(out, Hit::new(Family::Protocol, High, 0.8, 0, "repeated Host"), "header:host", &format!("{a}, {b}"));
+    }
+    if bodyless(&head.method) {
+        if let Some(te) = te.first {
+            push(out, Hit::new(Family::Smuggling, High, 0.8, 0, "Transfer-Encoding on a method without content"), "header:transfer-encoding", te);
+        } else if let Some(n) = cl.first.filter(|v| v.trim().trim_start_matches('0').bytes().any(|c| c.is_ascii_digit())) {
+            push(out, Hit::new(Family::Smuggling, High, 0.75, 0, "content on a method without content"), "header:content-length", n);
+        }
+    }
+    // HTTP/1.0 has no chunked coding: a 1.0 hop reads the chunks as the body's first bytes.
+    // HTTP/2 and 3 frame the body themselves and forbid the header; one that survives a
+    // downgrade to HTTP/1.1 frames the request a second way (H2.TE).
+    if let Some(te) = te.first {
+        let detail = match head.version.as_str() {
+            "HTTP/1.0" => Some("Transfer-Encoding in an HTTP/1.0 request"),
+            "HTTP/2" | "HTTP/2.0" | "HTTP/3" | "HTTP/3.0" => Some("Transfer-Encoding in an HTTP/2 or HTTP/3 request"),
+            _ => None,
+        };
+        if let Some(detail) = detail {
+            push(out, Hit::new(Family::Smuggling, High, 0.8, 0, detail), "header:transfer-encoding", te);
+        }
     }
 }
 
@@ -206,16 +260,34 @@ fn syntax(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
         if nb.is_empty() || swar::any(nb, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f)) || nb[1..].contains(&b':') {
             push(out, Hit::new(Family::Protocol, High, 0.8, 0, "invalid header name"), "header", name);
         }
-        // PERF: a word-at-a-time test first; `position` only when something is there.
+        // PERF: a word-at-a-time test first (any control byte, or `%` for an escaped NUL);
+        // then a second one for controls and a substring search for `%00` (cookies and
+        // `Referer`s often hold escapes), the byte-wise look only when a control is there.
         let v = value.as_bytes();
-        if swar::any(v, |w| swar::eq(w, b'\r') | swar::eq(w, b'\n') | swar::eq(w, 0)) {
-            let p = v.iter().position(|&c| c == b'\r' || c == b'\n' || c == 0).unwrap_or(0);
-            push(out, Hit::new(Family::Protocol, High, 0.8, p, "CR, LF or NUL in a header value"), &format!("header:{name}"), value);
+        if swar::any(v, |w| swar::below(w, b' ') | swar::eq(w, 0x7f) | swar::eq(w, b'%')) {
+            let control = swar::any(v, |w| swar::below(w, b' ') | swar::eq(w, 0x7f)).then(|| value_control(v)).flatten();
+            if let Some((p, detail)) = control.or_else(|| value.find("%00").map(|p| (p, "escaped NUL in a header value"))) {
+                push(out, Hit::new(Family::Protocol, High, 0.8, p, detail), &format!("header:{name}"), value);
+            }
         }
         if value.len() > 16 * 1024 {
             push(out, Hit::new(Family::Protocol, Medium, 0.6, 0, "oversized header value"), &format!("header:{name}"), &value[..crate::redact::floor_char_boundary(value, 64)]);
         }
     }
+}
+
+/// The first byte of a header value that no client writes: CR, LF or NUL (response splitting,
+/// C-string truncation), or any other control character but tab (RFC 9110 field values are
+/// visible characters, spaces and tabs). An escaped NUL (`%00`) is reported too, by the caller:
+/// the headers an application decodes (cookies, `Referer`) turn it into a truncating NUL after
+/// inspection.
+fn value_control(v: &[u8]) -> Option<(usize, &'static str)> {
+    v.iter().enumerate().find_map(|(i, &c)| match c {
+        b'\r' | b'\n' | 0 => Some((i, "CR, LF or NUL in a header value")),
+        b'\t' => None,
+        0..=0x1f | 0x7f => Some((i, "control character in a header value")),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -266,6 +338,50 @@ pub(crate) mod tests {
         assert!(!flagged(&head("POST", &[("transfer-encoding", "chunked")]), "attack.smuggling"));
         assert!(!flagged(&head("POST", &[("content-length", "42")]), "attack.smuggling"));
         assert!(findings(&head("POST", &[("transfer-encoding", "gzip, chunked")])).iter().all(|f| f.severity < crate::finding::Severity::High));
+    }
+
+    #[test]
+    fn content_on_methods_without_content() {
+        for (m, h) in [("GET", ("content-length", "12")), ("HEAD", ("content-length", "007")), ("GET", ("transfer-encoding", "chunked")), ("TRACE", ("content-length", "1"))] {
+            assert!(flagged(&head(m, &[h]), "attack.smuggling"), "{m} {h:?}");
+        }
+        for (m, h) in [("GET", ("content-length", "0")), ("HEAD", ("content-length", "00")), ("POST", ("content-length", "12")), ("DELETE", ("content-length", "2"))] {
+            assert!(clean(&head(m, &[h])), "{m} {h:?}");
+        }
+    }
+
+    #[test]
+    fn transfer_encoding_where_the_version_has_none() {
+        let v = |version: &str| {
+            let mut h = head("POST", &[("transfer-encoding", "chunked")]);
+            h.version = version.into();
+            h
+        };
+        for bad in ["HTTP/1.0", "HTTP/2", "HTTP/3"] {
+            assert!(flagged(&v(bad), "attack.smuggling"), "{bad}");
+        }
+        assert!(clean(&v("HTTP/1.1")));
+        assert!(clean(&v("")));
+    }
+
+    #[test]
+    fn headers_that_must_be_single() {
+        assert!(flagged(&head("POST", &[("content-type", "application/json"), ("content-type", "text/plain"), ("content-length", "2")]), "attack.protocol"));
+        assert!(flagged(&head("PUT", &[("transfer-encoding", "chunked"), ("content-type", "application/json"), ("content-type", "application/xml")]), "attack.protocol"));
+        assert!(weak_only(&head("GET", &[("content-type", "application/json"), ("content-type", "application/xml")])));
+        assert!(flagged(&head("GET", &[("host", "api.example.com"), ("host", "admin.internal")]), "attack.protocol"));
+        // Repeating a list-valued header is ordinary.
+        assert!(clean(&head("GET", &[("accept", "application/json"), ("accept", "text/plain"), ("host", "api.example.com")])));
+    }
+
+    #[test]
+    fn control_characters_in_header_values() {
+        for v in ["a\u{1}b", "x\u{7f}", "abc%00.jpg", "\u{1b}[31m", "v\u{0b}"] {
+            assert!(flagged(&head("GET", &[("x-trace", v)]), "attack.protocol"), "{v:?}");
+        }
+        for v in ["a\tb", "50%", "%2F%41", "caf\u{e9}", "100%0"] {
+            assert!(clean(&head("GET", &[("x-trace", v)])), "{v:?}");
+        }
     }
 
     #[test]

@@ -4,15 +4,19 @@
 //! raw `#` (a fragment; user agents strip it before sending), a NUL byte once decoded (`%00`
 //! truncates paths and strings in C-backed code: `file.php%00.jpg`), or percent-escapes that
 //! decode to malformed UTF-8 (overlong forms such as `%C0%AF` for `/`, code points past U+10FFFF,
-//! surrogates, a multi-byte sequence cut short) are crafted. These are High. A raw space is
+//! surrogates, a multi-byte sequence cut short), a line break decoded in the path (`/a%0a.php`),
+//! and `unix:` before a pipe (Apache `mod_proxy`'s socket syntax, CVE-2021-40438) are crafted.
+//! These are High. A raw space is
 //! Medium (it cannot even pass an HTTP/1.1 request line, but hand-written URLs in documentation
 //! and replayed logs carry them); a lone non-ASCII byte (`%E9`, Latin-1 `é` from an old client)
 //! and a `%` that is not an escape (`50%`) are sloppiness and reported Low.
 //!
 //! Path segments are also checked for files an API never serves and scanners always ask
 //! for: editor and backup copies (`index.php~`, `.bak`, `.old`, `.swp`), private keys and
-//! keystores, environment and server configuration, database dumps. High: such a request is
-//! forced browsing for secrets.
+//! keystores, environment and server configuration, database files and dumps, .NET project
+//! files, the old IIS script-mapped handlers. High: such a request is forced browsing for
+//! secrets. So is a target in none of HTTP's forms (`GET v1/x`, `GET *`): a hand-made request
+//! line that servers resolve differently.
 
 use super::gate::in_sorted;
 use crate::swar;
@@ -21,26 +25,62 @@ use crate::facts::RequestHead;
 use crate::finding::Severity::{High, Low, Medium};
 use crate::normalize::hex;
 
-/// Extensions of backups, secrets, configuration and data dumps (sorted, lower-case).
+/// Extensions of backups, secrets, configuration, databases, .NET project files and the old IIS
+/// script-mapped handlers (`.ida`, `.printer`: the Code Red generation), sorted, lower-case.
 const RESTRICTED_EXTENSIONS: &[&str] = &[
-    "asa", "asax", "backup", "bak", "cfg", "conf", "config", "crt", "csr", "dbf", "der", "dist", "dump", "env", "history",
-    "htaccess", "htpasswd", "inc", "ini", "jks", "kdbx", "key", "keystore", "mdb", "old", "orig", "ovpn", "p12", "pem",
-    "pfx", "pgpass", "ppk", "pwd", "rdb", "save", "sql", "sqlite", "sqlite3", "swo", "swp", "tfstate", "tmp",
+    "accdb", "asa", "asax", "backup", "bak", "cfg", "conf", "config", "crt", "csproj", "csr", "db", "db3", "dbf",
+    "der", "dist", "dump", "env", "history", "htaccess", "htpasswd", "htr", "htw", "ibd", "ida", "idc", "idq", "inc",
+    "ini", "jks", "kdbx", "key", "keystore", "ldf", "licx", "mdb", "mdf", "old", "orig", "ovpn", "p12", "pem", "pfx",
+    "pgpass", "ppk", "printer", "pwd", "rdb", "resx", "save", "sql", "sqlite", "sqlite3", "sqlitedb", "swo", "swp",
+    "tfstate", "tmp", "vbproj", "vsdisco", "webinfo",
 ];
 
 pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     let path = head.path.as_str();
     let b = path.as_bytes();
+    if !b.starts_with(b"/") {
+        target_form(head, out);
+    }
     // PERF: a word-at-a-time test for any byte worth a closer look; clean targets stop here. The
     // decoding walk runs only when the target has escapes or non-ASCII bytes.
     if swar::any(b, |w| swar::below(w, b'!') | (w & swar::HIGH) | swar::eq(w, 0x7f) | swar::eq(w, b'#') | swar::eq(w, b'%')) {
         special_bytes(path, out);
+    }
+    // PERF: one word-at-a-time test for `|` or an escape; then a byte search for the pipe, raw
+    // or escaped, and only then is `unix:` looked for.
+    if swar::any(b, |w| swar::eq(w, b'|') | swar::eq(w, b'%')) && (b.contains(&b'|') || path.contains("%7C") || path.contains("%7c")) {
+        unix_socket(path, out);
     }
     // PERF: the same kind of test for the bytes a restricted file name needs, over the whole
     // target (the path is part of it), before the path is split off.
     if swar::any(b, |w| swar::eq(w, b'.') | swar::eq(w, b'%') | swar::eq(w, b'~')) {
         restricted_file(head.path_only(), out);
     }
+}
+
+/// Apache `mod_proxy` takes `unix:/socket|http://host/` anywhere in the URL as "connect to this
+/// Unix socket, then speak to that URL" (CVE-2021-40438): a request that reaches any backend,
+/// Docker's socket included, through the proxy. No URL of an API carries `unix:` before a pipe.
+fn unix_socket(t: &str, out: &mut Vec<(Hit, String, String)>) {
+    let b = t.as_bytes();
+    let Some(u) = b.windows(5).position(|w| w.eq_ignore_ascii_case(b"unix:")) else { return };
+    let rest = &b[u..];
+    let pipe = rest.iter().position(|&c| c == b'|').or_else(|| rest.windows(3).position(|w| w.eq_ignore_ascii_case(b"%7c")));
+    if let Some(pipe) = pipe {
+        out.push((Hit::new(Family::Ssrf, High, 0.8, u + pipe, "Unix socket before a pipe in the target (mod_proxy)"), "path".to_string(), t.to_string()));
+    }
+}
+
+/// A target that is not a path: HTTP/1.1 allows only `/path` (origin form), `scheme://host/path`
+/// (absolute form, to proxies), `*` for `OPTIONS` and `host:port` for `CONNECT`; `GET v1/x` or
+/// `GET *` is a hand-made request line that servers resolve differently.
+fn target_form(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
+    let t = head.path.as_str();
+    let absolute = ["http://", "https://"].iter().any(|s| t.len() > s.len() && t.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes()));
+    if t.is_empty() || absolute || head.method == "CONNECT" || (t == "*" && head.method == "OPTIONS") {
+        return;
+    }
+    out.push((Hit::new(Family::Protocol, Medium, 0.6, 0, "request target in no HTTP form"), "path".to_string(), t.to_string()));
 }
 
 /// Control characters, spaces, a fragment, and the encoding of escapes and non-ASCII bytes.
@@ -62,7 +102,7 @@ fn special_bytes(path: &str, out: &mut Vec<(Hit, String, String)>) {
         break;
     }
     if escapes {
-        if let Some(hit) = encoding(b) {
+        if let Some(hit) = encoding(b, path.find('?').unwrap_or(b.len())) {
             out.push((hit, "path".to_string(), path.to_string()));
         }
     }
@@ -80,9 +120,11 @@ fn byte_at(b: &[u8], i: usize) -> Option<(u8, usize, bool)> {
     Some((c, 1, false))
 }
 
-/// Judges the decoded byte stream: NUL, malformed UTF-8 that is crafted (overlong, out of range,
-/// surrogate, cut short) versus merely legacy (a lone Latin-1 byte), and bad escapes.
-fn encoding(b: &[u8]) -> Option<Hit> {
+/// Judges the decoded byte stream: NUL, a line break in the path (before `path_end`; a query
+/// value may hold multi-line text, a file or route name never does), malformed UTF-8 that is
+/// crafted (overlong, out of range, surrogate, cut short) versus merely legacy (a lone Latin-1
+/// byte), and bad escapes.
+fn encoding(b: &[u8], path_end: usize) -> Option<Hit> {
     let mut weak: Option<Hit> = None;
     let mut i = 0;
     while let Some((c, w, escaped)) = byte_at(b, i) {
@@ -90,6 +132,9 @@ fn encoding(b: &[u8]) -> Option<Hit> {
         i += w;
         if c == 0 {
             return Some(Hit::new(Family::Protocol, High, 0.85, at, "NUL byte in the request target"));
+        }
+        if (c == b'\r' || c == b'\n') && at < path_end {
+            return Some(Hit::new(Family::Protocol, High, 0.8, at, "line break in the path"));
         }
         if c == b'%' && !escaped {
             weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "invalid percent-encoding"));
@@ -174,7 +219,7 @@ fn restricted_segment(sb: &[u8]) -> Option<&'static str> {
         return Some("backup or editor copy requested");
     }
     match seg.iter().rposition(|&c| c == b'.') {
-        Some(dot) if in_sorted(RESTRICTED_EXTENSIONS, &seg[dot + 1..]) => Some("backup, secret or configuration file requested"),
+        Some(dot) if in_sorted(RESTRICTED_EXTENSIONS, &seg[dot + 1..]) => Some("backup, secret, database or configuration file requested"),
         _ => None,
     }
 }
@@ -218,11 +263,45 @@ mod tests {
 
     #[test]
     fn backup_and_secret_files() {
-        for p in ["/index.php~", "/index.php~/foo/bar/", "/site/config.php.bak", "/dump.rdb", "/dump%2Erdb", "/.env", "/etc/ssl/private/server.KEY", "/web.config", "/db.sqlite3?x=1"] {
+        for p in ["/index.php~", "/index.php~/foo/bar/", "/site/config.php.bak", "/dump.rdb", "/dump%2Erdb", "/.env", "/etc/ssl/private/server.KEY", "/web.config", "/db.sqlite3?x=1", "/data/users.db", "/App_Data/site.MDF", "/default.ida?NNNN", "/src/App.csproj"] {
             assert!(flagged(&get(p), "attack.protocol"), "{p}");
         }
-        for p in ["/~alice/", "/api/v1/config", "/fonts/Inter.ttf", "/api/keys/123", "/v2/environments/env", "/report.pdf", "/files/a.b.c/data.json"] {
+        for p in ["/~alice/", "/api/v1/config", "/fonts/Inter.ttf", "/api/keys/123", "/v2/environments/env", "/report.pdf", "/files/a.b.c/data.json", "/v2/databases/db-1/users", "/v1/clusters/my.db.cluster", "/v2/domains/example.com"] {
             assert!(clean(&get(p)), "{p}");
+        }
+    }
+
+    #[test]
+    fn line_breaks_in_the_path() {
+        for p in ["/index%0a.php", "/files/a%0D%0A", "/a%0d%0aSet-Cookie:%20x=1/b"] {
+            assert!(flagged(&get(p), "attack.protocol"), "{p}");
+        }
+        // A query value may be multi-line text.
+        assert!(clean(&get("/notes?text=line1%0Aline2%0D%0Aline3")));
+    }
+
+    #[test]
+    fn unix_socket_through_mod_proxy() {
+        for p in ["/?unix:/run/docker.sock|http://localhost/containers/json", "/proxy/UNIX:/var/run/app.sock|http://internal/", "/?unix:AAAA%7Chttp://internal/"] {
+            assert!(flagged(&get(p), "attack.ssrf"), "{p}");
+        }
+        for p in ["/docs/unix:sockets", "/?filter=a|b", "/?q=unix%3Asocket", "/?a=b%7Cc"] {
+            assert!(clean(&get(p)), "{p}");
+        }
+    }
+
+    #[test]
+    fn targets_outside_the_http_forms() {
+        let t = |m: &str, p: &str| {
+            let mut h = head(m, &[]);
+            h.path = p.into();
+            h
+        };
+        for (m, p) in [("GET", "v1/items"), ("GET", "*"), ("POST", "../etc")] {
+            assert!(weak_only(&t(m, p)), "{m} {p}");
+        }
+        for (m, p) in [("OPTIONS", "*"), ("CONNECT", "api.example.com:443"), ("GET", "http://api.example.com/v1"), ("GET", "HTTPS://a.example/")] {
+            assert!(clean(&t(m, p)), "{m} {p}");
         }
     }
 }
