@@ -11,9 +11,12 @@ OData filters, GraphQL documents, code in forum posts).
 
 Records have the corpus's HTTP case shape: id, source "vigil", label, category
 (`attack:<family>` or `benign:<kind>`), request {method, path, version, headers, body}, and meta
-{family, location, note}. `benign:code-content` (code and markup posted as content on a developer
-forum) and `benign:query-operators` (APIs whose documented filter syntax uses `$gt`-style
-operators) are kept apart because they are the hardest calls a detector faces.
+{family, location, note}. Content that is code or markup on purpose is kept in kinds of its own,
+because these are the hardest calls a detector faces and an operator decides per API whether they
+occur: `benign:code-content` (code posted on a developer forum), `benign:query-operators` (APIs
+whose documented filter syntax uses `$gt`-style operators), `benign:rich-text` (HTML from an
+editor, without active content), `benign:templates` (Handlebars / Liquid message templates) and
+`benign:devops-config` (build commands and paths a hosting API stores).
 
 Deterministic: no clock, a fixed seed; running it twice gives the same file. Python 3 stdlib only.
 
@@ -951,6 +954,50 @@ Whatever you choose, turn or rotate it every three months for the first year, th
 """,
 ]
 
+# HTML as rich-text editors (TinyMCE, Quill, CKEditor) send it: markup without active content.
+RICH_TEXT = [
+    '<p>Hi team,</p><p>The <strong>oak table</strong> arrived with a scratch on the top. Photos attached.</p><p>Thanks,<br>Aoife</p>',
+    '<h2>Delivery information</h2><ul><li>Free delivery over &euro;50</li><li>Next-day delivery in Dublin &amp; Cork</li></ul>',
+    '<p>See our <a href="https://shop.example/returns" target="_blank" rel="noopener noreferrer">returns policy</a> for details.</p>',
+    '<p><img src="https://cdn.shop.example/img/banners/summer-sale.webp" alt="Summer sale: up to 40% off" width="1200" height="400"></p>',
+    '<blockquote><p>&ldquo;Best chair I have ever owned.&rdquo; &mdash; Liam, Galway</p></blockquote>',
+    '<table><thead><tr><th>Size</th><th>Chest (cm)</th></tr></thead><tbody><tr><td>M</td><td>96-101</td></tr><tr><td>L</td><td>102-107</td></tr></tbody></table>',
+    '<p style="text-align: center;"><span style="color: #e11d48; font-size: 18px;">Limited edition</span></p>',
+    '<ol><li>Select your size</li><li>Add to cart</li><li>Check out &ndash; that&#39;s it!</li></ol>',
+    '<p>Questions? <a href="mailto:help@shop.example?subject=Order%20question">E-mail us</a> or call <a href="tel:+35315550100">+353 1 555 0100</a>.</p>',
+    '<figure><img src="/media/uploads/2024/05/chair-detail.jpg" alt="Detail of the joinery"><figcaption>Hand-cut mortise and tenon joints</figcaption></figure>',
+    '<p>Use code <code>SPRING-25</code> at checkout. Offer ends <time datetime="2024-05-31">31 May</time>.</p>',
+    '<div class="note"><p><em>Note:</em> colours may vary slightly from the photos.</p></div>',
+    '<p>Video guide:</p><iframe width="560" height="315" src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ" title="Assembly guide" frameborder="0" allowfullscreen></iframe>',
+    '<p>Drop us a line if you need help choosing; we&#8217;re happy to select a finish with you.</p>',
+]
+
+# Message templates customers write in a template language on purpose (Handlebars, Liquid).
+TEMPLATES = [
+    "Hi {{first_name}}, your order {{order.number}} has shipped! Track it here: {{tracking_url}}",
+    "{% if customer.first_name %}Hello {{ customer.first_name }}{% else %}Hello there{% endif %}, thanks for shopping with us.",
+    "Your total is {{ order.total_price | money }}. {% for item in order.line_items %}{{ item.quantity }} x {{ item.title }}\n{% endfor %}",
+    "Dear {{customer.name}},\n\nYour appointment is on {{date appointment.start \"dddd, MMMM D\"}} at {{appointment.time}}.",
+    "{{#if vip}}As a VIP you get free shipping.{{else}}Free shipping over {{threshold}}.{{/if}}",
+    "Hi {{ contact.FIRSTNAME | default: 'there' }}, we miss you! Here's 10% off: {{ params.coupon }}",
+    "Reminder: your subscription renews on {{renewal_date}}. Manage it at {{account_url}}.",
+    "{{#each items}}- {{this.name}} ({{this.qty}})\n{{/each}}",
+]
+
+# Build and deployment settings a CI/CD or hosting API stores: commands and paths on purpose.
+DEVOPS = [
+    {"build_command": "npm ci && npm run build", "publish_dir": "dist", "node_version": "20"},
+    {"build_command": "pip install -r requirements.txt && python manage.py collectstatic --noinput", "start_command": "gunicorn app.wsgi:application --bind 0.0.0.0:$PORT"},
+    {"schedule": "30 7 * * 1-5", "timezone": "Europe/Dublin", "job": "send-daily-digest"},
+    {"image": "registry.example.com/shop/api:2024.05.14-3f9c2ab", "command": ["./bin/server", "--port", "8080"], "env": {"LOG_LEVEL": "info", "DATABASE_URL": "${secrets.DATABASE_URL}"}},
+    {"branch": "feature/select-menu-redesign", "commit_message": "Drop unused union type from OrderStatus; select default in dropdown", "sha": "3f9c2ab7e1d04c5b9a0e6f2d8c7b1a9e4d3c2b1a"},
+    {"healthcheck": {"path": "/healthz", "interval": "10s", "timeout": "2s"}, "working_dir": "/srv/app", "volumes": ["/srv/app/data:/data"]},
+    {"pre_deploy": "bundle exec rails db:migrate", "post_deploy": "curl -fsS https://hc-ping.com/8e1c5b2a-4f3d-4a7b-9c2e-1d0f6b3a5e7c"},
+    {"redirects": [{"from": "/blog/*", "to": "https://blog.shop.example/:splat", "status": 301}, {"from": "/old-shop", "to": "/shop", "status": 302}]},
+    {"ignore": ["node_modules/", "*.log", ".env", "coverage/"], "cache_paths": ["~/.npm", ".next/cache"]},
+    {"script": "if [ \"$CI_BRANCH\" = \"main\" ]; then make deploy; else make test; fi"},
+]
+
 WEBSITES = ["https://www.linkedin.com/in/jane-doe-4b2a1", "https://github.com/octocat", "https://acme-corp.com/about?ref=profile",
             "https://en.wikipedia.org/wiki/SQL_injection", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
             "https://docs.google.com/spreadsheets/d/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/edit#gid=0",
@@ -1325,6 +1372,17 @@ def benign_cases():
         else:
             add("identifiers", request("GET", "/api/v1/orders?created_at[gte]=2024-01-01&created_at[lt]=2024-02-01&total[gt]=99.99", h), "range filters in brackets")
 
+    # --- rich text (HTML from an editor), message templates, build settings --------------------
+    for i, html in enumerate(RICH_TEXT):
+        if i % 2:
+            add("rich-text", json_req("PUT", f"/api/v1/products/{2000 + i}", {"description_html": html, "status": "draft"}), "rich-text product description")
+        else:
+            add("rich-text", json_req("POST", "/api/v1/support/tickets/8812/replies", {"body_html": html, "public": True}), "rich-text ticket reply")
+    for i, tpl in enumerate(TEMPLATES):
+        add("templates", json_req("PUT", f"/api/v1/notifications/templates/{['shipped', 'welcome', 'receipt', 'reminder'][i % 4]}", {"subject": "Update from Shop", "body": tpl, "engine": "handlebars" if "{{#" in tpl else "liquid"}), "customer-written message template")
+    for i, cfg in enumerate(DEVOPS):
+        add("devops-config", json_req("PATCH", f"/api/v1/sites/{uuid()}/build-settings", cfg), "build and deploy settings of a hosting API")
+
     # --- long texts ----------------------------------------------------------------------------
     for i in range(5):
         sentences = RNG.sample(PROSE, 12 + 9 * i)
@@ -1347,6 +1405,22 @@ FAMILIES = [
 ]
 
 
+# The encodings issue 3 lists, applied to payloads of each family that otherwise travel plain:
+# \uXXXX escapes in JSON (every JSON parser decodes them), URL encoding applied twice (an
+# application or proxy that decodes twice) and IIS-style %uXXXX.
+EVASIONS = [(2, "json-u", "\\u-escaped in JSON"), (5, "query-double", "double URL encoding"), (8, "query-u", "%uXXXX encoding")]
+
+
+def evasion_variants(fam, payloads):
+    """(payload, note, location) for the EVASIONS of a family; RFI has no JSON position."""
+    plain = [(p, note) for p, note, loc, _ in payloads if loc is None]
+    for at, loc, how in EVASIONS:
+        if fam == "rfi" and loc == "json-u":
+            continue
+        p, note = plain[at % len(plain)]
+        yield p, f"{note}; {how}", loc
+
+
 def record(id_, label, category, req, family, location, note):
     return {"id": id_, "source": "vigil", "label": label, "category": category, "request": req,
             "meta": {"family": family, "location": location, "note": note}}
@@ -1360,6 +1434,9 @@ def main():
         for i, (p, note, loc, field) in enumerate(payloads):
             loc = loc or locs[i % len(locs)]
             recs.append(record(f"api-{fam}-{i + 1:03d}", "attack", f"attack:{fam}", placer.place(loc, p, field), fam, loc, note))
+        if fam != "crlf":  # CRLF payloads carry their own encodings
+            for j, (p, note, loc) in enumerate(evasion_variants(fam, payloads)):
+                recs.append(record(f"api-{fam}-e{j + 1:02d}", "attack", f"attack:{fam}", placer.place(loc, p), fam, loc, note))
     for fam, build in [("nosqli", nosql_cases), ("xxe", xxe_cases), ("smuggling", smuggling_cases), ("scanner", scanner_cases)]:
         for i, (req, note, loc) in enumerate(build()):
             recs.append(record(f"api-{fam}-{i + 1:03d}", "attack", f"attack:{fam}", req, fam, loc, note))

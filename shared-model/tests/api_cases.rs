@@ -5,9 +5,10 @@
 //! issue 3 names, placed where an API carries them (nested JSON values and keys, query values and
 //! names, path segments, headers, cookies, urlencoded and multipart forms, XML bodies) with the
 //! usual evasions, and benign calls of a production JSON API, many with content that only looks
-//! suspicious. Categories are `attack:<family>` and `benign:<kind>`; `benign:code-content`
-//! (code posted on a developer forum) and `benign:query-operators` (APIs whose documented filter
-//! syntax is `filters[price][$gt]=10`) are the hardest calls and are bounded apart.
+//! suspicious. Categories are `attack:<family>` and `benign:<kind>`; content that is code or
+//! markup on purpose has kinds of its own (`code-content`: code on a developer forum,
+//! `query-operators`: documented `filters[price][$gt]=10` syntax, `rich-text`: editor HTML,
+//! `templates`: Handlebars / Liquid, `devops-config`: build commands), the hardest calls.
 //!
 //! Each case runs through [`vigil_model::eval::run_http`], the same path as `vigil eval` and the
 //! filter (head, body, end of request), and counts as flagged when the verdict over its `attack.*`
@@ -31,19 +32,19 @@ const CASES: &str = include_str!("data/api_cases.jsonl");
 
 /// `(category, attacks, fewest that must be detected)`.
 const ATTACK_FLOORS: &[(&str, u32, u32)] = &[
-    ("attack:cmdi", 36, 34),
+    ("attack:cmdi", 39, 37),
     ("attack:crlf", 12, 9),
-    ("attack:jndi", 16, 15),
-    ("attack:ldapi", 12, 8),
+    ("attack:jndi", 19, 18),
+    ("attack:ldapi", 15, 10),
     ("attack:nosqli", 21, 20),
-    ("attack:rfi", 12, 8),
+    ("attack:rfi", 14, 10),
     ("attack:scanner", 14, 11),
     ("attack:smuggling", 8, 7),
-    ("attack:sqli", 55, 54),
-    ("attack:ssrf", 32, 31),
-    ("attack:ssti", 22, 21),
-    ("attack:traversal", 31, 29),
-    ("attack:xss", 48, 46),
+    ("attack:sqli", 58, 57),
+    ("attack:ssrf", 35, 34),
+    ("attack:ssti", 25, 24),
+    ("attack:traversal", 34, 32),
+    ("attack:xss", 51, 49),
     ("attack:xxe", 11, 10),
 ];
 
@@ -52,14 +53,17 @@ const BENIGN_CEILINGS: &[(&str, u32, u32)] = &[
     ("benign:auth", 36, 1),
     ("benign:code-content", 40, 9),
     ("benign:crud", 75, 1),
+    ("benign:devops-config", 10, 5),
     ("benign:graphql", 16, 1),
     ("benign:i18n", 28, 1),
     ("benign:identifiers", 39, 1),
-    ("benign:long-text", 10, 6),
+    ("benign:long-text", 10, 5),
     ("benign:names", 60, 1),
     ("benign:prose", 75, 4),
     ("benign:query-operators", 7, 7),
+    ("benign:rich-text", 14, 1),
     ("benign:search", 51, 1),
+    ("benign:templates", 8, 1),
     ("benign:upload", 22, 2),
     ("benign:urls", 27, 1),
     ("benign:webhook", 18, 1),
