@@ -2,8 +2,9 @@
 //!
 //! LDAP filters are parenthesised prefix expressions (`(&(uid=alice)(objectClass=person))`), so
 //! an injection has to close a parenthesis and start a new clause with an operator: `*)(uid=*`,
-//! `admin)(|(password=*)`, `*)(&`. Prose rarely writes `)(` followed by `|`, `&`, `!` or an
-//! attribute assignment, and never `objectClass=*`.
+//! `admin)(|(password=*)`, `*)(&`, nested (`admin)(!(&(1=0`), or RFC 4526's absolute true and
+//! false (`admin)(&)`). Prose rarely writes `)(` followed by `|`, `&`, `!` or an attribute
+//! assignment, and never `objectClass=*`.
 
 use super::gate::lit;
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
@@ -15,10 +16,12 @@ pub(crate) struct Ldapi {
 
 impl Ldapi {
     pub fn new() -> Result<Ldapi, String> {
+        // An attribute in an assertion: a name or an OID, with an extensible-match rule
+        // (`cn:dn:=`, `1.2.840.113556.1.4.803:=`).
         let table = [
-            (r"\)\s*\(\s*[|&!]\s*\(?\s*[a-z][a-z0-9-]*\s*[~<>]?=", Critical, 0.9, "filter closed and new clause opened"),
-            (r"\*\s*\)\s*\(\s*[|&!]?\s*\(?\s*[a-z][a-z0-9-]*\s*[~<>]?=", Critical, 0.9, "wildcard filter breakout"),
-            (r"\)\s*\(\s*[|&!]\s*$|\*\s*\)\s*\(\s*[|&!]", High, 0.8, "filter breakout"),
+            (r"\)\s*\((?:[\s(]*[|&!])+[\s(]*[a-z0-9][a-z0-9.;:-]*\s*[~<>]?=", Critical, 0.9, "filter closed and new clause opened"),
+            (r"\*\s*\)\s*\([\s(|&!]*[a-z][a-z0-9.;:-]*\s*[~<>]?=", Critical, 0.9, "wildcard filter breakout"),
+            (r"\)\s*\(\s*[|&!]\s*$|\*\s*\)\s*\(\s*[|&!]|\)\s*\(\s*[&|]\s*\)", High, 0.8, "filter breakout"),
             (r"\(\s*[|&]\s*\(\s*[a-z][a-z0-9-]*\s*=\s*\*\s*\)|objectclass\s*=\s*\*|\(\s*[a-z][a-z0-9-]*\s*=\s*\*\s*\)\s*\)", High, 0.8, "match-all filter"),
         ];
         Ok(Ldapi { rules: Rules::new(Family::Ldapi, &table)? })
@@ -51,8 +54,29 @@ mod tests {
     fn catches_ldapi() {
         assert_family(
             "attack.ldapi",
-            &["*)(uid=*))(|(uid=*", "admin)(|(password=*)", "*)(&", "x)(objectClass=*", "(|(cn=*))"],
-            &["Call (555) 123-4567", "f(x)(y) = z", "see (a) and (b)", "rating: 5*) great"],
+            &[
+                "*)(uid=*))(|(uid=*",
+                "admin)(|(password=*)",
+                "*)(&",
+                "x)(objectClass=*",
+                "(|(cn=*))",
+                "admin)(&)",
+                "bob)(|)",
+                "admin)(!(&(1=0",
+                "admin*)((|userPassword=*)",
+                "x)(|(1.2.840.113556.1.4.803:=2)",
+                "jdoe)(|(cn:dn:=admins)",
+            ],
+            &[
+                "Call (555) 123-4567",
+                "f(x)(y) = z",
+                "see (a) and (b)",
+                "rating: 5*) great",
+                "|f(x)(|y|)",
+                "option (a)(!) is wrong",
+                "(a)(b) & (c)",
+                "5*)(6+7) = 65",
+            ],
         );
     }
 }
