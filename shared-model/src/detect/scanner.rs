@@ -24,7 +24,8 @@ const TOOLS: &[&str] = &[
     "qualys", "whatweb", "jaeles", "morfeus", "zmeu", "paros", "webshag", "brutus", "bsqlbf", "sqlninja",
     "pangolin", "absinthe", "mysqloit", "metasploit", "hydra", "medusa", "cgichk", "n-stealth", "nsauditor",
     "interactsh", ".oast.fun", ".oast.pro", ".oast.live", ".oast.site", ".oast.online", ".oast.me", ".oastify.com",
-    "burpcollaborator.net", "interact.sh", "dnslog.cn", "ceye.io", "canarytokens",
+    "burpcollaborator.net", "interact.sh", "dnslog.cn", "ceye.io", "canarytokens", "fuzz faster u fool", "dirsearch",
+    "wapiti", "xsser", "joomscan", "droopescan", "cmsmap",
 ];
 
 const HEADERS: &[&str] = &["acunetix-aspect", "acunetix-aspect-password", "acunetix-aspect-queries", "x-scanner", "x-wipp", "x-request-memo", "x-requestmanager-memo", "x-wapiti"];
@@ -70,10 +71,10 @@ mod tests {
 
     #[test]
     fn scanners_by_user_agent() {
-        for ua in ["sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6)", "Nuclei - Open-source project", "Mozilla/5.0 zgrab/0.x"] {
+        for ua in ["sqlmap/1.7.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.1.6)", "Nuclei - Open-source project", "Mozilla/5.0 zgrab/0.x", "Fuzz Faster U Fool v2.1.0-dev", "Mozilla/5.0 (compatible; dirsearch)"] {
             assert!(kinds(ua).contains(&"attack.scanner".to_string()), "{ua}");
         }
-        for ua in ["Mozilla/5.0 (X11; Linux x86_64) Chrome/120", "curl/8.4.0", "python-requests/2.31", "Pingdom.com_bot"] {
+        for ua in ["Mozilla/5.0 (X11; Linux x86_64) Chrome/120", "curl/8.4.0", "python-requests/2.31", "Pingdom.com_bot", "python-httpx/0.27.0", "okhttp/4.12.0"] {
             assert!(kinds(ua).is_empty(), "{ua}");
         }
     }
