@@ -8,6 +8,13 @@
 //! keys of JSON sent as plain text) are the ORM flavour: chained relations or lookups on secret
 //! fields are High, one plain filter (`price__gte=10`) is how such APIs are meant to be used and
 //! stays Medium.
+//!
+//! Some APIs take Mongo-style operators by design: Parse's `where={"score":{"$gte":100}}`,
+//! Strapi's `filters[price][$gt]=10`, a `filter` document in a JSON body. An operator that sits
+//! in such a query document (under `filter`, `where`, `query`, ...) and applies to a named,
+//! ordinary field is Medium: reported, never flagging alone. One that replaces a value (`q[$ne]`,
+//! `{"$gt": ""}` as the whole value), or touches a credential or identity field anywhere
+//! (`filters[password][$regex]`, `{"username": {"$ne": null}}`), stays High.
 
 use super::gate::{gated, lit, whole_word, word_at, word_before};
 use super::{is_json_text, Check, Family, Hit, Subject, Trigger};
@@ -80,6 +87,52 @@ fn is_operator(name: &str) -> bool {
     name.strip_prefix('$').is_some_and(|op| OPERATORS.contains(&op))
 }
 
+/// Fields an operator must never stand in for: with `{"$ne": null}` a login passes without the
+/// password, a lookup by id returns every record.
+const GUARDED: &[&str] = &[
+    "password", "passwd", "pass", "pwd", "secret", "token", "otp", "pin", "code", "username", "user", "login", "email",
+    "id", "_id", "uid", "user_id", "userid", "account", "account_id", "api_key", "apikey", "key", "session", "role",
+    "admin", "is_admin",
+];
+
+/// Names under which query APIs take operators by design.
+const QUERY_DOCUMENTS: &[&str] = &["filter", "filters", "where", "query", "q", "match", "selector", "criteria", "conditions", "search"];
+
+/// The named segments of a parameter name or JSON path (`filters[price][$gt]`, `$.where.score`):
+/// array indices and operators left out.
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split(['.', '[', ']', '"'])
+        .filter(|p| !p.is_empty() && !p.starts_with('$') && !p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether operator `op` under these segments (outermost first) is a query API's own syntax: in
+/// a query document, on a named field (logical operators combine clauses and need none), and no
+/// credential or identity field on the way unless the operator is `$eq`, which matches what the
+/// plain value would (`filters[username][$eq]=john`).
+fn in_query_document<'a>(op: &str, path: impl Iterator<Item = &'a str>) -> bool {
+    let mut document = false;
+    let mut field = false;
+    for seg in path {
+        if op != "$eq" && GUARDED.iter().any(|g| seg.eq_ignore_ascii_case(g)) {
+            return false;
+        }
+        if document {
+            field = true;
+        } else if QUERY_DOCUMENTS.iter().any(|d| seg.eq_ignore_ascii_case(d)) {
+            document = true;
+        }
+    }
+    document && (field || matches!(op, "$or" | "$and" | "$nor" | "$not"))
+}
+
+/// The JSON key right before offset `at` (`"score":` before `{"$gte": 100}`), if any.
+fn key_before(text: &str, at: usize) -> Option<&str> {
+    let before = text.get(..at)?.trim_end().strip_suffix(':')?.trim_end();
+    let before = before.strip_suffix(['"', '\''])?;
+    let start = before.rfind(['"', '\'', '{', ',', ' '])? + 1;
+    before.get(start..)
+}
+
 impl Check for Nosqli {
     fn triggers(&self) -> &'static [Trigger] {
         const T: &[Trigger] = &[
@@ -99,13 +152,26 @@ impl Check for Nosqli {
         if s.ty == ValueType::Key || s.part == Part::QueryName {
             let key = text.trim();
             if is_operator(key) {
-                let sev = if matches!(key, "$where" | "$function" | "$accumulator" | "$expr") { Critical } else { High };
-                return Some(Hit::new(Family::Nosqli, sev, 0.85, 0, "query operator as a key"));
-            }
-            if let Some(c) = self.bracket.captures(text) {
-                if c.get(1).is_some_and(|m| OPERATORS.contains(&m.as_str())) {
-                    return Some(Hit::new(Family::Nosqli, High, 0.9, c.get(0).map_or(0, |m| m.start()), "query operator in a parameter name"));
+                if matches!(key, "$where" | "$function" | "$accumulator" | "$expr") {
+                    return Some(Hit::new(Family::Nosqli, Critical, 0.85, 0, "query operator as a key"));
                 }
+                if in_query_document(key, segments(s.name)) {
+                    return Some(Hit::new(Family::Nosqli, Medium, 0.6, 0, "query operator in a query document"));
+                }
+                return Some(Hit::new(Family::Nosqli, High, 0.85, 0, "query operator as a key"));
+            }
+            let mut documented = None;
+            for c in self.bracket.captures_iter(text).take(16) {
+                let (Some(all), Some(op)) = (c.get(0), c.get(1).filter(|m| OPERATORS.contains(&m.as_str()))) else { continue };
+                let op = text.get(op.start().saturating_sub(1)..op.end()).unwrap_or("$");
+                if op != "$where" && in_query_document(op, segments(text.get(..all.start()).unwrap_or(""))) {
+                    documented.get_or_insert(Hit::new(Family::Nosqli, Medium, 0.6, all.start(), "query operator in a query document"));
+                } else {
+                    return Some(Hit::new(Family::Nosqli, High, 0.9, all.start(), "query operator in a parameter name"));
+                }
+            }
+            if documented.is_some() {
+                return documented;
             }
             if let Some(hit) = self.orm_lookup(text, 0) {
                 return Some(hit);
@@ -121,15 +187,23 @@ impl Check for Nosqli {
         if let Some(m) = self.js.find(text) {
             return Some(Hit::new(Family::Nosqli, Critical, 0.85, m.start(), "server-side JavaScript in a query"));
         }
-        if let Some(m) = self.inline_op.find(text) {
-            // A JSON text field that *is* an operator object may be parsed into a query; one
-            // quoted in a sentence (`{"$gt": 5} compares`) is documentation.
-            if is_json_text(s) && !text.trim_start().starts_with(['{', '[']) {
-                return Some(Hit::new(Family::Nosqli, Medium, 0.6, m.start(), "query operator object in text"));
+        // A JSON text field that *is* an operator object may be parsed into a query; one quoted in
+        // a sentence (`{"$gt": 5} compares`) is documentation.
+        let prose = is_json_text(s) && !text.trim_start().starts_with(['{', '[']);
+        let mut documented = None;
+        for m in self.inline_op.find_iter(text).take(16) {
+            let op = m.as_str().trim_start_matches(['{', ' ', '"', '\'']);
+            let op = op.get(..op.find(['"', '\'', ':', ' ']).unwrap_or(op.len())).unwrap_or(op);
+            let path = segments(s.name).chain(key_before(text, m.start()));
+            if prose {
+                documented.get_or_insert(Hit::new(Family::Nosqli, Medium, 0.6, m.start(), "query operator object in text"));
+            } else if op != "$where" && in_query_document(op, path) {
+                documented.get_or_insert(Hit::new(Family::Nosqli, Medium, 0.6, m.start(), "query operator in a query document"));
+            } else {
+                return Some(Hit::new(Family::Nosqli, High, 0.8, m.start(), "query operator object in a value"));
             }
-            return Some(Hit::new(Family::Nosqli, High, 0.8, m.start(), "query operator object in a value"));
         }
-        None
+        documented
     }
 }
 
@@ -166,6 +240,43 @@ mod tests {
             &["'; return true; var x='", "{\"$gt\": \"\"}", "' || this.password.match(/.*/)//", "{$where: 'sleep(5000)'}"],
             &["Save $5 today", "Use the __init__ method", "{\"name\": \"bob\"}", "$ne is a Mongo operator"],
         );
+    }
+
+    #[test]
+    fn operators_in_a_query_document_on_ordinary_fields_are_the_api_s_syntax() {
+        let flags_name = |n: &str| {
+            let found = scan_at(Part::QueryName, ValueType::Text, n, n);
+            crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        let flags_value = |n: &str, v: &str| {
+            let found = scan_at(Part::Query, ValueType::Text, n, v);
+            crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        let flags_key = |path: &str, k: &str| {
+            let found = scan_at(Part::Body, ValueType::Key, path, k);
+            crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        // Strapi, Parse, a Mongo-style filter body: reported (Medium), not flagged.
+        assert!(!flags_name("filters[price][$gt]"));
+        assert!(!flags_name("filters[$or][0][date][$eq]"));
+        assert!(!flags_name("filters[username][$eq]"), "$eq matches what the plain value would");
+        assert!(name("filters[price][$gt]"), "still reported");
+        assert!(!flags_value("where", "{\"score\":{\"$gte\":100},\"tags\":{\"$in\":[\"a\"]}}"));
+        assert!(!flags_key("$.filter.created_at", "$lt"));
+        assert!(!flags_key("$.query.tags", "$in"));
+        // Operators that replace a value, touch credentials or ids, or run code stay High.
+        assert!(flags_name("password[$ne]"));
+        assert!(flags_name("q[$ne]"));
+        assert!(flags_name("filters[password][$regex]"));
+        assert!(flags_name("where[user][email][$ne]"));
+        assert!(flags_name("filters[$or][0][password][$regex]"));
+        assert!(flags_value("where", "{\"score\":{\"$gte\":1},\"password\":{\"$ne\":null}}"));
+        assert!(flags_value("q", "{\"$gt\": \"\"}"));
+        assert!(flags_value("where", "{\"$where\": \"sleep(100)\"}"));
+        assert!(flags_key("$.filter.username", "$ne"));
+        assert!(flags_key("$.filter.id", "$gt"));
+        assert!(flags_key("$.where", "$gt"), "no field: the operator replaces a value");
+        assert!(flags_key("$.filter.score", "$where"));
     }
 
     #[test]
