@@ -5,6 +5,10 @@
 //! `phar://`, `data://text/plain;base64,`), a URL whose trailing `?`, `#` or NUL cuts off the
 //! suffix the application appends, a URL in a *path segment* (`/get/https://evil/`), and a URL in
 //! a parameter whose name says it is included (`include`, `template`, `mosConfig_absolute_path`).
+//! A parameter that picks a file or page to load (`file`, `page`, `skin`) is one when it names
+//! script source on another host (`https://x/payload.php`) or fetches over FTP; a Windows UNC
+//! path (`\\host\share\shell.php`, PHP on Windows includes over SMB) is one when it names a
+//! script or sits in an include parameter.
 
 use super::gate::{gated, lit, starts_word};
 use super::{Check, Family, Hit, Rules, Subject, Trigger};
@@ -16,6 +20,9 @@ pub(crate) struct Rfi {
     url: regex::Regex,
     path_scheme: regex::Regex,
     include_name: regex::Regex,
+    loader_name: regex::Regex,
+    script_url: regex::Regex,
+    unc: regex::Regex,
 }
 
 impl Rfi {
@@ -31,9 +38,15 @@ impl Rfi {
             url: super::regex(r"^(?:https?|ftps?|file):/{1,3}[^\s]")?,
             path_scheme: super::regex(r"^(?:https?|ftps?|file):(?:$|/)")?,
             include_name: super::regex(r"(?i)(?:include|inc_?file|require|template|tpl|mosconfig|absolute_path|_conf\[|conf\[|rootpath|root_path|base_?dir|appdir|lib_?path|module_?path|page_?file|load_?file)")?,
+            loader_name: super::regex(r"(?i)(?:^|[_.\[-])(?:file|filename|page|skin|theme|style|layout|view|module|plugin|path|dir|folder|doc|lang|load|content)(?:$|[_.\]-])")?,
+            script_url: super::regex(r"^(?:https?|ftps?)://[^\s?#]+\.(?:php\d?|phtml|phar|inc)\?*$|^ftps?://\S")?,
+            unc: super::regex(r"^\\\\[a-z0-9._-]+\\\S+")?,
         })
     }
 }
+
+/// Script source PHP would run if included.
+const SCRIPT: &[&str] = &[".php", ".phtml", ".inc", ".phar", ".php5", ".php7"];
 
 impl Check for Rfi {
     fn triggers(&self) -> &'static [Trigger] {
@@ -43,6 +56,7 @@ impl Check for Rfi {
             gated("https:", starts_word),
             gated("ftp:", starts_word),
             gated("file:", starts_word),
+            lit("\\\\"),
         ];
         T
     }
@@ -59,6 +73,12 @@ impl Check for Rfi {
             if self.include_name.is_match(s.name) {
                 return Some(Hit::new(Family::Rfi, High, 0.8, 0, "URL in an include parameter"));
             }
+            if self.loader_name.is_match(s.name) && self.script_url.is_match(s.text) {
+                return Some(Hit::new(Family::Rfi, High, 0.8, 0, "remote script in a file parameter"));
+            }
+        }
+        if self.unc.is_match(s.text) && (self.include_name.is_match(s.name) || SCRIPT.iter().any(|e| s.text.trim_end().ends_with(e))) {
+            return Some(Hit::new(Family::Rfi, High, 0.8, 0, "UNC path to a remote share"));
         }
         None
     }
@@ -95,5 +115,16 @@ mod tests {
         assert!(at(Part::Query, "mosConfig_absolute_path", "https://foo.bar"));
         assert!(at(Part::Path, "", "https:"));
         assert!(!at(Part::Query, "webhook_url", "https://hooks.example.com/x"));
+        // A file-picking parameter naming remote script source, FTP, or a UNC share.
+        assert!(at(Part::Body, "file", "https://attacker.example/payload.php"));
+        assert!(at(Part::Query, "page", "http://203.0.113.9/x.phtml?"));
+        assert!(at(Part::Cookie, "skin", "ftp://attacker.example/inc.txt"));
+        assert!(at(Part::Query, "include", "\\\\attacker.example\\share\\shell.php"));
+        assert!(at(Part::Query, "lang", "\\\\10.0.0.5\\s\\x.php"));
+        assert!(!at(Part::Body, "webhook_url", "https://shop.example/ipn.php"), "PHP apps take webhooks");
+        assert!(!at(Part::Body, "file_url", "https://example.com/download.php?id=3"), "a download link");
+        assert!(!at(Part::Body, "profile", "https://me.example/about.php"));
+        assert!(!at(Part::Body, "file", "https://cdn.example.com/a.png"));
+        assert!(!at(Part::Body, "path", "\\\\fileserver\\share\\report.xlsx"), "an intranet document");
     }
 }
