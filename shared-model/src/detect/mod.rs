@@ -287,6 +287,7 @@ impl AttackDetector {
             Box::new(java::Java::new()?),
             Box::new(session::Session::new()?),
             Box::new(proto::Proto::new()?),
+            Box::new(scanner::Callbacks),
             Box::new(escape::Escape),
         ];
         let mut literals = Vec::new();

