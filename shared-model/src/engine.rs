@@ -577,6 +577,7 @@ impl Engine {
             if !encoded {
                 self.attacks.scan_body(&ex.head, ex.request_body.bytes(), &fields, &mut ex.findings);
             }
+            self.attacks.scan_content(&ex.head, ex.request_body.seen(), &mut ex.findings);
             if let Some(p) = &self.config.policies.protocol {
                 let received = usize::try_from(ex.request_body.seen()).unwrap_or(usize::MAX);
                 p.check_body(&ex.head, received, &fields, &mut ex.arguments, &mut ex.findings);

@@ -23,11 +23,10 @@
 //! - WebDAV's `If` and `Lock-Token` outside WebDAV methods: High. They mean nothing to anything
 //!   but a WebDAV handler, which parses them even on other verbs (IIS's `If:` overflow,
 //!   CVE-2017-7269); no browser or API client sends them, so one on a `GET` is a probe.
-//! - Framing-adjacent headers on the wrong request: `Content-Encoding` on a request without
-//!   content, a `Content-Encoding` nobody registered or several stacked, an `Expect` other than
-//!   `100-continue` or without content (the expect-based desync): High. A single known coding on
-//!   a body is Medium: uploads are compressed for real, but the body then goes uninspected; so
-//!   is a `Content-Range` without content (resumable uploads send it with theirs). An
+//! - Framing-adjacent headers whose value is wrong whatever the content: a `Content-Encoding`
+//!   nobody registered or several stacked, an `Expect` other than `100-continue` (the
+//!   expect-based desync): High. Whether the request has the content these headers describe is
+//!   known only at its end, and judged there (`content`). An
 //!   `Accept-Encoding` longer than every coding listed together (the HTTP.sys overflow,
 //!   CVE-2022-21907), and `X-Original-URL`/`X-Rewrite-URL` (IIS and Symfony route by them, past
 //!   a proxy that authorised the request line's path): High.
@@ -62,10 +61,8 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "x-up-devcap-post-charset" => charset_hit(v).map(|h| if wap_browser(head) { h } else { h.at_most(Medium, 0.6) }),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
             "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, High, 0.7, 0, "WebDAV header outside WebDAV")),
-            "content-encoding" => content_encoding(v, declares_content(head)),
-            // Describes content the request does not carry: nothing for a server to misapply.
-            "content-range" if !declares_content(head) => Some(Hit::new(Family::Protocol, Medium, 0.6, 0, "Content-Range on a request without content")),
-            "expect" => expect(v, declares_content(head)),
+            "content-encoding" => content_encoding(v),
+            "expect" => expect(v),
             "accept-encoding" if v.len() > MAX_ACCEPT_ENCODING => Some(Hit::new(Family::Protocol, High, 0.75, 0, "oversized Accept-Encoding")),
             // IIS URL Rewrite and Symfony take the path from these instead of the request line,
             // so a front proxy authorises `/public` and the application serves `/admin`.
@@ -98,32 +95,22 @@ pub(crate) fn declares_content(head: &RequestHead) -> bool {
 
 /// Content codings in use for request bodies: IANA's registry, the `x-` aliases, and `snappy`
 /// (Prometheus remote write).
-const CONTENT_CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "identity", "aes128gcm", "exi", "pack200-gzip", "snappy"];
+pub(crate) const CONTENT_CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "identity", "aes128gcm", "exi", "pack200-gzip", "snappy"];
 
-/// `Content-Encoding` on a request: compressed uploads are real (telemetry exporters, bulk
-/// APIs) but hide the body from inspection, so one known coding on content is Medium. A coding
-/// nobody registered, codings stacked (`gzip, gzip`, the decompression bomb), or the header on
-/// a request without content (`GET`) is a client written to confuse a parser: High.
-fn content_encoding(v: &str, content: bool) -> Option<Hit> {
+/// A request `Content-Encoding` other than one registered coding: a coding nobody registered,
+/// or codings stacked (`gzip, gzip`, the decompression bomb), is a client written to confuse a
+/// parser. One known coding is judged against the content at the end of the request (`content`).
+fn content_encoding(v: &str) -> Option<Hit> {
     let mut codings = v.split(',').map(str::trim);
     let single = codings.next().is_some_and(|c| CONTENT_CODINGS.iter().any(|k| k.eq_ignore_ascii_case(c))) && codings.next().is_none();
-    if !single {
-        return Some(Hit::new(Family::Protocol, High, 0.75, 0, "unknown or stacked request Content-Encoding"));
-    }
-    if !content {
-        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "Content-Encoding on a request without content"));
-    }
-    (!v.trim().eq_ignore_ascii_case("identity")).then(|| Hit::new(Family::Protocol, Medium, 0.6, 0, "compressed request body (not inspected)"))
+    (!single).then(|| Hit::new(Family::Protocol, High, 0.75, 0, "unknown or stacked request Content-Encoding"))
 }
 
-/// `Expect`: `100-continue` is the only expectation HTTP defines, and clients send it before a
-/// body. Any other value, or one on a request without content, is the shape of the expect-based
-/// desync (a hop that answers `100` and one that waits disagree on where the request ends).
-fn expect(v: &str, content: bool) -> Option<Hit> {
-    if !v.trim().eq_ignore_ascii_case("100-continue") {
-        return Some(Hit::new(Family::Smuggling, High, 0.75, 0, "Expect other than 100-continue"));
-    }
-    (!content).then(|| Hit::new(Family::Smuggling, High, 0.7, 0, "Expect on a request without content"))
+/// `Expect`: `100-continue` is the only expectation HTTP defines. Any other value is the shape
+/// of the expect-based desync (a hop that answers `100` and one that waits disagree on where the
+/// request ends); `100-continue` without content is judged at the end of the request.
+fn expect(v: &str) -> Option<Hit> {
+    (!v.trim().eq_ignore_ascii_case("100-continue")).then(|| Hit::new(Family::Smuggling, High, 0.75, 0, "Expect other than 100-continue"))
 }
 
 /// Whether a `Cookie` header carries a `$Version` attribute.

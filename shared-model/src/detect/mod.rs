@@ -15,7 +15,8 @@
 //! ids planted through links, scanner fingerprints) run once per request in
 //! [`AttackDetector::scan_head`] (and [`AttackDetector::scan_referrals`], which reads what the
 //! field scan found); those that need the body (multipart part headers, a method
-//! override in a form) in [`AttackDetector::scan_body`].
+//! override in a form) in [`AttackDetector::scan_body`]; those that compare the head with the
+//! content that came (a body on `GET`, `Expect` without one) in [`AttackDetector::scan_content`].
 //!
 //! Severity and confidence are chosen against [`crate::verdict`]: a finding flags a request on its
 //! own only when `severity weight x confidence >= 0.5` (High at >= 0.67, Critical at >= 0.53).
@@ -24,6 +25,7 @@
 //! add to other evidence but never block a JSON API by themselves.
 
 mod cmdi;
+mod content;
 mod crlf;
 mod escape;
 pub(crate) mod gate;
@@ -387,6 +389,16 @@ impl AttackDetector {
             push_unique(out, hit, location, &evidence);
         }
         self.referral.judge_form(head, out);
+    }
+
+    /// Checks that compare the head with the content that came (`received` body bytes, inspected
+    /// or not), run once the request has ended: see `content`.
+    pub fn scan_content(&self, head: &RequestHead, received: u64, out: &mut Vec<Finding>) {
+        let mut hits = Vec::new();
+        content::check(head, received, &mut hits);
+        for (hit, location, evidence) in hits {
+            push_unique(out, hit, location, &evidence);
+        }
     }
 
     /// Every family over every field (normalised at most once per field, prefiltered so clean

@@ -85,7 +85,7 @@ impl<'a> FirstTwo<'a> {
 /// meaning (and warns that some implementations take it for smuggling), and forbids it on
 /// `TRACE`. A body there is a second request waiting for a hop that ignores the first one's
 /// `Content-Length` (the CL.0 desync).
-fn bodyless(method: &str) -> bool {
+pub(crate) fn bodyless(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "TRACE")
 }
 
@@ -306,9 +306,16 @@ pub(crate) mod tests {
         }
     }
 
+    /// The findings on a request that ends with its head (no body).
     pub fn findings(h: &RequestHead) -> Vec<Finding> {
+        findings_with_body(h, 0)
+    }
+
+    /// The findings on a request whose body of `received` bytes went uninspected.
+    pub fn findings_with_body(h: &RequestHead, received: u64) -> Vec<Finding> {
         let mut out = Vec::new();
         detector().scan_head(h, &mut out);
+        detector().scan_content(h, received, &mut out);
         out
     }
 
