@@ -72,8 +72,7 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             // Clients stopped sending it with RFC 6265 (2011).
             "cookie" if v.contains('$') && legacy_cookie(v) => Some(Hit::new(Family::Protocol, High, 0.75, 0, "legacy $Version cookie (parser switch)")),
             "x-original-url" | "x-rewrite-url" => Some(Hit::new(Family::Protocol, High, 0.8, 0, "URL override header (access-control bypass)")),
-            // Google, Microsoft and framework conventions for overriding the method.
-            "x-http-method-override" | "x-http-method" | "x-method-override" => method::judge_override(&head.method, v, OverrideSource::Header),
+            n if method::OVERRIDE_HEADERS.contains(&n) => method::judge_override(&head.method, v, OverrideSource::Header),
             _ => None,
         };
         if let Some(hit) = hit {

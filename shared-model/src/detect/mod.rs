@@ -379,7 +379,7 @@ impl AttackDetector {
             }
         }
         for f in fields {
-            if f.part == Part::Body && f.ty == ValueType::Text && f.name == "_method" {
+            if f.part == Part::Body && f.ty == ValueType::Text && f.name == method::OVERRIDE_FIELD {
                 if let Some(hit) = method::judge_override(&head.method, &f.value, method::OverrideSource::Body) {
                     hits.push((hit, "body:_method".to_string(), f.value.to_string()));
                 }
