@@ -30,6 +30,7 @@ mod crlf;
 mod escape;
 pub(crate) mod gate;
 mod headers;
+mod host;
 mod java;
 mod jndi;
 mod ldapi;

@@ -17,7 +17,7 @@
 //! parameter name with text after a closing bracket (`foo[1]a=`: PHP keeps `foo[1]` and drops the
 //! rest, so two names an inspector tells apart reach the application as one, parameter
 //! pollution). The method lives in
-//! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
+//! `method`, the request target in `target`, the host it names in `host`, header policy (ranges, content types, charsets) in
 //! `headers`, scanner fingerprints in `scanner`, a system path across the path's segments in
 //! `traversal`; session ids planted through links are judged
 //! after the field scan ([`super::AttackDetector::scan_referrals`]).
@@ -26,7 +26,7 @@
 
 use super::scanner::Scanner;
 use super::traversal::SystemPath;
-use super::{headers, method, target, Family, Hit};
+use super::{headers, host, method, target, Family, Hit};
 use crate::swar;
 use crate::facts::RequestHead;
 use crate::finding::Severity::{Critical, High, Medium};
@@ -48,6 +48,7 @@ impl HeadChecks {
         method::check_method(head, out);
         method::check_query_override(head, out);
         version(head, out);
+        host::check(head, out);
         target::check(head, out);
         if let Some((hit, evidence)) = self.system_path.check(head.path_only()) {
             out.push((hit, "path".to_string(), evidence));
