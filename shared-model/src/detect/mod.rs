@@ -360,8 +360,8 @@ impl AttackDetector {
         self.referral.judge(head, out);
     }
 
-    /// Request-level checks that need the body, run once the body is complete: the part headers
-    /// of a multipart form, a method override sent as a form field (`_method=DELETE`), and a
+    /// Request-level checks that need the body, run once the body is complete: the encoding of
+    /// a form body (or a NUL escaped in JSON), the part headers of a multipart form, a method override sent as a form field (`_method=DELETE`), and a
     /// session id planted through a form posted from another site (see `session`), which reads
     /// the findings [`AttackDetector::scan_fields`] made over the body's fields before this.
     /// `fields` are the body's fields as the field walk produced them.
@@ -371,6 +371,7 @@ impl AttackDetector {
         }
         let mut hits = Vec::new();
         if let Some(ct) = head.header("content-type") {
+            target::check_body(ct, body, &mut hits);
             let multipart = ct.len() > 10 && ct.as_bytes()[..10].eq_ignore_ascii_case(b"multipart/");
             if let Some((_, b)) = multipart.then(|| headers::params(ct).find(|(k, _)| k.eq_ignore_ascii_case("boundary"))).flatten() {
                 let b = b.trim_matches('"');
