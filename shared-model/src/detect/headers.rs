@@ -11,7 +11,7 @@
 //!   non-multipart type (`application/x-www-form-urlencoded; boundary="application/json"`), more
 //!   than one `charset`, or a charset that is not ASCII-compatible (EBCDIC `ibm037`, `utf-7`,
 //!   `utf-16`): payloads encoded so that the inspection reads noise and the application reads
-//!   SQL. The same charsets requested through `Accept` make the response unreadable to response
+//!   SQL. The same charsets requested through `Accept` (or `Accept-Charset`) make the response unreadable to response
 //!   inspection, and declared through `X-Up-Devcap-Post-Charset` by an `UP` user agent (old WAP
 //!   phones' body charset, which some servers still honour) they encode the body just as well.
 //!   High.
@@ -56,6 +56,7 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "x-middleware-subrequest" => Some(Hit::new(Family::Protocol, Critical, 0.9, 0, "X-Middleware-Subrequest (middleware bypass)")),
             "content-type" => content_type(v),
             "accept" => accept(&head.method, v),
+            "accept-charset" => accept_charset(v),
             // Openwave's WAP header naming the body's charset, honoured for its browsers (whose
             // User-Agent starts `UP`): the EBCDIC-payload trick again, without `Content-Type`.
             "x-up-devcap-post-charset" => charset_hit(v).map(|h| if wap_browser(head) { h } else { h.at_most(Medium, 0.6) }),
@@ -339,6 +340,12 @@ fn accept(method: &str, v: &str) -> Option<Hit> {
     worst
 }
 
+/// `Accept-Charset` (which browsers stopped sending) naming a charset inspection cannot read:
+/// the response comes back in EBCDIC or UTF-7, past response inspection, as with `Accept`.
+fn accept_charset(v: &str) -> Option<Hit> {
+    v.split(',').map(|c| c.split(';').next().unwrap_or("").trim()).filter(|c| !c.is_empty() && *c != "*").filter_map(|c| charset_hit(c).filter(|h| h.severity >= High)).next()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::protocol::tests::{clean, flagged, head, weak_only};
@@ -464,6 +471,16 @@ mod tests {
         assert!(flagged(&with("accept", "text/html;q=0.9;charset=CP1026,*/*;q=0.8"), "attack.protocol"));
         for a in ["text/html;q=0.9;charset=\"iso-8859-1\",*/*;q=0.8", "application/json", "*/*", "text/html;charset=\"utf-8\";,*;q=0.8"] {
             assert!(clean(&with("accept", a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn accept_charset_header() {
+        for a in ["utf-7", "utf-8;q=0.9, IBM037", "csIBM500"] {
+            assert!(flagged(&with("accept-charset", a), "attack.protocol"), "{a}");
+        }
+        for a in ["utf-8", "ISO-8859-1,utf-8;q=0.7,*;q=0.7", "*", "x-mac-roman", ""] {
+            assert!(clean(&with("accept-charset", a)), "{a}");
         }
     }
 
