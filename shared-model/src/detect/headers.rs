@@ -31,8 +31,8 @@
 //!   CVE-2022-21907), and `X-Original-URL`/`X-Rewrite-URL` (IIS and Symfony route by them, past
 //!   a proxy that authorised the request line's path): High.
 //! - A `Cookie` with RFC 2965's `$Version` attribute (switches Java containers to the legacy
-//!   cookie parser; no client has sent it since 2011) and a `Content-Type` with two boundaries
-//!   or a bare media type among its parameters: High.
+//!   cookie parser; no client has sent it since 2011) and a `Content-Type` with two boundaries,
+//!   a boundary outside RFC 2046's grammar, or a bare media type among its parameters: High.
 //! - An empty `User-Agent` or `Accept`, an unknown charset name: weak signals (Low/Medium),
 //!   which only add to other evidence: a blanked header is odd, not harmful. A missing
 //!   `User-Agent` or `Accept` is not reported at all: API clients often send neither.
@@ -293,6 +293,9 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
             worst = super::stronger(worst, charset_hit(val));
         } else if k.eq_ignore_ascii_case("boundary") {
             boundaries += 1;
+            if multipart && !valid_boundary(val) {
+                return Some(Hit::new(Family::Protocol, High, 0.7, 0, "multipart boundary outside RFC 2046's syntax"));
+            }
         }
         let media_param = ["type", "start-info", "action", "profile"].iter().any(|p| k.eq_ignore_ascii_case(p));
         if !multipart && !media_param && (looks_like_media_type(val) || names_body_format(val)) {
@@ -319,6 +322,17 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
         return Some(Hit::new(Family::Protocol, High, 0.7, 0, "boundary on a non-multipart Content-Type"));
     }
     worst
+}
+
+/// RFC 2046's boundary: 1 to 70 of digits, letters and `'()+_,-./:=?` and spaces, not ending
+/// in a space, quoted or not. Every client writes one (`----WebKitFormBoundary...`, UUIDs, hex);
+/// one outside the grammar (`"a"b`, a `;` or `"` inside, 200 characters) is where parsers cut
+/// it differently, and the part an inspector splits out is not the application's.
+fn valid_boundary(v: &str) -> bool {
+    let b = v.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(v);
+    (1..=70).contains(&b.len())
+        && !b.ends_with(' ')
+        && b.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'\'' | b'(' | b')' | b'+' | b'_' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?' | b' '))
 }
 
 /// `Accept` asking for a response in a charset inspection cannot read.
@@ -423,6 +437,19 @@ mod tests {
             "text/plain; x=\"y application/json\"", "application/octet-stream; note=\"see text/xml\"",
         ] {
             assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
+        }
+        for ct in [
+            "multipart/form-data; boundary=\"abc\"def", "multipart/form-data; boundary=a\"b", "multipart/mixed; boundary=\"\"",
+            "multipart/form-data; boundary=a<b", "multipart/form-data; boundary=\"ends in space \"",
+        ] {
+            assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
+        }
+        assert!(flagged(&head("POST", &[("content-type", &format!("multipart/form-data; boundary={}", "-".repeat(71)))]), "attack.protocol"));
+        for ct in [
+            "multipart/form-data; boundary=\"----=_Part_0_1.2\"", "multipart/form-data; boundary=--------------------------511627219093212541296711",
+            "multipart/form-data; boundary=\"gc0p4Jq0M2Yt08j34c0p (x)\"", "multipart/form-data; boundary=f0a2c3c1-7b3e-4c5d-9e8f-0a1b2c3d4e5f",
+        ] {
+            assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
         }
         for ct in ["text/plain; format=flowed", "multipart/form-data; boundary=a/b", "application/json;", "text/html; charset=utf-8; foo"] {
             assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
