@@ -1007,6 +1007,28 @@ mod tests {
     }
 
     #[test]
+    fn content_is_judged_on_the_bytes_received() {
+        let e = engine(r#"{"inspect":{"request_body_bytes":4}}"#);
+        let smuggled = |ex: &Exchange| ex.findings.iter().any(|f| f.kind == "attack.smuggling");
+        // A GET whose body no header announced (HTTP/2 DATA frames), past the inspection limit.
+        let mut ex = e.start(get("/a", &[]));
+        e.request_body(&mut ex, b"0123456789");
+        assert_ne!(e.end_request(&mut ex).decision, Decision::Allow);
+        assert!(smuggled(&ex));
+        // A streamed upload with `Expect` and no Content-Length: its body is its content.
+        let mut head = get("/upload", &[("expect", "100-continue"), ("content-type", "application/octet-stream")]);
+        head.method = "PUT".into();
+        let mut ex = e.start(head.clone());
+        e.request_body(&mut ex, b"0123456789");
+        e.end_request(&mut ex);
+        assert!(!smuggled(&ex), "{:?}", ex.findings);
+        // The same head with no body is the expect-based desync.
+        let mut ex = e.start(head);
+        e.end_request(&mut ex);
+        assert!(smuggled(&ex));
+    }
+
+    #[test]
     fn model_names_endpoints_and_flags_unknown_ones() {
         let e = engine(r#"{"model":{"version":1,"endpoints":[{"method":"GET","template":"/api/v1/accounts/{account_id}","count":100}]}}"#);
         let mut ex = e.start(get("/api/v1/accounts/9", &[]));
