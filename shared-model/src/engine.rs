@@ -577,6 +577,7 @@ impl Engine {
             if !encoded {
                 self.attacks.scan_body(&ex.head, ex.request_body.bytes(), &fields, &mut ex.findings);
             }
+            self.attacks.scan_content(&ex.head, ex.request_body.seen(), &mut ex.findings);
             if let Some(p) = &self.config.policies.protocol {
                 let received = usize::try_from(ex.request_body.seen()).unwrap_or(usize::MAX);
                 p.check_body(&ex.head, received, &fields, &mut ex.arguments, &mut ex.findings);
@@ -1003,6 +1004,28 @@ mod tests {
         let v = e.end_request(&mut ex);
         assert_eq!(ex.obs.request.uninspected, 8);
         assert!(v.confidence < 1.0);
+    }
+
+    #[test]
+    fn content_is_judged_on_the_bytes_received() {
+        let e = engine(r#"{"inspect":{"request_body_bytes":4}}"#);
+        let smuggled = |ex: &Exchange| ex.findings.iter().any(|f| f.kind == "attack.smuggling");
+        // A GET whose body no header announced (HTTP/2 DATA frames), past the inspection limit.
+        let mut ex = e.start(get("/a", &[]));
+        e.request_body(&mut ex, b"0123456789");
+        assert_ne!(e.end_request(&mut ex).decision, Decision::Allow);
+        assert!(smuggled(&ex));
+        // A streamed upload with `Expect` and no Content-Length: its body is its content.
+        let mut head = get("/upload", &[("expect", "100-continue"), ("content-type", "application/octet-stream")]);
+        head.method = "PUT".into();
+        let mut ex = e.start(head.clone());
+        e.request_body(&mut ex, b"0123456789");
+        e.end_request(&mut ex);
+        assert!(!smuggled(&ex), "{:?}", ex.findings);
+        // The same head with no body is the expect-based desync.
+        let mut ex = e.start(head);
+        e.end_request(&mut ex);
+        assert!(smuggled(&ex));
     }
 
     #[test]

@@ -3,11 +3,16 @@
 //! A CR or LF that survives decoding in a header, cookie, path or query value ends up in a
 //! response header or a log line; followed by `Name:` or a status/request line it splits the
 //! response or smuggles a second request. In bodies, line breaks are ordinary text (a multi-line
-//! comment), so there only the header-shaped and request-line-shaped continuations count. A
-//! request line (`GET /x HTTP/1.1`) inside a value is reported as `attack.smuggling`.
+//! comment), so there only the header-shaped and request-line-shaped continuations count, and a
+//! blank line before markup does not (every HTML or Markdown document has one). In a JSON text a
+//! header-shaped line after a bare line feed is Medium: JSON clients write line breaks as `\n`,
+//! so that is a multi-line note (`Location: Room 5`) or a quoted HTTP message far more often
+//! than a payload, and the header writers of current stacks (Node, PHP, Java, Go, .NET) refuse
+//! a value with either byte; with a CR it stays Critical. A request line (`GET /x HTTP/1.1`)
+//! inside a value is reported as `attack.smuggling`.
 
 use super::gate::{gated, lit, skip_space};
-use super::{is_head_part, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_head_part, is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::swar;
 use crate::fields::{Field, Part, ValueType};
 
@@ -22,7 +27,10 @@ fn header_follows(b: &[u8], _s: usize, e: usize) -> bool {
 use crate::finding::Severity::{High, Medium};
 
 pub(crate) struct Crlf {
-    rules: Rules,
+    /// A header or status line after a line break.
+    headers: Rules,
+    /// A blank line before markup: a response body, in a head value.
+    markup: Rules,
     smuggled: Rules,
 }
 
@@ -31,15 +39,15 @@ impl Crlf {
         let table = [
             (r"[\r\n]\s*(?:content-(?:length|type|disposition)|set-cookie|location|transfer-encoding|host|refresh|x-[a-z-]+|access-control-[a-z-]+|cache-control|connection|cookie|user-agent)\s*:", crate::finding::Severity::Critical, 0.9, "header injected after CR/LF"),
             (r"[\r\n]\s*http/\d(?:\.\d)?\s+\d{3}", crate::finding::Severity::Critical, 0.9, "response splitting"),
-            (r"[\r\n]{2}\s*<", High, 0.8, "response body injected after CR/LF"),
         ];
+        let markup = [(r"[\r\n]{2}\s*<", High, 0.8, "response body injected after CR/LF")];
         let smuggled = [(
             r"(?:^|[\r\n]|[^a-z])(?:get|post|put|head|delete|options|patch|connect|trace)\s+(?:/|https?://)\S*\s+http/\d(?:\.\d)?",
             High,
             0.85,
             "request line inside a value",
         )];
-        Ok(Crlf { rules: Rules::new(Family::Crlf, &table)?, smuggled: Rules::new(Family::Smuggling, &smuggled)? })
+        Ok(Crlf { headers: Rules::new(Family::Crlf, &table)?, markup: Rules::new(Family::Crlf, &markup)?, smuggled: Rules::new(Family::Smuggling, &smuggled)? })
     }
 }
 
@@ -63,13 +71,17 @@ impl Check for Crlf {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        if let Some(hit) = self.rules.best(s.text) {
-            return Some(hit);
+        if let Some(hit) = self.headers.best(s.text) {
+            let bare_line_feeds = is_json_text(s) && !s.text.contains('\r');
+            return Some(if bare_line_feeds { hit.at_most(Medium, 0.6) } else { hit });
         }
         if let Some(hit) = self.smuggled.best(s.text) {
             return Some(hit);
         }
         if is_head_part(s.part) {
+            if let Some(hit) = self.markup.best(s.text) {
+                return Some(hit);
+            }
             if let Some(at) = s.text.find('\r') {
                 return Some(Hit::new(Family::Crlf, High, 0.7, at, "CR in a header, path or query value"));
             }
@@ -95,5 +107,22 @@ mod tests {
         );
         assert!(flags_at("attack.smuggling", Part::Query, "GET http://www.foo.bar HTTP/1.1"));
         assert!(!flags_at("attack.crlf", Part::Body, "multi\nline"));
+    }
+
+    #[test]
+    fn multi_line_text_in_bodies() {
+        // JSON text values, as decoded.
+        for v in ["/home\r\nSet-Cookie: admin=1", "en\r\n\r\nHTTP/1.1 200 OK"] {
+            assert!(flags_in_json("attack.crlf", v), "{v:?}");
+        }
+        assert!(flags_at("attack.crlf", Part::Body, "x\r\nLocation: http://evil"));
+        for v in [
+            "Meeting\nLocation: Room 5\nTime: 10am", "curl -i https://api\nHTTP/1.1 200 OK\ncontent-type: application/json",
+            "Hello team,\n\n<p>Release notes</p>", "Intro\r\n\r\n<img src=a.png>",
+        ] {
+            assert!(!flags_in_json("attack.crlf", v), "{v:?}");
+        }
+        assert!(!flags_at("attack.crlf", Part::Body, "Thanks!\r\n\r\n<b>Alice</b>"));
+        assert!(flags_at("attack.crlf", Part::Query, "en\r\n\r\n<script>"));
     }
 }

@@ -11,7 +11,7 @@
 //!   non-multipart type (`application/x-www-form-urlencoded; boundary="application/json"`), more
 //!   than one `charset`, or a charset that is not ASCII-compatible (EBCDIC `ibm037`, `utf-7`,
 //!   `utf-16`): payloads encoded so that the inspection reads noise and the application reads
-//!   SQL. The same charsets requested through `Accept` make the response unreadable to response
+//!   SQL. The same charsets requested through `Accept` (or `Accept-Charset`) make the response unreadable to response
 //!   inspection, and declared through `X-Up-Devcap-Post-Charset` by an `UP` user agent (old WAP
 //!   phones' body charset, which some servers still honour) they encode the body just as well.
 //!   High.
@@ -23,17 +23,16 @@
 //! - WebDAV's `If` and `Lock-Token` outside WebDAV methods: High. They mean nothing to anything
 //!   but a WebDAV handler, which parses them even on other verbs (IIS's `If:` overflow,
 //!   CVE-2017-7269); no browser or API client sends them, so one on a `GET` is a probe.
-//! - Framing-adjacent headers on the wrong request: `Content-Encoding` on a request without
-//!   content, a `Content-Encoding` nobody registered or several stacked, an `Expect` other than
-//!   `100-continue` or without content (the expect-based desync): High. A single known coding on
-//!   a body is Medium: uploads are compressed for real, but the body then goes uninspected; so
-//!   is a `Content-Range` without content (resumable uploads send it with theirs). An
+//! - Framing-adjacent headers whose value is wrong whatever the content: a `Content-Encoding`
+//!   nobody registered or several stacked, an `Expect` other than `100-continue` (the
+//!   expect-based desync): High. Whether the request has the content these headers describe is
+//!   known only at its end, and judged there (`content`). An
 //!   `Accept-Encoding` longer than every coding listed together (the HTTP.sys overflow,
 //!   CVE-2022-21907), and `X-Original-URL`/`X-Rewrite-URL` (IIS and Symfony route by them, past
 //!   a proxy that authorised the request line's path): High.
 //! - A `Cookie` with RFC 2965's `$Version` attribute (switches Java containers to the legacy
-//!   cookie parser; no client has sent it since 2011) and a `Content-Type` with two boundaries
-//!   or a bare media type among its parameters: High.
+//!   cookie parser; no client has sent it since 2011) and a `Content-Type` with two boundaries,
+//!   a boundary outside RFC 2046's grammar, or a bare media type among its parameters: High.
 //! - An empty `User-Agent` or `Accept`, an unknown charset name: weak signals (Low/Medium),
 //!   which only add to other evidence: a blanked header is odd, not harmful. A missing
 //!   `User-Agent` or `Accept` is not reported at all: API clients often send neither.
@@ -57,15 +56,14 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             "x-middleware-subrequest" => Some(Hit::new(Family::Protocol, Critical, 0.9, 0, "X-Middleware-Subrequest (middleware bypass)")),
             "content-type" => content_type(v),
             "accept" => accept(&head.method, v),
+            "accept-charset" => accept_charset(v),
             // Openwave's WAP header naming the body's charset, honoured for its browsers (whose
             // User-Agent starts `UP`): the EBCDIC-payload trick again, without `Content-Type`.
             "x-up-devcap-post-charset" => charset_hit(v).map(|h| if wap_browser(head) { h } else { h.at_most(Medium, 0.6) }),
             "user-agent" if v.trim().is_empty() => Some(Hit::new(Family::Protocol, Low, 0.6, 0, "empty User-Agent")),
             "if" | "lock-token" if !webdav(&head.method) => Some(Hit::new(Family::Protocol, High, 0.7, 0, "WebDAV header outside WebDAV")),
-            "content-encoding" => content_encoding(v, declares_content(head)),
-            // Describes content the request does not carry: nothing for a server to misapply.
-            "content-range" if !declares_content(head) => Some(Hit::new(Family::Protocol, Medium, 0.6, 0, "Content-Range on a request without content")),
-            "expect" => expect(v, declares_content(head)),
+            "content-encoding" => content_encoding(v),
+            "expect" => expect(v),
             "accept-encoding" if v.len() > MAX_ACCEPT_ENCODING => Some(Hit::new(Family::Protocol, High, 0.75, 0, "oversized Accept-Encoding")),
             // IIS URL Rewrite and Symfony take the path from these instead of the request line,
             // so a front proxy authorises `/public` and the application serves `/admin`.
@@ -75,8 +73,7 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
             // Clients stopped sending it with RFC 6265 (2011).
             "cookie" if v.contains('$') && legacy_cookie(v) => Some(Hit::new(Family::Protocol, High, 0.75, 0, "legacy $Version cookie (parser switch)")),
             "x-original-url" | "x-rewrite-url" => Some(Hit::new(Family::Protocol, High, 0.8, 0, "URL override header (access-control bypass)")),
-            // Google, Microsoft and framework conventions for overriding the method.
-            "x-http-method-override" | "x-http-method" | "x-method-override" => method::judge_override(&head.method, v, OverrideSource::Header),
+            n if method::OVERRIDE_HEADERS.contains(&n) => method::judge_override(&head.method, v, OverrideSource::Header),
             _ => None,
         };
         if let Some(hit) = hit {
@@ -98,32 +95,22 @@ pub(crate) fn declares_content(head: &RequestHead) -> bool {
 
 /// Content codings in use for request bodies: IANA's registry, the `x-` aliases, and `snappy`
 /// (Prometheus remote write).
-const CONTENT_CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "identity", "aes128gcm", "exi", "pack200-gzip", "snappy"];
+pub(crate) const CONTENT_CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress", "identity", "aes128gcm", "exi", "pack200-gzip", "snappy"];
 
-/// `Content-Encoding` on a request: compressed uploads are real (telemetry exporters, bulk
-/// APIs) but hide the body from inspection, so one known coding on content is Medium. A coding
-/// nobody registered, codings stacked (`gzip, gzip`, the decompression bomb), or the header on
-/// a request without content (`GET`) is a client written to confuse a parser: High.
-fn content_encoding(v: &str, content: bool) -> Option<Hit> {
+/// A request `Content-Encoding` other than one registered coding: a coding nobody registered,
+/// or codings stacked (`gzip, gzip`, the decompression bomb), is a client written to confuse a
+/// parser. One known coding is judged against the content at the end of the request (`content`).
+fn content_encoding(v: &str) -> Option<Hit> {
     let mut codings = v.split(',').map(str::trim);
     let single = codings.next().is_some_and(|c| CONTENT_CODINGS.iter().any(|k| k.eq_ignore_ascii_case(c))) && codings.next().is_none();
-    if !single {
-        return Some(Hit::new(Family::Protocol, High, 0.75, 0, "unknown or stacked request Content-Encoding"));
-    }
-    if !content {
-        return Some(Hit::new(Family::Protocol, High, 0.7, 0, "Content-Encoding on a request without content"));
-    }
-    (!v.trim().eq_ignore_ascii_case("identity")).then(|| Hit::new(Family::Protocol, Medium, 0.6, 0, "compressed request body (not inspected)"))
+    (!single).then(|| Hit::new(Family::Protocol, High, 0.75, 0, "unknown or stacked request Content-Encoding"))
 }
 
-/// `Expect`: `100-continue` is the only expectation HTTP defines, and clients send it before a
-/// body. Any other value, or one on a request without content, is the shape of the expect-based
-/// desync (a hop that answers `100` and one that waits disagree on where the request ends).
-fn expect(v: &str, content: bool) -> Option<Hit> {
-    if !v.trim().eq_ignore_ascii_case("100-continue") {
-        return Some(Hit::new(Family::Smuggling, High, 0.75, 0, "Expect other than 100-continue"));
-    }
-    (!content).then(|| Hit::new(Family::Smuggling, High, 0.7, 0, "Expect on a request without content"))
+/// `Expect`: `100-continue` is the only expectation HTTP defines. Any other value is the shape
+/// of the expect-based desync (a hop that answers `100` and one that waits disagree on where the
+/// request ends); `100-continue` without content is judged at the end of the request.
+fn expect(v: &str) -> Option<Hit> {
+    (!v.trim().eq_ignore_ascii_case("100-continue")).then(|| Hit::new(Family::Smuggling, High, 0.75, 0, "Expect other than 100-continue"))
 }
 
 /// Whether a `Cookie` header carries a `$Version` attribute.
@@ -306,6 +293,9 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
             worst = super::stronger(worst, charset_hit(val));
         } else if k.eq_ignore_ascii_case("boundary") {
             boundaries += 1;
+            if multipart && !valid_boundary(val) {
+                return Some(Hit::new(Family::Protocol, High, 0.7, 0, "multipart boundary outside RFC 2046's syntax"));
+            }
         }
         let media_param = ["type", "start-info", "action", "profile"].iter().any(|p| k.eq_ignore_ascii_case(p));
         if !multipart && !media_param && (looks_like_media_type(val) || names_body_format(val)) {
@@ -334,6 +324,17 @@ pub(crate) fn content_type(v: &str) -> Option<Hit> {
     worst
 }
 
+/// RFC 2046's boundary: 1 to 70 of digits, letters and `'()+_,-./:=?` and spaces, not ending
+/// in a space, quoted or not. Every client writes one (`----WebKitFormBoundary...`, UUIDs, hex);
+/// one outside the grammar (`"a"b`, a `;` or `"` inside, 200 characters) is where parsers cut
+/// it differently, and the part an inspector splits out is not the application's.
+fn valid_boundary(v: &str) -> bool {
+    let b = v.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(v);
+    (1..=70).contains(&b.len())
+        && !b.ends_with(' ')
+        && b.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'\'' | b'(' | b')' | b'+' | b'_' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?' | b' '))
+}
+
 /// `Accept` asking for a response in a charset inspection cannot read.
 fn accept(method: &str, v: &str) -> Option<Hit> {
     if v.trim().is_empty() {
@@ -351,6 +352,12 @@ fn accept(method: &str, v: &str) -> Option<Hit> {
         }
     }
     worst
+}
+
+/// `Accept-Charset` (which browsers stopped sending) naming a charset inspection cannot read:
+/// the response comes back in EBCDIC or UTF-7, past response inspection, as with `Accept`.
+fn accept_charset(v: &str) -> Option<Hit> {
+    v.split(',').map(|c| c.split(';').next().unwrap_or("").trim()).filter(|c| !c.is_empty() && *c != "*").filter_map(|c| charset_hit(c).filter(|h| h.severity >= High)).next()
 }
 
 #[cfg(test)]
@@ -431,6 +438,19 @@ mod tests {
         ] {
             assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
         }
+        for ct in [
+            "multipart/form-data; boundary=\"abc\"def", "multipart/form-data; boundary=a\"b", "multipart/mixed; boundary=\"\"",
+            "multipart/form-data; boundary=a<b", "multipart/form-data; boundary=\"ends in space \"",
+        ] {
+            assert!(flagged(&head("POST", &[("content-type", ct)]), "attack.protocol"), "{ct}");
+        }
+        assert!(flagged(&head("POST", &[("content-type", &format!("multipart/form-data; boundary={}", "-".repeat(71)))]), "attack.protocol"));
+        for ct in [
+            "multipart/form-data; boundary=\"----=_Part_0_1.2\"", "multipart/form-data; boundary=--------------------------511627219093212541296711",
+            "multipart/form-data; boundary=\"gc0p4Jq0M2Yt08j34c0p (x)\"", "multipart/form-data; boundary=f0a2c3c1-7b3e-4c5d-9e8f-0a1b2c3d4e5f",
+        ] {
+            assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
+        }
         for ct in ["text/plain; format=flowed", "multipart/form-data; boundary=a/b", "application/json;", "text/html; charset=utf-8; foo"] {
             assert!(clean(&head("POST", &[("content-type", ct)])), "{ct}");
         }
@@ -478,6 +498,16 @@ mod tests {
         assert!(flagged(&with("accept", "text/html;q=0.9;charset=CP1026,*/*;q=0.8"), "attack.protocol"));
         for a in ["text/html;q=0.9;charset=\"iso-8859-1\",*/*;q=0.8", "application/json", "*/*", "text/html;charset=\"utf-8\";,*;q=0.8"] {
             assert!(clean(&with("accept", a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn accept_charset_header() {
+        for a in ["utf-7", "utf-8;q=0.9, IBM037", "csIBM500"] {
+            assert!(flagged(&with("accept-charset", a), "attack.protocol"), "{a}");
+        }
+        for a in ["utf-8", "ISO-8859-1,utf-8;q=0.7,*;q=0.7", "*", "x-mac-roman", ""] {
+            assert!(clean(&with("accept-charset", a)), "{a}");
         }
     }
 

@@ -71,13 +71,7 @@ pub(crate) enum OverrideSource {
 /// Judges a method override from `actual` to `requested`; `None` when it is a no-op or not a
 /// method at all (a parameter that happens to be called `_method`, with a value like `X`).
 pub(crate) fn judge_override(actual: &str, requested: &str, source: OverrideSource) -> Option<Hit> {
-    let requested = requested.trim();
-    if requested.eq_ignore_ascii_case(actual) || requested.len() < 3 || requested.len() > 24 {
-        return None;
-    }
-    if !requested.bytes().all(|c| c.is_ascii_alphabetic() || c == b'-') {
-        return None;
-    }
+    let requested = requested_method(actual, requested)?;
     let safe_actual = actual.eq_ignore_ascii_case("GET") || actual.eq_ignore_ascii_case("HEAD");
     let safe_requested = ["GET", "HEAD", "OPTIONS"].iter().any(|m| m.eq_ignore_ascii_case(requested));
     if safe_actual && !safe_requested {
@@ -96,25 +90,45 @@ pub(crate) fn judge_override(actual: &str, requested: &str, source: OverrideSour
     Some(Hit::new(Family::Protocol, Medium, 0.6, 0, "method override"))
 }
 
+/// The method an override asks for, trimmed: `None` when it is a no-op (the request's own
+/// method, as GitLab's sign-out form sends) or not a method at all (a parameter that happens to
+/// be called `_method`, with a value like `X` or `12345`).
+pub(crate) fn requested_method<'a>(actual: &str, requested: &'a str) -> Option<&'a str> {
+    let requested = requested.trim();
+    let method_like = (3..=24).contains(&requested.len()) && requested.bytes().all(|c| c.is_ascii_alphabetic() || c == b'-');
+    (method_like && !requested.eq_ignore_ascii_case(actual)).then_some(requested)
+}
+
+/// Google, Microsoft and framework conventions for overriding the method in a header.
+pub(crate) const OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
+
+/// The form field and query parameter that Rails, Laravel and Symfony read as the method.
+pub(crate) const OVERRIDE_FIELD: &str = "_method";
+
+/// The method overrides in the head: (location, the whole `_method=` pair or header value, the
+/// requested method decoded), from the query string and the override headers.
+pub(crate) fn head_overrides(head: &RequestHead) -> impl Iterator<Item = (String, &str, std::borrow::Cow<'_, str>)> {
+    // PERF: a word-at-a-time test for `_` or an escape over the query before it is split; then
+    // only a name of `_method`'s length, or of the length of some escaping of it, is decoded.
+    let query = head.query().filter(|q| swar::any(q.as_bytes(), |w| swar::eq(w, b'_') | swar::eq(w, b'%')));
+    let from_query = query.into_iter().flat_map(|q| q.split('&')).filter_map(|pair| {
+        // Frameworks decode the name and the value before they read them (`%5Fmethod`,
+        // `%44%45%4C%45%54%45` is `DELETE`).
+        let (name, v) = pair.split_once('=')?;
+        let escaped = (OVERRIDE_FIELD.len() + 2..=3 * OVERRIDE_FIELD.len()).contains(&name.len()) && name.contains('%');
+        let named = name == OVERRIDE_FIELD || (escaped && crate::normalize::percent_decode(name, true) == OVERRIDE_FIELD);
+        named.then(|| (format!("query:{OVERRIDE_FIELD}"), pair, crate::normalize::percent_decode(v, true)))
+    });
+    let from_headers = head.headers.iter().filter(|(k, _)| OVERRIDE_HEADERS.contains(&k.as_str())).map(|(k, v)| (format!("header:{k}"), v.as_str(), std::borrow::Cow::Borrowed(v.as_str())));
+    from_query.chain(from_headers)
+}
+
 /// An override in the query string (`_method=`); the override headers are read with the other
 /// headers in `headers`.
 pub(crate) fn check_query_override(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
-    // PERF: a word-at-a-time test for `_` over the whole target (the query is part of it)
-    // before the query is split off and searched.
-    if !swar::any(head.path.as_bytes(), |w| swar::eq(w, b'_')) {
-        return;
-    }
-    let Some(q) = head.query() else { return };
-    if !q.contains("_method=") {
-        return;
-    }
-    for pair in q.split('&') {
-        if let Some(v) = pair.strip_prefix("_method=") {
-            // Frameworks decode the value before they read it (`%44%45%4C%45%54%45` is `DELETE`).
-            let v = crate::normalize::percent_decode(v, true);
-            if let Some(hit) = judge_override(&head.method, &v, OverrideSource::Query) {
-                out.push((hit, "query:_method".to_string(), pair.to_string()));
-            }
+    for (location, pair, requested) in head_overrides(head).filter(|(l, _, _)| l.starts_with("query:")) {
+        if let Some(hit) = judge_override(&head.method, &requested, OverrideSource::Query) {
+            out.push((hit, location, pair.to_string()));
         }
     }
 }
@@ -148,6 +162,8 @@ mod tests {
         assert!(flagged(&q("POST", "/posts/1?_method=delete"), "attack.protocol"));
         assert!(flagged(&q("POST", "/posts/1?_method=%50%55%54"), "attack.protocol"));
         assert!(flagged(&q("GET", "/a?_method=P%4fST"), "attack.protocol"));
+        assert!(flagged(&q("POST", "/posts/1?%5Fmethod=DELETE"), "attack.protocol"));
+        assert!(flagged(&q("GET", "/a?x=1&%5f%6D%65%74%68%6F%64=POST"), "attack.protocol"));
         assert!(weak_only(&q("POST", "/search?_method=%47ET")));
         // Rails forms and Google-style long queries: reported, not flagged.
         assert!(judge_override("POST", "DELETE", Body).is_some_and(|h| h.severity == crate::finding::Severity::Medium));

@@ -15,7 +15,8 @@
 //! ids planted through links, scanner fingerprints) run once per request in
 //! [`AttackDetector::scan_head`] (and [`AttackDetector::scan_referrals`], which reads what the
 //! field scan found); those that need the body (multipart part headers, a method
-//! override in a form) in [`AttackDetector::scan_body`].
+//! override in a form) in [`AttackDetector::scan_body`]; those that compare the head with the
+//! content that came (a body on `GET`, `Expect` without one) in [`AttackDetector::scan_content`].
 //!
 //! Severity and confidence are chosen against [`crate::verdict`]: a finding flags a request on its
 //! own only when `severity weight x confidence >= 0.5` (High at >= 0.67, Critical at >= 0.53).
@@ -24,10 +25,12 @@
 //! add to other evidence but never block a JSON API by themselves.
 
 mod cmdi;
+mod content;
 mod crlf;
 mod escape;
 pub(crate) mod gate;
 mod headers;
+mod host;
 mod java;
 mod jndi;
 mod ldapi;
@@ -358,8 +361,8 @@ impl AttackDetector {
         self.referral.judge(head, out);
     }
 
-    /// Request-level checks that need the body, run once the body is complete: the part headers
-    /// of a multipart form, a method override sent as a form field (`_method=DELETE`), and a
+    /// Request-level checks that need the body, run once the body is complete: the encoding of
+    /// a form body (or a NUL escaped in JSON), the part headers of a multipart form, a method override sent as a form field (`_method=DELETE`), and a
     /// session id planted through a form posted from another site (see `session`), which reads
     /// the findings [`AttackDetector::scan_fields`] made over the body's fields before this.
     /// `fields` are the body's fields as the field walk produced them.
@@ -369,6 +372,7 @@ impl AttackDetector {
         }
         let mut hits = Vec::new();
         if let Some(ct) = head.header("content-type") {
+            target::check_body(ct, body, &mut hits);
             let multipart = ct.len() > 10 && ct.as_bytes()[..10].eq_ignore_ascii_case(b"multipart/");
             if let Some((_, b)) = multipart.then(|| headers::params(ct).find(|(k, _)| k.eq_ignore_ascii_case("boundary"))).flatten() {
                 let b = b.trim_matches('"');
@@ -378,7 +382,7 @@ impl AttackDetector {
             }
         }
         for f in fields {
-            if f.part == Part::Body && f.ty == ValueType::Text && f.name == "_method" {
+            if f.part == Part::Body && f.ty == ValueType::Text && f.name == method::OVERRIDE_FIELD {
                 if let Some(hit) = method::judge_override(&head.method, &f.value, method::OverrideSource::Body) {
                     hits.push((hit, "body:_method".to_string(), f.value.to_string()));
                 }
@@ -388,6 +392,16 @@ impl AttackDetector {
             push_unique(out, hit, location, &evidence);
         }
         self.referral.judge_form(head, out);
+    }
+
+    /// Checks that compare the head with the content that came (`received` body bytes, inspected
+    /// or not), run once the request has ended: see `content`.
+    pub fn scan_content(&self, head: &RequestHead, received: u64, out: &mut Vec<Finding>) {
+        let mut hits = Vec::new();
+        content::check(head, received, &mut hits);
+        for (hit, location, evidence) in hits {
+            push_unique(out, hit, location, &evidence);
+        }
     }
 
     /// Every family over every field (normalised at most once per field, prefiltered so clean

@@ -8,7 +8,9 @@
 //! (`name="a\"b"`, `name="x;y"`), a `Content-Transfer-Encoding` of `base64` or
 //! `quoted-printable` (RFC 7578 dropped it; the payload is encoded where inspection reads it raw),
 //! and charsets that are not ASCII-compatible, per part or through the `_charset_` field. These
-//! are High, and so is a file name cut by `;` after an extension (`shell.asp;.jpg`: IIS and
+//! are High, and so is a body that never has the boundary its `Content-Type` declares (the
+//! inspection finds no part where a parser that reads the boundary differently finds them), and
+//! a file name cut by `;` after an extension (`shell.asp;.jpg`: IIS and
 //! parsers that stop at the parameter separator store an `.asp`, the upload filter saw a `.jpg`).
 //! A `Content-Transfer-Encoding` of `7bit`/`8bit`/`binary` (some Java clients add it to every
 //! part) and any other `;` or `=` inside a file name (browsers send them as typed) are only
@@ -26,6 +28,13 @@ const MAX_PARTS: usize = 1024;
 pub(crate) fn check(boundary: &str, body: &[u8], out: &mut Vec<(Hit, String, String)>) {
     let text = String::from_utf8_lossy(body);
     let delim = format!("--{boundary}");
+    // Clients open the body with the first delimiter; a body that never has it holds no part for
+    // the inspection, while a parser that reads the boundary another way finds its parts.
+    if text.len() >= delim.len() + 4 && !text.contains(delim.as_str()) {
+        let hit = Hit::new(Family::Multipart, High, 0.7, 0, "multipart body without its declared boundary");
+        out.push((hit, "body".to_string(), text.chars().take(64).collect()));
+        return;
+    }
     for chunk in text.split(delim.as_str()).skip(1).take(MAX_PARTS) {
         if chunk.starts_with("--") {
             break;
@@ -181,6 +190,16 @@ mod tests {
         ] {
             assert!(flagged(&form(h, c)), "{h:?}");
         }
+    }
+
+    #[test]
+    fn body_without_its_boundary() {
+        assert!(flagged("--Other\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\n' OR 1=1--\r\n--Other--\r\n"));
+        assert!(flagged("q=%27+OR+1%3D1--&x=1"));
+        // A preamble before the first delimiter is allowed (RFC 2046), and so is an empty form.
+        assert!(findings("This is a multi-part message.\r\n--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--XyZ--\r\n").is_empty());
+        assert!(findings("--XyZ--\r\n").is_empty());
+        assert!(findings("x").is_empty());
     }
 
     #[test]

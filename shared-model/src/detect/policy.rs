@@ -9,11 +9,18 @@
 //! here and every request outside it is reported as `attack.protocol` at the configured severity
 //! (High by default, which flags a request on its own). Each limit left out is not checked.
 //!
+//! The method an override asks for (`_method`, `X-HTTP-Method-Override` and its cousins) is
+//! held to `allowed_methods` too, and `forbid_method_override` refuses overrides altogether, for
+//! APIs that no HTML form posts to. `required_headers` names headers every client of the API
+//! sends (`User-Agent`, `Accept`, an API key): missing or empty, the request is a hand-made one.
+//! Neither is a default: iOS's networking library sends an empty `Accept`, scripts send no
+//! `User-Agent`, and Rails and Laravel forms reach `DELETE` through `_method`.
+//!
 //! Arguments are query parameters and form fields (URL-encoded and multipart, file contents
 //! excluded): the names and values a form or a link carries. JSON bodies are left to the
 //! baseline, which learns each field's usual size per endpoint.
 
-use super::{Family, Hit};
+use super::{method, Family, Hit};
 use crate::facts::RequestHead;
 use crate::fields::{Field, Part, ValueType};
 use crate::finding::{Finding, Severity};
@@ -32,6 +39,12 @@ pub struct ProtocolPolicy {
     pub allowed_charsets: Option<Vec<String>>,
     /// Whether a request with a body must say what the body is (`Content-Type`).
     pub require_content_type: bool,
+    /// Headers every request must carry with a non-empty value (names case-insensitive; `host`
+    /// is also satisfied by the HTTP/2 `:authority`).
+    pub required_headers: Option<Vec<String>>,
+    /// Whether the API refuses every method override (`_method` in the query or a form,
+    /// `X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`).
+    pub forbid_method_override: bool,
     /// Longest argument name, in bytes.
     pub max_argument_name_length: Option<usize>,
     /// Longest argument value, in bytes.
@@ -80,6 +93,14 @@ impl ProtocolPolicy {
                 return Err((format!("{}[{i}]", field("allowed_content_types")), format!("{t:?} is not type/subtype, type/* or type/*+suffix")));
             }
         }
+        if let Some(names) = &self.required_headers {
+            if names.is_empty() {
+                return Err((field("required_headers"), "list at least one header name, or leave the field out".into()));
+            }
+            if let Some((i, n)) = names.iter().enumerate().find(|(_, n)| !super::headers::is_token(n)) {
+                return Err((format!("{}[{i}]", field("required_headers")), format!("{n:?} is not a header name")));
+            }
+        }
         if let Some(charsets) = &self.allowed_charsets {
             if charsets.is_empty() {
                 return Err((field("allowed_charsets"), "list at least one charset, or leave the field out".into()));
@@ -106,19 +127,45 @@ impl ProtocolPolicy {
         super::finding(hit, location, evidence)
     }
 
-    /// The head's violations: the method, and the query's arguments (counted into `tally` for
-    /// [`ProtocolPolicy::check_body`]).
+    /// The head's violations: the method and the overrides in the query and headers, required
+    /// headers, and the query's arguments (counted into `tally` for [`ProtocolPolicy::check_body`]).
     pub fn check_head(&self, head: &RequestHead, fields: &[Field<'_>], tally: &mut ArgumentTally, out: &mut Vec<Finding>) {
         if let Some(methods) = &self.allowed_methods {
             if !methods.iter().any(|m| *m == head.method) {
                 out.push(self.violation("method".into(), &head.method, "method outside policies.protocol.allowed_methods"));
             }
         }
+        if self.forbid_method_override || self.allowed_methods.is_some() {
+            for (location, evidence, requested) in method::head_overrides(head) {
+                self.method_override(&head.method, location, evidence, &requested, out);
+            }
+        }
+        if let Some(names) = &self.required_headers {
+            for name in names {
+                let value = head.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
+                let value = value.filter(|v| !v.is_empty()).or_else(|| (name.eq_ignore_ascii_case("host") && !head.authority.is_empty()).then_some(""));
+                if value.is_none() {
+                    let location = format!("header:{}", name.to_ascii_lowercase());
+                    out.push(self.violation(location, "missing or empty", "header required by policies.protocol.required_headers missing or empty"));
+                }
+            }
+        }
         self.arguments(fields, tally, out);
     }
 
+    /// An override to `requested` against `forbid_method_override` and `allowed_methods`
+    /// (frameworks upper-case the value before they use it).
+    fn method_override(&self, actual: &str, location: String, evidence: &str, requested: &str, out: &mut Vec<Finding>) {
+        let Some(requested) = method::requested_method(actual, requested) else { return };
+        if self.forbid_method_override {
+            out.push(self.violation(location, evidence, "method override refused by policies.protocol.forbid_method_override"));
+        } else if self.allowed_methods.as_ref().is_some_and(|ms| !ms.iter().any(|m| m.eq_ignore_ascii_case(requested))) {
+            out.push(self.violation(location, evidence, "method override outside policies.protocol.allowed_methods"));
+        }
+    }
+
     /// The body's violations, once it is complete: its media type and charset, a body without a
-    /// `Content-Type`, an upload too large, and the form's arguments (`fields`, the body's fields
+    /// `Content-Type`, a method override in a form, an upload too large, and the form's arguments (`fields`, the body's fields
     /// as the field walk produced them) with the query's already in `tally`. A request without a
     /// body is judged on its arguments only: the `Content-Type` of a body that is not there
     /// (`GET` with the header set by habit) describes nothing.
@@ -131,6 +178,11 @@ impl ProtocolPolicy {
         }
         if self.require_content_type && size > 0 && ct.is_none() {
             out.push(self.violation("body".into(), &format!("{size} bytes"), "body without a Content-Type"));
+        }
+        if self.forbid_method_override || self.allowed_methods.is_some() {
+            for f in fields.iter().filter(|f| f.part == Part::Body && f.ty == ValueType::Text && f.name == method::OVERRIDE_FIELD) {
+                self.method_override(&head.method, format!("body:{}", method::OVERRIDE_FIELD), &f.value, &f.value, out);
+            }
         }
         if let Some(max) = self.max_upload_bytes {
             let multipart = ct.is_some_and(|c| c.len() > 10 && c.as_bytes()[..10].eq_ignore_ascii_case(b"multipart/"));
@@ -324,6 +376,56 @@ mod tests {
     }
 
     #[test]
+    fn required_headers() {
+        let p = policy(r#"{"required_headers":["User-Agent","accept","host"]}"#);
+        let ok = [("user-agent", "sdk/1.2"), ("accept", "application/json"), ("host", "api.example.com")];
+        assert!(violations(&p, "GET", "/v1/items", &ok, "").is_empty());
+        for (missing, empty) in [("user-agent", false), ("accept", true), ("host", false), ("user-agent", true)] {
+            let headers: Vec<(&str, &str)> = ok.iter().filter_map(|&(k, v)| if k != missing { Some((k, v)) } else if empty { Some((k, " ")) } else { None }).collect();
+            let f = violations(&p, "GET", "/v1/items", &headers, "");
+            assert!(flags(&f) && f.iter().all(|f| f.location == format!("header:{missing}")), "{missing} {empty}: {f:?}");
+        }
+        // HTTP/2 carries the host as `:authority`.
+        let mut head = RequestHead { method: "GET".into(), path: "/".into(), authority: "api.example.com".into(), ..Default::default() };
+        head.headers = vec![("user-agent".into(), "a".into()), ("accept".into(), "*/*".into())];
+        let mut out = Vec::new();
+        p.check_head(&head, &[], &mut ArgumentTally::default(), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn method_overrides() {
+        let p = policy(r#"{"allowed_methods":["GET","POST"]}"#);
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        for (target, headers, body) in [
+            ("/v1/items/1?_method=DELETE", &[][..], ""),
+            ("/v1/items/1?a=1&_method=p%55t", &[][..], ""),
+            ("/v1/items/1", &form[..], "_method=patch&name=x"),
+            ("/v1/items/1", &[("x-http-method-override", "DELETE")][..], ""),
+            ("/v1/items/1", &[("x-method-override", "PUT")][..], ""),
+        ] {
+            let f = violations(&p, "POST", target, headers, body);
+            assert!(flags(&f), "{target} {headers:?} {body}: {f:?}");
+        }
+        for (target, headers, body) in [
+            ("/v1/search?_method=GET", &[][..], ""),
+            ("/v1/session", &form[..], "_method=post&token=x"),
+            ("/v1/items?_method=X", &[][..], ""),
+            ("/v1/items?my_method=DELETE", &[][..], ""),
+            ("/v1/items", &form[..], "note=_method%3DDELETE"),
+        ] {
+            let f = violations(&p, "POST", target, headers, body);
+            assert!(f.is_empty(), "{target} {headers:?} {body}: {f:?}");
+        }
+        let strict = policy(r#"{"forbid_method_override":true}"#);
+        assert!(flags(&violations(&strict, "POST", "/v1/search?_method=GET", &[], "")));
+        assert!(flags(&violations(&strict, "POST", "/v1/a", &[("x-http-method", "PATCH")], "")));
+        assert!(violations(&strict, "POST", "/v1/session", &form, "_method=POST").is_empty());
+        // Without either setting, overrides are the detectors' to judge, not the policy's.
+        assert!(violations(&policy(r#"{"max_arguments":10}"#), "POST", "/v1/a?_method=DELETE", &[], "").is_empty());
+    }
+
+    #[test]
     fn media_ranges() {
         for (range, essence) in [("application/json", "Application/JSON"), ("text/*", "text/csv"), ("application/*+json", "application/vnd.api+json")] {
             assert!(media_range_matches(range, essence), "{range} {essence}");
@@ -342,6 +444,8 @@ mod tests {
             (r#"{"allowed_content_types":["*/*"]}"#, "policies.protocol.allowed_content_types[0]"),
             (r#"{"allowed_charsets":["utf 8"]}"#, "policies.protocol.allowed_charsets[0]"),
             (r#"{"max_argument_length":0}"#, "policies.protocol.max_argument_length"),
+            (r#"{"required_headers":[]}"#, "policies.protocol.required_headers"),
+            (r#"{"required_headers":["accept","user agent"]}"#, "policies.protocol.required_headers[1]"),
         ] {
             let e = Config::from_json(format!(r#"{{"policies":{{"protocol":{json}}}}}"#).as_bytes()).expect_err(json);
             assert_eq!(e.field, field, "{json}: {e}");

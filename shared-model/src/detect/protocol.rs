@@ -17,7 +17,7 @@
 //! parameter name with text after a closing bracket (`foo[1]a=`: PHP keeps `foo[1]` and drops the
 //! rest, so two names an inspector tells apart reach the application as one, parameter
 //! pollution). The method lives in
-//! `method`, the request target in `target`, header policy (ranges, content types, charsets) in
+//! `method`, the request target in `target`, the host it names in `host`, header policy (ranges, content types, charsets) in
 //! `headers`, scanner fingerprints in `scanner`, a system path across the path's segments in
 //! `traversal`; session ids planted through links are judged
 //! after the field scan ([`super::AttackDetector::scan_referrals`]).
@@ -26,7 +26,7 @@
 
 use super::scanner::Scanner;
 use super::traversal::SystemPath;
-use super::{headers, method, target, Family, Hit};
+use super::{headers, host, method, target, Family, Hit};
 use crate::swar;
 use crate::facts::RequestHead;
 use crate::finding::Severity::{Critical, High, Medium};
@@ -48,6 +48,7 @@ impl HeadChecks {
         method::check_method(head, out);
         method::check_query_override(head, out);
         version(head, out);
+        host::check(head, out);
         target::check(head, out);
         if let Some((hit, evidence)) = self.system_path.check(head.path_only()) {
             out.push((hit, "path".to_string(), evidence));
@@ -85,7 +86,7 @@ impl<'a> FirstTwo<'a> {
 /// meaning (and warns that some implementations take it for smuggling), and forbids it on
 /// `TRACE`. A body there is a second request waiting for a hop that ignores the first one's
 /// `Content-Length` (the CL.0 desync).
-fn bodyless(method: &str) -> bool {
+pub(crate) fn bodyless(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "TRACE")
 }
 
@@ -306,9 +307,16 @@ pub(crate) mod tests {
         }
     }
 
+    /// The findings on a request that ends with its head (no body).
     pub fn findings(h: &RequestHead) -> Vec<Finding> {
+        findings_with_body(h, 0)
+    }
+
+    /// The findings on a request whose body of `received` bytes went uninspected.
+    pub fn findings_with_body(h: &RequestHead, received: u64) -> Vec<Finding> {
         let mut out = Vec::new();
         detector().scan_head(h, &mut out);
+        detector().scan_content(h, received, &mut out);
         out
     }
 

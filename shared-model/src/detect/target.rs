@@ -11,6 +11,12 @@
 //! and replayed logs carry them); a lone non-ASCII byte (`%E9`, Latin-1 `é` from an old client)
 //! and a `%` that is not an escape (`50%`) are sloppiness and reported Low.
 //!
+//! A URL-encoded form body is a query string sent as content: its bytes get the same encoding
+//! checks (without the path's rule on line breaks: form text is multi-line). In a JSON body the
+//! one encoding trick that survives parsing is an escaped NUL (`\u0000`), reported Medium: text
+//! pulled from PDFs and C strings carries NULs by accident, and the value is cut only where it
+//! meets C code, so it adds to other evidence (`../../etc/passwd\u0000.jpg`) rather than flags.
+//!
 //! Path segments are also checked for files an API never serves and scanners always ask
 //! for: editor and backup copies (`index.php~`, `.bak`, `.old`, `.swp`), private keys and
 //! keystores, environment and server configuration, database files and dumps, .NET project
@@ -56,6 +62,44 @@ pub(crate) fn check(head: &RequestHead, out: &mut Vec<(Hit, String, String)>) {
     if swar::any(b, |w| swar::eq(w, b'.') | swar::eq(w, b'%') | swar::eq(w, b'~')) {
         restricted_file(head.path_only(), out);
     }
+}
+
+/// The encoding of a URL-encoded form body, or an escaped NUL in a JSON body.
+pub(crate) fn check_body(content_type: &str, body: &[u8], out: &mut Vec<(Hit, String, String)>) {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        // PERF: the same word-at-a-time test as for the target before the decoding walk.
+        if swar::any(body, |w| swar::below(w, b' ') | (w & swar::HIGH) | swar::eq(w, b'%')) {
+            if let Some(hit) = encoding(body, 0) {
+                out.push((hit, "body".to_string(), String::from_utf8_lossy(body).into_owned()));
+            }
+        }
+    } else if is_json(essence) {
+        if let Some(at) = escaped_nul(body) {
+            let hit = Hit::new(Family::Protocol, Medium, 0.6, at, "escaped NUL in a JSON string");
+            out.push((hit, "body".to_string(), String::from_utf8_lossy(body).into_owned()));
+        }
+    }
+}
+
+/// `application/json` or any `+json` type.
+fn is_json(essence: &str) -> bool {
+    let e = essence.as_bytes();
+    essence.eq_ignore_ascii_case("application/json") || (e.len() > 5 && e[e.len() - 5..].eq_ignore_ascii_case(b"+json"))
+}
+
+/// Offset of the first `\u0000` that is an escape (not an escaped backslash before `u0000`).
+fn escaped_nul(body: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut from = 0;
+    while let Some(p) = text[from..].find("\\u0000").map(|p| p + from) {
+        let backslashes = body[..=p].iter().rev().take_while(|&&c| c == b'\\').count();
+        if backslashes % 2 == 1 {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
 }
 
 /// Apache `mod_proxy` takes `unix:/socket|http://host/` anywhere in the URL as "connect to this
@@ -131,7 +175,7 @@ fn encoding(b: &[u8], path_end: usize) -> Option<Hit> {
         let at = i;
         i += w;
         if c == 0 {
-            return Some(Hit::new(Family::Protocol, High, 0.85, at, "NUL byte in the request target"));
+            return Some(Hit::new(Family::Protocol, High, 0.85, at, "NUL byte in URL-encoded data"));
         }
         if (c == b'\r' || c == b'\n') && at < path_end {
             return Some(Hit::new(Family::Protocol, High, 0.8, at, "line break in the path"));
@@ -158,12 +202,12 @@ fn encoding(b: &[u8], path_end: usize) -> Option<Hit> {
                 if byte_at(b, i).is_some_and(|(n, _, _)| (0x80..=0xbf).contains(&n)) {
                     return Some(Hit::new(Family::Protocol, High, 0.8, at, "overlong or out-of-range UTF-8"));
                 }
-                weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in the request target"));
+                weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in URL-encoded data"));
                 continue;
             }
             _ => {
                 // A continuation byte without a lead: Latin-1 text.
-                weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in the request target"));
+                weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in URL-encoded data"));
                 continue;
             }
         };
@@ -181,7 +225,7 @@ fn encoding(b: &[u8], path_end: usize) -> Option<Hit> {
             }
         }
         if got == 0 {
-            weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in the request target"));
+            weak.get_or_insert(Hit::new(Family::Protocol, Low, 0.6, at, "non-UTF-8 byte in URL-encoded data"));
         } else if got < need {
             return Some(Hit::new(Family::Protocol, High, 0.7, at, "truncated UTF-8 sequence"));
         }
@@ -268,6 +312,41 @@ mod tests {
         }
         for p in ["/~alice/", "/api/v1/config", "/fonts/Inter.ttf", "/api/keys/123", "/v2/environments/env", "/report.pdf", "/files/a.b.c/data.json", "/v2/databases/db-1/users", "/v1/clusters/my.db.cluster", "/v2/domains/example.com"] {
             assert!(clean(&get(p)), "{p}");
+        }
+    }
+
+    fn body(ct: &str, b: &str) -> Vec<(super::Hit, String, String)> {
+        let mut out = Vec::new();
+        super::check_body(ct, b.as_bytes(), &mut out);
+        out
+    }
+
+    fn body_flagged(ct: &str, b: &str) -> bool {
+        body(ct, b).iter().any(|(h, _, _)| h.severity >= crate::finding::Severity::High)
+    }
+
+    #[test]
+    fn encoding_of_form_bodies() {
+        let form = "application/x-www-form-urlencoded; charset=UTF-8";
+        for b in ["name=report.pdf%00.jpg", "a%00b=1", "q=%C0%AF", "q=%F5%80%BF%BF", "q=%E2%A3", "q=%ED%A0%80&x=1", "a=b\u{0}c"] {
+            assert!(body_flagged(form, b), "{b}");
+        }
+        for b in ["name=J%C3%BCrgen&note=line1%0D%0Aline2", "a=1&b=%E2%82%AC", "q=caf%E9", "pct=50%", "emoji=%F0%9F%98%80"] {
+            assert!(!body_flagged(form, b), "{b}");
+        }
+        // Only form bodies are URL-encoded: the same bytes in a JSON or text body are text.
+        assert!(body("application/json", "{\"q\":\"%00 and %C0%AF\"}").is_empty());
+        assert!(body("text/plain", "a=%00").is_empty());
+    }
+
+    #[test]
+    fn escaped_nul_in_json() {
+        for b in [r#"{"file":"../../etc/passwd\u0000.jpg"}"#, r#"{"a\u0000":1}"#, r#"["\\\u0000"]"#] {
+            let f = body("application/vnd.api+json", b);
+            assert!(f.len() == 1 && f[0].0.severity == crate::finding::Severity::Medium, "{b}: {f:?}");
+        }
+        for b in [r#"{"doc":"write \\u0000 for NUL"}"#, r#"{"a":"\u0041"}"#, r#"{"a":"\u0001"}"#, "{\"a\":1}"] {
+            assert!(body("application/json", b).is_empty(), "{b}");
         }
     }
 
