@@ -51,10 +51,10 @@ fn js_call(b: &[u8], s: usize, _e: usize) -> bool {
 }
 
 /// Gate for a backquote: a sink called with a template ([`js_call`]), or a function called
-/// through one (``.call`${alert}1` ``, ``Function`x``` ``).
+/// through one (``.call`${alert}1` ``, ``Function`x``` ``, ``Set.constructor`x``` ``).
 fn template_call(b: &[u8], s: usize, e: usize) -> bool {
     let mut buf = [0u8; 24];
-    js_call(b, s, e) || matches!(word_before(b, s, &mut buf), b"call" | b"apply" | b"bind" | b"function")
+    js_call(b, s, e) || matches!(word_before(b, s, &mut buf), b"call" | b"apply" | b"bind" | b"function" | b"constructor")
 }
 
 /// Gate for a dialog or `eval` named as a value, not called (`(alert)(1)`, `.map(alert)`,
@@ -146,8 +146,8 @@ impl Xss {
             (r#"<\s*/\s*(?:title|textarea|style|noscript|iframe|xmp|plaintext)\s*>"#, High, 0.8, "tag breakout"),
             (r#"["'`]\s*>\s*<\s*[a-z!/]"#, Medium, 0.8, "attribute breakout into a tag"),
             // Stronger than `EMBEDDED`, so a `<style>` element running script is no rich text.
-            (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|-moz-binding|behavior\s*:|javascript:|@import)|-moz-binding\s*:\s*url\s*\("#, High, 0.86, "script in CSS"),
-            (r#"style\s*=\s*(?:"[^">]*?|'[^'>]*?|[^\s"'>]*?)(?:[a-z0-9]\[|\][a-z;:]|[a-z0-9]\s*\{\s*[a-z-]+\s*[;:]|\}\s*[a-z#.*-][a-z0-9-]*\s*[{:=]|url\s*\(\s*[^"'\s)]+(?:;|\s+[^\s)]))"#, High, 0.75, "CSS breakout in a style attribute"),
+            (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|(?:-moz-)?binding\s*:|behavior\s*:|javascript:|@import)|-moz-binding\s*:\s*url\s*\("#, High, 0.86, "script in CSS"),
+            (r#"style\s*=\s*(?:"[^">]*?|'[^'>]*?|[^\s"'>]*?)(?:[a-z0-9]\[|\][a-z;:]|[a-z0-9]\s*\{\s*[a-z-]+\s*[;:]|\}\s*[a-z#.*-][a-z0-9-]*\s*[{:=]|url\s*\(\s*[^"'\s)]+(?:;|\s+[^\s)]))|style\s*=\s*(?:"[^">]*?'[^'">\n]*|'[^'>]*?"[^"'>\n]*)[\n\r\x0c][^"'>]*?;\s*[a-z-]+\s*:"#, High, 0.75, "CSS breakout in a style attribute"),
             (r"\+ad[wz]-|\+acia-|\+ajw-", High, 0.8, "UTF-7 encoded markup"),
             (r#"=\s*["'`]?\s*&\{[^}]*\}"#, High, 0.8, "JavaScript entity in an attribute"),
             ("[\u{bc}\u{fffd}]\\s*/?\\s*script\\b|\u{bc}\\s*/?\\s*(?:img|svg|iframe|body|style|input|object|embed)\\b", High, 0.8, "US-ASCII encoded markup"),
@@ -161,7 +161,7 @@ impl Xss {
             (r#"["'`]\s*[-+*/;|&)}\],][-+*/;|&)}\],\s]*(?:(?:window|document|top|self|parent)\s*\.\s*)?location(?:\s*\.\s*href)?\s*=\s*(?:["'`]\s*(?://|https?:|javascript:|data:)|(?:window\s*\.\s*)?name\b|location\s*\.\s*hash\b|document\s*\.\s*cookie\b)"#, High, 0.8, "quote breakout then redirect"),
             // A function called by a tagged template instead of parentheses
             // (``[].sort.call`${alert}1` ``, ``Function`alert\x281\x29``` ``).
-            (r"\.\s*(?:call|apply|bind)\s*`[^`]*`|\bfunction\s*`[^`]*`", High, 0.8, "function called through a template literal"),
+            (r"\.\s*(?:call|apply|bind)\s*`[^`]*`|\b(?:function|constructor)\s*`[^`]*`", High, 0.8, "function called through a template literal"),
             (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$|^\s*(?:window\s*\.\s*)?print\s*\(\s*\)\s*;?\s*$", High, 0.75, "lone script call"),
             (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
@@ -208,10 +208,13 @@ fn split_by_controls(word: &str) -> String {
 }
 
 /// Undoes what a script or style parser ignores: `/* ... */` comments (`document/**/.cookie`)
-/// and CSS escapes (`\28` is `(`, `\65 ` is `e`, `\x` is `x`). `None` when there is neither.
+/// and CSS escapes (`\28` is `(`, `\65 ` is `e`, `\x` is `x`); and the XML CDATA markers that
+/// split a tag for a filter but not for an XML parser (`<![CDATA[<]]>script`). `None` when
+/// there is none of these.
 fn script_fold(text: &str) -> Option<String> {
+    const CDATA: &str = "<![cdata[";
     let b = text.as_bytes();
-    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"/*") {
+    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"/*") && !text.contains(CDATA) {
         return None;
     }
     let mut out = String::with_capacity(text.len());
@@ -222,6 +225,8 @@ fn script_fold(text: &str) -> Option<String> {
                 Some(p) => i += 2 + p + 2,
                 None => break,
             },
+            b'<' if text[i..].starts_with(CDATA) => i += CDATA.len(),
+            b']' if text[i..].starts_with("]]>") => i += 3,
             b'\\' => {
                 let hex = b[i + 1..].iter().take(6).take_while(|c| c.is_ascii_hexdigit()).count();
                 if hex == 0 {
@@ -321,6 +326,10 @@ mod tests {
             "\"autofocus/onfocus=go(1)//",
             "\" onwaiting=\"go(1)",
             "print()",
+            "Set.constructor`go\\x28\\x29```",
+            "<div style=\"binding:url(//evil.example/x.xml#x)\">",
+            "<div style=\"font-family:'a&#10;;background:url(//evil.example/x)';\">",
+            "<foo><![CDATA[<]]>script<![CDATA[>]]>go()<![CDATA[<]]>/script<![CDATA[>]]></foo>",
         ] {
             assert!(flags("attack.xss", v), "{v}");
             assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
@@ -341,6 +350,9 @@ mod tests {
             "@import is a CSS at-rule",
             "Buy 2, eval later",
             "print(total)",
+            "<p style=\"font-family:'Open Sans'\">\nline two; color: red</p>",
+            "<![CDATA[ 1 < 2 ]]>",
+            "binding: ctrl+s",
         ] {
             assert!(!flags("attack.xss", v), "{v}");
         }
@@ -398,6 +410,7 @@ mod tests {
             "¼b¾bold¼/b¾",
             "x%C2%BC/title%C2%BE",
             "\\u00bcp class=x\\u00be",
+            "\\xbcp\\xbehi\\xbc/p\\xbe",
         ] {
             assert!(flags("attack.xss", v), "{v}");
             assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
@@ -412,6 +425,7 @@ mod tests {
             "import duties from 'France'",
             "add ¼ cup flour and ¾ cup sugar",
             "1¼ hours, ¾ done",
+            "\\xbc\\xbc and \\xd0\\xbcp\\xd0\\xbe",
         ] {
             assert!(!flags("attack.xss", v), "{v}");
         }
