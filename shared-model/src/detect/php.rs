@@ -161,7 +161,8 @@ fn directive_set(b: &[u8], s: usize, _e: usize) -> bool {
     let name = &mut buf[..end - start];
     name.copy_from_slice(&b[start..end]);
     name.make_ascii_lowercase();
-    in_sorted(DIRECTIVES, name) || DIRECTIVE_PREFIXES.iter().any(|p| name.len() > p.len() && name.starts_with(p.as_bytes()))
+    // `extension` is every file's word too: only loading a library counts (see the rule).
+    in_sorted(DIRECTIVES, name) || DIRECTIVE_PREFIXES.iter().any(|p| name.len() > p.len() && name.starts_with(p.as_bytes())) || name == b"extension"
 }
 
 /// Function names other languages share with PHP that are also words of prose or of an API's
@@ -335,7 +336,7 @@ impl Php {
         let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::strong_commands());
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
         let directive = format!(
-            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S",
+            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|use_only_cookies|use_cookies|use_strict_mode|cookie_httponly|cookie_secure|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S|(?:^|[\s;&])(?:disable_functions|disable_classes|open_basedir)\s*=\s*$|(?:^|[\s;&])extension\s*=\s*\S*\.(?:so|dll)\b",
             DIRECTIVES.iter().map(|d| d.replace('.', r"\.")).collect::<Vec<_>>().join("|")
         );
         let table = [
@@ -599,6 +600,10 @@ mod tests {
             "pcre.backtrack_limit=-1",
             "variables_order = GPCS",
             "x=1&mbstring.func_overload=7",
+            "disable_functions=",
+            "x; open_basedir = ",
+            "session.use_only_cookies=0",
+            "extension=/tmp/evil.so",
         ] {
             assert!(flags("attack.php", v), "{v}");
             assert!(flags_at("attack.php", Part::Body, v), "{v} in a form");
@@ -615,6 +620,8 @@ mod tests {
             "date.format=iso",
             "zlib.level=9",
             "my_variables_order=1",
+            "file extension=.pdf",
+            "browser extension=uBlock",
         ] {
             assert!(!flags("attack.php", v), "{v}");
         }
