@@ -30,11 +30,13 @@ use crate::finding::Severity::{High, Medium};
 /// Node and Perl session middleware `<app>-session`/`<app>.session` (`nuxt-session`,
 /// `dancer.session`), the login tickets that stand for a session (ASP.NET `.ASPXAUTH` and
 /// `.AspNetCore.Cookies`, Devise `remember_user_token`, Laravel `remember_web_<sha1>`), and
-/// `JSESSIONID` with a server's suffix (`JSESSIONID_APP`, `JSESSIONID.node1`).
-const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token|(?:zend|laminas|yii|kohana|fuel|phalcon|slim|silex|typo3|joomla|drupal|magento|grails|wicket|seam|vaadin|liferay|ofbiz)_?session_?id|[a-z0-9]+_?sessid|s?sess[0-9a-f]{32}|\.aspnetcore\.session|jsessionidsso|[a-z0-9]+[-.]session|\.aspxauth|\.aspnetcore\.(?:cookies|identity\.application)|\.aspnet\.applicationcookie|remember_(?:user_token|web_[0-9a-f]{40})|jsessionid[._-][a-z0-9]+|wordpress_(?:logged_in_|sec_)?[0-9a-f]{32}|phpbb[0-9]*_[a-z0-9]+_sid|prestashop-[0-9a-f]{32})$";
+/// `JSESSIONID` with a server's suffix (`JSESSIONID_APP`, `JSESSIONID.node1`), and `session-id`,
+/// a cookie's spelling (providers that redirect back with a session parameter spell it
+/// `session_id`).
+const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token|(?:zend|laminas|yii|kohana|fuel|phalcon|slim|silex|typo3|joomla|drupal|magento|grails|wicket|seam|vaadin|liferay|ofbiz)_?session_?id|[a-z0-9]+_?sessid|s?sess[0-9a-f]{32}|\.aspnetcore\.session|jsessionidsso|[a-z0-9]+[-.]session|\.aspxauth|\.aspnetcore\.(?:cookies|identity\.application)|\.aspnet\.applicationcookie|remember_(?:user_token|web_[0-9a-f]{40})|jsessionid[._-][a-z0-9]+|session-id|wordpress_(?:logged_in_|sec_)?[0-9a-f]{32}|phpbb[0-9]*_[a-z0-9]+_sid|prestashop-[0-9a-f]{32})$";
 
 /// Generic session parameter names, also used by non-framework flows (payment redirects).
-const GENERIC_NAMES: &str = r"^(?:session|session[_-]?id|session[_-]?token|sess_?id|sid)$";
+const GENERIC_NAMES: &str = r"^(?:session|session_?id|session[_-]?token|sess_?id|sid)$";
 
 /// How a parameter name relates to sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +280,7 @@ mod tests {
             ("/users?remember_user_token=W1sxXSwi", None),
             ("/home?remember_web_59ba36addc2b2f9401580f014c7f58ea4e30989d=eyJpdiI6", None),
             ("/app?JSESSIONID_APP=abc123", Some("https://evil.example/")),
+            ("/login?session-id=abc123", None),
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }
