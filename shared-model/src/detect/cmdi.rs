@@ -47,9 +47,10 @@ const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsol
 /// form, a snippet in a JSON text field.
 const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]";
 
-/// Windows administration tools whose names are no word of prose: after a separator any
-/// argument makes them a command line. A regex.
-const WINDOWS_ADMIN: &str = "netsh|wevtutil|vssadmin|icacls|cacls|bcdedit|bcdboot|schtasks|wmic|certutil|bitsadmin|klist|nltest|dsquery|fsutil|diskpart|takeown|cmdkey|attrib|tasklist|taskkill|systeminfo|regsvr32|rundll32|mshta|wbadmin|esentutl|ntdsutil|qprocess|quser|qwinsta|winrm|winrs|dnscmd|auditpol|gpresult|nbtstat|driverquery|sc\\.exe";
+/// Windows administration tools whose names are no word of prose, and those whose names are
+/// words with a subcommand that is not (`sc create`, `route print`): after a separator any
+/// argument, or none, makes them a command line. A regex.
+const WINDOWS_ADMIN: &str = "runas|setspn|extrac32|sc\\s+(?:create|config|stop|delete|qc|sdset|failure)|route\\s+(?:print|add|delete|change)|netsh|wevtutil|vssadmin|icacls|cacls|bcdedit|bcdboot|schtasks|wmic|certutil|bitsadmin|klist|nltest|dsquery|fsutil|diskpart|takeown|cmdkey|attrib|tasklist|taskkill|systeminfo|regsvr32|rundll32|mshta|wbadmin|esentutl|ntdsutil|qprocess|quser|qwinsta|winrm|winrs|dnscmd|auditpol|gpresult|nbtstat|driverquery|sc\\.exe";
 
 /// Commands that are an attack after a separator when an argument shape follows, together with
 /// [`TOOLS`] (see [`strong_commands`]). The Windows administration tools among them (`icacls`,
@@ -66,26 +67,26 @@ const TOOLS: &[&str] = &[
     "chsh", "cleanmgr", "cmdl32", "cobc", "composer", "conhost", "coproc", "cowsay", "cpan", "cpanm", "csc",
     "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
     "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "egrep",
-    "eventcreate", "eventvwr", "exiftool", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype", "gawk",
-    "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2", "gpupdate",
-    "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv", "iftop",
-    "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife", "ksetup",
-    "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp", "lftpget",
-    "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror", "lz4",
-    "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc", "mosquitto",
-    "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk",
-    "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn", "openvt", "opkg",
-    "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp", "pgrep",
-    "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd", "pypy",
-    "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser", "rnano",
-    "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "rview", "rvim", "rwinsta",
-    "scriptrunner", "secedit", "setarch", "setfacl", "sfc", "shuf", "slsh", "soelim", "sqlcmd", "ssh-keygen",
-    "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl", "systemd-resolve",
-    "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool", "traceroute6",
-    "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma", "unpigz", "unzstd",
-    "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh",
-    "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xzcat", "xzdec",
-    "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+    "eventcreate", "eventvwr", "exiftool", "extrac32", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype",
+    "gawk", "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2",
+    "gpupdate", "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv",
+    "iftop", "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife",
+    "ksetup", "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp",
+    "lftpget", "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror",
+    "lz4", "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc",
+    "mosquitto", "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow",
+    "nasm", "nawk", "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn",
+    "openvt", "opkg", "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp",
+    "pgrep", "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd",
+    "pypy", "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser",
+    "rnano", "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "runas", "rview", "rvim",
+    "rwinsta", "scriptrunner", "secedit", "setarch", "setfacl", "setspn", "sfc", "shuf", "slsh", "soelim", "sqlcmd",
+    "ssh-keygen", "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl",
+    "systemd-resolve", "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool",
+    "traceroute6", "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma",
+    "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr",
+    "vimdiff", "vipw", "virsh", "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex",
+    "xmodmap", "xzcat", "xzdec", "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
 ];
 
 /// The alternation of every command that counts after a separator with an argument shape:
@@ -135,35 +136,33 @@ const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|ne
 
 /// Command names for the trigger gates (a superset of [`STRONG`] as plain words). Sorted.
 const COMMANDS: &[&str] = &[
-    "7z", "7za", "alias", "ansible", "apt", "apt-get", "aria2c", "arp", "arping", "at", "attrib", "awk",
-    "base32", "base64", "basename", "bash", "bc", "bcdboot", "bcdedit", "bitsadmin", "bunzip2", "busybox",
-    "bzip2", "c89", "c99", "cacls", "call", "capsh", "cat", "cc", "certreq", "certutil", "chattr", "chef",
-    "chmod", "chown", "chpasswd", "chroot", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpio",
-    "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd", "del", "df", "dig",
-    "dir", "dirname", "diskpart", "dism", "dmesg", "dnf", "dnscmd", "doas", "docker", "dpkg", "driverquery",
-    "dsquery", "du", "echo", "emacs", "env", "esentutl", "eval", "ex", "exec", "expect", "export", "file",
-    "find", "flock", "forfiles", "fsutil", "ftp", "gcc", "gdb", "getcap", "getent", "git", "gpresult", "grep",
-    "groupadd", "gunzip", "gzip", "head", "hexdump", "hostname", "hping3", "icacls", "id", "ieexec",
-    "ifconfig", "insmod", "installutil", "iostat", "ip", "ipconfig", "iptables", "irb", "java", "journalctl",
-    "jq", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "ldd", "less", "ll", "ln", "ls",
-    "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace", "lua", "lynx", "mail",
-    "makecab", "masscan", "md5sum", "mkdir", "mkfifo", "mktemp", "modprobe", "mofcomp", "more", "mount",
-    "msbuild", "msdt", "msfconsole", "msfvenom", "mshta", "msiexec", "mv", "mysql", "nano", "nbtstat", "nc",
-    "ncat", "net", "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "node", "nohup", "npm",
-    "npx", "nsenter", "nslookup", "ntdsutil", "objdump", "od", "odbcconf", "openssl", "passwd", "pathping",
-    "perf", "perl", "php", "ping", "pip", "pip3", "pipx", "pkexec", "pkill", "pnputil", "powershell",
-    "powershell.exe", "presentationhost", "printenv", "printf", "ps", "psql", "pwd", "pwsh", "python",
-    "python2", "python3", "quser", "qwinsta", "rc", "readelf", "readlink", "realpath", "reboot", "reg",
-    "regasm", "regedit", "regsvcs", "regsvr32", "renice", "rev", "rlogin", "rm", "rmdir", "rmmod", "rmt",
-    "robocopy", "route", "rpm", "rsh", "rsync", "ruby", "rundll32", "runuser", "schtasks", "scp", "sdbinst",
-    "sed", "sendmail", "set", "setcap", "setsid", "setx", "sftp", "sh", "sha1sum", "sha256sum", "shred",
-    "shutdown", "sleep", "smbclient", "socat", "sort", "source", "sqlite3", "sqlmap", "ss", "ssh", "start",
-    "stat", "strace", "strings", "sudo", "systemctl", "systeminfo", "tac", "tail", "takeown", "tar",
-    "taskkill", "tasklist", "tclsh", "tcpdump", "tcsh", "tee", "telnet", "tftp", "time", "timeout", "tmux",
-    "top", "touch", "tr", "traceroute", "tracert", "tshark", "type", "uconv", "uname", "uniq", "unrar",
-    "unset", "unshare", "unxz", "unzip", "uptime", "useradd", "usermod", "vi", "vim", "visudo", "vmstat",
-    "vssadmin", "w", "w3m", "wbadmin", "wc", "wevtutil", "wget", "whereis", "who", "whoami", "whois", "winrm",
-    "winrs", "wish", "wmic", "wscript", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "yum", "zcat",
+    "7z", "7za", "alias", "ansible", "apt", "apt-get", "aria2c", "arp", "arping", "at", "attrib", "awk", "base32",
+    "base64", "basename", "bash", "bc", "bcdboot", "bcdedit", "bitsadmin", "bunzip2", "busybox", "bzip2", "c89",
+    "c99", "cacls", "call", "capsh", "cat", "cc", "certreq", "certutil", "chattr", "chef", "chmod", "chown",
+    "chpasswd", "chroot", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpio", "cpulimit", "crontab", "cscli",
+    "cscript", "csh", "curl", "cut", "dash", "date", "dd", "del", "df", "dig", "dir", "dirname", "diskpart", "dism",
+    "dmesg", "dnf", "dnscmd", "doas", "docker", "dpkg", "driverquery", "dsquery", "du", "echo", "emacs", "env",
+    "esentutl", "eval", "ex", "exec", "expect", "export", "file", "find", "flock", "forfiles", "fsutil", "ftp",
+    "gcc", "gdb", "getcap", "getent", "git", "gpresult", "grep", "groupadd", "gunzip", "gzip", "head", "hexdump",
+    "hostname", "hping3", "icacls", "id", "ieexec", "ifconfig", "insmod", "installutil", "iostat", "ip", "ipconfig",
+    "iptables", "irb", "java", "journalctl", "jq", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "ldd",
+    "less", "ll", "ln", "ls", "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace", "lua",
+    "lynx", "mail", "makecab", "masscan", "md5sum", "mkdir", "mkfifo", "mktemp", "modprobe", "mofcomp", "more",
+    "mount", "msbuild", "msdt", "msfconsole", "msfvenom", "mshta", "msiexec", "mv", "mysql", "nano", "nbtstat",
+    "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "node", "nohup", "npm",
+    "npx", "nsenter", "nslookup", "ntdsutil", "objdump", "od", "odbcconf", "openssl", "passwd", "pathping", "perf",
+    "perl", "php", "ping", "pip", "pip3", "pipx", "pkexec", "pkill", "pnputil", "powershell", "powershell.exe",
+    "presentationhost", "printenv", "printf", "ps", "psql", "pwd", "pwsh", "python", "python2", "python3", "quser",
+    "qwinsta", "rc", "readelf", "readlink", "realpath", "reboot", "reg", "regasm", "regedit", "regsvcs", "regsvr32",
+    "renice", "rev", "rlogin", "rm", "rmdir", "rmmod", "rmt", "robocopy", "route", "rpm", "rsh", "rsync", "ruby",
+    "rundll32", "runuser", "sc", "schtasks", "scp", "sdbinst", "sed", "sendmail", "set", "setcap", "setsid", "setx",
+    "sftp", "sh", "sha1sum", "sha256sum", "shred", "shutdown", "sleep", "smbclient", "socat", "sort", "source",
+    "sqlite3", "sqlmap", "ss", "ssh", "start", "stat", "strace", "strings", "sudo", "systemctl", "systeminfo",
+    "tac", "tail", "takeown", "tar", "taskkill", "tasklist", "tclsh", "tcpdump", "tcsh", "tee", "telnet", "tftp",
+    "time", "timeout", "tmux", "top", "touch", "tr", "traceroute", "tracert", "tshark", "type", "uconv", "uname",
+    "uniq", "unrar", "unset", "unshare", "unxz", "unzip", "uptime", "useradd", "usermod", "vi", "vim", "visudo",
+    "vmstat", "vssadmin", "w", "w3m", "wbadmin", "wc", "wevtutil", "wget", "whereis", "who", "whoami", "whois",
+    "winrm", "winrs", "wish", "wmic", "wscript", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "yum", "zcat",
     "zgrep", "zip", "zsh",
 ];
 
@@ -452,7 +451,7 @@ impl Cmdi {
         // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -512,7 +511,8 @@ impl Cmdi {
         let powershell = format!(r"(?:^|{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
         // tools, no word of any language, take plain words as arguments.
-        let windows_admin = format!(r"{sep}\s*(?:{WINDOWS_ADMIN})(?:\.exe)?\s+[a-z0-9/+-]");
+        // `net` takes English words (`net user growth`): with a switch or a share it is the tool.
+        let windows_admin = format!(r"{sep}\s*(?:(?:{WINDOWS_ADMIN})(?:\.exe)?(?:\s+[a-z0-9/+-]|\s*$)|net1?(?:\.exe)?\s+(?:user|localgroup|group|view|share|use|start|stop|accounts|session)\b(?:\s+[^\s;|&]+){{0,3}}?\s+(?:/[a-z]|\\\\))");
         // `alias ls='rm -rf /'`: a command name made to run another command.
         let alias = format!(r#"(?:^|{sep})\s*alias\s+[a-z0-9_.-]+\s*=\s*["']?\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b"#);
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
@@ -990,7 +990,7 @@ mod tests {
 
     #[test]
     fn a_spaced_ampersand_joins_words_of_prose() {
-        for v in ["Python & Ruby developers", "time & date", "Filter & Sort", "Cut & Copy", "Search & Find", "Java & PHP", "Relax & Sleep", "Shop & More", "Name & ID"] {
+        for v in ["Python & Ruby developers", "time & date", "Filter & Sort", "Cut & Copy", "Search & Find", "Java & PHP", "Relax & Sleep", "Shop & More", "Name & ID", "gross & net user growth", "Q&A: net use of funds", "bus & route planner"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
         for v in [
@@ -1006,6 +1006,12 @@ mod tests {
             "x& id",
             "x & date; x",
             "x & perl -e 'exec q(sh)'",
+            "x.jpg& tracert 10.0.0.1",
+            "x.jpg& route print",
+            "x| sc create x binpath= c:\\x.exe",
+            "x& runas /user:admin cmd",
+            "x& net localgroup administrators eve /add",
+            "x & net view \\\\fileserver",
         ] {
             assert!(flags("attack.cmdi", v), "{v}");
         }
