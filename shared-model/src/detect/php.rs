@@ -45,36 +45,38 @@ const PHP_ONLY: &[&str] = &[
     "array_uintersect_assoc", "array_uintersect_uassoc", "array_walk", "array_walk_recursive", "assert_options",
     "base64_encode", "bson_decode", "bson_encode", "bzdecompress", "bzopen", "call_user_method", "class_exists",
     "convert_uudecode", "convert_uuencode", "curl_file_create", "curl_init", "debug_backtrace", "debug_zval_dump",
-    "error_reporting", "escapeshellarg", "exif_imagetype", "exif_read_data", "exif_tagname", "exif_thumbnail",
-    "extract", "file_exists", "fileatime", "filegroup", "fileowner", "fileperms", "forward_static_call",
-    "forward_static_call_array", "fpassthru", "fputs", "ftp_connect", "ftp_exec", "ftp_get", "ftp_login",
-    "ftp_nb_get", "ftp_nb_put", "ftp_put", "function_exists", "get_cfg_var", "get_class_methods", "get_current_user",
-    "get_defined_constants", "get_defined_functions", "get_defined_vars", "get_included_files",
-    "get_loaded_extensions", "get_meta_tags", "getcwd", "getenv", "getimagesize", "getlastmod", "getmygid",
-    "getmyinode", "getmypid", "getmyuid", "gzcompress", "gzdecode", "gzdeflate", "gzencode", "gzfile", "gzopen",
-    "gzpassthru", "gzread", "gzwrite", "hash_file", "hash_hmac_file", "hash_update_file", "header_register_callback",
-    "hex2bin", "highlight_file", "highlight_string", "html_entity_decode", "htmlentities", "htmlspecialchars",
-    "htmlspecialchars_decode", "image2wbmp", "imagecreatefromgif", "imagecreatefromjpeg", "imagecreatefrompng",
-    "imagecreatefromwbmp", "imagecreatefromxbm", "imagecreatefromxpm", "imagegd", "imagegd2", "imagegif", "imagejpeg",
-    "imagepng", "imagewbmp", "imagexbm", "ini_get", "ini_get_all", "ini_restore", "iptcembed", "is_executable",
-    "is_uploaded_file", "is_writable", "is_writeable", "iterator_apply", "json_decode", "json_encode", "lchgrp",
-    "lchown", "linkinfo", "mb_ereg", "mb_ereg_match", "mb_ereg_replace", "mb_ereg_replace_callback", "mb_eregi",
-    "mb_eregi_replace", "mb_parse_str", "mb_send_mail", "md5_file", "method_exists", "ob_clean", "ob_end_clean",
-    "ob_end_flush", "ob_flush", "ob_get_clean", "ob_get_contents", "ob_get_flush", "ob_start", "opendir",
-    "parse_ini_file", "parse_str", "pfsockopen", "php_strip_whitespace", "php_uname", "phpversion", "preg_match",
-    "preg_match_all", "preg_replace_callback", "preg_replace_callback_array", "preg_split", "print_r", "proc_close",
+    "disk_free_space", "error_reporting", "escapeshellarg", "exif_imagetype", "exif_read_data", "exif_tagname",
+    "exif_thumbnail", "extract", "file_exists", "fileatime", "filegroup", "fileinode", "fileowner", "fileperms",
+    "forward_static_call", "forward_static_call_array", "fpassthru", "fputs", "ftp_connect", "ftp_exec", "ftp_get",
+    "ftp_login", "ftp_nb_get", "ftp_nb_put", "ftp_put", "func_get_args", "function_exists", "get_cfg_var",
+    "get_class_methods", "get_current_user", "get_defined_constants", "get_defined_functions", "get_defined_vars",
+    "get_included_files", "get_loaded_extensions", "get_meta_tags", "getallheaders", "getcwd", "getenv",
+    "getimagesize", "getlastmod", "getmygid", "getmyinode", "getmypid", "getmyuid", "gzcompress", "gzdecode",
+    "gzdeflate", "gzencode", "gzfile", "gzopen", "gzpassthru", "gzread", "gzwrite", "hash_file", "hash_hmac_file",
+    "hash_update_file", "header_register_callback", "hex2bin", "highlight_file", "highlight_string",
+    "html_entity_decode", "htmlentities", "htmlspecialchars", "htmlspecialchars_decode", "ignore_user_abort",
+    "image2wbmp", "imagecreatefrombmp", "imagecreatefromgif", "imagecreatefromjpeg", "imagecreatefrompng",
+    "imagecreatefromstring", "imagecreatefromwbmp", "imagecreatefromwebp", "imagecreatefromxbm",
+    "imagecreatefromxpm", "imagegd", "imagegd2", "imagegif", "imagejpeg", "imagepng", "imagewbmp", "imagexbm",
+    "ini_get", "ini_get_all", "ini_restore", "iptcembed", "is_executable", "is_uploaded_file", "is_writable",
+    "is_writeable", "iterator_apply", "json_decode", "json_encode", "lchgrp", "lchown", "linkinfo", "mb_ereg",
+    "mb_ereg_match", "mb_ereg_replace", "mb_ereg_replace_callback", "mb_eregi", "mb_eregi_replace", "mb_parse_str",
+    "mb_send_mail", "md5_file", "method_exists", "ob_clean", "ob_end_clean", "ob_end_flush", "ob_flush",
+    "ob_get_clean", "ob_get_contents", "ob_get_flush", "ob_start", "opendir", "parse_ini_file", "parse_str",
+    "pfsockopen", "php_strip_whitespace", "php_uname", "phpversion", "preg_match", "preg_match_all",
+    "preg_replace_callback", "preg_replace_callback_array", "preg_split", "print_r", "proc_close",
     "proc_get_status", "proc_nice", "proc_terminate", "putenv", "rawurldecode", "rawurlencode", "read_exif_data",
     "readdir", "readgzfile", "register_shutdown_function", "register_tick_function", "rename_function",
     "runkit_constant_add", "runkit_constant_redefine", "runkit_function_add", "runkit_function_copy",
     "runkit_function_redefine", "runkit_function_rename", "runkit_method_add", "runkit_method_copy",
     "runkit_method_redefine", "runkit_method_rename", "scandir", "serialize", "session_set_save_handler",
     "session_start", "set_error_handler", "set_exception_handler", "set_include_path", "set_magic_quotes_runtime",
-    "setdefaultstub", "sha1_file", "simplexml_load_file", "simplexml_load_string", "socket_connect", "socket_create",
-    "sqlite_array_query", "sqlite_create_aggregate", "sqlite_create_function", "sqlite_exec", "sqlite_open",
-    "sqlite_popen", "sqlite_query", "sqlite_single_query", "sqlite_unbuffered_query", "stream_context_create",
-    "stream_get_contents", "stream_socket_client", "stream_socket_server", "strip_tags", "stripcslashes",
-    "stripslashes", "strrev", "substr", "symlink", "tempnam", "tmpfile", "uasort", "uksort", "urldecode", "urlencode",
-    "usort", "var_dump", "var_export",
+    "set_time_limit", "setdefaultstub", "sha1_file", "simplexml_load_file", "simplexml_load_string",
+    "socket_connect", "socket_create", "sqlite_array_query", "sqlite_create_aggregate", "sqlite_create_function",
+    "sqlite_exec", "sqlite_open", "sqlite_popen", "sqlite_query", "sqlite_single_query", "sqlite_unbuffered_query",
+    "stream_context_create", "stream_get_contents", "stream_socket_client", "stream_socket_server", "strip_tags",
+    "stripcslashes", "stripslashes", "strrev", "substr", "symlink", "tempnam", "tmpfile", "token_get_all", "uasort",
+    "uksort", "urldecode", "urlencode", "usort", "var_dump", "var_export",
 ];
 
 /// Names of functions that only a PHP payload spells, so that even without their call (a name
@@ -159,7 +161,8 @@ fn directive_set(b: &[u8], s: usize, _e: usize) -> bool {
     let name = &mut buf[..end - start];
     name.copy_from_slice(&b[start..end]);
     name.make_ascii_lowercase();
-    in_sorted(DIRECTIVES, name) || DIRECTIVE_PREFIXES.iter().any(|p| name.len() > p.len() && name.starts_with(p.as_bytes()))
+    // `extension` is every file's word too: only loading a library counts (see the rule).
+    in_sorted(DIRECTIVES, name) || DIRECTIVE_PREFIXES.iter().any(|p| name.len() > p.len() && name.starts_with(p.as_bytes())) || name == b"extension"
 }
 
 /// Function names other languages share with PHP that are also words of prose or of an API's
@@ -187,11 +190,15 @@ const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_functio
 /// (`odbc_exec`, `tidy_parse_string`, `sodium_crypto_box_keypair`, `posix_getpwuid`): a call to
 /// any of them outside a JSON text field is PHP code, however new or obscure the function. Prefixes
 /// that other code shares stay out (`pg_` is PostgreSQL's too, `sodium_` libsodium's, `mb_`,
-/// `ob_` and `stream_` are ordinary identifier stems). Sorted.
+/// `ob_` and `stream_` are ordinary identifier stems, `shm_`, `ldap_`, `curl_` and `zip_` C
+/// libraries'). The database clients PHP had or has (`mssql_query`, `sqlsrv_connect`,
+/// `oci_execute`, `ibase_query`, `db2_exec`, `dba_open`) name their functions so too. Sorted.
 const EXTENSION_PREFIXES: &[&str] = &[
-    "apache_", "apcu_", "ctype_", "enchant_", "finfo_", "gmp_", "grapheme_", "iconv_", "imap_", "intl_", "libxml_",
-    "mysql_", "mysqli_", "numfmt_", "odbc_", "openssl_", "pcntl_", "posix_", "readline_", "shmop_", "sodium_crypto_", "spl_",
-    "tidy_", "xmlrpc_", "xmlwriter_", "yaml_",
+    "apache_", "apcu_", "ctype_", "cubrid_", "db2_", "dba_", "enchant_", "fbsql_", "finfo_", "gmp_", "grapheme_",
+    "ibase_", "iconv_", "imap_", "ingres_", "intl_", "libxml_", "maxdb_", "mcrypt_", "msql_",
+    "mssql_", "mysql_", "mysqli_", "numfmt_", "oci_", "odbc_", "opcache_", "openssl_", "pcntl_", "posix_",
+    "readline_", "runkit7_", "shmop_", "sodium_crypto_", "spl_", "sqlsrv_", "sybase_", "tidy_", "uopz_",
+    "xmlrpc_", "xmlwriter_", "yaml_",
 ];
 
 /// PHP's PostgreSQL client functions (`pg_connect`, `pg_fetch_assoc`, `pg_enter_pipeline_mode`),
@@ -329,7 +336,7 @@ impl Php {
         let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::strong_commands());
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
         let directive = format!(
-            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S",
+            r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|use_only_cookies|use_cookies|use_strict_mode|cookie_httponly|cookie_secure|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S|(?:^|[\s;&])(?:disable_functions|disable_classes|open_basedir)\s*=\s*$|(?:^|[\s;&])extension\s*=\s*\S*\.(?:so|dll)\b",
             DIRECTIVES.iter().map(|d| d.replace('.', r"\.")).collect::<Vec<_>>().join("|")
         );
         let table = [
@@ -593,6 +600,10 @@ mod tests {
             "pcre.backtrack_limit=-1",
             "variables_order = GPCS",
             "x=1&mbstring.func_overload=7",
+            "disable_functions=",
+            "x; open_basedir = ",
+            "session.use_only_cookies=0",
+            "extension=/tmp/evil.so",
         ] {
             assert!(flags("attack.php", v), "{v}");
             assert!(flags_at("attack.php", Part::Body, v), "{v} in a form");
@@ -609,6 +620,8 @@ mod tests {
             "date.format=iso",
             "zlib.level=9",
             "my_variables_order=1",
+            "file extension=.pdf",
+            "browser extension=uBlock",
         ] {
             assert!(!flags("attack.php", v), "{v}");
         }
@@ -635,13 +648,13 @@ mod tests {
     #[test]
     fn extension_function_calls_in_a_url() {
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)"] {
+        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)", "sqlsrv_query($c, $q)", "oci_execute ($s)", "ibase_query(x)", "db2_exec($c, 'x')", "dba_open('/tmp/x', 'c')", "mcrypt_decrypt(a)", "uopz_set_return(x)", "getallheaders()", "ignore_user_abort(1)", "imagecreatefromstring($d)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Path, v), "{v} as a path segment");
         }
         assert!(at(Part::Query, "chr(99)") && at(Part::Body, "x=chr( 47 )"), "a character code");
         assert!(!at(Part::Query, "chr (see docs)") && !scan_at(Part::Body, ValueType::Text, "$.body", "use chr(65) for A").iter().any(|f| f.kind == "attack.php"), "prose, a code sample");
-        for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)"] {
+        for v in ["pg_size_pretty(x)", "my_odbc_exec(x)", "odbc_", "tidy_up", "spl_(x)", "sodium_mg(2)", "shm_open(x)", "ldap_search(x)", "oci (cloud)", "db2 (ibm)", "dba_ (x)"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         assert!(!scan_at(Part::Body, ValueType::Text, "$.body", "tidy_repair_string(x)").iter().any(|f| f.kind == "attack.php"), "a code sample in a JSON body");

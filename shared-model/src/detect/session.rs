@@ -26,11 +26,17 @@ use crate::finding::Severity::{High, Medium};
 /// Rails names its cookie `_<app>_session`, Laravel and CodeIgniter `<app>_session`, Zend and
 /// other PHP and Java frameworks `<framework>_session_id`, Roundcube and SquirrelMail
 /// `<app>_sessid`/`<app>sessid`, Drupal `SESS` and 32 hex digits, WordPress
-/// `wordpress_logged_in_<hash>`, phpBB `phpbb3_<id>_sid`, ASP.NET Core `.AspNetCore.Session`.
-const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token|(?:zend|laminas|yii|kohana|fuel|phalcon|slim|silex|typo3|joomla|drupal|magento|grails|wicket|seam|vaadin|liferay|ofbiz)_?session_?id|[a-z0-9]+_?sessid|s?sess[0-9a-f]{32}|\.aspnetcore\.session|jsessionidsso|wordpress_(?:logged_in_|sec_)?[0-9a-f]{32}|phpbb[0-9]*_[a-z0-9]+_sid|prestashop-[0-9a-f]{32})$";
+/// `wordpress_logged_in_<hash>`, phpBB `phpbb3_<id>_sid`, ASP.NET Core `.AspNetCore.Session`;
+/// Node and Perl session middleware `<app>-session`/`<app>.session` (`nuxt-session`,
+/// `dancer.session`), the login tickets that stand for a session (ASP.NET `.ASPXAUTH` and
+/// `.AspNetCore.Cookies`, Devise `remember_user_token`, Laravel `remember_web_<sha1>`), and
+/// `JSESSIONID` with a server's suffix (`JSESSIONID_APP`, `JSESSIONID.node1`), and `session-id`,
+/// a cookie's spelling (providers that redirect back with a session parameter spell it
+/// `session_id`).
+const FRAMEWORK_NAMES: &str = r"^(?:jsessionid|phpsessid|phpsession|sessionid|asp\.net_sessionid|aspsessionid[a-z]*|cfid|cftoken|cfsid|[a-z0-9]+\.sid|koa[.:]sess|express:sess|rack\.session|_session_id|_[a-z0-9_]+_session|[a-z0-9]+_session|[a-z0-9]+session|cakephp|symfony|_flask_session|beaker\.session\.id|[a-z0-9.-]+\.session-token|[a-z0-9]+_login_token|(?:zend|laminas|yii|kohana|fuel|phalcon|slim|silex|typo3|joomla|drupal|magento|grails|wicket|seam|vaadin|liferay|ofbiz)_?session_?id|[a-z0-9]+_?sessid|s?sess[0-9a-f]{32}|\.aspnetcore\.session|jsessionidsso|[a-z0-9]+[-.]session|\.aspxauth|\.aspnetcore\.(?:cookies|identity\.application)|\.aspnet\.applicationcookie|remember_(?:user_token|web_[0-9a-f]{40})|jsessionid[._-][a-z0-9]+|session-id|wordpress_(?:logged_in_|sec_)?[0-9a-f]{32}|phpbb[0-9]*_[a-z0-9]+_sid|prestashop-[0-9a-f]{32})$";
 
 /// Generic session parameter names, also used by non-framework flows (payment redirects).
-const GENERIC_NAMES: &str = r"^(?:session|session[_-]?id|session[_-]?token|sess_?id|sid)$";
+const GENERIC_NAMES: &str = r"^(?:session|session_?id|session[_-]?token|sess_?id|sid)$";
 
 /// How a parameter name relates to sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +47,7 @@ pub(crate) enum SessionName {
 
 /// Literals every session name contains one of (the cheap pre-test before the patterns, found by
 /// the prefilter's pass: see [`Check::wake_hints`]).
-const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token", "wordpress_", "prestashop-"];
+const HINTS: &[&str] = &["sess", "sid", "cfid", "cftoken", "cakephp", "symfony", "login_token", "wordpress_", "prestashop-", "aspxauth", "aspnet", "remember_"];
 
 /// Recognises session-id parameter names.
 pub(crate) struct SessionNames {
@@ -267,6 +273,14 @@ mod tests {
             ("/wp-admin/?wordpress_logged_in_0123456789abcdef0123456789abcdef=admin", None),
             ("/forum/?phpbb3_x7k2q_sid=abc", Some("https://evil.example/")),
             ("/webmail/?SQMSESSID=abc", None),
+            ("/app?nuxt-session=abc123", Some("https://evil.example/")),
+            ("/app?dancer.session=abc123", None),
+            ("/Account?.ASPXAUTH=0A1B2C", None),
+            ("/Account?.AspNetCore.Cookies=CfDJ8", Some("https://evil.example/")),
+            ("/users?remember_user_token=W1sxXSwi", None),
+            ("/home?remember_web_59ba36addc2b2f9401580f014c7f58ea4e30989d=eyJpdiI6", None),
+            ("/app?JSESSIONID_APP=abc123", Some("https://evil.example/")),
+            ("/login?session-id=abc123", None),
         ] {
             assert!(flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");
         }
@@ -279,6 +293,8 @@ mod tests {
             ("/twilio/status?AccountSid=AC123&CallSid=CA456", None),
             ("/a?wordpress_theme=dark", None),
             ("/api/items?sessions=3&sidebar=1", None),
+            ("/api/items?remember_me=1&session-length=30", None),
+            ("/api/items?remember=1&rememberMe=true", None),
             ("/login?username=test&password=x", Some("https://evil.example/")),
         ] {
             assert!(!flagged(&link(path, referer), "attack.session_fixation"), "{path} {referer:?}");

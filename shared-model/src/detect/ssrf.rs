@@ -11,7 +11,8 @@
 //! browser was on (an intranet, a developer's machine), which the server does not fetch; a
 //! metadata address or an obfuscated notation there is still crafted. Dangerous schemes
 //! (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host spelled with backslashes between its
-//! characters (`http://\g\o\o\g\l\e.com`) are High. An internal or dangerous-scheme URL that a
+//! characters (`http://\g\o\o\g\l\e.com`) or with characters Unicode folds to ASCII
+//! (`irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ`, fullwidth letters) are High. An internal or dangerous-scheme URL that a
 //! sentence in a JSON text field mentions is Medium; a metadata address never is.
 
 use super::gate::{gated, lit, starts_word};
@@ -47,6 +48,35 @@ fn is_redirect_name(name: &str) -> bool {
         || has(b"returnto")
         || has(b"return_url")
         || has(b"returnurl")
+}
+
+/// Where the host of the first URL in `raw` (the value as it arrived) has a character that
+/// Unicode folds to ASCII, literally or percent-encoded: circled letters and digits
+/// (`ⓛⓞⓒⓐⓛⓗⓞⓢⓣ`, `①②⑦`), fullwidth forms (`ｌｏｃａｌｈｏｓｔ`) or the ideographic full stop. URL
+/// parsers fold them into the host a filter did not see; nobody types a real host so.
+fn lookalike_host(raw: &str) -> Option<usize> {
+    let b = raw.as_bytes();
+    let find = |pat: &[u8]| b.windows(pat.len()).position(|w| w.eq_ignore_ascii_case(pat)).map(|p| p + pat.len());
+    let start = find(b"://").or_else(|| find(b"%3a%2f%2f"))?;
+    let rest = raw.get(start..)?;
+    for (i, c) in rest.char_indices().take(256) {
+        match c {
+            '/' | '?' | '#' | '\\' => return None,
+            '\u{2460}'..='\u{24ff}' | '\u{ff01}'..='\u{ff5e}' | '\u{3002}' => return Some(start + i),
+            '%' => {
+                let enc = &rest.as_bytes()[i..];
+                let at = |p: &[u8]| enc.len() >= p.len() && enc[..p.len()].eq_ignore_ascii_case(p);
+                if at(b"%2f") || at(b"%3f") || at(b"%23") {
+                    return None;
+                }
+                if [&b"%e2%91"[..], b"%e2%92", b"%e2%93", b"%ef%bc", b"%ef%bd", b"%e3%80%82"].iter().any(|p| at(p)) {
+                    return Some(start + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether the value is a `Referer` or `Origin` header: the page a browser was on, which the
@@ -118,6 +148,9 @@ impl Check for Ssrf {
         }
         if let Some(m) = self.backslashed_host.find(text) {
             keep(High, 0.8, m.start(), "host written with backslashes");
+        }
+        if let Some(at) = lookalike_host(s.raw) {
+            keep(High, 0.8, at.min(text.len()), "host spelled in look-alike characters");
         }
         let browser_redirect = is_redirect_name(s.name);
         let referrer = is_referrer(s);
@@ -326,6 +359,23 @@ fn v6_target(ip: &Ipv6Addr) -> Target {
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    #[test]
+    fn hosts_spelled_in_look_alike_characters() {
+        assert_eq!(super::lookalike_host("irc://\u{24db}\u{24de}\u{24d2}al"), Some(6));
+        assert_eq!(super::lookalike_host("http://ex.example/\u{24d0}"), None, "in the path");
+        assert_eq!(super::lookalike_host("http%3A%2F%2F%E2%93%94x.example"), Some(13));
+        assert_eq!(super::lookalike_host("https%3A%2F%2Fexample.com%2F%E2%93%94"), None);
+        assert_eq!(super::lookalike_host("http://\u{ff45}\u{ff58}.example"), Some(7));
+        assert_eq!(super::lookalike_host("http://b\u{fc}cher.example/"), None, "a real IDN letter");
+        assert_eq!(super::lookalike_host("\u{2460} no url"), None);
+        for v in ["http://\u{24d4}\u{24e7}\u{24d0}\u{24dc}\u{24df}\u{24db}\u{24d4}.\u{24d2}\u{24de}\u{24dc}/", "ftp://\u{ff45}\u{ff56}\u{ff49}\u{ff4c}.example/"] {
+            assert!(flags("attack.ssrf", v), "{v}");
+        }
+        for v in ["https://example.com/\u{2460}-step-guide", "https://m\u{fc}nchen.example/", "Step \u{2460}: open https://example.com"] {
+            assert!(!flags("attack.ssrf", v), "{v}");
+        }
+    }
 
     #[test]
     fn ipv4_notations() {

