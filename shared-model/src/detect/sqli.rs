@@ -157,7 +157,14 @@ fn logic(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `and`, `or`, `xor`: as [`logic`], or starting the value (or the value of a
 /// `name=value` it holds), where it appends a condition to the application's (`AND deleted = 0)`).
 fn connective(b: &[u8], s: usize, e: usize) -> bool {
-    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none_or(|p| b[p] == b'='))
+    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none_or(|p| b[p] == b'=')) || glued_to_number(b, s) && super::gate::word_end(b, e)
+}
+
+/// Whether a whole number (digits only, starting a word) ends right at `s`: `1or`, `10and`,
+/// where a lexer that ends numbers at their last digit reads a connective (see [`tokenize`]).
+fn glued_to_number(b: &[u8], s: usize) -> bool {
+    let digits = b[..s].iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && word_start(b, s - digits)
 }
 
 /// Gate for `(`: the word before it is a function SQL injections call.
@@ -644,6 +651,11 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                     if suffix_before_keyword(b, start, i) {
                         i += 1;
                         T::Num
+                    } else if !hex && keyword_at(b, i) {
+                        // `1and 1=1`, `0union select`: SQL Server (and PostgreSQL before 15)
+                        // end a number at its last digit, so a keyword glued to it is read
+                        // apart, a known filter bypass; `1st`, `2fa` stay words.
+                        T::Num
                     } else {
                         i = word_end(b, i);
                         T::Word { call: false }
@@ -961,8 +973,9 @@ const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "table
 /// Functions that report the server's identity, user or schema, called without arguments by
 /// schema-enumeration payloads. Sorted.
 const INFO_FUNCS: &[&str] = &[
-    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "last_insert_id",
-    "schema", "session_user", "sqlite_version", "system_user", "user", "user_name", "version",
+    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "host_name",
+    "last_insert_id", "schema", "schema_name", "session_user", "sqlite_version", "suser_name", "suser_sname",
+    "system_user", "user", "user_name", "version",
 ];
 
 /// Functions that delay, read or write files, load code or raise errors that carry data: no
@@ -995,7 +1008,7 @@ const FUNCS: &[&str] = &[
     "reverse", "right", "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema",
     "schema_name", "sec_to_time", "session_user", "sha1", "sha2", "sin", "soundex", "space",
     "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id", "sqlite_version", "str_to_date",
-    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "sys_context", "sysdate",
+    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "suser_name", "suser_sname", "sys_context", "sysdate",
     "system_user", "time_format", "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char",
     "to_days", "to_number", "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress",
     "uncompressed_length", "unhex", "unicode", "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time",
@@ -1088,6 +1101,11 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             // ; followed by a statement that has SQL after its keyword
             T::Semi => {
+                // The `;` ends a value the application's statement holds: a number, its
+                // string, its parenthesis (`1;`, `';`, `);`).
+                let after_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { closed: true, .. } | T::RParen);
+                // What follows the statement keyword: one name, and the value ends there.
+                let one_name = matches!(next(2), Some(T::Word { call: false })) && toks.len() == i + 3;
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
                     // `; desc users--`: MySQL's short `describe`, one name, then the statement ends
@@ -1095,8 +1113,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     (_, Some(b"desc")) if i > 0 || quoted => {
                         let after = toks.get(i + 2).map_or(text.len(), |t| skip_space(text, t.end));
                         let cut = [&b"--"[..], b"#", b"/*"].iter().any(|c| text.get(after..).is_some_and(|r| r.starts_with(c)));
-                        described_table(&toks, i + 1, &ends_in_comment) && (cut || next(3) == Some(T::Semi))
+                        described_table(&toks, i + 1, &ends_in_comment) && (cut || next(3) == Some(T::Semi) || after_value)
                     }
+
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
@@ -1104,6 +1123,16 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         let value = matches!(next(2), Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::Kw(Kw::Literal)))
                             || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*");
                         value && (ends_in_comment(i + 2) || matches!(next(3), Some(T::Comma | T::Semi | T::Kw(Kw::From))))
+                            // `1;select username`: one column, stacked after the value that is
+                            // the whole of what precedes (`pick 2; select one` is prose).
+                            || i == 1 && after_value && one_name && !quoted
+                            // `';select username--`: the same, cut by a comment.
+                            || (after_value || quoted && i == 1)
+                                && matches!(next(2), Some(T::Word { call: false }))
+                                && toks.len() == i + 3
+                                && all.last().is_some_and(|c| matches!(c.t, T::Comment { .. }) && terminating_comment(text, c))
+                            // `;select username`: a value opened by `;` (see below).
+                            || i == 0 && !quoted && (value || matches!(next(2), Some(T::Word { .. } | T::LParen)))
                     }
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
@@ -1131,6 +1160,12 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         if i == 0 && !quoted =>
                     {
                         true
+                    }
+                    // `;desc sales`, `;rename t`: the same with a statement that takes one name
+                    // (nothing opens a value with `;` in prose).
+                    (_, Some(b"desc" | b"describe" | b"rename" | b"load" | b"handler" | b"replace")) if i == 0 && !quoted => {
+                        matches!(next(2), Some(T::Word { .. } | T::Num | T::Var { .. } | T::Func { .. } | T::LParen))
+                            || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*")
                     }
                     _ => false,
                 };
@@ -1431,20 +1466,21 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
     let next = toks.get(i + 1);
     let next_word = next.map_or(&[][..], |t| word(text, t));
     let next_t = next.map(|t| t.t);
+    // `1;truncate logs`, `'; delete users--`: a statement stacked right after a value (a number,
+    // the application's string, a closing parenthesis) that names one table and ends. MySQL's
+    // `truncate` and T-SQL's `delete` need nothing more; prose after a `;` goes on in words.
+    let after_value = i >= 2 && toks[i - 1].t == T::Semi && matches!(toks[i - 2].t, T::Num | T::Str { closed: true, .. } | T::RParen);
+    if after_value && matches!(kw, b"truncate" | b"delete") && matches!(next_t, Some(T::Word { call: false })) && described_table(toks, i, ends_in_comment) {
+        return true;
+    }
     match kw {
         b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => {
             matches!(
                 next_word,
                 b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
             )
-            // `drop logs;--`: a name, then the statement ends and a comment cuts the query, all
-            // glued as a payload is (`drop it; -- later` is a note).
-            || matches!(next_t, Some(T::Word { call: false }))
-                && toks.get(i + 2).is_some_and(|semi| {
-                    semi.t == T::Semi && next.is_some_and(|n| n.end == semi.at) && text.get(semi.end..).is_some_and(|r| r.starts_with(b"--") || r.starts_with(b"#"))
-                })
-                && i + 3 == toks.len()
-                && ends_in_comment(i + 2)
+            // `drop logs;--`: a name, then the statement ends and a comment cuts the query.
+            || matches!(next_t, Some(T::Word { call: false })) && ended_and_cut(text, toks, i + 2, ends_in_comment)
         }
         // `insert into`, and `insert t values (..)`, `merge t using (select ..)`, where MySQL and
         // T-SQL leave `into` out.
@@ -1471,8 +1507,11 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 || cut;
             next_word == b"into" && name(i + 2) && rows || named && source
         }
-        // `delete from`, `delete quick|ignore|low_priority from`
-        b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
+        // `delete from`, `delete quick|ignore|low_priority from`, and T-SQL's `delete logs;--`.
+        b"delete" => {
+            toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From))
+                || matches!(next_t, Some(T::Word { call: false })) && ended_and_cut(text, toks, i + 2, ends_in_comment)
+        }
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
         // `exec xp_cmdshell`, `exec('..')`, `call proc(1)`, `; exec proc`. At the start of a value
         // `Call Bob`, `Call (555) 123-4567`, `Exec summary; draft` are prose: a procedure
@@ -1499,6 +1538,14 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"use" | b"describe" => described_table(toks, i, ends_in_comment),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// Whether `toks[semi]` is the value's last token, a `;` glued to the statement before it, with
+/// a comment glued after it that cuts the rest of the query (`drop logs;--`, `select 1;#`): how
+/// a payload ends its statement. A note goes on after its `;` (`drop it; -- later`).
+fn ended_and_cut(text: &[u8], toks: &[Tok], semi: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let glued = |s: &Tok| semi > 0 && toks[semi - 1].end == s.at && text.get(s.end..).is_some_and(|r| r.starts_with(b"--") || r.starts_with(b"#"));
+    toks.get(semi).is_some_and(|s| s.t == T::Semi && glued(s)) && semi + 1 == toks.len() && ends_in_comment(semi)
 }
 
 /// `set @x = 1`, `;set @a:=(select ..)`, `>SET @OLD_MODE`: MySQL's user-variable assignment
@@ -1705,6 +1752,11 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
             let tail_sql = toks.get(f + 1).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Clause)))
                 && (clause_after || matches!(after, None | Some(T::Semi | T::RParen | T::Dot | T::Comma)) || ends_in_comment(f + 1));
             (list_sql || tail_sql || direct).then_some(Verdict { at, confidence: 0.9, detail: "select statement" })
+        }
+        // `select 1;--`, `select @@version;#`: one value, then the statement ends and a comment
+        // cuts the query.
+        None if direct && !matches!(next, Some(T::Word { .. })) && ended_and_cut(text, toks, i + 2, ends_in_comment) => {
+            Some(Verdict { at, confidence: 0.85, detail: "select statement" })
         }
         // `select pg_sleep`: the name alone is SQL's.
         None if matches!(next, Some(T::Word { .. })) && direct => Some(Verdict { at, confidence: 0.85, detail: "select of an SQL-only function" }),
@@ -2535,6 +2587,74 @@ mod tests {
             "attack.sqli",
             &["9999 or {`if`(2=(select 2 from t))}", "1 or {`x`(1=1)}", "1 as x from users--", "0 as a from dual--", "-1 from users#"],
             &["run `make` (twice)", "{`code`} block", "1 as in one", "2 from the top", "1 as x from the list", "use `git log` for history"],
+        );
+    }
+
+    /// A keyword glued to a whole number (`1and`, `0union`): SQL Server ends the number at its
+    /// last digit. Digits glued to other letters stay one word (ids, `2fa`, `1st`).
+    #[test]
+    fn reads_a_keyword_glued_to_a_number() {
+        assert_family(
+            "attack.sqli",
+            &["1and 1=1", "7or 2>1", "10AND 3=3--", "0union select 1,2", "5or(select 1)=1"],
+            &["1st and 2nd", "2fa or sms", "4x4 or 6x6", "1or2", "24or7", "v2and3", "3andmore", "1990s or 2000s"],
+        );
+    }
+
+    /// `'or'1`, `"and"1`: the closing quote, a word operator hugged by quotes, then a truthy
+    /// number the application's quote closes. Quoted words stay prose.
+    #[test]
+    fn catches_the_quoted_operator_bypass() {
+        assert_family(
+            "attack.sqli",
+            &["'or'1", "'OR'1", "\"or\"1", "'and'7", "'xor'12"],
+            &["'or' maybe", "'or'a", "'or' 1", "choose 'or' 1", "'and'0", "''or", "\"or\" two"],
+        );
+    }
+
+    /// Stacked statements that name one table and end (CRS 942350's class): after a value's
+    /// `;` (`1;truncate logs`), at a value that opens with `;` (`;desc users`), or glued to `;`
+    /// and cut by a comment (`delete logs;--`, `select 1;#`). Notes after a `;` go on in words.
+    #[test]
+    fn catches_short_stacked_statements() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "1;truncate logs",
+                "'; delete users--",
+                "5);delete accounts",
+                "1 ;desc sales",
+                ";desc users",
+                ";select username",
+                ";rename t",
+                "2;select password",
+                "';select name--",
+                "delete logs;--",
+                "SELECT 1;--",
+                "select @@version;#",
+            ],
+            &[
+                "notes; delete later",
+                "done; truncate nothing",
+                "pick 2; select one",
+                "sizes; select yours",
+                "1; select a size, then pay",
+                "delete it; -- later",
+                "select 1; then 2",
+                "sort=price; desc",
+                ";)",
+                "; select all that apply",
+            ],
+        );
+    }
+
+    /// SQL Server's functions that name the schema, the host and the login.
+    #[test]
+    fn catches_server_information_functions() {
+        assert_family(
+            "attack.sqli",
+            &["schema_name()", "' + host_name() + '", "suser_sname()", "1 and schema_name(1)=1"],
+            &["schema_name", "host name (primary)", "the suser_sname docs"],
         );
     }
 }
