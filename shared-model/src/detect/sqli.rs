@@ -225,6 +225,19 @@ fn whole_number(b: &[u8], _s: usize, _e: usize) -> bool {
     overflow::number_shaped(b)
 }
 
+/// PostgreSQL's type names that a `::` cast names, as probes write them. Sorted.
+const CAST_TYPES: &[&str] = &[
+    "bigint", "bool", "boolean", "bytea", "char", "date", "double", "float", "float8", "int", "int2", "int4", "int8",
+    "integer", "json", "jsonb", "numeric", "oid", "real", "regclass", "smallint", "text", "varchar",
+];
+
+/// Gate for `::`: a cast of a literal or a group (`1::`, `'x'::`, `)::`) to a type name.
+fn cast_to_type(b: &[u8], s: usize, e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let value = s > 0 && matches!(b[s - 1], b'0'..=b'9' | b'\'' | b'"' | b')');
+    value && in_sorted(CAST_TYPES, word_at(b, e, &mut buf))
+}
+
 /// Gate for words that SQL follows with `(`: a whole word, then `(` past blanks.
 fn before_paren(b: &[u8], s: usize, e: usize) -> bool {
     whole_word(b, s, e) && b.get(skip_space_comments(b, e)) == Some(&b'(')
@@ -415,6 +428,7 @@ impl Check for Sqli {
             gated("case", whole_word),
             gated("set", before_variable),
             gated(":=", after_variable),
+            gated("::", cast_to_type),
             gated("against", before_paren),
             // A whole value that is a number at a numeric type's edge ([`overflow`]): the
             // integers one past 32- and 64-bit ranges, and exponents beyond a double's.
@@ -2017,11 +2031,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
+    use super::{AFTER_VALUE, CAST_TYPES, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
+        for list in [AFTER_VALUE, STATEMENTS, CAST_TYPES, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -2523,8 +2537,8 @@ mod tests {
     fn reads_postgres_casts() {
         assert_family(
             "attack.sqli",
-            &["' or 1::bool--", "x'::text || '", "1 and (select 1)::text='1'", "' or 1::int=1--", "1 and version()::int=1", "' and '1'::varchar(9)='1'--"],
-            &["std::string", "Foo::bar()", "time 10::20", "a::b::c", "use crate::detect::sqli;"],
+            &["1::int", "'1'::text", "7::bigint", "x'::int--", "' or 1::bool--", "x'::text || '", "1 and (select 1)::text='1'", "' or 1::int=1--", "1 and version()::int=1", "' and '1'::varchar(9)='1'--"],
+            &["std::string", "Foo::bar()", "time 10::20", "a::b::c", "use crate::detect::sqli;", "Value::Bool(true)", "x::int", "fe80::1", "::1"],
         );
     }
 

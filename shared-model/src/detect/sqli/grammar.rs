@@ -69,6 +69,8 @@ struct Walk {
     cut_by_hash: bool,
     /// `as <name>` aliases after a value (also counted in [`Walk::words`]).
     aliases: u32,
+    /// PostgreSQL casts (`::int`) after an operand.
+    casts: u32,
     /// Tokens walked.
     tokens: u32,
     /// The value ends where an operand is due (`and x=(`): valid only for appended conditions.
@@ -233,6 +235,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 k = cast_type_end(text, all, k)?;
                 w.arith += 1;
                 w.sql_syntax += 1;
+                w.casts += 1;
             }
             (State::After, T::Op) => {
                 w.arith += 1;
@@ -539,6 +542,13 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     // (`(select one)` is a form's placeholder.)
     if !quoted && w.subselects == 1 && w.tokens == 1 && sql_inside(text, all) {
         return Some(Verdict { at, confidence: CONDITION, detail: "sub-select" });
+    }
+    // `1::int`, `'1'::text`, `x'::bigint--`: a literal cast to a type with PostgreSQL's `::`,
+    // a probe for the dialect (and, on a value that fails the cast, for an error message).
+    // Code's paths cast nothing (`std::string`, `Value::Bool`: a name before the `::`).
+    let literal_first = matches!(first.t, T::Num | T::Str { closed: true, .. });
+    if w.casts >= 1 && w.words == 0 && w.logic + cmp == 0 && !w.open_end && (quoted && w.cut || !quoted && literal_first) {
+        return Some(Verdict { at, confidence: 0.7, detail: "PostgreSQL cast" });
     }
     if w.cases >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL case expression" });
