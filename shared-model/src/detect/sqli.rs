@@ -1211,7 +1211,11 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 if !select_seen {
                     select_seen = true;
                     let clause = all.iter().position(|t| t.at > tok.at && t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"having"));
-                    if clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
+                    // (`select a having b >`: a `having` whose comparison the rest of the query
+                    // completes.)
+                    let having = toks[i..].iter().position(|t| t.t == T::Kw(Kw::Clause) && word(text, t) == b"having").map(|p| i + p);
+                    let compared = having.and_then(|h| operand(&toks, h + 1)).is_some_and(|e| toks.get(e).is_some_and(|t| t.t == T::Cmp));
+                    if compared || clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
                         keep(Verdict { at: tok.at, confidence: 0.9, detail: "select with a condition" });
                     }
                 }
@@ -1502,8 +1506,10 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
             let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
             let t = |k: usize| toks.get(k).map(|t| t.t);
             let named = matches!(next_t, Some(T::Word { call: false }));
+            // (`merge [into] t using ..`: the target's `into` is optional.)
+            let target = if kw == b"merge" && next_word == b"into" { i + 1 } else { i };
             let source = match kw {
-                b"merge" => w(i + 2) == b"using" && (t(i + 3) == Some(T::LParen) && t(i + 4) == Some(T::Kw(Kw::Select)) || w(i + 4) == b"on"),
+                b"merge" => w(target + 2) == b"using" && (t(target + 3) == Some(T::LParen) && t(target + 4) == Some(T::Kw(Kw::Select)) || w(target + 4) == b"on"),
                 _ => w(i + 2) == b"values" && t(i + 3) == Some(T::LParen),
             };
             // `insert into t (..)`, `insert into t values`, `insert into db.t select ..`: a
@@ -1519,7 +1525,7 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 || t(after).is_none() && i > 0
                 || matches!(w(after), b"values" | b"value" | b"set" | b"default")
                 || cut;
-            next_word == b"into" && name(i + 2) && rows || named && source
+            next_word == b"into" && name(i + 2) && rows || (named || target > i && name(target + 1)) && source
         }
         // `delete from`, `delete quick|ignore|low_priority from`, and T-SQL's `delete logs;--`.
         b"delete" => {
@@ -1598,7 +1604,10 @@ fn conditional_case(text: &[u8], toks: &[Tok], i: usize) -> bool {
     let Some(then) = cond.iter().take(16).position(|t| word(text, t) == b"then") else { return false };
     let cond = &cond[..then];
     let literal = |t: &Tok| matches!(t.t, T::Num | T::Str { .. } | T::Kw(Kw::Literal));
+    // `case when 1 then`: a lone literal is a condition too (MySQL's truthy number), where
+    // prose puts words between `when` and `then`.
     cond.windows(3).any(|w| matches!(w[1].t, T::Cmp | T::Kw(Kw::WordOp)) && (literal(&w[0]) || literal(&w[2])))
+        || matches!(cond, [one] if literal(one))
 }
 
 /// `match (title, body) against ('x' in boolean mode)`, `match(a) against(`: MySQL's full-text
@@ -2669,6 +2678,17 @@ mod tests {
             "attack.sqli",
             &["schema_name()", "' + host_name() + '", "suser_sname()", "1 and schema_name(1)=1"],
             &["schema_name", "host name (primary)", "the suser_sname docs"],
+        );
+    }
+
+    /// CRS 942230's and 942250's classes: a `case when` over a literal, a `select` whose
+    /// `having` compares, `merge into .. using`. Prose between `when` and `then` stays prose.
+    #[test]
+    fn catches_conditions_in_case_having_and_merge() {
+        assert_family(
+            "attack.sqli",
+            &["x case when 1 then", "(case when 'a' then 1 end)", "select a having b >", "select id from t group by id having count(*) >", "merge into t using (select 1) on (1=1)", "';merge into users using dual on (1=1)--"],
+            &["in case when it rains then stay", "case when ready then go", "select a team having fun", "merge into traffic using the left lane", "select having more"],
         );
     }
 }
