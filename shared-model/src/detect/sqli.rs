@@ -2630,8 +2630,8 @@ mod tests {
     fn catches_the_quoted_operator_bypass() {
         assert_family(
             "attack.sqli",
-            &["'or'1", "'OR'1", "\"or\"1", "'and'7", "'xor'12"],
-            &["'or' maybe", "'or'a", "'or' 1", "choose 'or' 1", "'and'0", "''or", "\"or\" two"],
+            &["'or'1", "'OR'1", "\"or\"1", "'and'7", "'xor'12", "' OR '1", "\" or \"1"],
+            &["'or' maybe", "'or'a", "'or' 1", "' or '1 more", "choose 'or' 1", "'and'0", "''or", "\"or\" two"],
         );
     }
 
