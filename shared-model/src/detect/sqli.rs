@@ -1074,6 +1074,11 @@ struct Verdict {
 }
 
 fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
+    // A search filter read where a number is due (`price < 50 and stock > 0`) is no injection:
+    // see [`grammar::filter_expression`]. (Its quote contexts are judged on their own.)
+    if ctx == Ctx::Raw && grammar::filter_expression(text, all) {
+        return None;
+    }
     // Most rules read the stream without comments; comments matter as terminators, kept apart.
     let toks: Vec<Tok> = all.iter().copied().filter(|t| !matches!(t.t, T::Comment { .. })).collect();
     let ends_in_comment = |idx: usize| -> bool {
@@ -1529,7 +1534,8 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         }
         // `delete from`, `delete quick|ignore|low_priority from`, and T-SQL's `delete logs;--`.
         b"delete" => {
-            toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From))
+            let from = toks[i + 1..].iter().take(2).position(|t| t.t == T::Kw(Kw::From)).map(|p| i + 2 + p);
+            from.is_some_and(|f| table_then_end(text, toks, f, ends_in_comment))
                 || matches!(next_t, Some(T::Word { call: false })) && ended_and_cut(text, toks, i + 2, ends_in_comment)
         }
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
@@ -1558,6 +1564,22 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"use" | b"describe" => described_table(toks, i, ends_in_comment),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// Whether a table name starts at `toks[k]` (`users`, `db.users`) and the statement goes on as
+/// SQL after it: the end, `;`, a cutting comment, a clause (`where`, `limit`), a `)`. Prose goes
+/// on in words (`delete from my account please`).
+fn table_then_end(text: &[u8], toks: &[Tok], k: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Catalog)));
+    if !name(k) {
+        return false;
+    }
+    let last = if toks.get(k + 1).is_some_and(|t| t.t == T::Dot) && name(k + 2) { k + 2 } else { k };
+    ends_in_comment(last)
+        || match toks.get(last + 1) {
+            None => true,
+            Some(t) => matches!(t.t, T::Semi | T::RParen) || t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"limit" | b"order" | b"using" | b"as"),
+        }
 }
 
 /// Whether `toks[semi]` is the value's last token, a `;` glued to the statement before it, with
@@ -2689,6 +2711,24 @@ mod tests {
             "attack.sqli",
             &["x case when 1 then", "(case when 'a' then 1 end)", "select a having b >", "select id from t group by id having count(*) >", "merge into t using (select 1) on (1=1)", "';merge into users using dual on (1=1)--"],
             &["in case when it rains then stay", "case when ready then go", "select a team having fun", "merge into traffic using the left lane", "select having more"],
+        );
+    }
+
+    /// A search filter an API user writes (field, comparison, literal, joined by `and`/`or`),
+    /// and a `delete from` in prose, stay quiet; tautologies, breakouts and comments do not.
+    #[test]
+    fn search_filters_are_not_injection() {
+        assert_family(
+            "attack.sqli",
+            &["x or 1=1", "id = 1 or 1=1", "x=1 or 2>1", "name = 'a' or 'a'='a'", "price < 5 and 1=1--", "delete from users", "1;delete from users where 1=1", "delete from db.users;--"],
+            &[
+                "rating >= 4 and price < 100",
+                "color = \"red\" and size = \"M\"",
+                "status = 'open' or status = 'pending'",
+                "age > 21 and name like 'A%'",
+                "delete from my account please",
+                "delete from the list",
+            ],
         );
     }
 }

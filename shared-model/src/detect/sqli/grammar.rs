@@ -596,6 +596,28 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     None
 }
 
+/// `rating >= 4 and price < 100`, `color = "red" and size = "M"`: a search filter an API user
+/// writes, each comparison a field name against a literal, joined by connectives and nothing
+/// else. Pasted where a number is due it parses, but it breaks out of nothing (no quote, no
+/// parenthesis, no comment) and compares no constant with a constant, as a tautology does
+/// (`1 or 1=1`, `x=1 or 2>1`); injections open on a number, a quote or a connective.
+pub(super) fn filter_expression(text: &[u8], all: &[Tok]) -> bool {
+    let mut k = 0;
+    loop {
+        let [name, op, value, ..] = all.get(k..).unwrap_or(&[]) else { return false };
+        let compares = matches!(op.t, T::Cmp) || op.t == T::Kw(Kw::WordOp) && matches!(word(text, op), b"like" | b"in" | b"is");
+        let constant = matches!(value.t, T::Num | T::Str { closed: true, .. } | T::Kw(Kw::Literal)) && text.get(value.at..value.at + 2) != Some(b"0x");
+        if name.t != (T::Word { call: false }) || !compares || !constant {
+            return false;
+        }
+        match all.get(k + 3) {
+            None => return k > 0,
+            Some(t) if t.t == T::Logic && matches!(word(text, t), b"and" | b"or") => k += 4,
+            Some(_) => return false,
+        }
+    }
+}
+
 /// `title like '`, `name not like '%`: a column, a pattern operator, then a pattern the value
 /// opens and leaves for the application's next quote to close: a probe that turns the rest of
 /// the query into the pattern. The pattern holds at most wildcards (`'abc` is a word quoted).
