@@ -477,8 +477,10 @@ fn judge_field(text: &str) -> Option<Hit> {
     // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
     // `name=payload`; an application that decodes and splits it reads the payload as the
     // parameter's value, so the payload is judged on its own too.
+    // (A search filter is one value: `region='us-east-1' and type='db'` assigns nothing.)
+    let filter = || grammar::filter_expression(text.as_bytes(), &tokenize(text.as_bytes(), Ctx::Raw, Lexing::STANDARD));
     match assigned(text) {
-        Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) => {
+        Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) && !filter() => {
             let inner = judge_value(text.get(at..).unwrap_or("")).map(|h| Hit { at: h.at + at, ..h });
             stronger(best, inner)
         }
@@ -563,7 +565,14 @@ fn join_split_words(b: &[u8]) -> Option<(Vec<u8>, usize)> {
 
 /// The strongest verdict on one value read with `lex` in each injection context it can be in.
 fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
-    let mut best = judge(text, &tokenize(text, Ctx::Raw, lex), Ctx::Raw);
+    let raw = tokenize(text, Ctx::Raw, lex);
+    // A search filter whose quotes pair up as its own literals (`name like '%smith%'`) is read
+    // as that in every context: its first quote opens a literal after an operator, where a
+    // breakout's closes a value (`smith'`).
+    if grammar::filter_expression(text, &raw) {
+        return None;
+    }
+    let mut best = judge(text, &raw, Ctx::Raw);
     for q in [b'\'', b'"', b'`'] {
         // A context is tokenized only when the value has that quote and no earlier context
         // already decided with a blocking confidence.
@@ -2720,7 +2729,7 @@ mod tests {
     fn search_filters_are_not_injection() {
         assert_family(
             "attack.sqli",
-            &["x or 1=1", "id = 1 or 1=1", "x=1 or 2>1", "name = 'a' or 'a'='a'", "price < 5 and 1=1--", "delete from users", "1;delete from users where 1=1", "delete from db.users;--"],
+            &["x or 1=1", "id = 1 or 1=1", "x=1 or 2>1", "name = 'a' or 'a'='a'", "price < 5 and 1=1--", "x' or name like '%", "a = 'x' or b = 'y", "name = '' or ''='", "delete from users", "1;delete from users where 1=1", "delete from db.users;--"],
             &[
                 "rating >= 4 and price < 100",
                 "color = \"red\" and size = \"M\"",
@@ -2728,6 +2737,10 @@ mod tests {
                 "age > 21 and name like 'A%'",
                 "delete from my account please",
                 "delete from the list",
+                "name like '%smith%'",
+                "region='us-east-1' and type='db'",
+                "created_at between 2024-01-01 and 2024-02-01",
+                "status = 'open'",
             ],
         );
     }

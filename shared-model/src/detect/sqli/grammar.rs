@@ -596,23 +596,41 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     None
 }
 
-/// `rating >= 4 and price < 100`, `color = "red" and size = "M"`: a search filter an API user
-/// writes, each comparison a field name against a literal, joined by connectives and nothing
-/// else. Pasted where a number is due it parses, but it breaks out of nothing (no quote, no
+/// `rating >= 4 and price < 100`, `color = "red" and size = "M"`, `name like '%smith%'`: a
+/// search filter an API user writes, each comparison a field name against a literal, joined by
+/// connectives and nothing else. Its quotes pair up as its own literals. Pasted where a number is due it parses, but it breaks out of nothing (no quote, no
 /// parenthesis, no comment) and compares no constant with a constant, as a tautology does
 /// (`1 or 1=1`, `x=1 or 2>1`); injections open on a number, a quote or a connective.
 pub(super) fn filter_expression(text: &[u8], all: &[Tok]) -> bool {
+    // A constant at `all[i]`: a literal (`5`, `'open'`, `null`), or a date or range written bare
+    // (`2024-01-01`); the index after it.
+    let constant = |i: usize| -> Option<usize> {
+        let v = all.get(i)?;
+        if !matches!(v.t, T::Num | T::Str { closed: true, .. } | T::Kw(Kw::Literal)) || text.get(v.at..v.at + 2) == Some(b"0x") {
+            return None;
+        }
+        let mut end = i + 1;
+        while v.t == T::Num && all.get(end).is_some_and(|t| word(text, t) == b"-" && t.at == all[end - 1].end) && all.get(end + 1).is_some_and(|t| t.t == T::Num && t.at == all[end].end) {
+            end += 2;
+        }
+        Some(end)
+    };
     let mut k = 0;
     loop {
-        let [name, op, value, ..] = all.get(k..).unwrap_or(&[]) else { return false };
-        let compares = matches!(op.t, T::Cmp) || op.t == T::Kw(Kw::WordOp) && matches!(word(text, op), b"like" | b"in" | b"is");
-        let constant = matches!(value.t, T::Num | T::Str { closed: true, .. } | T::Kw(Kw::Literal)) && text.get(value.at..value.at + 2) != Some(b"0x");
-        if name.t != (T::Word { call: false }) || !compares || !constant {
+        let [name, op, ..] = all.get(k..).unwrap_or(&[]) else { return false };
+        if name.t != (T::Word { call: false }) {
             return false;
         }
-        match all.get(k + 3) {
-            None => return k > 0,
-            Some(t) if t.t == T::Logic && matches!(word(text, t), b"and" | b"or") => k += 4,
+        let end = match (op.t, word(text, op)) {
+            (T::Cmp, _) | (T::Kw(Kw::WordOp), b"like" | b"in" | b"is") => constant(k + 2),
+            // `created_at between 2024-01-01 and 2024-02-01`
+            (T::Kw(Kw::WordOp), b"between") => constant(k + 2).filter(|&a| all.get(a).is_some_and(|t| word(text, t) == b"and")).and_then(|a| constant(a + 1)),
+            _ => None,
+        };
+        let Some(end) = end else { return false };
+        match all.get(end) {
+            None => return true,
+            Some(t) if t.t == T::Logic && matches!(word(text, t), b"and" | b"or") => k = end + 1,
             Some(_) => return false,
         }
     }
