@@ -674,10 +674,10 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                     if suffix_before_keyword(b, start, i) {
                         i += 1;
                         T::Num
-                    } else if !hex && keyword_at(b, i) {
-                        // `1and 1=1`, `0union select`: SQL Server (and PostgreSQL before 15)
-                        // end a number at its last digit, so a keyword glued to it is read
-                        // apart, a known filter bypass; `1st`, `2fa` stay words.
+                    } else if keyword_at(b, i) || clause_at(b, i) {
+                        // `1and 1=1`, `0union select`, `1order by 1`: SQL Server (and PostgreSQL
+                        // before 15) end a number at its last digit, so a keyword glued to it is
+                        // read apart, a known filter bypass; `1st`, `2fa` stay words.
                         T::Num
                     } else {
                         i = word_end(b, i);
@@ -907,6 +907,12 @@ fn odbc_escape(b: &[u8], i: usize) -> usize {
 /// `and`, ...), which the lexer reads apart from a literal glued before it (`\Nunion`).
 fn keyword_at(b: &[u8], i: usize) -> bool {
     matches!(classify(&b[i..word_end(b, i)], false), T::Kw(Kw::Union | Kw::Select | Kw::From) | T::Logic)
+}
+
+/// Whether the word at `i` is a clause that follows a value (`order`, `having`, `limit`, ...),
+/// which a lexer that ends numbers at their last digit reads apart from one glued before it.
+fn clause_at(b: &[u8], i: usize) -> bool {
+    matches!(&b[i..word_end(b, i)], b"order" | b"group" | b"having" | b"limit" | b"where" | b"into" | b"procedure")
 }
 
 /// `1funion`, `0xunion`: digits `b[start..i]` then a one-letter literal suffix that ends the
@@ -2650,8 +2656,8 @@ mod tests {
     fn reads_a_keyword_glued_to_a_number() {
         assert_family(
             "attack.sqli",
-            &["1and 1=1", "7or 2>1", "10AND 3=3--", "0union select 1,2", "5or(select 1)=1"],
-            &["1st and 2nd", "2fa or sms", "4x4 or 6x6", "1or2", "24or7", "v2and3", "3andmore", "1990s or 2000s"],
+            &["1and 1=1", "7or 2>1", "10AND 3=3--", "0union select 1,2", "5or(select 1)=1", "1order by 1--", "1having 1=1", "0x1union select 1"],
+            &["1st and 2nd", "2fa or sms", "4x4 or 6x6", "1or2", "24or7", "v2and3", "3andmore", "1990s or 2000s", "1orderly queue", "2groupies", "1order"],
         );
     }
 
