@@ -2739,4 +2739,11 @@ mod tests {
             ],
         );
     }
+
+    /// MySQL's symbolic connectives between numbers (`1 && 1`, `0||1`); code's between names and
+    /// booleans stay quiet.
+    #[test]
+    fn symbolic_connectives_after_a_number() {
+        assert_family("attack.sqli", &["1 && 1", "0||1", "5 || 0"], &["a && b", "true || false", "x || y", "ready && done"]);
+    }
 }

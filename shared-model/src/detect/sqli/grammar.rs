@@ -226,6 +226,9 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 w.logic += 1;
                 let glued = |c: Option<&u8>| matches!(c, Some(b')' | b'('));
                 w.sql_syntax += u32::from(tok.at > 0 && glued(text.get(tok.at - 1)) && glued(text.get(tok.end)));
+                // `1 && 1`, `0||1`: MySQL's symbolic connectives after a number (code joins
+                // names and booleans with them: `a && b`, `true || x`).
+                w.sql_syntax += u32::from(last_operand == Some(T::Num) && matches!(word(text, tok), b"&&" | b"||"));
                 w.sql_ops += u32::from(matches!(word(text, tok), b"xor" | b"eqv" | b"imp"));
                 state = State::Operand;
             }
