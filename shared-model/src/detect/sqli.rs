@@ -157,7 +157,14 @@ fn logic(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `and`, `or`, `xor`: as [`logic`], or starting the value (or the value of a
 /// `name=value` it holds), where it appends a condition to the application's (`AND deleted = 0)`).
 fn connective(b: &[u8], s: usize, e: usize) -> bool {
-    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none_or(|p| b[p] == b'='))
+    logic(b, s, e) || (whole_word(b, s, e) && prev_non_space(b, s).is_none_or(|p| b[p] == b'=')) || glued_to_number(b, s) && super::gate::word_end(b, e)
+}
+
+/// Whether a whole number (digits only, starting a word) ends right at `s`: `1or`, `10and`,
+/// where a lexer that ends numbers at their last digit reads a connective (see [`tokenize`]).
+fn glued_to_number(b: &[u8], s: usize) -> bool {
+    let digits = b[..s].iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && word_start(b, s - digits)
 }
 
 /// Gate for `(`: the word before it is a function SQL injections call.
@@ -216,6 +223,19 @@ fn after_variable(b: &[u8], s: usize, _e: usize) -> bool {
 /// Gate for a numeric edge probe: the whole value is shaped as a number.
 fn whole_number(b: &[u8], _s: usize, _e: usize) -> bool {
     overflow::number_shaped(b)
+}
+
+/// PostgreSQL's type names that a `::` cast names, as probes write them. Sorted.
+const CAST_TYPES: &[&str] = &[
+    "bigint", "bool", "boolean", "bytea", "char", "date", "double", "float", "float8", "int", "int2", "int4", "int8",
+    "integer", "json", "jsonb", "numeric", "oid", "real", "regclass", "smallint", "text", "varchar",
+];
+
+/// Gate for `::`: a cast of a literal or a group (`1::`, `'x'::`, `)::`) to a type name.
+fn cast_to_type(b: &[u8], s: usize, e: usize) -> bool {
+    let mut buf = [0u8; 24];
+    let value = s > 0 && matches!(b[s - 1], b'0'..=b'9' | b'\'' | b'"' | b')');
+    value && in_sorted(CAST_TYPES, word_at(b, e, &mut buf))
 }
 
 /// Gate for words that SQL follows with `(`: a whole word, then `(` past blanks.
@@ -408,6 +428,7 @@ impl Check for Sqli {
             gated("case", whole_word),
             gated("set", before_variable),
             gated(":=", after_variable),
+            gated("::", cast_to_type),
             gated("against", before_paren),
             // A whole value that is a number at a numeric type's edge ([`overflow`]): the
             // integers one past 32- and 64-bit ranges, and exponents beyond a double's.
@@ -456,8 +477,10 @@ fn judge_field(text: &str) -> Option<Hit> {
     // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
     // `name=payload`; an application that decodes and splits it reads the payload as the
     // parameter's value, so the payload is judged on its own too.
+    // (A search filter is one value: `region='us-east-1' and type='db'` assigns nothing.)
+    let filter = || grammar::filter_expression(text.as_bytes(), &tokenize(text.as_bytes(), Ctx::Raw, Lexing::STANDARD));
     match assigned(text) {
-        Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) => {
+        Some(at) if best.as_ref().is_none_or(|h| h.confidence < 0.9) && !filter() => {
             let inner = judge_value(text.get(at..).unwrap_or("")).map(|h| Hit { at: h.at + at, ..h });
             stronger(best, inner)
         }
@@ -542,7 +565,14 @@ fn join_split_words(b: &[u8]) -> Option<(Vec<u8>, usize)> {
 
 /// The strongest verdict on one value read with `lex` in each injection context it can be in.
 fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
-    let mut best = judge(text, &tokenize(text, Ctx::Raw, lex), Ctx::Raw);
+    let raw = tokenize(text, Ctx::Raw, lex);
+    // A search filter whose quotes pair up as its own literals (`name like '%smith%'`) is read
+    // as that in every context: its first quote opens a literal after an operator, where a
+    // breakout's closes a value (`smith'`).
+    if grammar::filter_expression(text, &raw) {
+        return None;
+    }
+    let mut best = judge(text, &raw, Ctx::Raw);
     for q in [b'\'', b'"', b'`'] {
         // A context is tokenized only when the value has that quote and no earlier context
         // already decided with a blocking confidence.
@@ -643,6 +673,11 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 if !float && i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
                     if suffix_before_keyword(b, start, i) {
                         i += 1;
+                        T::Num
+                    } else if keyword_at(b, i) || clause_at(b, i) {
+                        // `1and 1=1`, `0union select`, `1order by 1`: SQL Server (and PostgreSQL
+                        // before 15) end a number at its last digit, so a keyword glued to it is
+                        // read apart, a known filter bypass; `1st`, `2fa` stay words.
                         T::Num
                     } else {
                         i = word_end(b, i);
@@ -874,6 +909,12 @@ fn keyword_at(b: &[u8], i: usize) -> bool {
     matches!(classify(&b[i..word_end(b, i)], false), T::Kw(Kw::Union | Kw::Select | Kw::From) | T::Logic)
 }
 
+/// Whether the word at `i` is a clause that follows a value (`order`, `having`, `limit`, ...),
+/// which a lexer that ends numbers at their last digit reads apart from one glued before it.
+fn clause_at(b: &[u8], i: usize) -> bool {
+    matches!(&b[i..word_end(b, i)], b"order" | b"group" | b"having" | b"limit" | b"where" | b"into" | b"procedure")
+}
+
 /// `1funion`, `0xunion`: digits `b[start..i]` then a one-letter literal suffix that ends the
 /// number in some dialect (Oracle's `f`/`d` binary float and double, SQL Server's empty binary
 /// `0x`), glued to a keyword. Those dialects read the number then the keyword; elsewhere it is
@@ -961,8 +1002,9 @@ const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "table
 /// Functions that report the server's identity, user or schema, called without arguments by
 /// schema-enumeration payloads. Sorted.
 const INFO_FUNCS: &[&str] = &[
-    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "last_insert_id",
-    "schema", "session_user", "sqlite_version", "system_user", "user", "user_name", "version",
+    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "host_name",
+    "last_insert_id", "schema", "schema_name", "session_user", "sqlite_version", "suser_name", "suser_sname",
+    "system_user", "user", "user_name", "version",
 ];
 
 /// Functions that delay, read or write files, load code or raise errors that carry data: no
@@ -995,7 +1037,7 @@ const FUNCS: &[&str] = &[
     "reverse", "right", "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema",
     "schema_name", "sec_to_time", "session_user", "sha1", "sha2", "sin", "soundex", "space",
     "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id", "sqlite_version", "str_to_date",
-    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "sys_context", "sysdate",
+    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "suser_name", "suser_sname", "sys_context", "sysdate",
     "system_user", "time_format", "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char",
     "to_days", "to_number", "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress",
     "uncompressed_length", "unhex", "unicode", "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time",
@@ -1047,6 +1089,11 @@ struct Verdict {
 }
 
 fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
+    // A search filter read where a number is due (`price < 50 and stock > 0`) is no injection:
+    // see [`grammar::filter_expression`]. (Its quote contexts are judged on their own.)
+    if ctx == Ctx::Raw && grammar::filter_expression(text, all) {
+        return None;
+    }
     // Most rules read the stream without comments; comments matter as terminators, kept apart.
     let toks: Vec<Tok> = all.iter().copied().filter(|t| !matches!(t.t, T::Comment { .. })).collect();
     let ends_in_comment = |idx: usize| -> bool {
@@ -1088,6 +1135,11 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             // ; followed by a statement that has SQL after its keyword
             T::Semi => {
+                // The `;` ends a value the application's statement holds: a number, its
+                // string, its parenthesis (`1;`, `';`, `);`).
+                let after_value = i > 0 && matches!(toks[i - 1].t, T::Num | T::Str { closed: true, .. } | T::RParen);
+                // What follows the statement keyword: one name, and the value ends there.
+                let one_name = matches!(next(2), Some(T::Word { call: false })) && toks.len() == i + 3;
                 let stacked = match (next(1), toks.get(i + 1).map(|t| word(text, t))) {
                     (Some(T::Kw(Kw::Stmt)), _) if i > 0 || quoted => statement(text, &toks, i + 1, &ends_in_comment),
                     // `; desc users--`: MySQL's short `describe`, one name, then the statement ends
@@ -1095,8 +1147,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     (_, Some(b"desc")) if i > 0 || quoted => {
                         let after = toks.get(i + 2).map_or(text.len(), |t| skip_space(text, t.end));
                         let cut = [&b"--"[..], b"#", b"/*"].iter().any(|c| text.get(after..).is_some_and(|r| r.starts_with(c)));
-                        described_table(&toks, i + 1, &ends_in_comment) && (cut || next(3) == Some(T::Semi))
+                        described_table(&toks, i + 1, &ends_in_comment) && (cut || next(3) == Some(T::Semi) || after_value)
                     }
+
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
@@ -1104,6 +1157,16 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         let value = matches!(next(2), Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::Kw(Kw::Literal)))
                             || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*");
                         value && (ends_in_comment(i + 2) || matches!(next(3), Some(T::Comma | T::Semi | T::Kw(Kw::From))))
+                            // `1;select username`: one column, stacked after the value that is
+                            // the whole of what precedes (`pick 2; select one` is prose).
+                            || i == 1 && after_value && one_name && !quoted
+                            // `';select username--`: the same, cut by a comment.
+                            || (after_value || quoted && i == 1)
+                                && matches!(next(2), Some(T::Word { call: false }))
+                                && toks.len() == i + 3
+                                && all.last().is_some_and(|c| matches!(c.t, T::Comment { .. }) && terminating_comment(text, c))
+                            // `;select username`: a value opened by `;` (see below).
+                            || i == 0 && !quoted && (value || matches!(next(2), Some(T::Word { .. } | T::LParen)))
                     }
                     // Control flow around a statement: `; if 1=1 drop ..`, `; while 1=1 shutdown`.
                     (_, Some(b"if" | b"while")) => {
@@ -1131,6 +1194,12 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                         if i == 0 && !quoted =>
                     {
                         true
+                    }
+                    // `;desc sales`, `;rename t`: the same with a statement that takes one name
+                    // (nothing opens a value with `;` in prose).
+                    (_, Some(b"desc" | b"describe" | b"rename" | b"load" | b"handler" | b"replace")) if i == 0 && !quoted => {
+                        matches!(next(2), Some(T::Word { .. } | T::Num | T::Var { .. } | T::Func { .. } | T::LParen))
+                            || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*")
                     }
                     _ => false,
                 };
@@ -1162,7 +1231,11 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                 if !select_seen {
                     select_seen = true;
                     let clause = all.iter().position(|t| t.at > tok.at && t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"having"));
-                    if clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
+                    // (`select a having b >`: a `having` whose comparison the rest of the query
+                    // completes.)
+                    let having = toks[i..].iter().position(|t| t.t == T::Kw(Kw::Clause) && word(text, t) == b"having").map(|p| i + p);
+                    let compared = having.and_then(|h| operand(&toks, h + 1)).is_some_and(|e| toks.get(e).is_some_and(|t| t.t == T::Cmp));
+                    if compared || clause.is_some_and(|c| grammar::judge(text, &all[c..], Ctx::Raw).is_some()) {
                         keep(Verdict { at: tok.at, confidence: 0.9, detail: "select with a condition" });
                     }
                 }
@@ -1431,20 +1504,21 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
     let next = toks.get(i + 1);
     let next_word = next.map_or(&[][..], |t| word(text, t));
     let next_t = next.map(|t| t.t);
+    // `1;truncate logs`, `'; delete users--`: a statement stacked right after a value (a number,
+    // the application's string, a closing parenthesis) that names one table and ends. MySQL's
+    // `truncate` and T-SQL's `delete` need nothing more; prose after a `;` goes on in words.
+    let after_value = i >= 2 && toks[i - 1].t == T::Semi && matches!(toks[i - 2].t, T::Num | T::Str { closed: true, .. } | T::RParen);
+    if after_value && matches!(kw, b"truncate" | b"delete") && matches!(next_t, Some(T::Word { call: false })) && described_table(toks, i, ends_in_comment) {
+        return true;
+    }
     match kw {
         b"drop" | b"truncate" | b"alter" | b"create" | b"rename" => {
             matches!(
                 next_word,
                 b"table" | b"database" | b"view" | b"index" | b"procedure" | b"function" | b"user" | b"schema" | b"trigger" | b"login"
             )
-            // `drop logs;--`: a name, then the statement ends and a comment cuts the query, all
-            // glued as a payload is (`drop it; -- later` is a note).
-            || matches!(next_t, Some(T::Word { call: false }))
-                && toks.get(i + 2).is_some_and(|semi| {
-                    semi.t == T::Semi && next.is_some_and(|n| n.end == semi.at) && text.get(semi.end..).is_some_and(|r| r.starts_with(b"--") || r.starts_with(b"#"))
-                })
-                && i + 3 == toks.len()
-                && ends_in_comment(i + 2)
+            // `drop logs;--`: a name, then the statement ends and a comment cuts the query.
+            || matches!(next_t, Some(T::Word { call: false })) && ended_and_cut(text, toks, i + 2, ends_in_comment)
         }
         // `insert into`, and `insert t values (..)`, `merge t using (select ..)`, where MySQL and
         // T-SQL leave `into` out.
@@ -1452,8 +1526,10 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
             let w = |k: usize| toks.get(k).map_or(&[][..], |t| word(text, t));
             let t = |k: usize| toks.get(k).map(|t| t.t);
             let named = matches!(next_t, Some(T::Word { call: false }));
+            // (`merge [into] t using ..`: the target's `into` is optional.)
+            let target = if kw == b"merge" && next_word == b"into" { i + 1 } else { i };
             let source = match kw {
-                b"merge" => w(i + 2) == b"using" && (t(i + 3) == Some(T::LParen) && t(i + 4) == Some(T::Kw(Kw::Select)) || w(i + 4) == b"on"),
+                b"merge" => w(target + 2) == b"using" && (t(target + 3) == Some(T::LParen) && t(target + 4) == Some(T::Kw(Kw::Select)) || w(target + 4) == b"on"),
                 _ => w(i + 2) == b"values" && t(i + 3) == Some(T::LParen),
             };
             // `insert into t (..)`, `insert into t values`, `insert into db.t select ..`: a
@@ -1469,10 +1545,14 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
                 || t(after).is_none() && i > 0
                 || matches!(w(after), b"values" | b"value" | b"set" | b"default")
                 || cut;
-            next_word == b"into" && name(i + 2) && rows || named && source
+            next_word == b"into" && name(i + 2) && rows || (named || target > i && name(target + 1)) && source
         }
-        // `delete from`, `delete quick|ignore|low_priority from`
-        b"delete" => toks[i + 1..].iter().take(2).any(|t| t.t == T::Kw(Kw::From)),
+        // `delete from`, `delete quick|ignore|low_priority from`, and T-SQL's `delete logs;--`.
+        b"delete" => {
+            let from = toks[i + 1..].iter().take(2).position(|t| t.t == T::Kw(Kw::From)).map(|p| i + 2 + p);
+            from.is_some_and(|f| table_then_end(text, toks, f, ends_in_comment))
+                || matches!(next_t, Some(T::Word { call: false })) && ended_and_cut(text, toks, i + 2, ends_in_comment)
+        }
         b"update" => toks.get(i + 2).is_some_and(|t| word(text, t) == b"set"),
         // `exec xp_cmdshell`, `exec('..')`, `call proc(1)`, `; exec proc`. At the start of a value
         // `Call Bob`, `Call (555) 123-4567`, `Exec summary; draft` are prose: a procedure
@@ -1499,6 +1579,30 @@ fn statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize
         b"use" | b"describe" => described_table(toks, i, ends_in_comment),
         _ => sqlish(&toks[i + 1..]) >= 3,
     }
+}
+
+/// Whether a table name starts at `toks[k]` (`users`, `db.users`) and the statement goes on as
+/// SQL after it: the end, `;`, a cutting comment, a clause (`where`, `limit`), a `)`. Prose goes
+/// on in words (`delete from my account please`).
+fn table_then_end(text: &[u8], toks: &[Tok], k: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let name = |i: usize| toks.get(i).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Catalog)));
+    if !name(k) {
+        return false;
+    }
+    let last = if toks.get(k + 1).is_some_and(|t| t.t == T::Dot) && name(k + 2) { k + 2 } else { k };
+    ends_in_comment(last)
+        || match toks.get(last + 1) {
+            None => true,
+            Some(t) => matches!(t.t, T::Semi | T::RParen) || t.t == T::Kw(Kw::Clause) && matches!(word(text, t), b"where" | b"limit" | b"order" | b"using" | b"as"),
+        }
+}
+
+/// Whether `toks[semi]` is the value's last token, a `;` glued to the statement before it, with
+/// a comment glued after it that cuts the rest of the query (`drop logs;--`, `select 1;#`): how
+/// a payload ends its statement. A note goes on after its `;` (`drop it; -- later`).
+fn ended_and_cut(text: &[u8], toks: &[Tok], semi: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> bool {
+    let glued = |s: &Tok| semi > 0 && toks[semi - 1].end == s.at && text.get(s.end..).is_some_and(|r| r.starts_with(b"--") || r.starts_with(b"#"));
+    toks.get(semi).is_some_and(|s| s.t == T::Semi && glued(s)) && semi + 1 == toks.len() && ends_in_comment(semi)
 }
 
 /// `set @x = 1`, `;set @a:=(select ..)`, `>SET @OLD_MODE`: MySQL's user-variable assignment
@@ -1537,7 +1641,10 @@ fn conditional_case(text: &[u8], toks: &[Tok], i: usize) -> bool {
     let Some(then) = cond.iter().take(16).position(|t| word(text, t) == b"then") else { return false };
     let cond = &cond[..then];
     let literal = |t: &Tok| matches!(t.t, T::Num | T::Str { .. } | T::Kw(Kw::Literal));
+    // `case when 1 then`: a lone literal is a condition too (MySQL's truthy number), where
+    // prose puts words between `when` and `then`.
     cond.windows(3).any(|w| matches!(w[1].t, T::Cmp | T::Kw(Kw::WordOp)) && (literal(&w[0]) || literal(&w[2])))
+        || matches!(cond, [one] if literal(one))
 }
 
 /// `match (title, body) against ('x' in boolean mode)`, `match(a) against(`: MySQL's full-text
@@ -1705,6 +1812,11 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
             let tail_sql = toks.get(f + 1).is_some_and(|t| matches!(t.t, T::Word { .. } | T::Kw(Kw::Clause)))
                 && (clause_after || matches!(after, None | Some(T::Semi | T::RParen | T::Dot | T::Comma)) || ends_in_comment(f + 1));
             (list_sql || tail_sql || direct).then_some(Verdict { at, confidence: 0.9, detail: "select statement" })
+        }
+        // `select 1;--`, `select @@version;#`: one value, then the statement ends and a comment
+        // cuts the query.
+        None if direct && !matches!(next, Some(T::Word { .. })) && ended_and_cut(text, toks, i + 2, ends_in_comment) => {
+            Some(Verdict { at, confidence: 0.85, detail: "select statement" })
         }
         // `select pg_sleep`: the name alone is SQL's.
         None if matches!(next, Some(T::Word { .. })) && direct => Some(Verdict { at, confidence: 0.85, detail: "select of an SQL-only function" }),
@@ -1965,11 +2077,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
+    use super::{AFTER_VALUE, CAST_TYPES, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
+        for list in [AFTER_VALUE, STATEMENTS, CAST_TYPES, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -2471,8 +2583,8 @@ mod tests {
     fn reads_postgres_casts() {
         assert_family(
             "attack.sqli",
-            &["' or 1::bool--", "x'::text || '", "1 and (select 1)::text='1'", "' or 1::int=1--", "1 and version()::int=1", "' and '1'::varchar(9)='1'--"],
-            &["std::string", "Foo::bar()", "time 10::20", "a::b::c", "use crate::detect::sqli;"],
+            &["1::int", "'1'::text", "7::bigint", "x'::int--", "' or 1::bool--", "x'::text || '", "1 and (select 1)::text='1'", "' or 1::int=1--", "1 and version()::int=1", "' and '1'::varchar(9)='1'--"],
+            &["std::string", "Foo::bar()", "time 10::20", "a::b::c", "use crate::detect::sqli;", "Value::Bool(true)", "x::int", "fe80::1", "::1"],
         );
     }
 
@@ -2536,5 +2648,102 @@ mod tests {
             &["9999 or {`if`(2=(select 2 from t))}", "1 or {`x`(1=1)}", "1 as x from users--", "0 as a from dual--", "-1 from users#"],
             &["run `make` (twice)", "{`code`} block", "1 as in one", "2 from the top", "1 as x from the list", "use `git log` for history"],
         );
+    }
+
+    /// A keyword glued to a whole number (`1and`, `0union`): SQL Server ends the number at its
+    /// last digit. Digits glued to other letters stay one word (ids, `2fa`, `1st`).
+    #[test]
+    fn reads_a_keyword_glued_to_a_number() {
+        assert_family(
+            "attack.sqli",
+            &["1and 1=1", "7or 2>1", "10AND 3=3--", "0union select 1,2", "5or(select 1)=1", "1order by 1--", "1having 1=1", "0x1union select 1"],
+            &["1st and 2nd", "2fa or sms", "4x4 or 6x6", "1or2", "24or7", "v2and3", "3andmore", "1990s or 2000s", "1orderly queue", "2groupies", "1order"],
+        );
+    }
+
+    /// Stacked statements that name one table and end (CRS 942350's class): after a value's
+    /// `;` (`1;truncate logs`), at a value that opens with `;` (`;desc users`), or glued to `;`
+    /// and cut by a comment (`delete logs;--`, `select 1;#`). Notes after a `;` go on in words.
+    #[test]
+    fn catches_short_stacked_statements() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "1;truncate logs",
+                "'; delete users--",
+                "5);delete accounts",
+                "1 ;desc sales",
+                ";desc users",
+                ";select username",
+                ";rename t",
+                "2;select password",
+                "';select name--",
+                "delete logs;--",
+                "SELECT 1;--",
+                "select @@version;#",
+            ],
+            &[
+                "notes; delete later",
+                "done; truncate nothing",
+                "pick 2; select one",
+                "sizes; select yours",
+                "1; select a size, then pay",
+                "delete it; -- later",
+                "select 1; then 2",
+                "sort=price; desc",
+                ";)",
+                "; select all that apply",
+            ],
+        );
+    }
+
+    /// SQL Server's functions that name the schema, the host and the login.
+    #[test]
+    fn catches_server_information_functions() {
+        assert_family(
+            "attack.sqli",
+            &["schema_name()", "' + host_name() + '", "suser_sname()", "1 and schema_name(1)=1"],
+            &["schema_name", "host name (primary)", "the suser_sname docs"],
+        );
+    }
+
+    /// CRS 942230's and 942250's classes: a `case when` over a literal, a `select` whose
+    /// `having` compares, `merge into .. using`. Prose between `when` and `then` stays prose.
+    #[test]
+    fn catches_conditions_in_case_having_and_merge() {
+        assert_family(
+            "attack.sqli",
+            &["x case when 1 then", "(case when 'a' then 1 end)", "select a having b >", "select id from t group by id having count(*) >", "merge into t using (select 1) on (1=1)", "';merge into users using dual on (1=1)--"],
+            &["in case when it rains then stay", "case when ready then go", "select a team having fun", "merge into traffic using the left lane", "select having more"],
+        );
+    }
+
+    /// A search filter an API user writes (field, comparison, literal, joined by `and`/`or`),
+    /// and a `delete from` in prose, stay quiet; tautologies, breakouts and comments do not.
+    #[test]
+    fn search_filters_are_not_injection() {
+        assert_family(
+            "attack.sqli",
+            &["x or 1=1", "id = 1 or 1=1", "x=1 or 2>1", "name = 'a' or 'a'='a'", "price < 5 and 1=1--", "x' or name like '%", "a = 'x' or b = 'y", "name = '' or ''='", "delete from users", "1;delete from users where 1=1", "delete from db.users;--"],
+            &[
+                "rating >= 4 and price < 100",
+                "color = \"red\" and size = \"M\"",
+                "status = 'open' or status = 'pending'",
+                "age > 21 and name like 'A%'",
+                "delete from my account please",
+                "delete from the list",
+                "name like '%smith%'",
+                "region='us-east-1' and type='db'",
+                "created_at between 2024-01-01 and 2024-02-01",
+                "status = 'open'",
+            ],
+        );
+    }
+
+    /// MySQL's symbolic connectives between numbers (`1 && 1`, `0||1`); code's between names and
+    /// booleans stay quiet.
+    #[test]
+    fn symbolic_connectives_after_a_number() {
+        assert_family("attack.sqli", &["1 && 1", "0||1", "5 || 0"], &["a && b", "true || false", "x || y", "ready && done"]);
     }
 }

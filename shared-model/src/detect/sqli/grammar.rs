@@ -69,6 +69,8 @@ struct Walk {
     cut_by_hash: bool,
     /// `as <name>` aliases after a value (also counted in [`Walk::words`]).
     aliases: u32,
+    /// PostgreSQL casts (`::int`) after an operand.
+    casts: u32,
     /// Tokens walked.
     tokens: u32,
     /// The value ends where an operand is due (`and x=(`): valid only for appended conditions.
@@ -224,6 +226,9 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 w.logic += 1;
                 let glued = |c: Option<&u8>| matches!(c, Some(b')' | b'('));
                 w.sql_syntax += u32::from(tok.at > 0 && glued(text.get(tok.at - 1)) && glued(text.get(tok.end)));
+                // `1 && 1`, `0||1`: MySQL's symbolic connectives after a number (code joins
+                // names and booleans with them: `a && b`, `true || x`).
+                w.sql_syntax += u32::from(last_operand == Some(T::Num) && matches!(word(text, tok), b"&&" | b"||"));
                 w.sql_ops += u32::from(matches!(word(text, tok), b"xor" | b"eqv" | b"imp"));
                 state = State::Operand;
             }
@@ -233,6 +238,7 @@ fn walk(text: &[u8], all: &[Tok], from: usize, mut state: State) -> Option<Walk>
                 k = cast_type_end(text, all, k)?;
                 w.arith += 1;
                 w.sql_syntax += 1;
+                w.casts += 1;
             }
             (State::After, T::Op) => {
                 w.arith += 1;
@@ -540,6 +546,13 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if !quoted && w.subselects == 1 && w.tokens == 1 && sql_inside(text, all) {
         return Some(Verdict { at, confidence: CONDITION, detail: "sub-select" });
     }
+    // `1::int`, `'1'::text`, `x'::bigint--`: a literal cast to a type with PostgreSQL's `::`,
+    // a probe for the dialect (and, on a value that fails the cast, for an error message).
+    // Code's paths cast nothing (`std::string`, `Value::Bool`: a name before the `::`).
+    let literal_first = matches!(first.t, T::Num | T::Str { closed: true, .. });
+    if w.casts >= 1 && w.words == 0 && w.logic + cmp == 0 && !w.open_end && (quoted && w.cut || !quoted && literal_first) {
+        return Some(Verdict { at, confidence: 0.7, detail: "PostgreSQL cast" });
+    }
     if w.cases >= 1 && w.words == 0 {
         return Some(Verdict { at, confidence: 0.85, detail: "SQL case expression" });
     }
@@ -584,6 +597,46 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
         }
     }
     None
+}
+
+/// `rating >= 4 and price < 100`, `color = "red" and size = "M"`, `name like '%smith%'`: a
+/// search filter an API user writes, each comparison a field name against a literal, joined by
+/// connectives and nothing else. Its quotes pair up as its own literals. Pasted where a number is due it parses, but it breaks out of nothing (no quote, no
+/// parenthesis, no comment) and compares no constant with a constant, as a tautology does
+/// (`1 or 1=1`, `x=1 or 2>1`); injections open on a number, a quote or a connective.
+pub(super) fn filter_expression(text: &[u8], all: &[Tok]) -> bool {
+    // A constant at `all[i]`: a literal (`5`, `'open'`, `null`), or a date or range written bare
+    // (`2024-01-01`); the index after it.
+    let constant = |i: usize| -> Option<usize> {
+        let v = all.get(i)?;
+        if !matches!(v.t, T::Num | T::Str { closed: true, .. } | T::Kw(Kw::Literal)) || text.get(v.at..v.at + 2) == Some(b"0x") {
+            return None;
+        }
+        let mut end = i + 1;
+        while v.t == T::Num && all.get(end).is_some_and(|t| word(text, t) == b"-" && t.at == all[end - 1].end) && all.get(end + 1).is_some_and(|t| t.t == T::Num && t.at == all[end].end) {
+            end += 2;
+        }
+        Some(end)
+    };
+    let mut k = 0;
+    loop {
+        let [name, op, ..] = all.get(k..).unwrap_or(&[]) else { return false };
+        if name.t != (T::Word { call: false }) {
+            return false;
+        }
+        let end = match (op.t, word(text, op)) {
+            (T::Cmp, _) | (T::Kw(Kw::WordOp), b"like" | b"in" | b"is") => constant(k + 2),
+            // `created_at between 2024-01-01 and 2024-02-01`
+            (T::Kw(Kw::WordOp), b"between") => constant(k + 2).filter(|&a| all.get(a).is_some_and(|t| word(text, t) == b"and")).and_then(|a| constant(a + 1)),
+            _ => None,
+        };
+        let Some(end) = end else { return false };
+        match all.get(end) {
+            None => return true,
+            Some(t) if t.t == T::Logic && matches!(word(text, t), b"and" | b"or") => k = end + 1,
+            Some(_) => return false,
+        }
+    }
 }
 
 /// `title like '`, `name not like '%`: a column, a pattern operator, then a pattern the value
