@@ -2661,6 +2661,17 @@ mod tests {
         );
     }
 
+    /// `'or'1`, `"and"1`: the closing quote, a word operator hugged by quotes, then a truthy
+    /// number the application's quote closes. Quoted words stay prose.
+    #[test]
+    fn catches_the_quoted_operator_bypass() {
+        assert_family(
+            "attack.sqli",
+            &["'or'1", "'OR'1", "\"or\"1", "'and'7", "'xor'12", "' OR '1", "\" or \"1"],
+            &["'or' maybe", "'or'a", "'or' 1", "' or '1 more", "choose 'or' 1", "'and'0", "''or", "\"or\" two"],
+        );
+    }
+
     /// Stacked statements that name one table and end (CRS 942350's class): after a value's
     /// `;` (`1;truncate logs`), at a value that opens with `;` (`;desc users`), or glued to `;`
     /// and cut by a comment (`delete logs;--`, `select 1;#`). Notes after a `;` go on in words.

@@ -756,9 +756,14 @@ fn operator_probe(text: &[u8], all: &[Tok]) -> bool {
     let prefix = text.get(..first.end.saturating_sub(1)).unwrap_or(&[]).trim_ascii_start();
     let suffix = text.get(last.at + 1..).unwrap_or(&[]).trim_ascii_end();
     let worded = all.iter().any(|t| text.get(t.at).is_some_and(u8::is_ascii_alphabetic) && !matches!(t.t, T::Str { .. }));
+    // `'or'1`, `' OR '1`, `"and"1`: the value opens on the closing quote, then the word
+    // operator, then a number glued to the quote the application closes, a truthy string
+    // (`'1'`): the classic bypass. A quoted word has nothing, or a word, after it (`'or'
+    // maybe`, `'or'a`, where `'a'` is false in SQL anyway).
+    let bypass = prefix.is_empty() && (1..=2).contains(&suffix.len()) && suffix.iter().all(u8::is_ascii_digit) && suffix.first() != Some(&b'0');
     !prefix.iter().any(u8::is_ascii_whitespace)
         && !suffix.iter().any(u8::is_ascii_whitespace)
-        && (!worded || !prefix.is_empty() && !suffix.is_empty())
+        && (!worded || !prefix.is_empty() && !suffix.is_empty() || bypass)
 }
 
 /// `'OR'`, `' XOR '`, `a 'NOT RLIKE' b`, `x '||' y`: a binary SQL operator alone between two
