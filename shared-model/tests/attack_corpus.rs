@@ -202,18 +202,20 @@ fn measure() -> Option<Figures> {
 #[test]
 fn attack_rates_do_not_regress() {
     let Some(f) = measure() else { return };
-    assert!(f.li_sqli.detection() >= 0.9888, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
-    assert!(f.li_xss.detection() >= 0.990, "libinjection XSS detection {:.4}", f.li_xss.detection());
+    assert!(f.li_sqli.detection() >= 0.9895, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
+    assert!(f.li_xss.detection() >= 0.9939, "libinjection XSS detection {:.4}", f.li_xss.detection());
     assert!(f.li_benign.fp() <= 0.007, "libinjection benign flagged {:.4}", f.li_benign.fp());
-    assert!(f.crs_scope.detection() >= 0.887, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
+    assert!(f.crs_scope.detection() >= 0.8968, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());
     // Above the 4.3% of the start: four hostile CRS "benign" cases are flagged on purpose, each
     // labelled benign for one rule only: a Referer carrying `;/bin/ca? /et*/passwd` (kept from
     // rule 932207; other RCE rules catch it), crs-920200-9's inverted byte ranges (`110-11`, range
     // abuse), and two SQL injection payloads (a value that ends the statement and sets a variable;
     // an escaped quote, a closed string and `or` with an operand left open). Most of the rest are
     // hostile too (a PHP web shell upload, a script tag in a Referer, a stacked INSERT, a
-    // `select(sleep(10))` in a JSON field): 19 of 397.
-    assert!(f.crs_benign.fp() <= 0.048, "CRS benign flagged {:.4}", f.crs_benign.fp());
+    // `select(sleep(10))` in a JSON field): 19 of 397. The 20th is crs-942522-5, `var='or'1`,
+    // the classic quote-or-one bypass, labelled benign only because rule 942522 leaves it to
+    // other rules.
+    assert!(f.crs_benign.fp() <= 0.0504, "CRS benign flagged {:.4}", f.crs_benign.fp());
     assert!(f.digitalocean.fp() <= 0.003, "DigitalOcean flagged {:.4}", f.digitalocean.fp());
 }
 
