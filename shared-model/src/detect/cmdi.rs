@@ -549,8 +549,11 @@ impl Cmdi {
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
             (r"(?:^|[\s;|&=<>(`+])(?:/usr(?:/local)?)?/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (substitution.as_str(), Critical, 0.85, "command substitution"),
-            // `$(<file)` and `` `<file` ``: bash reads the file into the command line, no command needed.
-            (r"\$\(\s*<\s*[/~.$a-z_][^\s()<>;|&`]*\s*\)|`\s*<\s*[/~.$a-z_][^\s()<>;|&`]*\s*`", High, 0.85, "file read by command substitution"),
+            // `$(<file)` and `` `<file` ``: bash reads the file into the command line, no command
+            // needed. A system or home path, a dotfile or a climb is what an attacker reads; any
+            // other file (`$(</path/to/cert.pem)`) is an API docs' curl sample sent unexpanded.
+            (r"\$\(\s*<\s*(?:/(?:etc|proc|root|home|var|sys|dev|tmp|run|usr|opt|srv|app|windows)\b|~|\$|(?:\.{1,2}/)*\.[a-z_]|\.\./)[^\s()<>;|&`]*\s*\)|`\s*<\s*(?:/(?:etc|proc|root|home|var|sys|dev|tmp|run|usr|opt|srv|app|windows)\b|~|\$|(?:\.{1,2}/)*\.[a-z_]|\.\./)[^\s()<>;|&`]*\s*`", High, 0.85, "system file read by command substitution"),
+            (r"\$\(\s*<\s*[/~.$a-z_][^\s()<>;|&`]*\s*\)|`\s*<\s*[/~.$a-z_][^\s()<>;|&`]*\s*`", Medium, 0.6, "file read by command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|%comspec%\s*/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
             (start_redirect.as_str(), High, 0.8, "command line with a redirection"),
@@ -1177,7 +1180,7 @@ mod tests {
     #[test]
     fn files_read_by_substitution() {
         use crate::fields::Part;
-        for v in ["$(</etc/passwd)", "x$( < ~/.aws/credentials )y", "`<~/.ssh/id_rsa`", "host-$(<.env)", "` < $HOME/.netrc`", "a;b=$(<secret.txt)"] {
+        for v in ["$(</etc/passwd)", "x$( < ~/.aws/credentials )y", "`<~/.ssh/id_rsa`", "host-$(<.env)", "` < $HOME/.netrc`", "a;b=$(<../../config/master.key)", "$(</proc/self/environ)"] {
             assert!(flags("attack.cmdi", v), "{v}");
             assert!(flags_at("attack.cmdi", Part::Body, v), "{v} in a form");
             assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON text field");
@@ -1190,6 +1193,8 @@ mod tests {
             "price $( < 10 )",
             "In bash, `echo \"$(<version.txt)\"` prints the file",
             "`Vec<String>` and `Option<T>`",
+            "$(</path/to/privkey.pem)",
+            "$(<cert.pem)",
         ] {
             assert!(!flags_in_json("attack.cmdi", v), "{v}");
         }
