@@ -13,8 +13,9 @@
 //! carry code samples, and those must not block; a value that is nothing *but* a dialog call
 //! (`confirm(1)`) is a probe. Likewise an element that embeds content or styles a document
 //! (inline `<svg>`, a video `<iframe>`, `<style>`, `<meta charset>`, `<link rel="stylesheet">`) is
-//! only Medium in a JSON text field, where rich text and e-mail HTML travel; what would run in it
-//! (a handler, a script URL) is a rule of its own.
+//! only Medium in a JSON text field, where rich text and e-mail HTML travel, and so is a whole SVG
+//! document in any body field (an icon upload); what would run in it (a handler, a script URL,
+//! `<foreignObject>`, an animation rewriting a link, an external `<use>`) is a rule of its own.
 
 use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, starts_word, word_before};
 use super::{is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
