@@ -1153,7 +1153,9 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
                     // `x";select 1`, `5; select @@version`: a stacked query of values, its first
                     // one ending the statement or followed by another (`select 2 options` is
                     // prose).
-                    (Some(T::Kw(Kw::Select)), _) => {
+                    // (Not after a bare word, as in `drop it off; select 'pickup'; or ..`, nor
+                    // with a list that reads as prose: `pick one; select 'home', then pay`.)
+                    (Some(T::Kw(Kw::Select)), _) if (quoted || i == 0 || toks[i - 1].t != T::Word { call: false }) && !reads_as_prose(text, toks.get(i + 2..statement_end(&toks, i + 1)).unwrap_or(&[])) => {
                         let value = matches!(next(2), Some(T::Num | T::Func { .. } | T::Var { .. } | T::Str { .. } | T::Kw(Kw::Literal)))
                             || toks.get(i + 2).is_some_and(|t| word(text, t) == b"*");
                         value && (ends_in_comment(i + 2) || matches!(next(3), Some(T::Comma | T::Semi | T::Kw(Kw::From))))
@@ -1771,6 +1773,64 @@ fn sqlish(toks: &[Tok]) -> usize {
         .count()
 }
 
+/// Words the tokenizer leaves bare that join tables or end a select in SQL, between names:
+/// `t1 left outer join t2`, `users for xml path('')`. Sorted.
+const JOINERS: &[&str] = &["cross", "for", "full", "inner", "lateral", "left", "outer", "right", "straight_join"];
+
+/// Whether tokens that should be a select list or a table name read as prose instead. Outside
+/// parentheses, SQL puts operators, commas or keywords between its operands; English does not:
+/// - a sentence ends (a `.` or `:` followed by a blank or the end: `come by. I`, `apply: late`,
+///   where SQL glues its qualified names and casts: `t.c`, `x::int`);
+/// - three bare words follow each other (an operand has at most an alias: `select name n`,
+///   never `several items in your wishlist`);
+/// - a comma is followed by what cannot start a list item (`'yearly', then press`,
+///   `stores, from June`, `'Export', and download`).
+fn reads_as_prose(text: &[u8], toks: &[Tok]) -> bool {
+    let mut depth = 0u32;
+    let mut words = 0u32;
+    for (k, t) in toks.iter().enumerate() {
+        match t.t {
+            T::LParen => depth += 1,
+            T::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 0 {
+            words = 0;
+            continue;
+        }
+        words = if matches!(t.t, T::Word { call: false }) && !in_sorted(JOINERS, word(text, t)) { words + 1 } else { 0 };
+        let sentence_end = (t.t == T::Dot || t.t == T::Op && word(text, t) == b":") && text.get(t.end).is_none_or(u8::is_ascii_whitespace);
+        let bad_item = t.t == T::Comma && toks.get(k + 1).is_some_and(|n| cannot_start_item(text, n));
+        if words >= 3 || sentence_end || bad_item {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a token cannot begin an item of a select list: a connective (but `not`), a
+/// comparison, a clause word that only follows an operand, `from`, a closing mark.
+fn cannot_start_item(text: &[u8], t: &Tok) -> bool {
+    match t.t {
+        T::Logic => word(text, t) != b"not",
+        T::Cmp | T::Kw(Kw::From | Kw::WordOp | Kw::Union) | T::Comma | T::Semi | T::RParen => true,
+        T::Kw(Kw::Clause) => !matches!(word(text, t), b"case" | b"exists" | b"binary" | b"char" | b"varchar" | b"nvarchar" | b"int" | b"integer" | b"database" | b"values" | b"elt"),
+        _ => false,
+    }
+}
+
+/// The table reference after `from` at `toks[f]`: its names and the dots between them, and the
+/// token that follows (where a sentence may end: `from the list.`).
+fn table_reference(toks: &[Tok], f: usize) -> &[Tok] {
+    let run = toks.get(f + 1..).unwrap_or(&[]).iter().take_while(|t| matches!(t.t, T::Word { call: false } | T::Dot)).count();
+    toks.get(f + 1..(f + 2 + run).min(toks.len())).unwrap_or(&[])
+}
+
+/// Index of the `;` that ends the statement starting at `toks[i]`, or the end.
+fn statement_end(toks: &[Tok], i: usize) -> usize {
+    toks.get(i..).and_then(|r| r.iter().position(|t| t.t == T::Semi)).map_or(toks.len(), |p| i + p)
+}
+
 /// `select <list> from <table>` with a list or tail that only SQL writes.
 fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bool) -> Option<Verdict> {
     let at = toks[i].at;
@@ -1791,8 +1851,13 @@ fn select_statement(text: &[u8], toks: &[Tok], i: usize, ends_in_comment: &dyn F
         Some(T::Word { call: false }) => sql_only_name(word(text, &toks[i + 1])),
         _ => false,
     };
-    let stmt_end = toks[i + 1..].iter().position(|t| t.t == T::Semi).map_or(toks.len(), |p| i + 1 + p);
+    let stmt_end = statement_end(toks, i + 1);
     let from = toks[i + 1..stmt_end].iter().position(|t| t.t == T::Kw(Kw::From)).map(|p| i + 1 + p);
+    // `select 'pickup' and a courier will come by`: English goes on after the verb. (The list
+    // is read with its `from`, which no item starts with: `stores, from June`.)
+    if reads_as_prose(text, &toks[i + 1..from.map_or(stmt_end, |f| f + 1)]) || from.is_some_and(|f| reads_as_prose(text, table_reference(toks, f))) {
+        return None;
+    }
     match from {
         Some(f) => {
             let list = &toks[i + 1..f];
@@ -2077,11 +2142,11 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::{AFTER_VALUE, CAST_TYPES, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
+    use super::{AFTER_VALUE, CAST_TYPES, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, JOINERS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {
-        for list in [AFTER_VALUE, STATEMENTS, CAST_TYPES, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
+        for list in [AFTER_VALUE, STATEMENTS, CAST_TYPES, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, JOINERS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -2756,5 +2821,63 @@ mod tests {
     #[test]
     fn symbolic_connectives_after_a_number() {
         assert_family("attack.sqli", &["1 && 1", "0||1", "5 || 0"], &["a && b", "true || false", "x || y", "ready && done"]);
+    }
+
+    /// `select` as an English verb (CRS-free prose in chat messages, tickets, CMS pages): SQL
+    /// needs SQL between its keywords, so a list that ends a sentence, runs three words together
+    /// or continues a comma with `then`/`and`/`from`, or a table followed by more prose, is no
+    /// statement. Statements, unions and stacked selects stay caught.
+    #[test]
+    fn select_as_an_english_verb_is_prose() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "'; select password from users--",
+                "1; select username from users",
+                "' union select name, pass from users--",
+                "select * from users where id = 1",
+                "1;select 1,2,3",
+                "5; select 'a', 'b'",
+                "select name n from users",
+                "select u.name from users u where 1=1",
+                "select x::text from t limit 1",
+                "select top 1 name from sysobjects",
+                "1 union select group_concat(table_name separator 0x3a) from information_schema.tables",
+                "select 1, 2 from dual",
+                "2;select password",
+                "x\"; select 7, 8",
+                "' union select a.name from t1 a left outer join t2 b on a.id = b.id--",
+                "1 and 1=(select name from sysobjects for xml path(''))",
+                "select name from users u cross join roles r where 1=1",
+            ],
+            &[
+                "Select all that apply: parcel was late; box was crushed; wrong colour.",
+                "Select all that apply: late; crushed; wrong colour",
+                "Leave it with a neighbour, or select 'collect' and we will pick it up.",
+                "Choose a plan: select 'basic' or 'pro', then press next.",
+                "Please select 'work' or 'home', and the driver will ring. From May we deliver on Sundays.",
+                "Pick one; select 'collect', 'post' or 'locker'.",
+                "Pick one; select 'post', then click confirm.",
+                "Pick one; select 'post', then pay",
+                "Returns: post it back; select 'collect'; or keep it.",
+                "- Select a few dishes in your list and move them to the basket at once.",
+                "- Select the rows, then press Archive. Items from the archive stay 30 days.",
+                "* select a shade, e.g. blue, from the palette",
+                "Select 3 colours from the chart.",
+                "Select * fields marked with a star are mandatory.",
+                "We list every farm on our site. Select growers also publish the location of their fields.",
+                "Sold at select branches, from 3 March; which one is closest to Leeds?",
+                "Select 'Download', pick PDF, and save the file from the reports page.",
+                "Step 1. Select 'Profile'. Step 2. Pick 'Alerts' from the list.",
+                "To unsubscribe: select 'Mail', then 'Stop', from the settings page.",
+                "Hint: select \"Add to list\" from the product menu.",
+                "Select 1, 2 or 3 from the choices below.",
+                "Select a day: 03.07. from the planner.",
+                "You may select up to 4 seats from the map. Each seat is booked separately.",
+                "Select: a) card, b) cash. From June, c) voucher.",
+                "Select from the menu.",
+                "Select from the dropdown on the right, then hit Apply.",
+            ],
+        );
     }
 }
