@@ -32,8 +32,8 @@ const CASES: &str = include_str!("data/api_cases.jsonl");
 
 /// `(category, attacks, fewest that must be detected)`.
 const ATTACK_FLOORS: &[(&str, u32, u32)] = &[
-    ("attack:cmdi", 39, 37),
-    ("attack:crlf", 12, 9),
+    ("attack:cmdi", 39, 38),
+    ("attack:crlf", 12, 11),
     ("attack:jndi", 19, 18),
     ("attack:ldapi", 15, 14),
     ("attack:nosqli", 21, 20),
@@ -44,7 +44,7 @@ const ATTACK_FLOORS: &[(&str, u32, u32)] = &[
     ("attack:ssrf", 35, 34),
     ("attack:ssti", 25, 24),
     ("attack:traversal", 34, 33),
-    ("attack:xss", 51, 49),
+    ("attack:xss", 51, 50),
     ("attack:xxe", 11, 10),
 ];
 
@@ -53,18 +53,18 @@ const BENIGN_CEILINGS: &[(&str, u32, u32)] = &[
     ("benign:auth", 36, 1),
     ("benign:code-content", 40, 9),
     ("benign:crud", 75, 1),
-    ("benign:devops-config", 10, 5),
+    ("benign:devops-config", 10, 4),
     ("benign:graphql", 16, 1),
     ("benign:i18n", 28, 1),
     ("benign:identifiers", 39, 1),
-    ("benign:long-text", 10, 5),
+    ("benign:long-text", 10, 1),
     ("benign:names", 60, 1),
-    ("benign:prose", 75, 4),
+    ("benign:prose", 75, 1),
     ("benign:query-operators", 7, 1),
     ("benign:rich-text", 14, 1),
     ("benign:search", 51, 1),
     ("benign:templates", 8, 1),
-    ("benign:upload", 22, 2),
+    ("benign:upload", 22, 1),
     ("benign:urls", 27, 1),
     ("benign:webhook", 18, 1),
 ];
