@@ -826,8 +826,13 @@ mod tests {
         }
 
         #[test]
-        fn never_panics_on_attack_alphabet(s in "([' \"`;#()=<>/*\\-\\\\&|$%{}.:@!^,~+]|or|and|select|union|script|on|java|\\$\\{|jndi|\\.\\.|%2e|%c0%af|&#x|0x|if\\(|iif\\(|/\\*!|sys\\.|print|xp_|char\\(|group_concat|like|sleep|timeout /t|%comspec%|Function\\(|execSync|<\\?|php|\\{%|[a-z0-9]){0,80}") {
+        fn never_panics_on_attack_alphabet(s in "([' \"`;#()=<>/*\\-\\\\&|$%{}.:@!^,~+]|or|and|select|union|script|on|java|\\$\\{|jndi|\\.\\.|%2e|%c0%af|&#x|0x|if\\(|iif\\(|/\\*!|sys\\.|print|xp_|char\\(|group_concat|like|sleep|timeout /t|%comspec%|Function\\(|execSync|<\\?|php|\\{%|\\$\\(<|svg|foreignobject|\\[\\$ne\\]|filters|where|\\.oast\\.fun|\\r\\nbcc:|bcc:|::|having|\\)\\(&|[a-z0-9]){0,80}") {
             let _ = scan(&s);
+            // The same bytes as a JSON key under a query document, a query name, a mail field, a body.
+            let _ = scan_at(Part::Body, ValueType::Key, "$.filter.score", &s);
+            let _ = scan_at(Part::QueryName, ValueType::Text, &s, &s);
+            let _ = scan_at(Part::Body, ValueType::Text, "$.email", &s);
+            let _ = scan_at(Part::Body, ValueType::Markup, "file", &s);
         }
     }
 }
