@@ -51,11 +51,11 @@ fn absolute_form_authority(target: &str) -> Option<&str> {
 
 /// Whether two authorities name the same host and port, ignoring case and a default port.
 fn same_host(a: &str, b: &str) -> bool {
-    let strip = |s: &str| -> String {
-        let s = s.trim().to_ascii_lowercase();
-        s.strip_suffix(":80").or_else(|| s.strip_suffix(":443")).map_or(s.clone(), str::to_string)
-    };
-    strip(a) == strip(b)
+    fn strip(s: &str) -> &str {
+        let s = s.trim();
+        s.strip_suffix(":80").or_else(|| s.strip_suffix(":443")).unwrap_or(s)
+    }
+    strip(a).eq_ignore_ascii_case(strip(b))
 }
 
 /// RFC 3986 `host [":" port]`: a bracketed IP literal or a name of unreserved characters,

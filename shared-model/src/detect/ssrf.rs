@@ -56,8 +56,11 @@ fn is_redirect_name(name: &str) -> bool {
 /// parsers fold them into the host a filter did not see; nobody types a real host so.
 fn lookalike_host(raw: &str) -> Option<usize> {
     let b = raw.as_bytes();
-    let find = |pat: &[u8]| b.windows(pat.len()).position(|w| w.eq_ignore_ascii_case(pat)).map(|p| p + pat.len());
-    let start = find(b"://").or_else(|| find(b"%3a%2f%2f"))?;
+    // PERF: a substring search for `://`, and for its escaped form only from each `%`, rather
+    // than a case-folding comparison at every byte.
+    const ENCODED: &[u8] = b"%3a%2f%2f";
+    let encoded = || raw.match_indices('%').map(|(p, _)| p).find(|&p| b.get(p..p + ENCODED.len()).is_some_and(|w| w.eq_ignore_ascii_case(ENCODED)));
+    let start = raw.find("://").map(|p| p + 3).or_else(|| encoded().map(|p| p + ENCODED.len()))?;
     let rest = raw.get(start..)?;
     for (i, c) in rest.char_indices().take(256) {
         match c {

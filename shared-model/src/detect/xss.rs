@@ -235,7 +235,7 @@ fn split_by_controls(word: &str) -> String {
 fn script_fold(text: &str) -> Option<String> {
     const CDATA: &str = "<![cdata[";
     let b = text.as_bytes();
-    if !b.contains(&b'\\') && !b.windows(2).any(|w| w == b"/*") && !text.contains(CDATA) {
+    if !b.contains(&b'\\') && !text.contains("/*") && !text.contains(CDATA) {
         return None;
     }
     let mut out = String::with_capacity(text.len());
