@@ -2049,11 +2049,11 @@ fn terminating_comment(text: &[u8], c: &Tok) -> bool {
         return true;
     }
     let rest = if body.starts_with(b"#") { &body[1..] } else { body.get(2..).unwrap_or(&[]) };
-    let rest_trim: Vec<u8> = rest.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+    let visible = rest.iter().filter(|c| !c.is_ascii_whitespace()).count();
     if body.starts_with(b"#") {
-        return rest_trim.is_empty();
+        return visible == 0;
     }
-    body.starts_with(b"/*") || rest.first().map_or(true, |c| c.is_ascii_whitespace() || *c == b'+' || *c == b'-') || rest_trim.len() <= 4
+    body.starts_with(b"/*") || rest.first().map_or(true, |c| c.is_ascii_whitespace() || *c == b'+' || *c == b'-') || visible <= 4
 }
 
 /// Whether the quote ending at `end` stands apart after several words (`soap 1 '#`, a foot
