@@ -62,9 +62,9 @@ const OPERATORS: &[&str] = &[
 impl Nosqli {
     pub fn new() -> Result<Nosqli, String> {
         Ok(Nosqli {
-            bracket: super::regex(r"\[\s*\$([a-z]+)\s*\]")?,
+            bracket: super::regex(r"\[\s*(\$[a-z]+)\s*\]")?,
             js: super::regex(r#"(?:['"]\s*(?:;|\|\||&&)\s*(?:return\s+(?:true|1)|this\.|sleep\s*\(|while\s*\(|[a-z_]+\s*==)|\$where\s*["':]|\bthis\s*\.\s*[a-z_]+\s*\.\s*match\s*\(|\bdb\s*\.\s*[a-z_]+\s*\.\s*(?:find|drop|remove|insert|update)\s*\()"#)?,
-            inline_op: super::regex(r#"\{\s*["']?\$(?:ne|gt|gte|lt|lte|regex|where|nin|in|exists|expr|or|function)["']?\s*:"#)?,
+            inline_op: super::regex(r#"\{\s*["']?(\$(?:ne|gt|gte|lt|lte|regex|where|nin|in|exists|expr|or|function))["']?\s*:"#)?,
             quoted_key: super::regex(r#""([a-z][a-z0-9_]*__[a-z0-9_]+)"\s*:"#)?,
             orm: super::regex(r"__(?:exact|iexact|contains|icontains|in|gt|gte|lt|lte|startswith|istartswith|endswith|iendswith|range|regex|iregex|isnull|has_keys?|has_any_keys|contained_by|overlap|search|year|month|day)$")?,
         })
@@ -162,8 +162,7 @@ impl Check for Nosqli {
             }
             let mut documented = None;
             for c in self.bracket.captures_iter(text).take(16) {
-                let (Some(all), Some(op)) = (c.get(0), c.get(1).filter(|m| OPERATORS.contains(&m.as_str()))) else { continue };
-                let op = text.get(op.start().saturating_sub(1)..op.end()).unwrap_or("$");
+                let (Some(all), Some(op)) = (c.get(0), c.get(1).map(|m| m.as_str()).filter(|op| is_operator(op))) else { continue };
                 if op != "$where" && in_query_document(op, segments(text.get(..all.start()).unwrap_or(""))) {
                     documented.get_or_insert(Hit::new(Family::Nosqli, Medium, 0.6, all.start(), "query operator in a query document"));
                 } else {
@@ -191,9 +190,8 @@ impl Check for Nosqli {
         // a sentence (`{"$gt": 5} compares`) is documentation.
         let prose = is_json_text(s) && !text.trim_start().starts_with(['{', '[']);
         let mut documented = None;
-        for m in self.inline_op.find_iter(text).take(16) {
-            let op = m.as_str().trim_start_matches(['{', ' ', '"', '\'']);
-            let op = op.get(..op.find(['"', '\'', ':', ' ']).unwrap_or(op.len())).unwrap_or(op);
+        for c in self.inline_op.captures_iter(text).take(16) {
+            let (Some(m), Some(op)) = (c.get(0), c.get(1).map(|m| m.as_str())) else { continue };
             let path = segments(s.name).chain(key_before(text, m.start()));
             if prose {
                 documented.get_or_insert(Hit::new(Family::Nosqli, Medium, 0.6, m.start(), "query operator object in text"));
