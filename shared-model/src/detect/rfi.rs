@@ -23,6 +23,7 @@ pub(crate) struct Rfi {
     loader_name: regex::Regex,
     script_url: regex::Regex,
     unc: regex::Regex,
+    unc_script: regex::Regex,
 }
 
 impl Rfi {
@@ -39,14 +40,18 @@ impl Rfi {
             path_scheme: super::regex(r"^(?:https?|ftps?|file):(?:$|/)")?,
             include_name: super::regex(r"(?i)(?:include|inc_?file|require|template|tpl|mosconfig|absolute_path|_conf\[|conf\[|rootpath|root_path|base_?dir|appdir|lib_?path|module_?path|page_?file|load_?file)")?,
             loader_name: super::regex(r"(?i)(?:^|[_.\[-])(?:file|filename|page|skin|theme|style|layout|view|module|plugin|path|dir|folder|doc|lang|load|content)(?:$|[_.\]-])")?,
-            script_url: super::regex(r"^(?:https?|ftps?)://[^\s?#]+\.(?:php\d?|phtml|phar|inc)\?*$|^ftps?://\S")?,
-            unc: super::regex(r"^\\\\[a-z0-9._-]+\\\S+")?,
+            script_url: super::regex(&format!(r"^(?:https?|ftps?)://[^\s?#]+\.{SCRIPT}\?*$|^ftps?://\S"))?,
+            unc: super::regex(UNC)?,
+            unc_script: super::regex(&format!(r"{UNC}\.{SCRIPT}\s*$"))?,
         })
     }
 }
 
-/// Script source PHP would run if included.
-const SCRIPT: &[&str] = &[".php", ".phtml", ".inc", ".phar", ".php5", ".php7"];
+/// The extensions of script source PHP would run if included.
+const SCRIPT: &str = r"(?:php\d?|phtml|phar|inc)";
+
+/// A Windows UNC path: `\\host\share\...`.
+const UNC: &str = r"^\\\\[a-z0-9._-]+\\\S+";
 
 impl Check for Rfi {
     fn triggers(&self) -> &'static [Trigger] {
@@ -77,7 +82,7 @@ impl Check for Rfi {
                 return Some(Hit::new(Family::Rfi, High, 0.8, 0, "remote script in a file parameter"));
             }
         }
-        if self.unc.is_match(s.text) && (self.include_name.is_match(s.name) || SCRIPT.iter().any(|e| s.text.trim_end().ends_with(e))) {
+        if (self.unc.is_match(s.text) && self.include_name.is_match(s.name)) || self.unc_script.is_match(s.text) {
             return Some(Hit::new(Family::Rfi, High, 0.8, 0, "UNC path to a remote share"));
         }
         None
