@@ -79,20 +79,17 @@ pub(crate) struct Callbacks;
 
 impl Check for Callbacks {
     fn triggers(&self) -> &'static [Trigger] {
-        const T: &[Trigger] = &[
-            gated(".oast.fun", domain_end),
-            gated(".oast.pro", domain_end),
-            gated(".oast.live", domain_end),
-            gated(".oast.site", domain_end),
-            gated(".oast.online", domain_end),
-            gated(".oast.me", domain_end),
-            gated(".oastify.com", domain_end),
-            gated("burpcollaborator.net", domain_end),
-            gated("interact.sh", domain_end),
-            gated("dnslog.cn", domain_end),
-            gated("ceye.io", domain_end),
-        ];
-        T
+        // Each callback domain, with its end confirmed.
+        const T: [Trigger; CALLBACK_DOMAINS.len()] = {
+            let mut t = [gated("", domain_end); CALLBACK_DOMAINS.len()];
+            let mut i = 0;
+            while i < t.len() {
+                t[i] = gated(CALLBACK_DOMAINS[i], domain_end);
+                i += 1;
+            }
+            t
+        };
+        &T
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
