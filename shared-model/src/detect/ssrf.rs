@@ -221,7 +221,7 @@ fn host_at(text: &str, i: usize) -> String {
         };
     }
     let end = rest.find(|c: char| matches!(c, '/' | '?' | '#' | ':' | ' ' | '&' | '"' | '\'' | '<' | '>' | ',' | ';' | ')')).unwrap_or(rest.len());
-    let host = &rest[..end.min(256)];
+    let host = &rest[..crate::redact::floor_char_boundary(rest, end.min(256))];
     // userinfo@host: the part after the last @ is the host.
     let host = host.rsplit('@').next().unwrap_or(host);
     host.chars().filter(|&c| c != '\\').collect::<String>().trim_end_matches('.').to_string()
@@ -362,6 +362,14 @@ fn v6_target(ip: &Ipv6Addr) -> Target {
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    #[test]
+    fn a_long_host_is_cut_on_a_character_boundary() {
+        // 255 ASCII bytes, then a three-byte character across the 256-byte cut.
+        let v = format!("http://{}\u{fffd}x/", "a".repeat(255));
+        assert_eq!(super::host_at(&v, 7).len(), 255);
+        assert!(!flags("attack.ssrf", &v));
+    }
 
     #[test]
     fn hosts_spelled_in_look_alike_characters() {
