@@ -215,6 +215,11 @@ fn hides_command(b: &[u8], i: usize) -> bool {
         if c <= b' ' || matches!(c, b';' | b'|' | b'&' | b'<' | b'>' | b'(' | b')' | b'`') {
             break;
         }
+        // Punctuation no command name holds ends the word: `"aws":"arn` (a JSON document's
+        // line) is a quoted key and a value, not `aws` split by quotes.
+        if !(c.is_ascii_alphanumeric() || matches!(c, b'\'' | b'"' | b'\\' | b'$' | b'^' | b'_' | b'-' | b'.' | b'/' | b'@' | b'*' | b'!' | b'{' | b'}')) {
+            break;
+        }
         if c.is_ascii_alphanumeric() {
             if evasion {
                 let mut buf = [0u8; 24];
@@ -1311,6 +1316,26 @@ mod tests {
             assert!(!super::hides_command(v.as_bytes(), 0), "{v}");
         }
         assert!(super::hides_command(b"c'a't", 0) && super::hides_command(b"p\\ing", 0) && super::hides_command(b"/bin/c''at", 0));
+    }
+
+    #[test]
+    fn a_json_document_in_a_string_is_no_quoted_command() {
+        // Policies, mappings and state machines travel as JSON text inside JSON, one member a line.
+        for v in [
+            "{\n\"Version\":\"2012-10-17\",\n\"Principal\":{\n\"AWS\":\"arn:aws:iam::111122223333:user/dev\"\n}\n}",
+            "{\n  \"ssh\": {\"port\": 22},\n  \"curl\": \"enabled\"\n}",
+            "[\n\"kill\":\"9\",\n\"ping\":\"pong\"\n]",
+        ] {
+            assert!(!any_flag_in_json(v), "{v}");
+            assert!(!flags("attack.cmdi", v), "{v} in a query");
+        }
+        for v in ["\"aws\":\"x\"", "\"ping\":1", "'curl':'x'"] {
+            assert!(!super::hides_command(v.as_bytes(), 0), "{v}");
+        }
+        // A command name split by quotes is still one, on any line of the value.
+        for v in ["{\n\"a\":1\n}\nc\"u\"rl attacker.example", "x\nw\"ho\"ami", "{\"k\": \"v\"}\n'p'ing -c 3 host"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]

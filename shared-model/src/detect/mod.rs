@@ -697,10 +697,12 @@ pub(crate) mod testing {
 
     /// Whether `value` as a JSON body text field flags or blocks on its own with a finding of `kind`.
     pub fn flags_in_json(kind: &str, value: &str) -> bool {
-        let found: Vec<Finding> = scan_at(Part::Body, ValueType::Text, "$.description", value)
-            .into_iter()
-            .filter(|f| f.kind == kind)
-            .collect();
+        flags_in_json_at(kind, "$.description", value)
+    }
+
+    /// [`flags_in_json`] for the JSON field at path `name` (`$.owner.avatar_url`).
+    pub fn flags_in_json_at(kind: &str, name: &str, value: &str) -> bool {
+        let found: Vec<Finding> = scan_at(Part::Body, ValueType::Text, name, value).into_iter().filter(|f| f.kind == kind).collect();
         crate::verdict::decide(&found, &crate::verdict::Thresholds::default(), 1.0, false).decision
             != crate::verdict::Decision::Allow
     }

@@ -5,15 +5,19 @@
 //! `phar://`, `data://text/plain;base64,`), a URL whose trailing `?`, `#` or NUL cuts off the
 //! suffix the application appends, a URL in a *path segment* (`/get/https://evil/`), and a URL in
 //! a parameter whose name says it is included (`include`, `template`, `mosConfig_absolute_path`).
+//! The name is the key that holds the value (`$.template_repository.owner.url` is a `url`), and
+//! in a JSON text field, where APIs keep URL templates and template links, only a URL naming
+//! script source or cutting off a suffix is one there; any other URL there is Medium.
 //! A parameter that picks a file or page to load (`file`, `page`, `skin`) is one when it names
 //! script source on another host (`https://x/payload.php`) or fetches over FTP; a Windows UNC
 //! path (`\\host\share\shell.php`, PHP on Windows includes over SMB) is one when it names a
 //! script or sits in an include parameter.
 
 use super::gate::{gated, lit, starts_word};
-use super::{Check, Family, Hit, Rules, Subject, Trigger};
+use super::{is_json_text, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::Part;
-use crate::finding::Severity::{Critical, High};
+use crate::finding::Severity::{Critical, High, Medium};
+use crate::sensitive::context::last_key;
 
 pub(crate) struct Rfi {
     rules: Rules,
@@ -74,15 +78,20 @@ impl Check for Rfi {
         if s.part == Part::Path && self.path_scheme.is_match(s.text) {
             return Some(Hit::new(Family::Rfi, High, 0.8, 0, "URL in a path segment"));
         }
+        // A JSON path's own key; a form or query name (`_conf[path]`) whole.
+        let key = if s.name.starts_with('$') { last_key(s.name) } else { s.name };
         if self.url.is_match(s.text) {
-            if self.include_name.is_match(s.name) {
-                return Some(Hit::new(Family::Rfi, High, 0.8, 0, "URL in an include parameter"));
+            if self.include_name.is_match(key) {
+                let hit = Hit::new(Family::Rfi, High, 0.8, 0, "URL in an include parameter");
+                // `"url_template": "https://x/ticket?q=<num>"`: a link an API stores, not one it includes.
+                let stored = is_json_text(s) && !self.script_url.is_match(s.text);
+                return Some(if stored { hit.at_most(Medium, 0.6) } else { hit });
             }
-            if self.loader_name.is_match(s.name) && self.script_url.is_match(s.text) {
+            if self.loader_name.is_match(key) && self.script_url.is_match(s.text) {
                 return Some(Hit::new(Family::Rfi, High, 0.8, 0, "remote script in a file parameter"));
             }
         }
-        if (self.unc.is_match(s.text) && self.include_name.is_match(s.name)) || self.unc_script.is_match(s.text) {
+        if (self.unc.is_match(s.text) && self.include_name.is_match(key)) || self.unc_script.is_match(s.text) {
             return Some(Hit::new(Family::Rfi, High, 0.8, 0, "UNC path to a remote share"));
         }
         None
@@ -131,5 +140,23 @@ mod tests {
         assert!(!at(Part::Body, "profile", "https://me.example/about.php"));
         assert!(!at(Part::Body, "file", "https://cdn.example.com/a.png"));
         assert!(!at(Part::Body, "path", "\\\\fileserver\\share\\report.xlsx"), "an intranet document");
+    }
+
+    #[test]
+    fn the_key_holding_a_url_names_it_not_the_objects_around_it() {
+        let rfi = |name: &str, v: &str| flags_in_json_at("attack.rfi", name, v);
+        // A repository object made from a template, a URL template an API stores.
+        assert!(!rfi("$.template_repository.owner.avatar_url", "https://cdn.example.com/u/7.png"));
+        assert!(!rfi("$.items[2].template_repository.html_url", "https://code.example.com/acme/starter"));
+        assert!(!rfi("$.url_template", "https://tracker.example.com/browse/<num>"));
+        assert!(!rfi("$.email.template", "https://assets.example.com/mail/welcome.html"));
+        // Script source from another host, or a cut-off suffix, is an inclusion in JSON too.
+        assert!(rfi("$.page.template", "https://attacker.example/x.php"));
+        assert!(rfi("$.settings.include_file", "http://attacker.example/shell.txt?"));
+        assert!(rfi("$.modules[0].file", "https://attacker.example/p.phtml"));
+        // A form or query name is taken whole, brackets included.
+        let at = |part, name: &str, v: &str| scan_at(part, ValueType::Text, name, v).iter().any(|f| f.kind == "attack.rfi");
+        assert!(at(Part::Query, "_conf[path]", "https://attacker.example/"));
+        assert!(at(Part::Query, "template", "https://attacker.example/x.txt"));
     }
 }

@@ -4,7 +4,9 @@
 //! (sqlmap, nikto, nuclei, acunetix, ...), plus the headers some scanners add
 //! (`acunetix-aspect`, `x-scanner`) and out-of-band callback domains (`*.oast.fun`,
 //! `*.burpcollaborator.net`, `*.interact.sh`) anywhere in the head but the credentials (cookies
-//! and `Authorization` are long random strings, read here for nothing). Legitimate monitoring
+//! and `Authorization` are long random strings, read here for nothing). In the headers that name
+//! a host or a page (`Host`, `Referer`, `Origin`) only a callback domain counts: a site may be
+//! called `hydra-films.example`. Legitimate monitoring
 //! (`Pingdom`, `UptimeRobot`) is not on the list. A match is High: a scanner is reconnaissance,
 //! not an exploit, but operators want it blocked.
 //!
@@ -18,6 +20,7 @@ use super::{Check, Family, Hit, Subject, Trigger};
 use crate::facts::RequestHead;
 use crate::fields::Part;
 use crate::finding::Severity::High;
+use std::ops::ControlFlow;
 
 pub(crate) struct Scanner {
     names: Literals,
@@ -59,13 +62,26 @@ impl Scanner {
                 out.push((hit, format!("header:{name}"), format!("{name}: {value}")));
                 return;
             }
-            if let Some(at) = self.names.leftmost_start(value.as_bytes()) {
+            let found = if names_a_place(name) {
+                // Only a callback domain: the tools' names are the first literals.
+                self.names.each(value.as_bytes(), |i, s, _| if i < TOOLS.len() { ControlFlow::Continue(()) } else { ControlFlow::Break(s) })
+            } else {
+                self.names.leftmost_start(value.as_bytes())
+            };
+            if let Some(at) = found {
                 let hit = Hit::new(Family::Scanner, High, 0.9, at, "scanner or callback domain");
                 out.push((hit, format!("header:{name}"), value.clone()));
                 return;
             }
         }
     }
+}
+
+/// Whether a header names a host or a page (`Host: hydra-films.example`, a `Referer` on an article
+/// about Medusa): a tool's name there is part of a name, not a tool announcing itself, while a
+/// callback domain there is still a probe.
+fn names_a_place(header: &str) -> bool {
+    matches!(header, "host" | ":authority" | "referer" | "origin" | "x-forwarded-host" | "forwarded")
 }
 
 /// Gate: the domain ends there (`x.oast.fun/`, `x.oast.fun"`), it is not the start of a longer
@@ -126,6 +142,23 @@ mod tests {
         assert!(!any_flag_in_json("https://interact.shop/cart"));
         assert!(!any_flag_in_json("see https://oast.fun.example.com"));
         assert!(!any_flag_in_json("https://hooks.example.com/ceye.iox"));
+    }
+
+    #[test]
+    fn tool_names_inside_host_names_and_pages_are_not_scanners() {
+        let head = |name: &str, value: &str| {
+            let h = RequestHead { method: "GET".into(), path: "/".into(), headers: vec![(name.into(), value.into())], ..Default::default() };
+            let mut out = Vec::new();
+            detector().scan_head(&h, &mut out);
+            out.into_iter().any(|f| f.kind == "attack.scanner")
+        };
+        assert!(!head("host", "api.hydra-films.example"));
+        assert!(!head("referer", "https://encyclopedia.example/wiki/Medusa_(mythology)"));
+        assert!(!head("origin", "https://paros-travel.example"));
+        // A callback domain there is a probe, and a tool's name is one in its own headers.
+        assert!(head("host", "k3j5h2.oast.fun"));
+        assert!(head("referer", "https://x9f.burpcollaborator.net/"));
+        assert!(head("x-client", "hydra v9.5"));
     }
 
     #[test]

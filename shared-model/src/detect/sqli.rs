@@ -1332,7 +1332,10 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             keep(v);
         }
     }
-    if all.iter().filter(|t| matches!(t.t, T::Comment { inline: true })).count() >= 1 && sqlish(&toks) >= 3 {
+    // (Over SQL: a keyword, call, parenthesis, comparison, connective or literal string, not
+    // only the operators and dots of a path pattern's `**` segment, `src/**/*.test.ts`.)
+    let sql_word = toks.iter().any(|t| matches!(t.t, T::Kw(_) | T::Func { .. } | T::LParen | T::Cmp | T::Logic | T::Str { .. } | T::Var { .. }));
+    if sql_word && all.iter().filter(|t| matches!(t.t, T::Comment { inline: true })).count() >= 1 && sqlish(&toks) >= 3 {
         let at = all.iter().find(|t| matches!(t.t, T::Comment { inline: true })).map_or(0, |t| t.at);
         keep(Verdict { at, confidence: 0.75, detail: "comment-obfuscated SQL" });
     }
@@ -2143,6 +2146,19 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
 mod tests {
     use super::super::testing::*;
     use super::{AFTER_VALUE, CAST_TYPES, CATALOGS, DANGER_FUNCS, FUNCS, INFO_FUNCS, JOINERS, MYSQL_GRANT_TABLES, NILADIC, STATEMENTS, STRING_BUILDERS, SYSTEM_PROCEDURES, SYS_VIEWS};
+
+    #[test]
+    fn path_patterns_with_a_double_star_are_no_comments() {
+        // Globs of build, CI and ignore settings: `**` is every directory, not `/**/`.
+        for v in ["!src/**/*.test.ts", "test/**/*.spec.js", "lib/**/*.min.js", "docs/**/*.md", "app/**/*.rb"] {
+            assert!(!flags("attack.sqli", v), "{v}");
+            assert!(!any_flag_in_json(v), "{v} in JSON");
+        }
+        // Comments between SQL words still hide them.
+        for v in ["1/**/or/**/1=1", "-1/**/union/**/select/**/1,2", "x'/**/and/**/sleep(5)/**/and'1", "a'/**/||/**/'b"] {
+            assert!(flags("attack.sqli", v), "{v}");
+        }
+    }
 
     #[test]
     fn word_lists_are_sorted_for_binary_search() {

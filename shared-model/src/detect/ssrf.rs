@@ -169,6 +169,9 @@ impl Check for Ssrf {
                 continue;
             }
             let in_url = m.as_str() != "@" || text[..m.start()].contains("://");
+            if !in_url && is_version(&host) {
+                continue; // a package spec (`lodash@4.17.21`, `pkg:npm/x@1.0.0`), not user@host
+            }
             if let Some((target, obfuscated, v6)) = classify(&host) {
                 found_host = true;
                 match target {
@@ -201,6 +204,15 @@ impl Check for Ssrf {
         }
         best
     }
+}
+
+/// Whether what follows a bare `@` is a version number (`4.17.21`, `0.0.6`, `1.3`), as in a
+/// package spec, rather than an address: two or three decimal groups. `inet_aton` would read
+/// those as an address too (`127.1`), but only a URL hands a host to a parser, and in a URL the
+/// host is judged whatever its form.
+fn is_version(host: &str) -> bool {
+    let dots = host.bytes().filter(|&c| c == b'.').count();
+    (1..=2).contains(&dots) && host.split('.').all(|g| (1..=5).contains(&g.len()) && g.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// Gate for `@`: an address-like host follows (`x@127.0.0.1`, `x@[::1]`, `x@0x7f.1`), not an
@@ -448,6 +460,21 @@ mod tests {
                 "http://example.com\\path\\to\\file",
             ],
         );
+    }
+
+    #[test]
+    fn a_package_version_after_at_is_no_address() {
+        // Package specs and package URLs: `name@version`, which inet_aton would read as an address.
+        for v in ["express@4.18.2", "pkg:npm/%40scope/util@1.0.0", "pkg:/gem/rake@0.0.6", "left-pad@1.3", "pkg:pypi/requests@2.31.0"] {
+            assert!(!any_flag_in_json(v), "{v}");
+            assert!(!flags("attack.ssrf", v), "{v} in a query");
+        }
+        // An address after `@`, in a URL or in full, is still one.
+        for v in ["http://example.com@127.1/", "x@127.0.0.1", "ops@0x7f000001", "https://user@10.0.0.1/admin", "http:evil@0.0.6"] {
+            assert!(flags("attack.ssrf", v), "{v}");
+        }
+        assert!(super::is_version("4.17.21") && super::is_version("0.0.6") && super::is_version("1.3"));
+        assert!(!super::is_version("127.0.0.1") && !super::is_version("2130706433") && !super::is_version("0x7f.1") && !super::is_version("1.") && !super::is_version("a.b"));
     }
 
     #[test]

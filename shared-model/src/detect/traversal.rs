@@ -200,6 +200,11 @@ impl Check for Traversal {
             // or ignore setting: no path asks for it.
             return rule.map(|h| h.at_most(Medium, 0.6));
         }
+        if is_json_text(s) && is_key_or_log_name(s.text) {
+            // `"KeyName": "id_rsa"`, `"log": "debug.log"`: what a cloud API calls a key pair or a
+            // log, which is sensitive only where it lives (`~/.ssh/id_rsa`, a path).
+            return rule.map(|h| h.at_most(Medium, 0.6));
+        }
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
             // Browsers send an upload's base name only; a parent directory in it aims the write.
             return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.85, 0, "parent directory in an upload's file name")));
@@ -226,6 +231,13 @@ fn is_bare_dotfile(text: &str) -> bool {
         name.bytes().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
             && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
     })
+}
+
+/// Whether a value is a key pair's or a log's name and nothing else (`id_rsa`, `debug.log`): no
+/// directory, no space.
+fn is_key_or_log_name(text: &str) -> bool {
+    let plain = !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
+    plain && (text.starts_with("id_") || text.ends_with(".log"))
 }
 
 /// Look-alike slashes that servers with "best fit" code page mapping (IIS) read as `/` and `\`.
@@ -465,6 +477,19 @@ mod tests {
             assert!(flags("attack.traversal", v), "{v} in a query");
             assert!(flags_at("attack.traversal", Part::Body, v), "{v} in a form");
         }
+    }
+
+    #[test]
+    fn a_key_pair_or_log_named_in_a_json_field_is_a_name() {
+        let flagged = |name: &str, v: &str| flags_in_json_at("attack.traversal", name, v);
+        for (name, v) in [("$.instance.key_name", "id_rsa"), ("$.ssh.keyPair", "id_ed25519"), ("$.logging.file", "debug.log"), ("$.sink.target", "error.log")] {
+            assert!(!flagged(name, v), "{name} = {v}");
+        }
+        // Where the key or log lives is still a file read, and a query or form value stays strict.
+        for (name, v) in [("$.file", "~/.ssh/id_rsa"), ("$.file", ".ssh/id_rsa"), ("$.path", "../../id_rsa"), ("$.log", "/var/log/debug.log")] {
+            assert!(flagged(name, v), "{name} = {v}");
+        }
+        assert!(flags("attack.traversal", "id_rsa"), "a query value naming a key file");
     }
 
     #[test]

@@ -123,6 +123,8 @@ pub(crate) struct Xss {
     rules: Rules,
     /// Script that is an injection outside a JSON text field, where code samples do not travel.
     strict_rules: Rules,
+    /// The closing tag of a title or raw-text element (`</title>`, `</textarea>`): see [`Xss::breakout`].
+    closing: regex::Regex,
 }
 
 /// Event handler names are `on` + a DOM event; a short list of prefixes keeps `one=`/`only=` out.
@@ -159,7 +161,6 @@ impl Xss {
             (r#"(?:^|[\s"'`=(,;])data:\s*(?:text/(?:html|javascript|ecmascript|xml)|application/(?:x-)?(?:javascript|ecmascript|xhtml\+xml))\s*[;,]|(?:^|[\s"'`=(,;])data:\s*,\s*[a-z_$][\w$.]*\s*[(`]"#, High, 0.8, "script data: URL"),
             (r#"(?:src|href|action|formaction|data|xlink:href|background|dynsrc|lowsrc|poster|code|codebase|content)\s*=\s*["'`]?\s*data:(?:[^,]*(?:html|svg|javascript|xml)|[^,]*base64|,)"#, High, 0.85, "data: URL in an attribute"),
             (quote_handler.as_str(), High, 0.85, "event handler after a quote"),
-            (r#"<\s*/\s*(?:title|textarea|style|noscript|iframe|xmp|plaintext)\s*>"#, High, 0.8, "tag breakout"),
             (r#"["'`]\s*>\s*<\s*[a-z!/]"#, Medium, 0.8, "attribute breakout into a tag"),
             // Stronger than `EMBEDDED`, so a `<style>` element running script is no rich text.
             (r#"(?:style\s*=|[{;]\s*[a-z-]*\s*:)[^>]*?(?:expression\s*\(|(?:-moz-)?binding\s*:|behavior\s*:|javascript:|@import)|-moz-binding\s*:\s*url\s*\("#, High, 0.86, "script in CSS"),
@@ -214,7 +215,36 @@ impl Xss {
             // bypass.
             (r#"\b(?:window|self|top|parent|frames|globalthis|this)\s*\.\s*(?:alert|prompt|confirm|eval|execscript)\s*[(`]|\(\s*(?:\d+\s*,\s*)?(?:alert|prompt|confirm|eval)\s*\)\s*[(`]|\.\s*(?:map|foreach|call|apply|then|find|filter|some|every)\s*\(\s*(?:alert|prompt|confirm|eval)\s*\)|\bon[a-z]+\s*=\s*(?:alert|prompt|confirm|eval)\s*[;,]"#, High, 0.75, "dialog reached through a global or passed as a value"),
         ];
-        Ok(Xss { rules: Rules::new(Family::Xss, &table)?, strict_rules: Rules::new(Family::Xss, &strict)? })
+        Ok(Xss {
+            rules: Rules::new(Family::Xss, &table)?,
+            strict_rules: Rules::new(Family::Xss, &strict)?,
+            closing: super::regex(r"<\s*/\s*(title|textarea|style|noscript|iframe|xmp|plaintext)\s*>")?,
+        })
+    }
+
+    /// A tag breakout: a value that closes a title or raw-text element more often than it opened
+    /// one (`</textarea><img ...`), ending the page's element to start markup of its own. A
+    /// document or fragment that opened the element itself (an e-mail's `<title>News</title>`)
+    /// closes its own.
+    fn breakout(&self, text: &str) -> Option<Hit> {
+        let b = text.as_bytes();
+        let opened_before = |name: &[u8], end: usize| {
+            let opens_at = |i: usize| {
+                let rest = b.get(i + 1..).unwrap_or_default();
+                rest.starts_with(name) && rest.get(name.len()).is_some_and(|&c| c == b'>' || c == b'/' || c.is_ascii_whitespace())
+            };
+            b[..end].iter().enumerate().filter(|&(i, &c)| c == b'<' && opens_at(i)).count()
+        };
+        let mut closes: Vec<&str> = Vec::new();
+        for c in self.closing.captures_iter(text).take(16) {
+            let (Some(close), Some(name)) = (c.get(0), c.get(1)) else { continue };
+            closes.push(name.as_str());
+            let closed = closes.iter().filter(|&&n| n == name.as_str()).count();
+            if closed > opened_before(name.as_str().as_bytes(), close.start()) {
+                return Some(Hit::new(Family::Xss, High, 0.8, close.start(), "tag breakout"));
+            }
+        }
+        None
     }
 }
 
@@ -313,7 +343,9 @@ impl Check for Xss {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let hit = self.rules.best_either(s.text, script_fold(s.text).as_deref());
+        let folded = script_fold(s.text);
+        let hit = self.rules.best_either(s.text, folded.as_deref());
+        let hit = stronger(hit, self.breakout(s.text).or_else(|| self.breakout(folded.as_deref()?)));
         if is_json_text(s) || (s.part == Part::Body && is_svg_document(s.text)) {
             return hit.map(|h| if h.detail == EMBEDDED { h.at_most(Medium, 0.6) } else { h });
         }
@@ -452,6 +484,23 @@ mod tests {
         }
         for v in ["<svg><foreignObject><iframe src=\"//evil.example\"></iframe></foreignObject></svg>", "<svg><use href=\"data:image/svg+xml;base64,PHN2Zz4=#x\"/></svg>"] {
             assert!(flags_in_json("attack.xss", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_document_closing_its_own_title_is_no_breakout() {
+        // E-mail and page bodies an API stores: whole documents, titles and text areas included.
+        for v in [
+            "<html><head><title>Spring sale</title></head><body><p>20% off this week</p></body></html>",
+            "<!doctype html><html><head><title></title><style>p{color:#333}</style></head><body>Hi</body></html>",
+            "<form><textarea name=\"note\">Leave a note</textarea></form>",
+        ] {
+            assert!(!any_flag_in_json(v), "{v}");
+        }
+        // Closing an element the value never opened ends the page's own, in JSON too.
+        for v in ["</title><h1>owned</h1>", "x</textarea><b>y", "</ style ><p>z", "<p>a</p></title><p>b</p>", "<title>t</title></title><i>x</i>"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_in_json("attack.xss", v), "{v} in JSON");
         }
     }
 
