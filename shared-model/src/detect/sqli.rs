@@ -175,7 +175,7 @@ fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
 }
 
 /// Gate for `=`: one short operand compared with itself (`7=7`, `'a'<=>'a'`, `x,2=2`), as
-/// [`tautology`] then checks on the tokens. Reads at most 32 bytes on each side.
+/// [`tautology`] then checks on the tokens.
 fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     let mut op_s = s;
     while op_s > 0 && matches!(b[op_s - 1], b'<' | b'>' | b'!' | b'=') {
@@ -185,10 +185,26 @@ fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     while op_e < b.len() && matches!(b[op_e], b'>' | b'=') {
         op_e += 1;
     }
+    same_operands(b, op_s, op_e)
+}
+
+/// Gate for the pattern operators (`like`, `rlike`, `regexp`, `glob`): a whole word next to a
+/// value ([`logic`]) or between one operand and itself (`x like x`, `1 glob 1`).
+fn pattern_operator(b: &[u8], s: usize, e: usize) -> bool {
+    logic(b, s, e) || whole_word(b, s, e) && same_operands(b, s, e)
+}
+
+/// Whether the operator at `op_s..op_e` has the same short operand on both sides: a quoted
+/// literal or a run of word characters, read at most 32 bytes back. The right operand may be
+/// the left one's literal left open at the end of the value (`'a'='a`), for the application's
+/// quote to close.
+fn same_operands(b: &[u8], op_s: usize, op_e: usize) -> bool {
     let l_end = skip_space_back(b, op_s);
     let r_start = skip_space(b, op_e);
     let left = b.get(operand_start(b, l_end)..l_end).unwrap_or(&[]);
     let right = b.get(r_start..).unwrap_or(&[]);
+    let open_quote = left.len() >= 2 && matches!(left.last(), Some(b'\'' | b'"')) && right.len() == left.len() - 1;
+    let left = if open_quote { &left[..left.len() - 1] } else { left };
     !left.is_empty() && right.len() >= left.len() && right[..left.len()].eq_ignore_ascii_case(left) && right.get(left.len()).is_none_or(|&c| !is_word(c))
 }
 
@@ -246,6 +262,17 @@ fn before_paren(b: &[u8], s: usize, e: usize) -> bool {
 /// Gate for `0x`: a hexadecimal literal (`0x7e`), not part of a word.
 fn hex_literal(b: &[u8], s: usize, e: usize) -> bool {
     word_start(b, s) && b.get(e).is_some_and(u8::is_ascii_hexdigit) && b.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
+}
+
+/// Whether the empty exponent `e` at `i` is followed by `.` and a name (`1.e.table_name`):
+/// MySQL reads `1.e` as a number and the name as the next token.
+fn member_after_exponent(b: &[u8], i: usize) -> bool {
+    b.get(i + 1) == Some(&b'.') && b.get(i + 2).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
+}
+
+/// Gate for `.e.`: a number's empty exponent then a name (`1.e.x`), not `i.e.` in prose.
+fn exponent_member(b: &[u8], s: usize, _e: usize) -> bool {
+    s > 0 && b[s - 1].is_ascii_digit() && member_after_exponent(b, s + 1)
 }
 
 /// Gate for `order by` / `group by`: a column number follows (a column-count probe).
@@ -360,9 +387,10 @@ impl Check for Sqli {
             gated("xor", connective),
             gated("not", logic),
             gated("div", logic),
-            gated("like", logic),
-            gated("rlike", logic),
-            gated("regexp", logic),
+            gated("like", pattern_operator),
+            gated("rlike", pattern_operator),
+            gated("regexp", pattern_operator),
+            gated("glob", pattern_operator),
             gated("between", logic),
             gated("is", logic),
             gated("limit", logic),
@@ -396,6 +424,7 @@ impl Check for Sqli {
             lit(".e("),
             lit(".e)"),
             lit(".e,"),
+            gated(".e.", exponent_member),
             lit("pg_catalog"),
             lit("sqlite_master"),
             lit("sqlite_schema"),
@@ -872,7 +901,7 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     // `1.e(`: MySQL reads a point then an empty exponent as part of the number.
-    if b[..i].ends_with(b".") && b.get(i) == Some(&b'e') && matches!(b.get(i + 1), Some(b'(' | b')' | b',')) {
+    if b[..i].ends_with(b".") && b.get(i) == Some(&b'e') && (matches!(b.get(i + 1), Some(b'(' | b')' | b',')) || member_after_exponent(b, i)) {
         return i + 1;
     }
     if i < b.len() && b[i] == b'e' {
@@ -980,9 +1009,14 @@ const NILADIC: &[&str] = &[
 
 /// SQL Server's catalog views, named `sys.<view>`: its databases, tables, logins. Sorted.
 const SYS_VIEWS: &[&str] = &[
-    "all_columns", "all_objects", "columns", "database_principals", "databases", "objects", "procedures", "schemas",
-    "server_principals", "sql_logins", "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
+    "all_columns", "all_objects", "columns", "databases", "objects", "procedures", "schemas", "sql_logins", "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
 ];
+
+/// Whether `w` names one of SQL Server's catalog views after `sys.`: a listed one, or one of
+/// the per-database and per-server families (`database_files`, `server_role_members`).
+fn catalog_view(w: &[u8]) -> bool {
+    in_sorted(SYS_VIEWS, w) || [&b"database_"[..], b"server_"].iter().any(|p| w.len() > p.len() && w.starts_with(p))
+}
 
 /// SQL Server's procedures that run operating-system commands, SQL text or COM objects, or
 /// read the registry and file system: an API value has no reason to name them. Sorted.
@@ -1272,7 +1306,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
             // `sys.databases`, `sys.sql_logins`: SQL Server's catalog views.
-            T::Word { call: false } if word(text, tok) == b"sys" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| t.at == toks[i + 1].end && in_sorted(SYS_VIEWS, word(text, t))) => {
+            T::Word { call: false } if word(text, tok) == b"sys" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| t.at == toks[i + 1].end && catalog_view(word(text, t))) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
             }
             // `xp_cmdshell`, `sp_executesql`: SQL Server procedures that run commands or SQL text.
@@ -1296,10 +1330,10 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Word { call: false } if word(text, tok) == b"mysql" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| in_sorted(MYSQL_GRANT_TABLES, word(text, t))) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
             }
-            // `1.e(ascii`, `1.e)`: a number with an empty exponent glued to a parenthesis or a
-            // comma, which MySQL reads as the number and then the SQL after it, while a filter
-            // sees one word `e(`.
-            T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma)) => {
+            // `1.e(ascii`, `1.e)`, `1.e.x`: a number with an empty exponent glued to a
+            // parenthesis, a comma or a qualified name, which MySQL reads as the number and then
+            // the SQL after it, while a filter sees one word `e(`.
+            T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma | T::Dot)) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "scientific-notation obfuscation" })
             }
             // `database()`, `db_name(`, `db_name(0)`: asking the server who and where it is.
@@ -1635,8 +1669,17 @@ fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bo
 /// `case when 1=1 then`, `(case when (a>2) then`: a `case` at `toks[i]` whose `when` holds a
 /// comparison with a literal side, even one the value leaves open. Prose says `in case when
 /// you arrive then call` with words between, and compares nothing.
+/// The simple form compares one operand with literals: `case 1 when 1 then`, `case x when 'a' then`.
 fn conditional_case(text: &[u8], toks: &[Tok], i: usize) -> bool {
-    if toks.get(i + 1).is_none_or(|t| word(text, t) != b"when") {
+    let w = |k: usize| toks.get(i + k).map_or(&b""[..], |t| word(text, t));
+    let simple = toks.get(i + 1).is_some_and(|t| matches!(t.t, T::Num | T::Str { closed: true, .. } | T::Word { call: false } | T::Var { .. }))
+        && w(2) == b"when"
+        && toks.get(i + 3).is_some_and(|t| matches!(t.t, T::Num | T::Str { closed: true, .. }))
+        && w(4) == b"then";
+    if simple {
+        return true;
+    }
+    if w(1) != b"when" {
         return false;
     }
     let cond = toks.get(i + 2..).unwrap_or(&[]);
@@ -2065,14 +2108,16 @@ fn apart_after_prose(text: &[u8], end: usize) -> bool {
     spaced && words >= 2
 }
 
-/// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`): a condition
-/// that is always true, which only a probe for an injectable parameter sends. Dates, versions
-/// and sums (`1=2-1`, `x=1`) compare different things.
+/// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`, `1 glob 1`):
+/// a condition that is always true, which only a probe for an injectable parameter sends.
+/// Dates, versions and sums (`1=2-1`, `x=1`) compare different things.
 ///
 /// The comparison may also stand as one item of a list or group (`x,1=1`, `(2=2)`) or be
 /// appended by a connective, where it may compare a column with itself (`or id=id`): it is set
 /// apart from what surrounds it by a comma, a parenthesis, a connective or the ends of the value,
-/// while prose runs words into it (`where is the 5=5 rule`).
+/// while prose runs words into it (`where is the 5=5 rule`). A column matched against itself is
+/// also the whole value (`id like id`), and the right literal may be left open at the end
+/// for the application's quote to close (`'a'='a`, the tail of `' or 'a'='a`).
 fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if ctx != Ctx::Raw {
         return None;
@@ -2082,10 +2127,17 @@ fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
         let before = k.checked_sub(1).map(|p| toks[p].t);
         let after = toks.get(k + 3).map(|t| t.t);
         let apart = matches!(before, None | Some(T::Comma | T::LParen | T::Logic)) && matches!(after, None | Some(T::Comma | T::RParen | T::Logic | T::Semi));
-        let literal = matches!(l.t, T::Num | T::Str { closed: true, .. }) || l.t == T::Word { call: false } && before == Some(T::Logic);
-        let same = word(text, l) == word(text, r) && l.t == r.t && literal;
-        let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || word(text, op) == b"like";
-        (same && cmp && apart).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
+        // (`x=x` alone reads as a parameter given its own name, `sort=sort`; a pattern
+        // operator assigns nothing.)
+        let pattern = matches!(word(text, op), b"like" | b"rlike" | b"regexp" | b"glob");
+        let column = l.t == T::Word { call: false } && (before == Some(T::Logic) || pattern && toks.len() == 3);
+        let literal = matches!(l.t, T::Num | T::Str { closed: true, .. }) || column;
+        let (lw, rw) = (word(text, l), word(text, r));
+        let same = lw.eq_ignore_ascii_case(rw) && l.t == r.t;
+        // `'a'='a`: the right literal is the left one without its closing quote, and ends the value.
+        let left_open = matches!(l.t, T::Str { closed: true, blank: false }) && r.t == (T::Str { closed: false, blank: false }) && after.is_none() && lw.get(..lw.len() - 1) == Some(rw);
+        let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || pattern;
+        ((same || left_open) && literal && cmp && apart).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
     })
 }
 
@@ -2107,6 +2159,20 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
             return Some(Verdict { at, confidence: 0.85, detail: "string closed then statement end" });
         }
         j += 1;
+    }
+    // `' or`, `\' and`, `") or '`: the value opens on the quote that closes the application's
+    // string, then appends a connective and leaves its operand to the rest of the query (or to
+    // the application's quote); prose does not open on a closing quote and a bare `or`.
+    let opens_closed = matches!(text.get(..toks[0].end).map(<[u8]>::trim_ascii_start), Some([c]) | Some([b'\\', c]) if *c == quote);
+    if opens_closed && toks.get(j).is_some_and(|t| t.t == T::Logic && word(text, t) != b"not") {
+        let dangling = match toks.get(j + 1..) {
+            Some([]) => true,
+            Some([last]) => last.t == (T::Str { closed: false, blank: true }),
+            _ => false,
+        };
+        if dangling {
+            return Some(Verdict { at, confidence: 0.8, detail: "string closed then a dangling connective" });
+        }
     }
     if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
         if terminating_comment(text, c) && !apart_after_prose(text, toks[0].end) {
@@ -2149,6 +2215,56 @@ mod tests {
         for list in [AFTER_VALUE, STATEMENTS, CAST_TYPES, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, JOINERS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+    }
+
+    /// Classes from the CRS SQL rules: tautologies by pattern operators and with the right literal
+    /// left open (942130), a value that opens on the closing quote and appends a dangling
+    /// connective (942521, 942522), the scientific-notation name trick (942560), SQL Server's
+    /// catalog view families (942140) and the simple `case` form (942230, 942310).
+    #[test]
+    fn catches_crs_classes() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "'a'='a",
+                "\"1\"=\"1",
+                "1 glob 1",
+                "abc rlike abc",
+                "id like id",
+                "' or",
+                "' and",
+                "\\' or",
+                "\\\" and",
+                "') or",
+                "' or '",
+                "' OR--",
+                "1.e.user",
+                "1.e.table_name from t",
+                "sys.database_files",
+                "select name from sys.server_role_members",
+                "case 1 when 1 then 1 end",
+                "(case x when 'a' then sleep(1) end)",
+            ],
+            &[
+                "x=x",
+                "'a'='b",
+                "\"1\"=\"12",
+                "I like like",
+                "foo glob bar",
+                "it is your parents' and yours",
+                "' for",
+                "''or",
+                "'oreo",
+                "x' or",
+                "' or maybe not",
+                "i.e. the user",
+                "version 1.e",
+                "sys.database",
+                "sys.database_",
+                "in case it rains when we go then stay",
+                "case study when then",
+            ],
+        );
     }
 
     #[test]
