@@ -739,7 +739,13 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                     Some(&q @ (b'\'' | b'"' | b'`')) => string_end(b, name + 1, q).0,
                     _ => word_end(b, name),
                 };
-                T::Var { system }
+                // (A lone `@` or `@@` names nothing: a mark in text, `@@` in a handle.)
+                if i > name {
+                    T::Var { system }
+                } else {
+                    i = i.max(name);
+                    T::Other
+                }
             }
             // `\N`: MySQL's shorthand for NULL (matched lower-case).
             b'\\' if b.get(i + 1) == Some(&b'n') && (!b.get(i + 2).is_some_and(|&c| is_word(c)) || keyword_at(b, i + 2)) => {
