@@ -608,6 +608,11 @@ fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
         if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
             continue;
         }
+        // An identifier the application quotes with backticks is a name (`order by `<value>``):
+        // text with blanks before the first backtick is prose that quotes code (``use `ls` ``).
+        if q == b'`' && text.iter().take_while(|&&c| c != b'`').any(u8::is_ascii_whitespace) {
+            continue;
+        }
         // A backtick-quoted identifier knows no backslash escapes.
         let lex_q = if q == b'`' { Lexing { escapes: false, ..lex } } else { lex };
         best = stronger(best, judge(text, &tokenize(text, Ctx::Quote(q), lex_q), Ctx::Quote(q)));
@@ -1725,7 +1730,8 @@ fn sql_only_name(w: &[u8]) -> bool {
 }
 
 /// Whether the arguments of the call at `toks[i]` read as SQL, as far as the value goes: no
-/// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose).
+/// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose), nor
+/// does a name set apart from its parenthesis run into one after it (`Benchmark (2023) results`).
 fn sql_arguments(toks: &[Tok], i: usize) -> bool {
     // `sleep(soon)`: one bare word is how prose parenthesises; a delay or probe takes a number,
     // a string or an expression.
@@ -1733,6 +1739,7 @@ fn sql_arguments(toks: &[Tok], i: usize) -> bool {
     if t(1) == Some(T::LParen) && t(2) == Some(T::Word { call: false }) && t(3) == Some(T::RParen) {
         return false;
     }
+    let spaced = toks.get(i + 1).is_some_and(|p| p.at > toks[i].end);
     let mut depth = 0usize;
     for w in toks.get(i + 1..).unwrap_or(&[]).windows(2).take(64) {
         match w[0].t {
@@ -1740,7 +1747,9 @@ fn sql_arguments(toks: &[Tok], i: usize) -> bool {
             T::RParen => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return true;
+                    // `Benchmark (2023) results`: a name set apart from its parenthesis, then
+                    // prose after it, is a title with a year or a note in parentheses.
+                    return !(spaced && w[1].t == T::Word { call: false });
                 }
             }
             T::Num | T::Str { .. } | T::Word { call: false } | T::Kw(Kw::Literal) if w[1].t == T::Word { call: false } => return false,
@@ -2270,6 +2279,17 @@ mod tests {
                 "in case it rains when we go then stay",
                 "case study when then",
             ],
+        );
+    }
+
+    /// Prose that quotes code in backticks, or sets a year in parentheses after a function's
+    /// name, stays prose; the injections it resembles do not.
+    #[test]
+    fn quoted_code_and_titles_in_prose() {
+        assert_family(
+            "attack.sqli",
+            &["x` union select 1,2--", "` or 1=1--", "benchmark (1000000,md5(1))", "sleep (5) and 1"],
+            &["Use `SELECT * FROM users` to list users", "run `drop table` with care", "Benchmark (2023) results", "Sleep (deep) mode"],
         );
     }
 
