@@ -28,6 +28,7 @@ use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 use crate::normalize::dropped_control;
 
+mod breaker;
 mod grammar;
 mod overflow;
 
@@ -280,6 +281,12 @@ fn then_number(b: &[u8], _s: usize, e: usize) -> bool {
     b.get(skip_space(b, e)).is_some_and(u8::is_ascii_digit)
 }
 
+/// Gate for a quote glued to a parenthesis or to the other quote: the whole value is a
+/// syntax-breaking probe ([`breaker`]).
+fn whole_breaker(b: &[u8], _s: usize, _e: usize) -> bool {
+    breaker::syntax_breaker(b)
+}
+
 /// Gate for statement keywords: a whole word at the start of the value (past spaces and
 /// parentheses), where the value *is* a statement.
 fn statement_start(b: &[u8], s: usize, e: usize) -> bool {
@@ -461,6 +468,11 @@ impl Check for Sqli {
             gated("against", before_paren),
             // A whole value that is a number at a numeric type's edge ([`overflow`]): the
             // integers one past 32- and 64-bit ranges, and exponents beyond a double's.
+            // A whole value of quotes and parentheses after at most one token ([`breaker`]).
+            gated("')", whole_breaker),
+            gated("\")", whole_breaker),
+            gated("'\"", whole_breaker),
+            gated("\"'", whole_breaker),
             gated("2147483648", whole_number),
             gated("2147483649", whole_number),
             gated("4294967296", whole_number),
@@ -501,6 +513,9 @@ impl Check for Sqli {
 fn judge_field(text: &str) -> Option<Hit> {
     if overflow::edge_number(text.as_bytes()) {
         return Some(Hit::new(Family::Sqli, Severity::Critical, 0.6, 0, "number at a numeric type's edge"));
+    }
+    if breaker::syntax_breaker(text.as_bytes()) {
+        return Some(Hit::new(Family::Sqli, Severity::Critical, 0.6, 0, "syntax-breaking quote probe"));
     }
     let best = judge_value(text);
     // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
