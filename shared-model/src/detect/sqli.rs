@@ -1035,7 +1035,8 @@ const NILADIC: &[&str] = &[
 
 /// SQL Server's catalog views, named `sys.<view>`: its databases, tables, logins. Sorted.
 const SYS_VIEWS: &[&str] = &[
-    "all_columns", "all_objects", "columns", "databases", "objects", "procedures", "schemas", "sql_logins", "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
+    "all_columns", "all_objects", "columns", "databases", "objects", "procedures", "schemas", "sql_logins",
+    "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
 ];
 
 /// Whether `w` names one of SQL Server's catalog views after `sys.`: a listed one, or one of
@@ -1062,17 +1063,19 @@ const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "table
 /// Functions that report the server's identity, user or schema, called without arguments by
 /// schema-enumeration payloads. Sorted.
 const INFO_FUNCS: &[&str] = &[
-    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "host_name",
-    "last_insert_id", "schema", "schema_name", "session_user", "sqlite_version", "suser_name", "suser_sname",
+    "connection_id", "current_database", "current_schema", "current_setting", "current_user", "database", "db_name",
+    "found_rows", "getpgusername", "host_name", "is_srvrolemember", "last_insert_id", "pg_client_encoding", "row_count",
+    "schema", "schema_name", "session_user", "sqlite_source_id", "sqlite_version", "suser_name", "suser_sname",
     "system_user", "user", "user_name", "version",
 ];
 
 /// Functions that delay, read or write files, load code or raise errors that carry data: no
 /// business in an API value. Sorted.
 const DANGER_FUNCS: &[&str] = &[
-    "benchmark", "dbms_java", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
-    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file", "master_pos_wait", "multipoint", "name_const",
-    "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
+    "benchmark", "database_to_xml", "dbms_java", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection",
+    "get_lock", "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file",
+    "master_pos_wait", "multipoint", "name_const", "opendatasource", "openrowset", "pg_ls_dir", "pg_read_binary_file",
+    "pg_read_file", "pg_sleep", "pg_stat_file", "polygon", "query_to_xml", "randomblob", "sleep", "sys_eval",
     "sys_exec", "updatexml", "utl_file", "utl_http", "utl_inaddr", "utl_smtp", "utl_tcp", "xp_cmdshell",
 ];
 
@@ -1083,26 +1086,26 @@ const FUNCS: &[&str] = &[
     "bit_length", "bit_or", "bit_xor", "cast", "ceil", "char", "char_", "char_length", "character_length", "chr",
     "coalesce", "coercibility", "collation", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
     "convert_tz", "cos", "count", "crc32", "curdate", "current_database", "current_schema", "current_setting",
-    "current_user", "curtime", "database", "date_add", "date_format", "date_sub", "datediff", "dayofmonth",
-    "dayofweek", "dayofyear", "db_name", "dbms_xmlgen", "decode", "des_decrypt", "des_encrypt", "elt", "encode",
-    "exists", "export_set", "field", "find_in_set", "floor", "found_rows", "from_base64", "from_days",
-    "from_unixtime", "get_format", "glob", "greatest", "group_concat", "gtid_subset", "has_dbaccess", "hex",
-    "hextoraw", "host_name", "if", "ifnull", "iif", "inet6_aton", "inet6_ntoa", "inet_aton", "inet_ntoa",
-    "inet_server_addr", "instr", "instrb", "is_free_lock", "is_ipv4", "is_ipv6", "is_srvrolemember", "is_superuser",
-    "is_used_lock", "isnull", "json_array", "json_extract", "json_object", "json_search", "json_type", "json_unquote",
-    "json_valid", "julianday", "last_insert_id", "last_insert_rowid", "lcase", "least", "left", "len", "length",
-    "locate", "lower", "lpad", "ltrim", "make_set", "makedate", "maketime", "max", "md5", "mid", "min", "monthname",
-    "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "old_password", "ord", "period_add",
-    "period_diff", "pg_read_file", "position", "quote", "rand", "rawtohex", "release_lock", "repeat", "replace",
-    "reverse", "right", "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema",
-    "schema_name", "sec_to_time", "session_user", "sha1", "sha2", "sin", "soundex", "space",
-    "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id", "sqlite_version", "str_to_date",
-    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "suser_name", "suser_sname", "sys_context", "sysdate",
-    "system_user", "time_format", "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char",
-    "to_days", "to_number", "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress",
-    "uncompressed_length", "unhex", "unicode", "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time",
-    "utc_timestamp", "utl_raw", "uuid", "uuid_short", "values", "varchar", "version", "weekday", "weekofyear",
-    "weight_string", "xmltype", "yearweek", "zeroblob",
+    "current_user", "curtime", "database", "date_add", "date_format", "date_sub", "datediff", "dayofmonth", "dayofweek",
+    "dayofyear", "db_name", "dbms_xmlgen", "decode", "des_decrypt", "des_encrypt", "elt", "encode", "exists",
+    "export_set", "field", "find_in_set", "floor", "found_rows", "from_base64", "from_days", "from_unixtime",
+    "get_format", "getpgusername", "glob", "greatest", "group_concat", "gtid_subset", "has_dbaccess", "hex", "hextoraw",
+    "host_name", "if", "ifnull", "iif", "inet6_aton", "inet6_ntoa", "inet_aton", "inet_ntoa", "inet_server_addr",
+    "instr", "instrb", "is_free_lock", "is_ipv4", "is_ipv6", "is_srvrolemember", "is_superuser", "is_used_lock",
+    "isnull", "json_array", "json_extract", "json_object", "json_search", "json_type", "json_unquote", "json_valid",
+    "julianday", "last_insert_id", "last_insert_rowid", "lcase", "least", "left", "len", "length", "locate", "lower",
+    "lpad", "ltrim", "make_set", "makedate", "maketime", "max", "md5", "mid", "min", "monthname", "nchar", "now",
+    "nullif", "nvl", "object_id", "oct", "octet_length", "old_password", "ord", "period_add", "period_diff",
+    "pg_read_file", "position", "quote", "rand", "rawtohex", "release_lock", "repeat", "replace", "reverse", "right",
+    "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema", "schema_name", "sec_to_time",
+    "session_user", "sha1", "sha2", "sin", "soundex", "space", "sqlite_compileoption_get", "sqlite_compileoption_used",
+    "sqlite_source_id", "sqlite_version", "str_to_date", "strcmp", "subdate", "substr", "substring", "substring_index",
+    "subtime", "sum", "suser_name", "suser_sname", "sys_context", "sysdate", "system_user", "time_format",
+    "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char", "to_days", "to_number",
+    "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress", "uncompressed_length", "unhex", "unicode",
+    "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time", "utc_timestamp", "utl_raw", "uuid",
+    "uuid_short", "values", "varchar", "version", "weekday", "weekofyear", "weight_string", "xmltype", "yearweek",
+    "zeroblob",
 ];
 
 /// A word's token kind; `call` when it is followed by `(`.
@@ -1366,7 +1369,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Func { .. }
                 if in_sorted(INFO_FUNCS, word(text, tok))
                     && next(1) == Some(T::LParen)
-                    && (matches!(next(2), None | Some(T::RParen)) || numbered_call(&toks, i)) =>
+                    && (matches!(next(2), None | Some(T::RParen)) || one_literal_call(&toks, i)) =>
             {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
             }
@@ -1730,12 +1733,13 @@ fn full_text_search(text: &[u8], toks: &[Tok], i: usize) -> bool {
     against && matches!(toks.get(g + 2).map(|t| t.t), None | Some(T::Str { .. } | T::Param))
 }
 
-/// `db_name(0)`, `user_name(1)`: the call at `toks[i]` glued to its parenthesis, over one number
-/// (an id), as SQL writes it; prose sets a number in parentheses apart (`version (2)`).
-fn numbered_call(toks: &[Tok], i: usize) -> bool {
+/// `db_name(0)`, `user_name(1)`, `current_setting('is_superuser')`: the call at `toks[i]` glued
+/// to its parenthesis, over one literal (an id, a setting's or role's name), as SQL writes it;
+/// prose sets a number in parentheses apart (`version (2)`).
+fn one_literal_call(toks: &[Tok], i: usize) -> bool {
     let t = |k: usize| toks.get(i + k);
     let glued = t(1).is_some_and(|p| p.at == toks[i].end);
-    glued && t(2).is_some_and(|n| n.t == T::Num) && t(3).is_none_or(|r| r.t == T::RParen)
+    glued && t(2).is_some_and(|n| matches!(n.t, T::Num | T::Str { closed: true, blank: false })) && t(3).is_none_or(|r| r.t == T::RParen)
 }
 
 /// A name only SQL gives a function or procedure (`pg_sleep`, `load_file`, `xp_cmdshell`):
@@ -2294,6 +2298,27 @@ mod tests {
                 "in case it rains when we go then stay",
                 "case study when then",
             ],
+        );
+    }
+
+    /// Server-information calls over one literal (942151's names that read settings, roles and
+    /// versions) and PostgreSQL's directory, file-status and query-to-XML functions.
+    #[test]
+    fn catches_server_settings_files_and_xml_dumps() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "current_setting('is_superuser')",
+                "is_srvrolemember('sysadmin')",
+                "getpgusername()",
+                "found_rows()",
+                "pg_client_encoding()",
+                "pg_ls_dir('.')",
+                "1 and pg_stat_file('/etc/passwd') is not null",
+                "query_to_xml('select 1',true,true,'')",
+                "database_to_xml(true,true,'')",
+            ],
+            &["row count (approx)", "found rows: 5", "user ('bob')", "current setting is on", "pg_ls_dir is a function"],
         );
     }
 
