@@ -448,6 +448,7 @@ impl Check for Sqli {
             gated("xp_", starts_word),
             gated("dbms_", starts_word),
             gated("utl_", starts_word),
+            gated("ctxsys", whole_word),
             gated("sp_", starts_word),
             gated("exec", statement_start),
             gated("execute", statement_start),
@@ -1066,7 +1067,7 @@ const INFO_FUNCS: &[&str] = &[
     "connection_id", "current_database", "current_schema", "current_setting", "current_user", "database", "db_name",
     "found_rows", "getpgusername", "host_name", "is_srvrolemember", "last_insert_id", "pg_client_encoding", "row_count",
     "schema", "schema_name", "session_user", "sqlite_source_id", "sqlite_version", "suser_name", "suser_sname",
-    "system_user", "user", "user_name", "version",
+    "sys_context", "system_user", "user", "user_name", "version",
 ];
 
 /// Functions that delay, read or write files, load code or raise errors that carry data: no
@@ -1356,6 +1357,12 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
                 keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" })
             }
+            // `dbms_xmlgen.getxml(`, `dbms_utility.sqlid_to_sqlhash(`, `ctxsys.drithsx.sn(`: a
+            // call into another Oracle package, how error-based payloads run a query or leak a
+            // value through an error message.
+            T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package_call(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "Oracle package call" })
+            }
             T::Word { call: false } if word(text, tok) == b"mysql" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| in_sorted(MYSQL_GRANT_TABLES, word(text, t))) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
             }
@@ -1369,7 +1376,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Func { .. }
                 if in_sorted(INFO_FUNCS, word(text, tok))
                     && next(1) == Some(T::LParen)
-                    && (matches!(next(2), None | Some(T::RParen)) || one_literal_call(&toks, i)) =>
+                    && (matches!(next(2), None | Some(T::RParen)) || literal_call(&toks, i)) =>
             {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
             }
@@ -1733,13 +1740,26 @@ fn full_text_search(text: &[u8], toks: &[Tok], i: usize) -> bool {
     against && matches!(toks.get(g + 2).map(|t| t.t), None | Some(T::Str { .. } | T::Param))
 }
 
-/// `db_name(0)`, `user_name(1)`, `current_setting('is_superuser')`: the call at `toks[i]` glued
-/// to its parenthesis, over one literal (an id, a setting's or role's name), as SQL writes it;
-/// prose sets a number in parentheses apart (`version (2)`).
-fn one_literal_call(toks: &[Tok], i: usize) -> bool {
-    let t = |k: usize| toks.get(i + k);
-    let glued = t(1).is_some_and(|p| p.at == toks[i].end);
-    glued && t(2).is_some_and(|n| matches!(n.t, T::Num | T::Str { closed: true, blank: false })) && t(3).is_none_or(|r| r.t == T::RParen)
+/// `db_name(0)`, `user_name(1)`, `current_setting('is_superuser')`, `sys_context('userenv',
+/// 'ip_address')`: the call at `toks[i]` glued to its parenthesis, over literals only (an id, a
+/// setting's or role's name), as SQL writes it; prose sets a number in parentheses apart
+/// (`version (2)`).
+fn literal_call(toks: &[Tok], i: usize) -> bool {
+    let glued = toks.get(i + 1).is_some_and(|p| p.at == toks[i].end);
+    let literal = |k: usize| toks.get(k).is_some_and(|n| matches!(n.t, T::Num | T::Str { closed: true, blank: false }));
+    let mut k = i + 2;
+    // Up to four literals, separated by commas.
+    for _ in 0..4 {
+        if !literal(k) {
+            return false;
+        }
+        match toks.get(k + 1).map(|t| t.t) {
+            Some(T::Comma) => k += 2,
+            None | Some(T::RParen) => return glued,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// A name only SQL gives a function or procedure (`pg_sleep`, `load_file`, `xp_cmdshell`):
@@ -1831,6 +1851,27 @@ fn string_builder(text: &[u8], toks: &[Tok], i: usize) -> bool {
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
 fn oracle_package(w: &[u8]) -> bool {
     (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && in_sorted(DANGER_FUNCS, w)
+}
+
+/// Whether `toks[i]` names an Oracle package (`dbms_*`, `utl_*`) or Oracle Text's schema
+/// (`ctxsys`) and a dotted name after it is called: `dbms_xmlgen.getxml(`,
+/// `ctxsys.drithsx.sn(`. (`dbms_output.put_line(` prints: PL/SQL samples use it.)
+fn oracle_package_call(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    let w = word(text, &toks[i]);
+    let owner = (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && w != b"dbms_output" || w == b"ctxsys";
+    let mut k = i;
+    // The dotted name, at most three parts deep.
+    for _ in 0..3 {
+        if toks.get(k + 1).map(|t| t.t) != Some(T::Dot) {
+            break;
+        }
+        match toks.get(k + 2).map(|t| t.t) {
+            Some(T::Word { call: true } | T::Func { .. }) => return owner,
+            Some(T::Word { call: false }) => k += 2,
+            _ => break,
+        }
+    }
+    false
 }
 
 /// `xp_cmdshell`, `sp_configure`, `master..xp_dirtree`: SQL Server's system procedures.
@@ -2301,8 +2342,9 @@ mod tests {
         );
     }
 
-    /// Server-information calls over one literal (942151's names that read settings, roles and
-    /// versions) and PostgreSQL's directory, file-status and query-to-XML functions.
+    /// Server-information calls over literals (942151's names that read settings, roles and
+    /// versions), PostgreSQL's directory, file-status and query-to-XML functions and calls into
+    /// Oracle packages (942480).
     #[test]
     fn catches_server_settings_files_and_xml_dumps() {
         assert_family(
@@ -2317,8 +2359,21 @@ mod tests {
                 "1 and pg_stat_file('/etc/passwd') is not null",
                 "query_to_xml('select 1',true,true,'')",
                 "database_to_xml(true,true,'')",
+                "sys_context('userenv','ip_address')",
+                "dbms_xmlgen.getxml('select 1')",
+                "1 and dbms_utility.sqlid_to_sqlhash(1)=1",
+                "1 and ctxsys.drithsx.sn(1,user)=1",
             ],
-            &["row count (approx)", "found rows: 5", "user ('bob')", "current setting is on", "pg_ls_dir is a function"],
+            &[
+                "row count (approx)",
+                "found rows: 5",
+                "user ('bob')",
+                "current setting is on",
+                "pg_ls_dir is a function",
+                "dbms_output.put_line('hi')",
+                "see dbms_xmlgen docs",
+                "version(2, beta)",
+            ],
         );
     }
 

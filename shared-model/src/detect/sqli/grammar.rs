@@ -795,7 +795,7 @@ fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
     // against a pattern glued to the quote the application closes; a quoted word is followed by
     // a blank (`'like' it`).
     let pattern = matches!(word(text, op2), b"like" | b"rlike" | b"regexp" | b"glob");
-    let open_pattern = pattern && prefix.is_empty() && text.get(last.at + 1).is_some_and(u8::is_ascii_alphanumeric);
+    let open_pattern = pattern && prefix.is_empty() && text.get(last.at + 1).is_some_and(|c| !c.is_ascii_whitespace());
     q == b'\''
         && matches!(last.t, T::Str { closed: false, .. })
         && text.get(last.at) == Some(&q)
@@ -803,7 +803,7 @@ fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
         && (tight || prefix.is_empty() && (suffix.is_empty() || open_pattern))
         && (prefix.is_empty() == suffix.is_empty() || open_pattern)
         && short(prefix)
-        && short(suffix)
+        && (short(suffix) || open_pattern && suffix.len() <= 2)
 }
 
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
@@ -898,7 +898,7 @@ mod tests {
 
     #[test]
     fn a_pattern_glued_to_the_applications_quote() {
-        for s in ["' glob 'a", "'like'x", "' rlike '1", "' not like 'ab"] {
+        for s in ["' glob 'a", "'like'x", "' rlike '1", "' not like 'ab", "' regexp '^a"] {
             assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
         }
         // A quoted word then a blank, a value that opens on text, a pattern of prose.
