@@ -817,6 +817,13 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                 i += 2;
                 T::Op
             }
+            // PostgreSQL's regular-expression match after an operand: `~`, `~*`, `!~`, `!~*`
+            // (before an operand `~` is MySQL's bitwise not).
+            b'~' | b'!' if (c == b'~' || b.get(i + 1) == Some(&b'~')) && toks.last().is_some_and(|t: &Tok| ends_operand(t.t)) => {
+                i += if c == b'!' { 2 } else { 1 };
+                i += usize::from(b.get(i) == Some(&b'*'));
+                T::Cmp
+            }
             b'<' | b'>' | b'!' => {
                 i += 1;
                 while i < b.len() && matches!(b[i], b'=' | b'>') && i - start < 3 {
@@ -2926,7 +2933,7 @@ mod tests {
     /// Grammar pieces of conditions: `count(*)`, PostgreSQL's `similar to`, and Oracle's code,
     /// file and network packages (CRS 942470's names).
     #[test]
-    fn reads_count_star_similar_to_and_oracle_packages() {
+    fn reads_count_star_similar_to_regex_matches_and_oracle_packages() {
         assert_family(
             "attack.sqli",
             &[
@@ -2936,8 +2943,11 @@ mod tests {
                 "' or 'a' similar to 'a' or '",
                 "1 and dbms_java.runjava('x')=1",
                 "' || utl_file.fopen('/tmp','x','r')--",
+                "1 or 'a' ~ 'a'",
+                "x' and version() ~* 'postgres' and '1",
+                "1 and 'a' !~ 'b'--",
             ],
-            &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package"],
+            &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package", "name ~ 'smith'", "approx ~ 5 days"],
         );
     }
 
