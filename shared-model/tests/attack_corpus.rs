@@ -202,7 +202,7 @@ fn measure() -> Option<Figures> {
 #[test]
 fn attack_rates_do_not_regress() {
     let Some(f) = measure() else { return };
-    assert!(f.li_sqli.detection() >= 0.9895, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
+    assert!(f.li_sqli.detection() >= 0.9901, "libinjection SQLi detection {:.4}", f.li_sqli.detection());
     assert!(f.li_xss.detection() >= 0.9939, "libinjection XSS detection {:.4}", f.li_xss.detection());
     assert!(f.li_benign.fp() <= 0.007, "libinjection benign flagged {:.4}", f.li_benign.fp());
     assert!(f.crs_scope.detection() >= 0.8968, "CRS in-scope PL1-2 detection {:.4}", f.crs_scope.detection());

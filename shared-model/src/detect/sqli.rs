@@ -28,6 +28,7 @@ use super::{stronger, Check, Family, Hit, Subject, Trigger};
 use crate::finding::Severity;
 use crate::normalize::dropped_control;
 
+mod breaker;
 mod grammar;
 mod overflow;
 
@@ -175,7 +176,7 @@ fn sql_call(b: &[u8], s: usize, _e: usize) -> bool {
 }
 
 /// Gate for `=`: one short operand compared with itself (`7=7`, `'a'<=>'a'`, `x,2=2`), as
-/// [`tautology`] then checks on the tokens. Reads at most 32 bytes on each side.
+/// [`tautology`] then checks on the tokens.
 fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     let mut op_s = s;
     while op_s > 0 && matches!(b[op_s - 1], b'<' | b'>' | b'!' | b'=') {
@@ -185,10 +186,26 @@ fn self_comparison(b: &[u8], s: usize, e: usize) -> bool {
     while op_e < b.len() && matches!(b[op_e], b'>' | b'=') {
         op_e += 1;
     }
+    same_operands(b, op_s, op_e)
+}
+
+/// Gate for the pattern operators (`like`, `rlike`, `regexp`, `glob`): a whole word next to a
+/// value ([`logic`]) or between one operand and itself (`x like x`, `1 glob 1`).
+fn pattern_operator(b: &[u8], s: usize, e: usize) -> bool {
+    logic(b, s, e) || whole_word(b, s, e) && same_operands(b, s, e)
+}
+
+/// Whether the operator at `op_s..op_e` has the same short operand on both sides: a quoted
+/// literal or a run of word characters, read at most 32 bytes back. The right operand may be
+/// the left one's literal left open at the end of the value (`'a'='a`), for the application's
+/// quote to close.
+fn same_operands(b: &[u8], op_s: usize, op_e: usize) -> bool {
     let l_end = skip_space_back(b, op_s);
     let r_start = skip_space(b, op_e);
     let left = b.get(operand_start(b, l_end)..l_end).unwrap_or(&[]);
     let right = b.get(r_start..).unwrap_or(&[]);
+    let open_quote = left.len() >= 2 && matches!(left.last(), Some(b'\'' | b'"')) && right.len() == left.len() - 1;
+    let left = if open_quote { &left[..left.len() - 1] } else { left };
     !left.is_empty() && right.len() >= left.len() && right[..left.len()].eq_ignore_ascii_case(left) && right.get(left.len()).is_none_or(|&c| !is_word(c))
 }
 
@@ -248,9 +265,26 @@ fn hex_literal(b: &[u8], s: usize, e: usize) -> bool {
     word_start(b, s) && b.get(e).is_some_and(u8::is_ascii_hexdigit) && b.get(e + 1).is_some_and(u8::is_ascii_hexdigit)
 }
 
+/// Whether the empty exponent `e` at `i` is followed by `.` and a name (`1.e.table_name`):
+/// MySQL reads `1.e` as a number and the name as the next token.
+fn member_after_exponent(b: &[u8], i: usize) -> bool {
+    b.get(i + 1) == Some(&b'.') && b.get(i + 2).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
+}
+
+/// Gate for `.e.`: a number's empty exponent then a name (`1.e.x`), not `i.e.` in prose.
+fn exponent_member(b: &[u8], s: usize, _e: usize) -> bool {
+    s > 0 && b[s - 1].is_ascii_digit() && member_after_exponent(b, s + 1)
+}
+
 /// Gate for `order by` / `group by`: a column number follows (a column-count probe).
 fn then_number(b: &[u8], _s: usize, e: usize) -> bool {
     b.get(skip_space(b, e)).is_some_and(u8::is_ascii_digit)
+}
+
+/// Gate for a quote glued to a parenthesis or to the other quote: the whole value is a
+/// syntax-breaking probe ([`breaker`]).
+fn whole_breaker(b: &[u8], _s: usize, _e: usize) -> bool {
+    breaker::syntax_breaker(b)
 }
 
 /// Gate for statement keywords: a whole word at the start of the value (past spaces and
@@ -360,9 +394,10 @@ impl Check for Sqli {
             gated("xor", connective),
             gated("not", logic),
             gated("div", logic),
-            gated("like", logic),
-            gated("rlike", logic),
-            gated("regexp", logic),
+            gated("like", pattern_operator),
+            gated("rlike", pattern_operator),
+            gated("regexp", pattern_operator),
+            gated("glob", pattern_operator),
             gated("between", logic),
             gated("is", logic),
             gated("limit", logic),
@@ -396,6 +431,7 @@ impl Check for Sqli {
             lit(".e("),
             lit(".e)"),
             lit(".e,"),
+            gated(".e.", exponent_member),
             lit("pg_catalog"),
             lit("sqlite_master"),
             lit("sqlite_schema"),
@@ -412,6 +448,7 @@ impl Check for Sqli {
             gated("xp_", starts_word),
             gated("dbms_", starts_word),
             gated("utl_", starts_word),
+            gated("ctxsys", whole_word),
             gated("sp_", starts_word),
             gated("exec", statement_start),
             gated("execute", statement_start),
@@ -432,6 +469,11 @@ impl Check for Sqli {
             gated("against", before_paren),
             // A whole value that is a number at a numeric type's edge ([`overflow`]): the
             // integers one past 32- and 64-bit ranges, and exponents beyond a double's.
+            // A whole value of quotes and parentheses after at most one token ([`breaker`]).
+            gated("')", whole_breaker),
+            gated("\")", whole_breaker),
+            gated("'\"", whole_breaker),
+            gated("\"'", whole_breaker),
             gated("2147483648", whole_number),
             gated("2147483649", whole_number),
             gated("4294967296", whole_number),
@@ -472,6 +514,9 @@ impl Check for Sqli {
 fn judge_field(text: &str) -> Option<Hit> {
     if overflow::edge_number(text.as_bytes()) {
         return Some(Hit::new(Family::Sqli, Severity::Critical, 0.6, 0, "number at a numeric type's edge"));
+    }
+    if breaker::syntax_breaker(text.as_bytes()) {
+        return Some(Hit::new(Family::Sqli, Severity::Critical, 0.6, 0, "syntax-breaking quote probe"));
     }
     let best = judge_value(text);
     // `pay=AND 1=1`: a form body whose `=` was percent-encoded arrives as one value
@@ -577,6 +622,11 @@ fn judge_contexts(text: &[u8], lex: Lexing) -> Option<Hit> {
         // A context is tokenized only when the value has that quote and no earlier context
         // already decided with a blocking confidence.
         if best.as_ref().is_some_and(|h| h.confidence >= 0.9) || !text.contains(&q) {
+            continue;
+        }
+        // An identifier the application quotes with backticks is a name (`order by `<value>``):
+        // text with blanks before the first backtick is prose that quotes code (``use `ls` ``).
+        if q == b'`' && text.iter().take_while(|&&c| c != b'`').any(u8::is_ascii_whitespace) {
             continue;
         }
         // A backtick-quoted identifier knows no backslash escapes.
@@ -710,7 +760,13 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
                     Some(&q @ (b'\'' | b'"' | b'`')) => string_end(b, name + 1, q).0,
                     _ => word_end(b, name),
                 };
-                T::Var { system }
+                // (A lone `@` or `@@` names nothing: a mark in text, `@@` in a handle.)
+                if i > name {
+                    T::Var { system }
+                } else {
+                    i = i.max(name);
+                    T::Other
+                }
             }
             // `\N`: MySQL's shorthand for NULL (matched lower-case).
             b'\\' if b.get(i + 1) == Some(&b'n') && (!b.get(i + 2).is_some_and(|&c| is_word(c)) || keyword_at(b, i + 2)) => {
@@ -760,6 +816,13 @@ fn tokenize(b: &[u8], ctx: Ctx, lex: Lexing) -> Vec<Tok> {
             b'<' | b'>' if b.get(i + 1) == Some(&c) => {
                 i += 2;
                 T::Op
+            }
+            // PostgreSQL's regular-expression match after an operand: `~`, `~*`, `!~`, `!~*`
+            // (before an operand `~` is MySQL's bitwise not).
+            b'~' | b'!' if (c == b'~' || b.get(i + 1) == Some(&b'~')) && toks.last().is_some_and(|t: &Tok| ends_operand(t.t)) => {
+                i += if c == b'!' { 2 } else { 1 };
+                i += usize::from(b.get(i) == Some(&b'*'));
+                T::Cmp
             }
             b'<' | b'>' | b'!' => {
                 i += 1;
@@ -872,7 +935,7 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     // `1.e(`: MySQL reads a point then an empty exponent as part of the number.
-    if b[..i].ends_with(b".") && b.get(i) == Some(&b'e') && matches!(b.get(i + 1), Some(b'(' | b')' | b',')) {
+    if b[..i].ends_with(b".") && b.get(i) == Some(&b'e') && (matches!(b.get(i + 1), Some(b'(' | b')' | b',')) || member_after_exponent(b, i)) {
         return i + 1;
     }
     if i < b.len() && b[i] == b'e' {
@@ -980,9 +1043,15 @@ const NILADIC: &[&str] = &[
 
 /// SQL Server's catalog views, named `sys.<view>`: its databases, tables, logins. Sorted.
 const SYS_VIEWS: &[&str] = &[
-    "all_columns", "all_objects", "columns", "database_principals", "databases", "objects", "procedures", "schemas",
-    "server_principals", "sql_logins", "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
+    "all_columns", "all_objects", "columns", "databases", "objects", "procedures", "schemas", "sql_logins",
+    "syscolumns", "syslogins", "sysobjects", "sysprocesses", "tables", "views",
 ];
+
+/// Whether `w` names one of SQL Server's catalog views after `sys.`: a listed one, or one of
+/// the per-database and per-server families (`database_files`, `server_role_members`).
+fn catalog_view(w: &[u8]) -> bool {
+    in_sorted(SYS_VIEWS, w) || [&b"database_"[..], b"server_"].iter().any(|p| w.len() > p.len() && w.starts_with(p))
+}
 
 /// SQL Server's procedures that run operating-system commands, SQL text or COM objects, or
 /// read the registry and file system: an API value has no reason to name them. Sorted.
@@ -1002,17 +1071,19 @@ const MYSQL_GRANT_TABLES: &[&str] = &["columns_priv", "db", "procs_priv", "table
 /// Functions that report the server's identity, user or schema, called without arguments by
 /// schema-enumeration payloads. Sorted.
 const INFO_FUNCS: &[&str] = &[
-    "connection_id", "current_database", "current_schema", "current_user", "database", "db_name", "host_name",
-    "last_insert_id", "schema", "schema_name", "session_user", "sqlite_version", "suser_name", "suser_sname",
-    "system_user", "user", "user_name", "version",
+    "connection_id", "current_database", "current_schema", "current_setting", "current_user", "database", "db_name",
+    "found_rows", "getpgusername", "host_name", "is_srvrolemember", "last_insert_id", "pg_client_encoding", "row_count",
+    "schema", "schema_name", "session_user", "sqlite_source_id", "sqlite_version", "suser_name", "suser_sname",
+    "sys_context", "system_user", "user", "user_name", "version",
 ];
 
 /// Functions that delay, read or write files, load code or raise errors that carry data: no
 /// business in an API value. Sorted.
 const DANGER_FUNCS: &[&str] = &[
-    "benchmark", "dbms_java", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection", "get_lock",
-    "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file", "master_pos_wait", "multipoint", "name_const",
-    "opendatasource", "openrowset", "pg_read_file", "pg_sleep", "polygon", "randomblob", "sleep", "sys_eval",
+    "benchmark", "database_to_xml", "dbms_java", "dbms_lock", "dbms_pipe", "exp", "extractvalue", "geometrycollection",
+    "get_lock", "json_keys", "linestring", "lo_export", "lo_get", "lo_import", "load_extension", "load_file",
+    "master_pos_wait", "multipoint", "name_const", "opendatasource", "openrowset", "pg_ls_dir", "pg_read_binary_file",
+    "pg_read_file", "pg_sleep", "pg_stat_file", "polygon", "query_to_xml", "randomblob", "sleep", "sys_eval",
     "sys_exec", "updatexml", "utl_file", "utl_http", "utl_inaddr", "utl_smtp", "utl_tcp", "xp_cmdshell",
 ];
 
@@ -1023,26 +1094,26 @@ const FUNCS: &[&str] = &[
     "bit_length", "bit_or", "bit_xor", "cast", "ceil", "char", "char_", "char_length", "character_length", "chr",
     "coalesce", "coercibility", "collation", "compress", "concat", "concat_ws", "connection_id", "conv", "convert",
     "convert_tz", "cos", "count", "crc32", "curdate", "current_database", "current_schema", "current_setting",
-    "current_user", "curtime", "database", "date_add", "date_format", "date_sub", "datediff", "dayofmonth",
-    "dayofweek", "dayofyear", "db_name", "dbms_xmlgen", "decode", "des_decrypt", "des_encrypt", "elt", "encode",
-    "exists", "export_set", "field", "find_in_set", "floor", "found_rows", "from_base64", "from_days",
-    "from_unixtime", "get_format", "glob", "greatest", "group_concat", "gtid_subset", "has_dbaccess", "hex",
-    "hextoraw", "host_name", "if", "ifnull", "iif", "inet6_aton", "inet6_ntoa", "inet_aton", "inet_ntoa",
-    "inet_server_addr", "instr", "instrb", "is_free_lock", "is_ipv4", "is_ipv6", "is_srvrolemember", "is_superuser",
-    "is_used_lock", "isnull", "json_array", "json_extract", "json_object", "json_search", "json_type", "json_unquote",
-    "json_valid", "julianday", "last_insert_id", "last_insert_rowid", "lcase", "least", "left", "len", "length",
-    "locate", "lower", "lpad", "ltrim", "make_set", "makedate", "maketime", "max", "md5", "mid", "min", "monthname",
-    "nchar", "now", "nullif", "nvl", "object_id", "oct", "octet_length", "old_password", "ord", "period_add",
-    "period_diff", "pg_read_file", "position", "quote", "rand", "rawtohex", "release_lock", "repeat", "replace",
-    "reverse", "right", "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema",
-    "schema_name", "sec_to_time", "session_user", "sha1", "sha2", "sin", "soundex", "space",
-    "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id", "sqlite_version", "str_to_date",
-    "strcmp", "subdate", "substr", "substring", "substring_index", "subtime", "sum", "suser_name", "suser_sname", "sys_context", "sysdate",
-    "system_user", "time_format", "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char",
-    "to_days", "to_number", "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress",
-    "uncompressed_length", "unhex", "unicode", "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time",
-    "utc_timestamp", "utl_raw", "uuid", "uuid_short", "values", "varchar", "version", "weekday", "weekofyear",
-    "weight_string", "xmltype", "yearweek", "zeroblob",
+    "current_user", "curtime", "database", "date_add", "date_format", "date_sub", "datediff", "dayofmonth", "dayofweek",
+    "dayofyear", "db_name", "dbms_xmlgen", "decode", "des_decrypt", "des_encrypt", "elt", "encode", "exists",
+    "export_set", "field", "find_in_set", "floor", "found_rows", "from_base64", "from_days", "from_unixtime",
+    "get_format", "getpgusername", "glob", "greatest", "group_concat", "gtid_subset", "has_dbaccess", "hex", "hextoraw",
+    "host_name", "if", "ifnull", "iif", "inet6_aton", "inet6_ntoa", "inet_aton", "inet_ntoa", "inet_server_addr",
+    "instr", "instrb", "is_free_lock", "is_ipv4", "is_ipv6", "is_srvrolemember", "is_superuser", "is_used_lock",
+    "isnull", "json_array", "json_extract", "json_object", "json_search", "json_type", "json_unquote", "json_valid",
+    "julianday", "last_insert_id", "last_insert_rowid", "lcase", "least", "left", "len", "length", "locate", "lower",
+    "lpad", "ltrim", "make_set", "makedate", "maketime", "max", "md5", "mid", "min", "monthname", "nchar", "now",
+    "nullif", "nvl", "object_id", "oct", "octet_length", "old_password", "ord", "period_add", "period_diff",
+    "pg_read_file", "position", "quote", "rand", "rawtohex", "release_lock", "repeat", "replace", "reverse", "right",
+    "round", "row", "row_count", "row_to_json", "rownum", "rpad", "rtrim", "schema", "schema_name", "sec_to_time",
+    "session_user", "sha1", "sha2", "sin", "soundex", "space", "sqlite_compileoption_get", "sqlite_compileoption_used",
+    "sqlite_source_id", "sqlite_version", "str_to_date", "strcmp", "subdate", "substr", "substring", "substring_index",
+    "subtime", "sum", "suser_name", "suser_sname", "sys_context", "sysdate", "system_user", "time_format",
+    "time_to_sec", "timediff", "timestampadd", "timestampdiff", "to_base64", "to_char", "to_days", "to_number",
+    "to_seconds", "total_changes", "trim", "typeof", "ucase", "uncompress", "uncompressed_length", "unhex", "unicode",
+    "unix_timestamp", "upper", "user", "user_name", "utc_date", "utc_time", "utc_timestamp", "utl_raw", "uuid",
+    "uuid_short", "values", "varchar", "version", "weekday", "weekofyear", "weight_string", "xmltype", "yearweek",
+    "zeroblob",
 ];
 
 /// A word's token kind; `call` when it is followed by `(`.
@@ -1272,7 +1343,7 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             }
             T::Kw(Kw::Catalog) => keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" }),
             // `sys.databases`, `sys.sql_logins`: SQL Server's catalog views.
-            T::Word { call: false } if word(text, tok) == b"sys" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| t.at == toks[i + 1].end && in_sorted(SYS_VIEWS, word(text, t))) => {
+            T::Word { call: false } if word(text, tok) == b"sys" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| t.at == toks[i + 1].end && catalog_view(word(text, t))) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
             }
             // `xp_cmdshell`, `sp_executesql`: SQL Server procedures that run commands or SQL text.
@@ -1293,20 +1364,26 @@ fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Hit> {
             T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package(word(text, tok)) => {
                 keep(Verdict { at: tok.at, confidence: 0.9, detail: "time delay or file/XML probe function" })
             }
+            // `dbms_xmlgen.getxml(`, `dbms_utility.sqlid_to_sqlhash(`, `ctxsys.drithsx.sn(`: a
+            // call into another Oracle package, how error-based payloads run a query or leak a
+            // value through an error message.
+            T::Word { call: false } if next(1) == Some(T::Dot) && oracle_package_call(text, &toks, i) => {
+                keep(Verdict { at: tok.at, confidence: 0.85, detail: "Oracle package call" })
+            }
             T::Word { call: false } if word(text, tok) == b"mysql" && next(1) == Some(T::Dot) && toks.get(i + 2).is_some_and(|t| in_sorted(MYSQL_GRANT_TABLES, word(text, t))) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database catalog name" })
             }
-            // `1.e(ascii`, `1.e)`: a number with an empty exponent glued to a parenthesis or a
-            // comma, which MySQL reads as the number and then the SQL after it, while a filter
-            // sees one word `e(`.
-            T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma)) => {
+            // `1.e(ascii`, `1.e)`, `1.e.x`: a number with an empty exponent glued to a
+            // parenthesis, a comma or a qualified name, which MySQL reads as the number and then
+            // the SQL after it, while a filter sees one word `e(`.
+            T::Num if text.get(tok.end - 1) == Some(&b'e') && toks.get(i + 1).is_some_and(|n| n.at == tok.end && matches!(n.t, T::LParen | T::RParen | T::Comma | T::Dot)) => {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "scientific-notation obfuscation" })
             }
             // `database()`, `db_name(`, `db_name(0)`: asking the server who and where it is.
             T::Func { .. }
                 if in_sorted(INFO_FUNCS, word(text, tok))
                     && next(1) == Some(T::LParen)
-                    && (matches!(next(2), None | Some(T::RParen)) || numbered_call(&toks, i)) =>
+                    && (matches!(next(2), None | Some(T::RParen)) || literal_call(&toks, i)) =>
             {
                 keep(Verdict { at: tok.at, confidence: 0.8, detail: "database information function" })
             }
@@ -1638,8 +1715,17 @@ fn described_table(toks: &[Tok], i: usize, ends_in_comment: &dyn Fn(usize) -> bo
 /// `case when 1=1 then`, `(case when (a>2) then`: a `case` at `toks[i]` whose `when` holds a
 /// comparison with a literal side, even one the value leaves open. Prose says `in case when
 /// you arrive then call` with words between, and compares nothing.
+/// The simple form compares one operand with literals: `case 1 when 1 then`, `case x when 'a' then`.
 fn conditional_case(text: &[u8], toks: &[Tok], i: usize) -> bool {
-    if toks.get(i + 1).is_none_or(|t| word(text, t) != b"when") {
+    let w = |k: usize| toks.get(i + k).map_or(&b""[..], |t| word(text, t));
+    let simple = toks.get(i + 1).is_some_and(|t| matches!(t.t, T::Num | T::Str { closed: true, .. } | T::Word { call: false } | T::Var { .. }))
+        && w(2) == b"when"
+        && toks.get(i + 3).is_some_and(|t| matches!(t.t, T::Num | T::Str { closed: true, .. }))
+        && w(4) == b"then";
+    if simple {
+        return true;
+    }
+    if w(1) != b"when" {
         return false;
     }
     let cond = toks.get(i + 2..).unwrap_or(&[]);
@@ -1664,12 +1750,26 @@ fn full_text_search(text: &[u8], toks: &[Tok], i: usize) -> bool {
     against && matches!(toks.get(g + 2).map(|t| t.t), None | Some(T::Str { .. } | T::Param))
 }
 
-/// `db_name(0)`, `user_name(1)`: the call at `toks[i]` glued to its parenthesis, over one number
-/// (an id), as SQL writes it; prose sets a number in parentheses apart (`version (2)`).
-fn numbered_call(toks: &[Tok], i: usize) -> bool {
-    let t = |k: usize| toks.get(i + k);
-    let glued = t(1).is_some_and(|p| p.at == toks[i].end);
-    glued && t(2).is_some_and(|n| n.t == T::Num) && t(3).is_none_or(|r| r.t == T::RParen)
+/// `db_name(0)`, `user_name(1)`, `current_setting('is_superuser')`, `sys_context('userenv',
+/// 'ip_address')`: the call at `toks[i]` glued to its parenthesis, over literals only (an id, a
+/// setting's or role's name), as SQL writes it; prose sets a number in parentheses apart
+/// (`version (2)`).
+fn literal_call(toks: &[Tok], i: usize) -> bool {
+    let glued = toks.get(i + 1).is_some_and(|p| p.at == toks[i].end);
+    let literal = |k: usize| toks.get(k).is_some_and(|n| matches!(n.t, T::Num | T::Str { closed: true, blank: false }));
+    let mut k = i + 2;
+    // Up to four literals, separated by commas.
+    for _ in 0..4 {
+        if !literal(k) {
+            return false;
+        }
+        match toks.get(k + 1).map(|t| t.t) {
+            Some(T::Comma) => k += 2,
+            None | Some(T::RParen) => return glued,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// A name only SQL gives a function or procedure (`pg_sleep`, `load_file`, `xp_cmdshell`):
@@ -1679,7 +1779,8 @@ fn sql_only_name(w: &[u8]) -> bool {
 }
 
 /// Whether the arguments of the call at `toks[i]` read as SQL, as far as the value goes: no
-/// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose).
+/// operand runs into a bare word (`sleep(8 hours)`, `benchmark(q3 results)` are prose), nor
+/// does a name set apart from its parenthesis run into one after it (`Benchmark (2023) results`).
 fn sql_arguments(toks: &[Tok], i: usize) -> bool {
     // `sleep(soon)`: one bare word is how prose parenthesises; a delay or probe takes a number,
     // a string or an expression.
@@ -1687,6 +1788,7 @@ fn sql_arguments(toks: &[Tok], i: usize) -> bool {
     if t(1) == Some(T::LParen) && t(2) == Some(T::Word { call: false }) && t(3) == Some(T::RParen) {
         return false;
     }
+    let spaced = toks.get(i + 1).is_some_and(|p| p.at > toks[i].end);
     let mut depth = 0usize;
     for w in toks.get(i + 1..).unwrap_or(&[]).windows(2).take(64) {
         match w[0].t {
@@ -1694,7 +1796,9 @@ fn sql_arguments(toks: &[Tok], i: usize) -> bool {
             T::RParen => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return true;
+                    // `Benchmark (2023) results`: a name set apart from its parenthesis, then
+                    // prose after it, is a title with a year or a note in parentheses.
+                    return !(spaced && w[1].t == T::Word { call: false });
                 }
             }
             T::Num | T::Str { .. } | T::Word { call: false } | T::Kw(Kw::Literal) if w[1].t == T::Word { call: false } => return false,
@@ -1757,6 +1861,27 @@ fn string_builder(text: &[u8], toks: &[Tok], i: usize) -> bool {
 /// `dbms_pipe`, `utl_http`: Oracle packages that delay or reach the network.
 fn oracle_package(w: &[u8]) -> bool {
     (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && in_sorted(DANGER_FUNCS, w)
+}
+
+/// Whether `toks[i]` names an Oracle package (`dbms_*`, `utl_*`) or Oracle Text's schema
+/// (`ctxsys`) and a dotted name after it is called: `dbms_xmlgen.getxml(`,
+/// `ctxsys.drithsx.sn(`. (`dbms_output.put_line(` prints: PL/SQL samples use it.)
+fn oracle_package_call(text: &[u8], toks: &[Tok], i: usize) -> bool {
+    let w = word(text, &toks[i]);
+    let owner = (w.starts_with(b"dbms_") || w.starts_with(b"utl_")) && w != b"dbms_output" || w == b"ctxsys";
+    let mut k = i;
+    // The dotted name, at most three parts deep.
+    for _ in 0..3 {
+        if toks.get(k + 1).map(|t| t.t) != Some(T::Dot) {
+            break;
+        }
+        match toks.get(k + 2).map(|t| t.t) {
+            Some(T::Word { call: true } | T::Func { .. }) => return owner,
+            Some(T::Word { call: false }) => k += 2,
+            _ => break,
+        }
+    }
+    false
 }
 
 /// `xp_cmdshell`, `sp_configure`, `master..xp_dirtree`: SQL Server's system procedures.
@@ -2068,14 +2193,16 @@ fn apart_after_prose(text: &[u8], end: usize) -> bool {
     spaced && words >= 2
 }
 
-/// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`): a condition
-/// that is always true, which only a probe for an injectable parameter sends. Dates, versions
-/// and sums (`1=2-1`, `x=1`) compare different things.
+/// The whole value compares a literal with itself (`1=1`, `7<=>7`, `'a' like 'a'`, `1 glob 1`):
+/// a condition that is always true, which only a probe for an injectable parameter sends.
+/// Dates, versions and sums (`1=2-1`, `x=1`) compare different things.
 ///
 /// The comparison may also stand as one item of a list or group (`x,1=1`, `(2=2)`) or be
 /// appended by a connective, where it may compare a column with itself (`or id=id`): it is set
 /// apart from what surrounds it by a comma, a parenthesis, a connective or the ends of the value,
-/// while prose runs words into it (`where is the 5=5 rule`).
+/// while prose runs words into it (`where is the 5=5 rule`). A column matched against itself is
+/// also the whole value (`id like id`), and the right literal may be left open at the end
+/// for the application's quote to close (`'a'='a`, the tail of `' or 'a'='a`).
 fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
     if ctx != Ctx::Raw {
         return None;
@@ -2085,10 +2212,17 @@ fn tautology(text: &[u8], toks: &[Tok], ctx: Ctx) -> Option<Verdict> {
         let before = k.checked_sub(1).map(|p| toks[p].t);
         let after = toks.get(k + 3).map(|t| t.t);
         let apart = matches!(before, None | Some(T::Comma | T::LParen | T::Logic)) && matches!(after, None | Some(T::Comma | T::RParen | T::Logic | T::Semi));
-        let literal = matches!(l.t, T::Num | T::Str { closed: true, .. }) || l.t == T::Word { call: false } && before == Some(T::Logic);
-        let same = word(text, l) == word(text, r) && l.t == r.t && literal;
-        let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || word(text, op) == b"like";
-        (same && cmp && apart).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
+        // (`x=x` alone reads as a parameter given its own name, `sort=sort`; a pattern
+        // operator assigns nothing.)
+        let pattern = matches!(word(text, op), b"like" | b"rlike" | b"regexp" | b"glob");
+        let column = l.t == T::Word { call: false } && (before == Some(T::Logic) || pattern && toks.len() == 3);
+        let literal = matches!(l.t, T::Num | T::Str { closed: true, .. }) || column;
+        let (lw, rw) = (word(text, l), word(text, r));
+        let same = lw.eq_ignore_ascii_case(rw) && l.t == r.t;
+        // `'a'='a`: the right literal is the left one without its closing quote, and ends the value.
+        let left_open = matches!(l.t, T::Str { closed: true, blank: false }) && r.t == (T::Str { closed: false, blank: false }) && after.is_none() && lw.get(..lw.len() - 1) == Some(rw);
+        let cmp = op.t == T::Cmp && word(text, op) != b"<>" && word(text, op) != b"!=" || pattern;
+        ((same || left_open) && literal && cmp && apart).then_some(Verdict { at: l.at, confidence: 0.9, detail: "tautology" })
     })
 }
 
@@ -2110,6 +2244,20 @@ fn breakout(text: &[u8], quote: u8, all: &[Tok], toks: &[Tok]) -> Option<Verdict
             return Some(Verdict { at, confidence: 0.85, detail: "string closed then statement end" });
         }
         j += 1;
+    }
+    // `' or`, `\' and`, `") or '`: the value opens on the quote that closes the application's
+    // string, then appends a connective and leaves its operand to the rest of the query (or to
+    // the application's quote); prose does not open on a closing quote and a bare `or`.
+    let opens_closed = matches!(text.get(..toks[0].end).map(<[u8]>::trim_ascii_start), Some([c]) | Some([b'\\', c]) if *c == quote);
+    if opens_closed && toks.get(j).is_some_and(|t| t.t == T::Logic && word(text, t) != b"not") {
+        let dangling = match toks.get(j + 1..) {
+            Some([]) => true,
+            Some([last]) => last.t == (T::Str { closed: false, blank: true }),
+            _ => false,
+        };
+        if dangling {
+            return Some(Verdict { at, confidence: 0.8, detail: "string closed then a dangling connective" });
+        }
     }
     if let Some(c) = all.get(j).filter(|t| matches!(t.t, T::Comment { .. })) {
         if terminating_comment(text, c) && !apart_after_prose(text, toks[0].end) {
@@ -2165,6 +2313,102 @@ mod tests {
         for list in [AFTER_VALUE, STATEMENTS, CAST_TYPES, FUNCS, DANGER_FUNCS, CATALOGS, INFO_FUNCS, JOINERS, MYSQL_GRANT_TABLES, NILADIC, SYS_VIEWS, SYSTEM_PROCEDURES, STRING_BUILDERS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+    }
+
+    /// Classes from the CRS SQL rules: tautologies by pattern operators and with the right literal
+    /// left open (942130), a value that opens on the closing quote and appends a dangling
+    /// connective (942521, 942522), the scientific-notation name trick (942560), SQL Server's
+    /// catalog view families (942140) and the simple `case` form (942230, 942310).
+    #[test]
+    fn catches_crs_classes() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "'a'='a",
+                "\"1\"=\"1",
+                "1 glob 1",
+                "abc rlike abc",
+                "id like id",
+                "' or",
+                "' and",
+                "\\' or",
+                "\\\" and",
+                "') or",
+                "' or '",
+                "' OR--",
+                "1.e.user",
+                "1.e.table_name from t",
+                "sys.database_files",
+                "select name from sys.server_role_members",
+                "case 1 when 1 then 1 end",
+                "(case x when 'a' then sleep(1) end)",
+            ],
+            &[
+                "x=x",
+                "'a'='b",
+                "\"1\"=\"12",
+                "I like like",
+                "foo glob bar",
+                "it is your parents' and yours",
+                "' for",
+                "''or",
+                "'oreo",
+                "x' or",
+                "' or maybe not",
+                "i.e. the user",
+                "version 1.e",
+                "sys.database",
+                "sys.database_",
+                "in case it rains when we go then stay",
+                "case study when then",
+            ],
+        );
+    }
+
+    /// Server-information calls over literals (942151's names that read settings, roles and
+    /// versions), PostgreSQL's directory, file-status and query-to-XML functions and calls into
+    /// Oracle packages (942480).
+    #[test]
+    fn catches_server_settings_files_and_xml_dumps() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "current_setting('is_superuser')",
+                "is_srvrolemember('sysadmin')",
+                "getpgusername()",
+                "found_rows()",
+                "pg_client_encoding()",
+                "pg_ls_dir('.')",
+                "1 and pg_stat_file('/etc/passwd') is not null",
+                "query_to_xml('select 1',true,true,'')",
+                "database_to_xml(true,true,'')",
+                "sys_context('userenv','ip_address')",
+                "dbms_xmlgen.getxml('select 1')",
+                "1 and dbms_utility.sqlid_to_sqlhash(1)=1",
+                "1 and ctxsys.drithsx.sn(1,user)=1",
+            ],
+            &[
+                "row count (approx)",
+                "found rows: 5",
+                "user ('bob')",
+                "current setting is on",
+                "pg_ls_dir is a function",
+                "dbms_output.put_line('hi')",
+                "see dbms_xmlgen docs",
+                "version(2, beta)",
+            ],
+        );
+    }
+
+    /// Prose that quotes code in backticks, or sets a year in parentheses after a function's
+    /// name, stays prose; the injections it resembles do not.
+    #[test]
+    fn quoted_code_and_titles_in_prose() {
+        assert_family(
+            "attack.sqli",
+            &["x` union select 1,2--", "` or 1=1--", "benchmark (1000000,md5(1))", "sleep (5) and 1"],
+            &["Use `SELECT * FROM users` to list users", "run `drop table` with care", "Benchmark (2023) results", "Sleep (deep) mode"],
+        );
     }
 
     #[test]
@@ -2705,7 +2949,7 @@ mod tests {
     /// Grammar pieces of conditions: `count(*)`, PostgreSQL's `similar to`, and Oracle's code,
     /// file and network packages (CRS 942470's names).
     #[test]
-    fn reads_count_star_similar_to_and_oracle_packages() {
+    fn reads_count_star_similar_to_regex_matches_and_oracle_packages() {
         assert_family(
             "attack.sqli",
             &[
@@ -2715,8 +2959,11 @@ mod tests {
                 "' or 'a' similar to 'a' or '",
                 "1 and dbms_java.runjava('x')=1",
                 "' || utl_file.fopen('/tmp','x','r')--",
+                "1 or 'a' ~ 'a'",
+                "x' and version() ~* 'postgres' and '1",
+                "1 and 'a' !~ 'b'--",
             ],
-            &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package"],
+            &["count(*) of rows", "similar to mine", "a similar to b", "utl_file docs", "the dbms_java package", "name ~ 'smith'", "approx ~ 5 days"],
         );
     }
 

@@ -791,14 +791,19 @@ fn quoted_operator(text: &[u8], all: &[Tok], q: u8) -> bool {
     // One operand a side, as probes write (`A 'OR' B`, `1 'xor' 2`); prose words are longer
     // (`use 'or' to`, `the 'or' key`).
     let short = |s: &[u8]| s.len() <= 2 && s.iter().all(u8::is_ascii_alphanumeric);
+    // `' glob 'a`, `'like'x`: the value opens on the closing quote and matches the empty string
+    // against a pattern glued to the quote the application closes; a quoted word is followed by
+    // a blank (`'like' it`).
+    let pattern = matches!(word(text, op2), b"like" | b"rlike" | b"regexp" | b"glob");
+    let open_pattern = pattern && prefix.is_empty() && text.get(last.at + 1).is_some_and(|c| !c.is_ascii_whitespace());
     q == b'\''
         && matches!(last.t, T::Str { closed: false, .. })
         && text.get(last.at) == Some(&q)
         && binary
-        && (tight || prefix.is_empty() && suffix.is_empty())
-        && prefix.is_empty() == suffix.is_empty()
+        && (tight || prefix.is_empty() && (suffix.is_empty() || open_pattern))
+        && (prefix.is_empty() == suffix.is_empty() || open_pattern)
         && short(prefix)
-        && short(suffix)
+        && (short(suffix) || open_pattern && suffix.len() <= 2)
 }
 
 /// `... BROWNING "LIKE"`, `A 'OR' B`: a word, a space, then a lone word operator quoted tight on
@@ -887,6 +892,17 @@ mod tests {
             assert!(!sql(s, Ctx::Quote(b'"')), "{s}");
         }
         for s in ["'not'", "a 'is' b", "'in'", "'or' maybe", "the 'and' operator", "ab 'or' cdef", "say 'or' now", "the 'or' key"] {
+            assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_glued_to_the_applications_quote() {
+        for s in ["' glob 'a", "'like'x", "' rlike '1", "' not like 'ab", "' regexp '^a"] {
+            assert!(sql(s, Ctx::Quote(b'\'')), "{s}");
+        }
+        // A quoted word then a blank, a value that opens on text, a pattern of prose.
+        for s in ["'like' it", "'like' x", "' like 'abcdef", "' or 'a"] {
             assert!(!sql(s, Ctx::Quote(b'\'')), "{s}");
         }
     }
