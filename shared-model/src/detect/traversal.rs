@@ -6,8 +6,9 @@
 //! slashes such as `..∖..∖boot.ini` that best-fit code pages map to `\`). One
 //! `../` is common in relative links and only Medium; a chain of them, a traversal reaching a
 //! system path, or a well-known sensitive file (`/etc/passwd`, `win.ini`, `.env`, `.git/config`,
-//! `id_rsa`, `/proc/self/environ`) is High or Critical, and so are the forms no relative link
-//! takes: `..\` and `..;` (Windows and servlet path parameters), Windows environment paths
+//! `id_rsa`, `/proc/self/environ`, the `locate` database, Windows' `unattend.xml` and `sysprep`
+//! answer files that hold an administrator password) is High or Critical, and so are the forms
+//! no relative link takes: `..\` and `..;` (Windows and servlet path parameters), Windows environment paths
 //! (`%SYSTEMROOT%\win.ini`), administrative shares (`\\host\c$\`), and a parent directory in an
 //! upload's file name. A path segment that *is* `..` (only possible when the client sent it
 //! encoded) is a traversal by itself, and so are the Vite dev server's own path prefixes: `/@fs/`
@@ -72,7 +73,7 @@ pub(crate) struct Traversal {
 }
 
 /// Files and directories nobody asks for by name except to read them through an inclusion bug.
-const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/)|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release)\b)";
+const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/|sched_debug|mounts|cmdline|modules)|var/lib/(?:m|p)locate|system32[/\\]inetsrv[/\\]|system volume information[/\\]|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release|unattend(?:ed)?\.(?:xml|txt)|sysprep\.(?:inf|xml))\b)";
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
@@ -84,10 +85,11 @@ impl Traversal {
         let chain = format!(r#"(?:^\s*['"(]?|[^\s('"]|[^\]]\(|[^=\s]['"])(?:{steps})"#);
         let chain_in_text = format!(r#"(?:\s|\]\(|=\s*['"])(?:{steps})"#);
         let reach = format!(r"\.{{2,}}[/\\;]+(?:[^/\\]*[/\\]+)*?{SENSITIVE}");
-        // A system path that is the value, a parameter's or a command's argument, or a file URL;
+        // A system path that is the value (also relative to the root: `./etc/passwd`), a
+        // parameter's or a command's argument, or a file URL;
         // inside prose or a code snippet (`edit /etc/hosts`, `open('/etc/hosts')`) it is High only
         // outside a JSON text field (see `strict_rules`), Medium there.
-        let anchored = format!(r"(?:^\s*(?:[a-z]:)?|[=(>|;&]|file:/+)[/\\]+{SENSITIVE}");
+        let anchored = format!(r"(?:^\s*(?:[a-z]:|\.)?|[=(>|;&]|file:/+)[/\\]+{SENSITIVE}");
         let mentioned = format!(r"(?:^|[\s=:'\x22(>|;,&]|file:/+|[a-z]:)[/\\]+{SENSITIVE}");
         let named_file = r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secrets?|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b";
         // Files a sentence names too (`fix the .htaccess rule`): only as a value or path's own.
@@ -183,6 +185,13 @@ impl Check for Traversal {
             lit("\u{2215}"),
             lit("\u{2216}"),
             lit(".git-credentials"),
+            lit("mlocate"),
+            lit("plocate"),
+            lit("sysprep"),
+            lit("unattend."),
+            lit("unattended."),
+            lit("inetsrv"),
+            lit("system volume information"),
             gated("%", windows_env),
             gated("$", admin_share),
         ];
@@ -393,6 +402,36 @@ mod tests {
             assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
         }
         assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
+    }
+
+    #[test]
+    fn answer_files_locate_databases_and_root_relative_paths() {
+        for v in [
+            "/proc/mounts",
+            "/proc/1/cmdline",
+            "/var/lib/mlocate/mlocate.db",
+            "/var/lib/plocate.db",
+            "c:/unattended.xml",
+            "C:\\Windows\\Panther\\Unattend.xml",
+            "d:/sysprep/sysprep.inf",
+            "c:/windows/system32/inetsrv/config/applicationHost.config",
+            "c:/system volume information/tracking.log",
+            "./etc/shadow",
+            ".\\windows\\win.ini",
+        ] {
+            assert!(flags("attack.traversal", v), "{v}");
+        }
+        for v in [
+            "The unattended install finished",
+            "Run sysprep before imaging the VM",
+            "./src/main.rs",
+            "./etc-notes.txt",
+            "mounts and cmdline options",
+            "/var/lib/postgresql/data",
+        ] {
+            assert!(!flags("attack.traversal", v), "{v}");
+        }
+        assert!(!any_flag_in_json("Windows setup reads unattend.xml from the USB stick"), "a mention in prose");
     }
 
     #[test]
