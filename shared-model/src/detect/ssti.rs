@@ -64,7 +64,10 @@ pub(crate) struct Ssti {
 impl Ssti {
     pub fn new() -> Result<Ssti, String> {
         let table = [
-            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|(?:^|[^:.\w])new\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|\{\{\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
+            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|(?:^|[^:.\w])new\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|(?:\{\{|\{%-?\s*for\s[^%]*?\bin)\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}%]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
+            // Lodash's template internals (`<%= _.templateSettings %>`, `{{= _.VERSION}}`), and a
+            // Twig include of the application's source or configuration (`{{ include('x.php') }}`).
+            (r#"(?:\{\{|<%|\$\{)=?\s*_\s*\.\s*(?:version|templatesettings)\b|\{\{\s*(?:include|source)\s*\(\s*["'][^"']*\.(?:php\d?|inc|ini|env|conf|config|ya?ml|py|rb|properties)["']"#, High, 0.8, "template reads its engine or the application's source"),
             (r#"<%=?\s*(?:system|exec|eval|`|%x|io\.popen|runtime|require|file\.read|process)"#, Critical, 0.9, "template code execution"),
             (r#"(?:\{\{|\$\{|<%|\{%)[^}%]*?\b(?:os|subprocess|commands)\s*\.\s*(?:popen|system|check_output|getoutput|run|call|spawn[a-z]*|exec[a-z]*)\s*\(|(?:\{%|<%)\s*import\s+(?:os|subprocess|sys|commands)\b|\b_self\s*\.\s*env\b|registerundefinedfiltercallback|\|\s*(?:filter|map|reduce|sort)\s*\(\s*["'](?:system|exec|passthru|shell_exec|popen|proc_open|call_user_func(?:_array)?|ini_set|assert|create_function|file_get_contents|file_put_contents|readfile)["']|\{php\}|\{\s*(?:system|exec|passthru|shell_exec|popen|proc_open)\s*\(|smarty_internal_|\$\{\s*self\s*\.\s*(?:module|template|context)\b|@\s*system\s*\.\s*diagnostics\s*\.\s*process\s*\.\s*start\s*\("#, Critical, 0.9, "template code execution"),
             (r#"\{\{[^}]*\|\s*attr\s*\(|__\$\{[^}]*\}__|\{\{#with\s+["'][^"']*["']\s+as\s*\|"#, High, 0.85, "template reaches the runtime"),
@@ -282,6 +285,9 @@ mod tests {
             "<%= File.read('/etc/hostname') %>",
             "<%= elem(System.cmd(\"whoami\", []), 0) %>",
             "<%= Dir.glob('*') %>",
+            "{% for k in config.keys() %}{{ k }}{% endfor %}",
+            "<%= _.templateSettings.interpolate %>",
+            "{{ source('../config/app.yml') }}",
         ] {
             assert!(flags("attack.ssti", v), "{v}");
             assert!(flags_in_json("attack.ssti", v), "{v} in a JSON text field");
@@ -295,6 +301,9 @@ mod tests {
             "Use the {chr} placeholder",
             "{{ 5|add:discount }}",
             "{{#each items}}{{this.name}}{{/each}}",
+            "{% for item in order.items %}{{ item.config }}{% endfor %}",
+            "<%= _.escape(user.name) %>",
+            "{{ include('partials/footer.html') }}",
         ] {
             assert!(!any_flag_in_json(v), "{v}");
         }

@@ -1,7 +1,8 @@
 //! Path traversal and local file inclusion: climbing out of a directory, or naming a file that
 //! only an attacker asks for.
 //!
-//! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../`, and
+//! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../` (and
+//! again as lenient decoders read invalid overlong forms: `%c0%2e%c0%2e%c0%af`, `..%c0%5c`), and
 //! again with what a path resolver ignores undone (`/etc/./passwd`, `/etc//passwd`, look-alike
 //! slashes such as `..∖..∖boot.ini` that best-fit code pages map to `\`). One
 //! `../` is common in relative links and only Medium; a chain of them, a traversal reaching a
@@ -62,7 +63,7 @@ fn admin_share(b: &[u8], s: usize, e: usize) -> bool {
 }
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
-use crate::normalize::for_matching;
+use crate::normalize::{for_matching, hex};
 use std::borrow::Cow;
 
 pub(crate) struct Traversal {
@@ -204,6 +205,15 @@ impl Check for Traversal {
         if !is_json_text(s) {
             rule = stronger(rule, self.strict_rules.best_either(s.text, folded.as_deref()));
         }
+        if let Some(lenient) = lenient_overlong(s.raw) {
+            let text = for_matching(&lenient);
+            let folded = path_fold(&text);
+            let mut hit = self.rules.best_either(&text, folded.as_deref());
+            if !is_json_text(s) {
+                hit = stronger(hit, self.strict_rules.best_either(&text, folded.as_deref()));
+            }
+            rule = stronger(rule, hit.map(|h| Hit { at: h.at.min(s.text.len()), ..h }));
+        }
         if is_json_text(s) && s.name.ends_with(']') && is_bare_dotfile(s.text) {
             // An item of a JSON list (`"ignore": ["dist", ".env"]`) naming a dotfile is a build
             // or ignore setting: no path asks for it.
@@ -234,6 +244,42 @@ fn is_bare_dotfile(text: &str) -> bool {
     text.strip_prefix('.').is_some_and(|name| {
         name.bytes().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
             && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    })
+}
+
+/// `raw` with the invalid overlong forms of `.`, `/` and `\` that lenient UTF-8 decoders accept
+/// (old IIS and Java ones) spelled out, which [`for_matching`] leaves alone as they are no UTF-8
+/// at all: a `C0`/`C1` lead byte before an ASCII `.`, `/` or `\`, which such decoders drop
+/// (`%c0%2e`, `..%c0%5c`), and an `E0` lead whose two following bytes' low bits spell one
+/// (`%e0%40%ae`). `None` when there is none.
+fn lenient_overlong(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let esc = |i: usize| match b.get(i..i + 3) {
+        Some([b'%', h, l]) => Some(hex(*h)? << 4 | hex(*l)?),
+        _ => None,
+    };
+    let mut out: Option<String> = None;
+    let (mut i, mut copied) = (0, 0);
+    while let Some(p) = b.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'%')).map(|p| i + p) {
+        let spelled = match esc(p) {
+            Some(0xc0 | 0xc1) => esc(p + 3).map(|c| (c, 6)).or_else(|| b.get(p + 3).map(|&c| (c, 4))),
+            Some(0xe0) => esc(p + 3).zip(esc(p + 6)).map(|(x, y)| ((x & 0x3f) << 6 | (y & 0x3f), 9)),
+            _ => None,
+        };
+        match spelled.filter(|(c, _)| matches!(c, b'.' | b'/' | b'\\')) {
+            Some((c, len)) => {
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(raw.get(copied..p).unwrap_or(""));
+                o.push(char::from(c));
+                i = p + len;
+                copied = i;
+            }
+            None => i = p + 1,
+        }
+    }
+    out.map(|mut o| {
+        o.push_str(raw.get(copied..).unwrap_or(""));
+        o
     })
 }
 
@@ -402,6 +448,24 @@ mod tests {
             assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
         }
         assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
+    }
+
+    #[test]
+    fn invalid_overlong_forms_as_lenient_decoders_read_them() {
+        assert_eq!(super::lenient_overlong("%c0%2e%C0%2E%c0%afx").as_deref(), Some("..%c0%afx"));
+        assert_eq!(super::lenient_overlong("..%c1\\x").as_deref(), Some("..\\x"));
+        assert_eq!(super::lenient_overlong("%e0%40%ae").as_deref(), Some("."));
+        assert_eq!(super::lenient_overlong("%c0%41%e0%41%41"), None, "not a separator or dot");
+        assert_eq!(super::lenient_overlong("100%"), None);
+        assert_eq!(super::lenient_overlong("%c0"), None);
+        assert_eq!(super::lenient_overlong("caf%C3%A9"), None);
+        for v in ["%c0%2e%c0%2e%c0%af%c0%2e%c0%2e%c0%afetc/shadow", "..%c0%5c..%c0%5c..%c0%5cwindows/win.ini", "%e0%40%ae%e0%40%ae/%e0%40%ae%e0%40%ae/etc/hosts"] {
+            assert!(flags("attack.traversal", v), "{v}");
+            assert!(flags_in_json("attack.traversal", v), "{v} in a JSON text field");
+        }
+        for v in ["report%c0%2epdf", "%c0%2e", "caf%C3%A9/menu"] {
+            assert!(!flags("attack.traversal", v), "{v}");
+        }
     }
 
     #[test]
