@@ -5,8 +5,9 @@
 //! `admin)(|(password=*)`, `*)(&`, nested (`admin)(!(&(1=0`), or RFC 4526's absolute true and
 //! false (`admin)(&)`). Prose rarely writes `)(` followed by `|`, `&`, `!` or an attribute
 //! assignment, and never `objectClass=*`. A value that is a wildcard closing the filter twice
-//! (`*))`) cuts off the rest of it, and an extensible match naming its rule by OID
-//! (`userPassword:2.5.13.18:=\41`) is how blind injection reads a password byte by byte.
+//! (`*))`) cuts off the rest of it, as does one that starts by closing it (`)(cn=))`); those, the
+//! fuzzers' metacharacter probe (`*()|&`) and an extensible match naming its rule by OID
+//! (`userPassword:2.5.13.18:=\41`, how blind injection reads a password byte by byte) are High.
 
 use super::gate::{gated, lit};
 
@@ -33,6 +34,10 @@ impl Ldapi {
             // A value that is a wildcard closing the filter twice (`*))`, then a NUL or nothing):
             // whatever the application appended is cut off.
             (r"^\s*\*\s*\)\s*\)", High, 0.8, "wildcard closing the filter"),
+            // A value that starts by closing the filter and opens an assertion of its own
+            // (`)(cn=))`), and the metacharacter probe of fuzzers: a wildcard, an empty
+            // component and an operator (`*()|&`).
+            (r"^\s*\)+\s*\(\s*[a-z][a-z0-9.;:-]*\s*[~<>]?=|\*\s*\(\s*\)\s*[|&!]", High, 0.8, "filter breakout"),
             // An extensible match naming its matching rule by OID (`userPassword:2.5.13.18:=`),
             // how blind injection compares octet strings byte by byte.
             (r"[a-z][a-z0-9-]*\s*:\s*(?:dn\s*:\s*)?\d+(?:\.\d+)+\s*:=", High, 0.8, "extensible match by rule OID"),
@@ -51,6 +56,7 @@ impl Check for Ldapi {
             lit("(&"),
             lit("objectclass"),
             gated(":=", oid_before),
+            lit("*()"),
         ];
         T
     }
@@ -84,6 +90,8 @@ mod tests {
                 "*))\u{0}",
                 "userPassword:2.5.13.18:=\\7a",
                 "sn:dn:2.5.13.5:=smith",
+                ")(sn=))",
+                "*()&|",
             ],
             &[
                 "Call (555) 123-4567",
@@ -98,6 +106,9 @@ mod tests {
                 "x := 1.5",
                 "version 2.5.13:=latest",
                 "ratio:=0.5",
+                ") (see above)",
+                "f(*()) || g",
+                "use a*() for all",
             ],
         );
     }

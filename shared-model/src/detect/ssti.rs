@@ -30,8 +30,9 @@ fn not_a_method(b: &[u8], s: usize, _e: usize) -> bool {
     s == 0 || !(b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b':' | b'.' | b'_'))
 }
 
-/// Gate for `{`: single-brace template code follows: an arithmetic probe (Smarty `{7*7}`), a
-/// character built by number (`{chr(105)|cat:...}`) or a Latte variable (`{var $x=...}`).
+/// Gate for `{` (and FreeMarker's `[=`): single-brace template code follows: an arithmetic probe
+/// (Smarty `{7*7}`), a character built by number (`{chr(105)|cat:...}`), a Latte variable
+/// (`{var $x=...}`) or PHP block (`{php ...}`).
 fn single_brace_code(b: &[u8], _s: usize, e: usize) -> bool {
     let i = skip_space(b, e);
     let digits = b[i.min(b.len())..].iter().take(12).take_while(|c| c.is_ascii_digit()).count();
@@ -41,7 +42,7 @@ fn single_brace_code(b: &[u8], _s: usize, e: usize) -> bool {
     let mut buf = [0u8; 24];
     let w = word_at(b, i, &mut buf);
     let next = b.get(skip_space(b, i + w.len()));
-    (w == b"chr" && next == Some(&b'(')) || (w == b"var" && next == Some(&b'$'))
+    (w == b"chr" && next == Some(&b'(')) || (w == b"var" && next == Some(&b'$')) || (w == b"php" && b.get(i + 3).is_some_and(u8::is_ascii_whitespace))
 }
 
 /// FreeMarker's directives, which open `<#name` (or `[#name` in its square-bracket syntax). Sorted.
@@ -64,7 +65,7 @@ pub(crate) struct Ssti {
 impl Ssti {
     pub fn new() -> Result<Ssti, String> {
         let table = [
-            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|(?:^|[^:.\w])new\s*\(\s*\)\s*\.|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|(?:\{\{|\{%-?\s*for\s[^%]*?\bin)\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}%]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
+            (r"(?:\{\{|\{%|\$\{)[^}]*__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|getattribute|dict)__|\.__(?:mro|subclasses|globals|builtins)__|\bt\s*\(\s*java\.lang\.|freemarker\.template\.utility|(?:^|[^:.\w])new\s*\(\s*\)\s*\.|\?\s*new\s*\(\s*\)|getruntime\s*\(\s*\)\s*\.\s*(?:exec|load|loadlibrary|halt|exit)\b|\$class\.inspect|#set\s*\(\s*\$|\bobject\.getclass\s*\(|(?:\{\{|\{%-?\s*for\s[^%]*?\bin)\s*(?:self|config|request|lipsum|cycler|joiner|namespace|url_for|get_flashed_messages)\b[^}%]*(?:\.|\[|\|)", Critical, 0.9, "template reaches the runtime"),
             // Lodash's template internals (`<%= _.templateSettings %>`, `{{= _.VERSION}}`), and a
             // Twig include of the application's source or configuration (`{{ include('x.php') }}`).
             (r#"(?:\{\{|<%|\$\{)=?\s*_\s*\.\s*(?:version|templatesettings)\b|\{\{\s*(?:include|source)\s*\(\s*["'][^"']*\.(?:php\d?|inc|ini|env|conf|config|ya?ml|py|rb|properties)["']"#, High, 0.8, "template reads its engine or the application's source"),
@@ -72,26 +73,32 @@ impl Ssti {
             (r#"(?:\{\{|\$\{|<%|\{%)[^}%]*?\b(?:os|subprocess|commands)\s*\.\s*(?:popen|system|check_output|getoutput|run|call|spawn[a-z]*|exec[a-z]*)\s*\(|(?:\{%|<%)\s*import\s+(?:os|subprocess|sys|commands)\b|\b_self\s*\.\s*env\b|registerundefinedfiltercallback|\|\s*(?:filter|map|reduce|sort)\s*\(\s*["'](?:system|exec|passthru|shell_exec|popen|proc_open|call_user_func(?:_array)?|ini_set|assert|create_function|file_get_contents|file_put_contents|readfile)["']|\{php\}|\{\s*(?:system|exec|passthru|shell_exec|popen|proc_open)\s*\(|smarty_internal_|\$\{\s*self\s*\.\s*(?:module|template|context)\b|@\s*system\s*\.\s*diagnostics\s*\.\s*process\s*\.\s*start\s*\("#, Critical, 0.9, "template code execution"),
             (r#"\{\{[^}]*\|\s*attr\s*\(|__\$\{[^}]*\}__|\{\{#with\s+["'][^"']*["']\s+as\s*\|"#, High, 0.85, "template reaches the runtime"),
             (r"@\(\s*\d+\s*[*+/-]\s*\d+\s*\)|\{\s*\d+\s*\*\s*\d+\s*\}", High, 0.8, "template arithmetic probe"),
-            (r#"(?:\{\{|\$\{\{?|#\{|<%=?|\*\{|@\{|\[\[|\{#|\{\$|\$\{\s*\{)\s*=?\s*-?[\d'"]+\s*[*+/%-]\s*-?[\d'"]+\s*(?:\}\}|\}|%>|\]\])"#, High, 0.85, "template arithmetic probe"),
+            (r#"(?:\{\{|\$\{\{?|#\{|<%=?|\*\{|@\{|\[\[|\[=|\{#|\{\$|\$\{\s*\{)\s*=?\s*-?[\d'"]+\s*[*+/%-]\s*-?[\d'"]+\s*(?:\}\}|\}|%>|\]\]?)"#, High, 0.85, "template arithmetic probe"),
             (r"#\{[^}]*\b[a-z_]+\s*\([^}]*\}", High, 0.8, "expression language call"),
             (r"\{\{[^}]*(?:constructor|\.call\(|\$eval|\$on|\borigin\b|tostring\.|\bx\s*=)[^}]*\}\}", High, 0.8, "client template sandbox escape"),
-            (r"(?:[$#]\{|\{\{|<#|\[#)[^}>]*(?:\.getclass\s*\(|\.forname\s*\(|runtime\s*[.()]|processbuilder|\bexec\(|classloader|getresource\s*\(|protectiondomain|loadclass\s*\(|scriptenginemanager|\.tourl\s*\(|\.execute\s*\(\s*\))", High, 0.85, "expression language call"),
-            // Groovy in `${..}`: a file, URL or process object built, or a command spelled out
-            // by character codes (`((char)105).toString()`).
-            (r"[$#]\{[^}]*(?:\bnew\s+(?:file|url|processbuilder|java\.|groovy\.|org\.)|\(\s*char\s*\)\s*\d|@(?:groovy\.transform\.)?asttest\b)", High, 0.85, "expression language call"),
+            (r"(?:[$#]\{|\{\{|\{%|<#|\[#)[^}>]*(?:\.getclass\s*\(|\.forname\s*\(|runtime\s*[.()]|processbuilder|\bexec\(|classloader|getresource\s*\(|protectiondomain|loadclass\s*\(|scriptenginemanager|\.tourl\s*\(|\.execute\s*\(\s*\))", High, 0.85, "expression language call"),
+            // Groovy in `${..}`: a file, URL or process object built, a script evaluated, or a
+            // command spelled out by character codes (`((char)105).toString()`, FreeMarker's
+            // `9?lower_abc`).
+            (r"[$#]\{[^}]*(?:\bnew\s+(?:file|url|processbuilder|java\.|groovy\.|org\.)|\(\s*char\s*\)|@(?:groovy\.transform\.)?asttest\b|\b(?:this\s*\.\s*)?evaluate\s*\(|\d\s*\?\s*(?:lower|upper)_abc\b)", High, 0.85, "expression language call"),
             // Python's class walk without the dunders (Jinjava, Pebble): `''.class.mro()`.
             (r"\{\{[^}]*\.\s*(?:subclasses|mro)\s*\(\s*\)", Critical, 0.9, "template reaches the runtime"),
             // A template that dumps its own context or the framework's secrets: Twig's `dump(..)`
-            // and `_context`, Django's `{% debug %}` and signing key, Smarty's `$smarty`.
-            (r"\{\{[^}]*(?:\bdump\s*\(|\b_context\b|\b_charset\b|\bsigner\s*\.\s*key\b|\bsecret_key\b)|\{%-?\s*debug\s*-?%\}|\{\$smarty\.", High, 0.8, "template dumps its context"),
+            // and `_context` and its `file_excerpt` filter, Django's `{% debug %}`, admin log and
+            // signing key, Smarty's `$smarty`.
+            (r"(?:\{\{|\{%)[^}]*(?:\bdump\s*\(|\b_context\b|\b_charset\b|\bsigner\s*\.\s*key\b|\bsecret_key\b)|\{%-?\s*(?:debug\s*-?%\}|get_admin_log\b)|\{\$smarty\.|\{\{[^}]*\|\s*file_excerpt\b", High, 0.8, "template dumps its context"),
             // A PHP function called by name from a template (`{'id':'shell_exec'}|map(..)`), or a
             // command spelled by character codes (`{{passthru(chr(99)..)}}`, `{chr(105)|cat:..}`).
             (r#"\{\{(?:[^}]|\}[^}])*["'](?:shell_exec|passthru|proc_open|popen|call_user_func(?:_array)?|system|exec)["']|\{\{[^}]*\bchr\s*\(\s*\d|\{[^{}]*\bchr\s*\(\s*\d+\s*\)\s*\|\s*cat\s*:"#, High, 0.85, "template calls a PHP function by name"),
             // Django's arithmetic probe, by filter: `{{364|add:733}}`.
             (r#"\{\{\s*\d+\s*\|\s*add\s*:\s*["']?\d+["']?\s*\}\}"#, High, 0.8, "template arithmetic probe"),
             // Embedded Ruby and Elixir reaching files and processes: `<%= File.open(..) %>`,
-            // `<%= elem(System.shell("id"), 0) %>`, `<% require 'open3' %>`.
-            (r"<%[=-]?(?:[^%]|%[^>])*?\b(?:system\s*\.\s*(?:shell|cmd)\s*\(|file\s*\.\s*(?:open|read!?|write|readlines|new)\s*\(|dir\s*\.\s*(?:entries|glob)\s*\(|io\s*\.\s*popen|open[34]\s*\.\s*popen)", Critical, 0.9, "template code execution"),
+            // `<%= elem(System.shell("id"), 0) %>`, a backtick command anywhere in the tag, and
+            // Slim's `#{ %x|..| }`.
+            (r"<%[=-]?(?:[^%]|%[^>])*?(?:\b(?:system\s*\.\s*(?:shell|cmd)\s*\(|file\s*\.\s*(?:open|read!?|write|readlines|new)\s*\(|dir\s*\.\s*(?:entries|glob)\s*\(|io\s*\.\s*popen|open[34]\s*\.\s*popen)|`[^`%]+`)|#\{[^}]*%x[|({\[]", Critical, 0.9, "template code execution"),
+            // Latte's `{php ..}`, Razor code reaching .NET's I/O and processes (`@{ System.IO.. }`),
+            // a Node template reaching modules or the process (`{{ process.binding(..) }}`).
+            (r"\{php\s[^}]*\}|@\{[^}]*\bsystem\s*\.\s*(?:io|diagnostics|net|reflection|runtime)\s*\.|(?:\{\{|<%)[^}%]*\b(?:child_process|require\s*\(|process\s*\.\s*(?:binding|mainmodule)\b)", Critical, 0.9, "template code execution"),
             (r"(?:\{%|<%)-?\s*if\s+(?:true|1|\d+\s*[=<>!]=?\s*\d+)\s*-?(?:%\}|%>)", High, 0.8, "template probe with a constant condition"),
             (r"(?:\{%|<%)\s*(?:if|for|set|import|include|macro|raw|block|extends|with|call|filter|end[a-z]*)\b", Medium, 0.8, "template control block"),
         ];
@@ -161,6 +168,7 @@ impl Check for Ssti {
             lit("@("),
             lit("diagnostics"),
             gated("{", single_brace_code),
+            gated("[=", single_brace_code),
             gated("<#", freemarker_directive),
             gated("[#", freemarker_directive),
         ];
@@ -286,6 +294,21 @@ mod tests {
             "<%= elem(System.cmd(\"whoami\", []), 0) %>",
             "<%= Dir.glob('*') %>",
             "{% for k in config.keys() %}{{ k }}{% endfor %}",
+            "{% set t = (1).TYPE.forName('java.lang.Thread') %}",
+            "{% set d = dump(_context) %}",
+            "{% get_admin_log 5 as entries %}",
+            "{{ '/etc/hostname'|file_excerpt(1,5) }}",
+            "${(char)119 + (char)104}",
+            "${this.evaluate('6*6')}",
+            "${(23?lower_abc+9?lower_abc)?new()}",
+            "[#assign f='x'?new()]",
+            "{php passthru('whoami')}",
+            "@{ System.IO.File.Delete(\"x\"); }",
+            "<%= x.map { `whoami` } %>",
+            "#{ %x(whoami) }",
+            "{{ process.mainModule.require('fs') }}",
+            "<%- require('child_process').execSync('whoami') %>",
+            "[=6*7]",
             "<%= _.templateSettings.interpolate %>",
             "{{ source('../config/app.yml') }}",
         ] {
@@ -304,6 +327,10 @@ mod tests {
             "{% for item in order.items %}{{ item.config }}{% endfor %}",
             "<%= _.escape(user.name) %>",
             "{{ include('partials/footer.html') }}",
+            "Email @{handle} for details",
+            "<%= t('greeting') %> from `README`",
+            "[=] is not FreeMarker",
+            "${user.name?upper_case}",
         ] {
             assert!(!any_flag_in_json(v), "{v}");
         }
