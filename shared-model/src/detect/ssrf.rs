@@ -7,7 +7,7 @@
 //! and zone ids, names that resolve to loopback by design (`localhost`, `*.localtest.me`,
 //! `*.nip.io` or a rebinding service's name with an internal address inside, also bare) and cloud
 //! metadata endpoints. Internal targets in a URL are Critical; metadata addresses are Critical
-//! even bare; an IP literal written in an obfuscated notation is High (nobody legitimate writes
+//! even bare or as a path segment or parameter of another URL (an open proxy's); an IP literal written in an obfuscated notation is High (nobody legitimate writes
 //! `http://2852039166/`); a plain public IP URL is Medium. An internal address in `Referer` or `Origin` is only Low: that is the page the
 //! browser was on (an intranet, a developer's machine), which the server does not fetch; a
 //! metadata address or an obfuscated notation there is still crafted. Dangerous schemes
@@ -32,6 +32,9 @@ pub(crate) struct Ssrf {
     /// An authority that URL parsers split differently: an `@` after a backslash or `#`, after
     /// a space, or doubled (`http://a:80\@b/`, `http://a &@b# @c/`, `http://a@@b/`).
     ambiguous_authority: regex::Regex,
+    /// A metadata address as a path segment or parameter of a URL, for an open proxy to fetch
+    /// (`https://proxy.example/fetch/169.254.169.254/latest/`).
+    proxied_metadata: regex::Regex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,6 +104,7 @@ impl Ssrf {
             // `jar:` wraps another URL (`jar:http://127.0.0.1!/`).
             scheme: super::regex(r"(?:^|[^a-z0-9])(?:(gopher|dict|file|ldap|ldaps|jar|netdoc|tftp|sftp|php|expect)://|(jar):[a-z][a-z0-9+.-]{1,15}:/)")?,
             backslashed_host: super::regex(r"[a-z][a-z0-9+.-]{1,15}:/{1,3}[a-z0-9.-]*(?:\\+[a-z0-9.-]){3,}")?,
+            proxied_metadata: super::regex(r"://[^\s]*?[/=](?:169\.254\.169\.254|100\.100\.100\.200|192\.0\.0\.192|metadata\.google\.internal)(?:[/:?#&]|$)")?,
             ambiguous_authority: super::regex(r"[a-z][a-z0-9+.-]{1,15}://[^/\s@]*(?:[\\#][^/\s]*@|\s+&?@|@@)")?,
         })
     }
@@ -163,6 +167,9 @@ impl Check for Ssrf {
         }
         if let Some(m) = self.ambiguous_authority.find(text) {
             keep(High, 0.8, m.start(), "ambiguous URL authority");
+        }
+        if let Some(m) = self.proxied_metadata.find(text) {
+            keep(Critical, 0.9, m.start(), "cloud metadata address for a proxy to fetch");
         }
         if let Some(at) = lookalike_host(s.raw) {
             keep(High, 0.8, at.min(text.len()), "host spelled in look-alike characters");
@@ -268,7 +275,7 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
         }
     }
     let name = host;
-    const METADATA: &[&str] = &["metadata.google.internal", "metadata", "instance-data", "metadata.azure.com", "instance-data.ec2.internal"];
+    const METADATA: &[&str] = &["metadata.google.internal", "metadata", "instance-data", "metadata.azure.com", "instance-data.ec2.internal", "rancher-metadata"];
     if METADATA.contains(&name) {
         return Some((Target::Metadata, false, false));
     }
@@ -458,6 +465,9 @@ mod tests {
             "http://8.8.4.4#\\@example.org/",
             "x-8.8.4.4-rebind-169.254.169.254-rr.1u.ms",
             "a-10-0-0-9.rbndr.us",
+            "https://proxy.example/fetch/169.254.169.254/latest/meta-data/",
+            "https://img.example/resize?src=169.254.169.254&w=10",
+            "http://rancher-metadata/latest/self",
         ] {
             assert!(flags("attack.ssrf", v), "{v}");
         }
@@ -470,6 +480,8 @@ mod tests {
             "order 4294967306",
             "https://example.com/jar:thing!/x",
             "rbndr.us",
+            "https://docs.example/ec2/169.254.169.254.html",
+            "https://example.com/rancher-metadata/",
         ] {
             assert!(!flags("attack.ssrf", v), "{v}");
         }

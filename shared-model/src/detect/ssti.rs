@@ -84,9 +84,9 @@ impl Ssti {
             // Python's class walk without the dunders (Jinjava, Pebble): `''.class.mro()`.
             (r"\{\{[^}]*\.\s*(?:subclasses|mro)\s*\(\s*\)", Critical, 0.9, "template reaches the runtime"),
             // A template that dumps its own context or the framework's secrets: Twig's `dump(..)`
-            // and `_context` and its `file_excerpt` filter, Django's `{% debug %}`, admin log and
+            // and `_context`, its `file_excerpt` filter and Symfony's `app.request.server`, Django's `{% debug %}`, admin log and
             // signing key, Smarty's `$smarty`.
-            (r"(?:\{\{|\{%)[^}]*(?:\bdump\s*\(|\b_context\b|\b_charset\b|\bsigner\s*\.\s*key\b|\bsecret_key\b)|\{%-?\s*(?:debug\s*-?%\}|get_admin_log\b)|\{\$smarty\.|\{\{[^}]*\|\s*file_excerpt\b", High, 0.8, "template dumps its context"),
+            (r"(?:\{\{|\{%)[^}]*(?:\bdump\s*\(|\b_context\b|\b_charset\b|\bsigner\s*\.\s*key\b|\bsecret_key\b)|\{%-?\s*(?:debug\s*-?%\}|get_admin_log\b)|\{\$smarty\.|\{\{[^}]*(?:\|\s*file_excerpt\b|\bapp\s*\.\s*request\s*\.\s*server\b)", High, 0.8, "template dumps its context"),
             // A PHP function called by name from a template (`{'id':'shell_exec'}|map(..)`), or a
             // command spelled by character codes (`{{passthru(chr(99)..)}}`, `{chr(105)|cat:..}`).
             (r#"\{\{(?:[^}]|\}[^}])*["'](?:shell_exec|passthru|proc_open|popen|call_user_func(?:_array)?|system|exec)["']|\{\{[^}]*\bchr\s*\(\s*\d|\{[^{}]*\bchr\s*\(\s*\d+\s*\)\s*\|\s*cat\s*:"#, High, 0.85, "template calls a PHP function by name"),
@@ -298,6 +298,7 @@ mod tests {
             "{% set d = dump(_context) %}",
             "{% get_admin_log 5 as entries %}",
             "{{ '/etc/hostname'|file_excerpt(1,5) }}",
+            "{{ app.request.server.get('APP_SECRET') }}",
             "${(char)119 + (char)104}",
             "${this.evaluate('6*6')}",
             "${(23?lower_abc+9?lower_abc)?new()}",
@@ -327,6 +328,7 @@ mod tests {
             "{% for item in order.items %}{{ item.config }}{% endfor %}",
             "<%= _.escape(user.name) %>",
             "{{ include('partials/footer.html') }}",
+            "Signed in as {{ app.user.username }} via {{ app.request.host }}",
             "Email @{handle} for details",
             "<%= t('greeting') %> from `README`",
             "[=] is not FreeMarker",

@@ -74,7 +74,7 @@ pub(crate) struct Traversal {
 }
 
 /// Files and directories nobody asks for by name except to read them through an inclusion bug.
-const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/|sched_debug|mounts|cmdline|modules)|var/lib/(?:m|p)locate|system32[/\\]inetsrv[/\\]|system volume information[/\\]|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release|unattend(?:ed)?\.(?:xml|txt)|sysprep\.(?:inf|xml))\b)";
+const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|motd|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/|sched_debug|mounts|cmdline|modules)|var/lib/(?:m|p)locate|system32[/\\]inetsrv[/\\]|system volume information[/\\]|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|(?:usr/local/)?(?:apache2?|httpd)/logs?/|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release|unattend(?:ed)?\.(?:xml|txt)|sysprep\.(?:inf|xml))\b)";
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
@@ -251,7 +251,7 @@ fn is_bare_dotfile(text: &str) -> bool {
 /// (old IIS and Java ones) spelled out, which [`for_matching`] leaves alone as they are no UTF-8
 /// at all: a `C0`/`C1` lead byte before an ASCII `.`, `/` or `\`, which such decoders drop
 /// (`%c0%2e`, `..%c0%5c`), and an `E0` lead whose two following bytes' low bits spell one
-/// (`%e0%40%ae`). `None` when there is none.
+/// (`%e0%40%ae`); also such a lead byte already decoded into U+FFFD. `None` when there is none.
 fn lenient_overlong(raw: &str) -> Option<String> {
     let b = raw.as_bytes();
     let esc = |i: usize| match b.get(i..i + 3) {
@@ -277,10 +277,17 @@ fn lenient_overlong(raw: &str) -> Option<String> {
             None => i = p + 1,
         }
     }
-    out.map(|mut o| {
+    let out = out.map(|mut o| {
         o.push_str(raw.get(copied..).unwrap_or(""));
         o
-    })
+    });
+    // The same lead byte already decoded (a query value arrives decoded once): the replacement
+    // character it became, before the path character it hid.
+    let text = out.as_deref().unwrap_or(raw);
+    if text.contains("\u{fffd}.") || text.contains("\u{fffd}/") || text.contains("\u{fffd}\\") {
+        return Some(text.replace("\u{fffd}.", ".").replace("\u{fffd}/", "/").replace("\u{fffd}\\", "\\"));
+    }
+    out
 }
 
 /// Look-alike slashes that servers with "best fit" code page mapping (IIS) read as `/` and `\`.
@@ -459,6 +466,8 @@ mod tests {
         assert_eq!(super::lenient_overlong("100%"), None);
         assert_eq!(super::lenient_overlong("%c0"), None);
         assert_eq!(super::lenient_overlong("caf%C3%A9"), None);
+        assert_eq!(super::lenient_overlong("..\u{fffd}\\..\u{fffd}/x").as_deref(), Some("..\\../x"));
+        assert_eq!(super::lenient_overlong("caf\u{fffd} menu"), None);
         for v in ["%c0%2e%c0%2e%c0%af%c0%2e%c0%2e%c0%afetc/shadow", "..%c0%5c..%c0%5c..%c0%5cwindows/win.ini", "%e0%40%ae%e0%40%ae/%e0%40%ae%e0%40%ae/etc/hosts"] {
             assert!(flags("attack.traversal", v), "{v}");
             assert!(flags_in_json("attack.traversal", v), "{v} in a JSON text field");
@@ -475,6 +484,8 @@ mod tests {
             "/proc/1/cmdline",
             "/var/lib/mlocate/mlocate.db",
             "/var/lib/plocate.db",
+            "/etc/motd",
+            "/usr/local/apache2/logs/access_log",
             "c:/unattended.xml",
             "C:\\Windows\\Panther\\Unattend.xml",
             "d:/sysprep/sysprep.inf",
