@@ -284,7 +284,7 @@ fn lenient_overlong(raw: &str) -> Option<String> {
     // The same lead byte already decoded (a query value arrives decoded once): the replacement
     // character it became, before the path character it hid.
     let text = out.as_deref().unwrap_or(raw);
-    if text.contains("\u{fffd}.") || text.contains("\u{fffd}/") || text.contains("\u{fffd}\\") {
+    if text.contains('\u{fffd}') && (text.contains("\u{fffd}.") || text.contains("\u{fffd}/") || text.contains("\u{fffd}\\")) {
         return Some(text.replace("\u{fffd}.", ".").replace("\u{fffd}/", "/").replace("\u{fffd}\\", "\\"));
     }
     out
