@@ -3,8 +3,9 @@
 //! The attack sends an *operator* where the application expects a value: a JSON key such as
 //! `$ne`, `$gt`, `$where`, `$regex`, or the same through a query/form name (`password[$ne]=x`,
 //! which PHP and Express parse into an object). Keys and names are checked against the operator
-//! list; `$where`/`$function` values and JavaScript tautologies (`'; return true; var x='`) are
-//! Critical. Django-style lookups in parameter names (`user__password__startswith=a`, also the
+//! list; `$where`/`$function` values and JavaScript tautologies (`'; return true; var x='`,
+//! `0;return true`) are Critical. A value that closes the quoted string it was pasted into and adds
+//! an operator (`', $or: [{}, {'a':'a`), or that is a parameter-name suffix (`[$ne]=1`), is High. Django-style lookups in parameter names (`user__password__startswith=a`, also the
 //! keys of JSON sent as plain text) are the ORM flavour: chained relations or lookups on secret
 //! fields are High, one plain filter (`price__gte=10`) is how such APIs are meant to be used and
 //! stays Medium.
@@ -47,6 +48,9 @@ use crate::finding::Severity::{Critical, High, Medium};
 pub(crate) struct Nosqli {
     bracket: regex::Regex,
     js: regex::Regex,
+    /// A value that closes the application's quoted string and adds an operator of its own to
+    /// the query object it was pasted into (`', $or: [{}, {'a':'a`).
+    breakout: regex::Regex,
     inline_op: regex::Regex,
     orm: regex::Regex,
     /// A quoted JSON key that is a lookup path, in a value that is JSON sent as text.
@@ -63,7 +67,8 @@ impl Nosqli {
     pub fn new() -> Result<Nosqli, String> {
         Ok(Nosqli {
             bracket: super::regex(r"\[\s*(\$[a-z]+)\s*\]")?,
-            js: super::regex(r#"(?:['"]\s*(?:;|\|\||&&)\s*(?:return\s+(?:true|1)|this\.|sleep\s*\(|while\s*\(|[a-z_]+\s*==)|\$where\s*["':]|\bthis\s*\.\s*[a-z_]+\s*\.\s*match\s*\(|\bdb\s*\.\s*[a-z_]+\s*\.\s*(?:find|drop|remove|insert|update)\s*\()"#)?,
+            js: super::regex(r#"(?:['"]\s*(?:;|\|\||&&)\s*(?:return\s*\(?\s*(?:true|1)\b|this\.|sleep\s*\(|while\s*\(|[a-z_]+\s*==)|\$where\s*["':]|\bthis\s*\.\s*[a-z_]+\s*\.\s*match\s*\(|\bdb\s*\.\s*[a-z_]+\s*\.\s*(?:find|drop|remove|insert|update)\s*\(|^\s*[a-z0-9_.]+\s*;\s*return\s*\(?\s*(?:true|1)\b)"#)?,
+            breakout: super::regex(r#"^\s*['"][\s}\]]*,\s*(\$[a-z]+)\s*:"#)?,
             inline_op: super::regex(r#"\{\s*["']?(\$(?:ne|gt|gte|lt|lte|regex|where|nin|in|exists|expr|or|function))["']?\s*:"#)?,
             quoted_key: super::regex(r#""([a-z][a-z0-9_]*__[a-z0-9_]+)"\s*:"#)?,
             orm: super::regex(r"__(?:exact|iexact|contains|icontains|in|gt|gte|lt|lte|startswith|istartswith|endswith|iendswith|range|regex|iregex|isnull|has_keys?|has_any_keys|contained_by|overlap|search|year|month|day)$")?,
@@ -186,6 +191,18 @@ impl Check for Nosqli {
         if let Some(m) = self.js.find(text) {
             return Some(Hit::new(Family::Nosqli, Critical, 0.85, m.start(), "server-side JavaScript in a query"));
         }
+        if let Some(op) = self.breakout.captures(text).and_then(|c| c.get(1)).filter(|op| is_operator(op.as_str())) {
+            return Some(Hit::new(Family::Nosqli, High, 0.85, op.start(), "quoted string closed and an operator added"));
+        }
+        // A parameter-name suffix sent as the value (`[$ne]=1`): made for a name, aimed at a
+        // parser that builds the value's key from it.
+        if let Some((all, op)) = self.bracket.captures(text).and_then(|c| c.get(0).zip(c.get(1))) {
+            let leads = text.get(..all.start()).is_some_and(|b| b.trim().is_empty());
+            let assigns = text.get(all.end()..).is_some_and(|a| a.trim_start().starts_with('='));
+            if leads && assigns && is_operator(op.as_str()) {
+                return Some(Hit::new(Family::Nosqli, High, 0.8, 0, "query operator as a parameter suffix"));
+            }
+        }
         // A JSON text field that *is* an operator object may be parsed into a query; one quoted in
         // a sentence (`{"$gt": 5} compares`) is documentation.
         let prose = is_json_text(s) && !text.trim_start().starts_with(['{', '[']);
@@ -235,8 +252,28 @@ mod tests {
         assert!(!text("Use __init__ and \"__name__\": main"));
         assert_family(
             "attack.nosqli",
-            &["'; return true; var x='", "{\"$gt\": \"\"}", "' || this.password.match(/.*/)//", "{$where: 'sleep(5000)'}"],
-            &["Save $5 today", "Use the __init__ method", "{\"name\": \"bob\"}", "$ne is a Mongo operator"],
+            &[
+                "'; return true; var x='",
+                "{\"$gt\": \"\"}",
+                "' || this.password.match(/.*/)//",
+                "{$where: 'sleep(5000)'}",
+                "7;return true",
+                "x\";return(1);var y='",
+                "' }, $where: 'sleep(100)'",
+                "\", $nor: [{}], \"x\":\"",
+                "[$regex]=^adm",
+            ],
+            &[
+                "Save $5 today",
+                "Use the __init__ method",
+                "{\"name\": \"bob\"}",
+                "$ne is a Mongo operator",
+                "db.find({name: 'a', $or: [{x: 1}]})",
+                "If it fails, return true from the hook",
+                "'Quoted', $5 each",
+                "See [$ne] in the docs",
+                "[$gt]: greater than",
+            ],
         );
     }
 

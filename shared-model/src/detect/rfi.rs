@@ -9,7 +9,10 @@
 //! in a JSON text field, where APIs keep URL templates and template links, only a URL naming
 //! script source or cutting off a suffix is one there; any other URL there is Medium.
 //! A parameter that picks a file or page to load (`file`, `page`, `skin`) is one when it names
-//! script source on another host (`https://x/payload.php`) or fetches over FTP; a Windows UNC
+//! script source on another host (`https://x/payload.php`) or fetches over FTP; one that picks a
+//! page, skin or language (code the application includes) is one even for a remote `.txt` file,
+//! the usual way to serve PHP source unexecuted; a `data:` URL of PHP source
+//! (by media type, or `<?php` as its data, also in base64) is one anywhere; a Windows UNC
 //! path (`\\host\share\shell.php`, PHP on Windows includes over SMB) is one when it names a
 //! script or sits in an include parameter.
 
@@ -26,6 +29,12 @@ pub(crate) struct Rfi {
     include_name: regex::Regex,
     loader_name: regex::Regex,
     script_url: regex::Regex,
+    /// A parameter that picks a page, skin or language: code the application includes, so even
+    /// a remote text file is a script to it.
+    page_name: regex::Regex,
+    text_url: regex::Regex,
+    /// A `data:` URL whose content is PHP source.
+    data_url: regex::Regex,
     unc: regex::Regex,
     unc_script: regex::Regex,
 }
@@ -35,6 +44,8 @@ impl Rfi {
         let table = [
             (r"(?:^|[\s=(])(?:php|expect|phar|zip|compress\.zlib|compress\.bzip2|glob|ogg|rar|zlib)://", Critical, 0.9, "PHP stream wrapper"),
             (r"(?:^|[\s=(])data://(?:text|application)/", Critical, 0.9, "data:// stream wrapper"),
+            // A data URL whose media type is PHP source (`data:application/x-httpd-php;base64,..`).
+            (r"(?:^|[\s=(])data:(?:text|application)/[a-z0-9.+-]*php[a-z0-9.+-]*[;,]", Critical, 0.9, "data: URL of PHP source"),
             (r"^(?:https?|ftps?)://[^\s]+\.(?:txt|php\d?|phtml|inc|jpg|gif|png)\?+$", High, 0.8, "remote script URL with suffix cut-off"),
             (r"^(?:https?|ftps?)://[^\s?]+\?{2,}$|^(?:https?|ftps?)://\S+%00", High, 0.8, "remote URL with suffix cut-off"),
         ];
@@ -45,6 +56,10 @@ impl Rfi {
             include_name: super::regex(r"(?i)(?:include|inc_?file|require|template|tpl|mosconfig|absolute_path|_conf\[|conf\[|rootpath|root_path|base_?dir|appdir|lib_?path|module_?path|page_?file|load_?file)")?,
             loader_name: super::regex(r"(?i)(?:^|[_.\[-])(?:file|filename|page|skin|theme|style|layout|view|module|plugin|path|dir|folder|doc|lang|load|content)(?:$|[_.\]-])")?,
             script_url: super::regex(&format!(r"^(?:https?|ftps?)://[^\s?#]+\.{SCRIPT}\?*$|^ftps?://\S"))?,
+            page_name: super::regex(r"(?i)(?:^|[_.\[-])(?:page|skin|theme|layout|view|module|plugin|lang|language|locale)(?:$|[_.\]-])")?,
+            text_url: super::regex(r"^(?:https?|ftps?)://[^\s?#]+\.txt\?*$")?,
+            // `<?php` or `<?=` as the data, plain or in base64 (`PD9waHA`, `PD89`).
+            data_url: super::regex(r"^data:(?:text|application)/[a-z0-9.+-]*(?:;[a-z0-9=.-]+)*,(?:\s*<\?(?:php|=)|pd9waha|pd89)")?,
             unc: super::regex(UNC)?,
             unc_script: super::regex(&format!(r"{UNC}\.{SCRIPT}\s*$"))?,
         })
@@ -65,6 +80,7 @@ impl Check for Rfi {
             gated("https:", starts_word),
             gated("ftp:", starts_word),
             gated("file:", starts_word),
+            gated("data:", starts_word),
             lit("\\\\"),
         ];
         T
@@ -90,6 +106,12 @@ impl Check for Rfi {
             if self.loader_name.is_match(key) && self.script_url.is_match(s.text) {
                 return Some(Hit::new(Family::Rfi, High, 0.8, 0, "remote script in a file parameter"));
             }
+            if self.page_name.is_match(s.name) && self.text_url.is_match(s.text) {
+                return Some(Hit::new(Family::Rfi, High, 0.8, 0, "remote text file as a page to include"));
+            }
+        }
+        if self.data_url.is_match(s.text) {
+            return Some(Hit::new(Family::Rfi, High, 0.8, 0, "data: URL of PHP source"));
         }
         if (self.unc.is_match(s.text) && self.include_name.is_match(key)) || self.unc_script.is_match(s.text) {
             return Some(Hit::new(Family::Rfi, High, 0.8, 0, "UNC path to a remote share"));
@@ -140,6 +162,18 @@ mod tests {
         assert!(!at(Part::Body, "profile", "https://me.example/about.php"));
         assert!(!at(Part::Body, "file", "https://cdn.example.com/a.png"));
         assert!(!at(Part::Body, "path", "\\\\fileserver\\share\\report.xlsx"), "an intranet document");
+        // A page, skin or language parameter taking a remote text file; data URLs.
+        assert!(at(Part::Query, "page", "http://203.0.113.9/inc.txt"));
+        assert!(at(Part::Query, "skin", "https://attacker.example/s.txt??"));
+        assert!(at(Part::Query, "lang", "http://attacker.example/en.txt"));
+        assert!(at(Part::Query, "file", "data:text/plain;base64,PD9waHAgcGhwaW5mbygpOz8+"));
+        assert!(at(Part::Query, "q", "data:application/x-httpd-php;base64,PD9waHAgcGhwaW5mbygpOz8+"));
+        assert!(!at(Part::Body, "file", "https://example.com/licence.txt"), "a file parameter importing a text file");
+        assert!(!at(Part::Body, "homepage", "https://example.com/robots.txt"));
+        assert!(!at(Part::Body, "avatar", "data:image/png;base64,iVBORw0KGgo="), "an inline image");
+        assert!(!at(Part::Query, "q", "data:text/plain,hello"));
+        assert!(!at(Part::Body, "file", "data:text/plain;base64,aGVsbG8gd29ybGQ="), "an upload as a data URL");
+        assert!(!at(Part::Body, "file", "data:text/xml;base64,PD94bWwgdmVyc2lvbj0iMS4wIj8+"), "XML, not PHP");
     }
 
     #[test]

@@ -2,15 +2,17 @@
 //!
 //! Every host in the value is found (after `scheme://`, after a userinfo `@`, after `http:`
 //! without slashes) and classified as a *parser* would read it, not as a regex would: IPv4 in any
-//! `inet_aton` notation (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`), IPv6 literals including
-//! v4-mapped and zone ids, names that resolve to loopback by design (`localhost`, `*.localtest.me`,
-//! `*.nip.io` with an internal address inside) and cloud metadata endpoints. Internal targets in a
-//! URL are Critical; metadata addresses are Critical even bare; an IP literal written in an
-//! obfuscated notation is High (nobody legitimate writes `http://2852039166/`); a plain public IP
-//! URL is Medium. An internal address in `Referer` or `Origin` is only Low: that is the page the
+//! `inet_aton` notation (`2130706433`, `0x7f.1`, `0177.0.0.1`, `0o177.0.0.1`, `127.1`) or
+//! overflowing one that old parsers wrap (`425.510.425.510`), IPv6 literals including v4-mapped
+//! and zone ids, names that resolve to loopback by design (`localhost`, `*.localtest.me`,
+//! `*.nip.io` or a rebinding service's name with an internal address inside, also bare) and cloud
+//! metadata endpoints. Internal targets in a URL are Critical; metadata addresses are Critical
+//! even bare or as a path segment or parameter of another URL (an open proxy's); an IP literal written in an obfuscated notation is High (nobody legitimate writes
+//! `http://2852039166/`); a plain public IP URL is Medium. An internal address in `Referer` or `Origin` is only Low: that is the page the
 //! browser was on (an intranet, a developer's machine), which the server does not fetch; a
 //! metadata address or an obfuscated notation there is still crafted. Dangerous schemes
-//! (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`) and a host spelled with backslashes between its
+//! (`gopher:`, `dict:`, `file:`, `ldap:`, `jar:`), an authority that parsers split differently
+//! (`http://a:80\@b/`, `http://a &@b# @c/`) and a host spelled with backslashes between its
 //! characters (`http://\g\o\o\g\l\e.com`) or with characters Unicode folds to ASCII
 //! (`irc://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ`, fullwidth letters) are High. An internal or dangerous-scheme URL that a
 //! sentence in a JSON text field mentions is Medium; a metadata address never is.
@@ -27,6 +29,12 @@ pub(crate) struct Ssrf {
     /// A host spelled with backslashes between its characters (`http://\\l\\o\\c\\a\\l`), which lenient
     /// parsers drop and filters do not.
     backslashed_host: regex::Regex,
+    /// An authority that URL parsers split differently: an `@` after a backslash or `#`, after
+    /// a space, or doubled (`http://a:80\@b/`, `http://a &@b# @c/`, `http://a@@b/`).
+    ambiguous_authority: regex::Regex,
+    /// A metadata address as a path segment or parameter of a URL, for an open proxy to fetch
+    /// (`https://proxy.example/fetch/169.254.169.254/latest/`).
+    proxied_metadata: regex::Regex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,8 +101,11 @@ impl Ssrf {
         Ok(Ssrf {
             // Where a host starts: after `//`, after `@`, or after `http:` style schemes without slashes.
             host_start: super::regex(r"(?:[a-z][a-z0-9+.-]{1,15}:/{1,3}\\*|@|\b(?:https?|ftp):\\*)")?,
-            scheme: super::regex(r"(?:^|[^a-z0-9])(gopher|dict|file|ldap|ldaps|jar|netdoc|tftp|sftp|php|expect)://")?,
+            // `jar:` wraps another URL (`jar:http://127.0.0.1!/`).
+            scheme: super::regex(r"(?:^|[^a-z0-9])(?:(gopher|dict|file|ldap|ldaps|jar|netdoc|tftp|sftp|php|expect)://|(jar):[a-z][a-z0-9+.-]{1,15}:/)")?,
             backslashed_host: super::regex(r"[a-z][a-z0-9+.-]{1,15}:/{1,3}[a-z0-9.-]*(?:\\+[a-z0-9.-]){3,}")?,
+            proxied_metadata: super::regex(r"://[^\s]*?[/=](?:169\.254\.169\.254|100\.100\.100\.200|192\.0\.0\.192|metadata\.google\.internal)(?:[/:?#&]|$)")?,
+            ambiguous_authority: super::regex(r"[a-z][a-z0-9+.-]{1,15}://[^/\s@]*(?:[\\#][^/\s]*@|\s+&?@|@@)")?,
         })
     }
 }
@@ -123,6 +134,8 @@ impl Check for Ssrf {
             lit("sslip.io"),
             lit("xip.io"),
             lit("localtest.me"),
+            lit("1u.ms"),
+            lit("rbndr.us"),
             lit("lvh.me"),
             lit("100.100.100.200"),
             lit("fd00:ec2"),
@@ -138,7 +151,7 @@ impl Check for Ssrf {
         };
         let prose = is_json_text(s);
         if let Some(c) = self.scheme.captures(text) {
-            if let Some(m) = c.get(1) {
+            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
                 // A sentence that mentions a file URL (`file:///C:/notes.txt was attached`) is not
                 // a URL a fetcher reads, as for internal URLs below.
                 if prose && text[..m.start()].trim().contains(' ') {
@@ -151,6 +164,15 @@ impl Check for Ssrf {
         }
         if let Some(m) = self.backslashed_host.find(text) {
             keep(High, 0.8, m.start(), "host written with backslashes");
+        }
+        // PERF: each asked only when the byte it needs is there (an `@`; the digits or name of a
+        // metadata address), not on every URL.
+        if let Some(m) = Some(text).filter(|t| t.contains('@')).and_then(|t| self.ambiguous_authority.find(t)) {
+            keep(High, 0.8, m.start(), "ambiguous URL authority");
+        }
+        let metadata_named = |t: &&str| ["169.254.169.254", "100.100.100.200", "192.0.0.192", "metadata.google.internal"].iter().any(|m| t.contains(m));
+        if let Some(m) = Some(text).filter(metadata_named).and_then(|t| self.proxied_metadata.find(t)) {
+            keep(Critical, 0.9, m.start(), "cloud metadata address for a proxy to fetch");
         }
         if let Some(at) = lookalike_host(s.raw) {
             keep(High, 0.8, at.min(text.len()), "host spelled in look-alike characters");
@@ -195,11 +217,18 @@ impl Check for Ssrf {
                 }
             }
         }
-        // A bare metadata address, with no scheme (`169.254.169.254/latest/meta-data`).
+        // A bare metadata address, with no scheme (`169.254.169.254/latest/meta-data`), or a bare
+        // name of a wildcard or rebinding DNS service that resolves to an internal address.
         if !found_host {
             let bare = text.trim().split(['/', ':']).next().unwrap_or("");
             if parse_ipv4(bare).is_some_and(|(ip, _)| v4_target(ip) == Target::Metadata) {
                 keep(Critical, 0.9, 0, "cloud metadata address");
+            } else if !bare.contains(char::is_whitespace) {
+                match wildcard_dns(bare) {
+                    Some(Target::Metadata) => keep(Critical, 0.9, 0, "cloud metadata address"),
+                    Some(Target::Internal) if !prose => keep(High, 0.8, 0, "name resolving to an internal address"),
+                    _ => {}
+                }
             }
         }
         best
@@ -232,7 +261,7 @@ fn host_at(text: &str, i: usize) -> String {
             None => String::new(),
         };
     }
-    let end = rest.find(|c: char| matches!(c, '/' | '?' | '#' | ':' | ' ' | '&' | '"' | '\'' | '<' | '>' | ',' | ';' | ')')).unwrap_or(rest.len());
+    let end = rest.find(|c: char| matches!(c, '/' | '?' | '#' | ':' | ' ' | '&' | '"' | '\'' | '<' | '>' | ',' | ';' | ')' | '!')).unwrap_or(rest.len());
     let host = &rest[..crate::redact::floor_char_boundary(rest, end.min(256))];
     // userinfo@host: the part after the last @ is the host.
     let host = host.rsplit('@').next().unwrap_or(host);
@@ -249,6 +278,9 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
     if let Some((ip, obfuscated)) = parse_ipv4(host) {
         return Some((v4_target(ip), obfuscated, false));
     }
+    if let Some(ip) = wrapped_ipv4(host) {
+        return Some((v4_target(ip), true, false));
+    }
     // A URL host that is a hex number wider than 32 bits: lenient parsers keep its low 32 bits,
     // an overflow filters do not expect. (A bare value so spelled is a number, not an address.)
     if let Some(h) = host.strip_prefix("0x").map(|h| h.trim_start_matches('0')) {
@@ -258,7 +290,7 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
         }
     }
     let name = host;
-    const METADATA: &[&str] = &["metadata.google.internal", "metadata", "instance-data", "metadata.azure.com", "instance-data.ec2.internal"];
+    const METADATA: &[&str] = &["metadata.google.internal", "metadata", "instance-data", "metadata.azure.com", "instance-data.ec2.internal", "rancher-metadata"];
     if METADATA.contains(&name) {
         return Some((Target::Metadata, false, false));
     }
@@ -266,26 +298,36 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
     if LOOPBACK_NAMES.iter().any(|n| name == *n || name.ends_with(&format!(".{n}"))) || name.ends_with(".svc.cluster.local") {
         return Some((Target::Internal, false, false));
     }
-    // Wildcard DNS services: `10.0.0.1.nip.io`, `127-0-0-1.sslip.io`, `a.127.0.0.1.xip.io`.
-    for svc in [".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me"] {
-        if let Some(prefix) = name.strip_suffix(svc) {
-            let labels: Vec<&str> = prefix.split(['.', '-']).collect();
-            for w in labels.windows(4) {
-                let dotted = w.join(".");
-                if let Some((ip, _)) = parse_ipv4(&dotted) {
-                    return Some((v4_target(ip), true, false));
-                }
-            }
-            if let Some(last) = labels.last() {
-                if let Ok(v) = u32::from_str_radix(last, 16) {
-                    if last.len() == 8 {
-                        return Some((v4_target(Ipv4Addr::from(v)), true, false));
-                    }
-                }
-            }
-        }
+    wildcard_dns(name).map(|target| (target, true, false))
+}
+
+/// The target of a name under a wildcard DNS service (`10.0.0.1.nip.io`, `127-0-0-1.sslip.io`,
+/// `a.127.0.0.1.xip.io`, `7f000001.nip.io`) or a rebinding one, which answers with each address
+/// the name spells in turn (`make-1.2.3.4-rebind-169.254.169.254-rr.1u.ms`): the most internal
+/// address spelled.
+fn wildcard_dns(name: &str) -> Option<Target> {
+    const SERVICES: &[&str] = &[".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me", ".1u.ms", ".rbndr.us"];
+    let prefix = SERVICES.iter().find_map(|svc| name.strip_suffix(svc))?;
+    let labels: Vec<&str> = prefix.split(['.', '-']).take(64).collect();
+    let spelled = labels.windows(4).filter_map(|w| parse_ipv4(&w.join(".")).map(|(ip, _)| v4_target(ip))).max();
+    let hex = labels.last().filter(|l| l.len() == 8).and_then(|l| u32::from_str_radix(l, 16).ok()).map(|v| v4_target(Ipv4Addr::from(v)));
+    spelled.max(hex)
+}
+
+/// An address in decimal whose parts overflow (`425.510.425.510`, `7147006462`): strict parsers
+/// reject it, old `inet_aton`-style ones keep the low bits of each part (of the number), which
+/// is how it reaches `169.254.169.254`. `None` for anything that is not such an overflow.
+fn wrapped_ipv4(host: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if !(parts.len() == 1 || parts.len() == 4) || parts.iter().any(|p| p.is_empty() || p.len() > 19 || !p.bytes().all(|c| c.is_ascii_digit())) {
+        return None;
     }
-    None
+    let vals: Vec<u64> = parts.iter().map(|p| p.parse::<u64>().ok()).collect::<Option<_>>()?;
+    match vals.as_slice() {
+        [v] if *v > u64::from(u32::MAX) => Some(Ipv4Addr::from(*v as u32)),
+        [a, b, c, d] if vals.iter().any(|v| *v > 255) => Some(Ipv4Addr::new(*a as u8, *b as u8, *c as u8, *d as u8)),
+        _ => None,
+    }
 }
 
 /// `inet_aton`: 1-4 parts, each decimal, `0x` hex or `0`-prefixed octal; the last part fills the
@@ -293,7 +335,7 @@ fn classify(host: &str) -> Option<(Target, bool, bool)> {
 /// A part too big for the bytes it fills is no address (`0x41414141a9fea9fe` is a 64-bit number,
 /// which `inet_aton` and the WHATWG URL parser both reject, not `169.254.169.254`).
 fn parse_ipv4(host: &str) -> Option<(Ipv4Addr, bool)> {
-    if host.is_empty() || host.len() > 64 || !host.bytes().all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b'x') {
+    if host.is_empty() || host.len() > 64 || !host.bytes().all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b'x' | b'o')) {
         return None;
     }
     let parts: Vec<&str> = host.split('.').collect();
@@ -309,6 +351,9 @@ fn parse_ipv4(host: &str) -> Option<(Ipv4Addr, bool)> {
                 return None;
             }
             (if h.is_empty() { 0 } else { u64::from_str_radix(h, 16).ok()? }, true)
+        } else if let Some(o) = p.strip_prefix("0o") {
+            // Python's and some URL libraries' explicit octal.
+            (u64::from_str_radix(o, 8).ok()?, true)
         } else if p.len() > 1 && p.starts_with('0') {
             (u64::from_str_radix(p, 8).ok()?, true)
         } else {
@@ -417,6 +462,53 @@ mod tests {
         assert!(flags("attack.ssrf", "http://0x41414141a9fea9fe/latest"), "a URL host overflowing into the metadata address");
         assert!(!flags("attack.ssrf", "0x41414141a9fea9fe"), "a bare 64-bit number");
         assert!(!flags("attack.ssrf", "0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060"), "a transaction hash");
+    }
+
+    #[test]
+    fn overflowing_and_octal_notations_rebinding_names_and_split_authorities() {
+        let p = |s| parse_ipv4(s).map(|(ip, o)| (ip.to_string(), o));
+        assert_eq!(p("0o12.0o1.0.7"), Some(("10.1.0.7".into(), true)));
+        assert_eq!(p("0o9.1.1.1"), None, "not octal");
+        assert_eq!(wrapped_ipv4("266.257.256.258").map(|ip| ip.to_string()), Some("10.1.0.2".into()));
+        assert_eq!(wrapped_ipv4("4294967306").map(|ip| ip.to_string()), Some("0.0.0.10".into()));
+        assert_eq!(wrapped_ipv4("10.1.2.3"), None, "no overflow");
+        assert_eq!(wrapped_ipv4("300.1.1"), None, "three parts: no wrap rule");
+        assert_eq!(wrapped_ipv4("4294967295"), None);
+        assert_eq!(wildcard_dns("x-8.8.4.4-rebind-10.0.0.9-rr.1u.ms"), Some(Target::Internal));
+        assert_eq!(wildcard_dns("a.8.8.4.4.nip.io"), Some(Target::Public));
+        assert_eq!(wildcard_dns("example.com"), None);
+        for v in [
+            "http://0o12.0.0.9/",
+            "http://266.257.256.258/admin",
+            "http://4294967306/",
+            "jar:http://10.0.0.3!/x.jar",
+            "http://8.8.4.4:80\\@10.0.0.3:80/",
+            "http://8.8.4.4 &@example.org# @example.net/",
+            "http://example.org@@example.net/",
+            "http://8.8.4.4#\\@example.org/",
+            "x-8.8.4.4-rebind-169.254.169.254-rr.1u.ms",
+            "a-10-0-0-9.rbndr.us",
+            "https://proxy.example/fetch/169.254.169.254/latest/meta-data/",
+            "https://img.example/resize?src=169.254.169.254&w=10",
+            "http://rancher-metadata/latest/self",
+        ] {
+            assert!(flags("attack.ssrf", v), "{v}");
+        }
+        for v in [
+            "https://example.com/?email=a@b.example",
+            "https://mail.example.com/#inbox/a@b.example",
+            "see https://example.com and write to a@b.example",
+            "http://1.2.3.4/",
+            "version 300.1.1.1 released",
+            "order 4294967306",
+            "https://example.com/jar:thing!/x",
+            "rbndr.us",
+            "https://docs.example/ec2/169.254.169.254.html",
+            "https://example.com/rancher-metadata/",
+        ] {
+            assert!(!flags("attack.ssrf", v), "{v}");
+        }
+        assert!(!any_flag_in_json("we tested against a-10-0-0-9.rbndr.us yesterday"));
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Path traversal and local file inclusion: climbing out of a directory, or naming a file that
 //! only an attacker asks for.
 //!
-//! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../`, and
+//! Matched on the decoded form, so `%2e%2e%2f`, `..%c0%af` and `..%252f` all read `../` (and
+//! again as lenient decoders read invalid overlong forms: `%c0%2e%c0%2e%c0%af`, `..%c0%5c`), and
 //! again with what a path resolver ignores undone (`/etc/./passwd`, `/etc//passwd`, look-alike
 //! slashes such as `..∖..∖boot.ini` that best-fit code pages map to `\`). One
 //! `../` is common in relative links and only Medium; a chain of them, a traversal reaching a
 //! system path, or a well-known sensitive file (`/etc/passwd`, `win.ini`, `.env`, `.git/config`,
-//! `id_rsa`, `/proc/self/environ`) is High or Critical, and so are the forms no relative link
-//! takes: `..\` and `..;` (Windows and servlet path parameters), Windows environment paths
+//! `id_rsa`, `/proc/self/environ`, the `locate` database, Windows' `unattend.xml` and `sysprep`
+//! answer files that hold an administrator password) is High or Critical, and so are the forms
+//! no relative link takes: `..\` and `..;` (Windows and servlet path parameters), Windows environment paths
 //! (`%SYSTEMROOT%\win.ini`), administrative shares (`\\host\c$\`), and a parent directory in an
 //! upload's file name. A path segment that *is* `..` (only possible when the client sent it
 //! encoded) is a traversal by itself, and so are the Vite dev server's own path prefixes: `/@fs/`
@@ -61,7 +63,7 @@ fn admin_share(b: &[u8], s: usize, e: usize) -> bool {
 }
 use crate::fields::Part;
 use crate::finding::Severity::{Critical, High, Medium};
-use crate::normalize::for_matching;
+use crate::normalize::{for_matching, hex};
 use std::borrow::Cow;
 
 pub(crate) struct Traversal {
@@ -72,7 +74,7 @@ pub(crate) struct Traversal {
 }
 
 /// Files and directories nobody asks for by name except to read them through an inclusion bug.
-const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/)|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release)\b)";
+const SENSITIVE: &str = r"(?:etc/(?:passwd|shadow|master\.passwd|group|hosts|issue|motd|sudoers|subuid|subgid|crontab|fstab|hostname|resolv\.conf|profile|bashrc|mysql/my\.cnf|httpd|apache2|nginx|ssh/)|proc/(?:self|\d+)/(?:environ|cmdline|fd|maps|status|mem|root|cwd)|proc/(?:version|cpuinfo|meminfo|interrupts|net/|sched_debug|mounts|cmdline|modules)|var/lib/(?:m|p)locate|system32[/\\]inetsrv[/\\]|system volume information[/\\]|var/log/|(?:var/)?run/secrets/|sys/(?:class|kernel|devices|block|firmware|power)|(?:boot|win|system)\.ini\b|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|inetpub[/\\]|wp-config\.php|web-inf[/\\]|meta-inf[/\\]|\.ht(?:access|passwd)|\.git/(?:config|head|index|logs)|\.svn/|\.env\b|\.aws/credentials|\.ssh/|id_(?:rsa|dsa|ecdsa|ed25519)\b|\.docker/|\.kube/config|\.bash_history|\.history\b|\.npmrc|\.pgpass|\.netrc|\.mysql_history|usr/local/apps/|dev/(?:tcp|udp|shm)|apache2?/conf|(?:usr/local/)?(?:apache2?|httpd)/logs?/|httpd\.conf|php\.ini|debug\.log\b|error\.log\b|backup\.sql|dump\.sql|\.aiignore|\.cursorignore|@fs/|(?:[\w.-]+[/\\])*(?:(?:httpd|apache2|nginx|lighttpd)\.conf|sshd_config|user\.myd|machine-id|os-release|unattend(?:ed)?\.(?:xml|txt)|sysprep\.(?:inf|xml))\b)";
 
 impl Traversal {
     pub fn new() -> Result<Traversal, String> {
@@ -84,10 +86,11 @@ impl Traversal {
         let chain = format!(r#"(?:^\s*['"(]?|[^\s('"]|[^\]]\(|[^=\s]['"])(?:{steps})"#);
         let chain_in_text = format!(r#"(?:\s|\]\(|=\s*['"])(?:{steps})"#);
         let reach = format!(r"\.{{2,}}[/\\;]+(?:[^/\\]*[/\\]+)*?{SENSITIVE}");
-        // A system path that is the value, a parameter's or a command's argument, or a file URL;
+        // A system path that is the value (also relative to the root: `./etc/passwd`), a
+        // parameter's or a command's argument, or a file URL;
         // inside prose or a code snippet (`edit /etc/hosts`, `open('/etc/hosts')`) it is High only
         // outside a JSON text field (see `strict_rules`), Medium there.
-        let anchored = format!(r"(?:^\s*(?:[a-z]:)?|[=(>|;&]|file:/+)[/\\]+{SENSITIVE}");
+        let anchored = format!(r"(?:^\s*(?:[a-z]:|\.)?|[=(>|;&]|file:/+)[/\\]+{SENSITIVE}");
         let mentioned = format!(r"(?:^|[\s=:'\x22(>|;,&]|file:/+|[a-z]:)[/\\]+{SENSITIVE}");
         let named_file = r"(?:\.env|\.git/config|\.htpasswd|\.aws/credentials|\.ssh/(?:id_\w+|authorized_keys)|id_rsa|wp-config\.php|web\.config|\.docker/\S*secrets?|backup\.sql(?:\.\w+)?|\.aiignore|\.cursorignore|\.history|debug\.log|errors?\.log)\b";
         // Files a sentence names too (`fix the .htaccess rule`): only as a value or path's own.
@@ -183,6 +186,13 @@ impl Check for Traversal {
             lit("\u{2215}"),
             lit("\u{2216}"),
             lit(".git-credentials"),
+            lit("mlocate"),
+            lit("plocate"),
+            lit("sysprep"),
+            lit("unattend."),
+            lit("unattended."),
+            lit("inetsrv"),
+            lit("system volume information"),
             gated("%", windows_env),
             gated("$", admin_share),
         ];
@@ -194,6 +204,15 @@ impl Check for Traversal {
         let mut rule = self.rules.best_either(s.text, folded.as_deref());
         if !is_json_text(s) {
             rule = stronger(rule, self.strict_rules.best_either(s.text, folded.as_deref()));
+        }
+        if let Some(lenient) = lenient_overlong(s.raw) {
+            let text = for_matching(&lenient);
+            let folded = path_fold(&text);
+            let mut hit = self.rules.best_either(&text, folded.as_deref());
+            if !is_json_text(s) {
+                hit = stronger(hit, self.strict_rules.best_either(&text, folded.as_deref()));
+            }
+            rule = stronger(rule, hit.map(|h| Hit { at: h.at.min(s.text.len()), ..h }));
         }
         if is_json_text(s) && s.name.ends_with(']') && is_bare_dotfile(s.text) {
             // An item of a JSON list (`"ignore": ["dist", ".env"]`) naming a dotfile is a build
@@ -238,6 +257,49 @@ fn is_bare_dotfile(text: &str) -> bool {
 fn is_key_or_log_name(text: &str) -> bool {
     let plain = !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
     plain && (text.starts_with("id_") || text.ends_with(".log"))
+}
+
+/// `raw` with the invalid overlong forms of `.`, `/` and `\` that lenient UTF-8 decoders accept
+/// (old IIS and Java ones) spelled out, which [`for_matching`] leaves alone as they are no UTF-8
+/// at all: a `C0`/`C1` lead byte before an ASCII `.`, `/` or `\`, which such decoders drop
+/// (`%c0%2e`, `..%c0%5c`), and an `E0` lead whose two following bytes' low bits spell one
+/// (`%e0%40%ae`); also such a lead byte already decoded into U+FFFD. `None` when there is none.
+fn lenient_overlong(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let esc = |i: usize| match b.get(i..i + 3) {
+        Some([b'%', h, l]) => Some(hex(*h)? << 4 | hex(*l)?),
+        _ => None,
+    };
+    let mut out: Option<String> = None;
+    let (mut i, mut copied) = (0, 0);
+    while let Some(p) = b.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'%')).map(|p| i + p) {
+        let spelled = match esc(p) {
+            Some(0xc0 | 0xc1) => esc(p + 3).map(|c| (c, 6)).or_else(|| b.get(p + 3).map(|&c| (c, 4))),
+            Some(0xe0) => esc(p + 3).zip(esc(p + 6)).map(|(x, y)| ((x & 0x3f) << 6 | (y & 0x3f), 9)),
+            _ => None,
+        };
+        match spelled.filter(|(c, _)| matches!(c, b'.' | b'/' | b'\\')) {
+            Some((c, len)) => {
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(raw.get(copied..p).unwrap_or(""));
+                o.push(char::from(c));
+                i = p + len;
+                copied = i;
+            }
+            None => i = p + 1,
+        }
+    }
+    let out = out.map(|mut o| {
+        o.push_str(raw.get(copied..).unwrap_or(""));
+        o
+    });
+    // The same lead byte already decoded (a query value arrives decoded once): the replacement
+    // character it became, before the path character it hid.
+    let text = out.as_deref().unwrap_or(raw);
+    if text.contains('\u{fffd}') && (text.contains("\u{fffd}.") || text.contains("\u{fffd}/") || text.contains("\u{fffd}\\")) {
+        return Some(text.replace("\u{fffd}.", ".").replace("\u{fffd}/", "/").replace("\u{fffd}\\", "\\"));
+    }
+    out
 }
 
 /// Look-alike slashes that servers with "best fit" code page mapping (IIS) read as `/` and `\`.
@@ -405,6 +467,58 @@ mod tests {
             assert!(!flags_at("attack.traversal", Part::Path, seg), "{seg}");
         }
         assert!(!flags("attack.traversal", "mount it at @fs"), "a mention in a query");
+    }
+
+    #[test]
+    fn invalid_overlong_forms_as_lenient_decoders_read_them() {
+        assert_eq!(super::lenient_overlong("%c0%2e%C0%2E%c0%afx").as_deref(), Some("..%c0%afx"));
+        assert_eq!(super::lenient_overlong("..%c1\\x").as_deref(), Some("..\\x"));
+        assert_eq!(super::lenient_overlong("%e0%40%ae").as_deref(), Some("."));
+        assert_eq!(super::lenient_overlong("%c0%41%e0%41%41"), None, "not a separator or dot");
+        assert_eq!(super::lenient_overlong("100%"), None);
+        assert_eq!(super::lenient_overlong("%c0"), None);
+        assert_eq!(super::lenient_overlong("caf%C3%A9"), None);
+        assert_eq!(super::lenient_overlong("..\u{fffd}\\..\u{fffd}/x").as_deref(), Some("..\\../x"));
+        assert_eq!(super::lenient_overlong("caf\u{fffd} menu"), None);
+        for v in ["%c0%2e%c0%2e%c0%af%c0%2e%c0%2e%c0%afetc/shadow", "..%c0%5c..%c0%5c..%c0%5cwindows/win.ini", "%e0%40%ae%e0%40%ae/%e0%40%ae%e0%40%ae/etc/hosts"] {
+            assert!(flags("attack.traversal", v), "{v}");
+            assert!(flags_in_json("attack.traversal", v), "{v} in a JSON text field");
+        }
+        for v in ["report%c0%2epdf", "%c0%2e", "caf%C3%A9/menu"] {
+            assert!(!flags("attack.traversal", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn answer_files_locate_databases_and_root_relative_paths() {
+        for v in [
+            "/proc/mounts",
+            "/proc/1/cmdline",
+            "/var/lib/mlocate/mlocate.db",
+            "/var/lib/plocate.db",
+            "/etc/motd",
+            "/usr/local/apache2/logs/access_log",
+            "c:/unattended.xml",
+            "C:\\Windows\\Panther\\Unattend.xml",
+            "d:/sysprep/sysprep.inf",
+            "c:/windows/system32/inetsrv/config/applicationHost.config",
+            "c:/system volume information/tracking.log",
+            "./etc/shadow",
+            ".\\windows\\win.ini",
+        ] {
+            assert!(flags("attack.traversal", v), "{v}");
+        }
+        for v in [
+            "The unattended install finished",
+            "Run sysprep before imaging the VM",
+            "./src/main.rs",
+            "./etc-notes.txt",
+            "mounts and cmdline options",
+            "/var/lib/postgresql/data",
+        ] {
+            assert!(!flags("attack.traversal", v), "{v}");
+        }
+        assert!(!any_flag_in_json("Windows setup reads unattend.xml from the USB stick"), "a mention in prose");
     }
 
     #[test]
