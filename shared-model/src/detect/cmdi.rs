@@ -17,7 +17,7 @@
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
-use super::gate::{gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
+use super::gate::{call_follows, gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
 use super::{in_markdown_code, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::swar;
 use crate::fields::{Field, Part, ValueType};
@@ -36,16 +36,17 @@ pub(crate) struct Cmdi {
 /// `new Function(`, `require('fs')`, `process.exit(`, `vm.runInNewContext(`, `this.constructor`),
 /// Node's file system and process calls (`fs.readFileSync(`, `createReadStream(`,
 /// `spawn('sh')`) and the endless loops that stall its one thread (`while(true)`,
-/// `while(!0)`): server-side code injection in a URL, header or form, but what a code snippet
+/// `while(!0)`, `for(;;)`): server-side code injection in a URL, header or form, but what a code snippet
 /// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
 /// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
 /// High anywhere.
-const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)";
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)|\bfor\s*\(\s*;\s*;\s*\)";
 
 /// Ruby that runs a command or code (`Process.spawn(`, `Kernel.exec`, `IO.popen(`,
-/// `Open3.capture2(`, `%x(id)`, `instance_eval(`): server-side code injection in a URL, header or
+/// `Open3.capture2(`, `%x(id)`, `instance_eval(`, a command method sent by name
+/// (`Kernel.send(:system, ...)`, `const_get(:IO)`): server-side code injection in a URL, header or
 /// form, a snippet in a JSON text field.
-const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]";
+const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]|\b(?:__send__|public_send|send)\s*\(\s*:(?:system|exec|spawn|fork|eval|instance_eval|class_eval|module_eval|syscall|popen|open|load|require)\b|\bconst_get\s*\(\s*[:'\x22]\s*(?:kernel|io|process|open3|file|object)\b";
 
 /// Windows administration tools whose names are no word of prose, and those whose names are
 /// words with a subcommand that is not (`sc create`, `route print`): after a separator any
@@ -266,8 +267,12 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     if w.is_empty() {
         return false;
     }
-    is_command(w) || is_imap_tag(w) || is_executable_name(w)
+    is_command(w) || is_imap_tag(w) || is_executable_name(w) || in_sorted(POP3_VERBS, w)
 }
+
+/// The POP3 commands that read, delete or log in (`RETR 1`, `DELE 1`, `USER x` then `PASS y`):
+/// a line of a mail session injected after a line break. Sorted; also gate words.
+const POP3_VERBS: &[&str] = &["apop", "auth", "dele", "list", "retr", "top", "uidl", "user"];
 
 /// Gate for `$(` and a backquote: a command follows ([`command_follows`]) or a file is read by
 /// redirection (`$(</etc/passwd)`, `` `<~/.ssh/id_rsa` ``).
@@ -442,11 +447,6 @@ fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
 }
 
 /// Gate for Node.js `process`: a member that reaches the runtime follows (also past spaces).
-/// Gate for a function name: its call's `(` follows (past spaces).
-fn call_follows(b: &[u8], s: usize, e: usize) -> bool {
-    starts_word(b, s, e) && b.get(skip_space(b, e)) == Some(&b'(')
-}
-
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
     matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
 }
@@ -531,7 +531,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\(|\$[0-9a-z@]*:(?:[a-z_$][\w$]*:)*constructor\b)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\((?:\s*['`\x22][^'`\x22]*['`\x22]\s*[+,]?)+\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\(|\$[0-9a-z@]*:(?:[a-z_$][\w$]*:)*constructor\b)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (RUBY_CODE, Medium, 0.6, "Ruby code"),
             (windows_admin.as_str(), High, 0.85, "Windows administration tool after a shell separator"),
@@ -573,6 +573,9 @@ impl Cmdi {
             // `@{[ system 'id' ]}` runs a list, `${\ `id`}` a scalar reference, inside a Perl string.
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[|\$\{\s*\\\s*(?:\(|`|[a-z_:]+\s*[(`'\x22])", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store|create|delete|rename|subscribe|unsubscribe|list|copy|move|search)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
+            // Each a whole line in POP3's own shape (a message number, a login pair, an MD5
+            // digest, a SASL mechanism), which a line of prose (`List of items`) is not.
+            (r"\r?\n\s*(?:(?:retr|dele|list|uidl)\s+\d+|top\s+\d+\s+\d+|user\s+\S+\s*\r?\n\s*pass\s+\S+|apop\s+\S+\s+[0-9a-f]{32}|auth\s+(?:plain|login|cram-md5|digest-md5|xoauth2|oauthbearer|gssapi|ntlm|external|anonymous|scram-sha-[0-9a-z-]+)(?:\s+[a-z0-9+/]+={0,2})?)\s*(?:\r?\n|$)", High, 0.75, "POP3 command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
             (delay.as_str(), High, 0.8, "delay command after a shell separator"),
             (powershell.as_str(), High, 0.85, "PowerShell command"),
@@ -755,6 +758,11 @@ impl Check for Cmdi {
             gated("spawn", call_follows),
             gated("fork", call_follows),
             gated("while", call_follows),
+            lit(";;)"),
+            gated("send", call_follows),
+            gated("__send__", call_follows),
+            gated("public_send", call_follows),
+            lit("const_get"),
             lit("binding["),
             lit("binding ["),
             lit("kernel."),
@@ -970,6 +978,44 @@ mod tests {
         // In a JSON text field they are a snippet, reported below the flag line.
         for v in ["const data = fs.readFileSync('./config.json')", "while(true) { poll(); }", "Process.spawn('ls')"] {
             assert!(!any_flag_in_json(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn ruby_methods_sent_by_name_endless_for_and_function_from_pieces() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in [
+            "Kernel.send(:system, 'id')",
+            "x.__send__(:exec, \"ls\")",
+            "obj.public_send(:eval, params[:c])",
+            "Object.const_get(:Kernel).exec('id')",
+            "const_get('IO').popen('id')",
+            "for(;;){}",
+            "for ( ; ; ) ;",
+        ] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["send(:email)", "please send (asap)", "send :system notes", "const_get(:Config)", "for (a; b; c)", "for (;) typo"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        // `Function('a' + 'b')()`: code built from strings and run; a function expression is not.
+        assert!(at(Part::Query, "Function('ale'+'rt(1)')()") && at(Part::Query, "Function(\"a\", \"return a\")(1)"));
+        assert!(!at(Part::Query, "(function (a, b) { return a })(1)"));
+        // In a JSON text field, Ruby is a snippet.
+        assert!(!any_flag_in_json("Kernel.send(:system, 'ls')"));
+    }
+
+    #[test]
+    fn pop3_commands_on_their_own_lines() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in ["x\r\nRETR 1", "\r\nDELE 3\r\n", "a\r\nUSER bob\r\nPASS hunter2", "\r\nTOP 1 10\r\n", "\r\nAPOP mrose c4c9334bac560ecc979e58001b3e22fb", "x\r\nAUTH PLAIN dGVzdAB0ZXN0AHRlc3Q="] {
+            assert!(at(Part::Body, v), "{v:?}");
+        }
+        for v in ["Shopping\r\nList\r\nmilk", "Steps:\r\nretrieve the parcel\r\n", "Dear user\r\npass the salt", "Top 10\r\nitems", "\r\nAuth required\r\n", "Chapter\r\nList 5 reasons why"] {
+            assert!(!at(Part::Body, v), "{v:?}");
         }
     }
 
