@@ -26,6 +26,8 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
+    /// A value that opens with one of [`MORE_CMDLETS`] (judged with its spelling as it arrived).
+    leading_cmdlet: regex::Regex,
     /// JavaScript, a command opening a line, batch conditionals, and values that are an automation
     /// tool's command line: an injection outside a JSON text field, where code samples, logs, documents
     /// and job definitions do not travel.
@@ -131,6 +133,68 @@ fn is_probe(word: &[u8]) -> bool {
 
 /// PowerShell cmdlets that run code, fetch, or read and change the system. A regex.
 const POWERSHELL_CMDLETS: &str = "invoke-(?:expression|webrequest|restmethod|command|item|wmimethod|shellcode|mimikatz)|start-(?:process|job|bitstransfer)|new-(?:object|service|itemproperty|localuser|scheduledtask(?:action)?)|get-(?:process|childitem|content|item|service|wmiobject|ciminstance|localuser|localgroupmember|aduser|adcomputer|acl|credential|clipboard|itemproperty|nettcpconnection)|set-(?:executionpolicy|mppreference|itemproperty|content|acl)|add-(?:mppreference|type|localgroupmember)|remove-(?:item|itemproperty|mppreference)|out-file|copy-item|move-item|stop-(?:process|service)|register-scheduledtask|convertto-securestring";
+
+/// The rest of PowerShell's own cmdlets (the published CRS list of `Verb-Noun` names, less
+/// [`POWERSHELL_CMDLETS`]): after a shell separator or `powershell`, or opening a value in their
+/// own capitalized spelling (`Get-Date`, not the slug `get-date`), a PowerShell command line.
+/// Sorted; also gate words.
+const MORE_CMDLETS: &[&str] = &[
+    "add-computer", "add-content", "add-history", "add-jobtrigger", "add-member", "add-pssnapin",
+    "checkpoint-computer", "clear-content", "clear-eventlog", "clear-history", "clear-host", "clear-item",
+    "clear-itemproperty", "clear-recyclebin", "clear-variable", "compare-object", "compress-archive",
+    "connect-pssession", "connect-wsman", "convert-path", "convertfrom-csv", "convertfrom-json",
+    "convertfrom-sddlstring", "convertfrom-securestring", "convertfrom-string", "convertfrom-stringdata",
+    "convertto-csv", "convertto-html", "convertto-json", "convertto-xml", "copy-itemproperty", "debug-job",
+    "debug-process", "debug-runspace", "disable-computerrestore", "disable-localuser", "disable-psbreakpoint",
+    "disable-psremoting", "disable-pssessionconfiguration", "disable-scheduledjob", "disable-wsmancredssp",
+    "disconnect-pssession", "disconnect-wsman", "enable-computerrestore", "enable-localuser", "enable-psbreakpoint",
+    "enable-psremoting", "enable-pssessionconfiguration", "enable-scheduledjob", "enable-wsmancredssp",
+    "enter-pshostprocess", "enter-pssession", "exit-pshostprocess", "exit-pssession", "expand-archive",
+    "export-alias", "export-clixml", "export-console", "export-counter", "export-csv", "export-formatdata",
+    "export-modulemember", "export-pssession", "find-command", "find-module", "find-package", "find-script",
+    "foreach-object", "format-custom", "format-hex", "format-list", "format-table", "format-wide", "get-alias",
+    "get-authenticodesignature", "get-cimassociatedinstance", "get-cimclass", "get-cimsession", "get-cmsmessage",
+    "get-command", "get-computerinfo", "get-computerrestorepoint", "get-counter", "get-culture", "get-date",
+    "get-event", "get-eventlog", "get-eventsubscriber", "get-executionpolicy", "get-filehash", "get-formatdata",
+    "get-help", "get-history", "get-host", "get-hotfix", "get-installedmodule", "get-itempropertyvalue", "get-job",
+    "get-localgroup", "get-location", "get-member", "get-module", "get-package", "get-pfxcertificate",
+    "get-psbreakpoint", "get-pscallstack", "get-psdrive", "get-psprovider", "get-psreadlineoption",
+    "get-psrepository", "get-pssession", "get-pssessionconfiguration", "get-pssnapin", "get-random", "get-runspace",
+    "get-scheduledjob", "get-timezone", "get-tracesource", "get-typedata", "get-unique", "get-uptime",
+    "get-variable", "get-winevent", "get-wsmaninstance", "group-object", "import-alias", "import-clixml",
+    "import-counter", "import-csv", "import-localizeddata", "import-module", "import-powershelldatafile",
+    "import-pssession", "install-module", "install-package", "install-script", "invoke-asworkflow",
+    "invoke-cimmethod", "invoke-history", "invoke-wsmanaction", "join-path", "measure-command", "measure-object",
+    "move-itemproperty", "new-alias", "new-ciminstance", "new-cimsession", "new-event", "new-eventlog",
+    "new-filecatalog", "new-guid", "new-item", "new-jobtrigger", "new-localgroup", "new-module",
+    "new-modulemanifest", "new-psdrive", "new-pssession", "new-pssessionconfigurationfile", "new-pssessionoption",
+    "new-scheduledjoboption", "new-temporaryfile", "new-timespan", "new-variable", "new-webserviceproxy",
+    "new-winevent", "new-wsmaninstance", "out-default", "out-gridview", "out-host", "out-null", "out-printer",
+    "out-string", "pop-location", "protect-cmsmessage", "publish-module", "publish-script", "push-location",
+    "read-host", "receive-job", "receive-pssession", "register-argumentcompleter", "register-cimindicationevent",
+    "register-engineevent", "register-objectevent", "register-psrepository", "register-pssessionconfiguration",
+    "register-scheduledjob", "register-wmievent", "remove-alias", "remove-ciminstance", "remove-cimsession",
+    "remove-computer", "remove-event", "remove-eventlog", "remove-job", "remove-localgroup",
+    "remove-localgroupmember", "remove-localuser", "remove-module", "remove-psdrive", "remove-pssession",
+    "remove-pssnapin", "remove-service", "remove-variable", "remove-wmiobject", "rename-computer", "rename-item",
+    "rename-itemproperty", "rename-localuser", "reset-computermachinepassword", "resolve-path", "restart-computer",
+    "restart-service", "restore-computer", "resume-job", "resume-service", "save-module", "save-script",
+    "select-object", "select-string", "select-xml", "send-mailmessage", "set-alias", "set-authenticodesignature",
+    "set-ciminstance", "set-clipboard", "set-date", "set-item", "set-localgroup", "set-localuser", "set-location",
+    "set-psbreakpoint", "set-psdebug", "set-psreadlineoption", "set-pssessionconfiguration", "set-scheduledjob",
+    "set-service", "set-strictmode", "set-timezone", "set-tracesource", "set-variable", "set-wmiinstance",
+    "set-wsmaninstance", "set-wsmanquickconfig", "show-command", "show-eventlog", "sort-object", "split-path",
+    "start-service", "start-sleep", "start-threadjob", "start-trace", "start-transaction", "start-transcript",
+    "stop-computer", "stop-job", "stop-trace", "stop-transcript", "suspend-job", "suspend-service",
+    "switch-process", "tee-object", "test-computersecurechannel", "test-connection", "test-filecatalog",
+    "test-json", "test-modulemanifest", "test-path", "test-wsman", "trace-command", "unblock-file",
+    "undo-transaction", "uninstall-module", "uninstall-package", "uninstall-script", "unprotect-cmsmessage",
+    "unregister-event", "unregister-psrepository", "unregister-pssessionconfiguration", "unregister-scheduledjob",
+    "update-formatdata", "update-help", "update-module", "update-modulemanifest", "update-script",
+    "update-typedata", "use-transaction", "wait-debugger", "wait-event", "wait-job", "wait-process", "where-object",
+    "write-debug", "write-error", "write-eventlog", "write-host", "write-information", "write-output",
+    "write-progress", "write-verbose", "write-warning",
+];
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
@@ -261,6 +325,9 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     }
     if b.get(i) == Some(&b'$') && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'{') {
         return true; // a variable run as the command (`&& $c $a`)
+    }
+    if b.get(i) == Some(&b'/') && in_bin_dir(&b[i..]) {
+        return true; // a program by its path (`; /usr/bin/x`)
     }
     let mut buf = [0u8; 24];
     let w = command_word(b, i, &mut buf);
@@ -515,6 +582,8 @@ impl Cmdi {
         let delay = format!(r"{sep}\s*(?:sleep\s+\d+(?:\.\d+)?[smhd]?|timeout\s+/t\s+\d+)\s*(?:$|[;|&#`)])");
         // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
         // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
+        let cmdlets = MORE_CMDLETS.join("|");
+        let more_cmdlets = format!(r"(?:{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{cmdlets})\b");
         let powershell = format!(r"(?:^|{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
         // tools, no word of any language, take plain words as arguments.
@@ -582,6 +651,7 @@ impl Cmdi {
         ];
         let probe = format!(r"^\s*(?:{})(?:\.exe)?\s*$", PROBES.join("|"));
         Ok(Cmdi {
+            leading_cmdlet: super::regex(&format!(r"^\s*(?:{cmdlets})\b"))?,
             rules: Rules::new(Family::Cmdi, &table)?,
             strict_rules: Rules::new(
                 Family::Cmdi,
@@ -594,6 +664,10 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    (&more_cmdlets, High, 0.8, "PowerShell cmdlet after a shell separator"),
+                    // `x; /usr/bin/anything`: a program run from a system binary directory after
+                    // a separator (the path alone is a setting: `/usr/bin/python3`).
+                    (r"(?:[;|\n`]|&&|&|\$\(|<\()\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+", High, 0.8, "program in a system binary directory after a shell separator"),
                     (&probe, High, 0.75, "reconnaissance command as the whole value"),
                     // `& start calc.exe`, `;payload.bat`: an executable run by its file name.
                     (r#"(?:;|&&|&|\||\$\(|`)\s*(?:start\s+(?:/[a-z]+\s+)*)?(?:"[^"]*\.(?:exe|bat|cmd|ps1|vbs|hta|scr)"|[a-z0-9_\\:.-]+\.(?:exe|bat|cmd|ps1|vbs|hta|scr))(?:\s|$)"#, High, 0.7, "executable run after a shell separator"),
@@ -735,15 +809,72 @@ impl Check for Cmdi {
             gated("start-", starts_word),
             gated("new-", starts_word),
             gated("get-", starts_word),
+            // The verbs of [`MORE_CMDLETS`].
+            gated("checkpoint-", starts_word),
+            gated("clear-", starts_word),
+            gated("compare-", starts_word),
+            gated("compress-", starts_word),
+            gated("connect-", starts_word),
+            gated("convert-", starts_word),
+            gated("convertfrom-", starts_word),
+            gated("convertto-", starts_word),
+            gated("copy-", starts_word),
+            gated("debug-", starts_word),
+            gated("disable-", starts_word),
+            gated("disconnect-", starts_word),
+            gated("enable-", starts_word),
+            gated("enter-", starts_word),
+            gated("exit-", starts_word),
+            gated("expand-", starts_word),
+            gated("export-", starts_word),
+            gated("find-", starts_word),
+            gated("foreach-object", starts_word),
+            gated("format-", starts_word),
+            gated("group-object", starts_word),
+            gated("import-", starts_word),
+            gated("install-", starts_word),
+            gated("join-path", starts_word),
+            gated("measure-", starts_word),
+            gated("move-", starts_word),
+            gated("out-", starts_word),
+            gated("pop-location", starts_word),
+            gated("protect-", starts_word),
+            gated("publish-", starts_word),
+            gated("push-location", starts_word),
+            gated("read-host", starts_word),
+            gated("receive-", starts_word),
+            gated("register-", starts_word),
+            gated("rename-", starts_word),
+            gated("reset-", starts_word),
+            gated("resolve-path", starts_word),
+            gated("restart-", starts_word),
+            gated("restore-", starts_word),
+            gated("resume-", starts_word),
+            gated("save-", starts_word),
+            gated("select-", starts_word),
+            gated("send-mailmessage", starts_word),
+            gated("show-", starts_word),
+            gated("sort-object", starts_word),
+            gated("split-path", starts_word),
+            gated("suspend-", starts_word),
+            gated("switch-process", starts_word),
+            gated("tee-object", starts_word),
+            gated("test-", starts_word),
+            gated("trace-command", starts_word),
+            gated("unblock-file", starts_word),
+            gated("undo-transaction", starts_word),
+            gated("uninstall-", starts_word),
+            gated("unprotect-", starts_word),
+            gated("unregister-", starts_word),
+            gated("update-", starts_word),
+            gated("use-transaction", starts_word),
+            gated("wait-", starts_word),
+            gated("where-object", starts_word),
+            gated("write-", starts_word),
             gated("set-", starts_word),
             gated("add-", starts_word),
             gated("remove-", starts_word),
-            gated("out-file", starts_word),
-            gated("copy-item", starts_word),
-            gated("move-item", starts_word),
             gated("stop-", starts_word),
-            gated("register-scheduledtask", starts_word),
-            gated("convertto-securestring", starts_word),
             lit("%comspec%"),
             gated("iex", starts_word),
             gated("iwr", starts_word),
@@ -899,7 +1030,11 @@ impl Check for Cmdi {
         let hidden = hidden_command(s.text.as_bytes()).map(|at| Hit::new(Family::Cmdi, High, 0.8, at, "command name hidden by shell quoting"));
         let hit = stronger(hit, hidden);
         if !is_json_text(s) {
-            return stronger(hit, self.strict_rules.best(s.text));
+            let hit = stronger(hit, self.strict_rules.best(s.text));
+            // `Get-Date`, `Format-Table -Auto`: PowerShell's spelling, not a slug (`get-date`).
+            let capitalized = s.raw.trim_start().as_bytes().first().is_some_and(u8::is_ascii_uppercase);
+            let leading = capitalized && self.leading_cmdlet.is_match(s.text);
+            return stronger(hit, leading.then(|| Hit::new(Family::Cmdi, High, 0.75, 0, "PowerShell cmdlet opening the value")));
         }
         // A command quoted as Markdown code in a docs page or ticket is documentation.
         hit.map(|h| {
@@ -1005,6 +1140,24 @@ mod tests {
         assert!(!at(Part::Query, "(function (a, b) { return a })(1)"));
         // In a JSON text field, Ruby is a snippet.
         assert!(!any_flag_in_json("Kernel.send(:system, 'ls')"));
+    }
+
+    #[test]
+    fn powershell_cmdlets_and_programs_by_their_path() {
+        use crate::fields::{Part, ValueType};
+        assert!(super::MORE_CMDLETS.windows(2).all(|w| w[0] < w[1]));
+        let triggers: Vec<String> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit.to_string()).collect();
+        assert!(super::MORE_CMDLETS.iter().all(|c| triggers.iter().any(|t| c.starts_with(t.as_str()))), "each cmdlet's verb has a trigger");
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in ["; Clear-EventLog -LogName Security", "x|Format-Hex c:\\boot.ini", "powershell Get-LocalGroup", "Compress-Archive -Path c:\\data", "Get-Date", "&& Export-Clixml -Path x", "x;/usr/bin/anyprog", "a && /sbin/whatever -x", "x|/usr/local/bin/tool"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["get-date", "new-item", "read-host", "the get-help page", "Sort-of works", "Test-driven design", "see /bin/ for tools", "/binary/file", "/usr/bin", "C:/bin/x", "/usr/bin/python3", "a;/binary"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        assert!(!any_flag_in_json("Get-Date | Format-Table"), "a PowerShell snippet in a JSON text");
+        assert!(!any_flag_in_json("cd /app; /usr/bin/make test"), "a shell line in a JSON text");
     }
 
     #[test]
