@@ -528,7 +528,7 @@ impl Cmdi {
         let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
-        let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
+        let sep = r"(?:[;|\n\r]|&&|&|\$\(|[<>]\(|\|\|)";
         // A line break separates commands in a script, but also the lines of a document, a log
         // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
         // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
@@ -543,7 +543,7 @@ impl Cmdi {
         let in_line = in_line.strip_suffix(r"|\s*$)").map(|a| format!("{a})")).unwrap_or(in_line.clone());
         let strong_after_sep = format!(
             r"{}|{}|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{}|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{in_line}",
-            command_after(&format!(r"(?:;|&&|{glued_amp}|\$\(|<\(|\|\|)"), &arg("|;&")),
+            command_after(&format!(r"(?:;|&&|{glued_amp}|\$\(|[<>]\(|\|\|)"), &arg("|;&")),
             command_after(r"\|", &arg(";&")),
             arg("|;&"),
         );
@@ -552,7 +552,7 @@ impl Cmdi {
         // URL or an option, or to be a reconnaissance command ending the value (`x & whoami`).
         let probes = PROBES.join("|");
         let any_after_sep = format!(
-            r#"(?:[;|\n\r]|&&|{glued_amp}|\$\(|<\(|\|\|)\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s*[;|&)]|\s+[-/$~.<>'"\\]|\s+\S*[./:\\]\S*)|\s&\s+(?:{probes})(?:\.exe)?\s*$"#
+            r#"(?:[;|\n\r]|&&|{glued_amp}|\$\(|[<>]\(|\|\|)\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s*[;|&)]|\s+[-/$~.<>'"\\]|\s+\S*[./:\\]\S*)|\s&\s+(?:{probes})(?:\.exe)?\s*$"#
         );
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
@@ -665,9 +665,11 @@ impl Cmdi {
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
                     (&more_cmdlets, High, 0.8, "PowerShell cmdlet after a shell separator"),
+                    // `$((1+1))`: only a shell evaluates arithmetic so, the probe of an injection.
+                    (r"\$\(\([^()]{0,64}\)\)", High, 0.7, "shell arithmetic expansion"),
                     // `x; /usr/bin/anything`: a program run from a system binary directory after
                     // a separator (the path alone is a setting: `/usr/bin/python3`).
-                    (r"(?:[;|\n`]|&&|&|\$\(|<\()\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+", High, 0.8, "program in a system binary directory after a shell separator"),
+                    (r"(?:[;|\n`]|&&|&|\$\(|[<>]\()\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+", High, 0.8, "program in a system binary directory after a shell separator"),
                     (&probe, High, 0.75, "reconnaissance command as the whole value"),
                     // `& start calc.exe`, `;payload.bat`: an executable run by its file name.
                     (r#"(?:;|&&|&|\||\$\(|`)\s*(?:start\s+(?:/[a-z]+\s+)*)?(?:"[^"]*\.(?:exe|bat|cmd|ps1|vbs|hta|scr)"|[a-z0-9_\\:.-]+\.(?:exe|bat|cmd|ps1|vbs|hta|scr))(?:\s|$)"#, High, 0.7, "executable run after a shell separator"),
@@ -756,6 +758,8 @@ impl Check for Cmdi {
             gated("`", substitution_opens),
             gated("$(", substitution_opens),
             gated("<(", command_follows),
+            gated(">(", command_follows),
+            lit("$(("),
             gated("\n", command_follows),
             gated("\r", command_follows),
             gated("{", brace),
@@ -1158,6 +1162,16 @@ mod tests {
         }
         assert!(!any_flag_in_json("Get-Date | Format-Table"), "a PowerShell snippet in a JSON text");
         assert!(!any_flag_in_json("cd /app; /usr/bin/make test"), "a shell line in a JSON text");
+    }
+
+    #[test]
+    fn process_substitution_into_a_command_and_arithmetic_expansion() {
+        for v in ["x >(cat /etc/passwd)", "a>(id)", "diff <(ls /) >(tee /tmp/x)", "$((7*191))", "x=$(( 1 + 1 ))"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["a >(b) c", "x>(5%)", "$(( price", "((see p. 5))", "$(x)"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
     }
 
     #[test]
