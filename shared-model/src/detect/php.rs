@@ -15,7 +15,7 @@
 //! `zip://`, `data://text/plain,...` wherever a file name goes. A bare function *name* (`eval`, `phpinfo` in
 //! prose) is not a call and stays clean.
 
-use super::gate::{call_follows, gated, in_sorted, is_word, lit, skip_space, starts_word, word_before};
+use super::gate::{call_follows, gated, in_sorted, is_word, lit, skip_space, skip_space_comments, starts_word, word_before};
 use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
@@ -380,7 +380,7 @@ fn php_variable(b: &[u8], _s: usize, e: usize) -> bool {
         return true;
     }
     let n = rest.iter().take(24).take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
-    let after = skip_space(rest, n);
+    let after = skip_space_comments(rest, n);
     match rest.get(after) {
         Some(b'(') => n > 0,
         // `${"x"}(`, `$a{1}(`, `$a[0](`: a name or an element called as a function.
@@ -410,6 +410,8 @@ impl Php {
         );
         let table = [
             (r"<\?(?:php\b|=\s*[$`a-z_(])", Critical, 0.9, "PHP opening tag"),
+            // The short tag `<? ` opening a statement (`<? echo `id`; ?>`); `<?xml` has no space.
+            (r"<\?\s+(?:echo|print|die|exit|system|exec|passthru|shell_exec|eval|assert|include|require|readfile|phpinfo)\b|<\?\s+(?:\$[a-z_]|`)", Critical, 0.9, "PHP short opening tag"),
             // `[php]...[/php]`: the tags some CMSs and forum engines run as PHP.
             (r"\[[/\\]?php\]", High, 0.8, "PHP block tag"),
             (dynamic.as_str(), Critical, 0.9, "PHP function called by a string or expression"),
@@ -459,7 +461,7 @@ impl Php {
                     (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
                     // `${"x"}(`, `$a{1}(`, `$a[0](`: a variable's name or element called as a
                     // function (a template placeholder in a JSON text is left alone).
-                    (r"\$\{[^{}]{1,40}\}\s*\(|\$[a-z_][a-z0-9_]*\s*(?:\{[^{}]{0,40}\}|\[[^\[\]]{0,40}\])\s*\(", High, 0.8, "PHP variable function"),
+                    (r"\$\{[^{}]{1,40}\}\s*\(|\$[a-z_][a-z0-9_]*\s*(?:\{[^{}]{0,40}\}|\[[^\[\]]{0,40}\]|(?:/\*[^*]{0,40}\*/\s*)+)\s*\(", High, 0.8, "PHP variable function"),
                     (r#"^\s*["']?phpinfo["']?\s*;?\s*$"#, High, 0.7, "phpinfo probe"),
                 ],
             )?,
@@ -479,6 +481,9 @@ impl Check for Php {
         const T: &[Trigger] = &[
             lit("<?php"),
             lit("<?="),
+            lit("<? "),
+            lit("<?\t"),
+            lit("<?\n"),
             gated("(", call),
             lit("\".\""),
             lit("'.'"),
@@ -869,6 +874,8 @@ mod tests {
         for v in ["${\"x\"}(\"id\")", "$a{1}()", "$f[0]($_GET[1])", "${ 'sys'.'tem' }('id')"] {
             assert!(flags("attack.php", v), "{v}");
         }
+        assert!(flags("attack.php", "$a /**/ (\"id\")") && flags("attack.php", "<? echo `id`; ?>") && flags("attack.php", "<?\n$x = 1;"));
+        assert!(!flags("attack.php", "<?xml version=\"1.0\"?>") && !flags("attack.php", "use <? for short tags") && !flags("attack.php", "$a /* note */ and (b)"));
         for v in ["Hello ${name}", "${count} items (approx)", "$a[0] and (b)", "cost $5 (x)"] {
             assert!(!flags("attack.php", v), "{v}");
         }
