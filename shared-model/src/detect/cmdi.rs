@@ -64,32 +64,37 @@ const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netca
 /// `sysctl`, `findstr`, `mklink`, `auditpol`): after a separator with an argument shape they are a
 /// command line like any of [`STRONG`]. Sorted; also gate words.
 const TOOLS: &[&str] = &[
-    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii85", "aspell", "assoc", "auditpol", "aws",
-    "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar", "busctl", "byebug", "bzcat", "bzcmp",
-    "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore", "certbot", "chcp", "chflags", "chgrp", "chkdsk",
-    "chsh", "cleanmgr", "cmdl32", "cobc", "composer", "conhost", "coproc", "cowsay", "cpan", "cpanm", "csc",
+    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii-xfr", "ascii85", "aspell", "assoc",
+    "atobm", "auditpol", "aws", "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar",
+    "bundler", "busctl", "byebug", "bzcat", "bzcmp", "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore",
+    "bzz", "certbot", "chcp", "check_by_ssh", "check_cups", "check_log", "check_memory", "check_raid",
+    "check_ssl_cert", "check_statusfile", "chflags", "chgrp", "chkdsk", "choom", "chsh", "clang", "cleanmgr",
+    "cmdl32", "cmp", "cobc", "comm", "composer", "conhost", "coproc", "cowsay", "cowthink", "cpan", "cpanm", "csc",
     "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
-    "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "egrep",
-    "eventcreate", "eventvwr", "exiftool", "extrac32", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype",
-    "gawk", "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2",
-    "gpupdate", "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv",
-    "iftop", "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife",
-    "ksetup", "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp",
-    "lftpget", "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror",
-    "lz4", "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc",
-    "mosquitto", "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow",
-    "nasm", "nawk", "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn",
-    "openvt", "opkg", "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp",
-    "pgrep", "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd",
-    "pypy", "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser",
-    "rnano", "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "runas", "rview", "rvim",
-    "rwinsta", "scriptrunner", "secedit", "setarch", "setfacl", "setspn", "sfc", "shuf", "slsh", "soelim", "sqlcmd",
-    "ssh-keygen", "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl",
-    "systemd-resolve", "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool",
-    "traceroute6", "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma",
-    "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr",
-    "vimdiff", "vipw", "virsh", "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex",
-    "xmodmap", "xzcat", "xzdec", "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+    "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "efax",
+    "egrep", "eqn", "esh", "eventcreate", "eventvwr", "exiftool", "extrac32", "facter", "fgrep", "findstr", "fmt",
+    "fping", "ftpwho", "ftype", "gawk", "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci",
+    "gimp", "ginsh", "gpg", "gpg2", "gpupdate", "grc", "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm",
+    "hh", "htdigest", "htpasswd", "iconv", "iftop", "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs",
+    "jsc", "jshell", "klist", "knife", "ksetup", "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde",
+    "lessecho", "lesspipe", "lftp", "lftpget", "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex",
+    "luatex", "lwp-download", "lwp-dump", "lwp-mirror", "lwp-request", "lz4", "lzcat", "lzless", "lzma", "mailq",
+    "mailx", "manage-bde", "mawk", "mklink", "mknod", "mlocate", "mmc", "mosquitto", "mountvol", "msgattrib",
+    "msgcat", "msgconv", "msgfilter", "msgmerge", "msguniq", "msinfo32", "mstsc", "msxsl", "mtr", "mutt",
+    "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk", "neofetch", "netdom", "nodejs", "nping", "nroff",
+    "nstat", "ntbackup", "octave", "openfiles", "openvpn", "openvt", "opkg", "osql", "pacman", "pcalua", "pdb",
+    "pdflatex", "pdftex", "pdksh", "perfmon", "perl5", "perlsh", "pftp", "pgrep", "php-cgi", "pico", "pidstat",
+    "pigz", "pktmon", "popd", "powershell_ise", "pry", "psed", "psftp", "ptar", "ptx", "puppet", "pushd", "pypy",
+    "qprocess", "raku", "rbash", "rdpsign", "redcarpet", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap",
+    "rmuser", "rnano", "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "runas", "rview",
+    "rvim", "rwinsta", "scriptrunner", "secedit", "setarch", "setfacl", "setspn", "sfc", "shuf", "slsh", "soelim",
+    "sqlcmd", "ssh-keygen", "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace",
+    "sysctl", "systemd-resolve", "systemd-run", "tailf", "taskset", "tbl", "tcping", "tcptraceroute", "timedatectl",
+    "tpmtool", "traceroute6", "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unexpand",
+    "unlz4", "unlzma", "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind",
+    "vbc", "vigr", "vimdiff", "vipw", "virsh", "volatility", "waitfor", "wdsutil", "wecutil", "whiptail", "winnt32",
+    "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xmore", "xpad", "xzcat", "xzdec", "xzgrep", "xzless",
+    "yarn", "yelp", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
 ];
 
 /// The alternation of every command that counts after a separator with an argument shape:
@@ -102,9 +107,11 @@ pub(crate) fn strong_commands() -> String {
 /// after a separator they count only with an option, a path or a redirection right after them
 /// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
 const WORD_TOOLS: &[&str] = &[
-    "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger",
-    "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "move", "paste", "patch", "pax", "rename",
-    "replace", "screen", "script", "service", "snap", "split", "ss", "su", "task", "tree", "wall", "watch",
+    "ab", "ar", "arch", "as", "batch", "bridge", "cancel", "cipher", "column", "compress", "convert", "crash",
+    "dialog", "diff", "ed", "es", "expand", "expect", "fc", "fetch", "finger", "fish", "fold", "genie", "go", "hd",
+    "highlight", "history", "install", "jobs", "join", "ld", "links", "locate", "look", "lp", "make", "man", "move",
+    "nl", "nm", "paste", "patch", "pax", "pic", "pr", "red", "rename", "replace", "rev", "sash", "screen", "script",
+    "service", "sg", "snap", "split", "ss", "su", "task", "tex", "tic", "tree", "ul", "wall", "watch", "yes",
 ];
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
@@ -584,6 +591,9 @@ impl Cmdi {
         // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
         // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
         let cmdlets = MORE_CMDLETS.join("|");
+        // A command in backquotes glued to what precedes it (`x=`id``, `"`uname`"`), or as the
+        // whole value (`` `cat /etc/hosts` ``): Markdown's inline code stands apart, in a sentence.
+        let backquoted = format!(r"(?:[^\s`(\[*_]|^\s*)`\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b[^`]*`(?:\s*$|[^\s])|^\s*`\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b[^`]*`\s*(?:$|[;|&])");
         let more_cmdlets = format!(r"(?:{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{cmdlets})\b");
         let powershell = format!(r"(?:^|{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
@@ -666,6 +676,7 @@ impl Cmdi {
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
                     (&more_cmdlets, High, 0.8, "PowerShell cmdlet after a shell separator"),
+                    (&backquoted, High, 0.8, "command substitution"),
                     // `$((1+1))`: only a shell evaluates arithmetic so, the probe of an injection.
                     (r"\$\(\([^()]{0,64}\)\)", High, 0.7, "shell arithmetic expansion"),
                     // `x; /usr/bin/anything`: a program run from a system binary directory after
@@ -1181,6 +1192,17 @@ mod tests {
             assert!(flags("attack.cmdi", v), "{v}");
         }
         for v in ["Tom; cat lovers unite", "see below; more=better", "x; mail me later", "a & b = c", "Price; date=2024-01-01", "ping me@example.com"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn backquoted_commands_glued_or_alone_and_more_programs() {
+        for v in ["`uname -a`", "x=`id`", "\"`whoami`\"", "a`cmp /etc/passwd /etc/hosts`", "$(pdksh)", "x&&gimp", ";octave -q", "; as -h", "|man /etc/passwd"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form field");
+        }
+        for v in ["run `ls` to list files", "(`git`) is a tool", "use `curl` or `wget`", "`git status` shows changes", "colors; red and blue", "hand-made; as usual", "yes; man overboard"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
