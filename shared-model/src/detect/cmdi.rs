@@ -26,7 +26,8 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
-    /// A value that opens with one of [`MORE_CMDLETS`] (judged with its spelling as it arrived).
+    /// A value that opens with one of [`MORE_CMDLETS`] and then a parameter, a pipe, a quoted or
+/// variable or path argument, or nothing (judged with its spelling as it arrived).
     leading_cmdlet: regex::Regex,
     /// JavaScript, a command opening a line, batch conditionals, and values that are an automation
     /// tool's command line: an injection outside a JSON text field, where code samples, logs, documents
@@ -42,7 +43,7 @@ pub(crate) struct Cmdi {
 /// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
 /// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
 /// High anywhere.
-const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)|\bfor\s*\(\s*;\s*;\s*\)";
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:[{;]|$)";
 
 /// Ruby that runs a command or code (`Process.spawn(`, `Kernel.exec`, `IO.popen(`,
 /// `Open3.capture2(`, `%x(id)`, `instance_eval(`, a command method sent by name
@@ -533,7 +534,7 @@ impl Cmdi {
         // login (`root@10.0.0.1`), or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\\\\[a-z0-9]|[\s+]+[a-z_]{{1,12}}=[^\s=]|[\s+]+[a-z0-9._-]+@(?:\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\S*)?(?:[\s+]|$)|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\\\\[a-z0-9]|[\s+]+[a-z_]{{1,12}}=[/~$\\]|[\s+]+[a-z0-9._-]+@(?:\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\S*)?(?:[\s+]|$)|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
         let sep = r"(?:[;|\n\r]|&&|&|\$\(|[<>]\(|\|\|)";
@@ -662,7 +663,7 @@ impl Cmdi {
         ];
         let probe = format!(r"^\s*(?:{})(?:\.exe)?\s*$", PROBES.join("|"));
         Ok(Cmdi {
-            leading_cmdlet: super::regex(&format!(r"^\s*(?:{cmdlets})\b"))?,
+            leading_cmdlet: super::regex(&format!(r#"^\s*(?:{cmdlets})(?:\s*$|\s+-[a-z]|\s*[|;]|\s+["'$@(\\/.]|\s+[a-z]:\\)"#))?,
             rules: Rules::new(Family::Cmdi, &table)?,
             strict_rules: Rules::new(
                 Family::Cmdi,
@@ -678,7 +679,7 @@ impl Cmdi {
                     (&more_cmdlets, High, 0.8, "PowerShell cmdlet after a shell separator"),
                     (&backquoted, High, 0.8, "command substitution"),
                     // `$((1+1))`: only a shell evaluates arithmetic so, the probe of an injection.
-                    (r"\$\(\([^()]{0,64}\)\)", High, 0.7, "shell arithmetic expansion"),
+                    (r"\$\(\([^()]{0,32}[-+*/%^&|<>][^()]{0,32}\)\)", High, 0.7, "shell arithmetic expansion"),
                     // `x; /usr/bin/anything`: a program run from a system binary directory after
                     // a separator (the path alone is a setting: `/usr/bin/python3`).
                     (r"(?:[;|\n`]|&&|&|\$\(|[<>]\()\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+", High, 0.8, "program in a system binary directory after a shell separator"),
@@ -1148,7 +1149,7 @@ mod tests {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Body, v), "{v} in a form field");
         }
-        for v in ["send(:email)", "please send (asap)", "send :system notes", "const_get(:Config)", "for (a; b; c)", "for (;) typo"] {
+        for v in ["send(:email)", "please send (asap)", "send :system notes", "const_get(:Config)", "for (a; b; c)", "for (;) typo", "for (;;) loops explained"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         // `Function('a' + 'b')()`: code built from strings and run; a function expression is not.
@@ -1169,7 +1170,7 @@ mod tests {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Body, v), "{v} in a form field");
         }
-        for v in ["get-date", "new-item", "read-host", "the get-help page", "Sort-of works", "Test-driven design", "see /bin/ for tools", "/binary/file", "/usr/bin", "C:/bin/x", "/usr/bin/python3", "a;/binary"] {
+        for v in ["get-date", "new-item", "read-host", "the get-help page", "Sort-of works", "Test-driven design", "Write-Host is not a thing here", "Get-Help center", "see /bin/ for tools", "/binary/file", "/usr/bin", "C:/bin/x", "/usr/bin/python3", "a;/binary"] {
             assert!(!at(Part::Query, v), "{v}");
         }
         assert!(!any_flag_in_json("Get-Date | Format-Table"), "a PowerShell snippet in a JSON text");
@@ -1181,17 +1182,17 @@ mod tests {
         for v in ["x >(cat /etc/passwd)", "a>(id)", "diff <(ls /) >(tee /tmp/x)", "$((7*191))", "x=$(( 1 + 1 ))"] {
             assert!(flags("attack.cmdi", v), "{v}");
         }
-        for v in ["a >(b) c", "x>(5%)", "$(( price", "((see p. 5))", "$(x)"] {
+        for v in ["a >(b) c", "x>(5%)", "$(( price", "((see p. 5))", "$(x)", "it costs $((5)) dollars"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
 
     #[test]
     fn operands_logins_and_shares_as_argument_shapes() {
-        for v in ["; dd if=/dev/zero of=/tmp/x", "x; ssh root@10.0.0.7", "| scp a.txt bob@files.example.org:/tmp", "& copy \\\\10.0.0.5\\s\\x.exe", "x && env X=1"] {
+        for v in ["; dd if=/dev/zero of=/tmp/x", "x; ssh root@10.0.0.7", "| scp a.txt bob@files.example.org:/tmp", "& copy \\\\10.0.0.5\\s\\x.exe", "x && env HOME=/tmp sh"] {
             assert!(flags("attack.cmdi", v), "{v}");
         }
-        for v in ["Tom; cat lovers unite", "see below; more=better", "x; mail me later", "a & b = c", "Price; date=2024-01-01", "ping me@example.com"] {
+        for v in ["Tom; cat lovers unite", "see below; more=better", "x; mail me later", "a & b = c", "Price; date=2024-01-01", "meeting; set date=tomorrow", "ping me@example.com"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }

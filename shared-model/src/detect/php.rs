@@ -85,8 +85,8 @@ const PHP_ONLY: &[&str] = &[
 /// environment an attacker maps, sockets, callbacks and handlers a payload installs, the files and
 /// images it reads or writes (PHP's own spellings, as in the published CRS list of high-risk
 /// names). Names that are also an API's field names or other languages' (`is_file`, `strlen`,
-/// `json_encode`, `getenv`, `hex2bin`) stay out. A regex.
-const BARE_NAMES: &str = "__halt_compiler|apache_child_terminate|base64_decode|bzdecompress|call_user_func(?:_array)?|convert_uu(?:de|en)code|create_function|curl_exec|curl_file_create|escapeshell(?:arg|cmd)|exif_read_data|read_exif_data|file_(?:get|put)_contents|p?fsockopen|ftp_(?:ssl_)?connect|get_cfg_var|get_current_user|get_defined_(?:constants|functions|vars)|get_class_(?:methods|vars)|getmy(?:gid|inode|pid|uid)|gz(?:decode|inflate|uncompress)|header_register_callback|highlight_file|ini_get_all|ini_set|iterator_apply|move_uploaded_file|pcntl_(?:exec|fork)|php_uname|posix_(?:get(?:pwnam|pwuid|login|e?[ug]id)|kill|mkfifo|mknod|uname|ttyname)|preg_replace_callback(?:_array)?|proc_(?:open|close|get_status|nice|terminate)|register_(?:shutdown|tick)_function|rename_function|runkit_(?:constant|function|method)_[a-z]+|shell_exec|show_source|simplexml_load_(?:file|string)|str_rot13|stream_socket_client|sys_get_temp_dir|array_(?:diff|intersect)_u(?:assoc|key)|array_u(?:diff|intersect)(?:_u?assoc)?|bzopen|debug_backtrace|exif_(?:imagetype|tagname|thumbnail)|finfo_open|get_meta_tags|getlastmod|gz(?:compress|deflate|encode|file|open|read|write)|hash_(?:hmac|update)_file|(?:md5|sha1)_file|parse_ini_file|readgzfile|image2wbmp|imagecreatefrom[a-z0-9]+|imagegd2?|iptcembed|mb_eregi?(?:_match|_replace(?:_callback)?)?|mb_parse_str|php_strip_whitespace|phpversion|session_set_save_handler|set_(?:error|exception)_handler|set_include_path|set_magic_quotes_runtime|setdefaultstub|spl_autoload_register|sqlite_(?:array_query|create_aggregate|create_function|exec|open|popen|query|single_query|unbuffered_query)|stream_context_create|zlib_decode|html_entity_decode|htmlspecialchars_decode|stripcslashes|(?:function|method|class)_exists|mysql_query|odbc_(?:connect|exec|execute|result(?:_all)?)|ob_(?:start|get_(?:clean|contents|flush)|end_(?:clean|flush))|putenv";
+/// `json_encode`, `getenv`, `putenv`, zlib's `gzopen`, `hex2bin`) stay out. A regex.
+const BARE_NAMES: &str = "__halt_compiler|apache_child_terminate|base64_decode|bzdecompress|call_user_func(?:_array)?|convert_uu(?:de|en)code|create_function|curl_exec|curl_file_create|escapeshell(?:arg|cmd)|exif_read_data|read_exif_data|file_(?:get|put)_contents|p?fsockopen|ftp_(?:ssl_)?connect|get_cfg_var|get_current_user|get_defined_(?:constants|functions|vars)|get_class_(?:methods|vars)|getmy(?:gid|inode|pid|uid)|gz(?:decode|inflate|uncompress)|header_register_callback|highlight_file|ini_get_all|ini_set|iterator_apply|move_uploaded_file|pcntl_(?:exec|fork)|php_uname|posix_(?:get(?:pwnam|pwuid|login|e?[ug]id)|kill|mkfifo|mknod|uname|ttyname)|preg_replace_callback(?:_array)?|proc_(?:open|close|get_status|nice|terminate)|register_(?:shutdown|tick)_function|rename_function|runkit_(?:constant|function|method)_[a-z]+|shell_exec|show_source|simplexml_load_(?:file|string)|str_rot13|stream_socket_client|sys_get_temp_dir|array_(?:diff|intersect)_u(?:assoc|key)|array_u(?:diff|intersect)(?:_u?assoc)?|bzopen|debug_backtrace|exif_(?:imagetype|tagname|thumbnail)|finfo_open|get_meta_tags|getlastmod|gz(?:compress|deflate|encode|file)|hash_(?:hmac|update)_file|(?:md5|sha1)_file|parse_ini_file|readgzfile|image2wbmp|imagecreatefrom[a-z0-9]+|imagegd2?|iptcembed|mb_eregi?(?:_match|_replace(?:_callback)?)?|mb_parse_str|php_strip_whitespace|phpversion|session_set_save_handler|set_(?:error|exception)_handler|set_include_path|set_magic_quotes_runtime|setdefaultstub|spl_autoload_register|sqlite_(?:array_query|create_aggregate|create_function|exec|open|popen|query|single_query|unbuffered_query)|stream_context_create|zlib_decode|html_entity_decode|htmlspecialchars_decode|stripcslashes|(?:function|method|class)_exists|mysql_query|odbc_(?:connect|exec|execute|result(?:_all)?)|ob_(?:start|get_(?:clean|contents|flush)|end_(?:clean|flush))";
 
 /// `php.ini` directives that a request sets through an injected `ini_set`, `.user.ini` or
 /// `-d` option: what turns code execution, file inclusion, error display or mail on, the
@@ -447,7 +447,9 @@ impl Php {
             EXTENSION_PREFIXES.join("|"),
             plain.join("|")
         );
-        let bare_name = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:{BARE_NAMES})(?:$|[^a-z0-9_])");
+        // A name as the whole value or set apart as code (quoted, assigned, listed, passed);
+        // named in a sentence (`I used set_error_handler`) it is prose.
+        let bare_name = format!(r#"(?:^\s*|['"`=,(\[]\s*)(?:{BARE_NAMES})\s*(?:$|['"`),\];(])"#);
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
             strict_rules: Rules::new(
@@ -461,7 +463,7 @@ impl Php {
                     (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
                     // `${"x"}(`, `$a{1}(`, `$a[0](`: a variable's name or element called as a
                     // function (a template placeholder in a JSON text is left alone).
-                    (r"\$\{[^{}]{1,40}\}\s*\(|\$[a-z_][a-z0-9_]*\s*(?:\{[^{}]{0,40}\}|\[[^\[\]]{0,40}\]|(?:/\*[^*]{0,40}\*/\s*)+)\s*\(", High, 0.8, "PHP variable function"),
+                    (r#"\$\{\s*(?:['"][^{}]{0,40}|[^{}]{0,40}[.('"][^{}]{0,40})\}\s*\(|\$[a-z_][a-z0-9_]*\s*(?:\{[^{}]{0,40}\}|\[[^\[\]]{0,40}\]|(?:/\*[^*]{0,40}\*/\s*)+)\s*\("#, High, 0.8, "PHP variable function"),
                     (r#"^\s*["']?phpinfo["']?\s*;?\s*$"#, High, 0.7, "phpinfo probe"),
                 ],
             )?,
@@ -604,7 +606,6 @@ impl Check for Php {
             lit("ob_start"),
             lit("ob_get_"),
             lit("ob_end_"),
-            lit("putenv"),
             gated("define", call_follows),
             lit("base64,pd9"),
             lit("base64,pd8"),
@@ -876,7 +877,7 @@ mod tests {
         }
         assert!(flags("attack.php", "$a /**/ (\"id\")") && flags("attack.php", "<? echo `id`; ?>") && flags("attack.php", "<?\n$x = 1;"));
         assert!(!flags("attack.php", "<?xml version=\"1.0\"?>") && !flags("attack.php", "use <? for short tags") && !flags("attack.php", "$a /* note */ and (b)"));
-        for v in ["Hello ${name}", "${count} items (approx)", "$a[0] and (b)", "cost $5 (x)"] {
+        for v in ["Hello ${name}", "${name}(s)", "${count} items (approx)", "$a[0] and (b)", "cost $5 (x)"] {
             assert!(!flags("attack.php", v), "{v}");
         }
         // A template placeholder in a JSON text stays a code sample.
@@ -890,9 +891,10 @@ mod tests {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Body, v), "{v} in a form field");
         }
-        for v in ["passthru", "gzip", "ob_starter", "my_phpversion_check", "sqlite_", "the phpinfo page shows it", "debug", "image_create"] {
+        for v in ["passthru", "gzip", "ob_starter", "putenv", "gzopen", "my_phpversion_check", "I used set_error_handler in my code", "sqlite_", "the phpinfo page shows it", "debug", "image_create"] {
             assert!(!at(Part::Query, v), "{v}");
         }
+        assert!(!at(Part::Query, "call debug_backtrace to see the stack"), "prose in a URL");
         assert!(!scan_at(Part::Body, ValueType::Text, "$.note", "call debug_backtrace to see the stack").iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5), "prose in a JSON text");
         for v in ["data:application/x-httpd-php;base64,PD9waHAgaWQ7Pz4=", "data:text/plain;base64,PD89YGlkYDs=", "data:text/x-php,<?php id;"] {
             assert!(flags("attack.php", v), "{v}");

@@ -199,7 +199,7 @@ impl Xss {
             (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*(?:\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|\)|,\s*\d))|`)"#, High, 0.7, "script timer given code"),
             // A value that is nothing but a DOM sink (`document.cookie`, `window.location.href`,
             // `x.parentNode.innerHTML`), no sentence around it: a probe for where input lands.
-            (r#"^\s*(?:document\s*\.\s*(?:cookie|domain|write(?:ln)?|location)|window\s*\.\s*location|[a-z_$][\w$]*(?:\s*\.\s*[a-z_$][\w$]*)*\s*\.\s*(?:innerhtml|outerhtml|parentnode))\b[^\s]{0,60}$"#, High, 0.7, "DOM sink as the whole value"),
+            (r#"^\s*(?:document\s*\.\s*(?:cookie|domain|write(?:ln)?|location)|window\s*\.\s*location|[a-z_$][\w$]*(?:\s*\.\s*[a-z_$][\w$]*)*\s*\.\s*(?:innerhtml|outerhtml))\b[^\s]{0,60}$"#, High, 0.7, "DOM sink as the whole value"),
             (r#"\bimport\s*(?:\{[^}]*\}|\*\s*as\s+[a-z_$][\w$]*)\s*from\s*["'`]|\bimport\s*\(\s*["'`]"#, High, 0.7, "JavaScript module import"),
             // A style sheet pulled in from elsewhere, and an SVG image as a data URL (SVG runs
             // script when opened as a document): what page templates and avatar uploads in a
@@ -300,7 +300,6 @@ impl Check for Xss {
             lit("constructor"),
             lit("innerhtml"),
             lit("outerhtml"),
-            lit("parentnode"),
             lit("srcdoc"),
             lit("-moz-binding"),
             gated("behavior", then_colon),
@@ -437,7 +436,7 @@ mod tests {
             assert!(flags("attack.xss", v), "{v}");
             assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
         }
-        for v in ["alert.calls (history)", "apply alert rules", "setTimeout docs", "set a timeout (30s)", "onerror=retry", "read document.cookie docs", "the window location", "parentNode", "see x.innerHTML in the guide"] {
+        for v in ["alert.calls (history)", "apply alert rules", "setTimeout docs", "set a timeout (30s)", "onerror=retry", "read document.cookie docs", "the window location", "parentNode", "see x.innerHTML in the guide", "x.parentNode"] {
             assert!(!flags("attack.xss", v), "{v}");
         }
         for v in ["setTimeout(callback)", "document.cookie", "el.parentNode.innerHTML"] {
