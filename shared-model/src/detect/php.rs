@@ -194,12 +194,14 @@ const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_functio
 /// that other code shares stay out (`pg_` is PostgreSQL's too, `sodium_` libsodium's, `mb_`,
 /// `ob_` and `stream_` are ordinary identifier stems, `shm_`, `ldap_`, `curl_` and `zip_` C
 /// libraries'). The database clients PHP had or has (`mssql_query`, `sqlsrv_connect`,
-/// `oci_execute`, `ibase_query`, `db2_exec`, `dba_open`) name their functions so too. Sorted.
+/// `oci_execute`, `ibase_query`, `db2_exec`, `dba_open`) name their functions so too, and so do
+/// intl (`intlcal_get`, `datefmt_create`, `collator_sort`). Sorted.
 const EXTENSION_PREFIXES: &[&str] = &[
-    "apache_", "apcu_", "ctype_", "cubrid_", "db2_", "dba_", "enchant_", "fbsql_", "finfo_", "gmp_", "grapheme_",
-    "ibase_", "iconv_", "imap_", "ingres_", "intl_", "libxml_", "maxdb_", "mcrypt_", "msql_",
-    "mssql_", "mysql_", "mysqli_", "numfmt_", "oci_", "odbc_", "opcache_", "openssl_", "pcntl_", "posix_",
-    "readline_", "runkit7_", "shmop_", "sodium_crypto_", "spl_", "sqlsrv_", "sybase_", "tidy_", "uopz_",
+    "apache_", "apcu_", "collator_", "ctype_", "cubrid_", "datefmt_", "db2_", "dba_", "enchant_", "fbsql_",
+    "finfo_", "gmp_", "grapheme_", "ibase_", "iconv_", "imap_", "ingres_", "intl_", "intlcal_", "intlgregcal_",
+    "intltz_", "libxml_", "maxdb_", "mcrypt_", "msgfmt_", "msql_", "mssql_", "mysql_", "mysqli_", "normalizer_",
+    "numfmt_", "oci_", "odbc_", "opcache_", "openssl_", "pcntl_", "posix_", "readline_", "resourcebundle_",
+    "runkit7_", "shmop_", "sodium_crypto_", "spl_", "sqlsrv_", "sybase_", "tidy_", "transliterator_", "uopz_",
     "xmlrpc_", "xmlwriter_", "yaml_",
 ];
 
@@ -789,7 +791,7 @@ mod tests {
     #[test]
     fn extension_function_calls_in_a_url() {
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)", "sqlsrv_query($c, $q)", "oci_execute ($s)", "ibase_query(x)", "db2_exec($c, 'x')", "dba_open('/tmp/x', 'c')", "mcrypt_decrypt(a)", "uopz_set_return(x)", "getallheaders()", "ignore_user_abort(1)", "imagecreatefromstring($d)"] {
+        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)", "sqlsrv_query($c, $q)", "oci_execute ($s)", "ibase_query(x)", "db2_exec($c, 'x')", "dba_open('/tmp/x', 'c')", "mcrypt_decrypt(a)", "uopz_set_return(x)", "getallheaders()", "ignore_user_abort(1)", "imagecreatefromstring($d)", "intlcal_get_now()", "datefmt_create ('en')", "collator_sort($c, $a)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Path, v), "{v} as a path segment");
         }
