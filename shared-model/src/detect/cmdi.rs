@@ -393,7 +393,8 @@ fn is_imap_tag(w: &[u8]) -> bool {
 /// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
 /// `__js_function`, `child_process`, `process.mainModule`, `eval(String.fromCharCode`,
 /// `process.binding`, `this.constructor`, `new Function(`, `String.fromCharCode`, `module.exports`,
-/// `global.process`) as they read inside base64 at each of the three byte
+/// `global.process`, `execSync(`, `spawnSync(`, `Process.spawn(`, `while(true)`) as they read
+/// inside base64 at each of the three byte
 /// alignments, lower-cased like the matching form: only the characters that depend on the marker
 /// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
 const BASE64_MARKERS: &[&str] = &[
@@ -408,6 +409,10 @@ const BASE64_MARKERS: &[&str] = &[
     "u3ryaw5nlmzyb21dagfyq29kz", "n0cmluzy5mcm9tq2hhcknvzg", "tdhjpbmcuznjvbunoyxjdb2rl",
     "bw9kdwxllmv4cg9ydh", "1vzhvszs5lehbvcnrz", "tb2r1bguuzxhwb3j0c",
     "z2xvymfslnbyb2nlc3", "dsb2jhbc5wcm9jzxnz", "nbg9iywwuchjvy2vzc",
+    "zxhly1n5bmmo", "v4zwntew5jk", "legvju3luyy",
+    "c3bhd25tew5jk", "nwyxduu3luyy", "zcgf3bln5bmmo",
+    "uhjvy2vzcy5zcgf3bi", "byb2nlc3muc3bhd24o", "qcm9jzxnzlnnwyxduk",
+    "d2hpbguodhj1zs", "doawxlkhrydwup", "3aglszsh0cnvlk",
 ];
 
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
@@ -819,6 +824,18 @@ impl Check for Cmdi {
             lit("z2xvymfsln"),
             lit("dsb2jhbc5w"),
             lit("nbg9iywwuc"),
+            lit("zxhly1n5bm"),
+            lit("v4zwntew5j"),
+            lit("legvju3luy"),
+            lit("c3bhd25tew"),
+            lit("nwyxduu3lu"),
+            lit("zcgf3bln5b"),
+            lit("uhjvy2vzcy"),
+            lit("byb2nlc3mu"),
+            lit("qcm9jzxnzl"),
+            lit("d2hpbguodh"),
+            lit("doawxlkhry"),
+            lit("3aglszsh0c"),
             lit("constructor"),
             lit("runinnewcontext"),
             lit("reflect."),
@@ -1318,7 +1335,7 @@ mod tests {
     #[test]
     fn base64_markers_are_the_markers_encoded_at_each_alignment() {
         let mut expected = Vec::new();
-        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode", b"process.binding", b"this.constructor", b"new Function(", b"String.fromCharCode", b"module.exports", b"global.process"] {
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode", b"process.binding", b"this.constructor", b"new Function(", b"String.fromCharCode", b"module.exports", b"global.process", b"execSync(", b"spawnSync(", b"Process.spawn(", b"while(true)"] {
             for k in 0..3usize {
                 let mut bytes = vec![0u8; k];
                 bytes.extend_from_slice(marker);
@@ -1331,6 +1348,19 @@ mod tests {
         assert_eq!(super::BASE64_MARKERS, expected.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
         let triggers: Vec<&str> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit).collect();
         assert!(super::BASE64_MARKERS.iter().all(|m| triggers.contains(&&m[..10])), "each marker has its trigger");
+    }
+
+    #[test]
+    fn more_base64_wrapped_javascript() {
+        for payload in ["require('child_process').execSync('id')", "x=1;while(true){}", "Process.spawn('id')", "cp.spawnSync('sh')"] {
+            for pad in ["", "a", "ab"] {
+                let v = base64(format!("{pad}{payload}").as_bytes());
+                assert!(flags("attack.cmdi", &v), "{payload} at {pad:?}: {v}");
+            }
+        }
+        for v in [base64(b"while you wait, sync your files"), base64(b"{\"spawn\": true}"), "ZXhlY3V0aW9uIGxvZw==".to_string()] {
+            assert!(!flags("attack.cmdi", &v), "{v}");
+        }
     }
 
     #[test]
