@@ -62,40 +62,45 @@ const WINDOWS_ADMIN: &str = "runas|setspn|extrac32|sc\\s+(?:create|config|stop|d
 const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip(?:\s+(?:a|addr|address|r|route|link|neigh|n))?|ps(?:\s+-?(?:aux|axu|ef|elf|ax))?|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
 
 /// More programs, Unix and Windows, whose names are no word of prose (`bzcat`, `sshpass`,
-/// `sysctl`, `findstr`, `mklink`, `auditpol`): after a separator with an argument shape they are a
+/// `sysctl`, `findstr`, `mklink`, `auditpol`, PowerShell's aliases `gci`, `saps`, `ipmo`): after a separator with an argument shape they are a
 /// command line like any of [`STRONG`]. Sorted; also gate words.
 const TOOLS: &[&str] = &[
-    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii-xfr", "ascii85", "aspell", "assoc",
-    "atobm", "auditpol", "aws", "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar",
+    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii-xfr", "ascii85", "asnp", "aspell",
+    "assoc", "atobm", "auditpol", "aws", "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar",
     "bundler", "busctl", "byebug", "bzcat", "bzcmp", "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore",
     "bzz", "certbot", "chcp", "check_by_ssh", "check_cups", "check_log", "check_memory", "check_raid",
-    "check_ssl_cert", "check_statusfile", "chflags", "chgrp", "chkdsk", "choom", "chsh", "clang", "cleanmgr",
-    "cmdl32", "cmp", "cobc", "comm", "composer", "conhost", "coproc", "cowsay", "cowthink", "cpan", "cpanm", "csc",
-    "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
-    "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "efax",
-    "egrep", "eqn", "esh", "eventcreate", "eventvwr", "exiftool", "extrac32", "facter", "fgrep", "findstr", "fmt",
-    "fping", "ftpwho", "ftype", "gawk", "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci",
-    "gimp", "ginsh", "gpg", "gpg2", "gpupdate", "grc", "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm",
-    "hh", "htdigest", "htpasswd", "iconv", "iftop", "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs",
-    "jsc", "jshell", "klist", "knife", "ksetup", "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde",
-    "lessecho", "lesspipe", "lftp", "lftpget", "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex",
-    "luatex", "lwp-download", "lwp-dump", "lwp-mirror", "lwp-request", "lz4", "lzcat", "lzless", "lzma", "mailq",
-    "mailx", "manage-bde", "mawk", "mklink", "mknod", "mlocate", "mmc", "mosquitto", "mountvol", "msgattrib",
-    "msgcat", "msgconv", "msgfilter", "msgmerge", "msguniq", "msinfo32", "mstsc", "msxsl", "mtr", "mutt",
-    "mysqladmin", "mysqldump", "mysqlshow", "nasm", "nawk", "neofetch", "netdom", "nodejs", "nping", "nroff",
-    "nstat", "ntbackup", "octave", "openfiles", "openvpn", "openvt", "opkg", "osql", "pacman", "pcalua", "pdb",
-    "pdflatex", "pdftex", "pdksh", "perfmon", "perl5", "perlsh", "pftp", "pgrep", "php-cgi", "pico", "pidstat",
-    "pigz", "pktmon", "popd", "powershell_ise", "pry", "psed", "psftp", "ptar", "ptx", "puppet", "pushd", "pypy",
-    "qprocess", "raku", "rbash", "rdpsign", "redcarpet", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap",
-    "rmuser", "rnano", "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "runas", "rview",
-    "rvim", "rwinsta", "scriptrunner", "secedit", "setarch", "setfacl", "setspn", "sfc", "shuf", "slsh", "soelim",
-    "sqlcmd", "ssh-keygen", "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace",
+    "check_ssl_cert", "check_statusfile", "chflags", "chgrp", "chkdsk", "choom", "chsh", "clang", "clc", "cleanmgr",
+    "clhy", "clp", "cls", "clv", "cmdl32", "cmp", "cnsn", "cobc", "comm", "composer", "conhost", "coproc", "cowsay",
+    "cowthink", "cpan", "cpanm", "cpi", "csc", "csplit", "csvde", "csvtool", "cupsfilter", "cvpa", "dbp", "defrag",
+    "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode", "dmsetup", "dnsn", "dosbox", "doskey", "dsacls",
+    "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "ebp", "efax", "egrep", "epal", "epcsv", "epsn",
+    "eqn", "esh", "etsn", "eventcreate", "eventvwr", "exiftool", "exsn", "extrac32", "facter", "fgrep", "fhx",
+    "findstr", "fmt", "fping", "ftpwho", "ftype", "gawk", "gcb", "gci", "gcloud", "gcm", "gcore", "gcs", "gem",
+    "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ghy", "gimp", "ginsh", "gjb", "gpg", "gpg2", "gpupdate",
+    "gpv", "grc", "groovy", "groupdel", "gsn", "gsnp", "gsv", "gtester", "gtz", "gwmi", "gzcat", "gzexe", "helm",
+    "hh", "htdigest", "htpasswd", "icm", "iconv", "iftop", "ihy", "iisreset", "ionice", "ip6tables", "ipal",
+    "ipcsv", "ipmo", "ipsn", "ise", "ispell", "iwmi", "jexec", "jjs", "jsc", "jshell", "klist", "knife", "ksetup",
+    "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp", "lftpget",
+    "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-download", "lwp-dump",
+    "lwp-mirror", "lwp-request", "lz4", "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink",
+    "mknod", "mlocate", "mmc", "mosquitto", "mountvol", "msgattrib", "msgcat", "msgconv", "msgfilter", "msgmerge",
+    "msguniq", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nal", "nasm",
+    "nawk", "ndr", "neofetch", "netdom", "nmo", "nodejs", "nping", "npssc", "nroff", "nsn", "nstat", "ntbackup",
+    "octave", "ogv", "openfiles", "openvpn", "openvt", "opkg", "osql", "pacman", "pcalua", "pdb", "pdflatex",
+    "pdftex", "pdksh", "perfmon", "perl5", "perlsh", "pftp", "pgrep", "php-cgi", "pico", "pidstat", "pigz",
+    "pktmon", "popd", "powershell_ise", "pry", "psed", "psftp", "ptar", "ptx", "puppet", "pushd", "pypy",
+    "qprocess", "raku", "rbash", "rbp", "rcjb", "rcsn", "rdpsign", "rdr", "redcarpet", "regini", "relog",
+    "repadmin", "restic", "rexec", "rjb", "rlwrap", "rmo", "rmuser", "rnano", "rni", "rnp", "rpcping", "rpmdb",
+    "rpmquery", "rpmverify", "rsn", "rsnp", "rujb", "run-mailcap", "run-parts", "runas", "rview", "rvim", "rvpa",
+    "rwinsta", "rwmi", "sajb", "saps", "sasv", "sbp", "scb", "scriptrunner", "secedit", "setarch", "setfacl",
+    "setspn", "sfc", "shcm", "shuf", "sls", "slsh", "soelim", "spjb", "spps", "spsv", "sqlcmd", "ssh-keygen",
+    "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "stz", "subst", "sujb", "svn", "swmi", "sxstrace",
     "sysctl", "systemd-resolve", "systemd-run", "tailf", "taskset", "tbl", "tcping", "tcptraceroute", "timedatectl",
-    "tpmtool", "traceroute6", "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unexpand",
-    "unlz4", "unlzma", "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind",
-    "vbc", "vigr", "vimdiff", "vipw", "virsh", "volatility", "waitfor", "wdsutil", "wecutil", "whiptail", "winnt32",
-    "wireshark", "wsl", "xelatex", "xetex", "xmodmap", "xmore", "xpad", "xzcat", "xzdec", "xzgrep", "xzless",
-    "yarn", "yelp", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+    "tpmtool", "traceroute6", "tracerpt", "trcm", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil",
+    "unexpand", "unlz4", "unlzma", "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode",
+    "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh", "volatility", "waitfor", "wdsutil", "wecutil",
+    "whiptail", "winnt32", "wireshark", "wjb", "wsl", "xelatex", "xetex", "xmodmap", "xmore", "xpad", "xzcat",
+    "xzdec", "xzgrep", "xzless", "yarn", "yelp", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
 ];
 
 /// The alternation of every command that counts after a separator with an argument shape:
@@ -104,15 +109,18 @@ pub(crate) fn strong_commands() -> String {
     format!("(?:{STRONG}|{})", TOOLS.join("|"))
 }
 
-/// Programs whose names are also words of English (`make`, `screen`, `patch`, `tree`, `su`):
+/// Programs whose names are also words of English (`make`, `screen`, `patch`, `tree`, `su`),
+/// or short enough to be an abbreviation (PowerShell's `gc`, `ni`, `sl`, `gps`):
 /// after a separator they count only with an option, a path or a redirection right after them
 /// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
 const WORD_TOOLS: &[&str] = &[
-    "ab", "ar", "arch", "as", "batch", "bridge", "cancel", "cipher", "column", "compress", "convert", "crash",
-    "dialog", "diff", "ed", "es", "expand", "expect", "fc", "fetch", "finger", "fish", "fold", "genie", "go", "hd",
-    "highlight", "history", "install", "jobs", "join", "ld", "links", "locate", "look", "lp", "make", "man", "move",
-    "nl", "nm", "paste", "patch", "pax", "pic", "pr", "red", "rename", "replace", "rev", "sash", "screen", "script",
-    "service", "sg", "snap", "split", "ss", "su", "task", "tex", "tic", "tree", "ul", "wall", "watch", "yes",
+    "ab", "ac", "ar", "arch", "as", "batch", "bridge", "cancel", "cfs", "cipher", "cli", "column", "compress",
+    "convert", "cpp", "crash", "dialog", "diff", "ed", "es", "expand", "expect", "fc", "fetch", "finger", "fish",
+    "fl", "fold", "ft", "fw", "gal", "gbp", "gc", "gdr", "genie", "gi", "gin", "gl", "gm", "gmo", "go", "gp", "gps",
+    "gu", "gv", "hd", "highlight", "history", "ii", "install", "jobs", "join", "ld", "links", "locate", "look",
+    "lp", "make", "man", "mi", "move", "mp", "ni", "nl", "nm", "nv", "oh", "paste", "patch", "pax", "pic", "pr",
+    "red", "rename", "replace", "rev", "ri", "rp", "rv", "sal", "sash", "screen", "script", "service", "sg", "si",
+    "sl", "snap", "sp", "split", "ss", "su", "sv", "task", "tex", "tic", "tree", "ul", "wall", "watch", "yes",
 ];
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
@@ -1221,6 +1229,16 @@ mod tests {
             assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form field");
         }
         for v in ["run `ls` to list files", "(`git`) is a tool", "use `curl` or `wget`", "`git status` shows changes", "colors; red and blue", "hand-made; as usual", "yes; man overboard"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn powershell_aliases_after_a_separator() {
+        for v in ["; gci c:\\windows", "|saps -FilePath calc", "& ipmo .\\x.psm1", "; gwmi -Class win32_process", "x;sl c:\\", "; gc -Path c:\\boot.ini"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["price; GBP 5", "we met; gin and tonic", "x; cli tools", "a; gps tracking", "notes; si senor"] {
             assert!(!flags("attack.cmdi", v), "{v}");
         }
     }
