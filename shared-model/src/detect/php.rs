@@ -15,7 +15,7 @@
 //! `zip://`, `data://text/plain,...` wherever a file name goes. A bare function *name* (`eval`, `phpinfo` in
 //! prose) is not a call and stays clean.
 
-use super::gate::{call_follows, gated, in_sorted, is_word, lit, skip_space, skip_space_comments, starts_word, word_before};
+use super::gate::{call_follows, gated, in_sorted, is_word, lit, skip_space, skip_space_comments, word_before};
 use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
@@ -572,7 +572,10 @@ impl Check for Php {
             lit("finfo_open"),
             lit("get_meta_tags"),
             lit("getlastmod"),
-            gated("gz", starts_word),
+            lit("gzcompress"),
+            lit("gzdeflate"),
+            lit("gzencode"),
+            lit("gzfile"),
             lit("md5_file"),
             lit("sha1_file"),
             lit("hash_hmac_file"),
