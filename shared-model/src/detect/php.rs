@@ -15,7 +15,7 @@
 //! `zip://`, `data://text/plain,...` wherever a file name goes. A bare function *name* (`eval`, `phpinfo` in
 //! prose) is not a call and stays clean.
 
-use super::gate::{gated, in_sorted, is_word, lit, skip_space, word_before};
+use super::gate::{call_follows, gated, in_sorted, is_word, lit, skip_space, skip_space_comments, word_before};
 use super::{is_file_name, is_json_text, stronger, Check, Family, Hit, Rules, Subject, Trigger};
 use crate::fields::{Part, ValueType};
 use crate::finding::Severity::{Critical, High, Medium};
@@ -82,9 +82,11 @@ const PHP_ONLY: &[&str] = &[
 /// Names of functions that only a PHP payload spells, so that even without their call (a name
 /// passed as a callback, `array_map('shell_exec', ...)`, or probed alone) they are code outside a
 /// JSON text field: commands, code from strings, decoders that unwrap a payload, the process and
-/// environment an attacker maps, sockets. Names that are also an API's field names
-/// (`is_file`, `strlen`, `json_encode`) stay out. A regex.
-const BARE_NAMES: &str = "__halt_compiler|apache_child_terminate|base64_decode|bzdecompress|call_user_func(?:_array)?|convert_uu(?:de|en)code|create_function|curl_exec|curl_file_create|escapeshell(?:arg|cmd)|exif_read_data|read_exif_data|file_(?:get|put)_contents|p?fsockopen|ftp_(?:ssl_)?connect|get_cfg_var|get_current_user|get_defined_(?:constants|functions|vars)|get_class_(?:methods|vars)|getmy(?:gid|inode|pid|uid)|gz(?:decode|inflate|uncompress)|header_register_callback|highlight_file|ini_get_all|ini_set|iterator_apply|move_uploaded_file|pcntl_(?:exec|fork)|php_uname|posix_(?:get(?:pwnam|pwuid|login|e?[ug]id)|kill|mkfifo|mknod|uname|ttyname)|preg_replace_callback(?:_array)?|proc_(?:open|close|get_status|nice|terminate)|register_(?:shutdown|tick)_function|rename_function|runkit_(?:constant|function|method)_[a-z]+|shell_exec|show_source|simplexml_load_(?:file|string)|str_rot13|stream_socket_client|sys_get_temp_dir";
+/// environment an attacker maps, sockets, callbacks and handlers a payload installs, the files and
+/// images it reads or writes (PHP's own spellings, as in the published CRS list of high-risk
+/// names). Names that are also an API's field names or other languages' (`is_file`, `strlen`,
+/// `json_encode`, `getenv`, `putenv`, zlib's `gzopen`, `hex2bin`) stay out. A regex.
+const BARE_NAMES: &str = "__halt_compiler|apache_child_terminate|base64_decode|bzdecompress|call_user_func(?:_array)?|convert_uu(?:de|en)code|create_function|curl_exec|curl_file_create|escapeshell(?:arg|cmd)|exif_read_data|read_exif_data|file_(?:get|put)_contents|p?fsockopen|ftp_(?:ssl_)?connect|get_cfg_var|get_current_user|get_defined_(?:constants|functions|vars)|get_class_(?:methods|vars)|getmy(?:gid|inode|pid|uid)|gz(?:decode|inflate|uncompress)|header_register_callback|highlight_file|ini_get_all|ini_set|iterator_apply|move_uploaded_file|pcntl_(?:exec|fork)|php_uname|posix_(?:get(?:pwnam|pwuid|login|e?[ug]id)|kill|mkfifo|mknod|uname|ttyname)|preg_replace_callback(?:_array)?|proc_(?:open|close|get_status|nice|terminate)|register_(?:shutdown|tick)_function|rename_function|runkit_(?:constant|function|method)_[a-z]+|shell_exec|show_source|simplexml_load_(?:file|string)|str_rot13|stream_socket_client|sys_get_temp_dir|array_(?:diff|intersect)_u(?:assoc|key)|array_u(?:diff|intersect)(?:_u?assoc)?|bzopen|debug_backtrace|exif_(?:imagetype|tagname|thumbnail)|finfo_open|get_meta_tags|getlastmod|gz(?:compress|deflate|encode|file)|hash_(?:hmac|update)_file|(?:md5|sha1)_file|parse_ini_file|readgzfile|image2wbmp|imagecreatefrom[a-z0-9]+|imagegd2?|iptcembed|mb_eregi?(?:_match|_replace(?:_callback)?)?|mb_parse_str|php_strip_whitespace|phpversion|session_set_save_handler|set_(?:error|exception)_handler|set_include_path|set_magic_quotes_runtime|setdefaultstub|spl_autoload_register|sqlite_(?:array_query|create_aggregate|create_function|exec|open|popen|query|single_query|unbuffered_query)|stream_context_create|zlib_decode|html_entity_decode|htmlspecialchars_decode|stripcslashes|(?:function|method|class)_exists|mysql_query|odbc_(?:connect|exec|execute|result(?:_all)?)|ob_(?:start|get_(?:clean|contents|flush)|end_(?:clean|flush))";
 
 /// `php.ini` directives that a request sets through an injected `ini_set`, `.user.ini` or
 /// `-d` option: what turns code execution, file inclusion, error display or mail on, the
@@ -192,12 +194,14 @@ const PHP_RISKY: &str = "shell_exec|passthru|proc_open|pcntl_exec|create_functio
 /// that other code shares stay out (`pg_` is PostgreSQL's too, `sodium_` libsodium's, `mb_`,
 /// `ob_` and `stream_` are ordinary identifier stems, `shm_`, `ldap_`, `curl_` and `zip_` C
 /// libraries'). The database clients PHP had or has (`mssql_query`, `sqlsrv_connect`,
-/// `oci_execute`, `ibase_query`, `db2_exec`, `dba_open`) name their functions so too. Sorted.
+/// `oci_execute`, `ibase_query`, `db2_exec`, `dba_open`) name their functions so too, and so do
+/// intl (`intlcal_get`, `datefmt_create`, `collator_sort`). Sorted.
 const EXTENSION_PREFIXES: &[&str] = &[
-    "apache_", "apcu_", "ctype_", "cubrid_", "db2_", "dba_", "enchant_", "fbsql_", "finfo_", "gmp_", "grapheme_",
-    "ibase_", "iconv_", "imap_", "ingres_", "intl_", "libxml_", "maxdb_", "mcrypt_", "msql_",
-    "mssql_", "mysql_", "mysqli_", "numfmt_", "oci_", "odbc_", "opcache_", "openssl_", "pcntl_", "posix_",
-    "readline_", "runkit7_", "shmop_", "sodium_crypto_", "spl_", "sqlsrv_", "sybase_", "tidy_", "uopz_",
+    "apache_", "apcu_", "collator_", "ctype_", "cubrid_", "datefmt_", "db2_", "dba_", "enchant_", "fbsql_",
+    "finfo_", "gmp_", "grapheme_", "ibase_", "iconv_", "imap_", "ingres_", "intl_", "intlcal_", "intlgregcal_",
+    "intltz_", "libxml_", "maxdb_", "mcrypt_", "msgfmt_", "msql_", "mssql_", "mysql_", "mysqli_", "normalizer_",
+    "numfmt_", "oci_", "odbc_", "opcache_", "openssl_", "pcntl_", "posix_", "readline_", "resourcebundle_",
+    "runkit7_", "shmop_", "sodium_crypto_", "spl_", "sqlsrv_", "sybase_", "tidy_", "transliterator_", "uopz_",
     "xmlrpc_", "xmlwriter_", "yaml_",
 ];
 
@@ -284,7 +288,62 @@ fn php_call(b: &[u8], s: usize, _e: usize) -> bool {
 
 /// Gate for `(`: a PHP function called by name or through an expression.
 fn call(b: &[u8], s: usize, e: usize) -> bool {
-    php_call(b, s, e) || dynamic_call(b, s, e)
+    php_call(b, s, e) || dynamic_call(b, s, e) || built_name_call(b, s) || escaped_string_call(b, s)
+}
+
+/// Whether the `(` at `open` calls a parenthesized concatenation (`(sy.(st).em)(`,
+/// `(s.y.s.t.e.m)(`, `($a.$b)(`): PHP joins bare words and variables with `.` into the name of the
+/// function it calls, which is how a payload spells `system` without the word. The group must
+/// hold a `.` and be only words, dots, quotes, spaces and parentheses; it is a call when its
+/// letters spell one of [`CALLS`] or it joins variables. Reads at most 96 bytes back.
+fn built_name_call(b: &[u8], open: usize) -> bool {
+    let Some(close) = super::gate::prev_non_space(b, open).filter(|&j| b[j] == b')') else {
+        return false;
+    };
+    let (mut depth, mut dot, mut variable) = (0usize, false, false);
+    let mut name = [0u8; 32];
+    let mut n = 0;
+    let mut i = close + 1;
+    while i > 0 && close + 1 - i < 96 {
+        i -= 1;
+        let c = b[i];
+        match c {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    if !dot {
+                        return false;
+                    }
+                    name[..n].reverse();
+                    return variable || in_sorted(CALLS, &name[..n]);
+                }
+            }
+            b'.' => dot = true,
+            b'$' => variable |= b.get(i + 1).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_'),
+            b'\'' | b'"' | b' ' | b'\t' => {}
+            c if is_word(c) => {
+                if n == name.len() {
+                    return false;
+                }
+                name[n] = c.to_ascii_lowercase();
+                n += 1;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The first `(` in `b` that [`built_name_call`] says calls a built name.
+fn first_built_name_call(b: &[u8]) -> Option<usize> {
+    b.iter().enumerate().filter(|&(_, &c)| c == b'(').map(|(i, _)| i).find(|&i| built_name_call(b, i))
+}
+
+/// Whether the `(` at `open` follows a string that ends in an octal or hex escape
+/// (`"\163\171\163\164\145\155"(`): a function name spelled by character codes.
+fn escaped_string_call(b: &[u8], open: usize) -> bool {
+    super::gate::prev_non_space(b, open).is_some_and(|q| matches!(b[q], b'"' | b'\'') && q > 0 && b[..q].iter().rev().take(4).any(|&c| c == b'\\'))
 }
 
 /// Undoes string concatenation (`"sys"."t".'em'` is `"system"`), so a function name built from
@@ -323,7 +382,16 @@ fn php_variable(b: &[u8], _s: usize, e: usize) -> bool {
         return true;
     }
     let n = rest.iter().take(24).take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
-    n > 0 && rest.get(skip_space(rest, n)) == Some(&b'(')
+    let after = skip_space_comments(rest, n);
+    match rest.get(after) {
+        Some(b'(') => n > 0,
+        // `${"x"}(`, `$a{1}(`, `$a[0](`: a name or an element called as a function.
+        Some(&open @ (b'{' | b'[')) => {
+            let close = if open == b'{' { b'}' } else { b']' };
+            rest[after..].iter().take(42).position(|&c| c == close).is_some_and(|p| rest.get(skip_space(rest, after + p + 1)) == Some(&b'('))
+        }
+        _ => false,
+    }
 }
 
 impl Php {
@@ -335,12 +403,17 @@ impl Php {
         let named_call = format!(r#"(?:^|[;{{}}()\s'"=])(?:{risky})\s*\("#);
         let command_call = format!(r#"\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\((?:\s*["'`])?\s*{}\b"#, super::cmdi::strong_commands());
         let dynamic = format!(r#"(?:["'`]\s*(?:{RUNS})\s*["'`]|\(\s*(?:{RUNS})\s*\)|\[\s*["'`](?:{RUNS})["'`]\s*\]|\[\s*(?:{RUNS})\s*\]\s*\[\s*\d+\s*\])[)\]]*(?:\[\s*\d+\s*\])*[)\]]*(?:\(|\s+\(\s*["'$)])"#);
+        // `define('z', 'sys'.'tem')`, `define('z', [['system']])`: a constant holding a function's
+        // name, called later through it (`z('id')`, `(z)[0][0]('id')`). Read on the joined form.
+        let define = format!(r#"\bdefine\s*\(\s*['"][a-z_][a-z0-9_]*['"]\s*,\s*[\[\s]*['"](?:{RUNS})['"]"#);
         let directive = format!(
             r"(?:^|[\s;&])(?:{}|phar\.readonly|cgi\.(?:force_redirect|fix_pathinfo|redirect_status_env)|session\.(?:save_path|save_handler|serialize_handler|use_trans_sid|use_only_cookies|use_cookies|use_strict_mode|cookie_httponly|cookie_secure|referer_check|auto_start|upload_progress\.[a-z_]+)|suhosin\.[a-z.]+|mail\.(?:add_x_header|log|force_extra_parameters)|assert\.(?:active|callback|exception|warning|bail)|(?:opcache|xdebug|zend|mbstring|pcre|mysqli|mysqlnd|pdo_mysql|fastcgi)\.[a-z_]+[a-z_.]*|zlib\.output_[a-z_]+|phar\.[a-z_]+|user_ini\.(?:filename|cache_ttl))\s*=\s*\S|(?:^|[\s;&])(?:disable_functions|disable_classes|open_basedir)\s*=\s*$|(?:^|[\s;&])extension\s*=\s*\S*\.(?:so|dll)\b",
             DIRECTIVES.iter().map(|d| d.replace('.', r"\.")).collect::<Vec<_>>().join("|")
         );
         let table = [
             (r"<\?(?:php\b|=\s*[$`a-z_(])", Critical, 0.9, "PHP opening tag"),
+            // The short tag `<? ` opening a statement (`<? echo `id`; ?>`); `<?xml` has no space.
+            (r"<\?\s+(?:echo|print|die|exit|system|exec|passthru|shell_exec|eval|assert|include|require|readfile|phpinfo)\b|<\?\s+(?:\$[a-z_]|`)", Critical, 0.9, "PHP short opening tag"),
             // `[php]...[/php]`: the tags some CMSs and forum engines run as PHP.
             (r"\[[/\\]?php\]", High, 0.8, "PHP block tag"),
             (dynamic.as_str(), Critical, 0.9, "PHP function called by a string or expression"),
@@ -348,6 +421,11 @@ impl Php {
             (spaced_call.as_str(), High, 0.8, "PHP function call"),
             (named_call.as_str(), Medium, 0.6, "PHP function name called"),
             (r"\bchr\s*\(\s*\d+\s*\)\s*\.\s*chr\s*\(", High, 0.8, "PHP string built from chr()"),
+            (define.as_str(), Critical, 0.9, "PHP constant defined as a command function's name"),
+            (r#"["'](?:\\(?:[0-7]{1,3}|x[0-9a-f]{1,2}))+["']\s*\("#, Critical, 0.9, "PHP function named by character escapes"),
+            // A data: URL whose content is PHP, by media type or by its base64 opening `<?`
+            // (`PD9`, `PD8`): what `include`, `file_get_contents` or `allow_url_include` run.
+            (r#"data:\s*(?:application|text)/(?:x-)?(?:httpd-)?php[a-z0-9.+-]*\s*[;,]|data:[^,\s]{0,60};\s*base64\s*,\s*pd[89]"#, Critical, 0.9, "PHP code in a data: URL"),
             (r#"\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b|\$http_(?:raw_post_data|response_header|post_files|(?:get|post|cookie|server|env|session|post_files)_vars)\b|\$php_errormsg\b|\$\{\s*['"]?_(?:get|post|request|cookie|server|files|env|session)\b"#, High, 0.8, "PHP superglobal"),
             (r#"\$[a-z_][a-z0-9_]*\s*\(|\$_(?:get|post|request|cookie)\s*\[[^\]]*\]\s*\("#, High, 0.8, "PHP variable function"),
             (r#"(?:^|[;&\s"'=\[{(])[oc]:\+?\d+:"[a-z_\\][a-z0-9_\\]*":\+?\d+:\{"#, Critical, 0.9, "PHP serialized object"),
@@ -371,7 +449,9 @@ impl Php {
             EXTENSION_PREFIXES.join("|"),
             plain.join("|")
         );
-        let bare_name = format!(r"(?:^|[^a-z0-9_$>:.\\])(?:{BARE_NAMES})(?:$|[^a-z0-9_])");
+        // A name as the whole value or set apart as code (quoted, assigned, listed, passed);
+        // named in a sentence (`I used set_error_handler`) it is prose.
+        let bare_name = format!(r#"(?:^\s*|['"`=,(\[]\s*)(?:{BARE_NAMES})\s*(?:$|['"`),\];(])"#);
         Ok(Php {
             rules: Rules::new(super::Family::Php, &table)?,
             strict_rules: Rules::new(
@@ -383,6 +463,10 @@ impl Php {
                     // `chr(123)`: a character spelled by its code, how a payload hides the
                     // letters a filter looks for; no URL, form or XML value of an API is one.
                     (r"\bchr\s*\(\s*\d{1,3}\s*\)", High, 0.7, "character built from its code"),
+                    // `${"x"}(`, `$a{1}(`, `$a[0](`: a variable's name or element called as a
+                    // function (a template placeholder in a JSON text is left alone).
+                    (r#"\$\{\s*(?:['"][^{}]{0,40}|[^{}]{0,40}[.('"][^{}]{0,40})\}\s*\(|\$[a-z_][a-z0-9_]*\s*(?:\{[^{}]{0,40}\}|\[[^\[\]]{0,40}\]|(?:/\*[^*]{0,40}\*/\s*)+)\s*\("#, High, 0.8, "PHP variable function"),
+                    (r#"^\s*["']?phpinfo["']?\s*;?\s*$"#, High, 0.7, "phpinfo probe"),
                 ],
             )?,
             // A script extension at the end (also past trailing dots, slashes and spaces), or before what
@@ -401,6 +485,9 @@ impl Check for Php {
         const T: &[Trigger] = &[
             lit("<?php"),
             lit("<?="),
+            lit("<? "),
+            lit("<?\t"),
+            lit("<?\n"),
             gated("(", call),
             lit("\".\""),
             lit("'.'"),
@@ -475,6 +562,62 @@ impl Check for Php {
             lit("str_rot13"),
             lit("stream_socket"),
             lit("sys_get_temp"),
+            lit("array_diff_u"),
+            lit("array_intersect_u"),
+            lit("array_udiff"),
+            lit("array_uintersect"),
+            lit("bzopen"),
+            lit("debug_backtrace"),
+            lit("exif_"),
+            lit("finfo_open"),
+            lit("get_meta_tags"),
+            lit("getlastmod"),
+            lit("gzcompress"),
+            lit("gzdeflate"),
+            lit("gzencode"),
+            lit("gzfile"),
+            lit("md5_file"),
+            lit("sha1_file"),
+            lit("hash_hmac_file"),
+            lit("hash_update_file"),
+            lit("parse_ini_file"),
+            lit("readgzfile"),
+            lit("image2wbmp"),
+            lit("imagecreatefrom"),
+            lit("imagegd"),
+            lit("iptcembed"),
+            lit("mb_ereg"),
+            lit("mb_parse_str"),
+            lit("php_strip"),
+            lit("phpversion"),
+            lit("session_set_save"),
+            lit("set_error_handler"),
+            lit("set_exception_handler"),
+            lit("set_include_path"),
+            lit("set_magic_quotes"),
+            lit("setdefaultstub"),
+            lit("spl_autoload"),
+            lit("sqlite_"),
+            lit("stream_context"),
+            lit("zlib_decode"),
+            lit("html_entity_decode"),
+            lit("htmlspecialchars_decode"),
+            lit("stripcslashes"),
+            lit("function_exists"),
+            lit("method_exists"),
+            lit("class_exists"),
+            lit("mysql_query"),
+            lit("odbc_"),
+            lit("ob_start"),
+            lit("ob_get_"),
+            lit("ob_end_"),
+            gated("define", call_follows),
+            lit("base64,pd9"),
+            lit("base64,pd8"),
+            lit("x-httpd-php"),
+            lit("/x-php"),
+            lit("text/php"),
+            lit("application/php"),
         ];
         T
     }
@@ -491,6 +634,9 @@ impl Check for Php {
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
         if is_file_name(s.name) && self.upload.is_match(s.text) {
             return Some(Hit::new(Family::Php, High, 0.9, 0, "script or server configuration file name in an upload"));
+        }
+        if let Some(at) = first_built_name_call(s.text.as_bytes()) {
+            return Some(Hit::new(Family::Php, Critical, 0.9, at, "PHP function called by a name built from pieces"));
         }
         let joined = join_strings(s.text);
         let hit = self.rules.best_either(s.text, joined.as_deref());
@@ -648,7 +794,7 @@ mod tests {
     #[test]
     fn extension_function_calls_in_a_url() {
         let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
-        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)", "sqlsrv_query($c, $q)", "oci_execute ($s)", "ibase_query(x)", "db2_exec($c, 'x')", "dba_open('/tmp/x', 'c')", "mcrypt_decrypt(a)", "uopz_set_return(x)", "getallheaders()", "ignore_user_abort(1)", "imagecreatefromstring($d)"] {
+        for v in ["odbc_exec($c, $q)", "tidy_repair_string (x)", "posix_getpwuid(0)", "sodium_crypto_box_keypair()", "mysqli_query ($l, 'x')", "openssl_decrypt(a)", "sqlsrv_query($c, $q)", "oci_execute ($s)", "ibase_query(x)", "db2_exec($c, 'x')", "dba_open('/tmp/x', 'c')", "mcrypt_decrypt(a)", "uopz_set_return(x)", "getallheaders()", "ignore_user_abort(1)", "imagecreatefromstring($d)", "intlcal_get_now()", "datefmt_create ('en')", "collator_sort($c, $a)"] {
             assert!(at(Part::Query, v), "{v}");
             assert!(at(Part::Path, v), "{v} as a path segment");
         }
@@ -696,6 +842,71 @@ mod tests {
             assert!(at(Part::Query, v), "{v}");
         }
         assert!(!at(Part::Query, "mysql_native_password"), "a plugin name");
+    }
+
+    #[test]
+    fn names_built_from_pieces_and_constants() {
+        // Bare words and variables joined by `.` into the called name, a constant holding a
+        // command function's name, a name spelled by character escapes.
+        for v in [
+            "(sy.(st).em)(@id)",
+            "(pas . sthru)('ls')",
+            "(s.h.e.l.l._.e.x.e.c)(\"id\")",
+            "($x.$y)('whoami')",
+            "define('cmd', 'pass'.'thru'); cmd('ls');",
+            "define(\"k\", [[\"sys\" . \"tem\"]]);(k)[0][0](\"id\")",
+            "\"\\163\\171\\163\\164\\145\\155\"(\"id\")",
+            "'\\x65\\x78\\x65\\x63'('id')",
+        ] {
+            assert!(flags("attack.php", v), "{v}");
+            assert!(flags_in_json("attack.php", v), "{v} in a JSON text");
+        }
+        for v in [
+            "(see fig.2)(right)",
+            "(approx. 5)(est.)",
+            "($5.00)(incl. tax)",
+            "(sys.tem) is a made-up word",
+            "define('MAX', 10)",
+            "please define('term', 'a word')",
+            "\"\\n\" (a newline)",
+            "(Inc.)(2021)",
+        ] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
+    }
+
+    #[test]
+    fn variable_names_and_elements_called() {
+        for v in ["${\"x\"}(\"id\")", "$a{1}()", "$f[0]($_GET[1])", "${ 'sys'.'tem' }('id')"] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        assert!(flags("attack.php", "$a /**/ (\"id\")") && flags("attack.php", "<? echo `id`; ?>") && flags("attack.php", "<?\n$x = 1;"));
+        assert!(!flags("attack.php", "<?xml version=\"1.0\"?>") && !flags("attack.php", "use <? for short tags") && !flags("attack.php", "$a /* note */ and (b)"));
+        for v in ["Hello ${name}", "${name}(s)", "${count} items (approx)", "$a[0] and (b)", "cost $5 (x)"] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
+        // A template placeholder in a JSON text stays a code sample.
+        assert!(!flags_in_json("attack.php", "`${label}(${count})`"));
+    }
+
+    #[test]
+    fn more_high_risk_names_and_php_data_urls() {
+        let at = |part, v: &str| scan_at(part, ValueType::Text, "q", v).iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5);
+        for v in ["debug_backtrace", "get_meta_tags", "'spl_autoload_register'", "set_error_handler", "gzdeflate", "imagecreatefrompng", "sqlite_popen", "stream_context_create", "ob_start", "phpversion", "phpinfo", "'phpinfo';"] {
+            assert!(at(Part::Query, v), "{v}");
+            assert!(at(Part::Body, v), "{v} in a form field");
+        }
+        for v in ["passthru", "gzip", "ob_starter", "putenv", "gzopen", "my_phpversion_check", "I used set_error_handler in my code", "sqlite_", "the phpinfo page shows it", "debug", "image_create"] {
+            assert!(!at(Part::Query, v), "{v}");
+        }
+        assert!(!at(Part::Query, "call debug_backtrace to see the stack"), "prose in a URL");
+        assert!(!scan_at(Part::Body, ValueType::Text, "$.note", "call debug_backtrace to see the stack").iter().any(|f| f.kind == "attack.php" && f.weight() >= 0.5), "prose in a JSON text");
+        for v in ["data:application/x-httpd-php;base64,PD9waHAgaWQ7Pz4=", "data:text/plain;base64,PD89YGlkYDs=", "data:text/x-php,<?php id;"] {
+            assert!(flags("attack.php", v), "{v}");
+        }
+        for v in ["data:image/png;base64,iVBORw0KGgo=", "data:text/plain;base64,SGVsbG8=", "a php data format"] {
+            assert!(!flags("attack.php", v), "{v}");
+        }
     }
 
     #[test]

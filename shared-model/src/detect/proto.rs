@@ -36,6 +36,9 @@ impl Proto {
                 (r#"__proto__\s*(?:\[|\.\s*[a-z_$]|["']\s*:)|\bconstructor\s*\]?\s*(?:\.\s*|\[\s*["']?)prototype\b["']?\s*\]?\s*(?:\.\s*[a-z_$]|\[)"#, High, 0.8, "prototype path in a value"),
                 // `Object.prototype.isAdmin = true`: an assignment onto every object's prototype
                 // (code that only reads it, `Object.prototype.toString.call(x)`, is left alone).
+                // `{"constructor": {"prototype": {...}}}` inside a string the application parses as
+                // JSON: the same write as `__proto__`, spelled as nested keys.
+                (r#"["'`]constructor["'`]\s*:\s*\{\s*["'`]prototype["'`]\s*:"#, High, 0.8, "prototype path as nested JSON keys in a value"),
                 (r#"\bobject\s*\.\s*prototype\s*(?:\.\s*[a-z_$][a-z0-9_$]*|\[\s*["'][^"']*["']\s*\])\s*=[^=]"#, High, 0.8, "assignment to Object.prototype"),
             ],
         )?;
@@ -84,6 +87,17 @@ mod tests {
     }
     fn as_query_name(v: &str) -> bool {
         scan_at(Part::QueryName, ValueType::Text, v, v).iter().any(|f| f.kind == "attack.prototype_pollution")
+    }
+
+    #[test]
+    fn nested_json_keys_in_a_value() {
+        for v in ["{\"constructor\":{\"prototype\":{\"isAdmin\":true}}}", "{'constructor': {'prototype': {'x': 1}}}"] {
+            assert!(flags("attack.prototype_pollution", v), "{v}");
+            assert!(flags_in_json("attack.prototype_pollution", v), "{v} in a JSON text");
+        }
+        for v in ["{\"constructor\":\"Acme\",\"prototype\":true}", "the constructor: a prototype builder"] {
+            assert!(!flags_in_json("attack.prototype_pollution", v), "{v}");
+        }
     }
 
     #[test]

@@ -61,11 +61,13 @@ fn template_call(b: &[u8], s: usize, e: usize) -> bool {
 
 /// Gate for a dialog or `eval` named as a value, not called (`(alert)(1)`, `.map(alert)`,
 /// `onerror=alert;`, `(0,eval)(x)`): an opening parenthesis, `=` or `,` before it, a closing
-/// one, `;` or `,` after.
+/// one, `;` or `,` after; or a method that calls it follows (`alert.call(`).
 fn dialog_as_value(b: &[u8], s: usize, e: usize) -> bool {
     let before = b[..s].iter().rev().find(|c| !c.is_ascii_whitespace());
     let after = b[e.min(b.len())..].iter().find(|c| !c.is_ascii_whitespace());
-    matches!(before, Some(b'(' | b'=' | b',')) && matches!(after, Some(b')' | b';' | b','))
+    let mut buf = [0u8; 24];
+    let invoked = after == Some(&b'.') && matches!(super::gate::word_at(b, skip_space(b, skip_space(b, e) + 1), &mut buf), b"call" | b"apply" | b"bind");
+    invoked || (matches!(before, Some(b'(' | b'=' | b',')) && matches!(after, Some(b')' | b';' | b',')))
 }
 
 /// Gate for `[`: indexing a global object (`top['al'+'ert']`, `self /*x*/ [`).
@@ -195,7 +197,10 @@ impl Xss {
         // does, never what a URL, header, form or XML value holds; in a JSON text field they are
         // a code sample (and fractions there are recipes).
         let strict = [
-            (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|,\s*\d))"#, High, 0.7, "script timer given code"),
+            (r#"\b(?:settimeout|setinterval|setimmediate|execscript)\s*(?:\(\s*(?:["'`]|[a-z_$][\w$.]*\s*(?:\(|\)|,\s*\d))|`)"#, High, 0.7, "script timer given code"),
+            // A value that is nothing but a DOM sink (`document.cookie`, `window.location.href`,
+            // `x.parentNode.innerHTML`), no sentence around it: a probe for where input lands.
+            (r#"^\s*(?:document\s*\.\s*(?:cookie|domain|write(?:ln)?|location)|window\s*\.\s*location|[a-z_$][\w$]*(?:\s*\.\s*[a-z_$][\w$]*)*\s*\.\s*(?:innerhtml|outerhtml))\b[^\s]{0,60}$"#, High, 0.7, "DOM sink as the whole value"),
             (r#"\bimport\s*(?:\{[^}]*\}|\*\s*as\s+[a-z_$][\w$]*)\s*from\s*["'`]|\bimport\s*\(\s*["'`]"#, High, 0.7, "JavaScript module import"),
             // A style sheet pulled in from elsewhere, and an SVG image as a data URL (SVG runs
             // script when opened as a document): what page templates and avatar uploads in a
@@ -213,7 +218,7 @@ impl Xss {
             // A dialog called through a global (`top.alert(1)`) or handed over as a value
             // (`(alert)(1)`, `[1].map(alert)`, `onerror=alert;throw 1`): the probes of a filter
             // bypass.
-            (r#"\b(?:window|self|top|parent|frames|globalthis|this)\s*\.\s*(?:alert|prompt|confirm|eval|execscript)\s*[(`]|\(\s*(?:\d+\s*,\s*)?(?:alert|prompt|confirm|eval)\s*\)\s*[(`]|\.\s*(?:map|foreach|call|apply|then|find|filter|some|every)\s*\(\s*(?:alert|prompt|confirm|eval)\s*\)|\bon[a-z]+\s*=\s*(?:alert|prompt|confirm|eval)\s*[;,]"#, High, 0.75, "dialog reached through a global or passed as a value"),
+            (r#"\b(?:window|self|top|parent|frames|globalthis|this)\s*\.\s*(?:alert|prompt|confirm|eval|execscript)\s*[(`]|\(\s*(?:\d+\s*,\s*)?(?:alert|prompt|confirm|eval)\s*\)\s*[(`]|\.\s*(?:map|foreach|call|apply|then|find|filter|some|every)\s*\(\s*(?:alert|prompt|confirm|eval)\s*\)|\bon[a-z]+\s*=\s*(?:alert|prompt|confirm|eval|settimeout|setinterval|execscript)\s*(?:[;,)}]|$)|\b(?:alert|prompt|confirm|eval)\s*\.\s*(?:call|apply|bind)\s*[(`]|\breflect\s*\.\s*apply\s*\(\s*(?:alert|prompt|confirm|eval)\b"#, High, 0.75, "dialog reached through a global or passed as a value"),
         ];
         Ok(Xss {
             rules: Rules::new(Family::Xss, &table)?,
@@ -454,6 +459,21 @@ mod tests {
             assert!(!flags("attack.xss", v), "{v}");
         }
         assert!(!any_flag_in_json("Call document.write(html) only before the page loads"), "a code sample in a JSON text field");
+    }
+
+    #[test]
+    fn timers_handlers_and_lone_dom_sinks_outside_json_text() {
+        use crate::fields::Part;
+        for v in ["alert.call(null, 1)", "Reflect.apply(confirm, window, [1])", "setTimeout`x`", "setInterval(code, 1)", "setTimeout(payload)", "window.onerror=eval", "document.onclick = setTimeout", "document.cookie", "window.location.href", "this.parentNode.innerHTML", "document.domain;"] {
+            assert!(flags("attack.xss", v), "{v}");
+            assert!(flags_at("attack.xss", Part::Body, v), "{v} in a form");
+        }
+        for v in ["alert.calls (history)", "apply alert rules", "setTimeout docs", "set a timeout (30s)", "onerror=retry", "read document.cookie docs", "the window location", "parentNode", "see x.innerHTML in the guide", "x.parentNode"] {
+            assert!(!flags("attack.xss", v), "{v}");
+        }
+        for v in ["setTimeout(callback)", "document.cookie", "el.parentNode.innerHTML"] {
+            assert!(!any_flag_in_json(v), "{v} is a code sample in a JSON text field");
+        }
     }
 
     #[test]
