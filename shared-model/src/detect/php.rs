@@ -25,8 +25,17 @@ pub(crate) struct Php {
     /// Calls that are PHP code outside a JSON text field (a URL, header, form or XML value), where
     /// code samples do not travel.
     strict_rules: Rules,
+    /// A script or server configuration file name in an upload's file-name field (a multipart
+    /// part's `filename`, an `X-Filename` header).
     upload: regex::Regex,
+    /// A script file name dressed to pass an extension check (`a.php;.jpg`, `s.asp::$data`,
+    /// `x.jsp.`, `shell. php`): in a JSON text field a plain file name is data (a repository
+    /// listing, a deploy setting), these shapes only an attacker writes.
+    upload_evasion: regex::Regex,
 }
+
+/// Extensions a web server runs as a script.
+const SCRIPT_EXTENSIONS: &str = "php\\d*|phtml|pht|phpt|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml";
 
 /// Functions whose call runs commands or code, or reads/writes files for an attacker. Sorted.
 const CALLS: &[&str] = &[
@@ -475,7 +484,10 @@ impl Php {
             // (`.bashrc`, `.netrc`, `.gitconfig`), and an application's own configuration,
             // dependency manifest or build script (`config.yml`, `composer.json`,
             // `webpack.config.js`): planting one is code execution or access later.
-            upload: super::regex(r"\.\s*(?:php\d*|phtml|pht|phpt|phar|phps|inc|jsp|jspx|jspf|asp|aspx|ashx|asmx|cer|cgi|shtml)(?:[./\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|gitattributes|gitignore|gitlab-ci\.yml|travis\.yml|npmrc|pearrc|procmailrc|vimrc|viminfo|exrc|xauthority|ds_store|(?:bash|sh|zsh|ksh|mysql|psql|php|python|node_repl|sqlite|rediscli|nano|lldb)_history)|desktop\.ini|thumbs\.db|composer\.(?:json|lock)|package(?:-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|bower\.json|auth\.json|sftp-config\.json|config(?:_(?:dev|prod|test))?\.(?:yml|php)|(?:database|parameters|routing|security|services)\.yml|(?:default\.)?settings(?:\.local|\.inc)?\.php|parameters\.php|local\.xml|weblogic\.xml|soapconfig\.xml|gruntfile\.js|webpack\.config\.js)[.\s]*$")?,
+            upload: super::regex(&format!(r"\.\s*(?:{SCRIPT_EXTENSIONS})(?:[./\s]*$|::\$data|;)|(?:^|[/\\])(?:\.htaccess|\.htpasswd|\.htdigest|\.user\.ini|php\d?\.ini|\.env|web\.config|wp-config[^/\\]*|\.(?:bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|cshrc|tcshrc|kshrc|rhosts|shosts|netrc|pgpass|my\.cnf|forward|gitconfig|gitattributes|gitignore|gitlab-ci\.yml|travis\.yml|npmrc|pearrc|procmailrc|vimrc|viminfo|exrc|xauthority|ds_store|(?:bash|sh|zsh|ksh|mysql|psql|php|python|node_repl|sqlite|rediscli|nano|lldb)_history)|desktop\.ini|thumbs\.db|composer\.(?:json|lock)|package(?:-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|bower\.json|auth\.json|sftp-config\.json|config(?:_(?:dev|prod|test))?\.(?:yml|php)|(?:database|parameters|routing|security|services)\.yml|(?:default\.)?settings(?:\.local|\.inc)?\.php|parameters\.php|local\.xml|weblogic\.xml|soapconfig\.xml|gruntfile\.js|webpack\.config\.js)[.\s]*$"))?,
+            // The script extension spaced from its dot, or followed by what a Windows server cuts
+            // off (trailing dots, slashes and spaces, an NTFS stream, IIS's `;`).
+            upload_evasion: super::regex(&format!(r"\.(?:\s+(?:{SCRIPT_EXTENSIONS})(?:[./\s]*$|::\$data|;)|(?:{SCRIPT_EXTENSIONS})(?:[./\s]+$|::\$data|;))"))?,
         })
     }
 }
@@ -632,8 +644,15 @@ impl Check for Php {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        if is_file_name(s.name) && self.upload.is_match(s.text) {
-            return Some(Hit::new(Family::Php, High, 0.9, 0, "script or server configuration file name in an upload"));
+        if is_file_name(s.name) {
+            // A file name in a JSON text field is data (`"filename": "settings.php"` in a file
+            // listing): only the shapes that dodge an extension check are an upload attack there.
+            if !is_json_text(s) && self.upload.is_match(s.text) {
+                return Some(Hit::new(Family::Php, High, 0.9, 0, "script or server configuration file name in an upload"));
+            }
+            if is_json_text(s) && self.upload_evasion.is_match(s.text) {
+                return Some(Hit::new(Family::Php, High, 0.9, 0, "script file name dressed to pass an extension check"));
+            }
         }
         if let Some(at) = first_built_name_call(s.text.as_bytes()) {
             return Some(Hit::new(Family::Php, Critical, 0.9, at, "PHP function called by a name built from pieces"));
@@ -730,6 +749,23 @@ mod tests {
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
         let f = scan_at(Part::Body, ValueType::Text, "file.filename", "safe.phpinfo");
         assert!(!f.iter().any(|f| f.kind == "attack.php"), "{f:?}");
+    }
+
+    /// A file name in a JSON text field (a repository's file listing, a deploy setting) is data:
+    /// plain script and configuration names stay quiet there, while the names dressed to pass an
+    /// extension check are caught, and the same plain names stay caught as a multipart upload's
+    /// file name or an `X-Filename` header.
+    #[test]
+    fn file_names_in_json_are_data_unless_dressed_up() {
+        let php = |part: Part, name: &str, v: &str| scan_at(part, ValueType::Text, name, v).iter().any(|f| f.kind == "attack.php");
+        for (field, v) in [("$.filename", "index.php"), ("$.file_name", "services.yml"), ("$.files[2].filename", "src/admin/login.aspx"), ("$.source_file_name", "config.yml"), ("$.tree[0].filename", ".gitignore"), ("$.filename", "Default.settings.php")] {
+            assert!(!php(Part::Body, field, v), "{field}: {v}");
+            assert!(php(Part::Body, "doc.filename", v), "{v} as a multipart file name");
+            assert!(php(Part::Header, "x-filename", v), "{v} as an X-Filename header");
+        }
+        for v in ["avatar.php;.png", "run.asp::$data", "page.jsp. ", "cv. phtml", "x.php5/", "report.cgi..."] {
+            assert!(php(Part::Body, "$.filename", v), "{v} in a JSON file-name field");
+        }
     }
 
     #[test]

@@ -2119,6 +2119,41 @@ mod tests {
         );
     }
 
+    /// The filter languages APIs take as a value (CEL and event-trigger rules with `&&`, `==`;
+    /// Google's AIP-160 with dotted fields and `not`; `in` lists): a whole well-formed filter
+    /// stays quiet. The same shapes with a tautology, a breakout, a cutting comment, a stacked
+    /// statement, a sub-select or a time delay stay caught.
+    #[test]
+    fn filter_languages_are_not_injection() {
+        assert_family(
+            "attack.sqli",
+            &[
+                "price > 10 && 1 == 1",
+                "kind == 'book' || 'a' == 'a'",
+                "x' && owner == 'me",
+                "team.name = \"core\" or \"x\"=\"x\"",
+                "not archived or 1=1--",
+                "level in ('a', 'b') or 2>1",
+                "level in (select name from roles)",
+                "order.total > 5 && sleep(5)",
+                "state == 'open'; drop table tickets",
+                "size = 'L' and 1=(select 1)",
+                "owner.id = 4 and '1'='1'",
+                "x' and state == 'open' --",
+            ],
+            &[
+                "price > 10 && kind == 'book'",
+                "kind == 'book' || stock >= 3",
+                "updated_at > \"2023-05-06T07:08:09Z\" AND team.name = \"core\"",
+                "team.name = \"core\" OR NOT archived",
+                "NOT archived",
+                "eventtype == 'create' && order.state == 'paid' && order.state_prev != 'paid' && order.total > 250",
+                "level in ('gold', 'silver') and region = 'eu'",
+                "owner.id = 4 and size in (1, 2, 3)",
+            ],
+        );
+    }
+
     /// MySQL's symbolic connectives between numbers (`1 && 1`, `0||1`); code's between names and
     /// booleans stay quiet.
     #[test]

@@ -224,6 +224,12 @@ impl Check for Traversal {
             // log, which is sensitive only where it lives (`~/.ssh/id_rsa`, a path).
             return rule.map(|h| h.at_most(Medium, 0.6));
         }
+        if is_json_text(s) && is_server_config_path(s.text) {
+            // `"path": "app/web.config"`: a web server's configuration file in a repository's
+            // file listing or a deploy setting; a climb (`../web.config`) or a root path to it is
+            // no such relative path and keeps its rule.
+            return rule.map(|h| h.at_most(Medium, 0.6));
+        }
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
             // Browsers send an upload's base name only; a parent directory in it aims the write.
             return stronger(rule, Some(Hit::new(Family::Traversal, High, 0.85, 0, "parent directory in an upload's file name")));
@@ -257,6 +263,22 @@ fn is_bare_dotfile(text: &str) -> bool {
 fn is_key_or_log_name(text: &str) -> bool {
     let plain = !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
     plain && (text.starts_with("id_") || text.ends_with(".log"))
+}
+
+/// Whether a value is a relative path of plain segments (no parent step, no root, no drive, no
+/// space) to a web server's own configuration file (`web.config`, `.htaccess`), outside the
+/// servlet directories whose files no client asks for (`WEB-INF/`, `META-INF/`).
+fn is_server_config_path(text: &str) -> bool {
+    let mut segments = text.split('/');
+    let last = segments.next_back().unwrap_or("");
+    let plain = |seg: &str| {
+        seg.bytes().next().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
+            && seg.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+            && seg != ".."
+            && !seg.eq_ignore_ascii_case("web-inf")
+            && !seg.eq_ignore_ascii_case("meta-inf")
+    };
+    matches!(last, "web.config" | ".htaccess") && segments.all(plain)
 }
 
 /// `raw` with the invalid overlong forms of `.`, `/` and `\` that lenient UTF-8 decoders accept
@@ -590,6 +612,23 @@ mod tests {
         for v in ["/../.env", "../../.env", "/.env", ".git/config", ".env"] {
             assert!(flags("attack.traversal", v), "{v} in a query");
             assert!(flags_at("attack.traversal", Part::Body, v), "{v} in a form");
+        }
+    }
+
+    /// A web server's configuration file by its relative path in a JSON text field (a
+    /// repository's file listing, a deploy setting) is a name; a climb or a root path to it, a
+    /// servlet directory, and the same names in a query or form stay flagged.
+    #[test]
+    fn a_server_config_file_in_a_json_listing_is_a_name() {
+        let flagged = |name: &str, v: &str| flags_in_json_at("attack.traversal", name, v);
+        for (name, v) in [("$.path", "site/web.config"), ("$.tree[3].path", "public/.htaccess"), ("$.name", ".htaccess"), ("$.files[0].filename", "web.config")] {
+            assert!(!flagged(name, v), "{name} = {v}");
+        }
+        for (name, v) in [("$.path", "../web.config"), ("$.path", "../../site/.htaccess"), ("$.path", "/web.config"), ("$.path", "c:\\inetpub\\wwwroot\\web.config"), ("$.path", "app/WEB-INF/web.xml"), ("$.path", ".env")] {
+            assert!(flagged(name, v), "{name} = {v}");
+        }
+        for v in ["web.config", "app/.htaccess"] {
+            assert!(flags("attack.traversal", v), "{v} in a query");
         }
     }
 

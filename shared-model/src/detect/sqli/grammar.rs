@@ -599,9 +599,12 @@ pub(super) fn judge(text: &[u8], all: &[Tok], ctx: Ctx) -> Option<Verdict> {
     None
 }
 
-/// `rating >= 4 and price < 100`, `color = "red" and size = "M"`, `name like '%smith%'`: a
-/// search filter an API user writes, each comparison a field name against a literal, joined by
-/// connectives and nothing else. Its quotes pair up as its own literals. Pasted where a number is due it parses, but it breaks out of nothing (no quote, no
+/// `rating >= 4 and price < 100`, `color = "red" and size = "M"`, `name like '%smith%'`,
+/// `amount > 100 && currency == 'EUR'`, `labels.env = "prod" or not deleted`: a search filter
+/// an API user writes (SQL-like, CEL, Google's AIP-160 and the rule languages of event
+/// triggers look alike), each term a field name, or a dotted path, against a literal (or a
+/// negated boolean field), joined by connectives and nothing else. Its quotes pair up as its own
+/// literals. Pasted where a number is due it parses, but it breaks out of nothing (no quote, no
 /// parenthesis, no comment) and compares no constant with a constant, as a tautology does
 /// (`1 or 1=1`, `x=1 or 2>1`); injections open on a number, a quote or a connective.
 pub(super) fn filter_expression(text: &[u8], all: &[Tok]) -> bool {
@@ -618,22 +621,46 @@ pub(super) fn filter_expression(text: &[u8], all: &[Tok]) -> bool {
         }
         Some(end)
     };
+    // A field at `all[i]`: a name, or a path of names glued by dots (`labels.env`,
+    // `invoice.status`); the index after it.
+    let field = |i: usize| -> Option<usize> {
+        let name = T::Word { call: false };
+        if all.get(i)?.t != name {
+            return None;
+        }
+        let mut end = i + 1;
+        while all.get(end).is_some_and(|t| t.t == T::Dot && t.at == all[end - 1].end) && all.get(end + 1).is_some_and(|t| t.t == name && t.at == all[end].end) {
+            end += 2;
+        }
+        Some(end)
+    };
+    // `('open', 'closed')`: a parenthesised list of constants at `all[i]`; the index after it.
+    let constants = |i: usize| -> Option<usize> {
+        all.get(i).filter(|t| t.t == T::LParen)?;
+        let mut end = constant(i + 1)?;
+        while all.get(end).is_some_and(|t| t.t == T::Comma) {
+            end = constant(end + 1)?;
+        }
+        all.get(end).filter(|t| t.t == T::RParen).map(|_| end + 1)
+    };
     let mut k = 0;
     loop {
-        let [name, op, ..] = all.get(k..).unwrap_or(&[]) else { return false };
-        if name.t != (T::Word { call: false }) {
-            return false;
-        }
-        let end = match (op.t, word(text, op)) {
-            (T::Cmp, _) | (T::Kw(Kw::WordOp), b"like" | b"in" | b"is") => constant(k + 2),
+        // `not deleted`, `not name like 'a%'`: a negated term.
+        let negated = all.get(k).is_some_and(|t| t.t == T::Logic && word(text, t) == b"not");
+        let Some(name_end) = field(k + usize::from(negated)) else { return false };
+        let end = match all.get(name_end).map(|op| (op.t, word(text, op))) {
+            Some((T::Kw(Kw::WordOp), b"in")) if all.get(name_end + 1).is_some_and(|t| t.t == T::LParen) => constants(name_end + 1),
+            Some((T::Cmp, _) | (T::Kw(Kw::WordOp), b"like" | b"in" | b"is")) => constant(name_end + 1),
             // `created_at between 2024-01-01 and 2024-02-01`
-            (T::Kw(Kw::WordOp), b"between") => constant(k + 2).filter(|&a| all.get(a).is_some_and(|t| word(text, t) == b"and")).and_then(|a| constant(a + 1)),
+            Some((T::Kw(Kw::WordOp), b"between")) => constant(name_end + 1).filter(|&a| all.get(a).is_some_and(|t| word(text, t) == b"and")).and_then(|a| constant(a + 1)),
+            // A negated boolean field stands alone as a term.
+            None | Some((T::Logic, _)) if negated => Some(name_end),
             _ => None,
         };
         let Some(end) = end else { return false };
         match all.get(end) {
             None => return true,
-            Some(t) if t.t == T::Logic && matches!(word(text, t), b"and" | b"or") => k = end + 1,
+            Some(t) if t.t == T::Logic && matches!(word(text, t), b"and" | b"or" | b"&&" | b"||") => k = end + 1,
             Some(_) => return false,
         }
     }
