@@ -49,10 +49,10 @@ pub(crate) struct Crlf {
 fn is_mail_field(name: &str) -> bool {
     const WORDS: &[&str] = &["bcc", "cc", "contact", "from", "mail", "name", "recipient", "recipients", "reply", "replyto", "sender", "subject", "to"];
     let last = name.rsplit(['.', '$']).find(|w| !w.is_empty() && !w.starts_with('[')).unwrap_or(name);
-    last.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).any(|w| {
-        let w = w.to_ascii_lowercase();
-        WORDS.contains(&w.as_str()) || w.ends_with("email") || w.ends_with("name")
-    })
+    let ends_with = |w: &str, end: &str| w.len() >= end.len() && w.as_bytes()[w.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes());
+    last.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|w| WORDS.iter().any(|x| w.eq_ignore_ascii_case(x)) || ends_with(w, "email") || ends_with(w, "name"))
 }
 
 impl Crlf {

@@ -200,34 +200,28 @@ impl Check for Traversal {
     }
 
     fn check(&self, s: &Subject<'_>) -> Option<Hit> {
-        let folded = path_fold(s.text);
-        let mut rule = self.rules.best_either(s.text, folded.as_deref());
-        if !is_json_text(s) {
-            rule = stronger(rule, self.strict_rules.best_either(s.text, folded.as_deref()));
-        }
-        if let Some(lenient) = lenient_overlong(s.raw) {
-            let text = for_matching(&lenient);
-            let folded = path_fold(&text);
-            let mut hit = self.rules.best_either(&text, folded.as_deref());
-            if !is_json_text(s) {
-                hit = stronger(hit, self.strict_rules.best_either(&text, folded.as_deref()));
+        let json_text = is_json_text(s);
+        // The rules over one matching form; JSON text fields skip the strict ones.
+        let scan = |text: &str| {
+            let folded = path_fold(text);
+            let hit = self.rules.best_either(text, folded.as_deref());
+            if json_text {
+                hit
+            } else {
+                stronger(hit, self.strict_rules.best_either(text, folded.as_deref()))
             }
+        };
+        let mut rule = scan(s.text);
+        if let Some(lenient) = lenient_overlong(s.raw) {
+            let hit = scan(&for_matching(&lenient));
             rule = stronger(rule, hit.map(|h| Hit { at: h.at.min(s.text.len()), ..h }));
         }
-        if is_json_text(s) && s.name.ends_with(']') && is_bare_dotfile(s.text) {
-            // An item of a JSON list (`"ignore": ["dist", ".env"]`) naming a dotfile is a build
-            // or ignore setting: no path asks for it.
-            return rule.map(|h| h.at_most(Medium, 0.6));
-        }
-        if is_json_text(s) && is_key_or_log_name(s.text) {
-            // `"KeyName": "id_rsa"`, `"log": "debug.log"`: what a cloud API calls a key pair or a
-            // log, which is sensitive only where it lives (`~/.ssh/id_rsa`, a path).
-            return rule.map(|h| h.at_most(Medium, 0.6));
-        }
-        if is_json_text(s) && is_server_config_path(s.text) {
-            // `"path": "app/web.config"`: a web server's configuration file in a repository's
-            // file listing or a deploy setting; a climb (`../web.config`) or a root path to it is
-            // no such relative path and keeps its rule.
+        // A file's bare name in a JSON text field is data, sensitive only where a path puts it:
+        // a dotfile as an item of a list (`"ignore": ["dist", ".env"]`, a build or ignore
+        // setting), a key pair's or a log's name (`"KeyName": "id_rsa"`, `"log": "debug.log"`),
+        // a web server's configuration file in a file listing (`"path": "app/web.config"`; a
+        // climb or a root path to it keeps its rule).
+        if json_text && ((s.name.ends_with(']') && is_bare_dotfile(s.text)) || is_key_or_log_name(s.text) || is_server_config_path(s.text)) {
             return rule.map(|h| h.at_most(Medium, 0.6));
         }
         if is_file_name(s.name) && (s.text.contains("../") || s.text.contains("..\\")) {
